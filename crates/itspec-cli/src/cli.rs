@@ -1,0 +1,144 @@
+//! The command line (FORMAT §11), as clap types.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Executable integration test specs.
+#[derive(Debug, Parser)]
+#[command(name = "itspec", version, about, long_about = None, arg_required_else_help = true)]
+pub struct Cli {
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+    /// Read this configuration instead of the nearest itspec.toml.
+    #[arg(long, global = true, value_name = "FILE", env = "ITSPEC_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// When to colour the output.
+    #[arg(long, global = true, value_enum, default_value_t = Color::Auto)]
+    pub color: Color,
+}
+
+/// The commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Parse and lint specs, reporting every problem in one pass.
+    Check(CheckArgs),
+    /// List specs and their cases.
+    List(ListArgs),
+    /// Write a new spec from the template, Status Draft.
+    New(NewArgs),
+}
+
+/// `itspec check`.
+#[derive(Debug, Args)]
+pub struct CheckArgs {
+    /// Spec files or folders (default: `specs` of itspec.toml, else the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = Format::Human)]
+    pub format: Format,
+    /// Treat prose assertions as errors.
+    #[arg(long)]
+    pub strict: bool,
+    /// Define a variable, as `run --var` would.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+}
+
+/// `itspec list`.
+#[derive(Debug, Args)]
+pub struct ListArgs {
+    /// Spec files or folders (default: `specs` of itspec.toml, else the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = ListFormat::Human)]
+    pub format: ListFormat,
+}
+
+/// `itspec new`.
+#[derive(Debug, Args)]
+pub struct NewArgs {
+    /// The component under test, like `Inventory Reservation`.
+    #[arg(required = true, num_args = 1..)]
+    pub component: Vec<String>,
+    /// Story ids, comma-separated or repeated.
+    #[arg(long, value_delimiter = ',', value_name = "IDS")]
+    pub stories: Vec<String>,
+    /// The API contract: `POST /path` or `openapi.yaml#operationId`.
+    #[arg(long, value_name = "CONTRACT")]
+    pub contract: Option<String>,
+    /// The priority.
+    #[arg(long, value_enum, ignore_case = true, default_value_t = PriorityArg::Medium)]
+    pub priority: PriorityArg,
+    /// Write to this file instead of standard output.
+    #[arg(short, long, value_name = "FILE")]
+    pub output: Option<PathBuf>,
+    /// Overwrite the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
+}
+
+/// Diagnostic output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// Code frames with help lines.
+    Human,
+    /// One JSON document (docs/diagnostics.md).
+    Json,
+    /// GitHub Actions annotations.
+    Github,
+}
+
+/// `list` output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ListFormat {
+    /// A table.
+    Human,
+    /// JSON.
+    Json,
+}
+
+/// When to colour.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Color {
+    /// When writing to a terminal and `NO_COLOR` is unset.
+    Auto,
+    /// Always.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// Priorities on the command line.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum PriorityArg {
+    /// Critical.
+    Critical,
+    /// High.
+    High,
+    /// Medium.
+    Medium,
+    /// Low.
+    Low,
+}
+
+impl From<PriorityArg> for itspec_spec::model::Priority {
+    fn from(value: PriorityArg) -> Self {
+        match value {
+            PriorityArg::Critical => Self::Critical,
+            PriorityArg::High => Self::High,
+            PriorityArg::Medium => Self::Medium,
+            PriorityArg::Low => Self::Low,
+        }
+    }
+}
+
+fn parse_var(text: &str) -> Result<(String, String), String> {
+    match text.split_once('=') {
+        Some((name, value)) if !name.trim().is_empty() => {
+            Ok((name.trim().to_string(), value.to_string()))
+        }
+        _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
+}

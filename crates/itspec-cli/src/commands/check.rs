@@ -1,0 +1,79 @@
+//! `itspec check`: parse and lint, report every problem in one pass.
+
+use anyhow::Result;
+use itspec_report::diagnostics::{Counts, FileReport, render_github, render_human, render_json};
+use itspec_spec::LintOptions;
+
+use super::Context;
+use crate::cli::{CheckArgs, Format};
+use crate::exit_codes;
+use crate::output::print;
+
+/// Runs the command.
+pub fn run(context: &Context, args: &CheckArgs) -> Result<u8> {
+    let mut vars: Vec<String> = context
+        .config
+        .iter()
+        .flat_map(|loaded| loaded.config.vars.keys().cloned())
+        .collect();
+    vars.extend(args.vars.iter().map(|(name, _)| name.clone()));
+    let options = LintOptions {
+        vars,
+        strict: args.strict,
+    };
+    let files = super::specs(context, &args.paths, &options, true)?;
+    let paths: Vec<String> = files.iter().map(|f| f.display_path()).collect();
+    let reports: Vec<FileReport<'_>> = files
+        .iter()
+        .zip(&paths)
+        .map(|(file, path)| FileReport {
+            path,
+            text: &file.text,
+            diagnostics: &file.parsed.diagnostics,
+        })
+        .collect();
+    let counts = Counts::of(&reports);
+    let output = match args.format {
+        Format::Human => {
+            let mut out: String = reports
+                .iter()
+                .map(|r| render_human(r, context.color))
+                .collect();
+            out.push_str(&summary(&reports, counts));
+            out
+        }
+        Format::Json => render_json(&reports) + "\n",
+        Format::Github => {
+            let mut out: String = reports.iter().map(render_github).collect();
+            out.push_str(&summary(&reports, counts));
+            out
+        }
+    };
+    print(&output)?;
+    Ok(if counts.errors > 0 {
+        exit_codes::FAILURE
+    } else {
+        exit_codes::SUCCESS
+    })
+}
+
+fn summary(reports: &[FileReport<'_>], counts: Counts) -> String {
+    let specs = plural(counts.files, "spec");
+    if counts.errors == 0 && counts.warnings == 0 {
+        return format!("itspec: {specs} checked, no problems\n");
+    }
+    let with_problems = reports.iter().filter(|r| !r.diagnostics.is_empty()).count();
+    format!(
+        "itspec: {} and {} in {with_problems} of {specs}\n",
+        plural(counts.errors, "error"),
+        plural(counts.warnings, "warning"),
+    )
+}
+
+fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}

@@ -1,0 +1,141 @@
+//! The settings of `itspec.toml`, as documented in docs/config.md.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::{Deserialize, Deserializer};
+
+use crate::duration::Duration;
+
+/// The whole file.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Default paths for `check`, `list` and `run`.
+    #[serde(default)]
+    pub specs: Vec<PathBuf>,
+    /// Where requests go.
+    #[serde(default)]
+    pub target: Target,
+    /// The service itspec starts and stops.
+    pub service: Option<Service>,
+    /// The service's database.
+    pub database: Option<Database>,
+    /// Mock servers by name.
+    #[serde(default)]
+    pub mocks: BTreeMap<String, MockConfig>,
+    /// Where error codes and messages are read from.
+    #[serde(default)]
+    pub errors: Errors,
+    /// Concurrency cases.
+    #[serde(default)]
+    pub concurrency: Concurrency,
+    /// Variables for every spec.
+    #[serde(default)]
+    pub vars: BTreeMap<String, toml::Value>,
+}
+
+/// `[target]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Target {
+    /// The base URL requests are sent to.
+    pub base_url: Option<String>,
+    /// Per-request timeout.
+    pub timeout: Option<Duration>,
+    /// Headers sent with every request.
+    #[serde(default)]
+    pub headers: BTreeMap<String, String>,
+}
+
+/// `[service]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Service {
+    /// The command that starts the service.
+    pub command: String,
+    /// Its environment.
+    #[serde(default)]
+    pub env: BTreeMap<String, String>,
+    /// Its port.
+    #[serde(default)]
+    pub port: Port,
+    /// The request that answers 2xx once it is ready.
+    pub ready: Option<String>,
+    /// How long to wait for it.
+    pub ready_timeout: Option<Duration>,
+}
+
+/// A port: a number, or `"auto"` for a free loopback port.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Port {
+    /// Pick a free port.
+    #[default]
+    Auto,
+    /// This port.
+    Fixed(u16),
+}
+
+impl<'de> Deserialize<'de> for Port {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Number(u16),
+            Text(String),
+        }
+        match Raw::deserialize(deserializer)? {
+            Raw::Number(port) => Ok(Port::Fixed(port)),
+            Raw::Text(text) if text == "auto" => Ok(Port::Auto),
+            Raw::Text(text) => Err(serde::de::Error::custom(format!(
+                "`{text}` is not a port: write a number or \"auto\""
+            ))),
+        }
+    }
+}
+
+/// `[database]`.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Database {
+    /// `sqlite://…`, `postgres://…`, `mysql://…`.
+    pub url: String,
+    /// SQL applied to a fresh database.
+    pub schema: Option<PathBuf>,
+    /// Tables never tracked or written.
+    #[serde(default)]
+    pub exclude: Vec<String>,
+    /// Allow writing to a database on another host.
+    #[serde(default)]
+    pub allow_remote: bool,
+    /// Entity class → table.
+    #[serde(default)]
+    pub entities: BTreeMap<String, String>,
+}
+
+/// `[mocks.NAME]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MockConfig {
+    /// The port the mock listens on.
+    #[serde(default)]
+    pub port: Port,
+}
+
+/// `[errors]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Errors {
+    /// JSONPaths tried in order for `Error code:`.
+    pub code: Option<Vec<String>>,
+    /// JSONPaths tried in order for `Message contains:`.
+    pub message: Option<Vec<String>>,
+}
+
+/// `[concurrency]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Concurrency {
+    /// Iterations of a concurrency case without `**Repeat:**`.
+    pub iterations: Option<u32>,
+}

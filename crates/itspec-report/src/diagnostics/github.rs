@@ -1,0 +1,52 @@
+//! GitHub Actions workflow commands: annotations at the spec's lines.
+
+use itspec_spec::Severity;
+
+use super::{FileReport, end_position};
+
+/// One `::error file=…,line=…::message` line per diagnostic.
+pub fn render_github(file: &FileReport<'_>) -> String {
+    let mut out = String::new();
+    for d in file.diagnostics {
+        let command = match d.severity {
+            Severity::Error => "error",
+            Severity::Warning => "warning",
+        };
+        let (end_line, end_column) = end_position(file.text, d);
+        let mut message = d.message.clone();
+        if let Some(help) = &d.help {
+            message.push_str("\nhelp: ");
+            message.push_str(help);
+        }
+        out.push_str(&format!(
+            "::{command} file={},line={},col={},endLine={end_line},endColumn={end_column},title={}::{}\n",
+            property(file.path),
+            d.span.line,
+            d.span.col,
+            property(&format!("{} {}", d.code.id(), d.code.name())),
+            data(&message),
+        ));
+    }
+    out
+}
+
+fn data(text: &str) -> String {
+    text.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+fn property(text: &str) -> String {
+    data(text).replace(':', "%3A").replace(',', "%2C")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_follow_the_workflow_command_rules() {
+        assert_eq!(data("50%\na"), "50%25%0Aa");
+        assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
+    }
+}

@@ -1,0 +1,8 @@
+//! Reporters: turning results into what people and CI tools read.
+//!
+//! Today this crate renders lint diagnostics three ways — code frames for
+//! people, JSON for tools, annotations for GitHub. Reporters only render:
+//! they never decide what passed, and never print; the CLI writes what
+//! they return.
+
+pub mod diagnostics;

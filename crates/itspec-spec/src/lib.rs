@@ -1,0 +1,51 @@
+//! The itspec spec language.
+//!
+//! An itspec spec is a Markdown document written from the integration test
+//! spec template. This crate reads one into a typed [`Spec`] whose every
+//! node carries its [`Span`], and lints it, returning [`Diagnostic`]s as
+//! values. It does no I/O beyond strings: no files, no network, no database,
+//! no async — so editors, the CLI and the runner share it.
+//!
+//! ```
+//! let checked = itspec_spec::check(
+//!     "# Integration Test Spec: Orders\n\n**Priority:** High\n**Status:** Draft\n",
+//!     &itspec_spec::LintOptions::default(),
+//! );
+//! assert_eq!(checked.spec.component(), Some("Orders"));
+//! ```
+
+mod diagnostic;
+mod duration;
+pub mod interpolation;
+mod lint;
+mod markdown;
+pub mod marker;
+pub mod model;
+mod parse;
+mod python;
+mod source;
+pub mod template;
+
+pub use diagnostic::{Code, Diagnostic, Note, Severity};
+pub use duration::parse_duration;
+pub use lint::{LintOptions, lint};
+pub use model::Spec;
+pub use parse::{Parsed, parse};
+pub use source::{Source, Span, Spanned, strip_bom};
+
+/// Parses and lints a spec: the model and every problem, in document order.
+pub fn check(text: &str, options: &LintOptions) -> Parsed {
+    let mut parsed = parse(text);
+    parsed.diagnostics.extend(lint(&parsed.spec, options));
+    parsed
+        .diagnostics
+        .sort_by_key(|d| (d.span.start, d.span.end, d.code));
+    if options.strict {
+        for diagnostic in &mut parsed.diagnostics {
+            if diagnostic.code == Code::ProseAssertion {
+                diagnostic.severity = Severity::Error;
+            }
+        }
+    }
+    parsed
+}

@@ -1,0 +1,68 @@
+//! Lint rules: problems visible in a parsed [`Spec`] as a whole.
+//!
+//! Each rule is a file with one job. Syntax problems are found while
+//! parsing; these rules look across the document: unfilled placeholders,
+//! case ids, variables, references between parts, and the header against
+//! the sections.
+
+mod case_ids;
+mod definitions;
+mod placeholders;
+mod references;
+mod related;
+mod variables;
+
+use crate::diagnostic::Diagnostic;
+use crate::model::Spec;
+
+/// What the lint knows beyond the spec itself.
+#[derive(Clone, Debug, Default)]
+pub struct LintOptions {
+    /// Variables defined outside the spec: `[vars]` of the config and
+    /// `--var` flags.
+    pub vars: Vec<String>,
+    /// Prose assertions are errors, not warnings.
+    pub strict: bool,
+}
+
+/// Runs every rule.
+pub fn lint(spec: &Spec, options: &LintOptions) -> Vec<Diagnostic> {
+    let mut diagnostics = Vec::new();
+    placeholders::check(spec, options, &mut diagnostics);
+    case_ids::check(spec, &mut diagnostics);
+    definitions::check(spec, &mut diagnostics);
+    variables::check(spec, options, &mut diagnostics);
+    references::check(spec, &mut diagnostics);
+    related::check(spec, &mut diagnostics);
+    diagnostics
+}
+
+/// Names the spec defines as variables: fixtures, Setup fixtures, captures.
+pub(crate) fn defined_names(spec: &Spec) -> impl Iterator<Item = &str> {
+    let fixtures = spec
+        .fixtures
+        .iter()
+        .filter_map(|f| f.name.as_ref())
+        .map(|n| n.value.as_str());
+    let setups = spec
+        .cases
+        .iter()
+        .filter_map(|c| c.setup.as_ref())
+        .flat_map(|s| &s.fixtures)
+        .filter_map(|f| f.name.as_ref())
+        .map(|n| n.value.as_str());
+    let captures = spec
+        .cases
+        .iter()
+        .flat_map(|c| &c.captures)
+        .map(|c| c.name.value.as_str());
+    fixtures.chain(setups).chain(captures)
+}
+
+/// "did you mean" among candidates.
+pub(crate) fn did_you_mean<'a>(
+    name: &str,
+    candidates: impl Iterator<Item = &'a str>,
+) -> Option<&'a str> {
+    crate::parse::nearest(name, candidates)
+}

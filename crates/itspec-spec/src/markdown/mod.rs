@@ -1,0 +1,12 @@
+//! Markdown → a small block tree with exact source ranges.
+//!
+//! pulldown-cmark finds the structure (headings, paragraphs, lists, fenced
+//! blocks); everything above this module works on the raw source text of
+//! those blocks, so positions stay true and Markdown never rewrites what a
+//! spec author typed inside an assertion.
+
+mod blocks;
+mod code;
+
+pub(crate) use blocks::{Block, Item, TextRange, parse_blocks};
+pub(crate) use code::{CodeBlock, MappedText};

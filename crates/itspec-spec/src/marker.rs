@@ -1,0 +1,227 @@
+//! Markers of expected bodies (FORMAT §4.2): `#uuid`, `#[2] #string`, …
+//!
+//! A string in an expected body that starts with `#` is a marker; `##text`
+//! is the literal string `#text`. This module reads markers; matching is the
+//! runner's.
+
+use serde::Serialize;
+
+/// A parsed marker.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "marker", content = "arg", rename_all = "snake_case")]
+pub enum Marker {
+    /// `#ignore`: anything, or absent.
+    Ignore,
+    /// `#present`: the key is present, with any value.
+    Present,
+    /// `#notpresent`: the key is absent.
+    NotPresent,
+    /// `#null`.
+    Null,
+    /// `#notnull`.
+    NotNull,
+    /// `#string`.
+    String,
+    /// `#number`.
+    Number,
+    /// `#integer`.
+    Integer,
+    /// `#boolean`.
+    Boolean,
+    /// `#array`.
+    Array,
+    /// `#object`.
+    Object,
+    /// `#uuid`: RFC 4122.
+    Uuid,
+    /// `#datetime`: RFC 3339 date-time.
+    Datetime,
+    /// `#date`: RFC 3339 full date.
+    Date,
+    /// `#email`.
+    Email,
+    /// `#regex <re>`: a string fully matching `re`.
+    Regex(String),
+    /// `#[N] <marker>` / `#[] <marker>`: an array of N (any number of)
+    /// elements, each matching the inner marker when there is one.
+    Each {
+        /// The required length.
+        count: Option<usize>,
+        /// What every element must match.
+        inner: Option<Box<Marker>>,
+    },
+    /// `##text`: the literal string `#text`.
+    Literal(String),
+}
+
+const NAMES: &[(&str, Marker)] = &[
+    ("ignore", Marker::Ignore),
+    ("present", Marker::Present),
+    ("notpresent", Marker::NotPresent),
+    ("null", Marker::Null),
+    ("notnull", Marker::NotNull),
+    ("string", Marker::String),
+    ("number", Marker::Number),
+    ("integer", Marker::Integer),
+    ("boolean", Marker::Boolean),
+    ("array", Marker::Array),
+    ("object", Marker::Object),
+    ("uuid", Marker::Uuid),
+    ("datetime", Marker::Datetime),
+    ("date", Marker::Date),
+    ("email", Marker::Email),
+];
+
+/// Why a marker is invalid, and how to fix it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MarkerError {
+    /// What is wrong.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+/// Reads a string of an expected body: `Ok(None)` for a plain string,
+/// `Ok(Some(marker))` for a marker.
+pub fn parse_marker(text: &str) -> Result<Option<Marker>, MarkerError> {
+    let Some(rest) = text.strip_prefix('#') else {
+        return Ok(None);
+    };
+    if rest.starts_with('#') {
+        return Ok(Some(Marker::Literal(rest.to_string())));
+    }
+    parse_body(rest, text).map(Some)
+}
+
+fn parse_body(rest: &str, whole: &str) -> Result<Marker, MarkerError> {
+    if let Some(pattern) = rest.strip_prefix("regex") {
+        let pattern = pattern.strip_prefix(' ').ok_or_else(|| MarkerError {
+            message: "`#regex` needs a pattern".to_string(),
+            help: "write `#regex <pattern>`, like `#regex [A-Z]{3}-\\d+`".to_string(),
+        })?;
+        return match regex::Regex::new(&format!("^(?:{pattern})$")) {
+            Ok(_) => Ok(Marker::Regex(pattern.to_string())),
+            Err(error) => Err(MarkerError {
+                message: format!(
+                    "invalid regex in marker: {}",
+                    first_line(&error.to_string())
+                ),
+                help: "fix the pattern; it must match the whole string".to_string(),
+            }),
+        };
+    }
+    if let Some(array) = rest.strip_prefix('[') {
+        let close = array.find(']').ok_or_else(|| MarkerError {
+            message: format!("unclosed `[` in marker `{whole}`"),
+            help: "write `#[N] <marker>` or `#[] <marker>`".to_string(),
+        })?;
+        let count_text = array.get(..close).unwrap_or("").trim();
+        let count = if count_text.is_empty() {
+            None
+        } else {
+            Some(
+                count_text.parse::<usize>().map_err(|_| MarkerError {
+                    message: format!("`{count_text}` is not an array length"),
+                    help: "write a whole number, like `#[2] #string`, or `#[]` for any length"
+                        .to_string(),
+                })?,
+            )
+        };
+        let inner_text = array.get(close + 1..).unwrap_or("").trim();
+        let inner = if inner_text.is_empty() {
+            None
+        } else if let Some(inner_rest) = inner_text.strip_prefix('#') {
+            Some(Box::new(parse_body(inner_rest, inner_text)?))
+        } else {
+            return Err(MarkerError {
+                message: format!("`{inner_text}` after `#[…]` is not a marker"),
+                help: "each element is matched by a marker, like `#[] #uuid`".to_string(),
+            });
+        };
+        return Ok(Marker::Each { count, inner });
+    }
+    if let Some((_, marker)) = NAMES.iter().find(|(name, _)| *name == rest) {
+        return Ok(marker.clone());
+    }
+    let nearest = NAMES
+        .iter()
+        .map(|(name, _)| (strsim::levenshtein(name, rest), *name))
+        .min()
+        .filter(|(distance, name)| *distance <= 2.max(name.len() / 3));
+    let help = match nearest {
+        Some((_, name)) => {
+            format!("did you mean `#{name}`? To match the text `{whole}` itself, write `#{whole}`")
+        }
+        None => format!(
+            "markers are #ignore, #present, #notpresent, #null, #notnull, #string, #number, #integer, #boolean, #array, #object, #uuid, #datetime, #date, #email, #regex, #[N]; to match the text `{whole}` itself, write `#{whole}`"
+        ),
+    };
+    Err(MarkerError {
+        message: format!("unknown marker `{whole}`"),
+        help,
+    })
+}
+
+fn first_line(text: &str) -> String {
+    text.lines().last().unwrap_or(text).trim().to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_strings_are_not_markers() {
+        assert_eq!(parse_marker("confirmed"), Ok(None));
+    }
+
+    #[test]
+    fn markers() {
+        assert_eq!(parse_marker("#uuid"), Ok(Some(Marker::Uuid)));
+        assert_eq!(
+            parse_marker("##text"),
+            Ok(Some(Marker::Literal("#text".to_string())))
+        );
+        assert_eq!(
+            parse_marker("#regex [A-Z]+"),
+            Ok(Some(Marker::Regex("[A-Z]+".to_string())))
+        );
+        assert_eq!(
+            parse_marker("#[2] #string"),
+            Ok(Some(Marker::Each {
+                count: Some(2),
+                inner: Some(Box::new(Marker::String))
+            }))
+        );
+        assert_eq!(
+            parse_marker("#[]"),
+            Ok(Some(Marker::Each {
+                count: None,
+                inner: None
+            }))
+        );
+    }
+
+    #[test]
+    fn unknown_markers_suggest_the_nearest() {
+        let error = parse_marker("#uuidd").unwrap_err();
+        assert_eq!(error.message, "unknown marker `#uuidd`");
+        assert!(
+            error.help.starts_with("did you mean `#uuid`?"),
+            "{}",
+            error.help
+        );
+    }
+
+    #[test]
+    fn bad_regex_and_lengths() {
+        assert!(
+            parse_marker("#regex [")
+                .unwrap_err()
+                .message
+                .starts_with("invalid regex")
+        );
+        assert!(parse_marker("#[two] #string").is_err());
+        assert!(parse_marker("#[2] string").is_err());
+    }
+}

@@ -1,0 +1,93 @@
+//! Database State Verification checks (FORMAT §7).
+
+use serde::Serialize;
+
+use super::assertion::CmpOp;
+use super::value::Value;
+use crate::source::{Span, Spanned};
+
+/// `def assert_x(db_session, expected):` in the check shape.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Check {
+    /// Its name, called from assertions.
+    pub name: Spanned<String>,
+    /// The name of its argument (`expected`).
+    pub param: Spanned<String>,
+    /// The docstring.
+    pub doc: Option<String>,
+    /// Its statements, in order.
+    pub steps: Vec<CheckStep>,
+    /// The definition.
+    pub span: Span,
+}
+
+/// One statement of a check.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "step", rename_all = "snake_case")]
+pub enum CheckStep {
+    /// `result = db_session.query(E).filter_by(…).first()`.
+    Query {
+        /// The local name bound to the row.
+        var: String,
+        /// The entity class.
+        entity: Spanned<String>,
+        /// The filters.
+        filters: Vec<CheckFilter>,
+        /// The statement.
+        span: Span,
+    },
+    /// `assert result is None` / `assert result is not None`.
+    AssertFound {
+        /// The local name.
+        var: String,
+        /// `is not None`: a row must have been found.
+        found: bool,
+        /// The statement.
+        span: Span,
+    },
+    /// `assert result.col == expected["k"]`.
+    AssertColumn {
+        /// The local name.
+        var: String,
+        /// The column.
+        column: Spanned<String>,
+        /// The comparison.
+        op: CmpOp,
+        /// The value compared with.
+        value: CheckValue,
+        /// The statement.
+        span: Span,
+    },
+    /// `assert db_session.query(E).filter_by(…).count() == N`.
+    AssertCount {
+        /// The entity class.
+        entity: Spanned<String>,
+        /// The filters.
+        filters: Vec<CheckFilter>,
+        /// The comparison.
+        op: CmpOp,
+        /// The count compared with.
+        value: CheckValue,
+        /// The statement.
+        span: Span,
+    },
+}
+
+/// `col=value` in `filter_by(…)`.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct CheckFilter {
+    /// The column.
+    pub column: Spanned<String>,
+    /// The value.
+    pub value: CheckValue,
+}
+
+/// A value in a check: a literal, or a key of the argument.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "type", content = "value", rename_all = "snake_case")]
+pub enum CheckValue {
+    /// A Python literal.
+    Literal(Value),
+    /// `expected["k"]["j"]`: the keys into the argument.
+    Argument(Spanned<Vec<String>>),
+}

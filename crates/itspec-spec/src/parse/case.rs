@@ -1,0 +1,627 @@
+//! One `### TC-INT-NNN: Name` section → a [`TestCase`].
+
+use super::action::action;
+use super::assertion::parse_assertion;
+use super::context::Cx;
+use super::expected::{
+    capture, expected_item, spanned_text, validate_assertion_markers, validate_markers,
+};
+use super::fields::{Field, FieldKind, split_fields};
+use super::json::parse_json;
+use super::located::Located;
+use super::request::request_line;
+use super::setup_line::setup_line;
+use crate::diagnostic::{Code, Diagnostic, Severity};
+use crate::markdown::{Block, TextRange};
+use crate::model::{
+    Body, BodyKind, ExpectedOutput, FixtureSelection, Setup, TestCase, VarContext, VarRef, VarUse,
+};
+use crate::python::{Section, read_block};
+use crate::source::{Span, Spanned};
+
+/// What a case needs to know about its spec.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct CaseEnv {
+    /// Related names an API contract (or a slot for one).
+    pub has_contract: bool,
+    /// The spec is a Draft: incomplete cases are warnings.
+    pub draft: bool,
+}
+
+/// Reads a case from its heading and the blocks under it.
+pub(crate) fn parse_case(
+    cx: &mut Cx<'_>,
+    heading: TextRange,
+    heading_span: Span,
+    blocks: &[Block],
+    env: CaseEnv,
+) -> TestCase {
+    let (id, number, name) = heading_parts(cx, heading, heading_span);
+    let end = blocks.last().map_or(heading_span.end, |b| b.span().end);
+    let mut case = TestCase {
+        id,
+        number,
+        name,
+        description: None,
+        request: None,
+        setup: None,
+        fixtures: FixtureSelection::All,
+        input: None,
+        expected_output: None,
+        expected: Vec::new(),
+        assertions: Vec::new(),
+        actions: Vec::new(),
+        captures: Vec::new(),
+        repeat: None,
+        tags: Vec::new(),
+        skip: None,
+        vars: Vec::new(),
+        heading_span,
+        span: cx.span(heading_span.start, end),
+    };
+    let (fields, stray) = split_fields(cx.source, blocks);
+    for block in stray {
+        if matches!(block, Block::List { .. } | Block::Code(_)) {
+            cx.push(
+                Diagnostic::warning(
+                    Code::IgnoredContent,
+                    block.span(),
+                    "this block is under no field, so it is not read",
+                )
+                .with_help("put it under a field label, like `**Assertions:**`"),
+            );
+        }
+    }
+    let mut seen: Vec<(FieldKind, Span)> = Vec::new();
+    let mut has_actions_field = false;
+    for field in &fields {
+        let Some(kind) = field.kind else {
+            unknown_field(cx, field);
+            continue;
+        };
+        if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind) {
+            cx.push(
+                Diagnostic::error(
+                    Code::DuplicateField,
+                    field.label.span,
+                    format!("`**{}:**` appears twice in this case", kind.name()),
+                )
+                .with_note(*first, "first here")
+                .with_help("merge the two into one field"),
+            );
+            continue;
+        }
+        seen.push((kind, field.label.span));
+        has_actions_field |= kind == FieldKind::Actions;
+        read_field(cx, &mut case, field, kind);
+    }
+    if case.request.is_some() && has_actions_field {
+        cx.push(
+            Diagnostic::error(
+                Code::RequestWithActions,
+                case.heading_span,
+                "this case has both a Request line and Actions",
+            )
+            .with_help("use Actions for several requests, or one Request line for one"),
+        );
+    }
+    if case.request.is_none() && !has_actions_field && !env.has_contract {
+        let severity = if env.draft {
+            Severity::Warning
+        } else {
+            Severity::Error
+        };
+        cx.push(
+            Diagnostic::new(Code::MissingRequest, severity, case.heading_span, format!("case {} sends no request", case.id.value))
+                .with_help("add `**Request:** METHOD /path`, name an API contract in **Related:**, or list **Actions:**"),
+        );
+    }
+    case
+}
+
+/// `TC-INT-001: Name` → id, number, name.
+fn heading_parts(
+    cx: &mut Cx<'_>,
+    heading: TextRange,
+    heading_span: Span,
+) -> (Spanned<String>, Option<u32>, Spanned<String>) {
+    let text = heading.text(cx.source);
+    let (id_text, name_text, name_start) = match text.split_once(':') {
+        Some((id, name)) => (
+            id.trim(),
+            name.trim(),
+            heading.start + text.len() - name.trim_start().len(),
+        ),
+        None => (
+            text.split_whitespace().next().unwrap_or(""),
+            "",
+            heading.end,
+        ),
+    };
+    let id_start = heading.start + text.len() - text.trim_start().len();
+    let id = Spanned::new(
+        id_text.to_string(),
+        cx.span(id_start, id_start + id_text.len()),
+    );
+    let name = Spanned::new(
+        name_text.to_string(),
+        cx.span(name_start, name_start + name_text.len()),
+    );
+    let number = well_formed_id(id_text);
+    if number.is_none() || name_text.is_empty() {
+        let what = if number.is_none() {
+            format!("`{id_text}` is not a case id")
+        } else {
+            format!("case {id_text} has no name")
+        };
+        cx.push(
+            Diagnostic::error(Code::MalformedCaseHeading, heading_span, what)
+                .with_label("expected `### TC-INT-NNN: Name`")
+                .with_help("write the heading as `### TC-INT-001: Reserve an item in stock`"),
+        );
+    }
+    (id, number, name)
+}
+
+/// `TC-INT-001` → 1. Ids are uppercase words joined by `-`, ending in a number.
+fn well_formed_id(id: &str) -> Option<u32> {
+    let (prefix, number) = id.rsplit_once('-')?;
+    let prefix_ok = !prefix.is_empty()
+        && prefix.split('-').all(|part| {
+            part.chars().next().is_some_and(|c| c.is_ascii_uppercase())
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+        });
+    if !prefix_ok || number.is_empty() || !number.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    number.parse().ok()
+}
+
+fn unknown_field(cx: &mut Cx<'_>, field: &Field<'_>) {
+    let nearest = FieldKind::ALL
+        .iter()
+        .map(|(_, name)| {
+            (
+                strsim::levenshtein(
+                    &name.to_ascii_lowercase(),
+                    &field.label.value.to_ascii_lowercase(),
+                ),
+                *name,
+            )
+        })
+        .min()
+        .filter(|(distance, _)| *distance <= 3);
+    let help = match nearest {
+        Some((_, name)) => format!("did you mean `**{name}:**`?"),
+        None => "case fields are Description, Request, Setup, Fixtures, Input, Expected Output, Expected, Assertions, Actions, Capture, Repeat, Tags and Skip".to_string(),
+    };
+    cx.push(
+        Diagnostic::warning(
+            Code::UnknownField,
+            field.label.span,
+            format!(
+                "`**{}:**` is not a case field; its content is not read",
+                field.label.value
+            ),
+        )
+        .with_help(help),
+    );
+}
+
+fn vars_in(cx: &mut Cx<'_>, located: Located<'_>, context: VarContext, out: &mut Vec<VarUse>) {
+    for found in crate::interpolation::find(located.text) {
+        if found.terminated {
+            out.push(VarUse {
+                var: VarRef {
+                    name: found.name(located.text).to_string(),
+                    span: located.span(cx.source, found.start, found.end),
+                },
+                context,
+            });
+        } else {
+            cx.push(
+                Diagnostic::error(
+                    Code::UnterminatedVariable,
+                    located.span(cx.source, found.start, found.end),
+                    "`{{` is never closed",
+                )
+                .with_help("close the variable with `}}` on the same line, like `{{name}}`"),
+            );
+        }
+    }
+}
+
+fn range_located<'s>(cx: &Cx<'s>, range: TextRange) -> Located<'s> {
+    Located::at(range.text(cx.source), range.start)
+}
+
+/// The list items of a field's blocks; other content is reported.
+fn list_items(cx: &mut Cx<'_>, field: &Field<'_>) -> Vec<TextRange> {
+    let mut items: Vec<TextRange> = field.inline.into_iter().collect();
+    for line in &field.lines {
+        ignored(cx, line.span(cx.source), field);
+    }
+    for block in &field.blocks {
+        match block {
+            Block::List { items: list, .. } => {
+                items.extend(list.iter().filter_map(|item| item.text))
+            }
+            other => ignored(cx, other.span(), field),
+        }
+    }
+    items
+}
+
+fn ignored(cx: &mut Cx<'_>, span: Span, field: &Field<'_>) {
+    cx.push(
+        Diagnostic::warning(
+            Code::IgnoredContent,
+            span,
+            format!("this is not read as part of `**{}:**`", field.label.value),
+        )
+        .with_help("write each line of this field as a list item: `- …`"),
+    );
+}
+
+fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: FieldKind) {
+    match kind {
+        FieldKind::Description => {
+            let ranges: Vec<TextRange> = field.inline.iter().chain(&field.lines).copied().collect();
+            if let (Some(first), Some(last)) = (ranges.first(), ranges.last()) {
+                let text = ranges
+                    .iter()
+                    .map(|r| r.text(cx.source))
+                    .collect::<Vec<_>>()
+                    .join(" ");
+                case.description = Some(Spanned::new(text, cx.span(first.start, last.end)));
+            }
+        }
+        FieldKind::Request => {
+            let Some(line) = field.inline else {
+                empty(cx, field, "`**Request:** METHOD /path`");
+                return;
+            };
+            let header_blocks: Vec<&Block> = field.blocks.to_vec();
+            case.request = request_line(cx, line, &header_blocks);
+            vars_in(
+                cx,
+                range_located(cx, line),
+                VarContext::BeforeRequest,
+                &mut case.vars,
+            );
+            if let Some(request) = &case.request {
+                let values: Vec<Spanned<String>> =
+                    request.headers.iter().map(|h| h.value.clone()).collect();
+                for value in values {
+                    vars_in(
+                        cx,
+                        Located::at(
+                            cx.source.slice(value.span.start, value.span.end),
+                            value.span.start,
+                        ),
+                        VarContext::BeforeRequest,
+                        &mut case.vars,
+                    );
+                }
+            }
+        }
+        FieldKind::Setup => {
+            let mut setup = Setup::default();
+            for line in field.inline.iter().chain(&field.lines) {
+                setup.lines.push(setup_line(cx, *line));
+                vars_in(
+                    cx,
+                    range_located(cx, *line),
+                    VarContext::BeforeRequest,
+                    &mut case.vars,
+                );
+            }
+            for block in &field.blocks {
+                match block {
+                    Block::Code(code) if matches!(code.lang.as_deref(), Some("python" | "py")) => {
+                        setup
+                            .fixtures
+                            .extend(read_block(cx, code, Section::Setup).fixtures);
+                        vars_in(
+                            cx,
+                            Located::block(&code.content),
+                            VarContext::BeforeRequest,
+                            &mut case.vars,
+                        );
+                    }
+                    Block::List { items, .. } => {
+                        for line in items.iter().filter_map(|item| item.text) {
+                            setup.lines.push(setup_line(cx, line));
+                            vars_in(
+                                cx,
+                                range_located(cx, line),
+                                VarContext::BeforeRequest,
+                                &mut case.vars,
+                            );
+                        }
+                    }
+                    other => {
+                        cx.push(
+                            Diagnostic::warning(
+                                Code::IgnoredContent,
+                                other.span(),
+                                "this is not read as part of `**Setup:**`",
+                            )
+                            .with_help(
+                                "Setup holds a ```python fixture block or a list of setup lines",
+                            ),
+                        );
+                    }
+                }
+            }
+            case.setup = Some(setup);
+        }
+        FieldKind::Fixtures => {
+            let Some(line) = field.inline else {
+                empty(
+                    cx,
+                    field,
+                    "`**Fixtures:** name, name` or `**Fixtures:** none`",
+                );
+                return;
+            };
+            let names = super::related::items(cx, line);
+            case.fixtures = if names.len() == 1
+                && names
+                    .first()
+                    .is_some_and(|n| n.value.eq_ignore_ascii_case("none"))
+            {
+                FixtureSelection::None
+            } else {
+                FixtureSelection::Named(names)
+            };
+        }
+        FieldKind::Input => {
+            if let Some(body) = input(cx, field) {
+                case.input = Some(body);
+            }
+            for located in field_texts(cx, field) {
+                vars_in(cx, located, VarContext::BeforeRequest, &mut case.vars);
+            }
+        }
+        FieldKind::ExpectedOutput => {
+            case.expected_output = expected_output(cx, field);
+            for located in field_texts(cx, field) {
+                vars_in(cx, located, VarContext::AfterRequest, &mut case.vars);
+            }
+        }
+        FieldKind::Expected | FieldKind::Assertions => {
+            let items = list_items(cx, field);
+            if items.is_empty() {
+                empty(cx, field, "a list of assertions, like `- status == 201`");
+            }
+            for line in items {
+                let assertion = if kind == FieldKind::Expected {
+                    expected_item(cx, line)
+                } else {
+                    parse_assertion(cx, range_located(cx, line))
+                };
+                validate_assertion_markers(cx, &assertion);
+                vars_in(
+                    cx,
+                    range_located(cx, line),
+                    VarContext::AfterRequest,
+                    &mut case.vars,
+                );
+                if kind == FieldKind::Expected {
+                    case.expected.push(assertion);
+                } else {
+                    case.assertions.push(assertion);
+                }
+            }
+        }
+        FieldKind::Actions => {
+            for line in &field.lines {
+                ignored(cx, line.span(cx.source), field);
+            }
+            for block in &field.blocks {
+                let Block::List { items, .. } = block else {
+                    ignored(cx, block.span(), field);
+                    continue;
+                };
+                for item in items {
+                    let index = case.actions.len();
+                    if let Some(action) = action(cx, item) {
+                        case.actions.push(action);
+                    }
+                    let context = VarContext::Action(index);
+                    if let Some(text) = item.text {
+                        vars_in(cx, range_located(cx, text), context, &mut case.vars);
+                    }
+                    for child in &item.children {
+                        match child {
+                            Block::Code(code) => {
+                                vars_in(cx, Located::block(&code.content), context, &mut case.vars)
+                            }
+                            Block::List { items: headers, .. } => {
+                                for header in headers.iter().filter_map(|h| h.text) {
+                                    vars_in(cx, range_located(cx, header), context, &mut case.vars);
+                                }
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+            if field.blocks.is_empty() {
+                empty(cx, field, "a numbered list like `1. Request A: POST /path`");
+            }
+        }
+        FieldKind::Capture => {
+            for line in list_items(cx, field) {
+                if let Some(capture) = capture(cx, line) {
+                    case.captures.push(capture);
+                }
+                vars_in(
+                    cx,
+                    range_located(cx, line),
+                    VarContext::AfterRequest,
+                    &mut case.vars,
+                );
+            }
+        }
+        FieldKind::Repeat => {
+            let Some(line) = field.inline else {
+                empty(cx, field, "a number of iterations, like `**Repeat:** 50`");
+                return;
+            };
+            let text = spanned_text(cx, line);
+            match text.value.parse::<u32>() {
+                Ok(n) if n >= 1 => case.repeat = Some(Spanned::new(n, text.span)),
+                _ => cx.push(
+                    Diagnostic::error(
+                        Code::InvalidRepeat,
+                        text.span,
+                        format!("`{}` is not a number of iterations", text.value),
+                    )
+                    .with_help("write a whole number from 1 up, like `**Repeat:** 50`"),
+                ),
+            }
+        }
+        FieldKind::Tags => {
+            if let Some(line) = field.inline {
+                case.tags = super::related::items(cx, line)
+                    .into_iter()
+                    .map(|tag| {
+                        Spanned::new(tag.value.trim_start_matches('#').to_string(), tag.span)
+                    })
+                    .collect();
+            }
+        }
+        FieldKind::Skip => {
+            let reason = field.inline.map(|line| spanned_text(cx, line));
+            if reason.is_none() {
+                cx.push(
+                    Diagnostic::warning(
+                        Code::SkipWithoutReason,
+                        field.label.span,
+                        "this case is skipped without a reason",
+                    )
+                    .with_help(
+                        "say why, like `**Skip:** waiting for US-311`, so the report can show it",
+                    ),
+                );
+            }
+            case.skip =
+                Some(reason.unwrap_or_else(|| Spanned::new(String::new(), field.label.span)));
+        }
+    }
+}
+
+fn empty(cx: &mut Cx<'_>, field: &Field<'_>, expected: &str) {
+    cx.push(
+        Diagnostic::warning(
+            Code::EmptyField,
+            field.label.span,
+            format!("`**{}:**` is empty", field.label.value),
+        )
+        .with_help(format!("write {expected}, or remove the label")),
+    );
+}
+
+/// The texts of a field that hold its value: inline text and code blocks.
+fn field_texts<'a>(cx: &Cx<'a>, field: &'a Field<'_>) -> Vec<Located<'a>> {
+    let mut texts: Vec<Located<'a>> = field
+        .inline
+        .iter()
+        .map(|line| range_located(cx, *line))
+        .collect();
+    for block in &field.blocks {
+        if let Block::Code(code) = block {
+            texts.push(Located::block(&code.content));
+        }
+    }
+    texts
+}
+
+fn first_code<'a>(field: &Field<'a>) -> Option<&'a crate::markdown::CodeBlock> {
+    field.blocks.iter().find_map(|block| match block {
+        Block::Code(code) => Some(code),
+        _ => None,
+    })
+}
+
+fn input(cx: &mut Cx<'_>, field: &Field<'_>) -> Option<Body> {
+    let Some(code) = first_code(field) else {
+        let line = field.inline?;
+        let located = range_located(cx, line);
+        return Some(Body {
+            kind: BodyKind::Json,
+            text: located.text.to_string(),
+            json: parse_json(cx, located),
+            span: line.span(cx.source),
+        });
+    };
+    let kind = match code.lang.as_deref() {
+        None | Some("json") => BodyKind::Json,
+        Some("text" | "txt" | "plain") => BodyKind::Text,
+        Some("xml") => BodyKind::Xml,
+        Some("form") => BodyKind::Form,
+        Some(other) => {
+            cx.push(
+                Diagnostic::error(Code::InvalidBodyLanguage, code.info_span, format!("`{other}` is not a body type"))
+                    .with_help("an Input block is ```json (the default), ```text, ```xml or ```form (one `name=value` per line)"),
+            );
+            return None;
+        }
+    };
+    let located = Located::block(&code.content);
+    let json = if kind == BodyKind::Json && !code.content.text.trim().is_empty() {
+        parse_json(cx, located)
+    } else {
+        None
+    };
+    Some(Body {
+        kind,
+        text: code.content.text.clone(),
+        json,
+        span: code.span,
+    })
+}
+
+fn expected_output(cx: &mut Cx<'_>, field: &Field<'_>) -> Option<ExpectedOutput> {
+    let Some(code) = first_code(field) else {
+        empty(cx, field, "a ```json or ```text block");
+        return None;
+    };
+    let located = Located::block(&code.content);
+    match code.lang.as_deref() {
+        None | Some("json") => {
+            let value = parse_json(cx, located)?;
+            validate_markers(cx, &value);
+            Some(ExpectedOutput::Json(value))
+        }
+        Some("text" | "txt" | "plain") => Some(ExpectedOutput::Text(Spanned::new(
+            code.content.text.clone(),
+            located.whole_span(cx.source),
+        ))),
+        Some(other) => {
+            cx.push(
+                Diagnostic::error(Code::InvalidBodyLanguage, code.info_span, format!("`{other}` is not an expected body type"))
+                    .with_help("Expected Output is a ```json block (matched with markers) or a ```text block (matched exactly)"),
+            );
+            None
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn case_ids() {
+        assert_eq!(well_formed_id("TC-INT-001"), Some(1));
+        assert_eq!(well_formed_id("TC-API-12"), Some(12));
+        assert_eq!(well_formed_id("TC-INT-"), None);
+        assert_eq!(well_formed_id("tc-int-1"), None);
+        assert_eq!(well_formed_id("Test"), None);
+    }
+}

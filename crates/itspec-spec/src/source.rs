@@ -1,0 +1,175 @@
+//! Source text and positions: byte spans with their line and column.
+//!
+//! Every node of the model carries a [`Span`]: the byte range it covers in the
+//! spec's text and the 1-based line and column of its start. Columns count
+//! Unicode characters, as editors and compilers do. A byte-order mark at the
+//! start of a file is not part of the text: offsets start after it.
+
+use serde::Serialize;
+
+/// A byte range of the spec's text, with the line and column where it starts.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+    /// 1-based line of `start`.
+    pub line: u32,
+    /// 1-based column of `start`, in characters.
+    pub col: u32,
+}
+
+impl Span {
+    /// The byte range, for slicing the text the span was made from.
+    pub fn range(&self) -> std::ops::Range<usize> {
+        self.start..self.end
+    }
+
+    /// Whether the span covers no bytes.
+    pub fn is_empty(&self) -> bool {
+        self.start >= self.end
+    }
+}
+
+/// A value with the span it was read from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Spanned<T> {
+    /// The value.
+    pub value: T,
+    /// Where it was written.
+    pub span: Span,
+}
+
+impl<T> Spanned<T> {
+    /// Pairs a value with its span.
+    pub fn new(value: T, span: Span) -> Self {
+        Self { value, span }
+    }
+}
+
+impl Spanned<String> {
+    /// The value as a string slice.
+    pub fn as_str(&self) -> &str {
+        &self.value
+    }
+}
+
+/// The spec's text with an index of its line starts, to turn byte offsets
+/// into spans.
+#[derive(Clone, Debug)]
+pub struct Source<'a> {
+    text: &'a str,
+    line_starts: Vec<usize>,
+}
+
+impl<'a> Source<'a> {
+    /// Indexes `text`. A leading byte-order mark must already be removed
+    /// (see [`strip_bom`]).
+    pub fn new(text: &'a str) -> Self {
+        let mut line_starts = Vec::with_capacity(text.len() / 32 + 1);
+        line_starts.push(0);
+        line_starts.extend(
+            text.bytes()
+                .enumerate()
+                .filter(|&(_, b)| b == b'\n')
+                .map(|(i, _)| i + 1),
+        );
+        Self { text, line_starts }
+    }
+
+    /// The whole text.
+    pub fn text(&self) -> &'a str {
+        self.text
+    }
+
+    /// The text of a byte range, or "" when the range is not on character
+    /// boundaries.
+    pub fn slice(&self, start: usize, end: usize) -> &'a str {
+        self.text.get(start..end).unwrap_or("")
+    }
+
+    /// The 1-based line and column of a byte offset. Offsets past the end
+    /// are clamped to it.
+    pub fn position(&self, offset: usize) -> (u32, u32) {
+        let offset = offset.min(self.text.len());
+        let line_index = self
+            .line_starts
+            .partition_point(|&start| start <= offset)
+            .saturating_sub(1);
+        let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
+        let col = self
+            .text
+            .get(line_start..offset)
+            .map_or(offset - line_start, |prefix| prefix.chars().count());
+        (to_u32(line_index + 1), to_u32(col + 1))
+    }
+
+    /// The span of a byte range.
+    pub fn span(&self, start: usize, end: usize) -> Span {
+        let (line, col) = self.position(start);
+        Span {
+            start,
+            end: end.max(start),
+            line,
+            col,
+        }
+    }
+
+    /// Byte range of a 1-based line, without its line break.
+    pub fn line_range(&self, line: u32) -> Option<(usize, usize)> {
+        let index = usize::try_from(line).ok()?.checked_sub(1)?;
+        let start = *self.line_starts.get(index)?;
+        let end = self
+            .line_starts
+            .get(index + 1)
+            .map_or(self.text.len(), |next| next - 1);
+        let end = if self.text.as_bytes().get(end.wrapping_sub(1)) == Some(&b'\r') && end > start {
+            end - 1
+        } else {
+            end
+        };
+        Some((start, end))
+    }
+}
+
+fn to_u32(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+/// Removes a UTF-8 byte-order mark from the start of `text`.
+pub fn strip_bom(text: &str) -> &str {
+    text.strip_prefix('\u{feff}').unwrap_or(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn positions_count_lines_and_characters() {
+        let source = Source::new("ab\néx\r\nz");
+        assert_eq!(source.position(0), (1, 1));
+        assert_eq!(source.position(1), (1, 2));
+        assert_eq!(source.position(3), (2, 1));
+        // `é` is two bytes but one column.
+        assert_eq!(source.position(5), (2, 2));
+        assert_eq!(source.position(8), (3, 1));
+        assert_eq!(source.position(100), (3, 2));
+    }
+
+    #[test]
+    fn line_ranges_exclude_line_breaks() {
+        let source = Source::new("ab\r\ncd\n");
+        assert_eq!(source.line_range(1), Some((0, 2)));
+        assert_eq!(source.line_range(2), Some((4, 6)));
+        assert_eq!(source.line_range(3), Some((7, 7)));
+        assert_eq!(source.line_range(4), None);
+    }
+
+    #[test]
+    fn bom_is_stripped() {
+        assert_eq!(strip_bom("\u{feff}# T"), "# T");
+        assert_eq!(strip_bom("# T"), "# T");
+    }
+}
