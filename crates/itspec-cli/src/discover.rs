@@ -16,7 +16,8 @@ pub struct Candidate {
 }
 
 /// The candidate files under the given paths, sorted, without duplicates.
-/// Folders are walked recursively, skipping hidden and git-ignored files.
+/// Folders are walked recursively, skipping hidden files and what
+/// `.gitignore` files exclude (in a git repository or not).
 pub fn candidates(paths: &[PathBuf]) -> Result<Vec<Candidate>> {
     let mut found = Vec::new();
     for path in paths {
@@ -26,10 +27,9 @@ pub fn candidates(paths: &[PathBuf]) -> Result<Vec<Candidate>> {
                 explicit: true,
             });
         } else if path.is_dir() {
-            for entry in ignore::WalkBuilder::new(path)
-                .sort_by_file_name(Ord::cmp)
-                .build()
-            {
+            let mut walker = ignore::WalkBuilder::new(path);
+            walker.require_git(false).sort_by_file_name(Ord::cmp);
+            for entry in walker.build() {
                 let entry =
                     entry.with_context(|| format!("cannot read the folder {}", path.display()))?;
                 let is_markdown = entry

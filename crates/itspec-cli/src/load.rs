@@ -1,33 +1,41 @@
-//! Reading spec files: bytes → text → checked spec, in parallel.
+//! Reading spec files in parallel: bytes → text, handed to a command's
+//! function on the worker thread, so only what the command keeps stays in
+//! memory.
 
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use itspec_spec::{Code, Diagnostic, LintOptions, Parsed, Source, Spec};
+use itspec_spec::{Code, Diagnostic, Source};
 use rayon::prelude::*;
 
 use crate::discover::{Candidate, looks_like_spec};
 
-/// One spec file, read and checked.
+/// The text of a spec file.
 #[derive(Debug)]
-pub struct SpecFile {
-    /// The path as shown.
+pub struct SpecText {
+    /// The path as given or found.
     pub path: PathBuf,
-    /// The text (without a byte-order mark; invalid UTF-8 replaced).
+    /// The text, without a byte-order mark (invalid UTF-8 replaced).
     pub text: String,
-    /// The model and every problem.
-    pub parsed: Parsed,
+    /// Where the first byte that is not UTF-8 is, when there is one.
+    pub invalid_utf8_at: Option<usize>,
 }
 
-impl SpecFile {
-    /// The path for messages, with `/` separators.
+impl SpecText {
+    /// The path for messages.
     pub fn display_path(&self) -> String {
         display(&self.path)
     }
 
-    /// The spec.
-    pub fn spec(&self) -> &Spec {
-        &self.parsed.spec
+    /// The diagnostic of a file that is not UTF-8.
+    pub fn utf8_diagnostic(&self) -> Option<Diagnostic> {
+        let at = self.invalid_utf8_at?;
+        let span = Source::new(&self.text).span(at, at + 1);
+        Some(
+            Diagnostic::error(Code::InvalidUtf8, span, "this file is not valid UTF-8 text")
+                .with_label("this byte starts no UTF-8 character")
+                .with_help("save the file as UTF-8 (most editors: \"Save with encoding\"); itspec reads only UTF-8 specs"),
+        )
     }
 }
 
@@ -37,70 +45,43 @@ pub fn display(path: &Path) -> String {
     text.strip_prefix("./").map(str::to_string).unwrap_or(text)
 }
 
-/// Reads and checks every candidate that is a spec, in parallel, keeping
-/// the candidates' order. `check` lints as well as parses.
-pub fn load_all(
+/// Reads every candidate that is a spec and applies `work` to it on a
+/// worker thread, keeping the candidates' order.
+pub fn map_specs<T: Send>(
     candidates: &[Candidate],
-    options: &LintOptions,
-    lint: bool,
-) -> Result<Vec<SpecFile>> {
-    let loaded: Vec<Option<SpecFile>> = candidates
+    work: impl Fn(SpecText) -> T + Sync,
+) -> Result<Vec<T>> {
+    let results: Vec<Option<T>> = candidates
         .par_iter()
-        .map(|candidate| load(candidate, options, lint))
+        .map(|candidate| Ok(read(candidate)?.map(&work)))
         .collect::<Result<_>>()?;
-    Ok(loaded.into_iter().flatten().collect())
+    Ok(results.into_iter().flatten().collect())
 }
 
-fn load(candidate: &Candidate, options: &LintOptions, lint: bool) -> Result<Option<SpecFile>> {
+fn read(candidate: &Candidate) -> Result<Option<SpecText>> {
     let bytes = std::fs::read(&candidate.path)
         .with_context(|| format!("cannot read {}", candidate.path.display()))?;
-    let text = match String::from_utf8(bytes) {
-        Ok(text) => text,
+    let (text, invalid_utf8_at) = match String::from_utf8(bytes) {
+        Ok(text) => (text, None),
         Err(error) => {
-            let valid_up_to = error.utf8_error().valid_up_to();
-            let text = String::from_utf8_lossy(error.as_bytes()).into_owned();
-            if !candidate.explicit && !looks_like_spec(&text) {
-                return Ok(None);
-            }
-            return Ok(Some(invalid_utf8(
-                candidate.path.clone(),
-                text,
-                valid_up_to,
-            )));
+            let at = error.utf8_error().valid_up_to();
+            (
+                String::from_utf8_lossy(error.as_bytes()).into_owned(),
+                Some(at),
+            )
         }
     };
     if !candidate.explicit && !looks_like_spec(&text) {
         return Ok(None);
     }
-    let text = match text.strip_prefix('\u{feff}') {
-        Some(stripped) => stripped.to_string(),
-        None => text,
+    let (text, bom) = match text.strip_prefix('\u{feff}') {
+        Some(stripped) => (stripped.to_string(), '\u{feff}'.len_utf8()),
+        None => (text, 0),
     };
-    let parsed = if lint {
-        itspec_spec::check(&text, options)
-    } else {
-        itspec_spec::parse(&text)
-    };
-    Ok(Some(SpecFile {
+    let invalid_utf8_at = invalid_utf8_at.map(|at| at.saturating_sub(bom));
+    Ok(Some(SpecText {
         path: candidate.path.clone(),
         text,
-        parsed,
+        invalid_utf8_at,
     }))
-}
-
-/// A file that is not UTF-8: one diagnostic at the first invalid byte.
-fn invalid_utf8(path: PathBuf, text: String, valid_up_to: usize) -> SpecFile {
-    let source = Source::new(&text);
-    let span = source.span(valid_up_to, (valid_up_to + 3).min(text.len()));
-    let diagnostic = Diagnostic::error(Code::InvalidUtf8, span, "this file is not valid UTF-8 text")
-        .with_label("this byte starts no UTF-8 character")
-        .with_help("save the file as UTF-8 (most editors: \"Save with encoding\"); itspec reads only UTF-8 specs");
-    SpecFile {
-        path,
-        parsed: Parsed {
-            spec: Spec::default(),
-            diagnostics: vec![diagnostic],
-        },
-        text,
-    }
 }

@@ -65,3 +65,6 @@ fn load_config(cli: &Cli) -> Result<Option<itspec_config::Loaded>> {
         Err(error) => Err(error.into()),
     }
 }
+
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

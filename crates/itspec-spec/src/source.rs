@@ -61,6 +61,8 @@ impl Spanned<String> {
 pub struct Source<'a> {
     text: &'a str,
     line_starts: Vec<usize>,
+    /// The line of the last lookup.
+    last_line: std::cell::Cell<usize>,
 }
 
 impl<'a> Source<'a> {
@@ -75,7 +77,11 @@ impl<'a> Source<'a> {
                 .filter(|&(_, b)| b == b'\n')
                 .map(|(i, _)| i + 1),
         );
-        Self { text, line_starts }
+        Self {
+            text,
+            line_starts,
+            last_line: std::cell::Cell::new(0),
+        }
     }
 
     /// The whole text.
@@ -93,24 +99,48 @@ impl<'a> Source<'a> {
     /// are clamped to it.
     pub fn position(&self, offset: usize) -> (u32, u32) {
         let offset = offset.min(self.text.len());
-        let line_index = self
+        // Spans are mostly made in document order: try the last line first.
+        let hint = self.last_line.get();
+        let in_hint = self
             .line_starts
-            .partition_point(|&start| start <= offset)
-            .saturating_sub(1);
+            .get(hint)
+            .is_some_and(|&start| start <= offset)
+            && self
+                .line_starts
+                .get(hint + 1)
+                .is_none_or(|&next| offset < next);
+        let line_index = if in_hint {
+            hint
+        } else {
+            self.line_starts
+                .partition_point(|&start| start <= offset)
+                .saturating_sub(1)
+        };
+        self.last_line.set(line_index);
         let line_start = self.line_starts.get(line_index).copied().unwrap_or(0);
-        let col = self
-            .text
-            .get(line_start..offset)
-            .map_or(offset - line_start, |prefix| prefix.chars().count());
+        let col = match self.text.get(line_start..offset) {
+            Some(prefix) if prefix.is_ascii() => prefix.len(),
+            Some(prefix) => prefix.chars().count(),
+            None => offset - line_start,
+        };
         (to_u32(line_index + 1), to_u32(col + 1))
     }
 
-    /// The span of a byte range.
+    /// The span of a byte range, widened to character boundaries and
+    /// clamped to the text.
     pub fn span(&self, start: usize, end: usize) -> Span {
+        let mut start = start.min(self.text.len());
+        while !self.text.is_char_boundary(start) {
+            start -= 1;
+        }
+        let mut end = end.clamp(start, self.text.len());
+        while !self.text.is_char_boundary(end) {
+            end += 1;
+        }
         let (line, col) = self.position(start);
         Span {
             start,
-            end: end.max(start),
+            end,
             line,
             col,
         }
@@ -165,6 +195,17 @@ mod tests {
         assert_eq!(source.line_range(2), Some((4, 6)));
         assert_eq!(source.line_range(3), Some((7, 7)));
         assert_eq!(source.line_range(4), None);
+    }
+
+    #[test]
+    fn spans_widen_to_character_boundaries() {
+        let source = Source::new("aéb");
+        let span = source.span(2, 2);
+        assert_eq!((span.start, span.end), (1, 3));
+        let span = source.span(1, 2);
+        assert_eq!((span.start, span.end), (1, 3));
+        let span = source.span(10, 20);
+        assert_eq!((span.start, span.end), (4, 4));
     }
 
     #[test]

@@ -2,12 +2,37 @@
 
 use anyhow::Result;
 use itspec_report::diagnostics::{Counts, FileReport, render_github, render_human, render_json};
-use itspec_spec::LintOptions;
+use itspec_spec::{Diagnostic, LintOptions};
 
 use super::Context;
 use crate::cli::{CheckArgs, Format};
 use crate::exit_codes;
+use crate::load::SpecText;
 use crate::output::print;
+
+/// What is kept of a checked file: its text only when there is something
+/// to show in it.
+struct Checked {
+    path: String,
+    text: String,
+    diagnostics: Vec<Diagnostic>,
+}
+
+fn check_one(spec: SpecText, options: &LintOptions) -> Checked {
+    let diagnostics = match spec.utf8_diagnostic() {
+        Some(diagnostic) => vec![diagnostic],
+        None => itspec_spec::check(&spec.text, options).diagnostics,
+    };
+    Checked {
+        path: spec.display_path(),
+        text: if diagnostics.is_empty() {
+            String::new()
+        } else {
+            spec.text
+        },
+        diagnostics,
+    }
+}
 
 /// Runs the command.
 pub fn run(context: &Context, args: &CheckArgs) -> Result<u8> {
@@ -21,15 +46,13 @@ pub fn run(context: &Context, args: &CheckArgs) -> Result<u8> {
         vars,
         strict: args.strict,
     };
-    let files = super::specs(context, &args.paths, &options, true)?;
-    let paths: Vec<String> = files.iter().map(|f| f.display_path()).collect();
-    let reports: Vec<FileReport<'_>> = files
+    let checked = super::map_spec_files(context, &args.paths, |spec| check_one(spec, &options))?;
+    let reports: Vec<FileReport<'_>> = checked
         .iter()
-        .zip(&paths)
-        .map(|(file, path)| FileReport {
-            path,
+        .map(|file| FileReport {
+            path: &file.path,
             text: &file.text,
-            diagnostics: &file.parsed.diagnostics,
+            diagnostics: &file.diagnostics,
         })
         .collect();
     let counts = Counts::of(&reports);

@@ -6,60 +6,61 @@ use serde::Serialize;
 use super::Context;
 use crate::cli::{ListArgs, ListFormat};
 use crate::exit_codes;
-use crate::load::SpecFile;
+use crate::load::SpecText;
 use crate::output::print;
 
 #[derive(Serialize)]
-struct SpecEntry<'a> {
+struct SpecEntry {
     file: String,
-    component: Option<&'a str>,
+    component: Option<String>,
     priority: Option<&'static str>,
     status: Option<&'static str>,
-    stories: Vec<&'a str>,
+    stories: Vec<String>,
     contract: Option<String>,
-    cases: Vec<CaseEntry<'a>>,
+    cases: Vec<CaseEntry>,
 }
 
 #[derive(Serialize)]
-struct CaseEntry<'a> {
-    id: &'a str,
-    name: &'a str,
+struct CaseEntry {
+    id: String,
+    name: String,
     line: u32,
     priority: Option<&'static str>,
     status: Option<&'static str>,
-    tags: Vec<&'a str>,
+    tags: Vec<String>,
     kind: &'static str,
-    skip: Option<&'a str>,
+    skip: Option<String>,
 }
 
-fn entry(file: &SpecFile) -> SpecEntry<'_> {
-    let spec = file.spec();
+fn entry(file: SpecText) -> SpecEntry {
+    let parsed = itspec_spec::parse(&file.text);
+    let spec = &parsed.spec;
     let priority = spec.priority.as_ref().map(|p| p.value.as_str());
     let status = spec.status.as_ref().map(|s| s.value.as_str());
     SpecEntry {
         file: file.display_path(),
-        component: spec.component(),
+        component: spec.component().map(str::to_string),
         priority,
         status,
         stories: spec
             .related
             .stories
             .iter()
-            .map(|s| s.value.as_str())
+            .map(|s| s.value.clone())
             .collect(),
         contract: spec.related.contract.as_ref().map(|c| c.value.to_string()),
         cases: spec
             .cases
             .iter()
             .map(|case| CaseEntry {
-                id: &case.id.value,
-                name: &case.name.value,
+                id: case.id.value.clone(),
+                name: case.name.value.clone(),
                 line: case.heading_span.line,
                 priority,
                 status,
-                tags: case.tags.iter().map(|t| t.value.as_str()).collect(),
+                tags: case.tags.iter().map(|t| t.value.clone()).collect(),
                 kind: case.kind().as_str(),
-                skip: case.skip.as_ref().map(|s| s.value.as_str()),
+                skip: case.skip.as_ref().map(|s| s.value.clone()),
             })
             .collect(),
     }
@@ -67,13 +68,7 @@ fn entry(file: &SpecFile) -> SpecEntry<'_> {
 
 /// Runs the command.
 pub fn run(context: &Context, args: &ListArgs) -> Result<u8> {
-    let files = super::specs(
-        context,
-        &args.paths,
-        &itspec_spec::LintOptions::default(),
-        false,
-    )?;
-    let entries: Vec<SpecEntry<'_>> = files.iter().map(entry).collect();
+    let entries = super::map_spec_files(context, &args.paths, entry)?;
     let output = match args.format {
         ListFormat::Json => serde_json::to_string_pretty(&entries)? + "\n",
         ListFormat::Human => human(&entries),
@@ -82,14 +77,14 @@ pub fn run(context: &Context, args: &ListArgs) -> Result<u8> {
     Ok(exit_codes::SUCCESS)
 }
 
-fn human(entries: &[SpecEntry<'_>]) -> String {
+fn human(entries: &[SpecEntry]) -> String {
     let mut out = String::new();
     let mut cases = 0;
     for spec in entries {
         out.push_str(&format!(
             "{}  {}  [{}, {}]\n",
             spec.file,
-            spec.component.unwrap_or("(no title)"),
+            spec.component.as_deref().unwrap_or("(no title)"),
             spec.priority.unwrap_or("no priority"),
             spec.status.unwrap_or("no status"),
         ));
@@ -100,7 +95,7 @@ fn human(entries: &[SpecEntry<'_>]) -> String {
             if !case.tags.is_empty() {
                 line.push_str(&format!("  [{}]", case.tags.join(", ")));
             }
-            if let Some(reason) = case.skip {
+            if let Some(reason) = &case.skip {
                 line.push_str(&format!("  (skipped: {reason})"));
             }
             out.push_str(line.trim_end());

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 
 use crate::discover::{candidates, default_paths};
-use crate::load::{SpecFile, load_all};
+use crate::load::{SpecText, display, map_specs};
 
 /// The context every command gets: the configuration, when one is found.
 pub struct Context {
@@ -19,26 +19,25 @@ pub struct Context {
     pub color: bool,
 }
 
-/// Finds and reads the specs under the given paths (or the defaults).
-pub fn specs(
+/// Finds the specs under the given paths (or the defaults) and applies
+/// `work` to each, in parallel, in path order.
+pub fn map_spec_files<T: Send>(
     context: &Context,
     paths: &[PathBuf],
-    options: &itspec_spec::LintOptions,
-    lint: bool,
-) -> Result<Vec<SpecFile>> {
+    work: impl Fn(SpecText) -> T + Sync,
+) -> Result<Vec<T>> {
     let paths = if paths.is_empty() {
         default_paths(context.config.as_ref())
     } else {
         paths.to_vec()
     };
-    let candidates = candidates(&paths)?;
-    let files = load_all(&candidates, options, lint)?;
-    if files.is_empty() {
-        let shown: Vec<String> = paths.iter().map(|p| crate::load::display(p)).collect();
+    let results = map_specs(&candidates(&paths)?, work)?;
+    if results.is_empty() {
+        let shown: Vec<String> = paths.iter().map(|p| display(p)).collect();
         anyhow::bail!(
             "no specs found in {}: a spec is a .md file whose first heading is `# Integration Test Spec: <component>`",
             shown.join(", ")
         );
     }
-    Ok(files)
+    Ok(results)
 }

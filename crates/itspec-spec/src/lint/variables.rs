@@ -114,7 +114,7 @@ pub(crate) fn check(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic
                             name: name.clone(),
                             span: arg.span,
                         };
-                        checker.var(&var, &scope.at(VarContext::AfterRequest), out);
+                        checker.bare_var(&var, &scope.at(VarContext::AfterRequest), out);
                     }
                 }
             }
@@ -189,6 +189,19 @@ struct Checker<'a> {
 }
 
 impl Checker<'_> {
+    /// A variable written as a bare name, like a check's argument.
+    fn bare_var(&self, var: &VarRef, at: &At<'_>, out: &mut Vec<Diagnostic>) {
+        let mut found = Vec::new();
+        self.var(var, at, &mut found);
+        for mut diagnostic in found {
+            diagnostic.message = diagnostic.message.replace(
+                &format!("`{{{{{}}}}}`", var.name),
+                &format!("`{}`", var.name),
+            );
+            out.push(diagnostic);
+        }
+    }
+
     fn var(&self, var: &VarRef, at: &At<'_>, out: &mut Vec<Diagnostic>) {
         if is_slot(&var.name) {
             return;
@@ -311,7 +324,7 @@ fn unknown(var: &VarRef, at: &At<'_>) -> Diagnostic {
             ));
         }
     }
-    match did_you_mean(root, at.known.iter().copied().filter(|k| *k != "env")) {
+    match did_you_mean(root, at.known.iter().copied().filter(|k| !BUILTINS.contains(k))) {
         Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
         None => diagnostic.with_help(format!(
             "define it: `{root} = \"…\"` under [vars] in itspec.toml, `--var {root}=…`, a Setup fixture, or a Capture in an earlier case"

@@ -42,8 +42,11 @@ pub(crate) fn parse_assertion(cx: &mut Cx<'_>, line: Located<'_>) -> Assertion {
                         "write it in the assertion grammar, like `status == 201`, `body.id is uuid`, `row TABLE where COL = V has COL = V`, `database unchanged` (docs/format.md, Assertions)",
                     ),
                 };
-                let at = line.span(cx.source, fail.at, fail.at);
-                diagnostic = diagnostic.with_note(at, format!("expected {} here", fail.expected));
+                if fail.at > 0 {
+                    let at = line.span(cx.source, fail.at, fail.at);
+                    diagnostic =
+                        diagnostic.with_note(at, format!("expected {} here", fail.expected));
+                }
                 cx.push(diagnostic);
             }
             Assertion {

@@ -26,6 +26,8 @@ pub(crate) struct CaseEnv {
     pub has_contract: bool,
     /// The spec is a Draft: incomplete cases are warnings.
     pub draft: bool,
+    /// The case's position among the spec's cases, from 1.
+    pub ordinal: usize,
 }
 
 /// Reads a case from its heading and the blocks under it.
@@ -36,7 +38,7 @@ pub(crate) fn parse_case(
     blocks: &[Block],
     env: CaseEnv,
 ) -> TestCase {
-    let (id, number, name) = heading_parts(cx, heading, heading_span);
+    let (id, number, name) = heading_parts(cx, heading, heading_span, env.ordinal);
     let end = blocks.last().map_or(heading_span.end, |b| b.span().end);
     let mut case = TestCase {
         id,
@@ -124,6 +126,7 @@ fn heading_parts(
     cx: &mut Cx<'_>,
     heading: TextRange,
     heading_span: Span,
+    ordinal: usize,
 ) -> (Spanned<String>, Option<u32>, Spanned<String>) {
     let text = heading.text(cx.source);
     let (id_text, name_text, name_start) = match text.split_once(':') {
@@ -148,16 +151,35 @@ fn heading_parts(
         cx.span(name_start, name_start + name_text.len()),
     );
     let number = well_formed_id(id_text);
-    if number.is_none() || name_text.is_empty() {
-        let what = if number.is_none() {
-            format!("`{id_text}` is not a case id")
+    let after_id = text.trim().get(id_text.len()..).unwrap_or("").trim();
+    let problem = if number.is_none() {
+        Some(format!("`{id_text}` is not a case id"))
+    } else if !text.contains(':') && !after_id.is_empty() {
+        Some(format!("`:` is missing after case id {id_text}"))
+    } else if name_text.is_empty() {
+        Some(format!("case {id_text} has no name"))
+    } else {
+        None
+    };
+    if let Some(problem) = problem {
+        let suggested_id = if number.is_some() {
+            id_text.to_string()
         } else {
-            format!("case {id_text} has no name")
+            format!("TC-INT-{ordinal:03}")
+        };
+        let suggested_name = if !name_text.is_empty() {
+            name_text
+        } else if !after_id.is_empty() {
+            after_id
+        } else {
+            "<what the case checks>"
         };
         cx.push(
-            Diagnostic::error(Code::MalformedCaseHeading, heading_span, what)
+            Diagnostic::error(Code::MalformedCaseHeading, heading_span, problem)
                 .with_label("expected `### TC-INT-NNN: Name`")
-                .with_help("write the heading as `### TC-INT-001: Reserve an item in stock`"),
+                .with_help(format!(
+                    "write the heading as `### {suggested_id}: {suggested_name}`"
+                )),
         );
     }
     (id, number, name)
@@ -573,7 +595,20 @@ fn input(cx: &mut Cx<'_>, field: &Field<'_>) -> Option<Body> {
         }
     };
     let located = Located::block(&code.content);
-    let json = if kind == BodyKind::Json && !code.content.text.trim().is_empty() {
+    let empty = code.content.text.trim().is_empty();
+    if empty {
+        cx.push(
+            Diagnostic::warning(
+                Code::EmptyField,
+                code.span,
+                "the Input block is empty: the request is sent without a body",
+            )
+            .with_help(
+                "write the body in the block, or remove **Input:** for a request without one",
+            ),
+        );
+    }
+    let json = if kind == BodyKind::Json && !empty {
         parse_json(cx, located)
     } else {
         None

@@ -35,9 +35,15 @@ pub(crate) fn parse_document(cx: &mut Cx<'_>) -> Spec {
             i + 1
         }
         _ => {
-            let span = first_heading
-                .and_then(|i| blocks.get(i))
-                .map_or_else(|| cx.span(0, 0), Block::span);
+            let first_line = cx
+                .source
+                .text()
+                .lines()
+                .next()
+                .unwrap_or("")
+                .trim_end()
+                .len();
+            let span = cx.span(0, first_line);
             cx.push(
                 Diagnostic::error(
                     Code::MissingTitle,
@@ -55,7 +61,9 @@ pub(crate) fn parse_document(cx: &mut Cx<'_>) -> Spec {
         .position(|b| matches!(b, Block::Heading { level, .. } if *level <= 2))
         .unwrap_or(rest.len());
     let (header, sections) = rest.split_at(header_len);
-    read_header(cx, &mut spec, header);
+    if spec.title.is_some() || !header.is_empty() {
+        read_header(cx, &mut spec, header);
+    }
     read_sections(cx, &mut spec, sections);
     spec.interpolations = crate::interpolation::find(cx.source.text())
         .into_iter()
@@ -256,7 +264,9 @@ pub(crate) fn nearest<'a>(
     candidates
         .map(|c| (strsim::levenshtein(&c.to_ascii_lowercase(), &lower), c))
         .min()
-        .filter(|(distance, c)| *distance <= 2.max(c.len() / 3))
+        .filter(|(distance, c)| {
+            *distance <= 2.max(c.len() / 3) && *distance < c.len().min(lower.len())
+        })
         .map(|(_, c)| c)
 }
 
@@ -271,6 +281,7 @@ fn read_sections(cx: &mut Cx<'_>, spec: &mut Spec, blocks: &[Block]) {
     let env = CaseEnv {
         has_contract: spec.related.contract.is_some() || related_has_slot(cx, spec),
         draft: spec.is_draft(),
+        ordinal: 0,
     };
     for window in starts.windows(2) {
         let [start, end] = window else { continue };
@@ -400,6 +411,10 @@ fn read_cases(cx: &mut Cx<'_>, spec: &mut Spec, blocks: &[Block], env: CaseEnv) 
             continue;
         };
         let content = blocks.get(start + 1..*end).unwrap_or(&[]);
+        let env = CaseEnv {
+            ordinal: spec.cases.len() + 1,
+            ..env
+        };
         spec.cases.push(parse_case(cx, *text, *span, content, env));
     }
 }

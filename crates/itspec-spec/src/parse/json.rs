@@ -43,11 +43,13 @@ pub(crate) fn parse_json(cx: &mut Cx<'_>, located: Located<'_>) -> Option<Value>
         },
         Err(error) => {
             let range = error.range();
-            let span = located.span(
-                cx.source,
-                range.start,
-                range.end.max(range.start + 1).min(text.len()),
-            );
+            // A range over a line break (a missing comma) is shown where it starts.
+            let widened = range.end.max(range.start + 1).min(text.len());
+            let range_end = match text.get(range.start..widened) {
+                Some(covered) if !covered.contains(['\n', '\r']) => widened,
+                _ => range.start,
+            };
+            let span = located.span(cx.source, range.start, range_end);
             let message = lowercase_first(&error.kind().to_string());
             let mut diagnostic =
                 Diagnostic::error(Code::InvalidJson, span, format!("invalid JSON: {message}"));
@@ -62,13 +64,16 @@ pub(crate) fn parse_json(cx: &mut Cx<'_>, located: Located<'_>) -> Option<Value>
 
 fn help_for(kind: &ParseErrorKind) -> Option<&'static str> {
     Some(match kind {
-        ParseErrorKind::UnexpectedWord => {
+        ParseErrorKind::UnexpectedWord | ParseErrorKind::UnexpectedToken => {
             "JSON strings need double quotes (`\"text\"`); variables are written `{{name}}`"
         }
         ParseErrorKind::SingleQuotedStringsNotAllowed => "JSON strings use double quotes",
         ParseErrorKind::TrailingCommasNotAllowed => "remove the comma after the last item",
         ParseErrorKind::CommentsNotAllowed => "JSON has no comments: remove it",
         ParseErrorKind::ExpectedComma => "separate items with a comma",
+        ParseErrorKind::UnexpectedTokenInObject | ParseErrorKind::UnexpectedComma => {
+            "members are `\"key\": value`, separated by one comma"
+        }
         ParseErrorKind::UnterminatedObject => "close the object with `}`",
         ParseErrorKind::UnterminatedArray => "close the array with `]`",
         ParseErrorKind::ExpectedStringObjectProperty => "object keys are double-quoted strings",

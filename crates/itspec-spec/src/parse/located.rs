@@ -36,8 +36,13 @@ impl<'t> Located<'t> {
         }
     }
 
-    /// The span in the file of a byte range of the text.
+    /// The span in the file of a byte range of the text. Trailing line
+    /// breaks and spaces are not part of it.
     pub fn span(&self, source: &Source<'_>, start: usize, end: usize) -> Span {
+        let end = match self.text.get(start..end) {
+            Some(covered) if !covered.trim_end().is_empty() => start + covered.trim_end().len(),
+            _ => end,
+        };
         match self.mapping {
             Mapping::Offset(offset) => source.span(offset + start, offset + end),
             Mapping::Block(block, shift) => block.span(source, shift + start, shift + end),

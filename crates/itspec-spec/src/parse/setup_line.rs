@@ -21,10 +21,19 @@ pub(crate) fn setup_line(cx: &mut Cx<'_>, line: TextRange) -> SetupLine {
             if let Some(diagnostic) = fail.diagnostic {
                 cx.push(diagnostic);
             } else if !has_template_slot(located.text) {
+                let mut diagnostic = Diagnostic::warning(
+                    Code::UnparsedSetupLine,
+                    span,
+                    "this setup line is prose: it will not run",
+                );
+                if fail.at > 0 {
+                    diagnostic = diagnostic.with_note(
+                        located.span(cx.source, fail.at, fail.at),
+                        format!("expected {} here", fail.expected),
+                    );
+                }
                 cx.push(
-                    Diagnostic::warning(Code::UnparsedSetupLine, span, "this setup line is prose: it will not run")
-                        .with_note(located.span(cx.source, fail.at, fail.at), format!("expected {} here", fail.expected))
-                        .with_help(
+                    diagnostic.with_help(
                             "write `row TABLE: col = V, …`, `sql \"UPDATE …\"`, `fixture NAME`, or `mock NAME METHOD /path -> STATUS [JSON]`",
                         ),
                 );
@@ -81,9 +90,12 @@ fn parse(cursor: &mut Cursor<'_, '_>) -> Parsed<SetupLineKind> {
     }
     let explicit = cursor.keyword("fixture");
     match cursor.ident() {
-        Some(name) => end(cursor, SetupLineKind::Fixture { name }),
+        Some(name) if explicit || cursor.at_end() => end(cursor, SetupLineKind::Fixture { name }),
         None if explicit => cursor.fail("a fixture name"),
-        None => cursor.fail("`row`, `sql`, `fixture` or `mock`"),
+        _ => {
+            cursor.pos = 0;
+            cursor.fail("`row`, `sql`, `fixture` or `mock`")
+        }
     }
 }
 

@@ -385,6 +385,9 @@ impl Parser<'_> {
         }
         self.expect_op(":")?;
         let body = self.suite()?;
+        let end = body
+            .last()
+            .map_or_else(|| self.previous_end(), |last| last.end);
         Ok(Stmt {
             kind: StmtKind::Def {
                 decorators,
@@ -395,7 +398,7 @@ impl Parser<'_> {
                 body,
             },
             start,
-            end: self.previous_end(),
+            end,
         })
     }
 

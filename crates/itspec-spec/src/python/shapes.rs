@@ -201,10 +201,8 @@ impl Reader<'_, '_, '_> {
                 if first == Some("mocker") {
                     self.wrong_place(statement, "a mock", "## Mocks");
                 } else if param_names.len() != 2 || !is_session(first) {
-                    let span = self.span(statement.start, statement.end);
                     self.cx.push(
                         Diagnostic::error(Code::InvalidCheck, name.span, format!("check `{}` must take `(db_session, expected)`", name.value))
-                            .with_note(span, "the check")
                             .with_help("write `def assert_x(db_session, expected):`; call it from an assertion as `assert_x(variable)`"),
                     );
                 } else {

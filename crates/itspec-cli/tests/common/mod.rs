@@ -1,0 +1,82 @@
+//! Runs the real `itspec` binary in a temporary folder, like a user would.
+
+#![allow(
+    dead_code,
+    reason = "each test file uses a different part of the helper"
+)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// A temporary project folder and a command line to run in it.
+pub struct Test {
+    dir: tempfile::TempDir,
+    args: Vec<String>,
+    cwd: PathBuf,
+}
+
+/// What a run printed, and how it ended.
+#[derive(Debug)]
+pub struct Output {
+    pub code: i32,
+    pub stdout: String,
+    pub stderr: String,
+}
+
+impl Test {
+    pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let cwd = dir.path().to_path_buf();
+        Self {
+            dir,
+            args: Vec::new(),
+            cwd,
+        }
+    }
+
+    /// Writes a file (folders are created).
+    pub fn file(self, path: &str, contents: impl AsRef<[u8]>) -> Self {
+        let full = self.dir.path().join(path);
+        std::fs::create_dir_all(full.parent().expect("a parent")).expect("folders");
+        std::fs::write(full, contents).expect("the file");
+        self
+    }
+
+    /// Runs in this subfolder instead of the root.
+    pub fn current_dir(mut self, path: &str) -> Self {
+        self.cwd = self.dir.path().join(path);
+        std::fs::create_dir_all(&self.cwd).expect("the folder");
+        self
+    }
+
+    pub fn args<I: IntoIterator<Item = S>, S: Into<String>>(mut self, args: I) -> Self {
+        self.args.extend(args.into_iter().map(Into::into));
+        self
+    }
+
+    pub fn path(&self, path: &str) -> PathBuf {
+        self.dir.path().join(path)
+    }
+
+    pub fn root(&self) -> &Path {
+        self.dir.path()
+    }
+
+    pub fn run(&self) -> Output {
+        let output = Command::new(env!("CARGO_BIN_EXE_itspec"))
+            .args(&self.args)
+            .current_dir(&self.cwd)
+            .env_remove("ITSPEC_CONFIG")
+            .env("NO_COLOR", "1")
+            .output()
+            .expect("the binary runs");
+        Output {
+            code: output.status.code().unwrap_or(-1),
+            stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr: String::from_utf8_lossy(&output.stderr).into_owned(),
+        }
+    }
+}
+
+/// The FORMAT.md §1 example: a spec with no problems.
+pub const GOOD_SPEC: &str = include_str!("../../../itspec-spec/tests/fixtures/format-example.md");
