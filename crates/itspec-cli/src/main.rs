@@ -4,6 +4,13 @@
 //! configuration, dispatches to a command, prints, and exits with one of the
 //! codes of [`exit_codes`]. Nothing else in the workspace prints or exits.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "library code reports bad input as diagnostics, it never panics on it"
+)]
+
 mod cli;
 mod commands;
 mod discover;

@@ -6,6 +6,13 @@
 //! (unknown keys are errors with their line and column) and exposes typed
 //! settings. It starts nothing.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "library code reports bad input as diagnostics, it never panics on it"
+)]
+
 mod duration;
 mod model;
 

@@ -5,4 +5,11 @@
 //! they never decide what passed, and never print; the CLI writes what
 //! they return.
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "library code reports bad input as diagnostics, it never panics on it"
+)]
+
 pub mod diagnostics;

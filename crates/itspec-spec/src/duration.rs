@@ -17,7 +17,7 @@ pub fn parse_duration(text: &str) -> Option<u64> {
         _ => return None,
     };
     let millis = (value * factor).round();
-    if !millis.is_finite() || millis < 0.0 || millis > 1e15 {
+    if !millis.is_finite() || !(0.0..=1e15).contains(&millis) {
         return None;
     }
     // The range was just checked, so the conversion is exact.

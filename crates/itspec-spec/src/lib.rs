@@ -14,6 +14,13 @@
 //! assert_eq!(checked.spec.component(), Some("Orders"));
 //! ```
 
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "library code reports bad input as diagnostics, it never panics on it"
+)]
+
 mod diagnostic;
 mod duration;
 pub mod interpolation;

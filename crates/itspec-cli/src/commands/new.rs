@@ -14,12 +14,12 @@ pub fn run(_context: &Context, args: &NewArgs) -> Result<u8> {
     if component.trim().is_empty() {
         bail!("the component name is empty: write it like `itspec new \"Inventory Reservation\"`");
     }
-    if let Some(contract) = &args.contract {
-        if itspec_spec::model::Contract::parse(contract).is_none() {
-            bail!(
-                "`{contract}` is not an API contract: write `POST /path` or `openapi.yaml#operationId`"
-            );
-        }
+    if let Some(contract) = &args.contract
+        && itspec_spec::model::Contract::parse(contract).is_none()
+    {
+        bail!(
+            "`{contract}` is not an API contract: write `POST /path` or `openapi.yaml#operationId`"
+        );
     }
     let text = render_new(&NewSpec {
         component: component.trim().to_string(),

@@ -157,18 +157,18 @@ fn expanded_labels(case: &TestCase) -> Vec<(String, &Spanned<String>)> {
 fn labels(case: &TestCase, out: &mut Vec<Diagnostic>) {
     let mut seen: HashMap<String, crate::Span> = HashMap::new();
     for (label, written) in expanded_labels(case) {
-        if let Some(first) = seen.insert(label.clone(), written.span) {
-            if first != written.span {
-                out.push(
-                    Diagnostic::error(
-                        Code::DuplicateLabel,
-                        written.span,
-                        format!("label {label} is used by two requests"),
-                    )
-                    .with_note(first, "first used here")
-                    .with_help("give every request its own label"),
-                );
-            }
+        if let Some(first) = seen.insert(label.clone(), written.span)
+            && first != written.span
+        {
+            out.push(
+                Diagnostic::error(
+                    Code::DuplicateLabel,
+                    written.span,
+                    format!("label {label} is used by two requests"),
+                )
+                .with_note(first, "first used here")
+                .with_help("give every request its own label"),
+            );
         }
     }
 }

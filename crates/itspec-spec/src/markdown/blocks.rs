@@ -199,14 +199,14 @@ impl Builder<'_, '_> {
         }
         if text.is_none() {
             // A loose item: its first paragraph is its text.
-            if let Some(Block::Paragraph { lines, .. }) = children.first() {
-                if let (Some(first), Some(last)) = (lines.first(), lines.last()) {
-                    text = Some(TextRange {
-                        start: first.start,
-                        end: last.end,
-                    });
-                    children.remove(0);
-                }
+            if let Some(Block::Paragraph { lines, .. }) = children.first()
+                && let (Some(first), Some(last)) = (lines.first(), lines.last())
+            {
+                text = Some(TextRange {
+                    start: first.start,
+                    end: last.end,
+                });
+                children.remove(0);
             }
         }
         let text = text.map(|range| {

@@ -39,7 +39,7 @@ pub(crate) fn action(cx: &mut Cx<'_>, item: &Item) -> Option<Action> {
         }
         Err(fail) => {
             if let Some(diagnostic) = fail.diagnostic {
-                cx.push(diagnostic);
+                cx.push(*diagnostic);
             } else if !has_template_slot(text) {
                 cx.push(
                     Diagnostic::error(Code::InvalidAction, line.span(cx.source), format!("this action is not a request: expected {}", fail.expected))

@@ -28,7 +28,7 @@ pub(crate) fn parse_assertion(cx: &mut Cx<'_>, line: Located<'_>) -> Assertion {
         Err(fail) => {
             let hint = nearest_form(cx.source, line.text);
             if let Some(diagnostic) = fail.diagnostic {
-                cx.push(diagnostic);
+                cx.push(*diagnostic);
             } else if !has_template_slot(line.text) {
                 let mut diagnostic = Diagnostic::warning(
                     Code::ProseAssertion,
@@ -610,29 +610,26 @@ fn validate(cx: &mut Cx<'_>, kind: &AssertionKind) {
         part: ResponsePart::JsonPath(path),
         ..
     } = &subject.kind
+        && let Err(error) = serde_json_path::JsonPath::parse(&path.value)
     {
-        if let Err(error) = serde_json_path::JsonPath::parse(&path.value) {
-            cx.push(
-                Diagnostic::error(
-                    Code::InvalidJsonPath,
-                    path.span,
-                    format!("invalid JSONPath: {error}"),
-                )
-                .with_help(
-                    "write an RFC 9535 query, like `$.items[0].sku` or `$.items[?@.stock > 0]`",
-                ),
-            );
-        }
+        cx.push(
+            Diagnostic::error(
+                Code::InvalidJsonPath,
+                path.span,
+                format!("invalid JSONPath: {error}"),
+            )
+            .with_help("write an RFC 9535 query, like `$.items[0].sku` or `$.items[?@.stock > 0]`"),
+        );
     }
-    if let Predicate::Matches { regex } = predicate {
-        if let Err(error) = regex::Regex::new(&regex.value) {
-            let detail = error.to_string();
-            let detail = detail.lines().last().unwrap_or("").trim();
-            cx.push(
+    if let Predicate::Matches { regex } = predicate
+        && let Err(error) = regex::Regex::new(&regex.value)
+    {
+        let detail = error.to_string();
+        let detail = detail.lines().last().unwrap_or("").trim();
+        cx.push(
                 Diagnostic::error(Code::InvalidRegex, regex.span, format!("invalid regular expression: {detail}"))
                     .with_help("fix the pattern (Rust regex syntax); backslashes are escaped in the quoted string: `\"\\\\d+\"`"),
             );
-        }
     }
 }
 

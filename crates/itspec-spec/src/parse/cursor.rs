@@ -15,7 +15,7 @@ pub(crate) struct Fail {
     pub at: usize,
     pub expected: String,
     /// A precise error found on the way (invalid JSON inside the line).
-    pub diagnostic: Option<Diagnostic>,
+    pub diagnostic: Option<Box<Diagnostic>>,
 }
 
 pub(crate) type Parsed<T> = Result<T, Fail>;
@@ -226,7 +226,7 @@ impl<'t, 's> Cursor<'t, 's> {
             None => Err(Fail {
                 at: start,
                 expected: "valid JSON".to_string(),
-                diagnostic: cx.diagnostics.into_iter().next(),
+                diagnostic: cx.diagnostics.into_iter().next().map(Box::new),
             }),
         }
     }

@@ -109,10 +109,10 @@ fn text_operand(cx: &mut Cx<'_>, value: Located<'_>, what: &str, example: &str) 
     }
     if value.text.starts_with('"') || value.text.starts_with("{{") {
         let mut cursor = Cursor::new(cx.source, value);
-        if let Ok(operand) = cursor.operand() {
-            if cursor.at_end() {
-                return Some(operand);
-            }
+        if let Ok(operand) = cursor.operand()
+            && cursor.at_end()
+        {
+            return Some(operand);
         }
         cx.push(
             Diagnostic::error(
@@ -143,13 +143,13 @@ fn message_contains(cx: &mut Cx<'_>, value: Located<'_>) -> Option<AssertionKind
 /// Reports every string of an expected body that is an invalid marker.
 pub(crate) fn validate_markers(cx: &mut Cx<'_>, value: &Value) {
     value.walk(&mut |node| {
-        if let ValueKind::String(text) = &node.kind {
-            if let Err(error) = parse_marker(text) {
-                cx.push(
-                    Diagnostic::error(Code::UnknownMarker, node.span, error.message)
-                        .with_help(error.help),
-                );
-            }
+        if let ValueKind::String(text) = &node.kind
+            && let Err(error) = parse_marker(text)
+        {
+            cx.push(
+                Diagnostic::error(Code::UnknownMarker, node.span, error.message)
+                    .with_help(error.help),
+            );
         }
     });
 }

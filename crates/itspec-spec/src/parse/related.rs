@@ -70,12 +70,11 @@ fn unwrap(text: &str, start: usize) -> (&str, usize) {
     if let Some(inner) = text.strip_prefix('`').and_then(|t| t.strip_suffix('`')) {
         return (inner, start + 1);
     }
-    if let Some(rest) = text.strip_prefix('[') {
-        if let Some(close) = rest.find("](") {
-            if text.ends_with(')') {
-                return (rest.get(..close).unwrap_or(rest), start + 1);
-            }
-        }
+    if let Some(rest) = text.strip_prefix('[')
+        && let Some(close) = rest.find("](")
+        && text.ends_with(')')
+    {
+        return (rest.get(..close).unwrap_or(rest), start + 1);
     }
     (text, start)
 }

@@ -19,7 +19,7 @@ pub(crate) fn setup_line(cx: &mut Cx<'_>, line: TextRange) -> SetupLine {
         Ok(kind) => SetupLine { kind, span },
         Err(fail) => {
             if let Some(diagnostic) = fail.diagnostic {
-                cx.push(diagnostic);
+                cx.push(*diagnostic);
             } else if !has_template_slot(located.text) {
                 let mut diagnostic = Diagnostic::warning(
                     Code::UnparsedSetupLine,

@@ -836,16 +836,15 @@ impl Reader<'_, '_, '_> {
                     attr,
                     attr_start,
                 } = &left.kind
+                    && let ExprKind::Name(var) = &object.kind
                 {
-                    if let ExprKind::Name(var) = &object.kind {
-                        return Ok(CheckStep::AssertColumn {
-                            var: var.clone(),
-                            column: Spanned::new(attr.clone(), self.span(*attr_start, left.end)),
-                            op,
-                            value,
-                            span,
-                        });
-                    }
+                    return Ok(CheckStep::AssertColumn {
+                        var: var.clone(),
+                        column: Spanned::new(attr.clone(), self.span(*attr_start, left.end)),
+                        op,
+                        value,
+                        span,
+                    });
                 }
                 let (entity, filters, terminal) = self.query(left, session, param)?;
                 if terminal != "count" {
@@ -892,29 +891,29 @@ impl Reader<'_, '_, '_> {
         }
         let mut filters = Vec::new();
         let mut query = inner.as_ref();
-        if let ExprKind::Call { func, kwargs, args } = &query.kind {
-            if let ExprKind::Attr { value, attr, .. } = &func.kind {
-                if attr == "filter" {
-                    return unsupported(
-                        "`filter(…)` with SQLAlchemy expressions: use `filter_by(col=value)`",
-                        query,
-                    );
+        if let ExprKind::Call { func, kwargs, args } = &query.kind
+            && let ExprKind::Attr { value, attr, .. } = &func.kind
+        {
+            if attr == "filter" {
+                return unsupported(
+                    "`filter(…)` with SQLAlchemy expressions: use `filter_by(col=value)`",
+                    query,
+                );
+            }
+            if attr == "filter_by" {
+                if let Some(arg) = args.first() {
+                    return unsupported("a positional argument to `filter_by`", arg);
                 }
-                if attr == "filter_by" {
-                    if let Some(arg) = args.first() {
-                        return unsupported("a positional argument to `filter_by`", arg);
-                    }
-                    for keyword in kwargs {
-                        filters.push(CheckFilter {
-                            column: Spanned::new(
-                                keyword.name.clone(),
-                                self.span(keyword.start, keyword.end),
-                            ),
-                            value: self.check_value(&keyword.value, param)?,
-                        });
-                    }
-                    query = value;
+                for keyword in kwargs {
+                    filters.push(CheckFilter {
+                        column: Spanned::new(
+                            keyword.name.clone(),
+                            self.span(keyword.start, keyword.end),
+                        ),
+                        value: self.check_value(&keyword.value, param)?,
+                    });
                 }
+                query = value;
             }
         }
         let ExprKind::Call { func, args, .. } = &query.kind else {
@@ -957,14 +956,14 @@ impl Reader<'_, '_, '_> {
             }
             current = value;
         }
-        if let ExprKind::Name(name) = &current.kind {
-            if name == param {
-                keys.reverse();
-                return Ok(CheckValue::Argument(Spanned::new(
-                    keys,
-                    self.span(expr.start, expr.end),
-                )));
-            }
+        if let ExprKind::Name(name) = &current.kind
+            && name == param
+        {
+            keys.reverse();
+            return Ok(CheckValue::Argument(Spanned::new(
+                keys,
+                self.span(expr.start, expr.end),
+            )));
         }
         if !keys.is_empty() {
             return unsupported(
