@@ -27,8 +27,12 @@ pub fn find(text: &str) -> Vec<Found> {
     let mut found = Vec::new();
     let bytes = text.as_bytes();
     let mut i = 0;
-    while let Some(offset) = text.get(i..).and_then(|rest| rest.find("{{")) {
+    while let Some(offset) = text.get(i..).and_then(|rest| rest.find('{')) {
         let start = i + offset;
+        if bytes.get(start + 1) != Some(&b'{') {
+            i = start + 1;
+            continue;
+        }
         let mut j = start + 2;
         let mut end = None;
         while let Some(&b) = bytes.get(j) {

@@ -29,6 +29,7 @@ mod markdown;
 pub mod marker;
 pub mod model;
 mod parse;
+pub mod pattern;
 mod python;
 mod source;
 pub mod template;

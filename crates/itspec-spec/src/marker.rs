@@ -99,13 +99,10 @@ fn parse_body(rest: &str, whole: &str) -> Result<Marker, MarkerError> {
             message: "`#regex` needs a pattern".to_string(),
             help: "write `#regex <pattern>`, like `#regex [A-Z]{3}-\\d+`".to_string(),
         })?;
-        return match regex::Regex::new(&format!("^(?:{pattern})$")) {
-            Ok(_) => Ok(Marker::Regex(pattern.to_string())),
+        return match crate::pattern::check_regex(pattern) {
+            Ok(()) => Ok(Marker::Regex(pattern.to_string())),
             Err(error) => Err(MarkerError {
-                message: format!(
-                    "invalid regex in marker: {}",
-                    first_line(&error.to_string())
-                ),
+                message: format!("invalid regex in marker: {error}"),
                 help: "fix the pattern; it must match the whole string".to_string(),
             }),
         };
@@ -160,10 +157,6 @@ fn parse_body(rest: &str, whole: &str) -> Result<Marker, MarkerError> {
         message: format!("unknown marker `{whole}`"),
         help,
     })
-}
-
-fn first_line(text: &str) -> String {
-    text.lines().last().unwrap_or(text).trim().to_string()
 }
 
 #[cfg(test)]

@@ -7,12 +7,13 @@ use super::{FileReport, end_position};
 /// One `::error file=…,line=…::message` line per diagnostic.
 pub fn render_github(file: &FileReport<'_>) -> String {
     let mut out = String::new();
+    let source = itspec_spec::Source::new(file.text);
     for d in file.diagnostics {
         let command = match d.severity {
             Severity::Error => "error",
             Severity::Warning => "warning",
         };
-        let (end_line, end_column) = end_position(file.text, d);
+        let (end_line, end_column) = end_position(&source, d);
         let mut message = d.message.clone();
         if let Some(help) = &d.help {
             message.push_str("\nhelp: ");

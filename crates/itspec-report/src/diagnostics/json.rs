@@ -47,8 +47,9 @@ pub fn render_json(files: &[FileReport<'_>]) -> String {
     let diagnostics = files
         .iter()
         .flat_map(|file| {
+            let source = itspec_spec::Source::new(file.text);
             file.diagnostics.iter().map(move |d| {
-                let (end_line, end_column) = end_position(file.text, d);
+                let (end_line, end_column) = end_position(&source, d);
                 Entry {
                     file: file.path,
                     code: d.code.id(),

@@ -50,6 +50,6 @@ impl Counts {
 }
 
 /// `(line, column)` of the end of a span, 1-based.
-fn end_position(text: &str, diagnostic: &Diagnostic) -> (u32, u32) {
-    itspec_spec::Source::new(text).position(diagnostic.span.end)
+fn end_position(source: &itspec_spec::Source<'_>, diagnostic: &Diagnostic) -> (u32, u32) {
+    source.position(diagnostic.span.end)
 }

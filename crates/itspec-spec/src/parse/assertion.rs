@@ -87,7 +87,15 @@ pub(crate) fn strip_code_span(line: Located<'_>) -> Located<'_> {
 
 fn parse_kind(cx: &mut Cx<'_>, line: Located<'_>) -> Parsed<AssertionKind> {
     let mut cursor = Cursor::new(cx.source, line);
-    if let Some(phrase) = phrase(&mut cursor) {
+    let first = line
+        .text
+        .trim_start()
+        .as_bytes()
+        .first()
+        .map(u8::to_ascii_lowercase);
+    if matches!(first, Some(b'd' | b'n' | b't'))
+        && let Some(phrase) = phrase(&mut cursor)
+    {
         return Ok(AssertionKind::Phrase { phrase });
     }
     cursor.pos = 0;
@@ -622,10 +630,8 @@ fn validate(cx: &mut Cx<'_>, kind: &AssertionKind) {
         );
     }
     if let Predicate::Matches { regex } = predicate
-        && let Err(error) = regex::Regex::new(&regex.value)
+        && let Err(detail) = crate::pattern::check_regex(&regex.value)
     {
-        let detail = error.to_string();
-        let detail = detail.lines().last().unwrap_or("").trim();
         cx.push(
                 Diagnostic::error(Code::InvalidRegex, regex.span, format!("invalid regular expression: {detail}"))
                     .with_help("fix the pattern (Rust regex syntax); backslashes are escaped in the quoted string: `\"\\\\d+\"`"),

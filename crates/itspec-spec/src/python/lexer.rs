@@ -36,11 +36,72 @@ pub(crate) struct LexError {
     pub message: String,
 }
 
-const OPERATORS: &[&str] = &[
-    "**=", "//=", ">>=", "<<=", "...", "->", "**", "//", "==", "!=", "<=", ">=", "<<", ">>", "+=",
-    "-=", "*=", "/=", "%=", "&=", "|=", "^=", ":=", "@=", "+", "-", "*", "/", "%", "@", "<", ">",
-    "=", "(", ")", "[", "]", "{", "}", ",", ":", ".", ";", "|", "&", "^", "~",
-];
+/// The operator at the start of `rest`, longest first.
+fn operator(rest: &str) -> Option<&'static str> {
+    let bytes = rest.as_bytes();
+    let three = match bytes.get(..3) {
+        Some(b"**=") => Some("**="),
+        Some(b"//=") => Some("//="),
+        Some(b">>=") => Some(">>="),
+        Some(b"<<=") => Some("<<="),
+        Some(b"...") => Some("..."),
+        _ => None,
+    };
+    if three.is_some() {
+        return three;
+    }
+    let two = match bytes.get(..2) {
+        Some(b"->") => Some("->"),
+        Some(b"**") => Some("**"),
+        Some(b"//") => Some("//"),
+        Some(b"==") => Some("=="),
+        Some(b"!=") => Some("!="),
+        Some(b"<=") => Some("<="),
+        Some(b">=") => Some(">="),
+        Some(b"<<") => Some("<<"),
+        Some(b">>") => Some(">>"),
+        Some(b"+=") => Some("+="),
+        Some(b"-=") => Some("-="),
+        Some(b"*=") => Some("*="),
+        Some(b"/=") => Some("/="),
+        Some(b"%=") => Some("%="),
+        Some(b"&=") => Some("&="),
+        Some(b"|=") => Some("|="),
+        Some(b"^=") => Some("^="),
+        Some(b":=") => Some(":="),
+        Some(b"@=") => Some("@="),
+        _ => None,
+    };
+    if two.is_some() {
+        return two;
+    }
+    Some(match bytes.first()? {
+        b'+' => "+",
+        b'-' => "-",
+        b'*' => "*",
+        b'/' => "/",
+        b'%' => "%",
+        b'@' => "@",
+        b'<' => "<",
+        b'>' => ">",
+        b'=' => "=",
+        b'(' => "(",
+        b')' => ")",
+        b'[' => "[",
+        b']' => "]",
+        b'{' => "{",
+        b'}' => "}",
+        b',' => ",",
+        b':' => ":",
+        b'.' => ".",
+        b';' => ";",
+        b'|' => "|",
+        b'&' => "&",
+        b'^' => "^",
+        b'~' => "~",
+        _ => return None,
+    })
+}
 
 pub(crate) fn tokenize(text: &str) -> Result<Vec<Token>, LexError> {
     Lexer {
@@ -132,14 +193,14 @@ impl Lexer<'_> {
                     self.number()
                 }
                 _ => {
-                    let Some(op) = OPERATORS.iter().find(|op| self.rest().starts_with(**op)) else {
+                    let Some(op) = operator(self.rest()) else {
                         return self.error(
                             start,
                             start + c.len_utf8(),
                             format!("unexpected character `{c}`"),
                         );
                     };
-                    match *op {
+                    match op {
                         "(" | "[" | "{" => self.depth += 1,
                         ")" | "]" | "}" => self.depth = self.depth.saturating_sub(1),
                         _ => {}

@@ -14,7 +14,7 @@ pub(crate) struct SyntaxError {
 type Result<T> = std::result::Result<T, SyntaxError>;
 
 /// Parses a module: its statements, and the syntax errors skipped over.
-pub(crate) fn parse_module(tokens: &[Token]) -> (Vec<Stmt>, Vec<SyntaxError>) {
+pub(crate) fn parse_module(tokens: Vec<Token>) -> (Vec<Stmt>, Vec<SyntaxError>) {
     let mut parser = Parser {
         tokens,
         pos: 0,
@@ -42,11 +42,19 @@ pub(crate) fn parse_module(tokens: &[Token]) -> (Vec<Stmt>, Vec<SyntaxError>) {
     (statements, parser.errors)
 }
 
-struct Parser<'t> {
-    tokens: &'t [Token],
+struct Parser {
+    /// Consumed tokens keep their position; their content is moved out.
+    tokens: Vec<Token>,
     pos: usize,
     errors: Vec<SyntaxError>,
 }
+
+/// Words that start a statement.
+const KEYWORDS: &[&str] = &[
+    "def", "async", "class", "if", "elif", "else", "for", "while", "with", "try", "except",
+    "finally", "match", "import", "from", "return", "yield", "assert", "pass", "raise", "del",
+    "global", "nonlocal", "break", "continue",
+];
 
 const EOF: Token = Token {
     tok: Tok::Eof,
@@ -54,7 +62,7 @@ const EOF: Token = Token {
     end: 0,
 };
 
-impl Parser<'_> {
+impl Parser {
     fn token(&self) -> &Token {
         self.tokens
             .get(self.pos)
@@ -84,9 +92,25 @@ impl Parser<'_> {
         matches!(self.tok(), Tok::Name(n) if n == name)
     }
 
+    /// Consumes the current token and returns it. The final Eof is never
+    /// consumed.
     fn bump(&mut self) -> Token {
-        let token = self.token().clone();
-        if self.pos < self.tokens.len() {
+        let last = self.tokens.len().saturating_sub(1);
+        let at_end = self.pos >= last;
+        let Some(slot) = self.tokens.get_mut(self.pos) else {
+            return EOF;
+        };
+        let tok = if at_end {
+            slot.tok.clone()
+        } else {
+            std::mem::replace(&mut slot.tok, Tok::Eof)
+        };
+        let token = Token {
+            tok,
+            start: slot.start,
+            end: slot.end,
+        };
+        if !at_end {
             self.pos += 1;
         }
         token
@@ -199,9 +223,13 @@ impl Parser<'_> {
     fn statement(&mut self) -> Result<Stmt> {
         let start = self.token().start;
         let unsupported = |what: &'static str| StmtKind::Unsupported(what);
-        let kind = match self.tok().clone() {
-            Tok::Op("@") => return self.decorated(start),
-            Tok::Name(name) => match name.as_str() {
+        let keyword = match self.tok() {
+            Tok::Name(name) => KEYWORDS.iter().copied().find(|k| k == name),
+            _ => None,
+        };
+        let kind = match (self.tok(), keyword) {
+            (Tok::Op("@"), _) => return self.decorated(start),
+            (Tok::Name(_), Some(keyword)) => match keyword {
                 "def" => return self.def(Vec::new(), start),
                 "async" => return Ok(self.compound(start, "an `async` function")),
                 "class" => return Ok(self.compound(start, "a class definition")),
@@ -656,9 +684,12 @@ impl Parser<'_> {
             if self.eat_op("*") || self.eat_op("**") {
                 self.expr()?;
                 args.push(self.unsupported(start, "argument unpacking (`*args`, `**kwargs`)"));
-            } else if let (Tok::Name(name), Tok::Op("=")) = (self.tok().clone(), self.peek_tok(1)) {
+            } else if matches!((self.tok(), self.peek_tok(1)), (Tok::Name(_), Tok::Op("="))) {
                 let token = self.bump();
                 self.bump();
+                let Tok::Name(name) = token.tok else {
+                    return self.error("expected a keyword argument");
+                };
                 let value = self.expr()?;
                 kwargs.push(Keyword {
                     name,
@@ -684,45 +715,35 @@ impl Parser<'_> {
     }
 
     fn atom(&mut self) -> Result<Expr> {
-        let token = self.token().clone();
-        let start = token.start;
-        let simple = |kind| {
-            Ok(Expr {
-                kind,
-                start,
-                end: token.end,
-            })
-        };
-        match token.tok {
-            Tok::Name(name) => {
-                self.bump();
-                match name.as_str() {
+        let (start, end) = (self.token().start, self.token().end);
+        let simple = |kind| Ok(Expr { kind, start, end });
+        match self.tok() {
+            Tok::Name(_) | Tok::Int(_) | Tok::Float(_) => match self.bump().tok {
+                Tok::Name(name) => match name.as_str() {
                     "True" => simple(ExprKind::Bool(true)),
                     "False" => simple(ExprKind::Bool(false)),
                     "None" => simple(ExprKind::None),
                     _ => simple(ExprKind::Name(name)),
-                }
-            }
-            Tok::Int(text) => {
-                self.bump();
-                simple(ExprKind::Int(text))
-            }
-            Tok::Float(text) => {
-                self.bump();
-                simple(ExprKind::Float(text))
-            }
+                },
+                Tok::Int(text) => simple(ExprKind::Int(text)),
+                Tok::Float(text) => simple(ExprKind::Float(text)),
+                _ => simple(ExprKind::None),
+            },
             Tok::Str { .. } => {
                 let mut value = String::new();
                 let mut prefixes = String::new();
                 let mut end = start;
-                while let Tok::Str {
-                    value: piece,
-                    prefix,
-                } = self.tok().clone()
-                {
-                    end = self.bump().end;
-                    value.push_str(&piece);
-                    prefixes.push_str(&prefix);
+                while matches!(self.tok(), Tok::Str { .. }) {
+                    let token = self.bump();
+                    end = token.end;
+                    if let Tok::Str {
+                        value: piece,
+                        prefix,
+                    } = token.tok
+                    {
+                        value.push_str(&piece);
+                        prefixes.push_str(&prefix);
+                    }
                 }
                 Ok(Expr {
                     kind: ExprKind::Str {
@@ -787,7 +808,7 @@ impl Parser<'_> {
                 self.bump();
                 Ok(self.unsupported(start, "an ellipsis"))
             }
-            other => self.error(format!("expected a value, found {}", describe(&other))),
+            other => self.error(format!("expected a value, found {}", describe(other))),
         }
     }
 
@@ -882,7 +903,7 @@ mod tests {
     use super::*;
 
     fn parse(text: &str) -> (Vec<Stmt>, Vec<SyntaxError>) {
-        parse_module(&tokenize(text).unwrap())
+        parse_module(tokenize(text).unwrap())
     }
 
     #[test]

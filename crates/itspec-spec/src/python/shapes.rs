@@ -71,7 +71,7 @@ pub(crate) fn read_block(cx: &mut Cx<'_>, block: &CodeBlock, section: Section) -
             return reader.items;
         }
     };
-    let (statements, errors) = parse_module(&tokens);
+    let (statements, errors) = parse_module(tokens);
     for error in &errors {
         reader.syntax(error.start, error.end, &error.message);
     }
