@@ -4,10 +4,15 @@
 
 mod common;
 
+use std::collections::BTreeSet;
+use std::sync::Mutex;
+
 use common::Test;
+use itspec_spec::Code;
 
 #[test]
 fn malformed_specs() {
+    let seen: Mutex<BTreeSet<&'static str>> = Mutex::new(BTreeSet::new());
     insta::glob!("fixtures/malformed/*.md", |path| {
         let name = path
             .file_name()
@@ -24,6 +29,12 @@ fn malformed_specs() {
             "{name} must produce at least one diagnostic:\n{}",
             output.stdout
         );
+        if let Ok(mut seen) = seen.lock() {
+            seen.extend(Code::ALL.iter().map(|c| c.id()).filter(|id| output.stdout.contains(&format!("[{id}]"))));
+        }
         insta::assert_snapshot!(format!("exit code: {}\n\n{}", output.code, output.stdout));
     });
+    let seen = seen.into_inner().unwrap_or_default();
+    let missing: Vec<_> = Code::ALL.iter().map(|c| c.id()).filter(|id| !seen.contains(id)).collect();
+    assert!(missing.is_empty(), "codes without an example in the corpus: {missing:?}");
 }

@@ -135,7 +135,10 @@ fn route(cx: &mut Cx<'_>, item: &Value) -> Option<MockRoute> {
     for member in members {
         match member.key.value.as_str() {
             "when" => when = Some(&member.value),
-            "body" => body = Some(member.value.clone()),
+            "body" => {
+                super::expected::validate_markers(cx, &member.value);
+                body = Some(member.value.clone());
+            }
             "then" => ok &= then(cx, &member.value, &mut response),
             _ => {
                 unknown_key(cx, &member.key, &["when", "body", "then"]);
@@ -306,6 +309,13 @@ mod tests {
         assert_eq!(d[0].message, "unknown key `thn`");
         assert_eq!(d[0].help.as_deref(), Some("did you mean `then`?"));
         assert_eq!((d[0].span.line, d[0].span.col), (4, 5));
+    }
+
+    #[test]
+    fn route_bodies_use_markers() {
+        let (_, d) = mocks("```yaml\npayments:\n  - when: POST /charges\n    body: { amount: \"#numbr\" }\n```\n");
+        assert_eq!(d.len(), 1);
+        assert_eq!(d[0].code, Code::UnknownMarker);
     }
 
     #[test]
