@@ -30,11 +30,23 @@ fn malformed_specs() {
             output.stdout
         );
         if let Ok(mut seen) = seen.lock() {
-            seen.extend(Code::ALL.iter().map(|c| c.id()).filter(|id| output.stdout.contains(&format!("[{id}]"))));
+            seen.extend(
+                Code::ALL
+                    .iter()
+                    .map(|c| c.id())
+                    .filter(|id| output.stdout.contains(&format!("[{id}]"))),
+            );
         }
         insta::assert_snapshot!(format!("exit code: {}\n\n{}", output.code, output.stdout));
     });
     let seen = seen.into_inner().unwrap_or_default();
-    let missing: Vec<_> = Code::ALL.iter().map(|c| c.id()).filter(|id| !seen.contains(id)).collect();
-    assert!(missing.is_empty(), "codes without an example in the corpus: {missing:?}");
+    let missing: Vec<_> = Code::ALL
+        .iter()
+        .map(|c| c.id())
+        .filter(|id| !seen.contains(id))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "codes without an example in the corpus: {missing:?}"
+    );
 }

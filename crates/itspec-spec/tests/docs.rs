@@ -9,10 +9,28 @@ const DIAGNOSTICS: &str = include_str!("../../../docs/diagnostics.md");
 fn every_code_is_documented() {
     for code in Code::ALL {
         let heading = format!("## {} {}\n", code.id(), code.name());
-        assert!(DIAGNOSTICS.contains(&heading), "docs/diagnostics.md lacks `{}`", heading.trim());
-        let row = format!("| [{}](#{}-{}) | {} |", code.id(), code.id().to_lowercase(), code.name(), code.name());
-        assert!(DIAGNOSTICS.contains(&row), "docs/diagnostics.md's table lacks {}", code.id());
+        assert!(
+            DIAGNOSTICS.contains(&heading),
+            "docs/diagnostics.md lacks `{}`",
+            heading.trim()
+        );
+        let row = format!(
+            "| [{}](#{}-{}) | {} |",
+            code.id(),
+            code.id().to_lowercase(),
+            code.name(),
+            code.name()
+        );
+        assert!(
+            DIAGNOSTICS.contains(&row),
+            "docs/diagnostics.md's table lacks {}",
+            code.id()
+        );
     }
     let documented = DIAGNOSTICS.matches("\n## IT").count();
-    assert_eq!(documented, Code::ALL.len(), "docs/diagnostics.md documents codes that do not exist");
+    assert_eq!(
+        documented,
+        Code::ALL.len(),
+        "docs/diagnostics.md documents codes that do not exist"
+    );
 }

@@ -313,7 +313,9 @@ mod tests {
 
     #[test]
     fn route_bodies_use_markers() {
-        let (_, d) = mocks("```yaml\npayments:\n  - when: POST /charges\n    body: { amount: \"#numbr\" }\n```\n");
+        let (_, d) = mocks(
+            "```yaml\npayments:\n  - when: POST /charges\n    body: { amount: \"#numbr\" }\n```\n",
+        );
         assert_eq!(d.len(), 1);
         assert_eq!(d[0].code, Code::UnknownMarker);
     }
