@@ -6,7 +6,7 @@ use proptest::prelude::*;
 
 const SEEDS: &[&str] = &[
     include_str!("fixtures/format-example.md"),
-    include_str!("fixtures/broken-format-example.md"),
+    include_str!("../../itspec-cli/tests/fixtures/malformed/54-broken-format-example.md"),
     itspec_spec::template::TEMPLATE,
 ];
 

@@ -32,6 +32,9 @@ pub(crate) fn check(spec: &Spec, out: &mut Vec<Diagnostic>) {
             }
         }
         labels(case, out);
+        // When an Actions item could not be read (and was reported), labels
+        // and groups are not known well enough to judge their uses.
+        let actions_known = case.actions_complete;
         for assertion in case.all_assertions() {
             match &assertion.kind {
                 AssertionKind::Check { subject, .. } => match &subject.kind {
@@ -39,8 +42,8 @@ pub(crate) fn check(spec: &Spec, out: &mut Vec<Diagnostic>) {
                     | SubjectKind::MockCalls { mock: name, .. } => mock(name, &mocks, out),
                     SubjectKind::Response {
                         label: Some(label), ..
-                    } => label_use(case, label, out),
-                    SubjectKind::Statuses | SubjectKind::CountStatus { .. } => {
+                    } if actions_known => label_use(case, label, out),
+                    SubjectKind::Statuses | SubjectKind::CountStatus { .. } if actions_known => {
                         concurrency(case, subject.span, out)
                     }
                     _ => {}
@@ -50,7 +53,7 @@ pub(crate) fn check(spec: &Spec, out: &mut Vec<Diagnostic>) {
                 }
                 AssertionKind::Phrase {
                     phrase: Phrase::NoRaceConditions,
-                } if case.kind() != crate::model::CaseKind::Concurrent => {
+                } if actions_known && case.kind() != crate::model::CaseKind::Concurrent => {
                     out.push(
                         Diagnostic::warning(Code::NotConcurrent, assertion.span, "`no race conditions` in a case without concurrent requests checks nothing")
                             .with_help("mark a request `(concurrent)` or `(x10)` in **Actions:**, or remove the line"),
@@ -63,6 +66,7 @@ pub(crate) fn check(spec: &Spec, out: &mut Vec<Diagnostic>) {
             if let SubjectKind::Response {
                 label: Some(label), ..
             } = &capture.subject.kind
+                && actions_known
             {
                 label_use(case, label, out);
             }

@@ -37,6 +37,10 @@ pub struct TestCase {
     pub assertions: Vec<Assertion>,
     /// `**Actions:**`.
     pub actions: Vec<Action>,
+    /// Whether every Actions item could be read. When one could not, its
+    /// error is reported and checks that need the whole list (labels,
+    /// concurrent groups) are skipped rather than piled on.
+    pub actions_complete: bool,
     /// `**Capture:**`.
     pub captures: Vec<Capture>,
     /// `**Repeat:**`.

@@ -53,6 +53,7 @@ pub(crate) fn parse_case(
         expected: Vec::new(),
         assertions: Vec::new(),
         actions: Vec::new(),
+        actions_complete: true,
         captures: Vec::new(),
         repeat: None,
         tags: Vec::new(),
@@ -450,8 +451,9 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
                 };
                 for item in items {
                     let index = case.actions.len();
-                    if let Some(action) = action(cx, item) {
-                        case.actions.push(action);
+                    match action(cx, item) {
+                        Some(action) => case.actions.push(action),
+                        None => case.actions_complete = false,
                     }
                     let context = VarContext::Action(index);
                     if let Some(text) = item.text {
