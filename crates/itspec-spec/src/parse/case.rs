@@ -11,10 +11,11 @@ use super::json::parse_json;
 use super::located::Located;
 use super::request::request_line;
 use super::setup_line::setup_line;
+use super::vars::variables;
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::markdown::{Block, TextRange};
 use crate::model::{
-    Body, BodyKind, ExpectedOutput, FixtureSelection, Setup, TestCase, VarContext, VarRef, VarUse,
+    Body, BodyKind, ExpectedOutput, FixtureSelection, Setup, TestCase, VarContext, VarUse,
 };
 use crate::python::{Section, read_block};
 use crate::source::{Span, Spanned};
@@ -234,26 +235,11 @@ fn unknown_field(cx: &mut Cx<'_>, field: &Field<'_>) {
 }
 
 fn vars_in(cx: &mut Cx<'_>, located: Located<'_>, context: VarContext, out: &mut Vec<VarUse>) {
-    for found in crate::interpolation::find(located.text) {
-        if found.terminated {
-            out.push(VarUse {
-                var: VarRef {
-                    name: found.name(located.text).to_string(),
-                    span: located.span(cx.source, found.start, found.end),
-                },
-                context,
-            });
-        } else {
-            cx.push(
-                Diagnostic::error(
-                    Code::UnterminatedVariable,
-                    located.span(cx.source, found.start, found.end),
-                    "`{{` is never closed",
-                )
-                .with_help("close the variable with `}}` on the same line, like `{{name}}`"),
-            );
-        }
-    }
+    out.extend(
+        variables(cx, located)
+            .into_iter()
+            .map(|var| VarUse { var, context }),
+    );
 }
 
 fn range_located<'s>(cx: &Cx<'s>, range: TextRange) -> Located<'s> {

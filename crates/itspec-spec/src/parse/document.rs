@@ -7,6 +7,7 @@ use super::fixtures::fixture_block;
 use super::located::Located;
 use super::mocks::mock_block;
 use super::related::{dependencies, related, related_section};
+use super::vars::variables;
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::markdown::{Block, TextRange, parse_blocks};
 use crate::model::{Priority, Section, SectionKind, Spec, Status, Title, VarRef};
@@ -377,24 +378,8 @@ fn related_has_slot(cx: &Cx<'_>, spec: &Spec) -> bool {
 }
 
 fn spec_vars(cx: &mut Cx<'_>, spec: &mut Spec, code: &crate::markdown::CodeBlock) {
-    let located = Located::block(&code.content);
-    for found in crate::interpolation::find(located.text) {
-        if found.terminated {
-            spec.vars.push(VarRef {
-                name: found.name(located.text).to_string(),
-                span: located.span(cx.source, found.start, found.end),
-            });
-        } else {
-            cx.push(
-                Diagnostic::error(
-                    Code::UnterminatedVariable,
-                    located.span(cx.source, found.start, found.end),
-                    "`{{` is never closed",
-                )
-                .with_help("close the variable with `}}` on the same line, like `{{name}}`"),
-            );
-        }
-    }
+    spec.vars
+        .extend(variables(cx, Located::block(&code.content)));
 }
 
 fn read_cases(cx: &mut Cx<'_>, spec: &mut Spec, blocks: &[Block], env: CaseEnv) {

@@ -19,6 +19,7 @@ mod mocks;
 mod related;
 mod request;
 mod setup_line;
+mod vars;
 mod yaml;
 
 use crate::diagnostic::Diagnostic;
