@@ -65,3 +65,48 @@ pub(crate) fn check(spec: &Spec, out: &mut Vec<Diagnostic>) {
             .or_insert(number);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Code, LintOptions, check};
+
+    fn codes(ids: &[&str]) -> Vec<(Code, String)> {
+        let mut text = String::from(
+            "# Integration Test Spec: X\n\n**Priority:** Low\n**Status:** Ready\n\n## Test Cases\n\n",
+        );
+        for id in ids {
+            text.push_str(&format!("### {id}: Case\n\n**Request:** GET /\n\n"));
+        }
+        check(&text, &LintOptions::default())
+            .diagnostics
+            .into_iter()
+            .map(|d| (d.code, d.message))
+            .collect()
+    }
+
+    #[test]
+    fn in_order_without_gaps_is_clean() {
+        assert!(codes(&["TC-INT-001", "TC-INT-002", "TC-INT-003"]).is_empty());
+    }
+
+    #[test]
+    fn duplicates_gaps_and_disorder() {
+        assert_eq!(
+            codes(&["TC-INT-001", "TC-INT-001"])[0].0,
+            Code::DuplicateCaseId
+        );
+        assert_eq!(
+            codes(&["TC-INT-001", "TC-INT-003"]),
+            [(
+                Code::CaseIdGap,
+                "TC-INT-002 is missing before TC-INT-003".to_string()
+            )]
+        );
+        assert_eq!(codes(&["TC-INT-002", "TC-INT-001"])[0].0, Code::CaseIdOrder);
+    }
+
+    #[test]
+    fn prefixes_number_separately() {
+        assert!(codes(&["TC-INT-001", "TC-API-001", "TC-INT-002", "TC-API-002"]).is_empty());
+    }
+}

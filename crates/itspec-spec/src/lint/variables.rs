@@ -331,3 +331,92 @@ fn unknown(var: &VarRef, at: &At<'_>) -> Diagnostic {
         )),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use crate::{Code, LintOptions, check};
+
+    const HEAD: &str =
+        "# Integration Test Spec: X\n\n**Priority:** Low\n**Status:** Ready\n\n## Test Cases\n\n";
+
+    /// The unknown variables of a spec, as (name as written, help).
+    fn unknown(cases: &str) -> Vec<(String, String)> {
+        let text = format!("{HEAD}{cases}");
+        check(
+            &text,
+            &LintOptions {
+                vars: vec!["configured".into()],
+                strict: false,
+            },
+        )
+        .diagnostics
+        .into_iter()
+        .filter(|d| d.code == Code::UnknownVariable || d.code == Code::UnknownFixtureKey)
+        .map(|d| (text[d.span.range()].to_string(), d.help.unwrap_or_default()))
+        .collect()
+    }
+
+    #[test]
+    fn captures_serve_later_cases_only() {
+        let found = unknown(
+            "### TC-INT-001: A\n\n**Request:** GET /a/{{id}}\n\n**Capture:**\n- id = body.id\n\n### TC-INT-002: B\n\n**Request:** GET /b/{{id}}\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "{{id}}");
+        assert!(
+            found[0].1.contains("captured by TC-INT-001"),
+            "{}",
+            found[0].1
+        );
+    }
+
+    #[test]
+    fn the_response_is_known_after_the_request() {
+        let found = unknown(
+            "### TC-INT-001: A\n\n**Request:** GET /a/{{body.id}}\n\n**Assertions:**\n- body.id == {{body.id}}\n- header X == {{headers.X}}\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert!(
+            found[0].1.starts_with("`body` is the response"),
+            "{}",
+            found[0].1
+        );
+    }
+
+    #[test]
+    fn requests_use_earlier_groups_only() {
+        let found = unknown(
+            "### TC-INT-001: A\n\n**Actions:**\n1. Request A: POST /login\n2. Request B (concurrent): GET /x/{{A.body.id}}\n3. Request C: GET /y/{{A.body.id}}/{{B.body.id}}\n\n**Assertions:**\n- C.body.id == {{B.body.id}}\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "{{A.body.id}}");
+        assert!(
+            found[0].1.contains("has not answered yet"),
+            "{}",
+            found[0].1
+        );
+    }
+
+    #[test]
+    fn copies_are_addressed_by_number() {
+        let found = unknown(
+            "### TC-INT-001: A\n\n**Actions:**\n1. Request A (x3): POST /a\n2. Request B: GET /b/{{A2.body.id}}/{{A4.body.id}}\n",
+        );
+        assert_eq!(found.len(), 1, "{found:?}");
+        assert_eq!(found[0].0, "{{A4.body.id}}");
+    }
+
+    #[test]
+    fn builtins_config_env_and_fixtures_are_known() {
+        let found = unknown(
+            "### TC-INT-001: A\n\n**Fixtures:** none\n\n**Setup:**\n```python\ndef payload():\n    return {\"a\": {\"b\": [1, 2]}}\n```\n\n**Request:** GET /a/{{run_id}}/{{uuid}}/{{configured}}/{{env.HOME}}/{{payload.a.b[1]}}/{{payload.a.c}}/{{stock.id}}\n\n## Data Fixtures\n\n```yaml stock\ninventory:\n  - { sku: A }\n```\n",
+        );
+        let written: Vec<_> = found.iter().map(|(w, _)| w.as_str()).collect();
+        assert_eq!(written, ["{{payload.a.c}}", "{{stock.id}}"], "{found:?}");
+        assert!(
+            found[1].1.contains("not used by this case"),
+            "{}",
+            found[1].1
+        );
+    }
+}
