@@ -28,6 +28,45 @@ pub enum Command {
     List(ListArgs),
     /// Write a new spec from the template, Status Draft.
     New(NewArgs),
+    /// Run specs against the service.
+    Run(RunArgs),
+}
+
+/// `itspec run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Spec files or folders (default: `specs` of itspec.toml, else the current folder).
+    pub paths: Vec<PathBuf>,
+    /// Run only cases whose id or name matches this glob (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub filter: Vec<String>,
+    /// Run only cases with one of these tags.
+    #[arg(long, value_delimiter = ',', value_name = "TAGS")]
+    pub tags: Vec<String>,
+    /// Run only specs of these priorities.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_enum,
+        ignore_case = true,
+        value_name = "PRIORITIES"
+    )]
+    pub priority: Vec<PriorityArg>,
+    /// Run Draft specs too.
+    #[arg(long)]
+    pub include_drafts: bool,
+    /// Prose assertions fail their case.
+    #[arg(long)]
+    pub strict: bool,
+    /// Define a variable (a number, `true`, `false` and `null` keep their type).
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Override a setting of itspec.toml, like `target.timeout=30s`.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_var)]
+    pub set: Vec<(String, String)>,
+    /// Send requests here (overrides `target.base_url`).
+    #[arg(long, value_name = "URL")]
+    pub base_url: Option<String>,
 }
 
 /// `itspec check`.
@@ -44,6 +83,9 @@ pub struct CheckArgs {
     /// Define a variable, as `run --var` would.
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
+    /// Override a setting of itspec.toml, like `vars.currency=EUR`.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_var)]
+    pub set: Vec<(String, String)>,
 }
 
 /// `itspec list`.

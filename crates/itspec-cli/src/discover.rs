@@ -85,6 +85,40 @@ pub fn looks_like_spec(text: &str) -> bool {
     false
 }
 
+/// The folder the configuration is searched from: the deepest folder that
+/// holds every given path (as pytest finds its rootdir), else `cwd`.
+pub fn common_folder(paths: &[PathBuf], cwd: &Path) -> PathBuf {
+    let folders: Vec<PathBuf> = paths
+        .iter()
+        .map(|p| {
+            let absolute = if p.is_absolute() {
+                p.clone()
+            } else {
+                cwd.join(p)
+            };
+            if absolute.is_dir() {
+                absolute
+            } else {
+                absolute
+                    .parent()
+                    .map_or_else(|| cwd.to_path_buf(), Path::to_path_buf)
+            }
+        })
+        .collect();
+    let Some(first) = folders.first() else {
+        return cwd.to_path_buf();
+    };
+    let mut common = first.clone();
+    for folder in &folders {
+        while !folder.starts_with(&common) {
+            if !common.pop() {
+                return cwd.to_path_buf();
+            }
+        }
+    }
+    common
+}
+
 /// The paths to use when none are given: `specs` of the config, else ".".
 pub fn default_paths(config: Option<&itspec_config::Loaded>) -> Vec<PathBuf> {
     match config {

@@ -9,8 +9,6 @@ pub const FAILURE: u8 = 1;
 pub const USAGE: u8 = 2;
 /// The environment failed: the service did not start, the database is
 /// unreachable.
-#[expect(
-    dead_code,
-    reason = "`run` reports environment failures; check, list and new never do"
-)]
 pub const ENVIRONMENT: u8 = 3;
+/// `run` was stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+pub const INTERRUPTED: u8 = 130;

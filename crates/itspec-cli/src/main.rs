@@ -18,6 +18,7 @@ mod exit_codes;
 mod load;
 mod output;
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 
 use anyhow::Result;
@@ -38,26 +39,53 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<u8> {
-    let config = load_config(cli)?;
+    let (paths, set): (&[PathBuf], Vec<(String, String)>) = match &cli.command {
+        Command::Check(args) => (&args.paths, args.set.clone()),
+        Command::List(args) => (&args.paths, Vec::new()),
+        Command::New(_) => (&[], Vec::new()),
+        Command::Run(args) => {
+            let mut set = args.set.clone();
+            if let Some(url) = &args.base_url {
+                set.push(("target.base_url".to_string(), url.clone()));
+            }
+            (&args.paths, set)
+        }
+    };
+    let config = load_config(cli, paths, &set)?;
     let context = Context {
         config,
+        explicit_config: cli.config.is_some(),
         color: output::use_color(cli.color),
     };
     match &cli.command {
         Command::Check(args) => commands::check::run(&context, args),
         Command::List(args) => commands::list::run(&context, args),
         Command::New(args) => commands::new::run(&context, args),
+        Command::Run(args) => commands::run::run(&context, args),
     }
 }
 
-/// The configuration named by `--config`, else the nearest `itspec.toml`.
-fn load_config(cli: &Cli) -> Result<Option<itspec_config::Loaded>> {
+/// The configuration: `--config`, else the nearest `itspec.toml` above the
+/// paths given (their common folder) or the current folder; `ITSPEC_…`
+/// variables and `--set` flags on top.
+fn load_config(
+    cli: &Cli,
+    paths: &[PathBuf],
+    set: &[(String, String)],
+) -> Result<Option<itspec_config::Loaded>> {
+    let cwd = std::env::current_dir()?;
     let path = match &cli.config {
         Some(path) => Some(path.clone()),
-        None => itspec_config::find(&std::env::current_dir()?),
+        None => itspec_config::find(&discover::common_folder(paths, &cwd)),
     };
-    let Some(path) = path else { return Ok(None) };
-    match itspec_config::load(&path) {
+    let mut overrides = itspec_config::Overrides::from_env(std::env::vars());
+    for (key, value) in set {
+        overrides.push_flag(key, value);
+    }
+    if path.is_none() && overrides.entries.is_empty() {
+        return Ok(None);
+    }
+    match itspec_config::load_with(path.as_deref(), &overrides, &cwd) {
         Ok(loaded) => Ok(Some(loaded)),
         Err(itspec_config::ConfigError::Invalid {
             path,
@@ -69,9 +97,6 @@ fn load_config(cli: &Cli) -> Result<Option<itspec_config::Loaded>> {
             "invalid configuration {}:{line}:{col}: {message}",
             load::display(&path)
         ),
-        Err(error) => Err(error.into()),
+        Err(error) => anyhow::bail!("invalid configuration: {error}"),
     }
 }
-
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;

@@ -15,11 +15,15 @@
 
 mod duration;
 mod model;
+mod overrides;
 
 use std::path::{Path, PathBuf};
 
 pub use duration::Duration;
 pub use model::{Concurrency, Config, Database, Errors, MockConfig, Port, Service, Target};
+pub use overrides::{ENV_PREFIX, Override, Overrides};
+
+use serde::Deserialize;
 
 /// The file name itspec looks for.
 pub const FILE_NAME: &str = "itspec.toml";
@@ -27,8 +31,11 @@ pub const FILE_NAME: &str = "itspec.toml";
 /// A configuration and where it was read from.
 #[derive(Clone, Debug)]
 pub struct Loaded {
-    /// The file.
-    pub path: PathBuf,
+    /// The file, when there is one.
+    pub path: Option<PathBuf>,
+    /// The folder relative paths are resolved against: the file's folder,
+    /// else the current folder.
+    pub dir: PathBuf,
     /// The settings.
     pub config: Config,
 }
@@ -36,16 +43,12 @@ pub struct Loaded {
 impl Loaded {
     /// The folder relative paths in the file are resolved against.
     pub fn dir(&self) -> &Path {
-        self.path.parent().unwrap_or_else(|| Path::new("."))
+        &self.dir
     }
 
     /// The `specs` paths, resolved against the file's folder.
     pub fn spec_paths(&self) -> Vec<PathBuf> {
-        self.config
-            .specs
-            .iter()
-            .map(|p| self.dir().join(p))
-            .collect()
+        self.config.specs.iter().map(|p| self.dir.join(p)).collect()
     }
 }
 
@@ -76,6 +79,14 @@ pub enum ConfigError {
         /// The file's text, for a code frame.
         text: String,
     },
+    /// An override from the environment or a flag is invalid.
+    #[error("{origin}: {message}")]
+    Override {
+        /// The variable or flag, like `ITSPEC_TARGET_TIMEOUT` or `--set target.timeout`.
+        origin: String,
+        /// What is wrong.
+        message: String,
+    },
 }
 
 /// The nearest `itspec.toml` in `start` or one of its parents.
@@ -88,11 +99,24 @@ pub fn find(start: &Path) -> Option<PathBuf> {
 
 /// Reads and validates a configuration file.
 pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
-    let text = std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
-        path: path.to_path_buf(),
-        source,
-    })?;
-    let config = parse(&text).map_err(|error| {
+    load_with(Some(path), &Overrides::default(), Path::new("."))
+}
+
+/// Reads a configuration file (if any) and applies overrides on top of it.
+/// Without a file, relative paths resolve against `cwd`.
+pub fn load_with(
+    path: Option<&Path>,
+    overrides: &Overrides,
+    cwd: &Path,
+) -> Result<Loaded, ConfigError> {
+    let text = match path {
+        Some(path) => std::fs::read_to_string(path).map_err(|source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        })?,
+        None => String::new(),
+    };
+    let invalid = |error: toml::de::Error, path: &Path| {
         let span = error.span();
         let source = itspec_spec::Source::new(&text);
         let (line, col) = source.position(span.as_ref().map_or(0, |s| s.start));
@@ -104,9 +128,30 @@ pub fn load(path: &Path) -> Result<Loaded, ConfigError> {
             message: error.message().trim().to_string(),
             text: text.clone(),
         }
-    })?;
+    };
+    let file_path = path.unwrap_or_else(|| Path::new(FILE_NAME));
+    let mut table: toml::Table = toml::from_str(&text).map_err(|e| invalid(e, file_path))?;
+    for entry in &overrides.entries {
+        entry.apply(&mut table)?;
+    }
+    // Deserialize from the text when nothing was overridden, so errors keep
+    // their positions in the file.
+    let config = if overrides.entries.is_empty() {
+        parse(&text).map_err(|e| invalid(e, file_path))?
+    } else {
+        Config::deserialize(table).map_err(|error| ConfigError::Override {
+            origin: overrides.origins(),
+            message: error.message().trim().to_string(),
+        })?
+    };
+    let dir = match path.and_then(Path::parent) {
+        Some(dir) if !dir.as_os_str().is_empty() => dir.to_path_buf(),
+        Some(_) => PathBuf::from("."),
+        None => cwd.to_path_buf(),
+    };
     Ok(Loaded {
-        path: path.to_path_buf(),
+        path: path.map(Path::to_path_buf),
+        dir,
         config,
     })
 }

@@ -64,6 +64,8 @@ pub struct Service {
     pub ready: Option<String>,
     /// How long to wait for it.
     pub ready_timeout: Option<Duration>,
+    /// How long to wait after SIGTERM before SIGKILL.
+    pub stop_timeout: Option<Duration>,
 }
 
 /// A port: a number, or `"auto"` for a free loopback port.

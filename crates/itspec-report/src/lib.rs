@@ -1,9 +1,8 @@
 //! Reporters: turning results into what people and CI tools read.
 //!
-//! Today this crate renders lint diagnostics three ways — code frames for
-//! people, JSON for tools, annotations for GitHub. Reporters only render:
-//! they never decide what passed, and never print; the CLI writes what
-//! they return.
+//! Lint diagnostics render three ways — code frames for people, JSON for
+//! tools, annotations for GitHub — and runs render on the console. Reporters
+//! only render: they never decide what passed.
 
 #![deny(
     clippy::unwrap_used,
@@ -12,4 +11,6 @@
     reason = "library code reports bad input as diagnostics, it never panics on it"
 )]
 
+pub mod console;
 pub mod diagnostics;
+pub mod frame;

@@ -36,17 +36,17 @@ fn check_one(spec: SpecText, options: &LintOptions) -> Checked {
 
 /// Runs the command.
 pub fn run(context: &Context, args: &CheckArgs) -> Result<u8> {
-    let mut vars: Vec<String> = context
-        .config
-        .iter()
-        .flat_map(|loaded| loaded.config.vars.keys().cloned())
-        .collect();
-    vars.extend(args.vars.iter().map(|(name, _)| name.clone()));
-    let options = LintOptions {
-        vars,
-        strict: args.strict,
-    };
-    let checked = super::map_spec_files(context, &args.paths, |spec| check_one(spec, &options))?;
+    let known = super::KnownVars::new(
+        context,
+        args.vars.iter().map(|(name, _)| name.clone()).collect(),
+    );
+    let checked = super::map_spec_files(context, &args.paths, |spec| {
+        let options = LintOptions {
+            vars: known.for_spec(&spec.path),
+            strict: args.strict,
+        };
+        check_one(spec, &options)
+    })?;
     let reports: Vec<FileReport<'_>> = checked
         .iter()
         .map(|file| FileReport {

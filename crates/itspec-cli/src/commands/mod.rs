@@ -3,6 +3,10 @@
 pub mod check;
 pub mod list;
 pub mod new;
+pub mod run;
+mod vars;
+
+pub use vars::KnownVars;
 
 use std::path::PathBuf;
 
@@ -15,6 +19,8 @@ use crate::load::{SpecText, display, map_specs};
 pub struct Context {
     /// The loaded `itspec.toml`.
     pub config: Option<itspec_config::Loaded>,
+    /// Whether `--config` named it (then it applies to every spec).
+    pub explicit_config: bool,
     /// Whether to colour output.
     pub color: bool,
 }

@@ -1,0 +1,325 @@
+//! The console reporter: a line per case as it finishes, the evidence of
+//! every failure at the spec's line, and a summary.
+
+use std::io::Write;
+
+use anstyle::{AnsiColor, Style};
+use itspec_runner::results::{
+    CaseResult, CheckResult, DiffLine, Evidence, Exchange, Outcome, RunOutcome, RunResult, Verdict,
+};
+use itspec_runner::{Event, Reporter, SpecInfo};
+
+use crate::frame::{self, Frame};
+
+/// Lines of a response body shown with a failure.
+const BODY_LINES: usize = 20;
+/// Lines of a diff shown with a failure.
+const DIFF_LINES: usize = 40;
+
+/// Writes a run to a terminal or a log.
+pub struct Console<W: Write> {
+    out: W,
+    color: bool,
+    failed: Vec<String>,
+}
+
+impl<W: Write> Console<W> {
+    /// A reporter writing to `out`.
+    pub fn new(out: W, color: bool) -> Self {
+        Self {
+            out,
+            color,
+            failed: Vec::new(),
+        }
+    }
+
+    fn paint(&self, style: Style, text: &str) -> String {
+        if self.color {
+            format!("{}{text}{}", style.render(), style.render_reset())
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn write(&mut self, text: &str) {
+        // A closed pipe or full disk cannot be reported anywhere better.
+        let _ = self.out.write_all(text.as_bytes());
+        let _ = self.out.flush();
+    }
+
+    fn case(&mut self, spec: &SpecInfo, case: &CaseResult) {
+        let green = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
+        let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
+        let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
+        let dim = Style::new().dimmed();
+        let (status, tail) = match &case.outcome {
+            Outcome::Passed => (
+                self.paint(green, "PASS"),
+                format!("{} ms", case.duration_ms),
+            ),
+            Outcome::Failed => (self.paint(red, "FAIL"), format!("{} ms", case.duration_ms)),
+            Outcome::Skipped { reason } => (self.paint(yellow, "SKIP"), reason.clone()),
+        };
+        let unverified = case
+            .checks
+            .iter()
+            .filter(|c| matches!(c.verdict, Verdict::Unverified { .. }))
+            .count();
+        let mut line = format!(
+            "  {status}  {}  {}  {}",
+            case.id,
+            case.name,
+            self.paint(dim, &format!("({tail})"))
+        );
+        if unverified > 0 {
+            line.push_str(&self.paint(yellow, &format!("  {unverified} unverified")));
+        }
+        line.push('\n');
+        self.write(&line);
+        if matches!(case.outcome, Outcome::Failed) {
+            self.failed.push(format!(
+                "{}:{} {} {}",
+                spec.path, case.heading.line, case.id, case.name
+            ));
+            let details = self.failure(spec, case);
+            self.write(&details);
+        }
+    }
+
+    /// The evidence of a failed case: each failed check at its line, then
+    /// the last exchange.
+    fn failure(&self, spec: &SpecInfo, case: &CaseResult) -> String {
+        let mut out = String::new();
+        for check in case.failures() {
+            out.push_str(&self.check(spec, check));
+            out.push('\n');
+        }
+        if let Some(exchange) = case.exchanges.last() {
+            out.push_str(&self.exchange(exchange));
+        }
+        out.push('\n');
+        indent(&out)
+    }
+
+    fn check(&self, spec: &SpecInfo, check: &CheckResult) -> String {
+        let Verdict::Failed { message, evidence } = &check.verdict else {
+            return String::new();
+        };
+        let frame = Frame {
+            severity: frame::Severity::Error,
+            code: None,
+            message,
+            path: &spec.path,
+            text: &spec.text,
+            span: first_lines(&spec.text, check.span.range(), 6),
+            label: None,
+            context: Vec::new(),
+            notes: evidence_notes(evidence),
+            help: None,
+        };
+        let mut out = frame::render(&frame, self.color);
+        out.push('\n');
+        out.push_str(&self.diff(&evidence.diff));
+        out
+    }
+
+    fn diff(&self, diff: &[DiffLine]) -> String {
+        if !diff.iter().any(|line| line.tag != ' ') {
+            return String::new();
+        }
+        let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
+        let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
+        let mut out = format!(
+            "{}\n",
+            self.paint(Style::new().bold(), "diff (- expected, + actual):")
+        );
+        let near = |i: usize| {
+            let from = i.saturating_sub(2);
+            diff.get(from..(i + 3).min(diff.len()))
+                .is_some_and(|lines| lines.iter().any(|l| l.tag != ' '))
+        };
+        let mut shown = 0;
+        let mut skipped = false;
+        for (i, line) in diff.iter().enumerate() {
+            if !near(i) {
+                skipped = true;
+                continue;
+            }
+            if skipped {
+                out.push_str("  ...\n");
+                skipped = false;
+            }
+            if shown == DIFF_LINES {
+                out.push_str("  ... (diff cut)\n");
+                break;
+            }
+            shown += 1;
+            let text = format!("{} {}", line.tag, line.text);
+            out.push_str(&match line.tag {
+                '-' => self.paint(red, &text),
+                '+' => self.paint(green, &text),
+                _ => text,
+            });
+            out.push('\n');
+        }
+        out
+    }
+
+    fn exchange(&self, exchange: &Exchange) -> String {
+        let bold = Style::new().bold();
+        let mut out = format!(
+            "{} {} {}\n",
+            self.paint(bold, "request:"),
+            exchange.request.method,
+            exchange.request.url
+        );
+        if let Some(body) = &exchange.request.body {
+            out.push_str(&excerpt(body, 5));
+        }
+        match (&exchange.response, &exchange.error) {
+            (Some(response), _) => {
+                out.push_str(&format!(
+                    "{} {} ({:.0} ms)\n",
+                    self.paint(bold, "response:"),
+                    response.status,
+                    response.duration_ms
+                ));
+                let body = match &response.json {
+                    Some(json) => {
+                        serde_json::to_string_pretty(json).unwrap_or_else(|_| response.body.clone())
+                    }
+                    None => response.body.clone(),
+                };
+                out.push_str(&excerpt(&body, BODY_LINES));
+            }
+            (None, Some(error)) => {
+                out.push_str(&format!("{} {error}\n", self.paint(bold, "no response:")))
+            }
+            (None, None) => {}
+        }
+        out
+    }
+
+    fn finished(&mut self, result: &RunResult) {
+        let mut out = String::new();
+        match &result.outcome {
+            RunOutcome::EnvironmentFailed { message } => {
+                let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
+                out.push_str(&format!("\n{} {message}\n", self.paint(red, "error:")));
+            }
+            RunOutcome::Interrupted => {
+                out.push_str("\ninterrupted: the service was stopped and the run ended early\n")
+            }
+            RunOutcome::Completed => {}
+        }
+        if !self.failed.is_empty() {
+            out.push_str(&format!(
+                "\n{}\n",
+                self.paint(Style::new().bold(), "failed:")
+            ));
+            for failed in &self.failed {
+                out.push_str(&format!("  {failed}\n"));
+            }
+        }
+        let summary = result.summary;
+        out.push_str(&format!(
+            "\n{} passed, {} failed, {} skipped, {} unverified ({:.1} s)\n",
+            summary.passed,
+            summary.failed,
+            summary.skipped,
+            summary.unverified,
+            result.duration_ms as f64 / 1000.0
+        ));
+        self.write(&out);
+    }
+}
+
+impl<W: Write> Reporter for Console<W> {
+    fn event(&mut self, event: Event<'_>) {
+        match event {
+            Event::RunStarted {
+                specs,
+                cases,
+                target,
+                service,
+            } => {
+                let started = match service {
+                    Some((command, ms)) => format!(
+                        " (started `{command}`, ready in {:.1} s)",
+                        ms as f64 / 1000.0
+                    ),
+                    None => String::new(),
+                };
+                let text = format!(
+                    "itspec: running {cases} case{} from {specs} spec{} against {target}{started}\n",
+                    if cases == 1 { "" } else { "s" },
+                    if specs == 1 { "" } else { "s" }
+                );
+                self.write(&text);
+            }
+            Event::Notice { message } => self.write(&format!("note: {message}\n")),
+            Event::SpecStarted { spec } => {
+                let title = self.paint(Style::new().bold(), &spec.path);
+                self.write(&format!("\n{title}  {}\n", spec.component));
+            }
+            Event::CaseFinished { spec, result } => self.case(spec, result),
+            Event::SpecFinished { .. } => {}
+            Event::RunFinished { result } => self.finished(result),
+        }
+    }
+}
+
+fn evidence_notes(evidence: &Evidence) -> Vec<String> {
+    let mut notes = Vec::new();
+    for mismatch in &evidence.mismatches {
+        notes.push(format!(
+            "{}: expected {}, got {}",
+            mismatch.path, mismatch.expected, mismatch.actual
+        ));
+    }
+    if evidence.mismatches.is_empty() {
+        if let Some(expected) = &evidence.expected {
+            notes.push(format!("expected: {expected}"));
+        }
+        if let Some(actual) = &evidence.actual {
+            notes.push(format!("actual:   {actual}"));
+        }
+    }
+    notes
+}
+
+/// At most `lines` lines of a span, so a long block does not flood the frame.
+fn first_lines(text: &str, range: std::ops::Range<usize>, lines: usize) -> std::ops::Range<usize> {
+    let covered = text.get(range.clone()).unwrap_or("");
+    match covered.match_indices('\n').nth(lines.saturating_sub(1)) {
+        Some((at, _)) => range.start..range.start + at,
+        None => range,
+    }
+}
+
+fn excerpt(text: &str, lines: usize) -> String {
+    let mut out = String::new();
+    let total = text.lines().count();
+    for line in text.lines().take(lines) {
+        let line: String = line.chars().take(200).collect();
+        out.push_str("  ");
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if total > lines {
+        out.push_str(&format!("  ... ({} more lines)\n", total - lines));
+    }
+    out
+}
+
+fn indent(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            if line.is_empty() {
+                "\n".to_string()
+            } else {
+                format!("    {line}\n")
+            }
+        })
+        .collect()
+}

@@ -1,0 +1,253 @@
+//! Checking a case's responses: Expected Output, Expected items and
+//! assertion lines (FORMAT §4). Each check becomes a [`CheckResult`] with its
+//! span and, when it fails, its evidence.
+
+pub mod compare;
+mod errors;
+pub mod expected;
+mod predicate;
+mod subject;
+
+use std::collections::HashMap;
+
+use itspec_spec::model::{Assertion, AssertionKind, ExpectedOutput, Operand, OperandKind, Phrase};
+use serde_json::Value;
+
+pub use errors::ErrorPaths;
+
+use crate::results::{CheckKind, CheckResult, Evidence, ResponseRecord, Verdict};
+use crate::vars::{Scope, VarError, interpolate_json};
+
+/// What a case's checks look at.
+pub struct Context<'a> {
+    /// The case's last response.
+    pub last: Option<&'a ResponseRecord>,
+    /// Responses by label (`A`, `B1`).
+    pub labelled: &'a HashMap<String, ResponseRecord>,
+    /// The statuses of the concurrent group, in label order.
+    pub statuses: Option<&'a [u16]>,
+    /// Variables, the response's included.
+    pub scope: &'a Scope,
+    /// Where error codes and messages are read.
+    pub errors: &'a ErrorPaths,
+    /// Prose assertions fail.
+    pub strict: bool,
+    /// Names of the spec's mocks.
+    pub mocks: &'a [String],
+}
+
+/// A check failed: a message and its evidence.
+#[derive(Debug)]
+pub(crate) struct Failure {
+    pub message: String,
+    pub evidence: Evidence,
+}
+
+impl Failure {
+    pub fn new(message: impl Into<String>) -> Self {
+        Self {
+            message: message.into(),
+            evidence: Evidence::default(),
+        }
+    }
+
+    pub fn with(
+        message: impl Into<String>,
+        expected: impl Into<String>,
+        actual: impl Into<String>,
+    ) -> Self {
+        Self {
+            message: message.into(),
+            evidence: Evidence {
+                expected: Some(expected.into()),
+                actual: Some(actual.into()),
+                ..Evidence::default()
+            },
+        }
+    }
+}
+
+impl From<VarError> for Failure {
+    fn from(error: VarError) -> Self {
+        Failure::new(format!(
+            "variable `{{{{{}}}}}`: {}",
+            error.name, error.message
+        ))
+    }
+}
+
+/// Checks one assertion line or Expected item.
+pub fn assertion(assertion: &Assertion, cx: &Context<'_>) -> CheckResult {
+    let verdict = match evaluate(assertion, cx) {
+        Ok(Some(reason)) if !cx.strict => Verdict::Unverified { reason },
+        Ok(Some(reason)) => Verdict::Failed {
+            message: format!("prose assertion under --strict: {reason}"),
+            evidence: Evidence::default(),
+        },
+        Ok(None) => Verdict::Passed,
+        Err(failure) => Verdict::Failed {
+            message: failure.message,
+            evidence: failure.evidence,
+        },
+    };
+    CheckResult {
+        kind: CheckKind::Assertion,
+        span: assertion.span,
+        text: assertion.text.clone(),
+        verdict,
+    }
+}
+
+/// `Ok(None)`: passed; `Ok(Some(reason))`: not checkable (prose).
+fn evaluate(assertion: &Assertion, cx: &Context<'_>) -> Result<Option<String>, Failure> {
+    match &assertion.kind {
+        AssertionKind::Prose { hint } => Ok(Some(match hint {
+            Some(hint) => format!("prose, not checked (did you mean `{hint}`?)"),
+            None => "prose, not checked".to_string(),
+        })),
+        AssertionKind::Check { subject, predicate } => {
+            let value = subject::resolve(subject, cx)?;
+            predicate::apply(predicate, subject, value, cx)?;
+            Ok(None)
+        }
+        AssertionKind::ErrorCode { code } => {
+            let expected = operand_value(code, cx.scope)?;
+            errors::check_code(cx, &expected)?;
+            Ok(None)
+        }
+        AssertionKind::MessageContains { text } => {
+            let expected = operand_value(text, cx.scope)?;
+            errors::check_message(cx, &expected)?;
+            Ok(None)
+        }
+        AssertionKind::Phrase { phrase } => phrase_check(phrase, cx).map(|()| None),
+        AssertionKind::Call { name, .. } => Err(Failure::new(format!(
+            "check `{}` reads the database: add [database] to itspec.toml",
+            name.value
+        ))),
+    }
+}
+
+fn phrase_check(phrase: &Phrase, cx: &Context<'_>) -> Result<(), Failure> {
+    match phrase {
+        Phrase::DatabaseUnchanged | Phrase::TableUnchanged(_) => Err(Failure::new(
+            "this assertion compares database snapshots: add [database] to itspec.toml",
+        )),
+        Phrase::NoMockCalls | Phrase::NoSideEffects if !cx.mocks.is_empty() => Err(Failure::new(
+            "this assertion reads the mocks' journals, which this run does not keep",
+        )),
+        Phrase::NoSideEffects => Err(Failure::new(
+            "`no side effects` compares database snapshots: add [database] to itspec.toml",
+        )),
+        // Without mocks, no mock can have been called.
+        Phrase::NoMockCalls => Ok(()),
+        // Decided over all iterations by the runner.
+        Phrase::NoRaceConditions => Ok(()),
+    }
+}
+
+/// The value a Capture reads; `None` when its subject is absent.
+pub fn capture(
+    subject: &itspec_spec::model::Subject,
+    cx: &Context<'_>,
+) -> Result<Option<Value>, String> {
+    subject::resolve(subject, cx).map_err(|failure| failure.message)
+}
+
+/// The JSON value of an operand.
+pub(crate) fn operand_value(operand: &Operand, scope: &Scope) -> Result<Value, Failure> {
+    Ok(match &operand.kind {
+        OperandKind::Value(value) => interpolate_json(value, scope)?,
+        OperandKind::Duration(ms) => Value::from(*ms),
+        OperandKind::StatusClass(class) => Value::String(format!("{class}xx")),
+        OperandKind::Name(name) => scope.lookup(name)?,
+    })
+}
+
+/// Checks the Expected Output block against the last response.
+pub fn expected_output(
+    expected: &ExpectedOutput,
+    cx: &Context<'_>,
+    span: itspec_spec::Span,
+    text: &str,
+) -> CheckResult {
+    let kind = CheckKind::ExpectedOutput;
+    let Some(response) = cx.last else {
+        return CheckResult::failed(
+            kind,
+            span,
+            text,
+            "there is no response to compare",
+            Evidence::default(),
+        );
+    };
+    match expected {
+        ExpectedOutput::Json(value) => {
+            let expected = match interpolate_json(value, cx.scope) {
+                Ok(expected) => expected,
+                Err(error) => {
+                    let failure = Failure::from(error);
+                    return CheckResult::failed(
+                        kind,
+                        span,
+                        text,
+                        failure.message,
+                        failure.evidence,
+                    );
+                }
+            };
+            let actual = response.body_value();
+            let (mismatches, projected) = expected::match_body(&expected, Some(&actual));
+            if mismatches.is_empty() {
+                return CheckResult::passed(kind, span, text);
+            }
+            let message = if response.json.is_none() {
+                "the response body is not JSON".to_string()
+            } else {
+                let count = mismatches.len();
+                format!(
+                    "the body differs from Expected Output at {count} place{}",
+                    if count == 1 { "" } else { "s" }
+                )
+            };
+            let evidence = Evidence {
+                diff: expected::diff(&projected, &actual),
+                mismatches,
+                ..Evidence::default()
+            };
+            CheckResult::failed(kind, span, text, message, evidence)
+        }
+        ExpectedOutput::Text(expected) => {
+            let want = match crate::vars::interpolate_text(
+                expected.value.strip_suffix('\n').unwrap_or(&expected.value),
+                cx.scope,
+            ) {
+                Ok(want) => want,
+                Err(error) => {
+                    let failure = Failure::from(error);
+                    return CheckResult::failed(
+                        kind,
+                        span,
+                        text,
+                        failure.message,
+                        failure.evidence,
+                    );
+                }
+            };
+            if response.body == want {
+                return CheckResult::passed(kind, span, text);
+            }
+            let evidence = Evidence {
+                diff: expected::text_diff(&want, &response.body),
+                ..Evidence::default()
+            };
+            CheckResult::failed(
+                kind,
+                span,
+                text,
+                "the body differs from Expected Output",
+                evidence,
+            )
+        }
+    }
+}

@@ -1,0 +1,321 @@
+//! Predicates applied to a subject's value.
+
+use std::cmp::Ordering;
+
+use itspec_spec::model::{CmpOp, Predicate, ResponsePart, Subject, SubjectKind, TypeName};
+use serde_json::Value;
+
+use super::expected::{is_date, is_datetime, is_email, is_integer, is_uuid, render};
+use super::subject::{status_class, status_holds};
+use super::{Context, Failure, compare, operand_value};
+use crate::vars::to_text;
+
+pub(super) fn ordering_holds(op: CmpOp, ordering: Ordering) -> bool {
+    match op {
+        CmpOp::Eq => ordering == Ordering::Equal,
+        CmpOp::Ne => ordering != Ordering::Equal,
+        CmpOp::Lt => ordering == Ordering::Less,
+        CmpOp::Le => ordering != Ordering::Greater,
+        CmpOp::Gt => ordering == Ordering::Greater,
+        CmpOp::Ge => ordering != Ordering::Less,
+    }
+}
+
+fn shown(value: Option<&Value>) -> String {
+    value.map_or_else(|| "absent".to_string(), render)
+}
+
+fn is_status(subject: &Subject) -> bool {
+    matches!(
+        subject.kind,
+        SubjectKind::Response {
+            part: ResponsePart::Status,
+            ..
+        }
+    )
+}
+
+/// Whether two values are equal for an assertion: numbers by value, and a
+/// text subject (a header) equal to a number or boolean written as text.
+fn same(actual: &Value, expected: &Value) -> bool {
+    if compare::equal(actual, expected) {
+        return true;
+    }
+    match (actual, expected) {
+        (Value::String(text), Value::Number(_)) => text
+            .trim()
+            .parse::<serde_json::Number>()
+            .is_ok_and(|n| compare::equal(&Value::Number(n), expected)),
+        (Value::String(text), Value::Bool(b)) => text.trim() == if *b { "true" } else { "false" },
+        _ => false,
+    }
+}
+
+pub(super) fn apply(
+    predicate: &Predicate,
+    subject: &Subject,
+    value: Option<Value>,
+    cx: &Context<'_>,
+) -> Result<(), Failure> {
+    let actual = value.as_ref();
+    match predicate {
+        Predicate::Compare { op, value: operand } => {
+            let expected = operand_value(operand, cx.scope)?;
+            let holds = match (actual, is_status(subject)) {
+                (Some(Value::Number(n)), true) => n
+                    .as_u64()
+                    .and_then(|s| u16::try_from(s).ok())
+                    .is_some_and(|status| status_holds(status, *op, &expected)),
+                (Some(_), _) if status_class(&expected).is_some() => {
+                    return Err(Failure::new(
+                        "a status class like `4xx` compares with `status` only",
+                    ));
+                }
+                (Some(actual), _) => match op {
+                    CmpOp::Eq => same(actual, &expected),
+                    CmpOp::Ne => !same(actual, &expected),
+                    _ => match compare::order(actual, &expected) {
+                        Some(ordering) => ordering_holds(*op, ordering),
+                        None => {
+                            return Err(Failure::with(
+                                format!(
+                                    "cannot order {} and {}",
+                                    render(actual),
+                                    render(&expected)
+                                ),
+                                format!("{} {}", op.as_str(), render(&expected)),
+                                render(actual),
+                            ));
+                        }
+                    },
+                },
+                (None, _) => *op == CmpOp::Ne,
+            };
+            if holds {
+                Ok(())
+            } else {
+                Err(Failure::with(
+                    format!(
+                        "expected {} {}, got {}",
+                        op.as_str(),
+                        render(&expected),
+                        shown(actual)
+                    ),
+                    format!("{} {}", op.as_str(), render(&expected)),
+                    shown(actual),
+                ))
+            }
+        }
+        Predicate::In { values } => {
+            let expected: Vec<Value> = values
+                .iter()
+                .map(|v| operand_value(v, cx.scope))
+                .collect::<Result<_, _>>()?;
+            let holds = actual.is_some_and(|a| {
+                expected.iter().any(|e| match (a, is_status(subject)) {
+                    (Value::Number(n), true) => n
+                        .as_u64()
+                        .and_then(|s| u16::try_from(s).ok())
+                        .is_some_and(|status| status_holds(status, CmpOp::Eq, e)),
+                    _ => same(a, e),
+                })
+            });
+            let list = format!(
+                "[{}]",
+                expected.iter().map(render).collect::<Vec<_>>().join(", ")
+            );
+            if holds {
+                Ok(())
+            } else {
+                Err(Failure::with(
+                    format!("expected one of {list}, got {}", shown(actual)),
+                    format!("in {list}"),
+                    shown(actual),
+                ))
+            }
+        }
+        Predicate::Contains {
+            value: operand,
+            negated,
+        } => {
+            let expected = operand_value(operand, cx.scope)?;
+            let contains = actual.is_some_and(|a| compare::contains(a, &expected));
+            if contains != *negated {
+                Ok(())
+            } else {
+                let verb = if *negated { "not contain" } else { "contain" };
+                Err(Failure::with(
+                    format!("expected {} to {verb} {}", shown(actual), render(&expected)),
+                    format!("{verb} {}", render(&expected)),
+                    shown(actual),
+                ))
+            }
+        }
+        Predicate::Matches { regex } => {
+            let pattern = regex::Regex::new(&regex.value)
+                .map_err(|error| Failure::new(format!("invalid regular expression: {error}")))?;
+            match actual {
+                Some(value @ (Value::String(_) | Value::Number(_) | Value::Bool(_)))
+                    if pattern.is_match(&to_text(value)) =>
+                {
+                    Ok(())
+                }
+                other => Err(Failure::with(
+                    format!("{} does not match /{}/", shown(other), regex.value),
+                    format!("a string matching /{}/", regex.value),
+                    shown(other),
+                )),
+            }
+        }
+        Predicate::Exists => match actual {
+            Some(_) => Ok(()),
+            None => Err(Failure::with(
+                "expected it to exist, but it is absent",
+                "present",
+                "absent",
+            )),
+        },
+        Predicate::NotExists => match actual {
+            None => Ok(()),
+            Some(value) => Err(Failure::with(
+                format!("expected it to be absent, got {}", render(value)),
+                "absent",
+                render(value),
+            )),
+        },
+        Predicate::Is { type_name } => {
+            let holds = actual.is_some_and(|a| is_type(a, type_name.value));
+            if holds {
+                Ok(())
+            } else {
+                let name = type_label(type_name.value);
+                Err(Failure::with(
+                    format!("expected {name}, got {}", shown(actual)),
+                    name,
+                    shown(actual),
+                ))
+            }
+        }
+        Predicate::InAnyOrder { values } => {
+            let expected: Vec<Value> = values
+                .iter()
+                .map(|v| operand_value(v, cx.scope))
+                .collect::<Result<_, _>>()?;
+            let actual_items = match actual {
+                Some(Value::Array(items)) => items.clone(),
+                other => {
+                    return Err(Failure::new(format!(
+                        "expected a list, got {}",
+                        shown(other)
+                    )));
+                }
+            };
+            if multiset_equal(&actual_items, &expected) {
+                Ok(())
+            } else {
+                let want = format!(
+                    "[{}] in any order",
+                    expected.iter().map(render).collect::<Vec<_>>().join(", ")
+                );
+                Err(Failure::with(
+                    format!(
+                        "expected {want}, got {}",
+                        render(&Value::Array(actual_items.clone()))
+                    ),
+                    want,
+                    render(&Value::Array(actual_items)),
+                ))
+            }
+        }
+        Predicate::Has { .. } | Predicate::Count { .. } => Err(Failure::new(
+            "database assertions need a database: add [database] to itspec.toml",
+        )),
+        Predicate::Received { .. } => {
+            Err(Failure::new("mock journals are not recorded in this run"))
+        }
+    }
+}
+
+/// Whether two lists hold the same values the same number of times; `4xx`
+/// classes match any status of the class.
+fn multiset_equal(actual: &[Value], expected: &[Value]) -> bool {
+    if actual.len() != expected.len() {
+        return false;
+    }
+    let mut unused: Vec<&Value> = actual.iter().collect();
+    for want in expected {
+        let position = unused
+            .iter()
+            .position(|have| match (status_class(want), have.as_u64()) {
+                (Some(class), Some(status)) => status / 100 == u64::from(class),
+                _ => compare::equal(have, want),
+            });
+        match position {
+            Some(position) => {
+                unused.swap_remove(position);
+            }
+            None => return false,
+        }
+    }
+    true
+}
+
+fn is_type(value: &Value, type_name: TypeName) -> bool {
+    match type_name {
+        TypeName::String => value.is_string(),
+        TypeName::Number => value.is_number(),
+        TypeName::Integer => is_integer(value),
+        TypeName::Boolean => value.is_boolean(),
+        TypeName::Null => value.is_null(),
+        TypeName::Array => value.is_array(),
+        TypeName::Object => value.is_object(),
+        TypeName::Uuid => value.as_str().is_some_and(is_uuid),
+        TypeName::Datetime => value.as_str().is_some_and(is_datetime),
+        TypeName::Date => value.as_str().is_some_and(is_date),
+        TypeName::Email => value.as_str().is_some_and(is_email),
+    }
+}
+
+fn type_label(type_name: TypeName) -> &'static str {
+    match type_name {
+        TypeName::String => "a string",
+        TypeName::Number => "a number",
+        TypeName::Integer => "an integer",
+        TypeName::Boolean => "a boolean",
+        TypeName::Null => "null",
+        TypeName::Array => "an array",
+        TypeName::Object => "an object",
+        TypeName::Uuid => "a UUID",
+        TypeName::Datetime => "an RFC 3339 date-time",
+        TypeName::Date => "an RFC 3339 date",
+        TypeName::Email => "an email address",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn multisets() {
+        assert!(multiset_equal(
+            &[json!(409), json!(201)],
+            &[json!(201), json!(409)]
+        ));
+        assert!(multiset_equal(
+            &[json!(409), json!(201)],
+            &[json!(201), json!("4xx")]
+        ));
+        assert!(!multiset_equal(
+            &[json!(201), json!(201)],
+            &[json!(201), json!(409)]
+        ));
+    }
+
+    #[test]
+    fn headers_compare_with_numbers_as_text() {
+        assert!(same(&json!("5"), &json!(5)));
+        assert!(!same(&json!("5"), &json!(6)));
+    }
+}

@@ -1,0 +1,154 @@
+//! The environment of a run: the service (started here or already
+//! running), and the base URL requests go to. Cleanup runs on every exit
+//! path: stop, failure, Ctrl-C, and (as a last resort) drop.
+
+mod service;
+
+use std::time::Duration;
+
+use serde_json::{Value, json};
+
+pub use service::Service;
+
+use crate::settings::Settings;
+use crate::vars::{Scope, interpolate_text};
+
+/// Why the environment could not be set up: the command exits 3.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct EnvError(pub String);
+
+/// A running environment.
+pub struct Environment {
+    /// Where requests go.
+    pub base_url: String,
+    /// The service, when itspec started it.
+    pub service: Option<Service>,
+    /// How long the service took to become ready.
+    pub ready_after: Option<Duration>,
+}
+
+impl Environment {
+    /// Starts what the settings ask for and waits until it is ready.
+    pub async fn start(settings: &Settings) -> Result<Environment, EnvError> {
+        let Some(service_settings) = &settings.service else {
+            let base_url = match &settings.base_url {
+                Some(url) => interpolate_text(url, &template_scope(settings, None))
+                    .map_err(|e| EnvError(format!("target.base_url: {e}")))?,
+                None => {
+                    return Err(EnvError(
+                        "nothing to test: set target.base_url in itspec.toml (or --base-url), or add [service] so itspec starts the service".to_string(),
+                    ));
+                }
+            };
+            answers(&base_url).await?;
+            return Ok(Environment {
+                base_url,
+                service: None,
+                ready_after: None,
+            });
+        };
+        let port = match service_settings.port {
+            itspec_config::Port::Fixed(port) => port,
+            itspec_config::Port::Auto => free_port()?,
+        };
+        let scope = template_scope(settings, Some(port));
+        let base_url = interpolate_text(
+            settings
+                .base_url
+                .as_deref()
+                .unwrap_or("http://127.0.0.1:{{service.port}}"),
+            &scope,
+        )
+        .map_err(|e| EnvError(format!("target.base_url: {e}")))?;
+        let mut env = Vec::with_capacity(service_settings.env.len());
+        for (name, value) in &service_settings.env {
+            let value = interpolate_text(value, &scope)
+                .map_err(|e| EnvError(format!("[service] env {name}: {e}")))?;
+            env.push((name.clone(), value));
+        }
+        let log_dir = settings.dir.join("target").join("itspec");
+        let mut service =
+            Service::start(&service_settings.command, &env, &settings.dir, &log_dir).await?;
+        let ready_after = service
+            .wait_ready(
+                &base_url,
+                service_settings.ready.as_ref(),
+                service_settings.ready_timeout,
+            )
+            .await?;
+        Ok(Environment {
+            base_url,
+            service: Some(service),
+            ready_after: Some(ready_after),
+        })
+    }
+
+    /// Stops the service, if itspec started it.
+    pub async fn stop(&mut self, grace: Duration) {
+        if let Some(service) = self.service.take() {
+            service.stop(grace).await;
+        }
+    }
+
+    /// When the service has died: what happened, with its last log lines.
+    pub fn check_alive(&mut self) -> Result<(), EnvError> {
+        match &mut self.service {
+            Some(service) => match service.exited() {
+                Some(status) => Err(EnvError(format!(
+                    "the service exited during the run ({status})\n{}",
+                    service.log_tail(20)
+                ))),
+                None => Ok(()),
+            },
+            None => Ok(()),
+        }
+    }
+}
+
+/// The variables of `[service] env` and `target.base_url`.
+fn template_scope(settings: &Settings, port: Option<u16>) -> Scope {
+    let mut scope = Scope::new();
+    if let Some(port) = port {
+        scope.set(
+            "service",
+            json!({ "port": port, "url": format!("http://127.0.0.1:{port}") }),
+        );
+    }
+    if let Some(url) = &settings.database_url {
+        scope.set("database", json!({ "url": url }));
+    }
+    scope.set("vars", Value::Object(settings.vars.clone()));
+    scope
+}
+
+/// A free port on the loopback interface.
+fn free_port() -> Result<u16, EnvError> {
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
+        .map_err(|error| EnvError(format!("cannot find a free port: {error}")))?;
+    listener
+        .local_addr()
+        .map(|address| address.port())
+        .map_err(|error| EnvError(format!("cannot find a free port: {error}")))
+}
+
+/// Whether something listens at the base URL's host and port.
+async fn answers(base_url: &str) -> Result<(), EnvError> {
+    let url = reqwest::Url::parse(base_url).map_err(|error| {
+        EnvError(format!(
+            "target.base_url `{base_url}` is not a URL: {error}"
+        ))
+    })?;
+    let host = url.host_str().unwrap_or("127.0.0.1").to_string();
+    let port = url.port_or_known_default().unwrap_or(80);
+    let connect = tokio::net::TcpStream::connect((host.as_str(), port));
+    match tokio::time::timeout(Duration::from_secs(3), connect).await {
+        Ok(Ok(_)) => Ok(()),
+        Ok(Err(error)) => Err(EnvError(format!(
+            "nothing answers at {base_url} ({error}): start the service, or add [service] to itspec.toml so itspec starts it"
+        ))),
+        Err(_) => Err(EnvError(format!(
+            "nothing answers at {base_url} within 3 s: start the service, or add [service] to itspec.toml so itspec starts it"
+        ))),
+    }
+}

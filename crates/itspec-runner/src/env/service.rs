@@ -1,0 +1,185 @@
+//! The service process: started in its own process group with its output
+//! in a log file, polled until ready, stopped with SIGTERM then SIGKILL —
+//! the whole group, so nothing it started is left behind.
+
+use std::path::{Path, PathBuf};
+use std::process::{ExitStatus, Stdio};
+use std::time::{Duration, Instant};
+
+use nix::sys::signal::{Signal, killpg};
+use nix::unistd::Pid;
+use tokio::process::{Child, Command};
+
+use super::EnvError;
+
+/// A service itspec started.
+pub struct Service {
+    child: Child,
+    group: Pid,
+    log: PathBuf,
+    command: String,
+    stopped: bool,
+}
+
+impl Service {
+    /// Starts `command` with `sh -c` in `dir`, its output appended to
+    /// `log_dir/service.log`.
+    pub async fn start(
+        command: &str,
+        env: &[(String, String)],
+        dir: &Path,
+        log_dir: &Path,
+    ) -> Result<Service, EnvError> {
+        std::fs::create_dir_all(log_dir)
+            .map_err(|error| EnvError(format!("cannot create {}: {error}", log_dir.display())))?;
+        let log = log_dir.join("service.log");
+        let file = std::fs::File::create(&log)
+            .map_err(|error| EnvError(format!("cannot create {}: {error}", log.display())))?;
+        let stderr = file
+            .try_clone()
+            .map_err(|error| EnvError(format!("cannot write {}: {error}", log.display())))?;
+        let child = Command::new("sh")
+            .arg("-c")
+            .arg(command)
+            .current_dir(dir)
+            .envs(env.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+            .stdin(Stdio::null())
+            .stdout(Stdio::from(file))
+            .stderr(Stdio::from(stderr))
+            .process_group(0)
+            .spawn()
+            .map_err(|error| EnvError(format!("cannot start the service `{command}`: {error}")))?;
+        let Some(id) = child.id() else {
+            return Err(EnvError(format!("the service `{command}` exited at once")));
+        };
+        let group = Pid::from_raw(i32::try_from(id).unwrap_or(i32::MAX));
+        Ok(Service {
+            child,
+            group,
+            log,
+            command: command.to_string(),
+            stopped: false,
+        })
+    }
+
+    /// The command that started it.
+    pub fn command(&self) -> &str {
+        &self.command
+    }
+
+    /// Polls until the ready request answers 2xx (or, without one, until the
+    /// port accepts connections); fails when the service exits or time runs out.
+    pub async fn wait_ready(
+        &mut self,
+        base_url: &str,
+        ready: Option<&(String, String)>,
+        timeout: Duration,
+    ) -> Result<Duration, EnvError> {
+        let started = Instant::now();
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(Duration::from_secs(2))
+            .build()
+            .map_err(|error| EnvError(format!("cannot create the HTTP client: {error}")))?;
+        let url = reqwest::Url::parse(base_url)
+            .map_err(|error| EnvError(format!("`{base_url}` is not a URL: {error}")))?;
+        let mut last_problem;
+        loop {
+            if let Some(status) = self.exited() {
+                return Err(EnvError(format!(
+                    "the service `{}` exited before it was ready ({status})\n{}",
+                    self.command,
+                    self.log_tail(20)
+                )));
+            }
+            match ready {
+                Some((method, path)) => {
+                    let method = reqwest::Method::from_bytes(method.as_bytes())
+                        .unwrap_or(reqwest::Method::GET);
+                    let target = format!("{}{path}", base_url.trim_end_matches('/'));
+                    match client.request(method, &target).send().await {
+                        Ok(response) if response.status().is_success() => {
+                            return Ok(started.elapsed());
+                        }
+                        Ok(response) => {
+                            last_problem = format!("{target} answered {}", response.status())
+                        }
+                        Err(error) => last_problem = format!("{target}: {error}"),
+                    }
+                }
+                None => {
+                    let host = url.host_str().unwrap_or("127.0.0.1");
+                    let port = url.port_or_known_default().unwrap_or(80);
+                    match tokio::net::TcpStream::connect((host, port)).await {
+                        Ok(_) => return Ok(started.elapsed()),
+                        Err(error) => last_problem = format!("{host}:{port}: {error}"),
+                    }
+                }
+            }
+            if started.elapsed() >= timeout {
+                return Err(EnvError(format!(
+                    "the service `{}` was not ready within {} s ({last_problem})\n{}",
+                    self.command,
+                    timeout.as_secs(),
+                    self.log_tail(20)
+                )));
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// The exit status, once the service has exited.
+    pub fn exited(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
+    }
+
+    /// The last lines of the service's log, indented, for messages.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        let tail = all.get(all.len().saturating_sub(lines)..).unwrap_or(&[]);
+        if tail.is_empty() {
+            return format!("(the service wrote nothing to {})", self.log.display());
+        }
+        let mut out = format!("last lines of {}:", self.log.display());
+        for line in tail {
+            out.push_str("\n    ");
+            out.push_str(line);
+        }
+        out
+    }
+
+    /// Whether any process of the group is still alive.
+    fn group_alive(&self) -> bool {
+        killpg(self.group, None).is_ok()
+    }
+
+    /// SIGTERM to the whole group; SIGKILL after `grace`; waits for them.
+    pub async fn stop(mut self, grace: Duration) {
+        self.stopped = true;
+        let _ = killpg(self.group, Signal::SIGTERM);
+        let deadline = Instant::now() + grace;
+        while self.group_alive() && Instant::now() < deadline {
+            let _ = self.child.try_wait();
+            tokio::time::sleep(Duration::from_millis(25)).await;
+        }
+        if self.group_alive() {
+            let _ = killpg(self.group, Signal::SIGKILL);
+        }
+        let _ = tokio::time::timeout(Duration::from_secs(5), self.child.wait()).await;
+        let deadline = Instant::now() + Duration::from_secs(2);
+        while self.group_alive() && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+impl Drop for Service {
+    /// A last resort when a run ends without `stop` (a panic): no orphan is
+    /// left behind.
+    fn drop(&mut self) {
+        if !self.stopped {
+            let _ = killpg(self.group, Signal::SIGKILL);
+        }
+    }
+}

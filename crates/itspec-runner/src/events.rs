@@ -1,0 +1,74 @@
+//! Events out, reporters in: the runner tells reporters what happens as it
+//! happens; it prints nothing itself.
+
+use crate::results::{CaseResult, RunResult, SpecResult};
+
+/// A spec as reporters need it: where it is and its text, for code frames.
+#[derive(Clone, Debug)]
+pub struct SpecInfo {
+    /// The path, as shown.
+    pub path: String,
+    /// The component.
+    pub component: String,
+    /// The spec's text.
+    pub text: std::sync::Arc<str>,
+}
+
+/// Something that happened in a run.
+#[derive(Debug)]
+pub enum Event<'a> {
+    /// The environment is ready and cases are about to run.
+    RunStarted {
+        /// Specs to run.
+        specs: usize,
+        /// Cases to run (skipped ones included).
+        cases: usize,
+        /// Where requests go.
+        target: &'a str,
+        /// What was started, and how long it took to become ready.
+        service: Option<(&'a str, u64)>,
+    },
+    /// A spec starts.
+    SpecStarted {
+        /// The spec.
+        spec: &'a SpecInfo,
+    },
+    /// A case finished (or was skipped).
+    CaseFinished {
+        /// Its spec.
+        spec: &'a SpecInfo,
+        /// Its result.
+        result: &'a CaseResult,
+    },
+    /// A spec finished.
+    SpecFinished {
+        /// Its spec.
+        spec: &'a SpecInfo,
+        /// Its results.
+        result: &'a SpecResult,
+    },
+    /// Something worth saying that is not a result.
+    Notice {
+        /// The text.
+        message: &'a str,
+    },
+    /// The run is over (or could not happen).
+    RunFinished {
+        /// Everything.
+        result: &'a RunResult,
+    },
+}
+
+/// Receives events. Reporters implement it.
+pub trait Reporter {
+    /// Handles one event.
+    fn event(&mut self, event: Event<'_>);
+}
+
+/// A reporter that does nothing, for callers that only want the result.
+#[derive(Debug, Default)]
+pub struct Silent;
+
+impl Reporter for Silent {
+    fn event(&mut self, _: Event<'_>) {}
+}

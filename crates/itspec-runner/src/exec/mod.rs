@@ -1,0 +1,219 @@
+//! Running a plan: the environment first, then the specs in order and
+//! their cases one by one, events out as results come in; the service is
+//! stopped on every exit path, Ctrl-C and SIGTERM included.
+
+mod case;
+mod request;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::Value;
+
+use crate::env::Environment;
+use crate::events::{Event, Reporter, SpecInfo};
+use crate::http::Http;
+use crate::plan::Plan;
+use crate::results::{RunOutcome, RunResult, SpecResult};
+use crate::settings::{Settings, var_value};
+use crate::vars::Scope;
+use case::CaseRunner;
+
+/// How to run, beyond the settings.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// `--var name=value`.
+    pub vars: Vec<(String, String)>,
+    /// Prose assertions fail.
+    pub strict: bool,
+}
+
+/// Runs a plan and reports as it goes. Blocks until the run is over.
+pub fn run(
+    plan: &Plan,
+    settings: &Settings,
+    options: &RunOptions,
+    reporter: &mut dyn Reporter,
+) -> RunResult {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            let result = RunResult {
+                outcome: RunOutcome::EnvironmentFailed {
+                    message: format!("cannot start the async runtime: {error}"),
+                },
+                ..RunResult::default()
+            };
+            reporter.event(Event::RunFinished { result: &result });
+            return result;
+        }
+    };
+    runtime.block_on(run_async(plan, settings, options, reporter))
+}
+
+async fn run_async(
+    plan: &Plan,
+    settings: &Settings,
+    options: &RunOptions,
+    reporter: &mut dyn Reporter,
+) -> RunResult {
+    let started = Instant::now();
+    let mut result = RunResult::default();
+    let grace = settings
+        .service
+        .as_ref()
+        .map_or(Duration::from_secs(5), |s| s.stop_timeout);
+
+    let environment = tokio::select! {
+        environment = Environment::start(settings) => environment,
+        () = shutdown_signal() => {
+            result.outcome = RunOutcome::Interrupted;
+            return finish(result, started, reporter);
+        }
+    };
+    let mut environment = match environment {
+        Ok(environment) => environment,
+        Err(error) => {
+            result.outcome = RunOutcome::EnvironmentFailed { message: error.0 };
+            return finish(result, started, reporter);
+        }
+    };
+    let outcome = tokio::select! {
+        outcome = run_specs(plan, settings, options, &mut environment, &mut result, reporter) => outcome,
+        () = shutdown_signal() => RunOutcome::Interrupted,
+    };
+    result.outcome = outcome;
+    environment.stop(grace).await;
+    finish(result, started, reporter)
+}
+
+fn finish(mut result: RunResult, started: Instant, reporter: &mut dyn Reporter) -> RunResult {
+    result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+    reporter.event(Event::RunFinished { result: &result });
+    result
+}
+
+/// Ctrl-C or SIGTERM.
+async fn shutdown_signal() {
+    let mut terminate =
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(signal) => signal,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminate.recv() => {}
+    }
+}
+
+/// A short id unique to this run: `{{run_id}}`.
+fn run_id() -> String {
+    uuid::Uuid::new_v4()
+        .simple()
+        .to_string()
+        .chars()
+        .take(12)
+        .collect()
+}
+
+async fn run_specs(
+    plan: &Plan,
+    settings: &Settings,
+    options: &RunOptions,
+    environment: &mut Environment,
+    result: &mut RunResult,
+    reporter: &mut dyn Reporter,
+) -> RunOutcome {
+    let http = match Http::new(
+        &environment.base_url,
+        settings.timeout,
+        settings.headers.clone(),
+    ) {
+        Ok(http) => http,
+        Err(message) => return RunOutcome::EnvironmentFailed { message },
+    };
+    let service = environment
+        .service
+        .as_ref()
+        .map(|s| s.command().to_string());
+    let ready = environment
+        .ready_after
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    reporter.event(Event::RunStarted {
+        specs: plan.specs.len(),
+        cases: plan.case_count(),
+        target: &environment.base_url,
+        service: service.as_deref().zip(ready),
+    });
+    if plan.drafts > 0 {
+        let message = format!(
+            "{} Draft spec{} not run (--include-drafts runs them)",
+            plan.drafts,
+            if plan.drafts == 1 { "" } else { "s" }
+        );
+        reporter.event(Event::Notice { message: &message });
+    }
+    let mut run_scope = Scope::new();
+    run_scope.set("run_id", Value::String(run_id()));
+    run_scope.set("worker", Value::from(1));
+    for (name, value) in &settings.vars {
+        run_scope.set(name.clone(), value.clone());
+    }
+    for (name, value) in &options.vars {
+        run_scope.set(name.clone(), var_value(value));
+    }
+    for planned in &plan.specs {
+        let spec = &planned.input.spec;
+        let info = SpecInfo {
+            path: planned.input.path.clone(),
+            component: spec.component().unwrap_or_default().to_string(),
+            text: Arc::clone(&planned.input.text),
+        };
+        reporter.event(Event::SpecStarted { spec: &info });
+        let runner = CaseRunner {
+            spec,
+            source: &planned.input.text,
+            http: &http,
+            errors: &settings.errors,
+            strict: options.strict,
+        };
+        let mut spec_scope = run_scope.clone();
+        let mut spec_result = SpecResult {
+            path: info.path.clone(),
+            component: info.component.clone(),
+            cases: Vec::new(),
+        };
+        for &index in &planned.cases {
+            let Some(case) = spec.cases.get(index) else {
+                continue;
+            };
+            let case_result = runner.run(case, &mut spec_scope).await;
+            result.summary.add(&case_result);
+            reporter.event(Event::CaseFinished {
+                spec: &info,
+                result: &case_result,
+            });
+            spec_result.cases.push(case_result);
+            if let Err(error) = environment.check_alive() {
+                reporter.event(Event::SpecFinished {
+                    spec: &info,
+                    result: &spec_result,
+                });
+                result.specs.push(spec_result);
+                return RunOutcome::EnvironmentFailed { message: error.0 };
+            }
+        }
+        reporter.event(Event::SpecFinished {
+            spec: &info,
+            result: &spec_result,
+        });
+        result.specs.push(spec_result);
+    }
+    RunOutcome::Completed
+}

@@ -1,0 +1,144 @@
+//! Building the HTTP requests of a case from the spec and the variables.
+
+use itspec_spec::Span;
+use itspec_spec::model::{Action, ActionBody, Contract, Header, Spec, TestCase};
+
+use crate::http::{Http, Outgoing, encode_body};
+use crate::results::{CheckKind, CheckResult, Evidence};
+use crate::vars::{Scope, VarError, interpolate_json, interpolate_text};
+
+/// A request to send, with its label and where it is written.
+pub(crate) struct Built {
+    pub outgoing: Outgoing,
+    pub label: Option<String>,
+    pub span: Span,
+}
+
+fn failed(span: Span, text: &str, message: String) -> Box<CheckResult> {
+    Box::new(CheckResult::failed(
+        CheckKind::Request,
+        span,
+        text,
+        message,
+        Evidence::default(),
+    ))
+}
+
+fn var_failed(span: Span, text: &str, error: &VarError) -> Box<CheckResult> {
+    failed(
+        span,
+        text,
+        format!("variable `{{{{{}}}}}`: {}", error.name, error.message),
+    )
+}
+
+fn headers(own: &[Header], scope: &Scope) -> Result<Vec<(String, String)>, (Span, VarError)> {
+    own.iter()
+        .map(|h| {
+            interpolate_text(&h.value.value, scope)
+                .map(|value| (h.name.value.clone(), value))
+                .map_err(|e| (h.value.span, e))
+        })
+        .collect()
+}
+
+/// The request of a single-request case: its Request line, else the
+/// spec's API contract; the body is its Input.
+pub(crate) fn single(
+    case: &TestCase,
+    spec: &Spec,
+    scope: &Scope,
+    http: &Http,
+) -> Result<Built, Box<CheckResult>> {
+    let (method, target, target_span, own_headers, span, text) = match &case.request {
+        Some(request) => (
+            request.method.value.clone(),
+            request.target.value.clone(),
+            request.target.span,
+            request.headers.as_slice(),
+            request.span,
+            format!("{} {}", request.method.value, request.target.value),
+        ),
+        None => match spec.related.contract.as_ref().map(|c| (&c.value, c.span)) {
+            Some((Contract::Endpoint { method, path }, span)) => (
+                method.clone(),
+                path.clone(),
+                span,
+                &[][..],
+                span,
+                format!("{method} {path}"),
+            ),
+            Some((Contract::OpenApi { .. }, span)) => {
+                return Err(failed(
+                    span,
+                    "API contract",
+                    "an OpenAPI contract gives no request yet: write a **Request:** line for this case".to_string(),
+                ));
+            }
+            None => {
+                return Err(failed(
+                    case.heading_span,
+                    &case.id.value,
+                    "the case has no request".to_string(),
+                ));
+            }
+        },
+    };
+    let target =
+        interpolate_text(&target, scope).map_err(|e| var_failed(target_span, &text, &e))?;
+    let headers = headers(own_headers, scope).map_err(|(span, e)| var_failed(span, &text, &e))?;
+    let body = match &case.input {
+        Some(input) => {
+            Some(encode_body(input, scope).map_err(|e| var_failed(input.span, "Input", &e))?)
+        }
+        None => None,
+    };
+    Ok(Built {
+        outgoing: Outgoing {
+            method,
+            url: http.url(&target),
+            headers: http.headers(headers),
+            body,
+        },
+        label: None,
+        span,
+    })
+}
+
+/// The request of one Actions item (one copy of it, for `(xN)`).
+pub(crate) fn action(
+    action: &Action,
+    label: String,
+    scope: &Scope,
+    http: &Http,
+) -> Result<Built, Box<CheckResult>> {
+    let text = format!("Request {label}");
+    let target = interpolate_text(&action.target.value, scope)
+        .map_err(|e| var_failed(action.target.span, &text, &e))?;
+    let headers =
+        headers(&action.headers, scope).map_err(|(span, e)| var_failed(span, &text, &e))?;
+    let body = match &action.body {
+        Some(ActionBody::Json(value)) => {
+            let json =
+                interpolate_json(value, scope).map_err(|e| var_failed(value.span, &text, &e))?;
+            Some((json.to_string().into_bytes(), "application/json"))
+        }
+        Some(ActionBody::With(var)) => {
+            let json = scope
+                .lookup(&var.name)
+                .map_err(|e| var_failed(var.span, &text, &e))?;
+            Some((json.to_string().into_bytes(), "application/json"))
+        }
+        None => None,
+    };
+    Ok(Built {
+        outgoing: Outgoing {
+            method: action.method.value.clone(),
+            url: http.url(&target),
+            headers: http.headers(headers),
+            body,
+        },
+        label: Some(label),
+        span: action.span,
+    })
+}

@@ -1,0 +1,178 @@
+//! Sending requests and recording responses.
+
+mod body;
+
+use std::time::{Duration, Instant};
+
+pub use body::encode_body;
+
+use crate::results::{RequestRecord, ResponseRecord};
+
+/// A request ready to send.
+#[derive(Clone, Debug)]
+pub struct Outgoing {
+    /// The method, uppercase.
+    pub method: String,
+    /// The full URL.
+    pub url: String,
+    /// Headers, in order; names are sent as written.
+    pub headers: Vec<(String, String)>,
+    /// The body and its content type.
+    pub body: Option<(Vec<u8>, &'static str)>,
+}
+
+/// The HTTP client of a run: one connection pool, one timeout, the
+/// configured default headers.
+#[derive(Clone, Debug)]
+pub struct Http {
+    client: reqwest::Client,
+    base: String,
+    default_headers: Vec<(String, String)>,
+    timeout: Duration,
+}
+
+impl Http {
+    /// A client for `base_url`.
+    pub fn new(
+        base_url: &str,
+        timeout: Duration,
+        default_headers: Vec<(String, String)>,
+    ) -> Result<Self, String> {
+        reqwest::Url::parse(base_url)
+            .map_err(|error| format!("the base URL `{base_url}` is not a URL: {error}"))?;
+        let client = reqwest::Client::builder()
+            .no_proxy()
+            .timeout(timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .map_err(|error| format!("cannot create the HTTP client: {error}"))?;
+        Ok(Self {
+            client,
+            base: base_url.trim_end_matches('/').to_string(),
+            default_headers,
+            timeout,
+        })
+    }
+
+    /// The URL of a request target: a path is appended to the base URL, an
+    /// absolute URL is used as it is.
+    pub fn url(&self, target: &str) -> String {
+        if target.starts_with("http://") || target.starts_with("https://") {
+            target.to_string()
+        } else if target.starts_with('/') {
+            format!("{}{target}", self.base)
+        } else {
+            format!("{}/{target}", self.base)
+        }
+    }
+
+    /// The configured headers, replaced by the request's own of the same
+    /// name (names compare without regard to case).
+    pub fn headers(&self, own: Vec<(String, String)>) -> Vec<(String, String)> {
+        let mut headers: Vec<(String, String)> = self
+            .default_headers
+            .iter()
+            .filter(|(name, _)| !own.iter().any(|(n, _)| n.eq_ignore_ascii_case(name)))
+            .cloned()
+            .collect();
+        headers.extend(own);
+        headers
+    }
+
+    /// Sends a request; the record of what was sent, and the response or why
+    /// there is none.
+    pub async fn send(
+        &self,
+        outgoing: Outgoing,
+    ) -> (RequestRecord, Result<ResponseRecord, String>) {
+        let mut headers = outgoing.headers;
+        if let Some((_, content_type)) = &outgoing.body
+            && !headers
+                .iter()
+                .any(|(n, _)| n.eq_ignore_ascii_case("content-type"))
+        {
+            headers.push(("Content-Type".to_string(), (*content_type).to_string()));
+        }
+        let record = RequestRecord {
+            method: outgoing.method.clone(),
+            url: outgoing.url.clone(),
+            headers: headers.clone(),
+            body: outgoing
+                .body
+                .as_ref()
+                .map(|(bytes, _)| String::from_utf8_lossy(bytes).into_owned()),
+        };
+        let result = self
+            .exchange(outgoing.method, outgoing.url, headers, outgoing.body)
+            .await;
+        (record, result)
+    }
+
+    async fn exchange(
+        &self,
+        method: String,
+        url: String,
+        headers: Vec<(String, String)>,
+        body: Option<(Vec<u8>, &'static str)>,
+    ) -> Result<ResponseRecord, String> {
+        let method = reqwest::Method::from_bytes(method.as_bytes())
+            .map_err(|_| format!("`{method}` is not an HTTP method"))?;
+        let mut request = self.client.request(method, &url);
+        for (name, value) in headers {
+            request = request.header(name, value);
+        }
+        if let Some((bytes, _)) = body {
+            request = request.body(bytes);
+        }
+        let started = Instant::now();
+        let response = request
+            .send()
+            .await
+            .map_err(|error| self.describe(&url, &error))?;
+        let status = response.status().as_u16();
+        let headers: Vec<(String, String)> = response
+            .headers()
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.as_str().to_string(),
+                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let bytes = response
+            .bytes()
+            .await
+            .map_err(|error| self.describe(&url, &error))?;
+        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
+        let body = String::from_utf8_lossy(&bytes).into_owned();
+        let json = serde_json::from_slice(&bytes).ok();
+        Ok(ResponseRecord {
+            status,
+            headers,
+            body,
+            json,
+            duration_ms,
+        })
+    }
+
+    fn describe(&self, url: &str, error: &reqwest::Error) -> String {
+        if error.is_timeout() {
+            return format!(
+                "no response from {url} within {} ms (the request timeout)",
+                self.timeout.as_millis()
+            );
+        }
+        if error.is_connect() {
+            return format!("cannot connect to {url}: nothing answers there");
+        }
+        let mut message = error.to_string();
+        let mut source = std::error::Error::source(error);
+        while let Some(inner) = source {
+            message.push_str(": ");
+            message.push_str(&inner.to_string());
+            source = inner.source();
+        }
+        message
+    }
+}

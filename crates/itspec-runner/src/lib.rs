@@ -1,0 +1,29 @@
+//! Runs itspec specs against a live service.
+//!
+//! This is the only crate with async code. It owns the settings of a run,
+//! the environment (the service itspec starts, or the one already running),
+//! the HTTP engine, matching and assertions, and the result tree. It prints
+//! nothing: reporters receive [`Event`]s and the final [`RunResult`].
+
+#![deny(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    reason = "a run reports failures as results, it never panics on them"
+)]
+
+pub mod check;
+mod env;
+mod events;
+mod exec;
+mod http;
+mod plan;
+pub mod results;
+mod settings;
+pub mod vars;
+
+pub use events::{Event, Reporter, Silent, SpecInfo};
+pub use exec::{RunOptions, run};
+pub use plan::{FilterError, Plan, Planned, Selection, SpecInput, plan, priority_of};
+pub use results::{RunOutcome, RunResult};
+pub use settings::{ServiceSettings, Settings, SettingsError};

@@ -1,0 +1,306 @@
+//! The result tree of a run: spec → case → requests and checks, each check
+//! with its span in the spec and the evidence of a failure.
+//!
+//! A failed assertion is a value here, like a passed one; a run that could
+//! not happen at all (the service did not start) is a [`RunOutcome`].
+
+use itspec_spec::Span;
+use serde::Serialize;
+
+/// A whole run.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct RunResult {
+    /// How the run ended.
+    pub outcome: RunOutcome,
+    /// Every spec that ran, in run order.
+    pub specs: Vec<SpecResult>,
+    /// The counts.
+    pub summary: Summary,
+    /// Wall-clock time.
+    pub duration_ms: u64,
+}
+
+/// How a run ended.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum RunOutcome {
+    /// Every selected case ran.
+    #[default]
+    Completed,
+    /// The environment failed: the service did not start or died, the
+    /// target did not answer.
+    EnvironmentFailed {
+        /// What happened, with the service's last log lines when there are any.
+        message: String,
+    },
+    /// Ctrl-C or SIGTERM stopped the run.
+    Interrupted,
+}
+
+/// Counts of a run.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Cases that passed.
+    pub passed: usize,
+    /// Cases that failed.
+    pub failed: usize,
+    /// Cases skipped (with `**Skip:**`).
+    pub skipped: usize,
+    /// Prose assertions that could not be checked.
+    pub unverified: usize,
+}
+
+impl Summary {
+    /// Adds a case's result.
+    pub fn add(&mut self, case: &CaseResult) {
+        match case.outcome {
+            Outcome::Passed => self.passed += 1,
+            Outcome::Failed => self.failed += 1,
+            Outcome::Skipped { .. } => self.skipped += 1,
+        }
+        self.unverified += case
+            .checks
+            .iter()
+            .filter(|c| matches!(c.verdict, Verdict::Unverified { .. }))
+            .count();
+    }
+}
+
+/// One spec's results.
+#[derive(Clone, Debug, Serialize)]
+pub struct SpecResult {
+    /// The file, as shown.
+    pub path: String,
+    /// The component under test.
+    pub component: String,
+    /// Its cases, in document order.
+    pub cases: Vec<CaseResult>,
+}
+
+/// One case's result.
+#[derive(Clone, Debug, Serialize)]
+pub struct CaseResult {
+    /// `TC-INT-001`.
+    pub id: String,
+    /// Its name.
+    pub name: String,
+    /// Its heading in the spec.
+    pub heading: Span,
+    /// Passed, failed or skipped.
+    #[serde(flatten)]
+    pub outcome: Outcome,
+    /// Wall-clock time of the case.
+    pub duration_ms: u64,
+    /// The HTTP exchanges, in order.
+    pub exchanges: Vec<Exchange>,
+    /// Every check, in spec order; the first failed ones explain the outcome.
+    pub checks: Vec<CheckResult>,
+}
+
+impl CaseResult {
+    /// The checks that failed.
+    pub fn failures(&self) -> impl Iterator<Item = &CheckResult> {
+        self.checks
+            .iter()
+            .filter(|c| matches!(c.verdict, Verdict::Failed { .. }))
+    }
+}
+
+/// The outcome of a case.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(tag = "outcome", rename_all = "snake_case")]
+pub enum Outcome {
+    /// Every check passed (prose may be unverified).
+    Passed,
+    /// A check failed.
+    Failed,
+    /// Not run.
+    Skipped {
+        /// Why.
+        reason: String,
+    },
+}
+
+/// One request and its response.
+#[derive(Clone, Debug, Serialize)]
+pub struct Exchange {
+    /// The Actions label, when there is one.
+    pub label: Option<String>,
+    /// What was sent.
+    pub request: RequestRecord,
+    /// What came back, unless the request failed.
+    pub response: Option<ResponseRecord>,
+    /// Why the request failed (connection refused, timeout).
+    pub error: Option<String>,
+    /// Where the request is written in the spec.
+    pub span: Span,
+}
+
+/// A request as sent.
+#[derive(Clone, Debug, Serialize)]
+pub struct RequestRecord {
+    /// The method.
+    pub method: String,
+    /// The full URL.
+    pub url: String,
+    /// The headers sent.
+    pub headers: Vec<(String, String)>,
+    /// The body, as text.
+    pub body: Option<String>,
+}
+
+/// A response as received.
+#[derive(Clone, Debug, Serialize)]
+pub struct ResponseRecord {
+    /// The status code.
+    pub status: u16,
+    /// The headers, names lowercased, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body as text (invalid UTF-8 replaced).
+    pub body: String,
+    /// The body as JSON, when it is JSON.
+    #[serde(skip)]
+    pub json: Option<serde_json::Value>,
+    /// From sending the request to the end of the body.
+    pub duration_ms: f64,
+}
+
+impl ResponseRecord {
+    /// The first value of a header (names compare without regard to case);
+    /// several values are joined with `, `.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let values: Vec<&str> = self
+            .headers
+            .iter()
+            .filter(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+            .collect();
+        (!values.is_empty()).then(|| values.join(", "))
+    }
+
+    /// The body as a JSON value: parsed JSON, else the text.
+    pub fn body_value(&self) -> serde_json::Value {
+        self.json
+            .clone()
+            .unwrap_or_else(|| serde_json::Value::String(self.body.clone()))
+    }
+}
+
+/// What kind of thing a check verified.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CheckKind {
+    /// A request could be built and sent.
+    Request,
+    /// Setup ran.
+    Setup,
+    /// The Expected Output block.
+    ExpectedOutput,
+    /// An Expected item or an assertion line.
+    Assertion,
+    /// A Capture line.
+    Capture,
+}
+
+/// One check and its verdict.
+#[derive(Clone, Debug, Serialize)]
+pub struct CheckResult {
+    /// What was checked.
+    pub kind: CheckKind,
+    /// Where it is written.
+    pub span: Span,
+    /// Its text, as written.
+    pub text: String,
+    /// The verdict.
+    #[serde(flatten)]
+    pub verdict: Verdict,
+}
+
+/// The verdict of a check.
+#[derive(Clone, Debug, Serialize)]
+#[serde(tag = "verdict", rename_all = "snake_case")]
+pub enum Verdict {
+    /// It held.
+    Passed,
+    /// It did not; the message says how, the evidence shows it.
+    Failed {
+        /// What went wrong, in one line.
+        message: String,
+        /// What was expected and found.
+        evidence: Evidence,
+    },
+    /// Prose: not checked.
+    Unverified {
+        /// Why, and the nearest form when there is one.
+        reason: String,
+    },
+}
+
+/// The evidence of a failure.
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Evidence {
+    /// What was expected, rendered.
+    pub expected: Option<String>,
+    /// What was found, rendered.
+    pub actual: Option<String>,
+    /// Every differing JSON path of a body match.
+    pub mismatches: Vec<Mismatch>,
+    /// A line diff of expected and actual bodies.
+    pub diff: Vec<DiffLine>,
+}
+
+/// One differing place of a body.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Mismatch {
+    /// The JSON path: `$.items[0].sku`.
+    pub path: String,
+    /// What was expected there.
+    pub expected: String,
+    /// What was there.
+    pub actual: String,
+}
+
+/// A line of a diff.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct DiffLine {
+    /// `-` expected only, `+` actual only, ` ` both.
+    pub tag: char,
+    /// The line, without its line break.
+    pub text: String,
+}
+
+impl CheckResult {
+    /// A passed check.
+    pub fn passed(kind: CheckKind, span: Span, text: impl Into<String>) -> Self {
+        Self {
+            kind,
+            span,
+            text: text.into(),
+            verdict: Verdict::Passed,
+        }
+    }
+
+    /// A failed check.
+    pub fn failed(
+        kind: CheckKind,
+        span: Span,
+        text: impl Into<String>,
+        message: impl Into<String>,
+        evidence: Evidence,
+    ) -> Self {
+        Self {
+            kind,
+            span,
+            text: text.into(),
+            verdict: Verdict::Failed {
+                message: message.into(),
+                evidence,
+            },
+        }
+    }
+
+    /// Whether the check failed.
+    pub fn is_failed(&self) -> bool {
+        matches!(self.verdict, Verdict::Failed { .. })
+    }
+}

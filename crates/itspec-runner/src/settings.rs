@@ -1,0 +1,198 @@
+//! The settings of a run: `itspec.toml` (with its overrides) turned into
+//! what the runner needs, with the documented defaults.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use itspec_config::{Loaded, Port};
+use serde_json::{Map, Value};
+
+use crate::check::ErrorPaths;
+
+/// Default request timeout.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
+/// Default time a service gets to become ready.
+pub const DEFAULT_READY_TIMEOUT: Duration = Duration::from_secs(60);
+/// Default time between SIGTERM and SIGKILL when stopping a service.
+pub const DEFAULT_STOP_TIMEOUT: Duration = Duration::from_secs(5);
+/// Default iterations of a concurrency case.
+pub const DEFAULT_ITERATIONS: u32 = 20;
+
+/// A setting that cannot be used as written.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct SettingsError(pub String);
+
+/// Everything a run needs to know about its environment.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// The folder relative paths resolve against (the config file's).
+    pub dir: PathBuf,
+    /// `target.base_url`, variables not yet replaced.
+    pub base_url: Option<String>,
+    /// Per-request timeout.
+    pub timeout: Duration,
+    /// Headers sent with every request.
+    pub headers: Vec<(String, String)>,
+    /// The service to start, if any.
+    pub service: Option<ServiceSettings>,
+    /// `database.url`.
+    pub database_url: Option<String>,
+    /// Where error codes and messages are read.
+    pub errors: ErrorPaths,
+    /// `[vars]`.
+    pub vars: Map<String, Value>,
+    /// Iterations of a concurrency case without `**Repeat:**`.
+    pub iterations: u32,
+}
+
+/// `[service]`.
+#[derive(Clone, Debug)]
+pub struct ServiceSettings {
+    /// The shell command that starts it.
+    pub command: String,
+    /// Its environment, variables not yet replaced.
+    pub env: Vec<(String, String)>,
+    /// Its port.
+    pub port: Port,
+    /// The readiness request: method and path.
+    pub ready: Option<(String, String)>,
+    /// How long it may take to become ready.
+    pub ready_timeout: Duration,
+    /// How long it gets between SIGTERM and SIGKILL.
+    pub stop_timeout: Duration,
+}
+
+impl Settings {
+    /// Settings from a loaded configuration.
+    pub fn from_config(loaded: &Loaded) -> Result<Self, SettingsError> {
+        let config = &loaded.config;
+        let service = match &config.service {
+            Some(service) => Some(ServiceSettings {
+                command: service.command.clone(),
+                env: service
+                    .env
+                    .iter()
+                    .map(|(k, v)| (k.clone(), v.clone()))
+                    .collect(),
+                port: service.port,
+                ready: service.ready.as_deref().map(parse_ready).transpose()?,
+                ready_timeout: service
+                    .ready_timeout
+                    .map_or(DEFAULT_READY_TIMEOUT, |d| d.std()),
+                stop_timeout: service
+                    .stop_timeout
+                    .map_or(DEFAULT_STOP_TIMEOUT, |d| d.std()),
+            }),
+            None => None,
+        };
+        let defaults = ErrorPaths::default();
+        let errors = ErrorPaths {
+            code: config.errors.code.clone().unwrap_or(defaults.code),
+            message: config.errors.message.clone().unwrap_or(defaults.message),
+        };
+        for path in errors.code.iter().chain(&errors.message) {
+            serde_json_path::JsonPath::parse(path).map_err(|error| {
+                SettingsError(format!("[errors]: `{path}` is not a JSONPath: {error}"))
+            })?;
+        }
+        let vars = config
+            .vars
+            .iter()
+            .map(|(name, value)| (name.clone(), toml_to_json(value)))
+            .collect();
+        Ok(Self {
+            dir: loaded.dir.clone(),
+            base_url: config.target.base_url.clone(),
+            timeout: config.target.timeout.map_or(DEFAULT_TIMEOUT, |d| d.std()),
+            headers: config
+                .target
+                .headers
+                .iter()
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect(),
+            service,
+            database_url: config.database.as_ref().map(|d| d.url.clone()),
+            errors,
+            vars,
+            iterations: config
+                .concurrency
+                .iterations
+                .unwrap_or(DEFAULT_ITERATIONS)
+                .max(1),
+        })
+    }
+}
+
+/// `GET /health` (or just `/health`) → (method, path).
+fn parse_ready(text: &str) -> Result<(String, String), SettingsError> {
+    let mut words = text.split_whitespace();
+    let (method, path) = match (words.next(), words.next(), words.next()) {
+        (Some(path), None, None) if path.starts_with('/') => ("GET".to_string(), path.to_string()),
+        (Some(method), Some(path), None)
+            if path.starts_with('/') && method.chars().all(|c| c.is_ascii_uppercase()) =>
+        {
+            (method.to_string(), path.to_string())
+        }
+        _ => {
+            return Err(SettingsError(format!(
+                "[service] ready = \"{text}\" is not a request: write it like \"GET /health\""
+            )));
+        }
+    };
+    Ok((method, path))
+}
+
+/// A TOML value as JSON.
+pub fn toml_to_json(value: &toml::Value) -> Value {
+    match value {
+        toml::Value::String(s) => Value::String(s.clone()),
+        toml::Value::Integer(i) => Value::from(*i),
+        toml::Value::Float(f) => {
+            serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+        }
+        toml::Value::Boolean(b) => Value::Bool(*b),
+        toml::Value::Datetime(d) => Value::String(d.to_string()),
+        toml::Value::Array(items) => Value::Array(items.iter().map(toml_to_json).collect()),
+        toml::Value::Table(table) => Value::Object(
+            table
+                .iter()
+                .map(|(k, v)| (k.clone(), toml_to_json(v)))
+                .collect(),
+        ),
+    }
+}
+
+/// A `--var` value: JSON when it reads as a number, boolean or null, else text.
+pub fn var_value(text: &str) -> Value {
+    match serde_json::from_str::<Value>(text) {
+        Ok(value @ (Value::Number(_) | Value::Bool(_) | Value::Null)) => value,
+        _ => Value::String(text.to_string()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ready_requests() {
+        assert_eq!(
+            parse_ready("GET /health").unwrap(),
+            ("GET".into(), "/health".into())
+        );
+        assert_eq!(
+            parse_ready("/ready").unwrap(),
+            ("GET".into(), "/ready".into())
+        );
+        assert!(parse_ready("health").is_err());
+    }
+
+    #[test]
+    fn var_values() {
+        assert_eq!(var_value("2"), Value::from(2));
+        assert_eq!(var_value("true"), Value::Bool(true));
+        assert_eq!(var_value("SKU-1"), Value::String("SKU-1".into()));
+        assert_eq!(var_value("\"x\""), Value::String("\"x\"".into()));
+    }
+}
