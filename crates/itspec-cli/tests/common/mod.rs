@@ -62,6 +62,19 @@ impl Test {
         self.dir.path()
     }
 
+    /// Starts the command without waiting for it.
+    pub fn spawn(&self) -> std::process::Child {
+        Command::new(env!("CARGO_BIN_EXE_itspec"))
+            .args(&self.args)
+            .current_dir(&self.cwd)
+            .env_remove("ITSPEC_CONFIG")
+            .env("NO_COLOR", "1")
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("the binary starts")
+    }
+
     pub fn run(&self) -> Output {
         let output = Command::new(env!("CARGO_BIN_EXE_itspec"))
             .args(&self.args)

@@ -237,20 +237,29 @@ pub(super) fn apply(
 }
 
 /// Whether two lists hold the same values the same number of times; `4xx`
-/// classes match any status of the class.
+/// classes match any status of the class. Exact values are matched first,
+/// so a class never takes a status an exact value needs.
 fn multiset_equal(actual: &[Value], expected: &[Value]) -> bool {
     if actual.len() != expected.len() {
         return false;
     }
     let mut unused: Vec<&Value> = actual.iter().collect();
-    for want in expected {
-        let position = unused
+    let (classes, exact): (Vec<&Value>, Vec<&Value>) =
+        expected.iter().partition(|v| status_class(v).is_some());
+    for want in exact {
+        match unused.iter().position(|have| compare::equal(have, want)) {
+            Some(position) => {
+                unused.swap_remove(position);
+            }
+            None => return false,
+        }
+    }
+    for want in classes {
+        let class = status_class(want).map(u64::from);
+        match unused
             .iter()
-            .position(|have| match (status_class(want), have.as_u64()) {
-                (Some(class), Some(status)) => status / 100 == u64::from(class),
-                _ => compare::equal(have, want),
-            });
-        match position {
+            .position(|have| have.as_u64().map(|s| s / 100) == class)
+        {
             Some(position) => {
                 unused.swap_remove(position);
             }

@@ -1,0 +1,266 @@
+//! `itspec run` end to end: the shop example, failures, exit codes, Ctrl-C.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use common::Test;
+
+const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+const SERVER: &str = concat!(
+    env!("CARGO_MANIFEST_DIR"),
+    "/../itspec-runner/tests/fixtures/server.py"
+);
+
+/// The shop binary, built once (debug, next to this test's `itspec`).
+fn shop() -> &'static Path {
+    static SHOP: OnceLock<PathBuf> = OnceLock::new();
+    SHOP.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "shop"])
+            .current_dir(REPO)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "the shop builds");
+        Path::new(env!("CARGO_BIN_EXE_itspec")).with_file_name("shop")
+    })
+}
+
+fn shop_config(dir: &Path) -> String {
+    format!(
+        "[service]\ncommand = \"{}\"\nenv = {{ PORT = \"{{{{service.port}}}}\", DATABASE_URL = \"sqlite://{}/shop.db\" }}\nready = \"GET /health\"\n",
+        shop().display(),
+        dir.display()
+    )
+}
+
+#[test]
+fn the_shop_examples_pass() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Test::new()
+        .args([
+            "run",
+            &format!("{REPO}/examples/shop"),
+            "--set",
+            &format!("service.command={}", shop().display()),
+            "--set",
+            &format!("database.url=sqlite://{}/shop.db", dir.path().display()),
+        ])
+        .run();
+    assert_eq!(output.code, 0, "{}\n{}", output.stdout, output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("itspec: running 15 cases from 3 specs against http://127.0.0.1:"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("note: 1 Draft spec not run (--include-drafts runs them)"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("  PASS  TC-INT-005  Two reservations race for the last unit"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("14 passed, 0 failed, 1 skipped, 0 unverified"),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn a_failure_shows_where_and_why_and_exits_1() {
+    let test = Test::new();
+    let config = shop_config(test.root());
+    let output = test
+        .file("itspec.toml", config)
+        .file(
+            "specs/stock.md",
+            "# Integration Test Spec: Stock\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: Wrong stock\n\n**Request:** PUT /inventory/S-{{run_id}}\n\n**Input:**\n```json\n{\"stock\": 5}\n```\n\n**Assertions:**\n- status == 200\n- body.stock == 6\n\n### TC-INT-002: Right\n\n**Request:** GET /inventory/S-{{run_id}}\n\n**Assertions:**\n- body.stock == 5\n",
+        )
+        .args(["run", "--color", "never"])
+        .run();
+    assert_eq!(output.code, 1, "{}\n{}", output.stdout, output.stderr);
+    assert!(
+        output.stdout.contains("  FAIL  TC-INT-001  Wrong stock"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("error: expected == 6, got 5"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("--> specs/stock.md:19:3"),
+        "{}",
+        output.stdout
+    );
+    assert!(output.stdout.contains("response: 200"), "{}", output.stdout);
+    assert!(
+        output.stdout.contains("  PASS  TC-INT-002  Right"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("1 passed, 1 failed, 0 skipped, 0 unverified"),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn a_spec_with_errors_is_not_run() {
+    let output = Test::new()
+        .file("itspec.toml", "[target]\nbase_url = \"http://127.0.0.1:9\"\n")
+        .file("specs/bad.md", "# Integration Test Spec: Bad\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: Bad\n\n**Request:** GET /x/{{nope}}\n")
+        .args(["run", "--color", "never"])
+        .run();
+    assert_eq!(output.code, 2, "{}", output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("error[IT401]: unknown variable `{{nope}}`"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output
+            .stdout
+            .contains("itspec: not running: 1 spec has errors"),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn nothing_to_run_is_a_usage_error() {
+    let drafts = Test::new()
+        .file("itspec.toml", "[target]\nbase_url = \"http://127.0.0.1:9\"\n")
+        .file("specs/draft.md", "# Integration Test Spec: D\n\n**Priority:** High\n**Status:** Draft\n\n## Test Cases\n\n### TC-INT-001: D\n\n**Request:** GET /\n")
+        .args(["run"])
+        .run();
+    assert_eq!(drafts.code, 2);
+    assert!(
+        drafts.stderr.contains("nothing to run: 1 Draft spec(s)"),
+        "{}",
+        drafts.stderr
+    );
+    let filtered = Test::new()
+        .file("itspec.toml", "[target]\nbase_url = \"http://127.0.0.1:9\"\n")
+        .file("specs/a.md", "# Integration Test Spec: A\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: A\n\n**Request:** GET /\n")
+        .args(["run", "--filter", "TC-NOPE-*"])
+        .run();
+    assert_eq!(filtered.code, 2);
+    assert!(
+        filtered.stderr.contains("no case matches"),
+        "{}",
+        filtered.stderr
+    );
+}
+
+#[test]
+fn environment_failures_exit_3() {
+    let spec = "# Integration Test Spec: A\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: A\n\n**Request:** GET /\n";
+    let silent = Test::new()
+        .file("specs/a.md", spec)
+        .args(["run", "--base-url", "http://127.0.0.1:9", "specs"])
+        .run();
+    assert_eq!(silent.code, 3, "{}", silent.stdout);
+    assert!(
+        silent
+            .stdout
+            .contains("error: nothing answers at http://127.0.0.1:9"),
+        "{}",
+        silent.stdout
+    );
+    let never = Test::new()
+        .file(
+            "itspec.toml",
+            "[service]\ncommand = \"sleep 30\"\nready = \"GET /health\"\nready_timeout = \"1s\"\n",
+        )
+        .file("specs/a.md", spec)
+        .args(["run"])
+        .run();
+    assert_eq!(never.code, 3, "{}", never.stdout);
+    assert!(
+        never.stdout.contains("was not ready within 1 s"),
+        "{}",
+        never.stdout
+    );
+}
+
+#[test]
+fn bad_settings_exit_2() {
+    let output = Test::new()
+        .file("itspec.toml", "[service]\ncommand = \"true\"\nready = \"health\"\n")
+        .file("specs/a.md", "# Integration Test Spec: A\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: A\n\n**Request:** GET /\n")
+        .args(["run"])
+        .run();
+    assert_eq!(output.code, 2);
+    assert!(
+        output
+            .stderr
+            .contains("ready = \"health\" is not a request"),
+        "{}",
+        output.stderr
+    );
+}
+
+#[test]
+fn ctrl_c_stops_the_service_and_exits_130() {
+    let test = Test::new();
+    let tag = format!("itspec-ctrl-c-{}", std::process::id());
+    let test = test
+        .file(
+            "itspec.toml",
+            format!("[service]\ncommand = \"python3 {SERVER} {tag} child\"\nenv = {{ PORT = \"{{{{service.port}}}}\" }}\nready = \"GET /health\"\n"),
+        )
+        .file("specs/a.md", "# Integration Test Spec: Slow\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: Slow\n\n**Request:** GET /sleep\n")
+        .args(["run", "--set", "target.timeout=60s"]);
+    let mut child = test.spawn();
+    // Wait until the service has been asked for /sleep, then interrupt.
+    let log = test.path("target/itspec/service.log");
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !std::fs::read_to_string(&log)
+        .unwrap_or_default()
+        .contains("/health")
+        && Instant::now() < deadline
+    {
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(300));
+    let started = Instant::now();
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(child.id() as i32),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    assert!(started.elapsed() < Duration::from_secs(10));
+    let left: Vec<String> = std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(&tag))
+        .collect();
+    assert!(left.is_empty(), "left behind: {left:?}");
+}

@@ -1,0 +1,220 @@
+//! Test support: an in-process HTTP server, and running a spec against it.
+
+#![allow(dead_code, reason = "each test file uses part of the support")]
+
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::Path;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::IntoResponse;
+use axum::routing::{get, post};
+use itspec_runner::results::{CaseResult, CheckResult, Outcome, Verdict};
+use itspec_runner::{RunOptions, RunResult, Selection, Settings, Silent, SpecInput};
+use serde_json::{Value, json};
+
+/// Serves `app` on a free loopback port from a thread of its own.
+pub fn serve(app: Router) -> String {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            tx.send(listener.local_addr().unwrap()).unwrap();
+            axum::serve(listener, app).await.unwrap();
+        });
+    });
+    format!("http://{}", rx.recv().unwrap())
+}
+
+/// The test API.
+pub fn api() -> Router {
+    Router::new()
+        .route("/status/{code}", get(status))
+        .route("/echo", post(echo).put(echo))
+        .route("/rich", get(rich))
+        .route(
+            "/text",
+            get(|| async { ([(header::CONTENT_TYPE, "text/plain")], "hello\nworld") }),
+        )
+        .route("/slow", get(slow))
+        .route("/error/{style}", get(error))
+        .route(
+            "/login",
+            post(|| async { axum::Json(json!({ "token": "t-123" })) }),
+        )
+        .route("/me", get(me))
+        .route("/headers", get(headers))
+}
+
+async fn status(Path(code): Path<u16>) -> impl IntoResponse {
+    (
+        StatusCode::from_u16(code).unwrap(),
+        axum::Json(json!({ "code": code })),
+    )
+}
+
+async fn echo(headers: HeaderMap, body: Bytes) -> axum::Json<Value> {
+    let text = String::from_utf8_lossy(&body).into_owned();
+    let parsed = serde_json::from_slice::<Value>(&body).unwrap_or(Value::String(text.clone()));
+    let names: serde_json::Map<String, Value> = headers
+        .iter()
+        .map(|(n, v)| {
+            (
+                n.as_str().to_string(),
+                Value::String(v.to_str().unwrap_or("").to_string()),
+            )
+        })
+        .collect();
+    axum::Json(json!({ "headers": names, "body": parsed, "raw": text }))
+}
+
+async fn rich() -> axum::Json<Value> {
+    axum::Json(json!({
+        "id": "0b8a4a0e-6d0c-4f57-9a3f-2f1e5c0c9d11",
+        "created_at": "2026-11-24T10:00:00Z",
+        "day": "2026-11-24",
+        "email": "ada@example.com",
+        "code": "ABC-123",
+        "count": 3,
+        "ratio": 0.5,
+        "name": "Ada",
+        "active": true,
+        "meta": { "a": 1 },
+        "tags": ["x", "y"],
+        "nothing": null,
+        "hash": "#tag",
+        "items": [{ "sku": "A", "stock": 0 }, { "sku": "B", "stock": 4 }]
+    }))
+}
+
+async fn slow() -> &'static str {
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    "late"
+}
+
+async fn error(Path(style): Path<String>) -> impl IntoResponse {
+    match style.as_str() {
+        "nested" => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(
+                json!({ "error": { "code": "INVALID", "message": "quantity must be positive" } }),
+            ),
+        )
+            .into_response(),
+        "flat" => (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({ "code": "FLAT", "detail": "flat detail" })),
+        )
+            .into_response(),
+        _ => (StatusCode::INTERNAL_SERVER_ERROR, "plain failure message").into_response(),
+    }
+}
+
+async fn me(headers: HeaderMap) -> impl IntoResponse {
+    match headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        Some("Bearer t-123") => {
+            (StatusCode::OK, axum::Json(json!({ "name": "Ada" }))).into_response()
+        }
+        _ => StatusCode::UNAUTHORIZED.into_response(),
+    }
+}
+
+async fn headers() -> impl IntoResponse {
+    let mut map = HeaderMap::new();
+    map.insert("x-count", "5".parse().unwrap());
+    map.append("x-multi", "a".parse().unwrap());
+    map.append("x-multi", "b".parse().unwrap());
+    (map, "ok")
+}
+
+/// A spec header and a Test Cases heading; append cases.
+pub const HEAD: &str =
+    "# Integration Test Spec: Test\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n";
+
+/// Settings that send requests to `base`.
+pub fn settings(base: &str) -> Settings {
+    let loaded = itspec_config::Loaded {
+        path: None,
+        dir: std::env::temp_dir(),
+        config: itspec_config::Config::default(),
+    };
+    let mut settings = Settings::from_config(&loaded).unwrap();
+    settings.base_url = Some(base.to_string());
+    settings.timeout = Duration::from_secs(1);
+    settings
+}
+
+/// Runs a spec's text (which must lint without errors) against `base`.
+pub fn run_with(settings: &Settings, text: &str, options: &RunOptions) -> RunResult {
+    let checked = itspec_spec::check(
+        text,
+        &itspec_spec::LintOptions {
+            vars: vec!["configured".into(), "n".into()],
+            strict: false,
+        },
+    );
+    let errors: Vec<_> = checked
+        .diagnostics
+        .iter()
+        .filter(|d| d.is_error())
+        .collect();
+    assert!(errors.is_empty(), "the test spec has errors: {errors:#?}");
+    let input = SpecInput {
+        path: "test.md".to_string(),
+        text: text.into(),
+        spec: checked.spec,
+    };
+    let plan = itspec_runner::plan(vec![input], &Selection::default()).unwrap();
+    itspec_runner::run(&plan, settings, options, &mut Silent)
+}
+
+/// Runs cases (appended to [`HEAD`]) against `base`.
+pub fn run(base: &str, cases: &str) -> RunResult {
+    run_with(
+        &settings(base),
+        &format!("{HEAD}{cases}"),
+        &RunOptions::default(),
+    )
+}
+
+/// The cases of a run.
+pub fn cases(result: &RunResult) -> Vec<&CaseResult> {
+    result.specs.iter().flat_map(|s| &s.cases).collect()
+}
+
+/// (check text, passed?, failure message) of a case.
+pub fn verdicts(case: &CaseResult) -> Vec<(String, &'static str, String)> {
+    case.checks
+        .iter()
+        .map(|c: &CheckResult| match &c.verdict {
+            Verdict::Passed => (c.text.clone(), "pass", String::new()),
+            Verdict::Failed { message, .. } => (c.text.clone(), "fail", message.clone()),
+            Verdict::Unverified { reason } => (c.text.clone(), "unverified", reason.clone()),
+        })
+        .collect()
+}
+
+/// Asserts that every check of a case whose text is listed has the verdict.
+pub fn assert_verdicts(case: &CaseResult, expected: &[(&str, &str)]) {
+    let actual = verdicts(case);
+    for (text, verdict) in expected {
+        let found = actual.iter().find(|(t, _, _)| t == text);
+        match found {
+            Some((_, v, message)) => assert_eq!(v, verdict, "`{text}`: {message}"),
+            None => panic!("no check `{text}` in {actual:#?}"),
+        }
+    }
+}
+
+/// Whether the case passed.
+pub fn passed(case: &CaseResult) -> bool {
+    case.outcome == Outcome::Passed
+}
