@@ -1,27 +1,30 @@
--- The shop's tables. Valid on SQLite and PostgreSQL; the service applies it
--- at start (every statement is idempotent).
+-- The shop's tables, valid on SQLite, PostgreSQL and MySQL/MariaDB. itspec
+-- applies it to a fresh database ([database] schema in itspec.toml), and the
+-- shop applies it at start too (every statement is idempotent).
 CREATE TABLE IF NOT EXISTS inventory (
-    sku TEXT PRIMARY KEY,
+    sku VARCHAR(64) PRIMARY KEY,
     stock BIGINT NOT NULL,
     price_cents BIGINT NOT NULL DEFAULT 100
 );
 
 CREATE TABLE IF NOT EXISTS reservations (
-    id TEXT PRIMARY KEY,
-    sku TEXT NOT NULL REFERENCES inventory (sku),
+    id VARCHAR(64) PRIMARY KEY,
+    sku VARCHAR(64) NOT NULL,
     quantity BIGINT NOT NULL,
-    status TEXT NOT NULL,
-    charge_id TEXT,
-    created_at TEXT NOT NULL
+    status VARCHAR(16) NOT NULL,
+    charge_id VARCHAR(64),
+    created_at VARCHAR(32) NOT NULL,
+    FOREIGN KEY (sku) REFERENCES inventory (sku)
 );
 
 CREATE TABLE IF NOT EXISTS customers (
-    email TEXT PRIMARY KEY,
+    email VARCHAR(255) PRIMARY KEY,
     password TEXT NOT NULL,
     name TEXT NOT NULL
 );
 
 CREATE TABLE IF NOT EXISTS sessions (
-    token TEXT PRIMARY KEY,
-    email TEXT NOT NULL REFERENCES customers (email)
+    token VARCHAR(64) PRIMARY KEY,
+    email VARCHAR(255) NOT NULL,
+    FOREIGN KEY (email) REFERENCES customers (email)
 );

@@ -55,7 +55,7 @@ fn the_shop_examples_pass() {
     assert!(
         output
             .stdout
-            .contains("itspec: running 15 cases from 3 specs against http://127.0.0.1:"),
+            .contains("itspec: running 17 cases from 3 specs against http://127.0.0.1:"),
         "{}",
         output.stdout
     );
@@ -69,14 +69,14 @@ fn the_shop_examples_pass() {
     assert!(
         output
             .stdout
-            .contains("  PASS  TC-INT-005  Two reservations race for the last unit"),
+            .contains("  PASS  TC-INT-006  Two reservations race for the last unit"),
         "{}",
         output.stdout
     );
     assert!(
         output
             .stdout
-            .contains("14 passed, 0 failed, 1 skipped, 0 unverified"),
+            .contains("16 passed, 0 failed, 1 skipped, 0 unverified"),
         "{}",
         output.stdout
     );

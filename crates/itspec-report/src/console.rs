@@ -119,11 +119,11 @@ impl<W: Write> Console<W> {
         };
         let mut out = frame::render(&frame, self.color);
         out.push('\n');
-        out.push_str(&self.diff(&evidence.diff));
+        out.push_str(&self.diff(&evidence.diff, evidence.diff_title.as_deref()));
         out
     }
 
-    fn diff(&self, diff: &[DiffLine]) -> String {
+    fn diff(&self, diff: &[DiffLine], title: Option<&str>) -> String {
         if !diff.iter().any(|line| line.tag != ' ') {
             return String::new();
         }
@@ -131,7 +131,10 @@ impl<W: Write> Console<W> {
         let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
         let mut out = format!(
             "{}\n",
-            self.paint(Style::new().bold(), "diff (- expected, + actual):")
+            self.paint(
+                Style::new().bold(),
+                title.unwrap_or("diff (- expected, + actual):")
+            )
         );
         let near = |i: usize| {
             let from = i.saturating_sub(2);
@@ -285,6 +288,7 @@ fn evidence_notes(evidence: &Evidence) -> Vec<String> {
             notes.push(format!("actual:   {actual}"));
         }
     }
+    notes.extend(evidence.notes.iter().cloned());
     notes
 }
 

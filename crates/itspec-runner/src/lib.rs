@@ -1,8 +1,9 @@
 //! Runs itspec specs against a live service.
 //!
 //! This is the only crate with async code. It owns the settings of a run,
-//! the environment (the service itspec starts, or the one already running),
-//! the HTTP engine, matching and assertions, and the result tree. It prints
+//! the environment (the database, the service itspec starts or the one
+//! already running), the database engine and the isolation of cases, the
+//! HTTP engine, matching and assertions, and the result tree. It prints
 //! nothing: reporters receive [`Event`]s and the final [`RunResult`].
 
 #![deny(
@@ -13,10 +14,12 @@
 )]
 
 pub mod check;
+pub mod db;
 mod env;
 mod events;
 mod exec;
 mod http;
+pub mod isolation;
 mod plan;
 pub mod results;
 mod settings;
@@ -26,4 +29,4 @@ pub use events::{Event, Reporter, Silent, SpecInfo};
 pub use exec::{RunOptions, run};
 pub use plan::{FilterError, Plan, Planned, Selection, SpecInput, plan, priority_of};
 pub use results::{RunOutcome, RunResult};
-pub use settings::{ServiceSettings, Settings, SettingsError};
+pub use settings::{DatabaseSettings, ServiceSettings, Settings, SettingsError};

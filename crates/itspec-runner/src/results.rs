@@ -245,8 +245,12 @@ pub struct Evidence {
     pub actual: Option<String>,
     /// Every differing JSON path of a body match.
     pub mismatches: Vec<Mismatch>,
-    /// A line diff of expected and actual bodies.
+    /// A line diff of expected and actual bodies, or of table rows.
     pub diff: Vec<DiffLine>,
+    /// What the diff's `-` and `+` stand for, when not expected and actual.
+    pub diff_title: Option<String>,
+    /// Further evidence, a line each: the row found, the rows that matched.
+    pub notes: Vec<String>,
 }
 
 /// One differing place of a body.

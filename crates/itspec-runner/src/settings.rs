@@ -1,6 +1,7 @@
 //! The settings of a run: `itspec.toml` (with its overrides) turned into
 //! what the runner needs, with the documented defaults.
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -36,8 +37,8 @@ pub struct Settings {
     pub headers: Vec<(String, String)>,
     /// The service to start, if any.
     pub service: Option<ServiceSettings>,
-    /// `database.url`.
-    pub database_url: Option<String>,
+    /// `[database]`.
+    pub database: Option<DatabaseSettings>,
     /// Where error codes and messages are read.
     pub errors: ErrorPaths,
     /// `[vars]`.
@@ -61,6 +62,21 @@ pub struct ServiceSettings {
     pub ready_timeout: Duration,
     /// How long it gets between SIGTERM and SIGKILL.
     pub stop_timeout: Duration,
+}
+
+/// `[database]`.
+#[derive(Clone, Debug)]
+pub struct DatabaseSettings {
+    /// `sqlite://…`, `postgres://…`, `mysql://…`; variables not yet replaced.
+    pub url: String,
+    /// SQL applied when the database has no tables yet (resolved path).
+    pub schema: Option<PathBuf>,
+    /// Tables never tracked or written.
+    pub exclude: Vec<String>,
+    /// Whether a database on another host may be written.
+    pub allow_remote: bool,
+    /// Entity class → table.
+    pub entities: BTreeMap<String, String>,
 }
 
 impl Settings {
@@ -112,7 +128,13 @@ impl Settings {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect(),
             service,
-            database_url: config.database.as_ref().map(|d| d.url.clone()),
+            database: config.database.as_ref().map(|d| DatabaseSettings {
+                url: d.url.clone(),
+                schema: d.schema.as_ref().map(|p| loaded.dir.join(p)),
+                exclude: d.exclude.clone(),
+                allow_remote: d.allow_remote,
+                entities: d.entities.clone(),
+            }),
             errors,
             vars,
             iterations: config

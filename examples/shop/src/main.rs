@@ -2,13 +2,13 @@
 //!
 //! Inventory, reservations that charge a deposit through an external
 //! payment gateway (`PAYMENTS_URL`), customers who sign in. SQLite by
-//! default, PostgreSQL when `DATABASE_URL` says so. Settings come from the
-//! environment:
+//! default, PostgreSQL or MySQL/MariaDB when `DATABASE_URL` says so.
+//! Settings come from the environment:
 //!
 //! | variable | meaning | default |
 //! |---|---|---|
 //! | `PORT` | port on 127.0.0.1 | 8080 |
-//! | `DATABASE_URL` | `sqlite://file.db` or `postgres://…` | `sqlite://shop.db` |
+//! | `DATABASE_URL` | `sqlite://file.db`, `postgres://…` or `mysql://…` | `sqlite://shop.db` |
 //! | `PAYMENTS_URL` | the payment gateway; unset: no deposit is charged | — |
 //! | `PAYMENTS_TIMEOUT_MS` | how long a charge may take | 2000 |
 //! | `SHOP_STOCK_UPDATE` | `atomic` (a guarded decrement) or `racy` (read, then write back) | `atomic` |

@@ -3,6 +3,7 @@
 //! span and, when it fails, its evidence.
 
 pub mod compare;
+mod database;
 mod errors;
 pub mod expected;
 mod predicate;
@@ -10,9 +11,12 @@ mod subject;
 
 use std::collections::HashMap;
 
-use itspec_spec::model::{Assertion, AssertionKind, ExpectedOutput, Operand, OperandKind, Phrase};
+use itspec_spec::model::{
+    Assertion, AssertionKind, ExpectedOutput, Operand, OperandKind, Phrase, SubjectKind,
+};
 use serde_json::Value;
 
+pub use database::DbContext;
 pub use errors::ErrorPaths;
 
 use crate::results::{CheckKind, CheckResult, Evidence, ResponseRecord, Verdict};
@@ -34,6 +38,8 @@ pub struct Context<'a> {
     pub strict: bool,
     /// Names of the spec's mocks.
     pub mocks: &'a [String],
+    /// The database, when one is configured.
+    pub db: Option<&'a DbContext<'a>>,
 }
 
 /// A check failed: a message and its evidence.
@@ -77,8 +83,8 @@ impl From<VarError> for Failure {
 }
 
 /// Checks one assertion line or Expected item.
-pub fn assertion(assertion: &Assertion, cx: &Context<'_>) -> CheckResult {
-    let verdict = match evaluate(assertion, cx) {
+pub async fn assertion(assertion: &Assertion, cx: &Context<'_>) -> CheckResult {
+    let verdict = match evaluate(assertion, cx).await {
         Ok(Some(reason)) if !cx.strict => Verdict::Unverified { reason },
         Ok(Some(reason)) => Verdict::Failed {
             message: format!("prose assertion under --strict: {reason}"),
@@ -99,14 +105,23 @@ pub fn assertion(assertion: &Assertion, cx: &Context<'_>) -> CheckResult {
 }
 
 /// `Ok(None)`: passed; `Ok(Some(reason))`: not checkable (prose).
-fn evaluate(assertion: &Assertion, cx: &Context<'_>) -> Result<Option<String>, Failure> {
+async fn evaluate(assertion: &Assertion, cx: &Context<'_>) -> Result<Option<String>, Failure> {
     match &assertion.kind {
         AssertionKind::Prose { hint } => Ok(Some(match hint {
             Some(hint) => format!("prose, not checked (did you mean `{hint}`?)"),
             None => "prose, not checked".to_string(),
         })),
+        AssertionKind::Check { subject, predicate }
+            if matches!(
+                subject.kind,
+                SubjectKind::Row { .. } | SubjectKind::Rows { .. }
+            ) =>
+        {
+            database::rows(subject, predicate, cx).await?;
+            Ok(None)
+        }
         AssertionKind::Check { subject, predicate } => {
-            let value = subject::resolve(subject, cx)?;
+            let value = subject::resolve(subject, cx).await?;
             predicate::apply(predicate, subject, value, cx)?;
             Ok(None)
         }
@@ -121,23 +136,26 @@ fn evaluate(assertion: &Assertion, cx: &Context<'_>) -> Result<Option<String>, F
             Ok(None)
         }
         AssertionKind::Phrase { phrase } => phrase_check(phrase, cx).map(|()| None),
-        AssertionKind::Call { name, .. } => Err(Failure::new(format!(
-            "check `{}` reads the database: add [database] to itspec.toml",
-            name.value
-        ))),
+        AssertionKind::Call { name, args } => database::call(name, args, cx).await.map(|()| None),
     }
 }
 
 fn phrase_check(phrase: &Phrase, cx: &Context<'_>) -> Result<(), Failure> {
     match phrase {
-        Phrase::DatabaseUnchanged | Phrase::TableUnchanged(_) => Err(Failure::new(
-            "this assertion compares database snapshots: add [database] to itspec.toml",
-        )),
-        Phrase::NoMockCalls | Phrase::NoSideEffects if !cx.mocks.is_empty() => Err(Failure::new(
+        Phrase::DatabaseUnchanged => database::unchanged(None, cx),
+        Phrase::TableUnchanged(table) => database::unchanged(Some(table), cx),
+        Phrase::NoSideEffects => {
+            database::unchanged(None, cx)?;
+            if cx.mocks.is_empty() {
+                Ok(())
+            } else {
+                Err(Failure::new(
+                    "the database is unchanged, but the mocks' journals are not kept in this run",
+                ))
+            }
+        }
+        Phrase::NoMockCalls if !cx.mocks.is_empty() => Err(Failure::new(
             "this assertion reads the mocks' journals, which this run does not keep",
-        )),
-        Phrase::NoSideEffects => Err(Failure::new(
-            "`no side effects` compares database snapshots: add [database] to itspec.toml",
         )),
         // Without mocks, no mock can have been called.
         Phrase::NoMockCalls => Ok(()),
@@ -147,11 +165,13 @@ fn phrase_check(phrase: &Phrase, cx: &Context<'_>) -> Result<(), Failure> {
 }
 
 /// The value a Capture reads; `None` when its subject is absent.
-pub fn capture(
+pub async fn capture(
     subject: &itspec_spec::model::Subject,
     cx: &Context<'_>,
 ) -> Result<Option<Value>, String> {
-    subject::resolve(subject, cx).map_err(|failure| failure.message)
+    subject::resolve(subject, cx)
+        .await
+        .map_err(|failure| failure.message)
 }
 
 /// The JSON value of an operand.

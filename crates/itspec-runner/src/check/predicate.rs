@@ -35,6 +35,15 @@ fn is_status(subject: &Subject) -> bool {
     )
 }
 
+/// Whether the subject's value comes from the database, and so compares
+/// with the database's coercions (FORMAT §4).
+fn is_database(subject: &Subject) -> bool {
+    matches!(
+        subject.kind,
+        SubjectKind::Row { .. } | SubjectKind::Rows { .. } | SubjectKind::Sql { .. }
+    )
+}
+
 /// Whether two values are equal for an assertion: numbers by value, and a
 /// text subject (a header) equal to a number or boolean written as text.
 fn same(actual: &Value, expected: &Value) -> bool {
@@ -70,6 +79,22 @@ pub(super) fn apply(
                     return Err(Failure::new(
                         "a status class like `4xx` compares with `status` only",
                     ));
+                }
+                (Some(actual), _) if is_database(subject) => {
+                    match crate::db::db_holds(*op, actual, &expected) {
+                        Some(holds) => holds,
+                        None => {
+                            return Err(Failure::with(
+                                format!(
+                                    "cannot order {} and {}",
+                                    render(actual),
+                                    render(&expected)
+                                ),
+                                format!("{} {}", op.as_str(), render(&expected)),
+                                render(actual),
+                            ));
+                        }
+                    }
                 }
                 (Some(actual), _) => match op {
                     CmpOp::Eq => same(actual, &expected),
@@ -117,6 +142,7 @@ pub(super) fn apply(
                         .as_u64()
                         .and_then(|s| u16::try_from(s).ok())
                         .is_some_and(|status| status_holds(status, CmpOp::Eq, e)),
+                    _ if is_database(subject) => crate::db::db_equal(a, e),
                     _ => same(a, e),
                 })
             });
@@ -227,8 +253,11 @@ pub(super) fn apply(
                 ))
             }
         }
-        Predicate::Has { .. } | Predicate::Count { .. } => Err(Failure::new(
-            "database assertions need a database: add [database] to itspec.toml",
+        Predicate::Has { .. } => Err(Failure::new(
+            "`has` checks a database row: write `row TABLE where … has COL = V`",
+        )),
+        Predicate::Count { .. } => Err(Failure::new(
+            "`count` counts database rows: write `rows TABLE where … count == N`",
         )),
         Predicate::Received { .. } => {
             Err(Failure::new("mock journals are not recorded in this run"))

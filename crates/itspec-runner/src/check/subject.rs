@@ -9,7 +9,7 @@ use crate::results::ResponseRecord;
 
 /// The value a subject designates; `None` when it is absent (a missing
 /// header, a body path that leads nowhere).
-pub(super) fn resolve(subject: &Subject, cx: &Context<'_>) -> Result<Option<Value>, Failure> {
+pub(super) async fn resolve(subject: &Subject, cx: &Context<'_>) -> Result<Option<Value>, Failure> {
     match &subject.kind {
         SubjectKind::Response { label, part } => {
             let response = match label {
@@ -41,9 +41,9 @@ pub(super) fn resolve(subject: &Subject, cx: &Context<'_>) -> Result<Option<Valu
                 .count();
             Ok(Some(Value::from(count)))
         }
-        SubjectKind::Row { .. } | SubjectKind::Rows { .. } | SubjectKind::Sql { .. } => Err(
-            Failure::new("database assertions need a database: add [database] to itspec.toml"),
-        ),
+        SubjectKind::Row { .. } | SubjectKind::Rows { .. } | SubjectKind::Sql { .. } => {
+            super::database::value(subject, cx).await
+        }
         SubjectKind::Mock { mock, .. } | SubjectKind::MockCalls { mock, .. } => {
             Err(Failure::new(format!(
                 "mock `{}` is not running in this run, so its calls are not recorded",

@@ -1,7 +1,9 @@
-//! The environment of a run: the service (started here or already
+//! The environment of a run: the database (connected, checked and given
+//! its schema before anything else), the service (started here or already
 //! running), and the base URL requests go to. Cleanup runs on every exit
 //! path: stop, failure, Ctrl-C, and (as a last resort) drop.
 
+mod database;
 mod service;
 
 use std::time::Duration;
@@ -10,6 +12,7 @@ use serde_json::{Value, json};
 
 pub use service::Service;
 
+use crate::db::Database;
 use crate::settings::Settings;
 use crate::vars::{Scope, interpolate_text};
 
@@ -20,6 +23,8 @@ pub struct EnvError(pub String);
 
 /// A running environment.
 pub struct Environment {
+    /// The database, when `[database]` is configured.
+    pub database: Option<Database>,
     /// Where requests go.
     pub base_url: String,
     /// The service, when itspec started it.
@@ -31,6 +36,10 @@ pub struct Environment {
 impl Environment {
     /// Starts what the settings ask for and waits until it is ready.
     pub async fn start(settings: &Settings) -> Result<Environment, EnvError> {
+        let database = match &settings.database {
+            Some(database) => Some(database::prepare(database, &settings.dir).await?),
+            None => None,
+        };
         let Some(service_settings) = &settings.service else {
             let base_url = match &settings.base_url {
                 Some(url) => interpolate_text(url, &template_scope(settings, None))
@@ -43,6 +52,7 @@ impl Environment {
             };
             answers(&base_url).await?;
             return Ok(Environment {
+                database,
                 base_url,
                 service: None,
                 ready_after: None,
@@ -78,6 +88,7 @@ impl Environment {
             )
             .await?;
         Ok(Environment {
+            database,
             base_url,
             service: Some(service),
             ready_after: Some(ready_after),
@@ -115,8 +126,8 @@ fn template_scope(settings: &Settings, port: Option<u16>) -> Scope {
             json!({ "port": port, "url": format!("http://127.0.0.1:{port}") }),
         );
     }
-    if let Some(url) = &settings.database_url {
-        scope.set("database", json!({ "url": url }));
+    if let Some(database) = &settings.database {
+        scope.set("database", json!({ "url": database.url }));
     }
     scope.set("vars", Value::Object(settings.vars.clone()));
     scope

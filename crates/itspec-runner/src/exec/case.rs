@@ -5,18 +5,19 @@ use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Instant;
 
-use itspec_spec::model::{
-    ExpectedOutput, FixtureKind, FixtureSelection, SetupLineKind, Spec, TestCase,
-};
+use itspec_spec::model::{AssertionKind, ExpectedOutput, Phrase, Spec, TestCase};
 use serde_json::{Map, Value, json};
 
 use super::request::{self, Built};
-use crate::check::{self, Context, ErrorPaths};
+use super::setup::Setup;
+use crate::check::{self, Context, DbContext, ErrorPaths};
+use crate::db::Snapshot;
 use crate::http::Http;
+use crate::isolation::Isolation;
 use crate::results::{
-    CaseResult, CheckKind, CheckResult, Evidence, Exchange, Outcome, ResponseRecord, Verdict,
+    CaseResult, CheckKind, CheckResult, Evidence, Exchange, Outcome, ResponseRecord,
 };
-use crate::vars::{Scope, interpolate_json};
+use crate::vars::Scope;
 
 /// What every case of a spec shares.
 pub(crate) struct CaseRunner<'a> {
@@ -45,7 +46,12 @@ pub(crate) fn response_value(response: &ResponseRecord) -> Value {
 impl CaseRunner<'_> {
     /// Runs a case. `spec_scope` holds the spec's variables and receives
     /// the case's captures.
-    pub async fn run(&self, case: &TestCase, spec_scope: &mut Scope) -> CaseResult {
+    pub async fn run(
+        &self,
+        case: &TestCase,
+        spec_scope: &mut Scope,
+        isolation: Option<&Isolation>,
+    ) -> CaseResult {
         let started = Instant::now();
         let mut result = CaseResult {
             id: case.id.value.clone(),
@@ -68,11 +74,43 @@ impl CaseRunner<'_> {
         }
         let mut scope = spec_scope.clone();
         scope.set("case_id", Value::String(case.id.value.clone()));
-        if self.setup(case, &mut scope, &mut result.checks) {
+        let setup = Setup {
+            spec: self.spec,
+            isolation,
+        };
+        if setup.run(case, &mut scope, &mut result.checks).await {
+            // Snapshots are taken only when an assertion compares them.
+            let compares = isolation.filter(|_| compares_snapshots(case));
+            let before = match compares {
+                Some(isolation) => record(isolation, None, case, &mut result.checks).await,
+                None => None,
+            };
             let responses = self.requests(case, &mut scope, &mut result).await;
             if let Some(responses) = responses {
-                self.checks(case, &scope, &responses, &mut result.checks);
-                self.captures(case, &scope, &responses, spec_scope, &mut result.checks);
+                let after = match compares {
+                    Some(isolation) => {
+                        record(isolation, before.as_ref(), case, &mut result.checks).await
+                    }
+                    None => None,
+                };
+                let db = isolation.map(|isolation| DbContext {
+                    isolation,
+                    checks: &self.spec.checks,
+                    source: self.source,
+                    before: before.as_ref(),
+                    after: after.as_ref(),
+                });
+                self.checks(case, &scope, &responses, db.as_ref(), &mut result.checks)
+                    .await;
+                self.captures(
+                    case,
+                    &scope,
+                    &responses,
+                    db.as_ref(),
+                    spec_scope,
+                    &mut result.checks,
+                )
+                .await;
             }
         }
         result.outcome = if result.checks.iter().any(CheckResult::is_failed) {
@@ -82,88 +120,6 @@ impl CaseRunner<'_> {
         };
         result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         result
-    }
-
-    /// Fixtures and setup lines. Returns whether the case can go on.
-    fn setup(&self, case: &TestCase, scope: &mut Scope, checks: &mut Vec<CheckResult>) -> bool {
-        let mut ok = true;
-        let uses_rows = |name: Option<&str>| match &case.fixtures {
-            FixtureSelection::All => true,
-            FixtureSelection::None => false,
-            FixtureSelection::Named(names) => {
-                name.is_some_and(|n| names.iter().any(|s| s.value == n))
-            }
-        };
-        let setup_fixtures = case.setup.iter().flat_map(|s| &s.fixtures);
-        for fixture in self
-            .spec
-            .fixtures
-            .iter()
-            .filter(|f| uses_rows(f.name.as_ref().map(|n| n.value.as_str())))
-            .chain(setup_fixtures)
-        {
-            let name = fixture
-                .name
-                .as_ref()
-                .map_or("(unnamed)", |n| n.value.as_str());
-            match &fixture.kind {
-                FixtureKind::Payload(value) => match interpolate_json(value, scope) {
-                    Ok(json) => scope.set(name, json),
-                    Err(error) => {
-                        ok = false;
-                        checks.push(CheckResult::failed(
-                            CheckKind::Setup,
-                            fixture.span,
-                            format!("fixture {name}"),
-                            format!("variable `{{{{{}}}}}`: {}", error.name, error.message),
-                            Evidence::default(),
-                        ));
-                    }
-                },
-                FixtureKind::Rows(_) | FixtureKind::Sql(_) => {
-                    ok = false;
-                    checks.push(CheckResult::failed(
-                        CheckKind::Setup,
-                        fixture.span,
-                        format!("fixture {name}"),
-                        "fixture rows need a database: add [database] to itspec.toml",
-                        Evidence::default(),
-                    ));
-                }
-            }
-        }
-        for line in case.setup.iter().flat_map(|s| &s.lines) {
-            let message = match &line.kind {
-                SetupLineKind::Row { .. }
-                | SetupLineKind::Sql { .. }
-                | SetupLineKind::Fixture { .. } => {
-                    "this setup line writes to the database: add [database] to itspec.toml"
-                }
-                SetupLineKind::Mock { .. } => {
-                    "this setup line changes a mock, and mocks are not running in this run"
-                }
-                SetupLineKind::Prose => {
-                    checks.push(CheckResult {
-                        kind: CheckKind::Setup,
-                        span: line.span,
-                        text: "setup".to_string(),
-                        verdict: Verdict::Unverified {
-                            reason: "a setup line in prose does not run".to_string(),
-                        },
-                    });
-                    continue;
-                }
-            };
-            ok = false;
-            checks.push(CheckResult::failed(
-                CheckKind::Setup,
-                line.span,
-                "setup",
-                message,
-                Evidence::default(),
-            ));
-        }
-        ok
     }
 
     /// Sends the case's requests; `None` when one could not be sent (the
@@ -281,11 +237,12 @@ impl CaseRunner<'_> {
         ok.then_some(answered)
     }
 
-    fn checks(
+    async fn checks(
         &self,
         case: &TestCase,
         scope: &Scope,
         responses: &Responses,
+        db: Option<&DbContext<'_>>,
         checks: &mut Vec<CheckResult>,
     ) {
         let mocks: Vec<String> = self
@@ -302,6 +259,7 @@ impl CaseRunner<'_> {
             errors: self.errors,
             strict: self.strict,
             mocks: &mocks,
+            db,
         };
         if let Some(expected) = &case.expected_output {
             let span = match expected {
@@ -316,15 +274,16 @@ impl CaseRunner<'_> {
             ));
         }
         for assertion in case.all_assertions() {
-            checks.push(check::assertion(assertion, &cx));
+            checks.push(check::assertion(assertion, &cx).await);
         }
     }
 
-    fn captures(
+    async fn captures(
         &self,
         case: &TestCase,
         scope: &Scope,
         responses: &Responses,
+        db: Option<&DbContext<'_>>,
         spec_scope: &mut Scope,
         checks: &mut Vec<CheckResult>,
     ) {
@@ -337,6 +296,7 @@ impl CaseRunner<'_> {
             errors: self.errors,
             strict: self.strict,
             mocks: &mocks,
+            db,
         };
         for capture in &case.captures {
             let text = self
@@ -344,7 +304,7 @@ impl CaseRunner<'_> {
                 .get(capture.span.range())
                 .unwrap_or(&capture.name.value)
                 .to_string();
-            match check::capture(&capture.subject, &cx) {
+            match check::capture(&capture.subject, &cx).await {
                 Ok(Some(value)) => {
                     spec_scope.set(capture.name.value.clone(), value);
                     checks.push(CheckResult::passed(CheckKind::Capture, capture.span, text));
@@ -364,6 +324,42 @@ impl CaseRunner<'_> {
                     Evidence::default(),
                 )),
             }
+        }
+    }
+}
+
+/// Whether a case has an assertion that compares database snapshots.
+fn compares_snapshots(case: &TestCase) -> bool {
+    case.all_assertions().any(|a| {
+        matches!(
+            &a.kind,
+            AssertionKind::Phrase {
+                phrase: Phrase::DatabaseUnchanged
+                    | Phrase::TableUnchanged(_)
+                    | Phrase::NoSideEffects
+            }
+        )
+    })
+}
+
+/// A snapshot of the tracked tables; a failure to take one fails the case.
+async fn record(
+    isolation: &Isolation,
+    reference: Option<&Snapshot>,
+    case: &TestCase,
+    checks: &mut Vec<CheckResult>,
+) -> Option<Snapshot> {
+    match isolation.snapshot(reference).await {
+        Ok(snapshot) => Some(snapshot),
+        Err(error) => {
+            checks.push(CheckResult::failed(
+                CheckKind::Setup,
+                case.heading_span,
+                "database snapshot",
+                format!("cannot record the database: {error}"),
+                Evidence::default(),
+            ));
+            None
         }
     }
 }

@@ -1,9 +1,12 @@
 //! Running a plan: the environment first, then the specs in order and
-//! their cases one by one, events out as results come in; the service is
-//! stopped on every exit path, Ctrl-C and SIGTERM included.
+//! their cases one by one, each recorded before and restored after
+//! (FORMAT §9), events out as results come in. On every exit path, Ctrl-C
+//! and SIGTERM included, the service is stopped and then whatever the
+//! interrupted case changed in the database is put back.
 
 mod case;
 mod request;
+mod setup;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,8 +16,11 @@ use serde_json::Value;
 use crate::env::Environment;
 use crate::events::{Event, Reporter, SpecInfo};
 use crate::http::Http;
+use crate::isolation::Isolation;
 use crate::plan::Plan;
-use crate::results::{RunOutcome, RunResult, SpecResult};
+use crate::results::{
+    CheckKind, CheckResult, Evidence, Outcome, RunOutcome, RunResult, SpecResult,
+};
 use crate::settings::{Settings, var_value};
 use crate::vars::Scope;
 use case::CaseRunner;
@@ -81,12 +87,50 @@ async fn run_async(
             return finish(result, started, reporter);
         }
     };
+    let mut isolation = match environment.database.take() {
+        Some(database) => {
+            let (exclude, entities) = settings
+                .database
+                .as_ref()
+                .map(|d| (d.exclude.clone(), d.entities.clone()))
+                .unwrap_or_default();
+            let rescue_dir = settings.dir.join("target").join("itspec");
+            let opened = tokio::select! {
+                opened = Isolation::open(database, &exclude, entities, &rescue_dir) => opened,
+                () = shutdown_signal() => {
+                    environment.stop(grace).await;
+                    result.outcome = RunOutcome::Interrupted;
+                    return finish(result, started, reporter);
+                }
+            };
+            match opened {
+                Ok(isolation) => Some(isolation),
+                Err(error) => {
+                    environment.stop(grace).await;
+                    result.outcome = RunOutcome::EnvironmentFailed {
+                        message: format!("cannot record the database: {error}"),
+                    };
+                    return finish(result, started, reporter);
+                }
+            }
+        }
+        None => None,
+    };
     let outcome = tokio::select! {
-        outcome = run_specs(plan, settings, options, &mut environment, &mut result, reporter) => outcome,
+        outcome = run_specs(plan, settings, options, &mut environment, isolation.as_mut(), &mut result, reporter) => outcome,
         () = shutdown_signal() => RunOutcome::Interrupted,
     };
     result.outcome = outcome;
+    // The service first, so it writes nothing more; then the database.
     environment.stop(grace).await;
+    if let Some(isolation) = &mut isolation {
+        if let Err(error) = isolation.restore().await {
+            result.outcome = RunOutcome::EnvironmentFailed {
+                message: format!("the database could not be restored after the last case: {error}"),
+            };
+        }
+        isolation.close().await;
+    }
     finish(result, started, reporter)
 }
 
@@ -127,6 +171,7 @@ async fn run_specs(
     settings: &Settings,
     options: &RunOptions,
     environment: &mut Environment,
+    mut isolation: Option<&mut Isolation>,
     result: &mut RunResult,
     reporter: &mut dyn Reporter,
 ) -> RunOutcome {
@@ -193,13 +238,53 @@ async fn run_specs(
             let Some(case) = spec.cases.get(index) else {
                 continue;
             };
-            let case_result = runner.run(case, &mut spec_scope).await;
+            let recorded = case.skip.is_none();
+            if let Some(isolation) = isolation.as_deref_mut().filter(|_| recorded) {
+                if let Err(error) = isolation.begin().await {
+                    result.specs.push(spec_result);
+                    return RunOutcome::EnvironmentFailed {
+                        message: format!(
+                            "cannot record the database before {}: {error}",
+                            case.id.value
+                        ),
+                    };
+                }
+            }
+            let mut case_result = runner
+                .run(case, &mut spec_scope, isolation.as_deref())
+                .await;
+            let mut restore_failed = None;
+            if let Some(isolation) = isolation.as_deref_mut().filter(|_| recorded) {
+                if let Err(error) = isolation.restore().await {
+                    let message = format!(
+                        "the database could not be restored after {}: {error}",
+                        case.id.value
+                    );
+                    case_result.checks.push(CheckResult::failed(
+                        CheckKind::Setup,
+                        case.heading_span,
+                        "restore",
+                        message.clone(),
+                        Evidence::default(),
+                    ));
+                    case_result.outcome = Outcome::Failed;
+                    restore_failed = Some(message);
+                }
+            }
             result.summary.add(&case_result);
             reporter.event(Event::CaseFinished {
                 spec: &info,
                 result: &case_result,
             });
             spec_result.cases.push(case_result);
+            if let Some(message) = restore_failed {
+                reporter.event(Event::SpecFinished {
+                    spec: &info,
+                    result: &spec_result,
+                });
+                result.specs.push(spec_result);
+                return RunOutcome::EnvironmentFailed { message };
+            }
             if let Err(error) = environment.check_alive() {
                 reporter.event(Event::SpecFinished {
                     spec: &info,

@@ -1,0 +1,381 @@
+//! The database of a run: SQLite, PostgreSQL or MySQL/MariaDB, chosen by
+//! URL; introspection, rows as JSON, fixtures, snapshots and the exact
+//! restore that keeps a run from leaving anything behind (FORMAT §5, §7, §9).
+//!
+//! Identifiers are always quoted; values are always bound as parameters.
+
+mod compare;
+mod entities;
+mod provision;
+mod restore;
+mod rows;
+mod schema;
+mod snapshot;
+mod sql;
+mod write;
+
+use std::time::Duration;
+
+use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
+
+pub use compare::{db_equal, db_holds};
+pub use entities::table_of;
+pub use provision::{recreate_database, url_with_database};
+pub use restore::restore;
+pub use rows::{Row, TableRows, checksum, fetch};
+pub use schema::{Column, MIGRATION_TABLES, Schema, Table, introspect};
+pub use snapshot::{Snapshot, TableDiff, diff};
+pub use sql::{apply_script, first_value, run_statement, split_statements};
+pub use write::insert_fixture;
+
+/// What went wrong with the database.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("{0}")]
+pub struct DbError(pub String);
+
+impl From<sqlx::Error> for DbError {
+    fn from(error: sqlx::Error) -> Self {
+        DbError(match error {
+            sqlx::Error::Database(db) => db.message().to_string(),
+            other => other.to_string(),
+        })
+    }
+}
+
+/// Which database it is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kind {
+    /// SQLite.
+    Sqlite,
+    /// PostgreSQL.
+    Postgres,
+    /// MySQL or MariaDB.
+    MySql,
+}
+
+/// A value bound to a statement.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Param {
+    /// SQL NULL.
+    Null,
+    /// An integer.
+    Int(i64),
+    /// A floating-point number.
+    Float(f64),
+    /// Text (numbers written exactly, JSON, dates).
+    Text(String),
+}
+
+/// A connection pool.
+#[derive(Clone, Debug)]
+pub enum Pool {
+    /// SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+    /// MySQL or MariaDB.
+    MySql(MySqlPool),
+}
+
+/// Runs the same code for whichever pool it is.
+macro_rules! with_pool {
+    ($pool:expr, $p:ident => $body:expr) => {
+        match $pool {
+            $crate::db::Pool::Sqlite($p) => $body,
+            $crate::db::Pool::Postgres($p) => $body,
+            $crate::db::Pool::MySql($p) => $body,
+        }
+    };
+}
+
+/// Binds params to a query, whatever the backend.
+macro_rules! bind_all {
+    ($query:expr, $params:expr) => {{
+        let mut query = $query;
+        for param in $params {
+            query = match param {
+                $crate::db::Param::Null => query.bind(None::<String>),
+                $crate::db::Param::Int(i) => query.bind(*i),
+                $crate::db::Param::Float(f) => query.bind(*f),
+                $crate::db::Param::Text(t) => query.bind(t.clone()),
+            };
+        }
+        query
+    }};
+}
+pub(crate) use bind_all;
+
+/// The database of a run.
+#[derive(Clone, Debug)]
+pub struct Database {
+    /// The pool.
+    pub pool: Pool,
+    /// Which database.
+    pub kind: Kind,
+    /// The URL.
+    pub url: String,
+}
+
+impl Database {
+    /// Connects by URL: `sqlite://…`, `postgres://…`/`postgresql://…`,
+    /// `mysql://…`/`mariadb://…`. Relative SQLite paths resolve against `dir`.
+    pub async fn connect(url: &str, dir: &std::path::Path) -> Result<Database, DbError> {
+        let connect_error = |error: sqlx::Error| {
+            DbError(format!(
+                "cannot connect to the database {url}: {}",
+                DbError::from(error)
+            ))
+        };
+        let scheme = url.split("://").next().unwrap_or("").to_ascii_lowercase();
+        let (pool, kind) = match scheme.as_str() {
+            "sqlite" => {
+                let path = url.get("sqlite:".len()..).unwrap_or("");
+                let path = path.strip_prefix("//").unwrap_or(path);
+                let path = path.split('?').next().unwrap_or(path);
+                let file = if path.starts_with('/') || path == ":memory:" {
+                    std::path::PathBuf::from(path)
+                } else {
+                    dir.join(path)
+                };
+                if let Some(parent) = file.parent() {
+                    let _ = std::fs::create_dir_all(parent);
+                }
+                let options = SqliteConnectOptions::new()
+                    .filename(&file)
+                    .create_if_missing(true)
+                    .busy_timeout(Duration::from_secs(10))
+                    .foreign_keys(true);
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(4)
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_error)?;
+                (Pool::Sqlite(pool), Kind::Sqlite)
+            }
+            "postgres" | "postgresql" => {
+                let options: PgConnectOptions = url.parse().map_err(connect_error)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_error)?;
+                (Pool::Postgres(pool), Kind::Postgres)
+            }
+            "mysql" | "mariadb" => {
+                let url = url.replacen("mariadb://", "mysql://", 1);
+                let options: MySqlConnectOptions = url.parse().map_err(connect_error)?;
+                let pool = MySqlPoolOptions::new()
+                    .max_connections(4)
+                    .acquire_timeout(Duration::from_secs(10))
+                    .connect_with(options)
+                    .await
+                    .map_err(connect_error)?;
+                (Pool::MySql(pool), Kind::MySql)
+            }
+            _ => {
+                return Err(DbError(format!(
+                    "`{}` is not a database URL itspec knows: use sqlite://, postgres:// or mysql:// (mariadb://)",
+                    redact(url)
+                )));
+            }
+        };
+        Ok(Database {
+            pool,
+            kind,
+            url: url.to_string(),
+        })
+    }
+
+    /// Quotes an identifier for this database.
+    pub fn quote(&self, name: &str) -> String {
+        quote(self.kind, name)
+    }
+
+    /// The `n`th (from 1) parameter placeholder.
+    pub fn placeholder(&self, n: usize) -> String {
+        match self.kind {
+            Kind::Postgres => format!("${n}"),
+            Kind::Sqlite | Kind::MySql => "?".to_string(),
+        }
+    }
+
+    /// Runs a statement; the rows it changed.
+    pub async fn execute(&self, sql: &str, params: &[Param]) -> Result<u64, DbError> {
+        let sql = sqlx::AssertSqlSafe(sql.to_string());
+        Ok(with_pool!(&self.pool, pool => {
+            bind_all!(sqlx::query(sql), params).execute(pool).await?.rows_affected()
+        }))
+    }
+
+    /// Runs a query; each row's values as text (numbers written out).
+    pub async fn fetch_text(
+        &self,
+        sql: &str,
+        params: &[Param],
+    ) -> Result<Vec<Vec<Option<String>>>, DbError> {
+        use sqlx::Row as _;
+        macro_rules! text_at {
+            ($row:expr, $i:expr $(, $extra:ty)*) => {{
+                if let Ok(value) = $row.try_get::<Option<String>, _>($i) {
+                    Ok(value)
+                } else if let Ok(value) = $row.try_get::<Option<i64>, _>($i) {
+                    Ok(value.map(|v| v.to_string()))
+                } $(else if let Ok(value) = $row.try_get::<Option<$extra>, _>($i) {
+                    Ok(value.map(|v| v.to_string()))
+                })* else if let Ok(value) = $row.try_get::<Option<f64>, _>($i) {
+                    Ok(value.map(|v| v.to_string()))
+                } else {
+                    $row.try_get_unchecked::<Option<String>, _>($i)
+                }
+            }};
+        }
+        let statement = sqlx::AssertSqlSafe(sql.to_string());
+        let rows = match &self.pool {
+            Pool::Sqlite(pool) => {
+                let rows = bind_all!(sqlx::query(statement), params)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        (0..row.len())
+                            .map(|i| text_at!(row, i))
+                            .collect::<Result<Vec<_>, sqlx::Error>>()
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            Pool::Postgres(pool) => {
+                let rows = bind_all!(sqlx::query(statement), params)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        (0..row.len())
+                            .map(|i| text_at!(row, i))
+                            .collect::<Result<Vec<_>, sqlx::Error>>()
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+            Pool::MySql(pool) => {
+                let rows = bind_all!(sqlx::query(statement), params)
+                    .fetch_all(pool)
+                    .await?;
+                rows.iter()
+                    .map(|row| {
+                        (0..row.len())
+                            .map(|i| text_at!(row, i, u64))
+                            .collect::<Result<Vec<_>, sqlx::Error>>()
+                    })
+                    .collect::<Result<Vec<_>, _>>()?
+            }
+        };
+        Ok(rows)
+    }
+
+    /// Whether the database's host is this machine (or a file).
+    pub fn is_local(&self) -> bool {
+        is_local_url(&self.url)
+    }
+
+    /// Closes the pool.
+    pub async fn close(&self) {
+        with_pool!(&self.pool, pool => pool.close().await);
+    }
+}
+
+/// Whether a database URL names this machine: a SQLite file, a Unix
+/// socket, `localhost` or a loopback address.
+pub fn is_local_url(url: &str) -> bool {
+    if url.to_ascii_lowercase().starts_with("sqlite:") {
+        return true;
+    }
+    let Some((_, rest)) = url.split_once("://") else {
+        return false;
+    };
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    let host = if let Some(inner) = host_port.strip_prefix('[') {
+        inner.split(']').next().unwrap_or("")
+    } else {
+        host_port.split(':').next().unwrap_or("")
+    };
+    // No host, or an encoded path, means a Unix socket.
+    host.is_empty()
+        || host.to_ascii_lowercase().starts_with("%2f")
+        || matches!(host, "localhost" | "127.0.0.1" | "::1")
+        || host.starts_with("127.")
+}
+
+/// A URL without its password, for messages: `postgres://u:***@host/db`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(authority_end);
+    match authority.rsplit_once('@') {
+        Some((credentials, host)) => match credentials.split_once(':') {
+            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
+            None => url.to_string(),
+        },
+        None => url.to_string(),
+    }
+}
+
+/// Quotes an identifier: `"name"` (`` `name` `` on MySQL), inner quotes doubled.
+pub fn quote(kind: Kind, name: &str) -> String {
+    match kind {
+        Kind::MySql => format!("`{}`", name.replace('`', "``")),
+        Kind::Sqlite | Kind::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_hosts() {
+        for url in [
+            "sqlite://target/x.db",
+            "postgres://postgres@127.0.0.1:5432/test",
+            "postgres://localhost/test",
+            "postgresql://u@%2Fvar%2Frun%2Fpostgresql/db",
+            "mysql://root@[::1]:3306/test",
+            "mysql://root@127.0.0.2/test",
+            "postgres:///test",
+        ] {
+            assert!(is_local_url(url), "{url}");
+        }
+        for url in [
+            "postgres://db.example.com/test",
+            "mysql://root@10.0.0.5:3306/x",
+            "postgres://u:p@prod-db:5432/app",
+        ] {
+            assert!(!is_local_url(url), "{url}");
+        }
+    }
+
+    #[test]
+    fn passwords_stay_out_of_messages() {
+        assert_eq!(
+            redact("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(
+            redact("mysql://root@127.0.0.1/test"),
+            "mysql://root@127.0.0.1/test"
+        );
+        assert_eq!(redact("sqlite://target/x.db"), "sqlite://target/x.db");
+    }
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(quote(Kind::Postgres, "order"), "\"order\"");
+        assert_eq!(quote(Kind::Sqlite, "a\"b"), "\"a\"\"b\"");
+        assert_eq!(quote(Kind::MySql, "user"), "`user`");
+        assert_eq!(quote(Kind::MySql, "a`b"), "`a``b`");
+    }
+}

@@ -1,0 +1,119 @@
+//! Fresh databases on a server: a database of its own for each worker or
+//! test, created next to the one a URL names.
+
+use std::path::Path;
+
+use super::{Database, DbError, quote, redact};
+
+/// `url` with its database replaced by `name`: the path of a PostgreSQL or
+/// MySQL URL, or the file name (`name.db`) of a SQLite URL.
+pub fn url_with_database(url: &str, name: &str) -> String {
+    if url.to_ascii_lowercase().starts_with("sqlite:") {
+        let path = url.get("sqlite:".len()..).unwrap_or("");
+        let path = path.strip_prefix("//").unwrap_or(path);
+        let path = path.split('?').next().unwrap_or(path);
+        let file = Path::new(path).with_file_name(format!("{name}.db"));
+        return format!("sqlite://{}", file.display());
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (before_query, query) = match rest.split_once('?') {
+        Some((before, query)) => (before, Some(query)),
+        None => (rest, None),
+    };
+    let authority = before_query.split('/').next().unwrap_or(before_query);
+    match query {
+        Some(query) => format!("{scheme}://{authority}/{name}?{query}"),
+        None => format!("{scheme}://{authority}/{name}"),
+    }
+}
+
+/// Creates an empty database `name` on the server `url` names (dropping one
+/// of that name first) and returns its URL. For SQLite, an empty file
+/// `name.db` next to the one `url` names, relative to `dir`.
+pub async fn recreate_database(url: &str, name: &str, dir: &Path) -> Result<String, DbError> {
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(DbError(format!(
+            "`{name}` cannot name a database: use letters, digits and _"
+        )));
+    }
+    let target = url_with_database(url, name);
+    let server = Database::connect(url, dir).await?;
+    let quoted = quote(server.kind, name);
+    let result = match server.kind {
+        super::Kind::Sqlite => {
+            let path = target.get("sqlite://".len()..).unwrap_or("");
+            let file = if path.starts_with('/') {
+                Path::new(path).to_path_buf()
+            } else {
+                dir.join(path)
+            };
+            for suffix in ["", "-wal", "-shm", "-journal"] {
+                let mut name = file.clone().into_os_string();
+                name.push(suffix);
+                let _ = std::fs::remove_file(name);
+            }
+            Ok(())
+        }
+        super::Kind::Postgres => {
+            let forced = server
+                .execute(
+                    &format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
+                    &[],
+                )
+                .await;
+            if forced.is_err() {
+                server
+                    .execute(&format!("DROP DATABASE IF EXISTS {quoted}"), &[])
+                    .await?;
+            }
+            server
+                .execute(&format!("CREATE DATABASE {quoted}"), &[])
+                .await
+                .map(|_| ())
+        }
+        super::Kind::MySql => {
+            server
+                .execute(&format!("DROP DATABASE IF EXISTS {quoted}"), &[])
+                .await?;
+            server
+                .execute(&format!("CREATE DATABASE {quoted}"), &[])
+                .await
+                .map(|_| ())
+        }
+    };
+    server.close().await;
+    result.map_err(|e| {
+        DbError(format!(
+            "cannot create database `{name}` on {}: {e}",
+            redact(url)
+        ))
+    })?;
+    Ok(target)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn database_names_replace_the_path() {
+        assert_eq!(
+            url_with_database("postgres://u@127.0.0.1:5432/test", "w1"),
+            "postgres://u@127.0.0.1:5432/w1"
+        );
+        assert_eq!(
+            url_with_database("mysql://root@127.0.0.1/test?ssl-mode=disabled", "w1"),
+            "mysql://root@127.0.0.1/w1?ssl-mode=disabled"
+        );
+        assert_eq!(
+            url_with_database("postgres://localhost", "w1"),
+            "postgres://localhost/w1"
+        );
+        assert_eq!(
+            url_with_database("sqlite://target/itspec/shop.db", "w1"),
+            "sqlite://target/itspec/w1.db"
+        );
+    }
+}

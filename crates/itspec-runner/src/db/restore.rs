@@ -1,0 +1,173 @@
+//! Restoring tables to a snapshot, exactly: rows added are deleted, rows
+//! changed are written back, rows deleted are put back — children deleted
+//! before their parents, parents inserted before their children, in one
+//! transaction with foreign-key checks deferred where the database allows.
+
+use std::collections::BTreeSet;
+
+use super::rows::{Row, TableRows};
+use super::schema::{Schema, Table};
+use super::snapshot::Snapshot;
+use super::write::{Statement, delete, insert, update};
+use super::{Database, DbError, Pool, bind_all};
+
+/// The statements that turn `current` into `target` for one table.
+fn plan_table(
+    db: &Database,
+    table: &Table,
+    target: &TableRows,
+    current: &TableRows,
+) -> (Vec<Statement>, Vec<Statement>, Vec<Statement>) {
+    let mut deletes = Vec::new();
+    let mut updates = Vec::new();
+    let mut inserts = Vec::new();
+    let keys: BTreeSet<&str> = target
+        .rows
+        .iter()
+        .chain(&current.rows)
+        .map(|r| r.key.as_str())
+        .collect();
+    for key in keys {
+        let want: Vec<&Row> = target.with_key(key).collect();
+        let have: Vec<&Row> = current.with_key(key).collect();
+        match (want.as_slice(), have.as_slice()) {
+            ([w], [h]) if !table.primary_key.is_empty() => {
+                if w.raw != h.raw {
+                    match update(db, table, w) {
+                        Some(statement) => updates.push(statement),
+                        None => {
+                            deletes.push(delete(db, table, h));
+                            inserts.push(insert(db, table, w));
+                        }
+                    }
+                }
+            }
+            _ => {
+                // Rows without a key are matched by value: remove the extra
+                // copies, add the missing ones.
+                let mut unmatched_have: Vec<&Row> = have.clone();
+                let mut missing: Vec<&Row> = Vec::new();
+                for w in &want {
+                    match unmatched_have.iter().position(|h| h.raw == w.raw) {
+                        Some(i) => {
+                            unmatched_have.swap_remove(i);
+                        }
+                        None => missing.push(w),
+                    }
+                }
+                deletes.extend(unmatched_have.iter().map(|h| delete(db, table, h)));
+                inserts.extend(missing.iter().map(|w| insert(db, table, w)));
+            }
+        }
+    }
+    (deletes, updates, inserts)
+}
+
+/// Restores every table that differs between `current` and `target`.
+/// Both snapshots must hold the rows of those tables. Returns how many
+/// rows were written.
+pub async fn restore(
+    db: &Database,
+    schema: &Schema,
+    target: &Snapshot,
+    current: &Snapshot,
+) -> Result<usize, DbError> {
+    let changed = current.changed_from(target);
+    if changed.is_empty() {
+        return Ok(0);
+    }
+    let order = schema.parents_first();
+    let mut deletes = Vec::new();
+    let mut updates = Vec::new();
+    let mut inserts = Vec::new();
+    for name in order.iter().rev().filter(|n| changed.contains(*n)) {
+        let (Some(table), Some(want), Some(have)) = (
+            schema.tables.get(name),
+            target.rows(name),
+            current.rows(name),
+        ) else {
+            return Err(DbError(format!(
+                "cannot restore table `{name}`: its rows were not read"
+            )));
+        };
+        let (d, u, i) = plan_table(db, table, want, have);
+        deletes.extend(d);
+        updates.extend(u);
+        // Inserts run parents first: collect per table, reverse later.
+        inserts.push(i);
+    }
+    inserts.reverse();
+    let statements: Vec<Statement> = deletes
+        .into_iter()
+        .chain(updates)
+        .chain(inserts.into_iter().flatten())
+        .collect();
+    let count = statements.len();
+    apply(db, &statements).await?;
+    Ok(count)
+}
+
+/// Runs statements in one transaction with foreign-key checks relaxed.
+async fn apply(db: &Database, statements: &[Statement]) -> Result<(), DbError> {
+    match &db.pool {
+        Pool::Postgres(pool) => {
+            let superuser: bool =
+                sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                    .fetch_optional(pool)
+                    .await?
+                    .unwrap_or(false);
+            let mut tx = pool.begin().await?;
+            if superuser {
+                // Triggers and foreign keys off: the rows go back as they were.
+                sqlx::query("SET LOCAL session_replication_role = replica")
+                    .execute(&mut *tx)
+                    .await?;
+            } else {
+                sqlx::query("SET CONSTRAINTS ALL DEFERRED")
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            for (sql, params) in statements {
+                bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), params)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+        Pool::MySql(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("SET FOREIGN_KEY_CHECKS = 0")
+                .execute(&mut *tx)
+                .await?;
+            let mut result = Ok(());
+            for (sql, params) in statements {
+                if let Err(error) = bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), params)
+                    .execute(&mut *tx)
+                    .await
+                {
+                    result = Err(error);
+                    break;
+                }
+            }
+            // The setting belongs to the pooled connection: put it back.
+            sqlx::query("SET FOREIGN_KEY_CHECKS = 1")
+                .execute(&mut *tx)
+                .await?;
+            result?;
+            tx.commit().await?;
+        }
+        Pool::Sqlite(pool) => {
+            let mut tx = pool.begin().await?;
+            sqlx::query("PRAGMA defer_foreign_keys = ON")
+                .execute(&mut *tx)
+                .await?;
+            for (sql, params) in statements {
+                bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), params)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+            tx.commit().await?;
+        }
+    }
+    Ok(())
+}

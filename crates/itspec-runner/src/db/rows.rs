@@ -1,0 +1,162 @@
+//! A table's rows as JSON, exactly as the database has them, and cheap
+//! checksums to tell whether a table changed.
+
+use std::collections::HashMap;
+use std::hash::{Hash, Hasher};
+
+use serde_json::Value;
+use serde_json::value::RawValue;
+
+use super::schema::Table;
+use super::{Database, DbError, Kind, Param};
+
+/// One row: its JSON text as the database rendered it (kept to write it
+/// back exactly), its parsed value, and its identity.
+#[derive(Clone, Debug)]
+pub struct Row {
+    /// The JSON text, verbatim.
+    pub raw: String,
+    /// The parsed object.
+    pub value: Value,
+    /// The primary key's values (the whole row when there is none).
+    pub key: String,
+}
+
+impl Row {
+    /// The raw JSON text of each column.
+    pub fn columns(&self) -> HashMap<String, Box<RawValue>> {
+        serde_json::from_str(&self.raw).unwrap_or_default()
+    }
+}
+
+/// The rows of a table, in a stable order.
+#[derive(Clone, Debug, Default)]
+pub struct TableRows {
+    /// The rows, sorted by key.
+    pub rows: Vec<Row>,
+}
+
+impl TableRows {
+    /// The rows whose key is `key`.
+    pub fn with_key<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Row> + 'a {
+        self.rows.iter().filter(move |row| row.key == key)
+    }
+}
+
+/// The expression that renders a row of `table` as one JSON text; columns
+/// are read through `prefix` (`t.`, or nothing in a RETURNING clause).
+pub(super) fn json_expression(db: &Database, table: &Table, prefix: &str) -> (String, Vec<Param>) {
+    match db.kind {
+        Kind::Postgres => ("row_to_json(t)::text".to_string(), Vec::new()),
+        Kind::MySql => {
+            let mut params = Vec::new();
+            let parts: Vec<String> = table
+                .columns
+                .iter()
+                .map(|c| {
+                    params.push(Param::Text(c.name.clone()));
+                    let column = format!("{prefix}{}", db.quote(&c.name));
+                    if c.json {
+                        format!("?, JSON_EXTRACT({column}, '$')")
+                    } else if c.binary {
+                        format!("?, HEX({column})")
+                    } else if c.data_type.starts_with("bit") {
+                        format!("?, CAST({column} AS UNSIGNED)")
+                    } else {
+                        format!("?, {column}")
+                    }
+                })
+                .collect();
+            (format!("JSON_OBJECT({})", parts.join(", ")), params)
+        }
+        Kind::Sqlite => {
+            let mut params = Vec::new();
+            let parts: Vec<String> = table
+                .columns
+                .iter()
+                .map(|c| {
+                    params.push(Param::Text(c.name.clone()));
+                    let column = format!("{prefix}{}", db.quote(&c.name));
+                    format!("?, CASE WHEN typeof({column}) = 'blob' THEN hex({column}) ELSE {column} END")
+                })
+                .collect();
+            (format!("json_object({})", parts.join(", ")), params)
+        }
+    }
+}
+
+/// Every row of a table.
+pub async fn fetch(db: &Database, table: &Table) -> Result<TableRows, DbError> {
+    let (expression, params) = json_expression(db, table, "t.");
+    let sql = format!("SELECT {expression} FROM {} t", db.quote(&table.name));
+    let mut rows = Vec::new();
+    for fetched in db.fetch_text(&sql, &params).await? {
+        let Some(raw) = fetched.into_iter().next().flatten() else {
+            continue;
+        };
+        let value: Value = serde_json::from_str(&raw)
+            .map_err(|e| DbError(format!("a row of {} is not JSON: {e}", table.name)))?;
+        let key = key_of(table, &raw, &value);
+        rows.push(Row { raw, value, key });
+    }
+    rows.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.raw.cmp(&b.raw)));
+    Ok(TableRows { rows })
+}
+
+/// The identity of a row: its primary key's values, else the whole row.
+pub fn key_of(table: &Table, raw: &str, value: &Value) -> String {
+    if table.primary_key.is_empty() {
+        return raw.to_string();
+    }
+    let parts: Vec<String> = table
+        .primary_key
+        .iter()
+        .map(|column| {
+            value
+                .get(column)
+                .map_or_else(|| "null".to_string(), Value::to_string)
+        })
+        .collect();
+    parts.join("\u{1f}")
+}
+
+/// A checksum that changes when the table's rows change.
+pub async fn checksum(db: &Database, table: &Table) -> Result<String, DbError> {
+    match db.kind {
+        Kind::Postgres => {
+            let sql = format!(
+                "SELECT count(*)::text || ':' || coalesce(md5(string_agg(md5(row_to_json(t)::text), '' ORDER BY md5(row_to_json(t)::text))), '') FROM {} t",
+                db.quote(&table.name)
+            );
+            first(db, &sql).await
+        }
+        Kind::MySql => {
+            let sql = format!("CHECKSUM TABLE {}", db.quote(&table.name));
+            let rows = db.fetch_text(&sql, &[]).await?;
+            Ok(rows
+                .into_iter()
+                .next()
+                .and_then(|r| r.into_iter().nth(1).flatten())
+                .unwrap_or_default())
+        }
+        Kind::Sqlite => {
+            // In-process: hashing the rows costs about what a query would.
+            let rows = fetch(db, table).await?;
+            let mut hasher = std::collections::hash_map::DefaultHasher::new();
+            rows.rows.len().hash(&mut hasher);
+            for row in &rows.rows {
+                row.raw.hash(&mut hasher);
+            }
+            Ok(format!("{}:{:016x}", rows.rows.len(), hasher.finish()))
+        }
+    }
+}
+
+async fn first(db: &Database, sql: &str) -> Result<String, DbError> {
+    let rows = db.fetch_text(sql, &[]).await?;
+    Ok(rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+        .unwrap_or_default())
+}

@@ -1,0 +1,210 @@
+//! Snapshots of the tracked tables: a checksum per table, and the rows of
+//! the tables that need them. Rows are shared with a reference snapshot
+//! wherever a table has not changed, so a snapshot costs a checksum per
+//! table plus the rows of the tables that changed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use super::rows::{TableRows, checksum, fetch};
+use super::schema::Schema;
+use super::{Database, DbError, Kind};
+
+/// One table's state.
+#[derive(Clone, Debug)]
+pub struct TableState {
+    /// Changes when the rows change.
+    pub checksum: String,
+    /// The rows, when fetched.
+    pub rows: Option<Arc<TableRows>>,
+}
+
+/// The state of every tracked table.
+#[derive(Clone, Debug, Default)]
+pub struct Snapshot {
+    /// By table name.
+    pub tables: BTreeMap<String, TableState>,
+}
+
+impl Snapshot {
+    /// Every table with its rows.
+    pub async fn full(db: &Database, schema: &Schema) -> Result<Snapshot, DbError> {
+        let mut tables = BTreeMap::new();
+        for table in schema.tables.values() {
+            let rows = fetch(db, table).await?;
+            let sum = checksum_of(db, table, &rows).await?;
+            tables.insert(
+                table.name.clone(),
+                TableState {
+                    checksum: sum,
+                    rows: Some(Arc::new(rows)),
+                },
+            );
+        }
+        Ok(Snapshot { tables })
+    }
+
+    /// The current state. Tables whose checksum equals `reference`'s share
+    /// its rows; the others are fetched when `rows` is set.
+    pub async fn capture(
+        db: &Database,
+        schema: &Schema,
+        reference: &Snapshot,
+        rows: bool,
+    ) -> Result<Snapshot, DbError> {
+        let mut tables = BTreeMap::new();
+        for table in schema.tables.values() {
+            let reference_state = reference.tables.get(&table.name);
+            let state = if db.kind == Kind::Sqlite {
+                // Hashing SQLite rows reads them anyway.
+                let fetched = fetch(db, table).await?;
+                let sum = checksum_of(db, table, &fetched).await?;
+                match reference_state {
+                    Some(r) if r.checksum == sum && r.rows.is_some() => TableState {
+                        checksum: sum,
+                        rows: r.rows.clone(),
+                    },
+                    _ => TableState {
+                        checksum: sum,
+                        rows: Some(Arc::new(fetched)),
+                    },
+                }
+            } else {
+                let sum = checksum(db, table).await?;
+                match reference_state {
+                    Some(r) if r.checksum == sum => TableState {
+                        checksum: sum,
+                        rows: r.rows.clone(),
+                    },
+                    _ if rows => TableState {
+                        checksum: sum,
+                        rows: Some(Arc::new(fetch(db, table).await?)),
+                    },
+                    _ => TableState {
+                        checksum: sum,
+                        rows: None,
+                    },
+                }
+            };
+            tables.insert(table.name.clone(), state);
+        }
+        Ok(Snapshot { tables })
+    }
+
+    /// The tables whose rows differ from `other`'s.
+    pub fn changed_from(&self, other: &Snapshot) -> BTreeSet<String> {
+        self.tables
+            .iter()
+            .filter(|(name, state)| {
+                other
+                    .tables
+                    .get(*name)
+                    .is_none_or(|o| o.checksum != state.checksum)
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
+    }
+
+    /// A table's rows, when this snapshot has them.
+    pub fn rows(&self, table: &str) -> Option<&Arc<TableRows>> {
+        self.tables.get(table).and_then(|s| s.rows.as_ref())
+    }
+
+    /// Makes sure the given tables have their rows.
+    pub async fn load(
+        &mut self,
+        db: &Database,
+        schema: &Schema,
+        tables: &BTreeSet<String>,
+    ) -> Result<(), DbError> {
+        for name in tables {
+            let Some(table) = schema.tables.get(name) else {
+                continue;
+            };
+            if let Some(state) = self.tables.get_mut(name) {
+                if state.rows.is_none() {
+                    state.rows = Some(Arc::new(fetch(db, table).await?));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+async fn checksum_of(
+    db: &Database,
+    table: &super::Table,
+    rows: &TableRows,
+) -> Result<String, DbError> {
+    if db.kind == Kind::Sqlite {
+        use std::hash::{Hash, Hasher};
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        rows.rows.len().hash(&mut hasher);
+        for row in &rows.rows {
+            row.raw.hash(&mut hasher);
+        }
+        Ok(format!("{}:{:016x}", rows.rows.len(), hasher.finish()))
+    } else {
+        checksum(db, table).await
+    }
+}
+
+/// What changed in a table between two snapshots.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct TableDiff {
+    /// The table.
+    pub table: String,
+    /// Rows that appeared.
+    pub inserted: Vec<Value>,
+    /// Rows that disappeared.
+    pub deleted: Vec<Value>,
+    /// Rows whose key stayed and whose values changed: before, after.
+    pub changed: Vec<(Value, Value)>,
+}
+
+impl TableDiff {
+    /// Whether nothing changed.
+    pub fn is_empty(&self) -> bool {
+        self.inserted.is_empty() && self.deleted.is_empty() && self.changed.is_empty()
+    }
+}
+
+/// The row-level difference from `before` to `after`.
+pub fn diff(table: &str, before: &TableRows, after: &TableRows) -> TableDiff {
+    let mut result = TableDiff {
+        table: table.to_string(),
+        ..TableDiff::default()
+    };
+    let keys: BTreeSet<&str> = before
+        .rows
+        .iter()
+        .chain(&after.rows)
+        .map(|r| r.key.as_str())
+        .collect();
+    for key in keys {
+        let old: Vec<_> = before.with_key(key).collect();
+        let new: Vec<_> = after.with_key(key).collect();
+        match (old.as_slice(), new.as_slice()) {
+            ([o], [n]) if o.raw != n.raw => result.changed.push((o.value.clone(), n.value.clone())),
+            _ => {
+                // Without a key, rows are their own key: compare counts.
+                let common = old.len().min(new.len());
+                let same = old.iter().zip(&new).all(|(o, n)| o.raw == n.raw);
+                if same {
+                    result
+                        .deleted
+                        .extend(old.iter().skip(common).map(|r| r.value.clone()));
+                    result
+                        .inserted
+                        .extend(new.iter().skip(common).map(|r| r.value.clone()));
+                } else {
+                    result.deleted.extend(old.iter().map(|r| r.value.clone()));
+                    result.inserted.extend(new.iter().map(|r| r.value.clone()));
+                }
+            }
+        }
+    }
+    result
+}

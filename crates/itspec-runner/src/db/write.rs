@@ -1,0 +1,410 @@
+//! Writing rows: the statements that insert, update and delete one row
+//! (for fixtures and for restoring), values always bound.
+
+use std::collections::HashMap;
+
+use serde_json::value::RawValue;
+use serde_json::{Map, Value};
+
+use super::rows::{Row, json_expression};
+use super::schema::{Column, Table};
+use super::{Database, DbError, Kind, Param};
+
+/// A statement and its parameters.
+pub type Statement = (String, Vec<Param>);
+
+/// The parameter of a column's raw JSON value, and how to write the
+/// placeholder (`UNHEX(?)` for bytes).
+fn param_of(db: &Database, column: &Column, raw: Option<&RawValue>, n: usize) -> (String, Param) {
+    let placeholder = db.placeholder(n);
+    let text = raw.map_or("null", RawValue::get);
+    let param = match serde_json::from_str::<Value>(text).unwrap_or(Value::Null) {
+        Value::Null => Param::Null,
+        Value::Bool(b) => Param::Int(i64::from(b)),
+        Value::Number(number) => match db.kind {
+            Kind::Sqlite => match number.as_i64() {
+                Some(i) => Param::Int(i),
+                None => Param::Float(number.as_f64().unwrap_or(0.0)),
+            },
+            // Written as it was read, so no digit is lost.
+            _ => Param::Text(text.to_string()),
+        },
+        Value::String(s) => Param::Text(s),
+        other @ (Value::Array(_) | Value::Object(_)) => Param::Text(other.to_string()),
+    };
+    let placeholder = if column.binary && param != Param::Null {
+        match db.kind {
+            Kind::MySql => format!("UNHEX({placeholder})"),
+            _ => format!("unhex({placeholder})"),
+        }
+    } else {
+        placeholder
+    };
+    (placeholder, param)
+}
+
+/// INSERT of a row read from the database (restore).
+pub fn insert(db: &Database, table: &Table, row: &Row) -> Statement {
+    let name = db.quote(&table.name);
+    let columns: Vec<&Column> = table.writable().collect();
+    let list = columns
+        .iter()
+        .map(|c| db.quote(&c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if db.kind == Kind::Postgres {
+        return (
+            format!(
+                "INSERT INTO {name} ({list}) OVERRIDING SYSTEM VALUE SELECT {list} FROM jsonb_populate_record(NULL::{name}, $1::jsonb)"
+            ),
+            vec![Param::Text(row.raw.clone())],
+        );
+    }
+    let raw = row.columns();
+    let mut params = Vec::new();
+    let placeholders: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (placeholder, param) = param_of(db, c, raw.get(&c.name).map(AsRef::as_ref), i + 1);
+            params.push(param);
+            placeholder
+        })
+        .collect();
+    (
+        format!(
+            "INSERT INTO {name} ({list}) VALUES ({})",
+            placeholders.join(", ")
+        ),
+        params,
+    )
+}
+
+/// UPDATE of the row with `target`'s key to `target`'s values; `None` when
+/// every column is part of the key.
+pub fn update(db: &Database, table: &Table, target: &Row) -> Option<Statement> {
+    let name = db.quote(&table.name);
+    let set: Vec<&Column> = table
+        .writable()
+        .filter(|c| !table.primary_key.contains(&c.name))
+        .collect();
+    if set.is_empty() || table.primary_key.is_empty() {
+        return None;
+    }
+    if db.kind == Kind::Postgres {
+        let assignments = set
+            .iter()
+            .map(|c| format!("{0} = r.{0}", db.quote(&c.name)))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let matches = table
+            .primary_key
+            .iter()
+            .map(|k| format!("t.{0} = r.{0}", db.quote(k)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        return Some((
+            format!(
+                "UPDATE {name} AS t SET {assignments} FROM jsonb_populate_record(NULL::{name}, $1::jsonb) AS r WHERE {matches}"
+            ),
+            vec![Param::Text(target.raw.clone())],
+        ));
+    }
+    let raw = target.columns();
+    let mut params = Vec::new();
+    let mut n = 0;
+    let mut next = |column: &Column, params: &mut Vec<Param>| {
+        n += 1;
+        let (placeholder, param) =
+            param_of(db, column, raw.get(&column.name).map(AsRef::as_ref), n);
+        params.push(param);
+        placeholder
+    };
+    let assignments: Vec<String> = set
+        .iter()
+        .map(|c| format!("{} = {}", db.quote(&c.name), next(c, &mut params)))
+        .collect();
+    let key_columns: Vec<&Column> = table
+        .primary_key
+        .iter()
+        .filter_map(|k| table.column(k))
+        .collect();
+    let matches: Vec<String> = key_columns
+        .iter()
+        .map(|c| format!("{} = {}", db.quote(&c.name), next(c, &mut params)))
+        .collect();
+    Some((
+        format!(
+            "UPDATE {name} SET {} WHERE {}",
+            assignments.join(", "),
+            matches.join(" AND ")
+        ),
+        params,
+    ))
+}
+
+/// DELETE of one row: by key, or (without a key) of one row equal to it.
+pub fn delete(db: &Database, table: &Table, row: &Row) -> Statement {
+    let name = db.quote(&table.name);
+    if db.kind == Kind::Postgres {
+        if table.primary_key.is_empty() {
+            return (
+                format!(
+                    "DELETE FROM {name} WHERE ctid = (SELECT t.ctid FROM {name} t WHERE row_to_json(t)::text = $1 LIMIT 1)"
+                ),
+                vec![Param::Text(row.raw.clone())],
+            );
+        }
+        let matches = table
+            .primary_key
+            .iter()
+            .map(|k| format!("t.{0} = r.{0}", db.quote(k)))
+            .collect::<Vec<_>>()
+            .join(" AND ");
+        return (
+            format!(
+                "DELETE FROM {name} AS t USING jsonb_populate_record(NULL::{name}, $1::jsonb) AS r WHERE {matches}"
+            ),
+            vec![Param::Text(row.raw.clone())],
+        );
+    }
+    let raw = row.columns();
+    let columns: Vec<&Column> = if table.primary_key.is_empty() {
+        table.columns.iter().collect()
+    } else {
+        table
+            .primary_key
+            .iter()
+            .filter_map(|k| table.column(k))
+            .collect()
+    };
+    let mut params = Vec::new();
+    let equal = if db.kind == Kind::MySql { "<=>" } else { "IS" };
+    let matches: Vec<String> = columns
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let (placeholder, param) = param_of(db, c, raw.get(&c.name).map(AsRef::as_ref), i + 1);
+            params.push(param);
+            format!("{} {equal} {placeholder}", db.quote(&c.name))
+        })
+        .collect();
+    let sql = match db.kind {
+        Kind::MySql => format!("DELETE FROM {name} WHERE {} LIMIT 1", matches.join(" AND ")),
+        _ => format!(
+            "DELETE FROM {name} WHERE rowid = (SELECT rowid FROM {name} WHERE {} LIMIT 1)",
+            matches.join(" AND ")
+        ),
+    };
+    (sql, params)
+}
+
+/// A fixture value made to fit its column: booleans from 0/1 and back,
+/// MySQL date-times from RFC 3339, JSON as text where the database wants text.
+fn fit(db: &Database, column: &Column, value: &Value) -> Value {
+    match (value, db.kind) {
+        (Value::Number(n), Kind::Postgres) if column.is_bool() => {
+            Value::Bool(n.as_i64().unwrap_or(0) != 0)
+        }
+        (Value::String(s), Kind::MySql) if column.is_datetime() => {
+            match chrono::DateTime::parse_from_rfc3339(s) {
+                Ok(at) => Value::String(
+                    at.with_timezone(&chrono::Utc)
+                        .format("%Y-%m-%d %H:%M:%S%.6f")
+                        .to_string(),
+                ),
+                Err(_) => value.clone(),
+            }
+        }
+        _ => value.clone(),
+    }
+}
+
+/// Inserts a fixture row (only the columns given; the database fills the
+/// rest) and returns the row as stored, generated keys included.
+pub async fn insert_fixture(
+    db: &Database,
+    table: &Table,
+    values: &Map<String, Value>,
+) -> Result<Value, DbError> {
+    let mut given: Vec<(&Column, Value)> = Vec::with_capacity(values.len());
+    for (name, value) in values {
+        let Some(column) = table.column(name) else {
+            let known: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+            return Err(DbError(format!(
+                "table `{}` has no column `{name}` (its columns are {})",
+                table.name,
+                known.join(", ")
+            )));
+        };
+        if column.generated {
+            return Err(DbError(format!(
+                "column `{}.{name}` is generated by the database and cannot be written",
+                table.name
+            )));
+        }
+        given.push((column, fit(db, column, value)));
+    }
+    let name = db.quote(&table.name);
+    let list = given
+        .iter()
+        .map(|(c, _)| db.quote(&c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let row_json = |raw: &str| {
+        serde_json::from_str::<Value>(raw)
+            .map_err(|e| DbError(format!("the inserted row is not JSON: {e}")))
+    };
+    match db.kind {
+        Kind::Postgres => {
+            let object: Map<String, Value> = given
+                .iter()
+                .map(|(c, v)| (c.name.clone(), v.clone()))
+                .collect();
+            let (columns_sql, select_sql) = if given.is_empty() {
+                (String::new(), "DEFAULT VALUES".to_string())
+            } else {
+                (
+                    format!(" ({list})"),
+                    format!(
+                        "OVERRIDING SYSTEM VALUE SELECT {list} FROM jsonb_populate_record(NULL::{name}, $1::jsonb)"
+                    ),
+                )
+            };
+            let sql = format!(
+                "INSERT INTO {name} AS t{columns_sql} {select_sql} RETURNING row_to_json(t)::text"
+            );
+            let params = if given.is_empty() {
+                Vec::new()
+            } else {
+                vec![Param::Text(Value::Object(object).to_string())]
+            };
+            let rows = db.fetch_text(&sql, &params).await?;
+            let raw = rows
+                .into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next().flatten())
+                .unwrap_or_default();
+            row_json(&raw)
+        }
+        Kind::Sqlite => {
+            let (expression, mut params) = json_expression(db, table, "");
+            let mut values_params = Vec::new();
+            let placeholders: Vec<String> = given
+                .iter()
+                .map(|(c, v)| {
+                    let raw = RawValue::from_string(v.to_string()).ok();
+                    let (placeholder, param) = param_of(db, c, raw.as_deref(), 0);
+                    values_params.push(param);
+                    placeholder
+                })
+                .collect();
+            let sql = if given.is_empty() {
+                format!("INSERT INTO {name} DEFAULT VALUES RETURNING {expression}")
+            } else {
+                format!(
+                    "INSERT INTO {name} ({list}) VALUES ({}) RETURNING {expression}",
+                    placeholders.join(", ")
+                )
+            };
+            values_params.append(&mut params);
+            let rows = db.fetch_text(&sql, &values_params).await?;
+            let raw = rows
+                .into_iter()
+                .next()
+                .and_then(|r| r.into_iter().next().flatten())
+                .unwrap_or_default();
+            row_json(&raw)
+        }
+        Kind::MySql => insert_fixture_mysql(db, table, &given).await,
+    }
+}
+
+async fn insert_fixture_mysql(
+    db: &Database,
+    table: &Table,
+    given: &[(&Column, Value)],
+) -> Result<Value, DbError> {
+    use sqlx::Row as _;
+    let super::Pool::MySql(pool) = &db.pool else {
+        return Err(DbError("not a MySQL database".to_string()));
+    };
+    let name = db.quote(&table.name);
+    let list = given
+        .iter()
+        .map(|(c, _)| db.quote(&c.name))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut params = Vec::new();
+    let placeholders: Vec<String> = given
+        .iter()
+        .map(|(c, v)| {
+            let raw = RawValue::from_string(v.to_string()).ok();
+            let (placeholder, param) = param_of(db, c, raw.as_deref(), 0);
+            params.push(param);
+            placeholder
+        })
+        .collect();
+    let sql = sqlx::AssertSqlSafe(format!(
+        "INSERT INTO {name} ({list}) VALUES ({})",
+        placeholders.join(", ")
+    ));
+    let mut connection = pool.acquire().await?;
+    super::bind_all!(sqlx::query(sql), &params)
+        .execute(&mut *connection)
+        .await?;
+    let mut key: HashMap<String, Value> = given
+        .iter()
+        .map(|(c, v)| (c.name.clone(), v.clone()))
+        .collect();
+    if let Some(auto) = table
+        .columns
+        .iter()
+        .find(|c| c.auto && !key.contains_key(&c.name))
+    {
+        let id: u64 = sqlx::query("SELECT LAST_INSERT_ID()")
+            .fetch_one(&mut *connection)
+            .await?
+            .try_get(0)?;
+        key.insert(auto.name.clone(), Value::from(id));
+    }
+    drop(connection);
+    if table.primary_key.is_empty() || !table.primary_key.iter().all(|k| key.contains_key(k)) {
+        return Ok(Value::Object(
+            given
+                .iter()
+                .map(|(c, v)| (c.name.clone(), v.clone()))
+                .collect(),
+        ));
+    }
+    let (expression, mut select_params) = json_expression(db, table, "t.");
+    let matches: Vec<String> = table
+        .primary_key
+        .iter()
+        .map(|k| format!("t.{} = ?", db.quote(k)))
+        .collect();
+    for k in &table.primary_key {
+        let raw =
+            RawValue::from_string(key.get(k).cloned().unwrap_or(Value::Null).to_string()).ok();
+        let column = table.column(k).cloned().unwrap_or(Column {
+            name: k.clone(),
+            data_type: String::new(),
+            generated: false,
+            auto: false,
+            json: false,
+            binary: false,
+        });
+        select_params.push(param_of(db, &column, raw.as_deref(), 0).1);
+    }
+    let sql = format!(
+        "SELECT {expression} FROM {name} t WHERE {} LIMIT 1",
+        matches.join(" AND ")
+    );
+    let rows = db.fetch_text(&sql, &select_params).await?;
+    let raw = rows
+        .into_iter()
+        .next()
+        .and_then(|r| r.into_iter().next().flatten())
+        .unwrap_or_default();
+    serde_json::from_str(&raw).map_err(|e| DbError(format!("the inserted row is not JSON: {e}")))
+}

@@ -1,0 +1,49 @@
+//! Getting the database ready before the service starts: connect by URL,
+//! refuse a database on another host unless `allow_remote`, and apply
+//! `[database] schema` to a database that has no tables yet.
+
+use std::path::Path;
+
+use super::EnvError;
+use crate::db::{self, Database};
+use crate::settings::DatabaseSettings;
+
+/// Connects to the configured database and gives a fresh one its schema.
+pub async fn prepare(settings: &DatabaseSettings, dir: &Path) -> Result<Database, EnvError> {
+    let url = &settings.url;
+    if !settings.allow_remote && !db::is_local_url(url) {
+        return Err(EnvError(format!(
+            "refusing to use the database at {}: itspec writes to the database (fixtures, and the restore after every case) \
+             and its host is not this machine. If it is a disposable test database, set `allow_remote = true` under [database] in itspec.toml",
+            db::redact(url)
+        )));
+    }
+    let database = Database::connect(url, dir)
+        .await
+        .map_err(|e| EnvError(e.0))?;
+    if let Some(schema) = &settings.schema {
+        apply_schema(&database, schema).await?;
+    }
+    Ok(database)
+}
+
+/// Applies the schema file when the database has no tables (besides
+/// migration bookkeeping); a database that has tables is left as it is.
+async fn apply_schema(database: &Database, file: &Path) -> Result<(), EnvError> {
+    let tables = db::introspect(database)
+        .await
+        .map_err(|e| EnvError(format!("cannot read the database's tables: {e}")))?;
+    if !tables.tracked(&[]).tables.is_empty() {
+        return Ok(());
+    }
+    let script = std::fs::read_to_string(file).map_err(|e| {
+        EnvError(format!(
+            "[database] schema: cannot read {}: {e}",
+            file.display()
+        ))
+    })?;
+    db::apply_script(database, &script)
+        .await
+        .map_err(|e| EnvError(format!("[database] schema {}: {e}", file.display())))?;
+    Ok(())
+}

@@ -1,0 +1,259 @@
+//! A case's setup (FORMAT §5): the Data Fixtures its `**Fixtures:**` line
+//! selects (all when absent), the fixtures of its own Setup, then its setup
+//! lines in order. Rows are inserted into tracked tables only, read back as
+//! stored (generated keys included) and bound as `{{fixture.column}}`; the
+//! restore after the case removes them with everything else.
+
+use std::collections::BTreeSet;
+
+use itspec_spec::Span;
+use itspec_spec::model::{
+    Column, Fixture, FixtureKind, FixtureSelection, Row, SetupLineKind, Spec, TestCase,
+};
+use serde_json::{Map, Value};
+
+use crate::db::{self, DbError};
+use crate::isolation::Isolation;
+use crate::results::{CheckKind, CheckResult, Evidence, Verdict};
+use crate::vars::{Scope, interpolate_json};
+
+/// What setup needs.
+pub(super) struct Setup<'a> {
+    pub spec: &'a Spec,
+    pub isolation: Option<&'a Isolation>,
+}
+
+/// A setup step that failed: where, and why.
+struct Failed {
+    span: Span,
+    text: String,
+    message: String,
+}
+
+impl Failed {
+    fn new(span: Span, text: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            span,
+            text: text.into(),
+            message: message.into(),
+        }
+    }
+}
+
+impl Setup<'_> {
+    /// Runs the setup of a case. Returns whether the case can go on; a
+    /// failure is recorded as a check.
+    pub async fn run(
+        &self,
+        case: &TestCase,
+        scope: &mut Scope,
+        checks: &mut Vec<CheckResult>,
+    ) -> bool {
+        match self.steps(case, scope, checks).await {
+            Ok(()) => true,
+            Err(failed) => {
+                checks.push(CheckResult::failed(
+                    CheckKind::Setup,
+                    failed.span,
+                    failed.text,
+                    failed.message,
+                    Evidence::default(),
+                ));
+                false
+            }
+        }
+    }
+
+    async fn steps(
+        &self,
+        case: &TestCase,
+        scope: &mut Scope,
+        checks: &mut Vec<CheckResult>,
+    ) -> Result<(), Failed> {
+        let mut applied: BTreeSet<&str> = BTreeSet::new();
+        let selected = self.spec.fixtures.iter().filter(|f| match &case.fixtures {
+            FixtureSelection::All => true,
+            FixtureSelection::None => false,
+            FixtureSelection::Named(names) => f
+                .name
+                .as_ref()
+                .is_some_and(|n| names.iter().any(|s| s.value == n.value)),
+        });
+        for fixture in selected {
+            if let Some(name) = &fixture.name {
+                applied.insert(&name.value);
+            }
+            self.fixture(fixture, scope).await?;
+        }
+        for fixture in case.setup.iter().flat_map(|s| &s.fixtures) {
+            self.fixture(fixture, scope).await?;
+        }
+        for line in case.setup.iter().flat_map(|s| &s.lines) {
+            match &line.kind {
+                SetupLineKind::Row { table, columns } => {
+                    let isolation = self.database(line.span, "setup")?;
+                    let values =
+                        values(columns, scope).map_err(|m| Failed::new(line.span, "setup", m))?;
+                    insert(isolation, &table.value, &values)
+                        .await
+                        .map_err(|m| Failed::new(line.span, "setup", m))?;
+                }
+                SetupLineKind::Sql { statement } => {
+                    let isolation = self.database(line.span, "setup")?;
+                    db::run_statement(&isolation.db, &statement.value, scope)
+                        .await
+                        .map_err(|e| {
+                            Failed::new(line.span, "setup", format!("the statement failed: {e}"))
+                        })?;
+                }
+                SetupLineKind::Fixture { name } => {
+                    if applied.contains(name.value.as_str()) {
+                        continue;
+                    }
+                    let Some(fixture) = self
+                        .spec
+                        .fixtures
+                        .iter()
+                        .find(|f| f.name.as_ref().is_some_and(|n| n.value == name.value))
+                    else {
+                        return Err(Failed::new(
+                            line.span,
+                            "setup",
+                            format!("there is no Data Fixture named `{}`", name.value),
+                        ));
+                    };
+                    applied.insert(&name.value);
+                    self.fixture(fixture, scope).await?;
+                }
+                SetupLineKind::Mock { .. } => {
+                    return Err(Failed::new(
+                        line.span,
+                        "setup",
+                        "this setup line changes a mock, and mocks are not running in this run",
+                    ));
+                }
+                SetupLineKind::Prose => checks.push(CheckResult {
+                    kind: CheckKind::Setup,
+                    span: line.span,
+                    text: "setup".to_string(),
+                    verdict: Verdict::Unverified {
+                        reason: "a setup line in prose does not run".to_string(),
+                    },
+                }),
+            }
+        }
+        Ok(())
+    }
+
+    /// The database, or why this step cannot run without one.
+    fn database(&self, span: Span, text: &str) -> Result<&Isolation, Failed> {
+        self.isolation.ok_or_else(|| {
+            Failed::new(span, text, "this writes to the database, and none is configured: add [database] with its url to itspec.toml")
+        })
+    }
+
+    /// Applies one fixture: binds a payload, inserts rows, or runs SQL.
+    async fn fixture(&self, fixture: &Fixture, scope: &mut Scope) -> Result<(), Failed> {
+        let name = fixture.name.as_ref().map(|n| n.value.clone());
+        let text = format!("fixture {}", name.as_deref().unwrap_or("(unnamed)"));
+        match &fixture.kind {
+            FixtureKind::Payload(value) => {
+                let json = interpolate_json(value, scope).map_err(|e| {
+                    Failed::new(
+                        fixture.span,
+                        &text,
+                        format!("variable `{{{{{}}}}}`: {}", e.name, e.message),
+                    )
+                })?;
+                if let Some(name) = name {
+                    scope.set(name, json);
+                }
+            }
+            FixtureKind::Rows(rows) => {
+                let isolation = self.database(fixture.span, &text)?;
+                let mut stored = Vec::with_capacity(rows.len());
+                for row in rows {
+                    stored.push(
+                        insert_row(isolation, row, scope)
+                            .await
+                            .map_err(|m| Failed::new(row.span, &text, m))?,
+                    );
+                }
+                if let Some(name) = name {
+                    // One row is the variable itself; several are a list.
+                    let value = if stored.len() == 1 {
+                        stored.pop().unwrap_or(Value::Null)
+                    } else {
+                        Value::Array(stored)
+                    };
+                    scope.set(name, value);
+                }
+            }
+            FixtureKind::Sql(sql) => {
+                let isolation = self.database(fixture.span, &text)?;
+                db::run_statement(&isolation.db, &sql.value, scope)
+                    .await
+                    .map_err(|e| {
+                        Failed::new(fixture.span, &text, format!("the SQL failed: {e}"))
+                    })?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The column values of a row, variables replaced.
+fn values(columns: &[Column], scope: &Scope) -> Result<Map<String, Value>, String> {
+    columns
+        .iter()
+        .map(|c| {
+            interpolate_json(&c.value, scope)
+                .map(|v| (c.name.value.clone(), v))
+                .map_err(|e| {
+                    format!(
+                        "column `{}`: variable `{{{{{}}}}}`: {}",
+                        c.name.value, e.name, e.message
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Inserts a fixture row into its table (named, or its entity's).
+async fn insert_row(isolation: &Isolation, row: &Row, scope: &Scope) -> Result<Value, String> {
+    let table = match (&row.table, &row.entity) {
+        (Some(table), _) => table.value.clone(),
+        (None, Some(entity)) => {
+            db::table_of(&isolation.schema, &isolation.entities, &entity.value)?
+                .name
+                .clone()
+        }
+        (None, None) => return Err("the row names no table".to_string()),
+    };
+    let values = values(&row.columns, scope)?;
+    insert(isolation, &table, &values).await
+}
+
+/// Inserts a row into a tracked table; the row as stored.
+async fn insert(
+    isolation: &Isolation,
+    table: &str,
+    values: &Map<String, Value>,
+) -> Result<Value, String> {
+    let Some(found) = isolation.schema.table(table) else {
+        let known: Vec<&str> = isolation.schema.tables.keys().map(String::as_str).collect();
+        return Err(format!(
+            "the database has no table `{table}` (its tables: {})",
+            known.join(", ")
+        ));
+    };
+    if !isolation.is_tracked(&found.name) {
+        return Err(format!(
+            "table `{}` is not tracked ([database] exclude, or migration bookkeeping): itspec never writes to it",
+            found.name
+        ));
+    }
+    db::insert_fixture(&isolation.db, found, values)
+        .await
+        .map_err(|DbError(message)| format!("cannot insert into `{}`: {message}", found.name))
+}
