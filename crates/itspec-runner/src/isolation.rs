@@ -92,7 +92,7 @@ impl Isolation {
         }
         let current = self.snapshot(None).await?;
         let changed = current.changed_from(&self.base);
-        if changed.is_empty() {
+        if changed.is_empty() && current.sequences == self.base.sequences {
             self.pending = false;
             return Ok(0);
         }

@@ -1,12 +1,14 @@
 //! Restoring tables to a snapshot, exactly: rows added are deleted, rows
 //! changed are written back, rows deleted are put back — children deleted
 //! before their parents, parents inserted before their children, in one
-//! transaction with foreign-key checks deferred where the database allows.
+//! transaction with foreign-key checks deferred where the database allows;
+//! then the tables' key generators are put back.
 
 use std::collections::BTreeSet;
 
 use super::rows::{Row, TableRows};
 use super::schema::{Schema, Table};
+use super::sequences;
 use super::snapshot::Snapshot;
 use super::write::{Statement, delete, insert, update};
 use super::{Database, DbError, Pool, bind_all};
@@ -74,6 +76,7 @@ pub async fn restore(
 ) -> Result<usize, DbError> {
     let changed = current.changed_from(target);
     if changed.is_empty() {
+        sequences::reset(db, &target.sequences, &current.sequences).await?;
         return Ok(0);
     }
     let order = schema.parents_first();
@@ -104,6 +107,8 @@ pub async fn restore(
         .collect();
     let count = statements.len();
     apply(db, &statements).await?;
+    // After the rows: MySQL never sets a counter below the highest key.
+    sequences::reset(db, &target.sequences, &current.sequences).await?;
     Ok(count)
 }
 

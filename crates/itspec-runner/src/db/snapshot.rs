@@ -10,6 +10,7 @@ use serde_json::Value;
 
 use super::rows::{TableRows, checksum, fetch};
 use super::schema::Schema;
+use super::sequences::{self, Sequences};
 use super::{Database, DbError, Kind};
 
 /// One table's state.
@@ -26,6 +27,8 @@ pub struct TableState {
 pub struct Snapshot {
     /// By table name.
     pub tables: BTreeMap<String, TableState>,
+    /// The key generators of the tables.
+    pub sequences: Sequences,
 }
 
 impl Snapshot {
@@ -43,7 +46,8 @@ impl Snapshot {
                 },
             );
         }
-        Ok(Snapshot { tables })
+        let sequences = sequences::read(db, schema).await?;
+        Ok(Snapshot { tables, sequences })
     }
 
     /// The current state. Tables whose checksum equals `reference`'s share
@@ -90,7 +94,8 @@ impl Snapshot {
             };
             tables.insert(table.name.clone(), state);
         }
-        Ok(Snapshot { tables })
+        let sequences = sequences::read(db, schema).await?;
+        Ok(Snapshot { tables, sequences })
     }
 
     /// The tables whose rows differ from `other`'s.

@@ -1,0 +1,157 @@
+//! The key generators of the tracked tables — PostgreSQL sequences,
+//! MySQL `AUTO_INCREMENT`, SQLite `AUTOINCREMENT` — recorded and put back
+//! with the rows, so a key the database generates is the same in every
+//! case and every run, and never runs into a row that was there before.
+
+use std::collections::BTreeMap;
+
+use super::schema::Schema;
+use super::{Database, DbError, Kind, Param, Pool};
+
+/// A generator's state: its table and its value as text (`None`: never
+/// used).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Sequence {
+    /// The table whose key it generates.
+    pub table: String,
+    /// Its value.
+    pub value: Option<String>,
+}
+
+/// Every generator of a tracked table, by name.
+pub type Sequences = BTreeMap<String, Sequence>;
+
+/// Reads the generators of the tracked tables.
+pub async fn read(db: &Database, schema: &Schema) -> Result<Sequences, DbError> {
+    let sql = match db.kind {
+        Kind::Postgres => {
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(seq.relname), tbl.relname::text, ps.last_value::text \
+             FROM pg_class seq \
+             JOIN pg_namespace n ON n.oid = seq.relnamespace \
+             JOIN pg_depend d ON d.objid = seq.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
+             JOIN pg_class tbl ON tbl.oid = d.refobjid \
+             JOIN pg_sequences ps ON ps.schemaname = n.nspname AND ps.sequencename = seq.relname \
+             WHERE seq.relkind = 'S' AND n.nspname = current_schema()"
+        }
+        Kind::MySql => {
+            // MySQL 8 caches these figures unless told not to; MariaDB has
+            // no such setting.
+            if let Pool::MySql(pool) = &db.pool {
+                let mut connection = pool.acquire().await?;
+                let _ = sqlx::query("SET SESSION information_schema_stats_expiry = 0")
+                    .execute(&mut *connection)
+                    .await;
+                let rows: Vec<(String, Option<u64>)> = sqlx::query_as(
+                    "SELECT table_name, CAST(auto_increment AS UNSIGNED) FROM information_schema.tables \
+                     WHERE table_schema = DATABASE() AND auto_increment IS NOT NULL",
+                )
+                .fetch_all(&mut *connection)
+                .await?;
+                return Ok(rows
+                    .into_iter()
+                    .filter(|(table, _)| schema.tables.contains_key(table))
+                    .map(|(table, value)| {
+                        let sequence = Sequence {
+                            table: table.clone(),
+                            value: value.map(|v| v.to_string()),
+                        };
+                        (table, sequence)
+                    })
+                    .collect());
+            }
+            return Ok(Sequences::new());
+        }
+        Kind::Sqlite => {
+            let exists = db
+                .fetch_text(
+                    "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'",
+                    &[],
+                )
+                .await?;
+            if exists
+                .first()
+                .and_then(|r| r.first().cloned().flatten())
+                .as_deref()
+                != Some("1")
+            {
+                return Ok(Sequences::new());
+            }
+            "SELECT name, name, CAST(seq AS TEXT) FROM sqlite_sequence"
+        }
+    };
+    let mut sequences = Sequences::new();
+    for row in db.fetch_text(sql, &[]).await? {
+        let mut values = row.into_iter();
+        let (Some(Some(name)), Some(Some(table)), value) =
+            (values.next(), values.next(), values.next().flatten())
+        else {
+            continue;
+        };
+        if schema.tables.contains_key(&table) {
+            sequences.insert(name, Sequence { table, value });
+        }
+    }
+    Ok(sequences)
+}
+
+/// Puts back every generator whose state differs from `recorded`.
+pub async fn reset(
+    db: &Database,
+    recorded: &Sequences,
+    current: &Sequences,
+) -> Result<(), DbError> {
+    for (name, current_state) in current {
+        let want = recorded.get(name);
+        if want == Some(current_state) {
+            continue;
+        }
+        let value = want.and_then(|w| w.value.clone());
+        match db.kind {
+            Kind::Postgres => {
+                match value {
+                    Some(value) => {
+                        db.execute(
+                            "SELECT setval($1::regclass, $2::bigint, true)",
+                            &[Param::Text(name.clone()), Param::Text(value)],
+                        )
+                        .await?
+                    }
+                    // Never used before: back to its start.
+                    None => {
+                        db.execute(&format!("ALTER SEQUENCE {name} RESTART"), &[])
+                            .await?
+                    }
+                };
+            }
+            Kind::MySql => {
+                // InnoDB takes the larger of this and the highest key + 1.
+                let next = value.unwrap_or_else(|| "1".to_string());
+                if next.chars().all(|c| c.is_ascii_digit()) {
+                    db.execute(
+                        &format!(
+                            "ALTER TABLE {} AUTO_INCREMENT = {next}",
+                            db.quote(&current_state.table)
+                        ),
+                        &[],
+                    )
+                    .await?;
+                }
+            }
+            Kind::Sqlite => {
+                db.execute(
+                    "DELETE FROM sqlite_sequence WHERE name = ?",
+                    &[Param::Text(name.clone())],
+                )
+                .await?;
+                if let Some(value) = value {
+                    db.execute(
+                        "INSERT INTO sqlite_sequence (name, seq) VALUES (?, CAST(? AS INTEGER))",
+                        &[Param::Text(name.clone()), Param::Text(value)],
+                    )
+                    .await?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
