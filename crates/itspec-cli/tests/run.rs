@@ -2,33 +2,15 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
-use std::process::Command;
-use std::sync::OnceLock;
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::Test;
+use common::{REPO, Test, shop};
 
-const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
 const SERVER: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
     "/../itspec-runner/tests/fixtures/server.py"
 );
-
-/// The shop binary, built once (debug, next to this test's `itspec`).
-fn shop() -> &'static Path {
-    static SHOP: OnceLock<PathBuf> = OnceLock::new();
-    SHOP.get_or_init(|| {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-        let status = Command::new(cargo)
-            .args(["build", "--quiet", "-p", "shop"])
-            .current_dir(REPO)
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "the shop builds");
-        Path::new(env!("CARGO_BIN_EXE_itspec")).with_file_name("shop")
-    })
-}
 
 fn shop_config(dir: &Path) -> String {
     format!(

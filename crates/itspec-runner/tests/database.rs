@@ -3,14 +3,14 @@
 //! are set: introspection with reserved table names, fixtures converted to
 //! column types, exact restores, and variables always bound.
 
-mod support;
+mod databases;
 
 use std::collections::BTreeSet;
 
+use databases::{Backend, TestDb, block_on, fresh_db};
 use itspec_runner::db::{self, Database, Schema, Snapshot, db_equal};
 use itspec_runner::vars::Scope;
 use serde_json::{Map, Value, json};
-use support::{Backend, TestDb, block_on, fresh_db};
 
 /// Tables named with reserved words, a foreign key, identity keys, a
 /// generated column, JSON, bytes and a table without a primary key.

@@ -4,6 +4,7 @@
 //! assertion, checks, `database unchanged` with its row diff, untracked
 //! tables never written, and every row back as it was after the run.
 
+mod databases;
 mod support;
 
 use std::sync::Arc;
@@ -12,11 +13,12 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
+use databases::{Backend, TestDb, block_on, fresh_db};
 use itspec_runner::db::{self, Database};
 use itspec_runner::results::{Outcome, Verdict};
 use itspec_runner::{DatabaseSettings, RunOptions};
 use serde_json::{Value, json};
-use support::{Backend, TestDb, block_on, cases, fresh_db};
+use support::cases;
 
 fn ddl(backend: Backend) -> &'static str {
     match backend {

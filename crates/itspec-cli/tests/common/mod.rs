@@ -7,6 +7,25 @@
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
+use std::sync::OnceLock;
+
+/// The repository's root.
+pub const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+
+/// The shop example's binary, built once (debug, next to `itspec`).
+pub fn shop() -> &'static Path {
+    static SHOP: OnceLock<PathBuf> = OnceLock::new();
+    SHOP.get_or_init(|| {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+        let status = Command::new(cargo)
+            .args(["build", "--quiet", "-p", "shop"])
+            .current_dir(REPO)
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "the shop builds");
+        Path::new(env!("CARGO_BIN_EXE_itspec")).with_file_name("shop")
+    })
+}
 
 /// A temporary project folder and a command line to run in it.
 pub struct Test {

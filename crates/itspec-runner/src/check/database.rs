@@ -154,7 +154,7 @@ fn one(found: &Found) -> Result<&Value, Failure> {
         [row] => Ok(row),
         [] => Err(Failure {
             message: format!("no row of {}", found.described),
-            evidence: Evidence {
+            evidence: Box::new(Evidence {
                 expected: Some("exactly one row".to_string()),
                 actual: Some(format!(
                     "none (the table has {} row{})",
@@ -162,7 +162,7 @@ fn one(found: &Found) -> Result<&Value, Failure> {
                     plural(found.total)
                 )),
                 ..Evidence::default()
-            },
+            }),
         }),
         rows => Err(Failure {
             message: format!(
@@ -171,10 +171,10 @@ fn one(found: &Found) -> Result<&Value, Failure> {
                 found.described,
                 rows.len()
             ),
-            evidence: Evidence {
+            evidence: Box::new(Evidence {
                 notes: found.notes("matched"),
                 ..Evidence::default()
-            },
+            }),
         }),
     }
 }
@@ -238,7 +238,7 @@ pub(super) async fn rows(
                 found.described,
                 if found.rows.len() == 1 { "s" } else { "" }
             ),
-            evidence: Evidence {
+            evidence: Box::new(Evidence {
                 expected: Some("no row".to_string()),
                 actual: Some(format!(
                     "{} row{}",
@@ -247,7 +247,7 @@ pub(super) async fn rows(
                 )),
                 notes: found.notes("found"),
                 ..Evidence::default()
-            },
+            }),
         }),
         (Predicate::Exists | Predicate::NotExists, _) => Ok(()),
         (Predicate::Count { op, value }, _) => {
@@ -265,12 +265,12 @@ pub(super) async fn rows(
                     op.as_str(),
                     render(&expected)
                 ),
-                evidence: Evidence {
+                evidence: Box::new(Evidence {
                     expected: Some(format!("count {} {}", op.as_str(), render(&expected))),
                     actual: Some(found.rows.len().to_string()),
                     notes: found.notes("matched"),
                     ..Evidence::default()
-                },
+                }),
             })
         }
         (other, true) => {
@@ -332,11 +332,11 @@ async fn has(found: &Found, columns: &[Condition], cx: &Context<'_>) -> Result<(
     };
     Err(Failure {
         message,
-        evidence: Evidence {
+        evidence: Box::new(Evidence {
             mismatches,
             notes: vec![format!("the row: {row}")],
             ..Evidence::default()
-        },
+        }),
     })
 }
 
@@ -395,21 +395,21 @@ pub(super) async fn call(
                     (Some(_), true) | (None, false) => {}
                     (None, true) => {
                         return Err(Failure {
-                            evidence: Evidence {
+                            evidence: Box::new(Evidence {
                                 expected: Some("a row".to_string()),
                                 actual: Some("none".to_string()),
                                 ..Evidence::default()
-                            },
+                            }),
                             ..fail(format!("no row of {}", result.described))
                         });
                     }
                     (Some(row), false) => {
                         return Err(Failure {
-                            evidence: Evidence {
+                            evidence: Box::new(Evidence {
                                 expected: Some("no row".to_string()),
                                 notes: vec![format!("found: {row}")],
                                 ..Evidence::default()
-                            },
+                            }),
                             ..fail(format!("a row of {} exists", result.described))
                         });
                     }
@@ -438,7 +438,7 @@ pub(super) async fn call(
                     .ok_or_else(|| fail(format!("the row has no column `{}`", column.value)))?;
                 if db_holds(*op, actual, &expected) != Some(true) {
                     return Err(Failure {
-                        evidence: Evidence {
+                        evidence: Box::new(Evidence {
                             expected: Some(format!(
                                 "{} {} {}",
                                 column.value,
@@ -448,7 +448,7 @@ pub(super) async fn call(
                             actual: Some(render(actual)),
                             notes: vec![format!("the row: {row}")],
                             ..Evidence::default()
-                        },
+                        }),
                         ..fail(format!(
                             "{} is {}, expected {} {}",
                             column.value,
@@ -473,12 +473,12 @@ pub(super) async fn call(
                     .map_err(|f| fail(f.message))?;
                 if db_holds(*op, &Value::from(found.rows.len()), &expected) != Some(true) {
                     return Err(Failure {
-                        evidence: Evidence {
+                        evidence: Box::new(Evidence {
                             expected: Some(format!("count {} {}", op.as_str(), render(&expected))),
                             actual: Some(found.rows.len().to_string()),
                             notes: found.notes("matched"),
                             ..Evidence::default()
-                        },
+                        }),
                         ..fail(format!(
                             "{} row{} of {}",
                             found.rows.len(),
@@ -626,12 +626,12 @@ pub(super) fn unchanged(table: Option<&Spanned<String>>, cx: &Context<'_>) -> Re
     };
     Err(Failure {
         message: format!("{what}: {}", summary.join("; ")),
-        evidence: Evidence {
+        evidence: Box::new(Evidence {
             diff: lines,
             diff_title: Some(
                 "rows (- before the first request, + after the last request):".to_string(),
             ),
             ..Evidence::default()
-        },
+        }),
     })
 }

@@ -46,14 +46,14 @@ pub struct Context<'a> {
 #[derive(Debug)]
 pub(crate) struct Failure {
     pub message: String,
-    pub evidence: Evidence,
+    pub evidence: Box<Evidence>,
 }
 
 impl Failure {
     pub fn new(message: impl Into<String>) -> Self {
         Self {
             message: message.into(),
-            evidence: Evidence::default(),
+            evidence: Box::default(),
         }
     }
 
@@ -64,11 +64,11 @@ impl Failure {
     ) -> Self {
         Self {
             message: message.into(),
-            evidence: Evidence {
+            evidence: Box::new(Evidence {
                 expected: Some(expected.into()),
                 actual: Some(actual.into()),
                 ..Evidence::default()
-            },
+            }),
         }
     }
 }
@@ -93,7 +93,7 @@ pub async fn assertion(assertion: &Assertion, cx: &Context<'_>) -> CheckResult {
         Ok(None) => Verdict::Passed,
         Err(failure) => Verdict::Failed {
             message: failure.message,
-            evidence: failure.evidence,
+            evidence: *failure.evidence,
         },
     };
     CheckResult {
@@ -212,7 +212,7 @@ pub fn expected_output(
                         span,
                         text,
                         failure.message,
-                        failure.evidence,
+                        *failure.evidence,
                     );
                 }
             };
@@ -250,7 +250,7 @@ pub fn expected_output(
                         span,
                         text,
                         failure.message,
-                        failure.evidence,
+                        *failure.evidence,
                     );
                 }
             };

@@ -83,10 +83,10 @@ pub fn db_order(actual: &Value, expected: &Value) -> Option<Ordering> {
     if let (Some(a), Some(e)) = (numeric(actual), numeric(expected)) {
         return order(&a, &e);
     }
-    if let (Value::String(a), Value::String(e)) = (actual, expected) {
-        if let (Some(x), Some(y)) = (instant(a), instant(e)) {
-            return Some(x.cmp(&y));
-        }
+    if let (Value::String(a), Value::String(e)) = (actual, expected)
+        && let (Some(x), Some(y)) = (instant(a), instant(e))
+    {
+        return Some(x.cmp(&y));
     }
     order(actual, expected)
 }

@@ -116,26 +116,6 @@ impl Snapshot {
     pub fn rows(&self, table: &str) -> Option<&Arc<TableRows>> {
         self.tables.get(table).and_then(|s| s.rows.as_ref())
     }
-
-    /// Makes sure the given tables have their rows.
-    pub async fn load(
-        &mut self,
-        db: &Database,
-        schema: &Schema,
-        tables: &BTreeSet<String>,
-    ) -> Result<(), DbError> {
-        for name in tables {
-            let Some(table) = schema.tables.get(name) else {
-                continue;
-            };
-            if let Some(state) = self.tables.get_mut(name) {
-                if state.rows.is_none() {
-                    state.rows = Some(Arc::new(fetch(db, table).await?));
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 async fn checksum_of(

@@ -239,37 +239,37 @@ async fn run_specs(
                 continue;
             };
             let recorded = case.skip.is_none();
-            if let Some(isolation) = isolation.as_deref_mut().filter(|_| recorded) {
-                if let Err(error) = isolation.begin().await {
-                    result.specs.push(spec_result);
-                    return RunOutcome::EnvironmentFailed {
-                        message: format!(
-                            "cannot record the database before {}: {error}",
-                            case.id.value
-                        ),
-                    };
-                }
+            if let Some(isolation) = isolation.as_deref_mut().filter(|_| recorded)
+                && let Err(error) = isolation.begin().await
+            {
+                result.specs.push(spec_result);
+                return RunOutcome::EnvironmentFailed {
+                    message: format!(
+                        "cannot record the database before {}: {error}",
+                        case.id.value
+                    ),
+                };
             }
             let mut case_result = runner
                 .run(case, &mut spec_scope, isolation.as_deref())
                 .await;
             let mut restore_failed = None;
-            if let Some(isolation) = isolation.as_deref_mut().filter(|_| recorded) {
-                if let Err(error) = isolation.restore().await {
-                    let message = format!(
-                        "the database could not be restored after {}: {error}",
-                        case.id.value
-                    );
-                    case_result.checks.push(CheckResult::failed(
-                        CheckKind::Setup,
-                        case.heading_span,
-                        "restore",
-                        message.clone(),
-                        Evidence::default(),
-                    ));
-                    case_result.outcome = Outcome::Failed;
-                    restore_failed = Some(message);
-                }
+            if let Some(isolation) = isolation.as_deref_mut().filter(|_| recorded)
+                && let Err(error) = isolation.restore().await
+            {
+                let message = format!(
+                    "the database could not be restored after {}: {error}",
+                    case.id.value
+                );
+                case_result.checks.push(CheckResult::failed(
+                    CheckKind::Setup,
+                    case.heading_span,
+                    "restore",
+                    message.clone(),
+                    Evidence::default(),
+                ));
+                case_result.outcome = Outcome::Failed;
+                restore_failed = Some(message);
             }
             result.summary.add(&case_result);
             reporter.event(Event::CaseFinished {

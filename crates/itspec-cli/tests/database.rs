@@ -1,0 +1,312 @@
+//! `itspec run` with a database, end to end on real servers — SQLite
+//! always, PostgreSQL and MySQL/MariaDB when `ITSPEC_TEST_POSTGRES_URL` /
+//! `ITSPEC_TEST_MYSQL_URL` are set: the shop's specs pass on each, and
+//! nothing a user owns is lost — not after failing cases, not after a
+//! service that writes, not after Ctrl-C in the middle of a case.
+
+mod common;
+#[path = "../../itspec-runner/tests/databases/mod.rs"]
+mod databases;
+
+use std::time::{Duration, Instant};
+
+use common::{REPO, Test, shop};
+use databases::{Backend, TestDb, block_on, fresh_db};
+use itspec_runner::db::{self, Database};
+
+/// Every row of every table, and each table's checksum.
+async fn state(test: &TestDb) -> Vec<(String, String, Vec<String>)> {
+    let db = Database::connect(&test.url, test.dir.path()).await.unwrap();
+    let schema = db::introspect(&db).await.unwrap();
+    let mut tables = Vec::new();
+    for table in schema.tables.values() {
+        let rows = db::fetch(&db, table).await.unwrap();
+        let checksum = db::checksum(&db, table).await.unwrap();
+        tables.push((
+            table.name.clone(),
+            checksum,
+            rows.rows.iter().map(|r| r.raw.clone()).collect(),
+        ));
+    }
+    db.close().await;
+    tables
+}
+
+async fn sql(test: &TestDb, script: &str) {
+    let db = Database::connect(&test.url, test.dir.path()).await.unwrap();
+    db::apply_script(&db, script).await.unwrap();
+    db.close().await;
+}
+
+on_every_database!(
+    the_shop_specs_pass_and_leave_the_database_empty,
+    nothing_is_lost
+);
+
+fn the_shop_specs_pass_and_leave_the_database_empty(backend: Backend) {
+    let Some(test) = fresh_db(backend, "itspec_cli_shop") else {
+        return;
+    };
+    let output = Test::new()
+        .args([
+            "run",
+            &format!("{REPO}/examples/shop"),
+            "--set",
+            &format!("service.command={}", shop().display()),
+            "--set",
+            &format!("database.url={}", test.url),
+        ])
+        .run();
+    assert_eq!(
+        output.code, 0,
+        "{backend:?}\n{}\n{}",
+        output.stdout, output.stderr
+    );
+    assert!(
+        output.stdout.contains("16 passed, 0 failed, 1 skipped"),
+        "{}",
+        output.stdout
+    );
+    let tables = block_on(state(&test));
+    let names: Vec<&str> = tables.iter().map(|(name, _, _)| name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["customers", "inventory", "reservations", "sessions"],
+        "{backend:?}: the schema was applied"
+    );
+    for (name, _, rows) in &tables {
+        assert!(rows.is_empty(), "{backend:?}: {name} kept {rows:?}");
+    }
+}
+
+/// The user's rows, an excluded table, and a shop whose payment gateway
+/// never answers (so a reservation hangs after it took the stock).
+fn nothing_is_lost(backend: Backend) {
+    let Some(test) = fresh_db(backend, "itspec_cli_nothing_lost") else {
+        return;
+    };
+    let schema = std::fs::read_to_string(format!("{REPO}/examples/shop/schema.sql")).unwrap();
+    block_on(sql(&test, &schema));
+    block_on(sql(
+        &test,
+        "CREATE TABLE audit (message VARCHAR(100), n INTEGER);
+         INSERT INTO audit (message, n) VALUES ('the user''s', 1), ('the user''s', 1);
+         INSERT INTO inventory (sku, stock, price_cents) VALUES ('KEEP-1', 10, 100), ('KEEP-2', 3, 250);
+         INSERT INTO reservations (id, sku, quantity, status, created_at) VALUES ('r-1', 'KEEP-1', 1, 'confirmed', '2026-11-24T10:00:00Z');
+         INSERT INTO customers (email, password, name) VALUES ('grace@example.com', 'pw', 'Grace');
+         INSERT INTO sessions (token, email) VALUES ('t-1', 'grace@example.com');",
+    ));
+    let before = block_on(state(&test));
+    let gateway = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let config = format!(
+        "specs = [\"specs\"]\n\n[target]\ntimeout = \"60s\"\n\n[service]\ncommand = \"{}\"\nport = \"auto\"\nready = \"GET /health\"\n\
+         env = {{ PORT = \"{{{{service.port}}}}\", DATABASE_URL = \"{{{{database.url}}}}\", PAYMENTS_URL = \"http://{}\", PAYMENTS_TIMEOUT_MS = \"60000\" }}\n\n\
+         [database]\nurl = \"{}\"\nexclude = [\"audit\"]\n",
+        shop().display(),
+        gateway.local_addr().unwrap(),
+        test.url
+    );
+    let project = Test::new().file("itspec.toml", config);
+
+    // Failing cases, a service that writes, setup that deletes and changes
+    // the user's rows, fixtures, and a refused write to an excluded table.
+    let failing = project
+        .file(
+            "specs/writes.md",
+            r#"# Integration Test Spec: Writes
+
+**Related:** PUT /inventory/{sku}
+**Priority:** High
+**Status:** Ready
+
+## Test Cases
+
+### TC-INT-001: The service changes a user's row and the case fails
+
+**Request:** PUT /inventory/KEEP-1
+
+**Input:**
+```json
+{ "stock": 99, "price_cents": 1 }
+```
+
+**Assertions:**
+- status == 200
+- row inventory where sku = "KEEP-1" has stock = 1
+
+---
+
+### TC-INT-002: Setup deletes and changes rows, the service adds some
+
+**Setup:**
+- sql "DELETE FROM sessions"
+- sql "DELETE FROM reservations"
+- sql "DELETE FROM inventory WHERE sku = 'KEEP-2'"
+- sql "UPDATE customers SET name = 'changed'"
+
+**Request:** POST /customers
+
+**Input:**
+```json
+{ "email": "new@example.com", "password": "pw", "name": "New" }
+```
+
+**Assertions:**
+- status == 500
+- database unchanged
+
+---
+
+### TC-INT-003: A write to an excluded table is refused
+
+**Setup:**
+- row audit: message = "itspec", n = 2
+
+**Request:** GET /health
+
+---
+
+### TC-INT-004: Fixture rows, then a failure
+
+**Fixtures:** extra
+
+**Request:** GET /inventory/EXTRA
+
+**Assertions:**
+- body.stock == 0
+
+## Data Fixtures
+
+```yaml extra
+inventory:
+  - { sku: EXTRA, stock: 4 }
+```
+"#,
+        )
+        .args(["run", "specs/writes.md"]);
+    let output = failing.run();
+    assert_eq!(
+        output.code, 1,
+        "{backend:?}\n{}\n{}",
+        output.stdout, output.stderr
+    );
+    assert!(
+        output.stdout.contains("0 passed, 4 failed"),
+        "{}",
+        output.stdout
+    );
+    assert!(
+        output.stdout.contains("table `audit` is not tracked"),
+        "{}",
+        output.stdout
+    );
+    assert_eq!(
+        block_on(state(&test)),
+        before,
+        "{backend:?}: after failing cases"
+    );
+
+    // Ctrl-C while the service waits for the gateway, after it took stock.
+    let hanging = Test::new()
+        .file("itspec.toml", std::fs::read_to_string(failing.path("itspec.toml")).unwrap())
+        .file(
+            "specs/hang.md",
+            "# Integration Test Spec: Hang\n\n**Related:** POST /reservations\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n\
+             ### TC-INT-001: Interrupted\n\n**Setup:**\n- sql \"DELETE FROM sessions\"\n\n**Input:**\n```json\n{ \"sku\": \"KEEP-1\", \"quantity\": 2 }\n```\n\n**Assertions:**\n- status == 201\n",
+        )
+        .args(["run", "specs/hang.md"]);
+    let mut child = hanging.spawn();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let taken = loop {
+        let stock = block_on(async {
+            let db = Database::connect(&test.url, test.dir.path()).await.unwrap();
+            let value = db::first_value(
+                &db,
+                "SELECT stock FROM inventory WHERE sku = 'KEEP-1'",
+                &Default::default(),
+            )
+            .await
+            .unwrap();
+            db.close().await;
+            value
+        });
+        if stock.is_some_and(|s| db::db_equal(&s, &serde_json::json!(8))) {
+            break true;
+        }
+        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            break false;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(
+        taken,
+        "{backend:?}: the shop took the stock and waits for the gateway"
+    );
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130), "{backend:?}");
+    assert_eq!(
+        block_on(state(&test)),
+        before,
+        "{backend:?}: after Ctrl-C mid-case"
+    );
+    drop(gateway);
+}
+
+#[test]
+fn a_database_on_another_host_is_refused() {
+    let output = Test::new()
+        .file(
+            "itspec.toml",
+            "[target]\nbase_url = \"http://127.0.0.1:9\"\n\n[database]\nurl = \"postgres://app:s3cret@db.example.com:5432/shop\"\n",
+        )
+        .file("specs/a.md", "# Integration Test Spec: A\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: A\n\n**Request:** GET /\n")
+        .args(["run"])
+        .run();
+    assert_eq!(output.code, 3, "{}\n{}", output.stdout, output.stderr);
+    let all = format!("{}{}", output.stdout, output.stderr);
+    assert!(
+        all.contains("refusing to use the database at postgres://app:***@db.example.com:5432/shop"),
+        "{all}"
+    );
+    assert!(all.contains("allow_remote = true"), "{all}");
+    assert!(!all.contains("s3cret"), "{all}");
+}
+
+#[test]
+fn the_schema_is_applied_to_a_fresh_database_only() {
+    let server = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../itspec-runner/tests/fixtures/server.py"
+    );
+    let test = Test::new()
+        .file(
+            "itspec.toml",
+            format!(
+                "[service]\ncommand = \"python3 {server} itspec-schema-test\"\nenv = {{ PORT = \"{{{{service.port}}}}\" }}\nready = \"GET /health\"\n\n\
+                 [database]\nurl = \"sqlite://app.db\"\nschema = \"db/schema.sql\"\n"
+            ),
+        )
+        .file(
+            "db/schema.sql",
+            "-- one table, one row\nCREATE TABLE things (id INTEGER PRIMARY KEY, name TEXT);\nINSERT INTO things (name) VALUES ('first; of all');\n",
+        )
+        .file(
+            "specs/a.md",
+            "# Integration Test Spec: A\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: A\n\n**Request:** GET /health\n\n**Assertions:**\n- rows things count == 1\n- row things where id = 1 has name = \"first; of all\"\n",
+        )
+        .args(["run"]);
+    for run in 1..=2 {
+        let output = test.run();
+        assert_eq!(
+            output.code, 0,
+            "run {run}\n{}\n{}",
+            output.stdout, output.stderr
+        );
+        assert!(output.stdout.contains("1 passed"), "{}", output.stdout);
+    }
+}
