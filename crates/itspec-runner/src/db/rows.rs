@@ -85,15 +85,23 @@ pub(super) fn json_expression(db: &Database, table: &Table, prefix: &str) -> (St
     }
 }
 
-/// Every row of a table.
-pub async fn fetch(db: &Database, table: &Table) -> Result<TableRows, DbError> {
+/// Every row of a table as the JSON text the database renders, in no
+/// particular order.
+pub async fn fetch_raw(db: &Database, table: &Table) -> Result<Vec<String>, DbError> {
     let (expression, params) = json_expression(db, table, "t.");
     let sql = format!("SELECT {expression} FROM {} t", db.quote(&table.name));
-    let mut rows = Vec::new();
-    for fetched in db.fetch_text(&sql, &params).await? {
-        let Some(raw) = fetched.into_iter().next().flatten() else {
-            continue;
-        };
+    Ok(db
+        .fetch_text(&sql, &params)
+        .await?
+        .into_iter()
+        .filter_map(|fetched| fetched.into_iter().next().flatten())
+        .collect())
+}
+
+/// Rows from their JSON texts, sorted by key.
+pub fn parse(table: &Table, raws: Vec<String>) -> Result<TableRows, DbError> {
+    let mut rows = Vec::with_capacity(raws.len());
+    for raw in raws {
         let value: Value = serde_json::from_str(&raw)
             .map_err(|e| DbError(format!("a row of {} is not JSON: {e}", table.name)))?;
         let key = key_of(table, &raw, &value);
@@ -101,6 +109,25 @@ pub async fn fetch(db: &Database, table: &Table) -> Result<TableRows, DbError> {
     }
     rows.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.raw.cmp(&b.raw)));
     Ok(TableRows { rows })
+}
+
+/// Every row of a table.
+pub async fn fetch(db: &Database, table: &Table) -> Result<TableRows, DbError> {
+    parse(table, fetch_raw(db, table).await?)
+}
+
+/// A checksum of rows read in process, whatever their order: the count
+/// and the sum of the rows' hashes.
+pub fn hash_rows<'a>(raws: impl IntoIterator<Item = &'a str>) -> String {
+    let mut count = 0u64;
+    let mut sum = 0u64;
+    for raw in raws {
+        let mut hasher = std::collections::hash_map::DefaultHasher::new();
+        raw.hash(&mut hasher);
+        sum = sum.wrapping_add(hasher.finish());
+        count += 1;
+    }
+    format!("{count}:{sum:016x}")
 }
 
 /// The identity of a row: its primary key's values, else the whole row.
@@ -120,12 +147,14 @@ pub fn key_of(table: &Table, raw: &str, value: &Value) -> String {
     parts.join("\u{1f}")
 }
 
-/// A checksum that changes when the table's rows change.
+/// A checksum that changes when the table's rows change: computed by the
+/// server on PostgreSQL (a 64-bit hash of each row, summed) and MySQL
+/// (`CHECKSUM TABLE`), from the rows read on SQLite.
 pub async fn checksum(db: &Database, table: &Table) -> Result<String, DbError> {
     match db.kind {
         Kind::Postgres => {
             let sql = format!(
-                "SELECT count(*)::text || ':' || coalesce(md5(string_agg(md5(row_to_json(t)::text), '' ORDER BY md5(row_to_json(t)::text))), '') FROM {} t",
+                "SELECT count(*)::text || ':' || coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text FROM {} t",
                 db.quote(&table.name)
             );
             first(db, &sql).await
@@ -140,14 +169,8 @@ pub async fn checksum(db: &Database, table: &Table) -> Result<String, DbError> {
                 .unwrap_or_default())
         }
         Kind::Sqlite => {
-            // In-process: hashing the rows costs about what a query would.
-            let rows = fetch(db, table).await?;
-            let mut hasher = std::collections::hash_map::DefaultHasher::new();
-            rows.rows.len().hash(&mut hasher);
-            for row in &rows.rows {
-                row.raw.hash(&mut hasher);
-            }
-            Ok(format!("{}:{:016x}", rows.rows.len(), hasher.finish()))
+            let raws = fetch_raw(db, table).await?;
+            Ok(hash_rows(raws.iter().map(String::as_str)))
         }
     }
 }

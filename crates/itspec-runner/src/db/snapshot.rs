@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::rows::{TableRows, checksum, fetch};
+use super::rows::{TableRows, checksum, fetch, fetch_raw, hash_rows, parse};
 use super::schema::Schema;
 use super::sequences::{self, Sequences};
 use super::{Database, DbError, Kind};
@@ -36,13 +36,16 @@ impl Snapshot {
     pub async fn full(db: &Database, schema: &Schema) -> Result<Snapshot, DbError> {
         let mut tables = BTreeMap::new();
         for table in schema.tables.values() {
-            let rows = fetch(db, table).await?;
-            let sum = checksum_of(db, table, &rows).await?;
+            let raws = fetch_raw(db, table).await?;
+            let sum = match db.kind {
+                Kind::Sqlite => hash_rows(raws.iter().map(String::as_str)),
+                _ => checksum(db, table).await?,
+            };
             tables.insert(
                 table.name.clone(),
                 TableState {
                     checksum: sum,
-                    rows: Some(Arc::new(rows)),
+                    rows: Some(Arc::new(parse(table, raws)?)),
                 },
             );
         }
@@ -51,7 +54,7 @@ impl Snapshot {
     }
 
     /// The current state. Tables whose checksum equals `reference`'s share
-    /// its rows; the others are fetched when `rows` is set.
+    /// its rows; the others are read when `rows` is set.
     pub async fn capture(
         db: &Database,
         schema: &Schema,
@@ -60,42 +63,49 @@ impl Snapshot {
     ) -> Result<Snapshot, DbError> {
         let mut tables = BTreeMap::new();
         for table in schema.tables.values() {
-            let reference_state = reference.tables.get(&table.name);
-            let state = if db.kind == Kind::Sqlite {
-                // Hashing SQLite rows reads them anyway.
-                let fetched = fetch(db, table).await?;
-                let sum = checksum_of(db, table, &fetched).await?;
-                match reference_state {
-                    Some(r) if r.checksum == sum && r.rows.is_some() => TableState {
-                        checksum: sum,
-                        rows: r.rows.clone(),
-                    },
-                    _ => TableState {
-                        checksum: sum,
-                        rows: Some(Arc::new(fetched)),
-                    },
-                }
-            } else {
-                let sum = checksum(db, table).await?;
-                match reference_state {
-                    Some(r) if r.checksum == sum => TableState {
-                        checksum: sum,
-                        rows: r.rows.clone(),
-                    },
-                    _ if rows => TableState {
-                        checksum: sum,
-                        rows: Some(Arc::new(fetch(db, table).await?)),
-                    },
-                    _ => TableState {
-                        checksum: sum,
-                        rows: None,
-                    },
-                }
+            // SQLite's checksum is computed here, from the rows themselves.
+            let raws = match db.kind {
+                Kind::Sqlite => Some(fetch_raw(db, table).await?),
+                _ => None,
             };
-            tables.insert(table.name.clone(), state);
+            let sum = match &raws {
+                Some(raws) => hash_rows(raws.iter().map(String::as_str)),
+                None => checksum(db, table).await?,
+            };
+            let shared = reference
+                .tables
+                .get(&table.name)
+                .filter(|r| r.checksum == sum && (r.rows.is_some() || !rows))
+                .and_then(|r| r.rows.clone());
+            let table_rows = match (shared, raws) {
+                (Some(shared), _) => Some(shared),
+                (None, Some(raws)) if rows => Some(Arc::new(parse(table, raws)?)),
+                (None, None) if rows => Some(Arc::new(fetch(db, table).await?)),
+                (None, _) => None,
+            };
+            tables.insert(
+                table.name.clone(),
+                TableState {
+                    checksum: sum,
+                    rows: table_rows,
+                },
+            );
         }
         let sequences = sequences::read(db, schema).await?;
         Ok(Snapshot { tables, sequences })
+    }
+
+    /// The checksums of some tables now.
+    pub async fn checksums(
+        db: &Database,
+        schema: &Schema,
+        names: &BTreeSet<String>,
+    ) -> Result<BTreeMap<String, String>, DbError> {
+        let mut sums = BTreeMap::new();
+        for table in schema.tables.values().filter(|t| names.contains(&t.name)) {
+            sums.insert(table.name.clone(), checksum(db, table).await?);
+        }
+        Ok(sums)
     }
 
     /// The tables whose rows differ from `other`'s.
@@ -115,24 +125,6 @@ impl Snapshot {
     /// A table's rows, when this snapshot has them.
     pub fn rows(&self, table: &str) -> Option<&Arc<TableRows>> {
         self.tables.get(table).and_then(|s| s.rows.as_ref())
-    }
-}
-
-async fn checksum_of(
-    db: &Database,
-    table: &super::Table,
-    rows: &TableRows,
-) -> Result<String, DbError> {
-    if db.kind == Kind::Sqlite {
-        use std::hash::{Hash, Hasher};
-        let mut hasher = std::collections::hash_map::DefaultHasher::new();
-        rows.rows.len().hash(&mut hasher);
-        for row in &rows.rows {
-            row.raw.hash(&mut hasher);
-        }
-        Ok(format!("{}:{:016x}", rows.rows.len(), hasher.finish()))
-    } else {
-        checksum(db, table).await
     }
 }
 
