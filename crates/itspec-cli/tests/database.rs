@@ -48,13 +48,12 @@ fn the_shop_specs_pass_and_leave_the_database_empty(backend: Backend) {
         return;
     };
     let output = Test::new()
+        .env("ITSPEC_DATABASE_URL", &test.url)
         .args([
             "run",
             &format!("{REPO}/examples/shop"),
             "--set",
             &format!("service.command={}", shop().display()),
-            "--set",
-            &format!("database.url={}", test.url),
         ])
         .run();
     assert_eq!(
@@ -275,6 +274,36 @@ fn a_database_on_another_host_is_refused() {
     );
     assert!(all.contains("allow_remote = true"), "{all}");
     assert!(!all.contains("s3cret"), "{all}");
+}
+
+#[test]
+fn a_database_that_cannot_be_used_stops_the_run_with_the_reason() {
+    let project = |url: &str| {
+        Test::new()
+            .file("itspec.toml", format!("[target]\nbase_url = \"http://127.0.0.1:9\"\n\n[database]\nurl = \"{url}\"\n"))
+            .file("specs/a.md", "# Integration Test Spec: A\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: A\n\n**Request:** GET /\n")
+            .args(["run"])
+            .run()
+    };
+    for (url, reason) in [
+        (
+            "postgres://postgres@127.0.0.1:9/x",
+            "cannot connect to the database postgres://postgres@127.0.0.1:9/x: error communicating with database: Connection refused",
+        ),
+        (
+            "oracle://127.0.0.1/x",
+            "`oracle://127.0.0.1/x` is not a database URL itspec knows: use sqlite://, postgres:// or mysql:// (mariadb://)",
+        ),
+    ] {
+        let output = project(url);
+        assert_eq!(
+            output.code, 3,
+            "{url}\n{}\n{}",
+            output.stdout, output.stderr
+        );
+        let all = format!("{}{}", output.stdout, output.stderr);
+        assert!(all.contains(reason), "{all}");
+    }
 }
 
 #[test]

@@ -32,6 +32,7 @@ pub struct Test {
     dir: tempfile::TempDir,
     args: Vec<String>,
     cwd: PathBuf,
+    env: Vec<(String, String)>,
 }
 
 /// What a run printed, and how it ended.
@@ -50,7 +51,14 @@ impl Test {
             dir,
             args: Vec::new(),
             cwd,
+            env: Vec::new(),
         }
+    }
+
+    /// Sets an environment variable for the command.
+    pub fn env(mut self, name: &str, value: &str) -> Self {
+        self.env.push((name.to_string(), value.to_string()));
+        self
     }
 
     /// Writes a file (folders are created).
@@ -88,6 +96,7 @@ impl Test {
             .current_dir(&self.cwd)
             .env_remove("ITSPEC_CONFIG")
             .env("NO_COLOR", "1")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -100,6 +109,7 @@ impl Test {
             .current_dir(&self.cwd)
             .env_remove("ITSPEC_CONFIG")
             .env("NO_COLOR", "1")
+            .envs(self.env.iter().map(|(k, v)| (k, v)))
             .output()
             .expect("the binary runs");
         Output {

@@ -124,15 +124,16 @@ impl Database {
     /// Connects by URL: `sqlite://…`, `postgres://…`/`postgresql://…`,
     /// `mysql://…`/`mariadb://…`. Relative SQLite paths resolve against `dir`.
     pub async fn connect(url: &str, dir: &std::path::Path) -> Result<Database, DbError> {
+        use sqlx::ConnectOptions as _;
         let connect_error = |error: sqlx::Error| {
             DbError(format!(
-                "cannot connect to the database {url}: {}",
+                "cannot connect to the database {}: {}",
+                redact(url),
                 DbError::from(error)
             ))
         };
-        let scheme = url.split("://").next().unwrap_or("").to_ascii_lowercase();
-        let (pool, kind) = match scheme.as_str() {
-            "sqlite" => {
+        let (pool, kind) = match kind_of(url)? {
+            Kind::Sqlite => {
                 let path = url.get("sqlite:".len()..).unwrap_or("");
                 let path = path.strip_prefix("//").unwrap_or(path);
                 let path = path.split('?').next().unwrap_or(path);
@@ -156,8 +157,12 @@ impl Database {
                     .map_err(connect_error)?;
                 (Pool::Sqlite(pool), Kind::Sqlite)
             }
-            "postgres" | "postgresql" => {
+            Kind::Postgres => {
                 let options: PgConnectOptions = url.parse().map_err(connect_error)?;
+                // One connection first, for the server's own error (a
+                // refused connection, an unknown database) at once.
+                let first = options.connect().await.map_err(connect_error)?;
+                let _ = sqlx::Connection::close(first).await;
                 let pool = PgPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(10))
@@ -166,9 +171,11 @@ impl Database {
                     .map_err(connect_error)?;
                 (Pool::Postgres(pool), Kind::Postgres)
             }
-            "mysql" | "mariadb" => {
+            Kind::MySql => {
                 let url = url.replacen("mariadb://", "mysql://", 1);
                 let options: MySqlConnectOptions = url.parse().map_err(connect_error)?;
+                let first = options.connect().await.map_err(connect_error)?;
+                let _ = sqlx::Connection::close(first).await;
                 let pool = MySqlPoolOptions::new()
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(10))
@@ -176,12 +183,6 @@ impl Database {
                     .await
                     .map_err(connect_error)?;
                 (Pool::MySql(pool), Kind::MySql)
-            }
-            _ => {
-                return Err(DbError(format!(
-                    "`{}` is not a database URL itspec knows: use sqlite://, postgres:// or mysql:// (mariadb://)",
-                    redact(url)
-                )));
             }
         };
         Ok(Database {
@@ -308,6 +309,20 @@ pub fn is_local_url(url: &str) -> bool {
         || host.to_ascii_lowercase().starts_with("%2f")
         || matches!(host, "localhost" | "127.0.0.1" | "::1")
         || host.starts_with("127.")
+}
+
+/// Which database a URL names, by its scheme.
+pub fn kind_of(url: &str) -> Result<Kind, DbError> {
+    let scheme = url.split(':').next().unwrap_or("").to_ascii_lowercase();
+    match scheme.as_str() {
+        "sqlite" => Ok(Kind::Sqlite),
+        "postgres" | "postgresql" => Ok(Kind::Postgres),
+        "mysql" | "mariadb" => Ok(Kind::MySql),
+        _ => Err(DbError(format!(
+            "`{}` is not a database URL itspec knows: use sqlite://, postgres:// or mysql:// (mariadb://)",
+            redact(url)
+        ))),
+    }
 }
 
 /// A URL without its password, for messages: `postgres://u:***@host/db`.

@@ -11,6 +11,7 @@ use crate::settings::DatabaseSettings;
 /// Connects to the configured database and gives a fresh one its schema.
 pub async fn prepare(settings: &DatabaseSettings, dir: &Path) -> Result<Database, EnvError> {
     let url = &settings.url;
+    db::kind_of(url).map_err(|e| EnvError(e.0))?;
     if !settings.allow_remote && !db::is_local_url(url) {
         return Err(EnvError(format!(
             "refusing to use the database at {}: itspec writes to the database (fixtures, and the restore after every case) \
