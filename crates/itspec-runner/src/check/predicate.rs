@@ -80,40 +80,25 @@ pub(super) fn apply(
                         "a status class like `4xx` compares with `status` only",
                     ));
                 }
-                (Some(actual), _) if is_database(subject) => {
-                    match crate::db::db_holds(*op, actual, &expected) {
-                        Some(holds) => holds,
-                        None => {
-                            return Err(Failure::with(
-                                format!(
-                                    "cannot order {} and {}",
-                                    render(actual),
-                                    render(&expected)
-                                ),
-                                format!("{} {}", op.as_str(), render(&expected)),
-                                render(actual),
-                            ));
+                (Some(actual), _) => {
+                    let holds = if is_database(subject) {
+                        crate::db::db_holds(*op, actual, &expected)
+                    } else {
+                        match op {
+                            CmpOp::Eq => Some(same(actual, &expected)),
+                            CmpOp::Ne => Some(!same(actual, &expected)),
+                            _ => compare::order(actual, &expected)
+                                .map(|ordering| ordering_holds(*op, ordering)),
                         }
-                    }
+                    };
+                    holds.ok_or_else(|| {
+                        Failure::with(
+                            format!("cannot order {} and {}", render(actual), render(&expected)),
+                            format!("{} {}", op.as_str(), render(&expected)),
+                            render(actual),
+                        )
+                    })?
                 }
-                (Some(actual), _) => match op {
-                    CmpOp::Eq => same(actual, &expected),
-                    CmpOp::Ne => !same(actual, &expected),
-                    _ => match compare::order(actual, &expected) {
-                        Some(ordering) => ordering_holds(*op, ordering),
-                        None => {
-                            return Err(Failure::with(
-                                format!(
-                                    "cannot order {} and {}",
-                                    render(actual),
-                                    render(&expected)
-                                ),
-                                format!("{} {}", op.as_str(), render(&expected)),
-                                render(actual),
-                            ));
-                        }
-                    },
-                },
                 (None, _) => *op == CmpOp::Ne,
             };
             if holds {

@@ -236,45 +236,33 @@ impl Database {
             }};
         }
         let statement = sqlx::AssertSqlSafe(sql.to_string());
+        macro_rules! all_as_text {
+            ($pool:expr $(, $extra:ty)*) => {{
+                let rows = bind_all!(sqlx::query(statement), params).fetch_all($pool).await?;
+                rows.iter()
+                    .map(|row| (0..row.len()).map(|i| text_at!(row, i $(, $extra)*)).collect::<Result<Vec<_>, sqlx::Error>>())
+                    .collect::<Result<Vec<_>, _>>()?
+            }};
+        }
         let rows = match &self.pool {
-            Pool::Sqlite(pool) => {
-                let rows = bind_all!(sqlx::query(statement), params)
-                    .fetch_all(pool)
-                    .await?;
-                rows.iter()
-                    .map(|row| {
-                        (0..row.len())
-                            .map(|i| text_at!(row, i))
-                            .collect::<Result<Vec<_>, sqlx::Error>>()
-                    })
-                    .collect::<Result<Vec<_>, _>>()?
-            }
-            Pool::Postgres(pool) => {
-                let rows = bind_all!(sqlx::query(statement), params)
-                    .fetch_all(pool)
-                    .await?;
-                rows.iter()
-                    .map(|row| {
-                        (0..row.len())
-                            .map(|i| text_at!(row, i))
-                            .collect::<Result<Vec<_>, sqlx::Error>>()
-                    })
-                    .collect::<Result<Vec<_>, _>>()?
-            }
-            Pool::MySql(pool) => {
-                let rows = bind_all!(sqlx::query(statement), params)
-                    .fetch_all(pool)
-                    .await?;
-                rows.iter()
-                    .map(|row| {
-                        (0..row.len())
-                            .map(|i| text_at!(row, i, u64))
-                            .collect::<Result<Vec<_>, sqlx::Error>>()
-                    })
-                    .collect::<Result<Vec<_>, _>>()?
-            }
+            Pool::Sqlite(pool) => all_as_text!(pool),
+            Pool::Postgres(pool) => all_as_text!(pool),
+            Pool::MySql(pool) => all_as_text!(pool, u64),
         };
         Ok(rows)
+    }
+
+    /// The first column of the first row of a query, as text.
+    pub async fn fetch_first(
+        &self,
+        sql: &str,
+        params: &[Param],
+    ) -> Result<Option<String>, DbError> {
+        let rows = self.fetch_text(sql, params).await?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|row| row.into_iter().next().flatten()))
     }
 
     /// Whether the database's host is this machine (or a file).

@@ -56,27 +56,21 @@ pub async fn recreate_database(url: &str, name: &str, dir: &Path) -> Result<Stri
             }
             Ok(())
         }
-        super::Kind::Postgres => {
-            let forced = server
-                .execute(
-                    &format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
-                    &[],
-                )
-                .await;
-            if forced.is_err() {
+        kind @ (super::Kind::Postgres | super::Kind::MySql) => {
+            // PostgreSQL: connections left open do not keep it alive.
+            let forced = kind == super::Kind::Postgres
+                && server
+                    .execute(
+                        &format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
+                        &[],
+                    )
+                    .await
+                    .is_ok();
+            if !forced {
                 server
                     .execute(&format!("DROP DATABASE IF EXISTS {quoted}"), &[])
                     .await?;
             }
-            server
-                .execute(&format!("CREATE DATABASE {quoted}"), &[])
-                .await
-                .map(|_| ())
-        }
-        super::Kind::MySql => {
-            server
-                .execute(&format!("DROP DATABASE IF EXISTS {quoted}"), &[])
-                .await?;
             server
                 .execute(&format!("CREATE DATABASE {quoted}"), &[])
                 .await

@@ -112,6 +112,28 @@ pub async fn restore(
     Ok(count)
 }
 
+/// Runs statements in one transaction: `relax` first, `reset` (also when a
+/// statement failed) last.
+macro_rules! in_transaction {
+    ($pool:expr, $relax:expr, $statements:expr, $reset:expr) => {{
+        let mut tx = $pool.begin().await?;
+        sqlx::query($relax).execute(&mut *tx).await?;
+        let mut result = Ok(());
+        for (sql, params) in $statements {
+            let query = bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), params);
+            if let Err(error) = query.execute(&mut *tx).await {
+                result = Err(error);
+                break;
+            }
+        }
+        if let Some(reset) = $reset {
+            sqlx::query(reset).execute(&mut *tx).await?;
+        }
+        result?;
+        tx.commit().await?;
+    }};
+}
+
 /// Runs statements in one transaction with foreign-key checks relaxed.
 async fn apply(db: &Database, statements: &[Statement]) -> Result<(), DbError> {
     match &db.pool {
@@ -121,58 +143,28 @@ async fn apply(db: &Database, statements: &[Statement]) -> Result<(), DbError> {
                     .fetch_optional(pool)
                     .await?
                     .unwrap_or(false);
-            let mut tx = pool.begin().await?;
-            if superuser {
-                // Triggers and foreign keys off: the rows go back as they were.
-                sqlx::query("SET LOCAL session_replication_role = replica")
-                    .execute(&mut *tx)
-                    .await?;
+            // As superuser, triggers and foreign keys are off: the rows go
+            // back exactly as they were.
+            let relax = if superuser {
+                "SET LOCAL session_replication_role = replica"
             } else {
-                sqlx::query("SET CONSTRAINTS ALL DEFERRED")
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            for (sql, params) in statements {
-                bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), params)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
+                "SET CONSTRAINTS ALL DEFERRED"
+            };
+            in_transaction!(pool, relax, statements, None::<&'static str>);
         }
-        Pool::MySql(pool) => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("SET FOREIGN_KEY_CHECKS = 0")
-                .execute(&mut *tx)
-                .await?;
-            let mut result = Ok(());
-            for (sql, params) in statements {
-                if let Err(error) = bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), params)
-                    .execute(&mut *tx)
-                    .await
-                {
-                    result = Err(error);
-                    break;
-                }
-            }
-            // The setting belongs to the pooled connection: put it back.
-            sqlx::query("SET FOREIGN_KEY_CHECKS = 1")
-                .execute(&mut *tx)
-                .await?;
-            result?;
-            tx.commit().await?;
-        }
-        Pool::Sqlite(pool) => {
-            let mut tx = pool.begin().await?;
-            sqlx::query("PRAGMA defer_foreign_keys = ON")
-                .execute(&mut *tx)
-                .await?;
-            for (sql, params) in statements {
-                bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), params)
-                    .execute(&mut *tx)
-                    .await?;
-            }
-            tx.commit().await?;
-        }
+        // The setting belongs to the pooled connection: it is put back.
+        Pool::MySql(pool) => in_transaction!(
+            pool,
+            "SET FOREIGN_KEY_CHECKS = 0",
+            statements,
+            Some("SET FOREIGN_KEY_CHECKS = 1")
+        ),
+        Pool::Sqlite(pool) => in_transaction!(
+            pool,
+            "PRAGMA defer_foreign_keys = ON",
+            statements,
+            None::<&'static str>
+        ),
     }
     Ok(())
 }

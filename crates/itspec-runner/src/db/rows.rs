@@ -46,43 +46,34 @@ impl TableRows {
 /// The expression that renders a row of `table` as one JSON text; columns
 /// are read through `prefix` (`t.`, or nothing in a RETURNING clause).
 pub(super) fn json_expression(db: &Database, table: &Table, prefix: &str) -> (String, Vec<Param>) {
-    match db.kind {
-        Kind::Postgres => ("row_to_json(t)::text".to_string(), Vec::new()),
-        Kind::MySql => {
-            let mut params = Vec::new();
-            let parts: Vec<String> = table
-                .columns
-                .iter()
-                .map(|c| {
-                    params.push(Param::Text(c.name.clone()));
-                    let column = format!("{prefix}{}", db.quote(&c.name));
-                    if c.json {
-                        format!("?, JSON_EXTRACT({column}, '$')")
-                    } else if c.binary {
-                        format!("?, HEX({column})")
-                    } else if c.data_type.starts_with("bit") {
-                        format!("?, CAST({column} AS UNSIGNED)")
-                    } else {
-                        format!("?, {column}")
-                    }
-                })
-                .collect();
-            (format!("JSON_OBJECT({})", parts.join(", ")), params)
-        }
-        Kind::Sqlite => {
-            let mut params = Vec::new();
-            let parts: Vec<String> = table
-                .columns
-                .iter()
-                .map(|c| {
-                    params.push(Param::Text(c.name.clone()));
-                    let column = format!("{prefix}{}", db.quote(&c.name));
-                    format!("?, CASE WHEN typeof({column}) = 'blob' THEN hex({column}) ELSE {column} END")
-                })
-                .collect();
-            (format!("json_object({})", parts.join(", ")), params)
-        }
-    }
+    let function = match db.kind {
+        Kind::Postgres => return ("row_to_json(t)::text".to_string(), Vec::new()),
+        Kind::MySql => "JSON_OBJECT",
+        Kind::Sqlite => "json_object",
+    };
+    // Column names are bound; each value is rendered so JSON stays JSON
+    // and bytes become hex.
+    let mut params = Vec::with_capacity(table.columns.len());
+    let parts: Vec<String> = table
+        .columns
+        .iter()
+        .map(|c| {
+            params.push(Param::Text(c.name.clone()));
+            let column = format!("{prefix}{}", db.quote(&c.name));
+            match db.kind {
+                Kind::MySql if c.json => format!("?, JSON_EXTRACT({column}, '$')"),
+                Kind::MySql if c.binary => format!("?, HEX({column})"),
+                Kind::MySql if c.data_type.starts_with("bit") => {
+                    format!("?, CAST({column} AS UNSIGNED)")
+                }
+                Kind::Sqlite => format!(
+                    "?, CASE WHEN typeof({column}) = 'blob' THEN hex({column}) ELSE {column} END"
+                ),
+                _ => format!("?, {column}"),
+            }
+        })
+        .collect();
+    (format!("{function}({})", parts.join(", ")), params)
 }
 
 /// Every row of a table as the JSON text the database renders, in no
@@ -157,7 +148,7 @@ pub async fn checksum(db: &Database, table: &Table) -> Result<String, DbError> {
                 "SELECT count(*)::text || ':' || coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text FROM {} t",
                 db.quote(&table.name)
             );
-            first(db, &sql).await
+            Ok(db.fetch_first(&sql, &[]).await?.unwrap_or_default())
         }
         Kind::MySql => {
             let sql = format!("CHECKSUM TABLE {}", db.quote(&table.name));
@@ -173,13 +164,4 @@ pub async fn checksum(db: &Database, table: &Table) -> Result<String, DbError> {
             Ok(hash_rows(raws.iter().map(String::as_str)))
         }
     }
-}
-
-async fn first(db: &Database, sql: &str) -> Result<String, DbError> {
-    let rows = db.fetch_text(sql, &[]).await?;
-    Ok(rows
-        .into_iter()
-        .next()
-        .and_then(|r| r.into_iter().next().flatten())
-        .unwrap_or_default())
 }

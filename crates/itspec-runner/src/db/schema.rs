@@ -67,6 +67,11 @@ impl Table {
         })
     }
 
+    /// The primary key's columns.
+    pub fn key_columns(&self) -> impl Iterator<Item = &Column> {
+        self.primary_key.iter().filter_map(|k| self.column(k))
+    }
+
     /// The columns that can be written.
     pub fn writable(&self) -> impl Iterator<Item = &Column> {
         self.columns.iter().filter(|c| !c.generated)

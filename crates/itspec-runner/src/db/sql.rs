@@ -168,12 +168,7 @@ pub async fn first_value(
     let (sql, params) = statement(db, sql, scope).await?;
     if db.kind == Kind::Postgres {
         let wrapped = format!("SELECT row_to_json(q)::text FROM ({sql}) AS q LIMIT 1");
-        let rows = db.fetch_text(&wrapped, &params).await?;
-        let Some(raw) = rows
-            .into_iter()
-            .next()
-            .and_then(|r| r.into_iter().next().flatten())
-        else {
+        let Some(raw) = db.fetch_first(&wrapped, &params).await? else {
             return Ok(None);
         };
         let object: serde_json::Map<String, Value> = serde_json::from_str(&raw)

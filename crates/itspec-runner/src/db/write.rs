@@ -13,10 +13,11 @@ use super::{Database, DbError, Kind, Param};
 /// A statement and its parameters.
 pub type Statement = (String, Vec<Param>);
 
-/// The parameter of a column's raw JSON value, and how to write the
-/// placeholder (`UNHEX(?)` for bytes).
-fn param_of(db: &Database, column: &Column, raw: Option<&RawValue>, n: usize) -> (String, Param) {
-    let placeholder = db.placeholder(n);
+/// The parameter of a column's raw JSON value, and how to write its
+/// placeholder (`UNHEX(?)` for bytes). MySQL and SQLite: PostgreSQL reads
+/// whole rows with `jsonb_populate_record`.
+fn param_of(db: &Database, column: &Column, raw: Option<&RawValue>) -> (String, Param) {
+    let placeholder = "?".to_string();
     let text = raw.map_or("null", RawValue::get);
     let param = match serde_json::from_str::<Value>(text).unwrap_or(Value::Null) {
         Value::Null => Param::Null,
@@ -43,6 +44,27 @@ fn param_of(db: &Database, column: &Column, raw: Option<&RawValue>, n: usize) ->
     (placeholder, param)
 }
 
+/// The placeholders and parameters of some columns of a row read from the
+/// database.
+fn row_params(db: &Database, columns: &[&Column], row: &Row) -> (Vec<String>, Vec<Param>) {
+    let raw = row.columns();
+    columns
+        .iter()
+        .map(|c| param_of(db, c, raw.get(&c.name).map(AsRef::as_ref)))
+        .unzip()
+}
+
+/// `t.k = r.k AND …` over the primary key (PostgreSQL, where `r` is the
+/// row read back with `jsonb_populate_record`).
+fn key_matches(db: &Database, table: &Table) -> String {
+    let matches: Vec<String> = table
+        .primary_key
+        .iter()
+        .map(|k| format!("t.{0} = r.{0}", db.quote(k)))
+        .collect();
+    matches.join(" AND ")
+}
+
 /// INSERT of a row read from the database (restore).
 pub fn insert(db: &Database, table: &Table, row: &Row) -> Statement {
     let name = db.quote(&table.name);
@@ -60,17 +82,7 @@ pub fn insert(db: &Database, table: &Table, row: &Row) -> Statement {
             vec![Param::Text(row.raw.clone())],
         );
     }
-    let raw = row.columns();
-    let mut params = Vec::new();
-    let placeholders: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let (placeholder, param) = param_of(db, c, raw.get(&c.name).map(AsRef::as_ref), i + 1);
-            params.push(param);
-            placeholder
-        })
-        .collect();
+    let (placeholders, params) = row_params(db, &columns, row);
     (
         format!(
             "INSERT INTO {name} ({list}) VALUES ({})",
@@ -97,12 +109,7 @@ pub fn update(db: &Database, table: &Table, target: &Row) -> Option<Statement> {
             .map(|c| format!("{0} = r.{0}", db.quote(&c.name)))
             .collect::<Vec<_>>()
             .join(", ");
-        let matches = table
-            .primary_key
-            .iter()
-            .map(|k| format!("t.{0} = r.{0}", db.quote(k)))
-            .collect::<Vec<_>>()
-            .join(" AND ");
+        let matches = key_matches(db, table);
         return Some((
             format!(
                 "UPDATE {name} AS t SET {assignments} FROM jsonb_populate_record(NULL::{name}, $1::jsonb) AS r WHERE {matches}"
@@ -110,29 +117,19 @@ pub fn update(db: &Database, table: &Table, target: &Row) -> Option<Statement> {
             vec![Param::Text(target.raw.clone())],
         ));
     }
-    let raw = target.columns();
-    let mut params = Vec::new();
-    let mut n = 0;
-    let mut next = |column: &Column, params: &mut Vec<Param>| {
-        n += 1;
-        let (placeholder, param) =
-            param_of(db, column, raw.get(&column.name).map(AsRef::as_ref), n);
-        params.push(param);
-        placeholder
+    let key_columns: Vec<&Column> = table.key_columns().collect();
+    let (set_placeholders, mut params) = row_params(db, &set, target);
+    let (key_placeholders, key_params) = row_params(db, &key_columns, target);
+    params.extend(key_params);
+    let pairs = |columns: &[&Column], placeholders: Vec<String>| -> Vec<String> {
+        columns
+            .iter()
+            .zip(placeholders)
+            .map(|(c, p)| format!("{} = {p}", db.quote(&c.name)))
+            .collect()
     };
-    let assignments: Vec<String> = set
-        .iter()
-        .map(|c| format!("{} = {}", db.quote(&c.name), next(c, &mut params)))
-        .collect();
-    let key_columns: Vec<&Column> = table
-        .primary_key
-        .iter()
-        .filter_map(|k| table.column(k))
-        .collect();
-    let matches: Vec<String> = key_columns
-        .iter()
-        .map(|c| format!("{} = {}", db.quote(&c.name), next(c, &mut params)))
-        .collect();
+    let assignments = pairs(&set, set_placeholders);
+    let matches = pairs(&key_columns, key_placeholders);
     Some((
         format!(
             "UPDATE {name} SET {} WHERE {}",
@@ -155,12 +152,7 @@ pub fn delete(db: &Database, table: &Table, row: &Row) -> Statement {
                 vec![Param::Text(row.raw.clone())],
             );
         }
-        let matches = table
-            .primary_key
-            .iter()
-            .map(|k| format!("t.{0} = r.{0}", db.quote(k)))
-            .collect::<Vec<_>>()
-            .join(" AND ");
+        let matches = key_matches(db, table);
         return (
             format!(
                 "DELETE FROM {name} AS t USING jsonb_populate_record(NULL::{name}, $1::jsonb) AS r WHERE {matches}"
@@ -168,26 +160,17 @@ pub fn delete(db: &Database, table: &Table, row: &Row) -> Statement {
             vec![Param::Text(row.raw.clone())],
         );
     }
-    let raw = row.columns();
     let columns: Vec<&Column> = if table.primary_key.is_empty() {
         table.columns.iter().collect()
     } else {
-        table
-            .primary_key
-            .iter()
-            .filter_map(|k| table.column(k))
-            .collect()
+        table.key_columns().collect()
     };
-    let mut params = Vec::new();
     let equal = if db.kind == Kind::MySql { "<=>" } else { "IS" };
+    let (placeholders, params) = row_params(db, &columns, row);
     let matches: Vec<String> = columns
         .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let (placeholder, param) = param_of(db, c, raw.get(&c.name).map(AsRef::as_ref), i + 1);
-            params.push(param);
-            format!("{} {equal} {placeholder}", db.quote(&c.name))
-        })
+        .zip(placeholders)
+        .map(|(c, placeholder)| format!("{} {equal} {placeholder}", db.quote(&c.name)))
         .collect();
     let sql = match db.kind {
         Kind::MySql => format!("DELETE FROM {name} WHERE {} LIMIT 1", matches.join(" AND ")),
@@ -218,6 +201,17 @@ fn fit(db: &Database, column: &Column, value: &Value) -> Value {
         }
         _ => value.clone(),
     }
+}
+
+/// The placeholders and parameters of fixture values (MySQL, SQLite).
+fn bound_values(db: &Database, given: &[(&Column, Value)]) -> (Vec<String>, Vec<Param>) {
+    given
+        .iter()
+        .map(|(column, value)| {
+            let raw = RawValue::from_string(value.to_string()).ok();
+            param_of(db, column, raw.as_deref())
+        })
+        .unzip()
 }
 
 /// Inserts a fixture row (only the columns given; the database fills the
@@ -279,26 +273,12 @@ pub async fn insert_fixture(
             } else {
                 vec![Param::Text(Value::Object(object).to_string())]
             };
-            let rows = db.fetch_text(&sql, &params).await?;
-            let raw = rows
-                .into_iter()
-                .next()
-                .and_then(|r| r.into_iter().next().flatten())
-                .unwrap_or_default();
+            let raw = db.fetch_first(&sql, &params).await?.unwrap_or_default();
             row_json(&raw)
         }
         Kind::Sqlite => {
             let (expression, mut params) = json_expression(db, table, "");
-            let mut values_params = Vec::new();
-            let placeholders: Vec<String> = given
-                .iter()
-                .map(|(c, v)| {
-                    let raw = RawValue::from_string(v.to_string()).ok();
-                    let (placeholder, param) = param_of(db, c, raw.as_deref(), 0);
-                    values_params.push(param);
-                    placeholder
-                })
-                .collect();
+            let (placeholders, mut values_params) = bound_values(db, &given);
             let sql = if given.is_empty() {
                 format!("INSERT INTO {name} DEFAULT VALUES RETURNING {expression}")
             } else {
@@ -308,11 +288,9 @@ pub async fn insert_fixture(
                 )
             };
             values_params.append(&mut params);
-            let rows = db.fetch_text(&sql, &values_params).await?;
-            let raw = rows
-                .into_iter()
-                .next()
-                .and_then(|r| r.into_iter().next().flatten())
+            let raw = db
+                .fetch_first(&sql, &values_params)
+                .await?
                 .unwrap_or_default();
             row_json(&raw)
         }
@@ -335,16 +313,7 @@ async fn insert_fixture_mysql(
         .map(|(c, _)| db.quote(&c.name))
         .collect::<Vec<_>>()
         .join(", ");
-    let mut params = Vec::new();
-    let placeholders: Vec<String> = given
-        .iter()
-        .map(|(c, v)| {
-            let raw = RawValue::from_string(v.to_string()).ok();
-            let (placeholder, param) = param_of(db, c, raw.as_deref(), 0);
-            params.push(param);
-            placeholder
-        })
-        .collect();
+    let (placeholders, params) = bound_values(db, given);
     let sql = sqlx::AssertSqlSafe(format!(
         "INSERT INTO {name} ({list}) VALUES ({})",
         placeholders.join(", ")
@@ -394,17 +363,15 @@ async fn insert_fixture_mysql(
             json: false,
             binary: false,
         });
-        select_params.push(param_of(db, &column, raw.as_deref(), 0).1);
+        select_params.push(param_of(db, &column, raw.as_deref()).1);
     }
     let sql = format!(
         "SELECT {expression} FROM {name} t WHERE {} LIMIT 1",
         matches.join(" AND ")
     );
-    let rows = db.fetch_text(&sql, &select_params).await?;
-    let raw = rows
-        .into_iter()
-        .next()
-        .and_then(|r| r.into_iter().next().flatten())
+    let raw = db
+        .fetch_first(&sql, &select_params)
+        .await?
         .unwrap_or_default();
     serde_json::from_str(&raw).map_err(|e| DbError(format!("the inserted row is not JSON: {e}")))
 }
