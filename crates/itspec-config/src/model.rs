@@ -122,6 +122,9 @@ pub struct MockConfig {
     /// The port the mock listens on.
     #[serde(default)]
     pub port: Port,
+    /// Calls no route matches do not fail the case.
+    #[serde(default)]
+    pub allow_unexpected: bool,
 }
 
 /// `[errors]`.

@@ -1,9 +1,10 @@
 //! Runs itspec specs against a live service.
 //!
 //! This is the only crate with async code. It owns the settings of a run,
-//! the environment (the database, the service itspec starts or the one
-//! already running), the database engine and the isolation of cases, the
-//! HTTP engine, matching and assertions, and the result tree. It prints
+//! the environment (the database, the mock servers of the service's
+//! dependencies, the service itspec starts or the one already running),
+//! the database engine and the isolation of cases, the HTTP engine,
+//! matching and assertions, and the result tree. It prints
 //! nothing: reporters receive [`Event`]s and the final [`RunResult`].
 
 #![deny(
@@ -20,6 +21,7 @@ mod events;
 mod exec;
 mod http;
 pub mod isolation;
+pub mod mock;
 mod plan;
 pub mod results;
 mod settings;

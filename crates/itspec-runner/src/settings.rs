@@ -9,6 +9,7 @@ use itspec_config::{Loaded, Port};
 use serde_json::{Map, Value};
 
 use crate::check::ErrorPaths;
+use crate::mock::MockSettings;
 
 /// Default request timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(10);
@@ -39,6 +40,8 @@ pub struct Settings {
     pub service: Option<ServiceSettings>,
     /// `[database]`.
     pub database: Option<DatabaseSettings>,
+    /// `[mocks.NAME]`.
+    pub mocks: BTreeMap<String, MockSettings>,
     /// Where error codes and messages are read.
     pub errors: ErrorPaths,
     /// `[vars]`.
@@ -135,6 +138,17 @@ impl Settings {
                 allow_remote: d.allow_remote,
                 entities: d.entities.clone(),
             }),
+            mocks: config
+                .mocks
+                .iter()
+                .map(|(name, m)| {
+                    let settings = MockSettings {
+                        port: m.port,
+                        allow_unexpected: m.allow_unexpected,
+                    };
+                    (name.clone(), settings)
+                })
+                .collect(),
             errors,
             vars,
             iterations: config

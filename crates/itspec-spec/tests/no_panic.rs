@@ -75,8 +75,8 @@ fn assert_spans_are_sound(text: &str) {
     let checked = check(
         text,
         &LintOptions {
-            vars: vec![],
             strict: true,
+            ..LintOptions::default()
         },
     );
     let source = Source::new(text);

@@ -118,7 +118,7 @@ fn a_slot_defined_as_a_variable_is_not_a_placeholder() {
         text,
         &LintOptions {
             vars: vec!["value".into()],
-            strict: false,
+            ..LintOptions::default()
         },
     );
     assert!(defined.diagnostics.is_empty(), "{:#?}", defined.diagnostics);

@@ -41,10 +41,7 @@ pub fn run(context: &Context, args: &CheckArgs) -> Result<u8> {
         args.vars.iter().map(|(name, _)| name.clone()).collect(),
     );
     let checked = super::map_spec_files(context, &args.paths, |spec| {
-        let options = LintOptions {
-            vars: known.for_spec(&spec.path),
-            strict: args.strict,
-        };
+        let options = known.options(&spec.path, args.strict);
         check_one(spec, &options)
     })?;
     let reports: Vec<FileReport<'_>> = checked

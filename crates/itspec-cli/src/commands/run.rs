@@ -7,7 +7,7 @@ use anyhow::{Result, bail};
 use itspec_report::console::Console;
 use itspec_report::diagnostics::{FileReport, render_human};
 use itspec_runner::{RunOptions, RunOutcome, Selection, Settings, SpecInput};
-use itspec_spec::{Diagnostic, LintOptions, Severity};
+use itspec_spec::{Diagnostic, Severity};
 
 use super::Context;
 use crate::cli::RunArgs;
@@ -31,10 +31,7 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         let (spec, diagnostics) = match file.utf8_diagnostic() {
             Some(diagnostic) => (itspec_spec::Spec::default(), vec![diagnostic]),
             None => {
-                let options = LintOptions {
-                    vars: known.for_spec(&file.path),
-                    strict: false,
-                };
+                let options = known.options(&file.path, false);
                 let checked = itspec_spec::check(&file.text, &options);
                 (checked.spec, checked.diagnostics)
             }

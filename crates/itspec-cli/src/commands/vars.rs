@@ -1,17 +1,36 @@
-//! The variables a spec can rely on before it runs: `[vars]` of the
-//! `itspec.toml` nearest above the spec (or of `--config`), and `--var`.
+//! What a spec can rely on before it runs, beyond itself: the `[vars]` and
+//! `[mocks.NAME]` of the `itspec.toml` nearest above the spec (or of
+//! `--config`), and `--var`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
+use itspec_spec::LintOptions;
+
 use super::Context;
 
-/// Finds, once per folder, the variables defined for specs in that folder.
+/// Names a configuration defines.
+#[derive(Debug, Default)]
+struct Defined {
+    vars: Vec<String>,
+    mocks: Vec<String>,
+}
+
+impl Defined {
+    fn of(loaded: &itspec_config::Loaded) -> Self {
+        Self {
+            vars: loaded.config.vars.keys().cloned().collect(),
+            mocks: loaded.config.mocks.keys().cloned().collect(),
+        }
+    }
+}
+
+/// Finds, once per folder, the names defined for specs in that folder.
 pub struct KnownVars<'a> {
     context: &'a Context,
     flags: Vec<String>,
-    by_folder: Mutex<HashMap<PathBuf, Arc<Vec<String>>>>,
+    by_folder: Mutex<HashMap<PathBuf, Arc<Defined>>>,
 }
 
 impl<'a> KnownVars<'a> {
@@ -24,45 +43,52 @@ impl<'a> KnownVars<'a> {
         }
     }
 
-    fn config_vars(loaded: &itspec_config::Loaded) -> Vec<String> {
-        loaded.config.vars.keys().cloned().collect()
+    /// The lint options of the spec at `path`.
+    pub fn options(&self, path: &Path, strict: bool) -> LintOptions {
+        let defined = self.defined(path);
+        LintOptions {
+            vars: self.flags.iter().chain(&defined.vars).cloned().collect(),
+            mocks: defined.mocks.clone(),
+            strict,
+        }
     }
 
-    /// The variables known to the spec at `path`.
-    pub fn for_spec(&self, path: &Path) -> Vec<String> {
-        let mut vars = self.flags.clone();
+    fn defined(&self, path: &Path) -> Arc<Defined> {
+        let run_config = || {
+            Arc::new(
+                self.context
+                    .config
+                    .as_ref()
+                    .map(Defined::of)
+                    .unwrap_or_default(),
+            )
+        };
         if self.context.explicit_config {
-            vars.extend(self.context.config.iter().flat_map(Self::config_vars));
-            return vars;
+            return run_config();
         }
         let folder = path
             .parent()
             .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
-        let cached = self
+        if let Some(cached) = self
             .by_folder
             .lock()
             .ok()
-            .and_then(|cache| cache.get(&folder).cloned());
-        let found = cached.unwrap_or_else(|| {
-            let names = match itspec_config::find(&folder) {
-                // An invalid file is reported when it is the run's own; here it adds nothing.
-                Some(file) => itspec_config::load(&file)
-                    .map(|l| Self::config_vars(&l))
+            .and_then(|cache| cache.get(&folder).cloned())
+        {
+            return cached;
+        }
+        let defined = match itspec_config::find(&folder) {
+            // An invalid file is reported when it is the run's own; here it adds nothing.
+            Some(file) => Arc::new(
+                itspec_config::load(&file)
+                    .map(|l| Defined::of(&l))
                     .unwrap_or_default(),
-                None => self
-                    .context
-                    .config
-                    .iter()
-                    .flat_map(Self::config_vars)
-                    .collect(),
-            };
-            let names = Arc::new(names);
-            if let Ok(mut cache) = self.by_folder.lock() {
-                cache.insert(folder, Arc::clone(&names));
-            }
-            names
-        });
-        vars.extend(found.iter().cloned());
-        vars
+            ),
+            None => run_config(),
+        };
+        if let Ok(mut cache) = self.by_folder.lock() {
+            cache.insert(folder, Arc::clone(&defined));
+        }
+        defined
     }
 }

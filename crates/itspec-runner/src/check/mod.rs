@@ -6,6 +6,7 @@ pub mod compare;
 mod database;
 mod errors;
 pub mod expected;
+mod mocks;
 mod predicate;
 mod subject;
 
@@ -18,7 +19,9 @@ use serde_json::Value;
 
 pub use database::DbContext;
 pub use errors::ErrorPaths;
+pub(crate) use mocks::call_notes;
 
+use crate::mock::Journals;
 use crate::results::{CheckKind, CheckResult, Evidence, ResponseRecord, Verdict};
 use crate::vars::{Scope, VarError, interpolate_json};
 
@@ -36,8 +39,8 @@ pub struct Context<'a> {
     pub errors: &'a ErrorPaths,
     /// Prose assertions fail.
     pub strict: bool,
-    /// Names of the spec's mocks.
-    pub mocks: &'a [String],
+    /// What each mock received during the case; `None` when no mock runs.
+    pub journals: Option<&'a Journals>,
     /// The database, when one is configured.
     pub db: Option<&'a DbContext<'a>>,
 }
@@ -120,6 +123,15 @@ async fn evaluate(assertion: &Assertion, cx: &Context<'_>) -> Result<Option<Stri
             database::rows(subject, predicate, cx).await?;
             Ok(None)
         }
+        AssertionKind::Check { subject, predicate }
+            if matches!(
+                subject.kind,
+                SubjectKind::MockCalls { .. } | SubjectKind::Mock { .. }
+            ) =>
+        {
+            mocks::check(subject, predicate, cx)?;
+            Ok(None)
+        }
         AssertionKind::Check { subject, predicate } => {
             let value = subject::resolve(subject, cx).await?;
             predicate::apply(predicate, subject, value, cx)?;
@@ -145,20 +157,17 @@ fn phrase_check(phrase: &Phrase, cx: &Context<'_>) -> Result<(), Failure> {
         Phrase::DatabaseUnchanged => database::unchanged(None, cx),
         Phrase::TableUnchanged(table) => database::unchanged(Some(table), cx),
         Phrase::NoSideEffects => {
-            database::unchanged(None, cx)?;
-            if cx.mocks.is_empty() {
-                Ok(())
-            } else {
-                Err(Failure::new(
-                    "the database is unchanged, but the mocks' journals are not kept in this run",
-                ))
+            if cx.db.is_none() && cx.journals.is_none() {
+                return Err(Failure::new(
+                    "`no side effects` compares the database and the mocks' journals, and this run has neither: add [database] (and mocks) to itspec.toml",
+                ));
             }
+            if cx.db.is_some() {
+                database::unchanged(None, cx)?;
+            }
+            mocks::none(cx)
         }
-        Phrase::NoMockCalls if !cx.mocks.is_empty() => Err(Failure::new(
-            "this assertion reads the mocks' journals, which this run does not keep",
-        )),
-        // Without mocks, no mock can have been called.
-        Phrase::NoMockCalls => Ok(()),
+        Phrase::NoMockCalls => mocks::none(cx),
         // Decided over all iterations by the runner.
         Phrase::NoRaceConditions => Ok(()),
     }

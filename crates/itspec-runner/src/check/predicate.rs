@@ -244,9 +244,9 @@ pub(super) fn apply(
         Predicate::Count { .. } => Err(Failure::new(
             "`count` counts database rows: write `rows TABLE where … count == N`",
         )),
-        Predicate::Received { .. } => {
-            Err(Failure::new("mock journals are not recorded in this run"))
-        }
+        Predicate::Received { .. } => Err(Failure::new(
+            "`received` checks what a mock received: write `mock NAME METHOD /path received {…}`",
+        )),
     }
 }
 

@@ -44,11 +44,8 @@ pub(super) async fn resolve(subject: &Subject, cx: &Context<'_>) -> Result<Optio
         SubjectKind::Row { .. } | SubjectKind::Rows { .. } | SubjectKind::Sql { .. } => {
             super::database::value(subject, cx).await
         }
-        SubjectKind::Mock { mock, .. } | SubjectKind::MockCalls { mock, .. } => {
-            Err(Failure::new(format!(
-                "mock `{}` is not running in this run, so its calls are not recorded",
-                mock.value
-            )))
+        SubjectKind::Mock { .. } | SubjectKind::MockCalls { .. } => {
+            super::mocks::value(subject, cx)
         }
     }
 }

@@ -1,11 +1,13 @@
 //! The environment of a run: the database (connected, checked and given
-//! its schema before anything else), the service (started here or already
-//! running), and the base URL requests go to. Cleanup runs on every exit
-//! path: stop, failure, Ctrl-C, and (as a last resort) drop.
+//! its schema before anything else), the mocks (listening before the
+//! service starts, so its env can carry their URLs), the service (started
+//! here or already running), and the base URL requests go to. Cleanup runs
+//! on every exit path: stop, failure, Ctrl-C, and (as a last resort) drop.
 
 mod database;
 mod service;
 
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 use serde_json::{Value, json};
@@ -13,6 +15,7 @@ use serde_json::{Value, json};
 pub use service::Service;
 
 use crate::db::Database;
+use crate::mock::Mocks;
 use crate::settings::Settings;
 use crate::vars::{Scope, interpolate_text};
 
@@ -25,6 +28,8 @@ pub struct EnvError(pub String);
 pub struct Environment {
     /// The database, when `[database]` is configured.
     pub database: Option<Database>,
+    /// The mock servers.
+    pub mocks: Mocks,
     /// Where requests go.
     pub base_url: String,
     /// The service, when itspec started it.
@@ -35,14 +40,19 @@ pub struct Environment {
 
 impl Environment {
     /// Starts what the settings ask for and waits until it is ready.
-    pub async fn start(settings: &Settings) -> Result<Environment, EnvError> {
+    /// `mocks` names the mocks the specs define.
+    pub async fn start(
+        settings: &Settings,
+        mocks: &BTreeSet<String>,
+    ) -> Result<Environment, EnvError> {
         let database = match &settings.database {
             Some(database) => Some(database::prepare(database, &settings.dir).await?),
             None => None,
         };
+        let mocks = Mocks::start(mocks, &settings.mocks).map_err(EnvError)?;
         let Some(service_settings) = &settings.service else {
             let base_url = match &settings.base_url {
-                Some(url) => interpolate_text(url, &template_scope(settings, None))
+                Some(url) => interpolate_text(url, &template_scope(settings, None, &mocks))
                     .map_err(|e| EnvError(format!("target.base_url: {e}")))?,
                 None => {
                     return Err(EnvError(
@@ -53,6 +63,7 @@ impl Environment {
             answers(&base_url).await?;
             return Ok(Environment {
                 database,
+                mocks,
                 base_url,
                 service: None,
                 ready_after: None,
@@ -62,7 +73,7 @@ impl Environment {
             itspec_config::Port::Fixed(port) => port,
             itspec_config::Port::Auto => free_port()?,
         };
-        let scope = template_scope(settings, Some(port));
+        let scope = template_scope(settings, Some(port), &mocks);
         let base_url = interpolate_text(
             settings
                 .base_url
@@ -89,17 +100,19 @@ impl Environment {
             .await?;
         Ok(Environment {
             database,
+            mocks,
             base_url,
             service: Some(service),
             ready_after: Some(ready_after),
         })
     }
 
-    /// Stops the service, if itspec started it.
+    /// Stops the service, if itspec started it, then the mocks.
     pub async fn stop(&mut self, grace: Duration) {
         if let Some(service) = self.service.take() {
             service.stop(grace).await;
         }
+        self.mocks.stop();
     }
 
     /// When the service has died: what happened, with its last log lines.
@@ -118,7 +131,7 @@ impl Environment {
 }
 
 /// The variables of `[service] env` and `target.base_url`.
-fn template_scope(settings: &Settings, port: Option<u16>) -> Scope {
+fn template_scope(settings: &Settings, port: Option<u16>, mocks: &Mocks) -> Scope {
     let mut scope = Scope::new();
     if let Some(port) = port {
         scope.set(
@@ -129,6 +142,7 @@ fn template_scope(settings: &Settings, port: Option<u16>) -> Scope {
     if let Some(database) = &settings.database {
         scope.set("database", json!({ "url": database.url }));
     }
+    scope.set("mocks", mocks.variables());
     scope.set("vars", Value::Object(settings.vars.clone()));
     scope
 }

@@ -14,6 +14,7 @@ use crate::check::{self, Context, DbContext, ErrorPaths};
 use crate::db::Snapshot;
 use crate::http::Http;
 use crate::isolation::Isolation;
+use crate::mock::{Call, Journals, Mocks};
 use crate::results::{
     CaseResult, CheckKind, CheckResult, Evidence, Exchange, Outcome, ResponseRecord,
 };
@@ -27,6 +28,8 @@ pub(crate) struct CaseRunner<'a> {
     pub http: &'a Http,
     pub errors: &'a ErrorPaths,
     pub strict: bool,
+    /// The mocks of the run.
+    pub mocks: &'a Mocks,
 }
 
 /// The variables a response defines: `status`, `headers`, `body`.
@@ -74,45 +77,8 @@ impl CaseRunner<'_> {
         }
         let mut scope = spec_scope.clone();
         scope.set("case_id", Value::String(case.id.value.clone()));
-        let setup = Setup {
-            spec: self.spec,
-            isolation,
-        };
-        if setup.run(case, &mut scope, &mut result.checks).await {
-            // Snapshots are taken only when an assertion compares them.
-            let compares = isolation.filter(|_| compares_snapshots(case));
-            let before = match compares {
-                Some(isolation) => record(isolation, None, case, &mut result.checks).await,
-                None => None,
-            };
-            let responses = self.requests(case, &mut scope, &mut result).await;
-            if let Some(responses) = responses {
-                let after = match compares {
-                    Some(isolation) => {
-                        record(isolation, before.as_ref(), case, &mut result.checks).await
-                    }
-                    None => None,
-                };
-                let db = isolation.map(|isolation| DbContext {
-                    isolation,
-                    checks: &self.spec.checks,
-                    source: self.source,
-                    before: before.as_ref(),
-                    after: after.as_ref(),
-                });
-                self.checks(case, &scope, &responses, db.as_ref(), &mut result.checks)
-                    .await;
-                self.captures(
-                    case,
-                    &scope,
-                    &responses,
-                    db.as_ref(),
-                    spec_scope,
-                    &mut result.checks,
-                )
-                .await;
-            }
-        }
+        self.exercise(case, &mut scope, spec_scope, isolation, &mut result)
+            .await;
         result.outcome = if result.checks.iter().any(CheckResult::is_failed) {
             Outcome::Failed
         } else {
@@ -120,6 +86,70 @@ impl CaseRunner<'_> {
         };
         result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         result
+    }
+
+    /// Setup, requests, checks and captures of a case that runs.
+    async fn exercise(
+        &self,
+        case: &TestCase,
+        scope: &mut Scope,
+        spec_scope: &mut Scope,
+        isolation: Option<&Isolation>,
+        result: &mut CaseResult,
+    ) {
+        let setup = Setup {
+            spec: self.spec,
+            isolation,
+            mocks: self.mocks,
+        };
+        let Some(overrides) = setup.run(case, scope, &mut result.checks).await else {
+            return;
+        };
+        if let Err(message) = self.mocks.begin_case(self.spec, &overrides, scope) {
+            result.checks.push(CheckResult::failed(
+                CheckKind::Setup,
+                case.heading_span,
+                "mocks",
+                message,
+                Evidence::default(),
+            ));
+            return;
+        }
+        // Snapshots are taken only when an assertion compares them.
+        let compares = isolation.filter(|_| compares_snapshots(case));
+        let before = match compares {
+            Some(isolation) => record(isolation, None, case, &mut result.checks).await,
+            None => None,
+        };
+        let Some(responses) = self.requests(case, scope, result).await else {
+            return;
+        };
+        let after = match compares {
+            Some(isolation) => record(isolation, before.as_ref(), case, &mut result.checks).await,
+            None => None,
+        };
+        let journals = (!self.mocks.is_empty()).then(|| self.mocks.journals());
+        let db = isolation.map(|isolation| DbContext {
+            isolation,
+            checks: &self.spec.checks,
+            source: self.source,
+            before: before.as_ref(),
+            after: after.as_ref(),
+        });
+        let cx = Context {
+            last: responses.last.as_ref(),
+            labelled: &responses.labelled,
+            statuses: responses.statuses.as_deref(),
+            scope,
+            errors: self.errors,
+            strict: self.strict,
+            journals: journals.as_ref(),
+            db: db.as_ref(),
+        };
+        self.checks(case, &cx, &mut result.checks).await;
+        self.unexpected_calls(case, journals.as_ref(), &mut result.checks);
+        self.captures(case, &cx, spec_scope, &mut result.checks)
+            .await;
     }
 
     /// Sends the case's requests; `None` when one could not be sent (the
@@ -237,30 +267,7 @@ impl CaseRunner<'_> {
         ok.then_some(answered)
     }
 
-    async fn checks(
-        &self,
-        case: &TestCase,
-        scope: &Scope,
-        responses: &Responses,
-        db: Option<&DbContext<'_>>,
-        checks: &mut Vec<CheckResult>,
-    ) {
-        let mocks: Vec<String> = self
-            .spec
-            .mocks
-            .iter()
-            .map(|m| m.name.value.clone())
-            .collect();
-        let cx = Context {
-            last: responses.last.as_ref(),
-            labelled: &responses.labelled,
-            statuses: responses.statuses.as_deref(),
-            scope,
-            errors: self.errors,
-            strict: self.strict,
-            mocks: &mocks,
-            db,
-        };
+    async fn checks(&self, case: &TestCase, cx: &Context<'_>, checks: &mut Vec<CheckResult>) {
         if let Some(expected) = &case.expected_output {
             let span = match expected {
                 ExpectedOutput::Json(value) => value.span,
@@ -268,43 +275,69 @@ impl CaseRunner<'_> {
             };
             checks.push(check::expected_output(
                 expected,
-                &cx,
+                cx,
                 span,
                 "Expected Output",
             ));
         }
         for assertion in case.all_assertions() {
-            checks.push(check::assertion(assertion, &cx).await);
+            checks.push(check::assertion(assertion, cx).await);
+        }
+    }
+
+    /// Calls no route matched fail the case, unless the mock allows them.
+    fn unexpected_calls(
+        &self,
+        case: &TestCase,
+        journals: Option<&Journals>,
+        checks: &mut Vec<CheckResult>,
+    ) {
+        for (name, calls) in journals.into_iter().flatten() {
+            let unexpected: Vec<Call> = calls
+                .iter()
+                .filter(|c| c.is_unexpected())
+                .cloned()
+                .collect();
+            if unexpected.is_empty() || self.mocks.get(name).is_some_and(|m| m.allow_unexpected) {
+                continue;
+            }
+            let span = self
+                .spec
+                .mocks
+                .iter()
+                .find(|m| m.name.value == *name)
+                .map_or(case.heading_span, |m| m.span);
+            let count = unexpected.len();
+            checks.push(CheckResult::failed(
+                CheckKind::Assertion,
+                span,
+                format!("mock {name}"),
+                format!(
+                    "mock {name} received {count} call{} no route matches (allow them with `allow_unexpected = true` under [mocks.{name}])",
+                    if count == 1 { "" } else { "s" }
+                ),
+                Evidence {
+                    notes: check::call_notes(name, &unexpected),
+                    ..Evidence::default()
+                },
+            ));
         }
     }
 
     async fn captures(
         &self,
         case: &TestCase,
-        scope: &Scope,
-        responses: &Responses,
-        db: Option<&DbContext<'_>>,
+        cx: &Context<'_>,
         spec_scope: &mut Scope,
         checks: &mut Vec<CheckResult>,
     ) {
-        let mocks: Vec<String> = Vec::new();
-        let cx = Context {
-            last: responses.last.as_ref(),
-            labelled: &responses.labelled,
-            statuses: responses.statuses.as_deref(),
-            scope,
-            errors: self.errors,
-            strict: self.strict,
-            mocks: &mocks,
-            db,
-        };
         for capture in &case.captures {
             let text = self
                 .source
                 .get(capture.span.range())
                 .unwrap_or(&capture.name.value)
                 .to_string();
-            match check::capture(&capture.subject, &cx).await {
+            match check::capture(&capture.subject, cx).await {
                 Ok(Some(value)) => {
                     spec_scope.set(capture.name.value.clone(), value);
                     checks.push(CheckResult::passed(CheckKind::Capture, capture.span, text));

@@ -8,6 +8,7 @@ mod case;
 mod request;
 mod setup;
 
+use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -17,6 +18,7 @@ use crate::env::Environment;
 use crate::events::{Event, Reporter, SpecInfo};
 use crate::http::Http;
 use crate::isolation::Isolation;
+use crate::mock::Mocks;
 use crate::plan::Plan;
 use crate::results::{
     CheckKind, CheckResult, Evidence, Outcome, RunOutcome, RunResult, SpecResult,
@@ -73,8 +75,9 @@ async fn run_async(
         .as_ref()
         .map_or(Duration::from_secs(5), |s| s.stop_timeout);
 
+    let mocks_defined = mock_names(plan);
     let environment = tokio::select! {
-        environment = Environment::start(settings) => environment,
+        environment = Environment::start(settings, &mocks_defined) => environment,
         () = shutdown_signal() => {
             result.outcome = RunOutcome::Interrupted;
             return finish(result, started, reporter);
@@ -116,13 +119,17 @@ async fn run_async(
         }
         None => None,
     };
+    // The mocks are lent to the cases; the service is stopped before them.
+    let mocks = std::mem::take(&mut environment.mocks);
     let outcome = tokio::select! {
-        outcome = run_specs(plan, settings, options, &mut environment, isolation.as_mut(), &mut result, reporter) => outcome,
+        outcome = run_specs(plan, settings, options, &mut environment, &mocks, isolation.as_mut(), &mut result, reporter) => outcome,
         () = shutdown_signal() => RunOutcome::Interrupted,
     };
     result.outcome = outcome;
-    // The service first, so it writes nothing more; then the database.
+    // The service first, so it writes nothing more; then the mocks and the
+    // database.
     environment.stop(grace).await;
+    mocks.stop();
     if let Some(isolation) = &mut isolation {
         if let Err(error) = isolation.restore().await {
             result.outcome = RunOutcome::EnvironmentFailed {
@@ -132,6 +139,15 @@ async fn run_async(
         isolation.close().await;
     }
     finish(result, started, reporter)
+}
+
+/// The mocks the planned specs define.
+fn mock_names(plan: &Plan) -> BTreeSet<String> {
+    plan.specs
+        .iter()
+        .flat_map(|planned| &planned.input.spec.mocks)
+        .map(|mock| mock.name.value.clone())
+        .collect()
 }
 
 fn finish(mut result: RunResult, started: Instant, reporter: &mut dyn Reporter) -> RunResult {
@@ -171,6 +187,7 @@ async fn run_specs(
     settings: &Settings,
     options: &RunOptions,
     environment: &mut Environment,
+    mocks: &Mocks,
     mut isolation: Option<&mut Isolation>,
     result: &mut RunResult,
     reporter: &mut dyn Reporter,
@@ -207,6 +224,7 @@ async fn run_specs(
     let mut run_scope = Scope::new();
     run_scope.set("run_id", Value::String(run_id()));
     run_scope.set("worker", Value::from(1));
+    run_scope.set("mocks", mocks.variables());
     for (name, value) in &settings.vars {
         run_scope.set(name.clone(), value.clone());
     }
@@ -227,6 +245,7 @@ async fn run_specs(
             http: &http,
             errors: &settings.errors,
             strict: options.strict,
+            mocks,
         };
         let mut spec_scope = run_scope.clone();
         let mut spec_result = SpecResult {

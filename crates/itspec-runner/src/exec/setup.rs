@@ -2,7 +2,8 @@
 //! selects (all when absent), the fixtures of its own Setup, then its setup
 //! lines in order. Rows are inserted into tracked tables only, read back as
 //! stored (generated keys included) and bound as `{{fixture.column}}`; the
-//! restore after the case removes them with everything else.
+//! restore after the case removes them with everything else. Mock setup
+//! lines become the case's overrides.
 
 use std::collections::BTreeSet;
 
@@ -14,6 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::db::{self, DbError};
 use crate::isolation::Isolation;
+use crate::mock::{Mocks, Override};
 use crate::results::{CheckKind, CheckResult, Evidence, Verdict};
 use crate::vars::{Scope, interpolate_json};
 
@@ -21,7 +23,11 @@ use crate::vars::{Scope, interpolate_json};
 pub(super) struct Setup<'a> {
     pub spec: &'a Spec,
     pub isolation: Option<&'a Isolation>,
+    pub mocks: &'a Mocks,
 }
+
+/// The mock overrides of a case's setup lines, by mock name.
+pub(super) type MockOverrides<'c> = Vec<(String, Override<'c>)>;
 
 /// A setup step that failed: where, and why.
 struct Failed {
@@ -41,16 +47,17 @@ impl Failed {
 }
 
 impl Setup<'_> {
-    /// Runs the setup of a case. Returns whether the case can go on; a
-    /// failure is recorded as a check.
-    pub async fn run(
+    /// Runs the setup of a case. Returns the case's mock overrides, or
+    /// `None` when the case cannot go on (the failure is recorded as a
+    /// check).
+    pub async fn run<'c>(
         &self,
-        case: &TestCase,
+        case: &'c TestCase,
         scope: &mut Scope,
         checks: &mut Vec<CheckResult>,
-    ) -> bool {
+    ) -> Option<MockOverrides<'c>> {
         match self.steps(case, scope, checks).await {
-            Ok(()) => true,
+            Ok(overrides) => Some(overrides),
             Err(failed) => {
                 checks.push(CheckResult::failed(
                     CheckKind::Setup,
@@ -59,17 +66,18 @@ impl Setup<'_> {
                     failed.message,
                     Evidence::default(),
                 ));
-                false
+                None
             }
         }
     }
 
-    async fn steps(
+    async fn steps<'c>(
         &self,
-        case: &TestCase,
+        case: &'c TestCase,
         scope: &mut Scope,
         checks: &mut Vec<CheckResult>,
-    ) -> Result<(), Failed> {
+    ) -> Result<MockOverrides<'c>, Failed> {
+        let mut overrides = Vec::new();
         let mut applied: BTreeSet<&str> = BTreeSet::new();
         let selected = self.spec.fixtures.iter().filter(|f| match &case.fixtures {
             FixtureSelection::All => true,
@@ -125,11 +133,37 @@ impl Setup<'_> {
                     applied.insert(&name.value);
                     self.fixture(fixture, scope).await?;
                 }
-                SetupLineKind::Mock { .. } => {
-                    return Err(Failed::new(
-                        line.span,
-                        "setup",
-                        "this setup line changes a mock, and mocks are not running in this run",
+                SetupLineKind::Mock {
+                    mock,
+                    method,
+                    path,
+                    answer,
+                } => {
+                    if self.mocks.get(&mock.value).is_none() {
+                        let running: Vec<&str> =
+                            self.mocks.iter().map(|m| m.name.as_str()).collect();
+                        return Err(Failed::new(
+                            line.span,
+                            "setup",
+                            format!(
+                                "mock `{}` is not running (the mocks are: {}); define it in ## Mocks or under [mocks.{}] in itspec.toml",
+                                mock.value,
+                                if running.is_empty() {
+                                    "none".to_string()
+                                } else {
+                                    running.join(", ")
+                                },
+                                mock.value
+                            ),
+                        ));
+                    }
+                    overrides.push((
+                        mock.value.clone(),
+                        Override {
+                            method: &method.value,
+                            path: &path.value,
+                            change: answer,
+                        },
                     ));
                 }
                 SetupLineKind::Prose => checks.push(CheckResult {
@@ -142,7 +176,7 @@ impl Setup<'_> {
                 }),
             }
         }
-        Ok(())
+        Ok(overrides)
     }
 
     /// The database, or why this step cannot run without one.

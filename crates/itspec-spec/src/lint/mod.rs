@@ -21,6 +21,8 @@ pub struct LintOptions {
     /// Variables defined outside the spec: `[vars]` of the config and
     /// `--var` flags.
     pub vars: Vec<String>,
+    /// Mocks defined outside the spec: `[mocks.NAME]` of the config.
+    pub mocks: Vec<String>,
     /// Prose assertions are errors, not warnings.
     pub strict: bool,
 }
@@ -32,7 +34,7 @@ pub fn lint(spec: &Spec, options: &LintOptions) -> Vec<Diagnostic> {
     case_ids::check(spec, &mut diagnostics);
     definitions::check(spec, &mut diagnostics);
     variables::check(spec, options, &mut diagnostics);
-    references::check(spec, &mut diagnostics);
+    references::check(spec, options, &mut diagnostics);
     related::check(spec, &mut diagnostics);
     diagnostics
 }

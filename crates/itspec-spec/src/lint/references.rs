@@ -4,20 +4,25 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::lint::did_you_mean;
+use crate::lint::{LintOptions, did_you_mean};
 use crate::model::{
     AssertionKind, FixtureSelection, Phrase, SetupLineKind, Spec, SubjectKind, TestCase,
 };
 use crate::source::Spanned;
 
-pub(crate) fn check(spec: &Spec, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic>) {
     let fixtures: Vec<&str> = spec
         .fixtures
         .iter()
         .filter_map(|f| f.name.as_ref())
         .map(|n| n.value.as_str())
         .collect();
-    let mocks: Vec<&str> = spec.mocks.iter().map(|m| m.name.value.as_str()).collect();
+    let mocks: Vec<&str> = spec
+        .mocks
+        .iter()
+        .map(|m| m.name.value.as_str())
+        .chain(options.mocks.iter().map(String::as_str))
+        .collect();
     for case in &spec.cases {
         if let FixtureSelection::Named(names) = &case.fixtures {
             for name in names {
@@ -101,7 +106,10 @@ fn mock(name: &Spanned<String>, mocks: &[&str], out: &mut Vec<Diagnostic>) {
     }
     let help = match did_you_mean(&name.value, mocks.iter().copied()) {
         Some(near) => format!("did you mean `{near}`?"),
-        None if mocks.is_empty() => "the spec has no mocks: define one in `## Mocks`".to_string(),
+        None if mocks.is_empty() => {
+            "the spec has no mocks: define one in `## Mocks` (or under [mocks.NAME] in itspec.toml)"
+                .to_string()
+        }
         None => format!("the mocks are {}", list(mocks)),
     };
     out.push(

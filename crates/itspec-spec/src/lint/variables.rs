@@ -13,7 +13,7 @@ use crate::model::{
 use crate::template::is_slot;
 
 /// Variables every case has.
-const BUILTINS: &[&str] = &["run_id", "case_id", "worker", "uuid", "now", "env"];
+const BUILTINS: &[&str] = &["run_id", "case_id", "worker", "uuid", "now", "env", "mocks"];
 /// Variables of a response, known after the request.
 const RESPONSE: &[&str] = &["status", "headers", "body"];
 
@@ -346,7 +346,7 @@ mod tests {
             &text,
             &LintOptions {
                 vars: vec!["configured".into()],
-                strict: false,
+                ..LintOptions::default()
             },
         )
         .diagnostics

@@ -1,0 +1,71 @@
+//! What a mock received during a case: every request, in arrival order,
+//! with the route it took and what it was answered.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// One request a mock received.
+#[derive(Clone, Debug, Serialize)]
+pub struct Call {
+    /// The method.
+    pub method: String,
+    /// The path, without the query.
+    pub path: String,
+    /// The query string, when there is one.
+    pub query: Option<String>,
+    /// The headers, names in lower case.
+    pub headers: Vec<(String, String)>,
+    /// The body as text.
+    pub body: String,
+    /// The body as JSON, when it is JSON.
+    #[serde(skip)]
+    pub json: Option<Value>,
+    /// When it arrived, in milliseconds since the case began.
+    pub at_ms: f64,
+    /// The route it took (`POST /charges`); `None`: no route matched.
+    pub route: Option<String>,
+    /// What it was answered: `201`, `reset`, `timeout`, `404 (no route)`.
+    pub answer: String,
+}
+
+impl Call {
+    /// Whether no route matched it.
+    pub fn is_unexpected(&self) -> bool {
+        self.route.is_none()
+    }
+
+    /// One line for reports: `POST /charges {"amount":500} → 201`.
+    pub fn summary(&self) -> String {
+        let query = self
+            .query
+            .as_ref()
+            .map(|q| format!("?{q}"))
+            .unwrap_or_default();
+        let body = if self.body.is_empty() {
+            String::new()
+        } else {
+            let compact = self
+                .json
+                .as_ref()
+                .map_or_else(|| self.body.clone(), Value::to_string);
+            let cut: String = compact.chars().take(200).collect();
+            let more = if compact.chars().count() > 200 {
+                "..."
+            } else {
+                ""
+            };
+            format!(" {cut}{more}")
+        };
+        format!(
+            "{} {}{query}{body} → {}",
+            self.method, self.path, self.answer
+        )
+    }
+
+    /// The body as a JSON value: parsed JSON, else the text.
+    pub fn body_value(&self) -> Value {
+        self.json
+            .clone()
+            .unwrap_or_else(|| Value::String(self.body.clone()))
+    }
+}

@@ -1,0 +1,210 @@
+//! Mock servers for the service's dependencies (FORMAT §6): one HTTP
+//! server per mock name, started on loopback before the service and
+//! stopped after it, answering with the routes of the spec being run and
+//! the case's overrides, and keeping a journal of every request per case.
+
+mod journal;
+mod routes;
+mod server;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::{Arc, PoisonError};
+use std::time::Instant;
+
+use itspec_config::Port;
+use itspec_spec::model::Spec;
+use serde_json::{Value, json};
+
+pub use journal::Call;
+pub use routes::{Answer, Override, Route, RouteTable, path_matches, table};
+use server::State;
+
+use crate::vars::Scope;
+
+/// What the journals of a case hold: calls by mock name.
+pub type Journals = BTreeMap<String, Vec<Call>>;
+
+/// One running mock.
+pub struct MockServer {
+    /// Its name.
+    pub name: String,
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    /// Its port.
+    pub port: u16,
+    /// Calls no route matches do not fail the case.
+    pub allow_unexpected: bool,
+    state: Arc<State>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl MockServer {
+    /// Starts a mock on `port` (`Auto`: a free one).
+    pub fn start(name: &str, port: Port, allow_unexpected: bool) -> Result<MockServer, String> {
+        let wanted = match port {
+            Port::Fixed(port) => port,
+            Port::Auto => 0,
+        };
+        let listener = server::bind(wanted)
+            .map_err(|e| format!("mock `{name}` cannot listen on 127.0.0.1:{wanted}: {e}"))?;
+        let port = listener
+            .local_addr()
+            .map_err(|e| format!("mock `{name}`: {e}"))?
+            .port();
+        let state = Arc::new(State::new(name));
+        let task = tokio::spawn(server::serve(listener, Arc::clone(&state)));
+        Ok(MockServer {
+            name: name.to_string(),
+            url: format!("http://127.0.0.1:{port}"),
+            port,
+            allow_unexpected,
+            state,
+            task,
+        })
+    }
+
+    /// Starts a case: the journal is emptied, requests still held by a
+    /// fault of the last case let go, and these routes answer.
+    pub fn begin_case(&self, table: RouteTable) {
+        self.state.epoch.send_modify(|epoch| *epoch += 1);
+        *self
+            .state
+            .journal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Vec::new();
+        *self
+            .state
+            .started
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Instant::now();
+        *self
+            .state
+            .table
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = Arc::new(table);
+    }
+
+    /// The requests received since the case began.
+    pub fn calls(&self) -> Vec<Call> {
+        self.state
+            .journal
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Stops listening and drops every connection.
+    pub fn stop(&self) {
+        self.state.epoch.send_modify(|epoch| *epoch += 1);
+        self.task.abort();
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// `[mocks.NAME]` settings.
+#[derive(Clone, Debug, Default)]
+pub struct MockSettings {
+    /// Its port.
+    pub port: Port,
+    /// Calls no route matches do not fail the case.
+    pub allow_unexpected: bool,
+}
+
+/// The mocks of a run, by name.
+#[derive(Default)]
+pub struct Mocks {
+    servers: BTreeMap<String, MockServer>,
+}
+
+impl Mocks {
+    /// Starts a mock for every name: those the specs define and those
+    /// `[mocks]` configures.
+    pub fn start(
+        names: &BTreeSet<String>,
+        settings: &BTreeMap<String, MockSettings>,
+    ) -> Result<Mocks, String> {
+        let mut servers = BTreeMap::new();
+        for name in names.iter().chain(settings.keys()) {
+            if servers.contains_key(name) {
+                continue;
+            }
+            let setting = settings.get(name).cloned().unwrap_or_default();
+            servers.insert(
+                name.clone(),
+                MockServer::start(name, setting.port, setting.allow_unexpected)?,
+            );
+        }
+        Ok(Mocks { servers })
+    }
+
+    /// Whether no mock runs.
+    pub fn is_empty(&self) -> bool {
+        self.servers.is_empty()
+    }
+
+    /// A mock by name.
+    pub fn get(&self, name: &str) -> Option<&MockServer> {
+        self.servers.get(name)
+    }
+
+    /// The running mocks.
+    pub fn iter(&self) -> impl Iterator<Item = &MockServer> {
+        self.servers.values()
+    }
+
+    /// `{{mocks.NAME.url}}` and `{{mocks.NAME.port}}`.
+    pub fn variables(&self) -> Value {
+        Value::Object(
+            self.servers
+                .values()
+                .map(|m| (m.name.clone(), json!({ "url": m.url, "port": m.port })))
+                .collect(),
+        )
+    }
+
+    /// Starts a case on every mock: the spec's routes for it (none when the
+    /// spec does not define it) with the case's overrides.
+    pub fn begin_case(
+        &self,
+        spec: &Spec,
+        overrides: &[(String, Override<'_>)],
+        scope: &Scope,
+    ) -> Result<(), String> {
+        for server in self.servers.values() {
+            let defined = spec.mocks.iter().find(|m| m.name.value == server.name);
+            let mine: Vec<Override<'_>> = overrides
+                .iter()
+                .filter(|(name, _)| *name == server.name)
+                .map(|(_, o)| o.clone())
+                .collect();
+            let routes = table(defined, &mine, scope).map_err(|e| {
+                format!(
+                    "mock `{}`: variable `{{{{{}}}}}`: {}",
+                    server.name, e.name, e.message
+                )
+            })?;
+            server.begin_case(routes);
+        }
+        Ok(())
+    }
+
+    /// What every mock received since the case began.
+    pub fn journals(&self) -> Journals {
+        self.servers
+            .values()
+            .map(|m| (m.name.clone(), m.calls()))
+            .collect()
+    }
+
+    /// Stops every mock.
+    pub fn stop(&self) {
+        for server in self.servers.values() {
+            server.stop();
+        }
+    }
+}
