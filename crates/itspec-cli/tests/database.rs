@@ -62,7 +62,7 @@ fn the_shop_specs_pass_and_leave_the_database_empty(backend: Backend) {
         output.stdout, output.stderr
     );
     assert!(
-        output.stdout.contains("16 passed, 0 failed, 1 skipped"),
+        output.stdout.contains("19 passed, 0 failed, 1 skipped"),
         "{}",
         output.stdout
     );

@@ -37,7 +37,7 @@ fn the_shop_examples_pass() {
     assert!(
         output
             .stdout
-            .contains("itspec: running 17 cases from 3 specs against http://127.0.0.1:"),
+            .contains("itspec: running 20 cases from 3 specs against http://127.0.0.1:"),
         "{}",
         output.stdout
     );
@@ -58,7 +58,7 @@ fn the_shop_examples_pass() {
     assert!(
         output
             .stdout
-            .contains("16 passed, 0 failed, 1 skipped, 0 unverified"),
+            .contains("19 passed, 0 failed, 1 skipped, 0 unverified"),
         "{}",
         output.stdout
     );

@@ -208,6 +208,6 @@ fn mock_assertions_hold_and_fail_with_the_calls_received() {
     );
     assert_eq!(
         fourth[0].2,
-        ["mock payments received: GET /nowhere → 404 (no route)"]
+        ["mock payments received: GET /nowhere → 404 (no route; the closest is GET /charges/{id})"]
     );
 }

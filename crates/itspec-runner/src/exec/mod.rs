@@ -120,9 +120,14 @@ async fn run_async(
         None => None,
     };
     // The mocks are lent to the cases; the service is stopped before them.
+    let job = Job {
+        plan,
+        settings,
+        options,
+    };
     let mocks = std::mem::take(&mut environment.mocks);
     let outcome = tokio::select! {
-        outcome = run_specs(plan, settings, options, &mut environment, &mocks, isolation.as_mut(), &mut result, reporter) => outcome,
+        outcome = run_specs(&job, &mut environment, &mocks, isolation.as_mut(), &mut result, reporter) => outcome,
         () = shutdown_signal() => RunOutcome::Interrupted,
     };
     result.outcome = outcome;
@@ -182,16 +187,26 @@ fn run_id() -> String {
         .collect()
 }
 
+/// What a run is asked to do.
+struct Job<'a> {
+    plan: &'a Plan,
+    settings: &'a Settings,
+    options: &'a RunOptions,
+}
+
 async fn run_specs(
-    plan: &Plan,
-    settings: &Settings,
-    options: &RunOptions,
+    job: &Job<'_>,
     environment: &mut Environment,
     mocks: &Mocks,
     mut isolation: Option<&mut Isolation>,
     result: &mut RunResult,
     reporter: &mut dyn Reporter,
 ) -> RunOutcome {
+    let Job {
+        plan,
+        settings,
+        options,
+    } = *job;
     let http = match Http::new(
         &environment.base_url,
         settings.timeout,

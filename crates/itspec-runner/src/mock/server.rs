@@ -172,8 +172,16 @@ async fn handle(
     let path = parts.uri.path().to_string();
     let table = Arc::clone(&state.table.read().unwrap_or_else(PoisonError::into_inner));
     let route = table.find(&method, &path, json.as_ref()).cloned();
+    let closest = if route.is_none() {
+        table.closest(&method, &path)
+    } else {
+        None
+    };
     let answer = match &route {
-        None => "404 (no route)".to_string(),
+        None => match &closest {
+            Some(closest) => format!("404 (no route; the closest is {closest})"),
+            None => "404 (no route)".to_string(),
+        },
         Some(route) => match route.answer.fault {
             Some(Fault::Reset) => "reset".to_string(),
             Some(Fault::Timeout) => "timeout".to_string(),
@@ -216,7 +224,7 @@ async fn handle(
             "error": {
                 "code": "NO_MOCK_ROUTE",
                 "message": format!("mock `{}` has no route for {method} {path}", state.name),
-                "closest": table.closest(&method, &path),
+                "closest": closest,
             }
         });
         return Ok(respond(&Answer {
