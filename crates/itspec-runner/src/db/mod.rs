@@ -197,6 +197,15 @@ impl Database {
         quote(self.kind, name)
     }
 
+    /// Column names quoted and joined: `"a", "b"`.
+    pub fn column_list<'c>(&self, names: impl IntoIterator<Item = &'c str>) -> String {
+        names
+            .into_iter()
+            .map(|name| self.quote(name))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
     /// The `n`th (from 1) parameter placeholder.
     pub fn placeholder(&self, n: usize) -> String {
         match self.kind {

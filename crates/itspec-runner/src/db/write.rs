@@ -69,11 +69,7 @@ fn key_matches(db: &Database, table: &Table) -> String {
 pub fn insert(db: &Database, table: &Table, row: &Row) -> Statement {
     let name = db.quote(&table.name);
     let columns: Vec<&Column> = table.writable().collect();
-    let list = columns
-        .iter()
-        .map(|c| db.quote(&c.name))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = db.column_list(columns.iter().map(|c| c.name.as_str()));
     if db.kind == Kind::Postgres {
         return (
             format!(
@@ -240,11 +236,7 @@ pub async fn insert_fixture(
         given.push((column, fit(db, column, value)));
     }
     let name = db.quote(&table.name);
-    let list = given
-        .iter()
-        .map(|(c, _)| db.quote(&c.name))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = db.column_list(given.iter().map(|(c, _)| c.name.as_str()));
     let row_json = |raw: &str| {
         serde_json::from_str::<Value>(raw)
             .map_err(|e| DbError(format!("the inserted row is not JSON: {e}")))
@@ -308,11 +300,7 @@ async fn insert_fixture_mysql(
         return Err(DbError("not a MySQL database".to_string()));
     };
     let name = db.quote(&table.name);
-    let list = given
-        .iter()
-        .map(|(c, _)| db.quote(&c.name))
-        .collect::<Vec<_>>()
-        .join(", ");
+    let list = db.column_list(given.iter().map(|(c, _)| c.name.as_str()));
     let (placeholders, params) = bound_values(db, given);
     let sql = sqlx::AssertSqlSafe(format!(
         "INSERT INTO {name} ({list}) VALUES ({})",
