@@ -211,3 +211,28 @@ fn mock_assertions_hold_and_fail_with_the_calls_received() {
         ["mock payments received: GET /nowhere → 404 (no route; the closest is GET /charges/{id})"]
     );
 }
+
+/// A spec whose `payments` mock answers `{"from": NAME}`.
+fn spec_answering(name: &str) -> String {
+    format!(
+        "# Integration Test Spec: {name}\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n\
+         ### TC-INT-001: The mock answers with this spec's routes\n\n**Request:** POST /forward\n\n**Input:**\n\
+         ```json\n{{ \"method\": \"GET\", \"url\": \"{{{{mocks.payments.url}}}}/who\" }}\n```\n\n\
+         **Assertions:**\n- body.body.from == \"{name}\"\n- mock payments calls == 1\n\n\
+         ## Mocks\n\n```python\n@pytest.fixture\ndef payments(mocker):\n    \
+         return mocker.patch(\"gateway\", return_value={{\"from\": \"{name}\"}})\n```\n"
+    )
+}
+
+#[test]
+fn specs_share_a_mock_by_name_each_with_its_routes() {
+    let base = serve(api());
+    let settings = support::settings(&base);
+    let (first, second) = (spec_answering("First"), spec_answering("Second"));
+    let result = support::run_all(&settings, &[&first, &second], &RunOptions::default());
+    let all = cases(&result);
+    assert_eq!(all.len(), 2);
+    for case in all {
+        assert_eq!(case.outcome, Outcome::Passed, "{:#?}", case.checks);
+    }
+}

@@ -187,6 +187,21 @@ pub fn settings(base: &str) -> Settings {
 
 /// Runs a spec's text (which must lint without errors) against `base`.
 pub fn run_with(settings: &Settings, text: &str, options: &RunOptions) -> RunResult {
+    run_all(settings, &[text], options)
+}
+
+/// Runs several specs (which must lint without errors) in one run.
+pub fn run_all(settings: &Settings, texts: &[&str], options: &RunOptions) -> RunResult {
+    let inputs = texts
+        .iter()
+        .enumerate()
+        .map(|(i, text)| spec_input(settings, &format!("test{i}.md"), text))
+        .collect();
+    let plan = itspec_runner::plan(inputs, &Selection::default()).unwrap();
+    itspec_runner::run(&plan, settings, options, &mut Silent)
+}
+
+fn spec_input(settings: &Settings, path: &str, text: &str) -> SpecInput {
     let checked = itspec_spec::check(
         text,
         &itspec_spec::LintOptions {
@@ -201,13 +216,11 @@ pub fn run_with(settings: &Settings, text: &str, options: &RunOptions) -> RunRes
         .filter(|d| d.is_error())
         .collect();
     assert!(errors.is_empty(), "the test spec has errors: {errors:#?}");
-    let input = SpecInput {
-        path: "test.md".to_string(),
+    SpecInput {
+        path: path.to_string(),
         text: text.into(),
         spec: checked.spec,
-    };
-    let plan = itspec_runner::plan(vec![input], &Selection::default()).unwrap();
-    itspec_runner::run(&plan, settings, options, &mut Silent)
+    }
 }
 
 /// Runs cases (appended to [`HEAD`]) against `base`.
