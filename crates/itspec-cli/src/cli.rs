@@ -58,6 +58,14 @@ pub struct RunArgs {
     /// Prose assertions fail their case.
     #[arg(long)]
     pub strict: bool,
+    /// Run every concurrency case this many times (instead of its Repeat or
+    /// `[concurrency] iterations`).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub repeat: Option<u32>,
+    /// Run every iteration of a concurrency case even after one failed, and
+    /// report how many failed.
+    #[arg(long)]
+    pub keep_going: bool,
     /// Define a variable (a number, `true`, `false` and `null` keep their type).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,

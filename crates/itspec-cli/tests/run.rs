@@ -246,3 +246,55 @@ fn ctrl_c_stops_the_service_and_exits_130() {
         .collect();
     assert!(left.is_empty(), "left behind: {left:?}");
 }
+
+/// The shop's race spec on its two ways of taking stock: `racy` (read,
+/// charge, write back) loses an update when two reservations race, and
+/// 20 iterations catch it; `atomic` passes all 20.
+#[test]
+fn a_lost_update_is_caught_and_the_atomic_shop_passes() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |stock_update: &str| {
+        Test::new()
+            .args([
+                "run",
+                &format!("{REPO}/examples/shop/specs/reservations.md"),
+                "--config",
+                &format!("{REPO}/examples/shop/itspec.toml"),
+                "--filter",
+                "Two reservations race*",
+                "--set",
+                &format!("service.command={}", shop().display()),
+                "--set",
+                &format!(
+                    "database.url=sqlite://{}/{stock_update}.db",
+                    dir.path().display()
+                ),
+                "--set",
+                &format!("vars.stock_update={stock_update}"),
+            ])
+            .run()
+    };
+    let atomic = run("atomic");
+    assert_eq!(atomic.code, 0, "{}\n{}", atomic.stdout, atomic.stderr);
+    assert!(
+        atomic.stdout.contains("20 iterations, start skew"),
+        "{}",
+        atomic.stdout
+    );
+    let racy = run("racy");
+    assert_eq!(racy.code, 1, "{}\n{}", racy.stdout, racy.stderr);
+    for expected in [
+        "  FAIL  TC-INT-006  Two reservations race for the last unit",
+        " of 20 failed (",
+        "error: expected [201, 409] in any order, got [201,201]",
+        "error: iteration ",
+        "- no race conditions",
+        "timeline of iteration ",
+    ] {
+        assert!(
+            racy.stdout.contains(expected),
+            "`{expected}` in\n{}",
+            racy.stdout
+        );
+    }
+}

@@ -5,7 +5,8 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use itspec_runner::results::{
-    CaseResult, CheckResult, DiffLine, Evidence, Exchange, Outcome, RunOutcome, RunResult, Verdict,
+    CaseResult, CheckResult, DiffLine, Evidence, Exchange, Iterations, Outcome, RunOutcome,
+    RunResult, Verdict,
 };
 use itspec_runner::{Event, Reporter, SpecInfo};
 
@@ -52,12 +53,17 @@ impl<W: Write> Console<W> {
         let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
         let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
         let dim = Style::new().dimmed();
-        let (status, tail) = match &case.outcome {
-            Outcome::Passed => (
-                self.paint(green, "PASS"),
-                format!("{} ms", case.duration_ms),
+        let timing = match &case.iterations {
+            Some(iterations) => format!(
+                "{} ms, {}",
+                case.duration_ms,
+                iterations_summary(iterations)
             ),
-            Outcome::Failed => (self.paint(red, "FAIL"), format!("{} ms", case.duration_ms)),
+            None => format!("{} ms", case.duration_ms),
+        };
+        let (status, tail) = match &case.outcome {
+            Outcome::Passed => (self.paint(green, "PASS"), timing),
+            Outcome::Failed => (self.paint(red, "FAIL"), timing),
             Outcome::Skipped { reason } => (self.paint(yellow, "SKIP"), reason.clone()),
         };
         let unverified = case
@@ -90,11 +96,19 @@ impl<W: Write> Console<W> {
     /// the last exchange.
     fn failure(&self, spec: &SpecInfo, case: &CaseResult) -> String {
         let mut out = String::new();
+        if let Some(iterations) = &case.iterations {
+            out.push_str(&format!(
+                "{}\n\n",
+                self.paint(Style::new().bold(), &iterations_failure(iterations))
+            ));
+        }
         for check in case.failures() {
             out.push_str(&self.check(spec, check));
             out.push('\n');
         }
-        if let Some(exchange) = case.exchanges.last() {
+        if case.exchanges.iter().any(|e| e.timing.is_some()) {
+            out.push_str(&self.timeline(case));
+        } else if let Some(exchange) = case.exchanges.last() {
             out.push_str(&self.exchange(exchange));
         }
         out.push('\n');
@@ -164,6 +178,46 @@ impl<W: Write> Console<W> {
                 _ => text,
             });
             out.push('\n');
+        }
+        out
+    }
+
+    /// The requests of an iteration on one time line: when each was sent
+    /// and answered, its status and the start of its body.
+    fn timeline(&self, case: &CaseResult) -> String {
+        let bold = Style::new().bold();
+        let shown = case.iterations.as_ref().map_or(1, |i| i.shown);
+        let mut out = format!(
+            "{}\n",
+            self.paint(
+                bold,
+                &format!("timeline of iteration {shown} (ms after the first request was sent):")
+            )
+        );
+        let width = case
+            .exchanges
+            .iter()
+            .map(|e| e.label.as_deref().unwrap_or("-").chars().count())
+            .max()
+            .unwrap_or(1);
+        for exchange in &case.exchanges {
+            let label = exchange.label.as_deref().unwrap_or("-");
+            let (start, end) = exchange.timing.map_or_else(
+                || ("-".to_string(), "-".to_string()),
+                |(s, e)| (format!("{s:.2}"), format!("{e:.2}")),
+            );
+            let answer = match (&exchange.response, &exchange.error) {
+                (Some(response), _) => {
+                    let body: String = response.body.replace('\n', " ").chars().take(80).collect();
+                    format!("{}  {body}", response.status)
+                }
+                (None, Some(error)) => format!("no response: {error}"),
+                (None, None) => String::new(),
+            };
+            out.push_str(&format!(
+                "  {label:<width$}  {} {}  sent {start:>8}  answered {end:>8}  {answer}\n",
+                exchange.request.method, exchange.request.url
+            ));
         }
         out
     }
@@ -269,6 +323,42 @@ impl<W: Write> Reporter for Console<W> {
             Event::SpecFinished { .. } => {}
             Event::RunFinished { result } => self.finished(result),
         }
+    }
+}
+
+/// `20 iterations, start skew ≤ 0.31 ms`.
+fn iterations_summary(iterations: &Iterations) -> String {
+    let skew = iterations
+        .skews_ms
+        .iter()
+        .copied()
+        .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
+    let runs = if iterations.run == iterations.planned {
+        format!("{} iterations", iterations.run)
+    } else {
+        format!("{} of {} iterations", iterations.run, iterations.planned)
+    };
+    match skew {
+        Some(skew) => format!("{runs}, start skew ≤ {skew:.2} ms"),
+        None => runs,
+    }
+}
+
+/// What the iterations of a failed concurrency case say about the race.
+fn iterations_failure(iterations: &Iterations) -> String {
+    let first = iterations.first_failed.unwrap_or(iterations.shown);
+    if iterations.run == iterations.planned && iterations.failed > 1 {
+        let rate = f64::from(iterations.failed) * 100.0 / f64::from(iterations.run.max(1));
+        format!(
+            "{} of {} iterations failed ({rate:.0}%); iteration {first} is shown",
+            iterations.failed, iterations.run
+        )
+    } else {
+        let passed_before = first.saturating_sub(1);
+        format!(
+            "iteration {first} of {} failed ({passed_before} passed before it)",
+            iterations.planned
+        )
     }
 }
 

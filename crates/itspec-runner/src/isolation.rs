@@ -86,6 +86,17 @@ impl Isolation {
         .await
     }
 
+    /// Puts the tracked tables back to `target` (a snapshot with rows, taken
+    /// during the current case): the state after Setup, before another
+    /// iteration of a concurrency case. The case's own record is kept.
+    pub async fn restore_to(&self, target: &Snapshot) -> Result<usize, DbError> {
+        let current = Snapshot::capture(&self.db, &self.tracked, target, true).await?;
+        if current.changed_from(target).is_empty() && current.sequences == target.sequences {
+            return Ok(0);
+        }
+        db::restore(&self.db, &self.tracked, target, &current).await
+    }
+
     /// Whether a table is tracked (and so may be written).
     pub fn is_tracked(&self, table: &str) -> bool {
         self.tracked.tables.contains_key(table)

@@ -19,7 +19,7 @@ pub mod db;
 mod env;
 mod events;
 mod exec;
-mod http;
+pub mod http;
 pub mod isolation;
 pub mod mock;
 mod plan;

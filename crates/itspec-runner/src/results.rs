@@ -95,6 +95,28 @@ pub struct CaseResult {
     pub exchanges: Vec<Exchange>,
     /// Every check, in spec order; the first failed ones explain the outcome.
     pub checks: Vec<CheckResult>,
+    /// For a concurrency case: how its iterations went. The exchanges and
+    /// checks are those of the first iteration that failed, else the last.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub iterations: Option<Iterations>,
+}
+
+/// The iterations of a concurrency case (FORMAT §8).
+#[derive(Clone, Debug, Default, Serialize)]
+pub struct Iterations {
+    /// How many were to run.
+    pub planned: u32,
+    /// How many ran (fewer when one failed, without `--keep-going`).
+    pub run: u32,
+    /// How many failed.
+    pub failed: u32,
+    /// The first that failed, from 1.
+    pub first_failed: Option<u32>,
+    /// The iteration the case's exchanges and checks come from, from 1.
+    pub shown: u32,
+    /// The start skew of each iteration (its widest concurrent group), in
+    /// milliseconds.
+    pub skews_ms: Vec<f64>,
 }
 
 impl CaseResult {
@@ -134,6 +156,10 @@ pub struct Exchange {
     pub error: Option<String>,
     /// Where the request is written in the spec.
     pub span: Span,
+    /// In a concurrent group: when it was sent and when its response had
+    /// arrived, in milliseconds after the group's first request was sent.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub timing: Option<(f64, f64)>,
 }
 
 /// A request as sent.

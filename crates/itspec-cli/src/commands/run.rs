@@ -123,6 +123,8 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
     let run_options = RunOptions {
         vars: args.vars.clone(),
         strict: args.strict,
+        repeat: args.repeat,
+        keep_going: args.keep_going,
     };
     let mut console = Console::new(std::io::stdout(), context.color);
     let result = itspec_runner::run(&plan, &settings, &run_options, &mut console);

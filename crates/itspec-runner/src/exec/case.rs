@@ -1,22 +1,21 @@
-//! Running one case: setup, its request or its sequence of requests, then
-//! every check, then its captures.
+//! Running one case: setup, then its request or its requests — once, or
+//! for a concurrency case once per iteration, each iteration starting from
+//! the state right after Setup — then every check, then its captures.
 
-use std::collections::HashMap;
-use std::sync::Arc;
 use std::time::Instant;
 
 use itspec_spec::model::{AssertionKind, ExpectedOutput, Phrase, Spec, TestCase};
 use serde_json::{Map, Value, json};
 
-use super::request::{self, Built};
-use super::setup::Setup;
+use super::setup::{MockOverrides, Setup};
 use crate::check::{self, Context, DbContext, ErrorPaths};
 use crate::db::Snapshot;
 use crate::http::Http;
 use crate::isolation::Isolation;
 use crate::mock::{Call, Journals, Mocks};
 use crate::results::{
-    CaseResult, CheckKind, CheckResult, Evidence, Exchange, Outcome, ResponseRecord,
+    CaseResult, CheckKind, CheckResult, Evidence, Exchange, Iterations, Outcome, ResponseRecord,
+    Verdict,
 };
 use crate::vars::Scope;
 
@@ -30,6 +29,41 @@ pub(crate) struct CaseRunner<'a> {
     pub strict: bool,
     /// The mocks of the run.
     pub mocks: &'a Mocks,
+    /// Run every iteration even after one failed.
+    pub keep_going: bool,
+    /// `--repeat`: iterations of every concurrency case.
+    pub repeat: Option<u32>,
+    /// `[concurrency] iterations`.
+    pub default_iterations: u32,
+}
+
+/// What one run of a case's requests and checks produced.
+#[derive(Debug, Default)]
+pub(crate) struct Attempt {
+    /// The checks, setup's first.
+    pub checks: Vec<CheckResult>,
+    /// The exchanges.
+    pub exchanges: Vec<Exchange>,
+    /// The widest start skew of its concurrent groups, in ms.
+    pub skew_ms: Option<f64>,
+}
+
+impl Attempt {
+    fn passed(&self) -> bool {
+        !self.checks.iter().any(CheckResult::is_failed)
+    }
+}
+
+/// What the iterations of a case share: the state right after Setup.
+struct Prepared<'a> {
+    isolation: Option<&'a Isolation>,
+    /// The tracked tables after Setup (rows included), when recorded.
+    after_setup: Option<Snapshot>,
+    overrides: MockOverrides<'a>,
+    /// The variables after Setup.
+    scope: Scope,
+    /// The checks Setup produced (unverified setup lines).
+    checks: Vec<CheckResult>,
 }
 
 /// The variables a response defines: `status`, `headers`, `body`.
@@ -64,6 +98,7 @@ impl CaseRunner<'_> {
             duration_ms: 0,
             exchanges: Vec::new(),
             checks: Vec::new(),
+            iterations: None,
         };
         if let Some(skip) = &case.skip {
             result.outcome = Outcome::Skipped {
@@ -77,8 +112,9 @@ impl CaseRunner<'_> {
         }
         let mut scope = spec_scope.clone();
         scope.set("case_id", Value::String(case.id.value.clone()));
-        self.exercise(case, &mut scope, spec_scope, isolation, &mut result)
-            .await;
+        if let Some(prepared) = self.prepare(case, scope, isolation, &mut result).await {
+            self.iterate(case, &prepared, spec_scope, &mut result).await;
+        }
         result.outcome = if result.checks.iter().any(CheckResult::is_failed) {
             Outcome::Failed
         } else {
@@ -88,24 +124,35 @@ impl CaseRunner<'_> {
         result
     }
 
-    /// Setup, requests, checks and captures of a case that runs.
-    async fn exercise(
+    /// How many times the case runs: concurrency cases `--repeat`, their
+    /// Repeat, or the configured default; the others once.
+    fn iterations(&self, case: &TestCase) -> u32 {
+        if !case.groups().iter().any(|g| g.size() > 1) {
+            return 1;
+        }
+        self.repeat
+            .or(case.repeat.as_ref().map(|r| r.value))
+            .unwrap_or(self.default_iterations)
+            .max(1)
+    }
+
+    /// Setup, the mocks' routes, and the record of the state after Setup
+    /// when an iteration or an assertion needs it. `None`: the case cannot
+    /// go on (the failure is in `result`).
+    async fn prepare<'c>(
         &self,
-        case: &TestCase,
-        scope: &mut Scope,
-        spec_scope: &mut Scope,
-        isolation: Option<&Isolation>,
+        case: &'c TestCase,
+        mut scope: Scope,
+        isolation: Option<&'c Isolation>,
         result: &mut CaseResult,
-    ) {
+    ) -> Option<Prepared<'c>> {
         let setup = Setup {
             spec: self.spec,
             isolation,
             mocks: self.mocks,
         };
-        let Some(overrides) = setup.run(case, scope, &mut result.checks).await else {
-            return;
-        };
-        if let Err(message) = self.mocks.begin_case(self.spec, &overrides, scope) {
+        let overrides = setup.run(case, &mut scope, &mut result.checks).await?;
+        if let Err(message) = self.mocks.begin_case(self.spec, &overrides, &scope) {
             result.checks.push(CheckResult::failed(
                 CheckKind::Setup,
                 case.heading_span,
@@ -113,158 +160,146 @@ impl CaseRunner<'_> {
                 message,
                 Evidence::default(),
             ));
-            return;
+            return None;
         }
-        // Snapshots are taken only when an assertion compares them.
-        let compares = isolation.filter(|_| compares_snapshots(case));
-        let before = match compares {
-            Some(isolation) => record(isolation, None, case, &mut result.checks).await,
+        let records = isolation.filter(|_| self.iterations(case) > 1 || compares_snapshots(case));
+        let after_setup = match records {
+            Some(isolation) => Some(record(isolation, None, case, &mut result.checks).await?),
             None => None,
         };
-        let Some(responses) = self.requests(case, scope, result).await else {
+        Some(Prepared {
+            isolation,
+            after_setup,
+            overrides,
+            scope,
+            checks: std::mem::take(&mut result.checks),
+        })
+    }
+
+    /// Runs the iterations; the result shows the first that failed, else
+    /// the last.
+    async fn iterate(
+        &self,
+        case: &TestCase,
+        prepared: &Prepared<'_>,
+        spec_scope: &mut Scope,
+        result: &mut CaseResult,
+    ) {
+        let planned = self.iterations(case);
+        let mut tally = Iterations {
+            planned,
+            ..Iterations::default()
+        };
+        let mut shown: Option<Attempt> = None;
+        for i in 1..=planned {
+            let mut attempt = Attempt {
+                checks: prepared.checks.clone(),
+                ..Attempt::default()
+            };
+            if i > 1
+                && let Err(message) = self.reset(prepared).await
+            {
+                attempt.checks.push(CheckResult::failed(
+                    CheckKind::Setup,
+                    case.heading_span,
+                    format!("iteration {i}"),
+                    message,
+                    Evidence::default(),
+                ));
+                tally.run = i;
+                tally.failed += 1;
+                tally.first_failed.get_or_insert(i);
+                if shown.is_none() {
+                    tally.shown = i;
+                    shown = Some(attempt);
+                }
+                break;
+            }
+            let last = i == planned;
+            self.attempt(case, prepared, &mut attempt, last, spec_scope)
+                .await;
+            let passed = attempt.passed();
+            tally.run = i;
+            tally.skews_ms.extend(attempt.skew_ms);
+            if !passed {
+                tally.failed += 1;
+                tally.first_failed.get_or_insert(i);
+            }
+            let stop = last || (!passed && !self.keep_going);
+            if shown.is_none() && (!passed || stop) {
+                tally.shown = i;
+                shown = Some(attempt);
+            }
+            if stop {
+                break;
+            }
+        }
+        let shown = shown.unwrap_or_default();
+        result.checks = shown.checks;
+        result.exchanges = shown.exchanges;
+        if planned > 1 {
+            race_verdicts(case, &tally, &mut result.checks);
+            result.iterations = Some(tally);
+        }
+    }
+
+    /// Back to the state right after Setup: the tracked tables, the mocks'
+    /// routes and journals.
+    async fn reset(&self, prepared: &Prepared<'_>) -> Result<(), String> {
+        if let (Some(isolation), Some(after_setup)) = (prepared.isolation, &prepared.after_setup) {
+            isolation.restore_to(after_setup).await.map_err(|e| {
+                format!("cannot restore the database to the state after Setup: {e}")
+            })?;
+        }
+        self.mocks
+            .begin_case(self.spec, &prepared.overrides, &prepared.scope)
+    }
+
+    /// One run of the requests and the checks; the captures too when it is
+    /// the run the case reports.
+    async fn attempt(
+        &self,
+        case: &TestCase,
+        prepared: &Prepared<'_>,
+        attempt: &mut Attempt,
+        last: bool,
+        spec_scope: &mut Scope,
+    ) {
+        let mut scope = prepared.scope.clone();
+        let Some(responses) = self.requests(case, &mut scope, attempt).await else {
             return;
         };
-        let after = match compares {
-            Some(isolation) => record(isolation, before.as_ref(), case, &mut result.checks).await,
-            None => None,
+        attempt.skew_ms = responses.skew_ms;
+        let after = match (prepared.isolation, &prepared.after_setup) {
+            (Some(isolation), Some(before)) if compares_snapshots(case) => {
+                record(isolation, Some(before), case, &mut attempt.checks).await
+            }
+            _ => None,
         };
         let journals = (!self.mocks.is_empty()).then(|| self.mocks.journals());
-        let db = isolation.map(|isolation| DbContext {
+        let db = prepared.isolation.map(|isolation| DbContext {
             isolation,
             checks: &self.spec.checks,
             source: self.source,
-            before: before.as_ref(),
+            before: prepared.after_setup.as_ref(),
             after: after.as_ref(),
         });
         let cx = Context {
             last: responses.last.as_ref(),
             labelled: &responses.labelled,
             statuses: responses.statuses.as_deref(),
-            scope,
+            scope: &scope,
             errors: self.errors,
             strict: self.strict,
             journals: journals.as_ref(),
             db: db.as_ref(),
         };
-        self.checks(case, &cx, &mut result.checks).await;
-        self.unexpected_calls(case, journals.as_ref(), &mut result.checks);
-        self.captures(case, &cx, spec_scope, &mut result.checks)
-            .await;
-    }
-
-    /// Sends the case's requests; `None` when one could not be sent (the
-    /// failure is recorded).
-    async fn requests(
-        &self,
-        case: &TestCase,
-        scope: &mut Scope,
-        result: &mut CaseResult,
-    ) -> Option<Responses> {
-        let mut responses = Responses::default();
-        if case.actions.is_empty() {
-            let built = match request::single(case, self.spec, scope, self.http) {
-                Ok(built) => built,
-                Err(failure) => {
-                    result.checks.push(*failure);
-                    return None;
-                }
-            };
-            let response = self.send_all(vec![built], result).await?;
-            responses.last = response.into_iter().next().map(|(_, r)| r);
-        } else {
-            for group in case.groups() {
-                let mut built = Vec::new();
-                for action in &group.actions {
-                    for label in action.labels() {
-                        match request::action(action, label, scope, self.http) {
-                            Ok(b) => built.push(b),
-                            Err(failure) => {
-                                result.checks.push(*failure);
-                                return None;
-                            }
-                        }
-                    }
-                }
-                let concurrent = built.len() > 1;
-                let answered = self.send_all(built, result).await?;
-                if concurrent && responses.statuses.is_none() {
-                    responses.statuses = Some(answered.iter().map(|(_, r)| r.status).collect());
-                }
-                for (label, response) in answered {
-                    if let Some(label) = label {
-                        scope.set(label.clone(), response_value(&response));
-                        responses.labelled.insert(label, response.clone());
-                    }
-                    responses.last = Some(response);
-                }
-            }
+        self.checks(case, &cx, &mut attempt.checks).await;
+        self.unexpected_calls(case, journals.as_ref(), &mut attempt.checks);
+        if last || (!attempt.passed() && !self.keep_going) {
+            self.captures(case, &cx, spec_scope, &mut attempt.checks)
+                .await;
         }
-        if let Some(last) = &responses.last {
-            let value = response_value(last);
-            for part in ["status", "headers", "body"] {
-                scope.set(part, value.get(part).cloned().unwrap_or(Value::Null));
-            }
-        }
-        Some(responses)
-    }
-
-    /// Sends requests — one alone, several released together by a barrier —
-    /// and records the exchanges. `None` when one failed.
-    async fn send_all(
-        &self,
-        built: Vec<Built>,
-        result: &mut CaseResult,
-    ) -> Option<Vec<(Option<String>, ResponseRecord)>> {
-        let barrier = Arc::new(tokio::sync::Barrier::new(built.len().max(1)));
-        let mut handles = Vec::with_capacity(built.len());
-        for b in built {
-            let http = self.http.clone();
-            let barrier = Arc::clone(&barrier);
-            let Built {
-                outgoing,
-                label,
-                span,
-            } = b;
-            handles.push(tokio::spawn(async move {
-                barrier.wait().await;
-                let (record, response) = http.send(outgoing).await;
-                (label, span, record, response)
-            }));
-        }
-        let mut answered = Vec::with_capacity(handles.len());
-        let mut ok = true;
-        for handle in handles {
-            let Ok((label, span, record, response)) = handle.await else {
-                ok = false;
-                continue;
-            };
-            let (response, error) = match response {
-                Ok(response) => (Some(response), None),
-                Err(error) => (None, Some(error)),
-            };
-            if let Some(error) = &error {
-                ok = false;
-                let text = format!("{} {}", record.method, record.url);
-                result.checks.push(CheckResult::failed(
-                    CheckKind::Request,
-                    span,
-                    text,
-                    error.clone(),
-                    Evidence::default(),
-                ));
-            }
-            result.exchanges.push(Exchange {
-                label: label.clone(),
-                request: record,
-                response: response.clone(),
-                error,
-                span,
-            });
-            if let Some(response) = response {
-                answered.push((label, response));
-            }
-        }
-        ok.then_some(answered)
     }
 
     async fn checks(&self, case: &TestCase, cx: &Context<'_>, checks: &mut Vec<CheckResult>) {
@@ -361,6 +396,40 @@ impl CaseRunner<'_> {
     }
 }
 
+/// `no race conditions` holds when every iteration passed every other
+/// assertion; when one did not, it fails saying which and how often.
+fn race_verdicts(case: &TestCase, tally: &Iterations, checks: &mut [CheckResult]) {
+    let Some(first) = tally.first_failed else {
+        return;
+    };
+    let spans: Vec<itspec_spec::Span> = case
+        .all_assertions()
+        .filter(|a| {
+            matches!(
+                a.kind,
+                AssertionKind::Phrase {
+                    phrase: Phrase::NoRaceConditions
+                }
+            )
+        })
+        .map(|a| a.span)
+        .collect();
+    let message = if tally.run == tally.planned && tally.failed > 0 {
+        format!(
+            "{} of {} iterations failed (the first: iteration {first})",
+            tally.failed, tally.run
+        )
+    } else {
+        format!("iteration {first} of {} failed", tally.planned)
+    };
+    for check in checks.iter_mut().filter(|c| spans.contains(&c.span)) {
+        check.verdict = Verdict::Failed {
+            message: message.clone(),
+            evidence: Evidence::default(),
+        };
+    }
+}
+
 /// Whether a case has an assertion that compares database snapshots.
 fn compares_snapshots(case: &TestCase) -> bool {
     case.all_assertions().any(|a| {
@@ -395,12 +464,4 @@ async fn record(
             None
         }
     }
-}
-
-/// The responses of a case.
-#[derive(Debug, Default)]
-pub(crate) struct Responses {
-    pub last: Option<ResponseRecord>,
-    pub labelled: HashMap<String, ResponseRecord>,
-    pub statuses: Option<Vec<u16>>,
 }

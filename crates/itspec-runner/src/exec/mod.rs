@@ -6,6 +6,7 @@
 
 mod case;
 mod request;
+mod send;
 mod setup;
 
 use std::collections::BTreeSet;
@@ -34,6 +35,12 @@ pub struct RunOptions {
     pub vars: Vec<(String, String)>,
     /// Prose assertions fail.
     pub strict: bool,
+    /// Iterations of every concurrency case, instead of its Repeat and the
+    /// configured default.
+    pub repeat: Option<u32>,
+    /// Run every iteration of a concurrency case even after one failed, to
+    /// see how often the race happens.
+    pub keep_going: bool,
 }
 
 /// Runs a plan and reports as it goes. Blocks until the run is over.
@@ -261,6 +268,9 @@ async fn run_specs(
             errors: &settings.errors,
             strict: options.strict,
             mocks,
+            keep_going: options.keep_going,
+            repeat: options.repeat,
+            default_iterations: settings.iterations,
         };
         let mut spec_scope = run_scope.clone();
         let mut spec_result = SpecResult {

@@ -1,10 +1,12 @@
 //! Sending requests and recording responses.
 
 mod body;
+mod burst;
 
 use std::time::{Duration, Instant};
 
 pub use body::encode_body;
+pub use burst::{Timed, burst, start_skew};
 
 use crate::results::{RequestRecord, ResponseRecord};
 
@@ -85,7 +87,17 @@ impl Http {
         &self,
         outgoing: Outgoing,
     ) -> (RequestRecord, Result<ResponseRecord, String>) {
-        let mut headers = outgoing.headers;
+        let (record, headers) = self.record(&outgoing);
+        let result = self
+            .exchange(outgoing.method, outgoing.url, headers, outgoing.body)
+            .await;
+        (record, result)
+    }
+
+    /// The record of a request as it will be sent, and its headers (the
+    /// body's content type added when none is given).
+    pub fn record(&self, outgoing: &Outgoing) -> (RequestRecord, Vec<(String, String)>) {
+        let mut headers = outgoing.headers.clone();
         if let Some((_, content_type)) = &outgoing.body
             && !headers
                 .iter()
@@ -102,10 +114,7 @@ impl Http {
                 .as_ref()
                 .map(|(bytes, _)| String::from_utf8_lossy(bytes).into_owned()),
         };
-        let result = self
-            .exchange(outgoing.method, outgoing.url, headers, outgoing.body)
-            .await;
-        (record, result)
+        (record, headers)
     }
 
     async fn exchange(

@@ -1,0 +1,155 @@
+//! Sending a case's requests: one at a time, or a concurrent group through
+//! a burst (every request on a ready connection of its own, released at
+//! once, timed); each exchange is recorded, and a request that gets no
+//! answer fails the case.
+
+use std::collections::HashMap;
+
+use itspec_spec::model::TestCase;
+use serde_json::Value;
+
+use super::case::{Attempt, CaseRunner, response_value};
+use super::request::{self, Built};
+use crate::http::{self, Outgoing};
+use crate::results::{CheckKind, CheckResult, Evidence, Exchange, RequestRecord, ResponseRecord};
+use crate::vars::Scope;
+
+/// The responses of a case.
+#[derive(Debug, Default)]
+pub(crate) struct Responses {
+    pub last: Option<ResponseRecord>,
+    pub labelled: HashMap<String, ResponseRecord>,
+    pub statuses: Option<Vec<u16>>,
+    /// The widest start skew of the case's concurrent groups, in ms.
+    pub skew_ms: Option<f64>,
+}
+
+/// A request as sent, its response or why there is none, and its timing
+/// in a burst.
+type Sent = (
+    RequestRecord,
+    Result<ResponseRecord, String>,
+    Option<(f64, f64)>,
+);
+
+impl CaseRunner<'_> {
+    /// Sends the case's requests; `None` when one could not be sent (the
+    /// failure is recorded).
+    pub(super) async fn requests(
+        &self,
+        case: &TestCase,
+        scope: &mut Scope,
+        result: &mut Attempt,
+    ) -> Option<Responses> {
+        let mut responses = Responses::default();
+        if case.actions.is_empty() {
+            let built = match request::single(case, self.spec, scope, self.http) {
+                Ok(built) => built,
+                Err(failure) => {
+                    result.checks.push(*failure);
+                    return None;
+                }
+            };
+            let response = self
+                .send_all(vec![built], result, &mut responses.skew_ms)
+                .await?;
+            responses.last = response.into_iter().next().map(|(_, r)| r);
+        } else {
+            for group in case.groups() {
+                let mut built = Vec::new();
+                for action in &group.actions {
+                    for label in action.labels() {
+                        match request::action(action, label, scope, self.http) {
+                            Ok(b) => built.push(b),
+                            Err(failure) => {
+                                result.checks.push(*failure);
+                                return None;
+                            }
+                        }
+                    }
+                }
+                let concurrent = built.len() > 1;
+                let answered = self.send_all(built, result, &mut responses.skew_ms).await?;
+                if concurrent && responses.statuses.is_none() {
+                    responses.statuses = Some(answered.iter().map(|(_, r)| r.status).collect());
+                }
+                for (label, response) in answered {
+                    if let Some(label) = label {
+                        scope.set(label.clone(), response_value(&response));
+                        responses.labelled.insert(label, response.clone());
+                    }
+                    responses.last = Some(response);
+                }
+            }
+        }
+        if let Some(last) = &responses.last {
+            let value = response_value(last);
+            for part in ["status", "headers", "body"] {
+                scope.set(part, value.get(part).cloned().unwrap_or(Value::Null));
+            }
+        }
+        Some(responses)
+    }
+
+    /// Sends requests — one alone, several released together as a burst —
+    /// and records the exchanges. `None` when one got no answer. A burst's
+    /// start skew goes into `skew_ms`.
+    async fn send_all(
+        &self,
+        built: Vec<Built>,
+        result: &mut Attempt,
+        skew_ms: &mut Option<f64>,
+    ) -> Option<Vec<(Option<String>, ResponseRecord)>> {
+        let (outgoing, labels): (Vec<Outgoing>, Vec<_>) = built
+            .into_iter()
+            .map(|b| (b.outgoing, (b.label, b.span)))
+            .unzip();
+        let sent: Vec<Sent> = if outgoing.len() > 1 {
+            let timed = http::burst(self.http, outgoing).await;
+            let skew = http::start_skew(&timed);
+            *skew_ms = Some(skew_ms.map_or(skew, |s: f64| s.max(skew)));
+            timed
+                .into_iter()
+                .map(|t| (t.record, t.result, Some((t.start_ms, t.end_ms))))
+                .collect()
+        } else {
+            let mut sent = Vec::with_capacity(1);
+            for one in outgoing {
+                let (record, response) = self.http.send(one).await;
+                sent.push((record, response, None));
+            }
+            sent
+        };
+        let mut answered = Vec::with_capacity(sent.len());
+        let mut ok = true;
+        for ((record, response, timing), (label, span)) in sent.into_iter().zip(labels) {
+            let (response, error) = match response {
+                Ok(response) => (Some(response), None),
+                Err(error) => (None, Some(error)),
+            };
+            if let Some(error) = &error {
+                ok = false;
+                let text = format!("{} {}", record.method, record.url);
+                result.checks.push(CheckResult::failed(
+                    CheckKind::Request,
+                    span,
+                    text,
+                    error.clone(),
+                    Evidence::default(),
+                ));
+            }
+            result.exchanges.push(Exchange {
+                label: label.clone(),
+                request: record,
+                response: response.clone(),
+                error,
+                span,
+                timing,
+            });
+            if let Some(response) = response {
+                answered.push((label, response));
+            }
+        }
+        ok.then_some(answered)
+    }
+}
