@@ -30,6 +30,100 @@ pub enum Command {
     New(NewArgs),
     /// Run specs against the service.
     Run(RunArgs),
+    /// Stories → specs → cases → last result.
+    Trace(TraceArgs),
+    /// Work with run reports.
+    #[command(subcommand)]
+    Report(ReportCommand),
+}
+
+/// `itspec report`.
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Merge the JSON reports of several runs (the shards of one run) and
+    /// write them as JSON, JUnit or HTML.
+    Merge(MergeArgs),
+}
+
+/// `itspec report merge`.
+#[derive(Debug, Args)]
+pub struct MergeArgs {
+    /// JSON reports (`run --report json=PATH`).
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// What to write: `json=PATH`, `junit=PATH`, `html=PATH` (repeatable);
+    /// without any, the merged JSON goes to standard output.
+    #[arg(long = "report", value_name = "KIND=PATH", value_parser = parse_report)]
+    pub outputs: Vec<ReportOutput>,
+}
+
+/// `itspec trace`.
+#[derive(Debug, Args)]
+pub struct TraceArgs {
+    /// Spec files or folders (default: `specs` of itspec.toml, else the current folder).
+    pub paths: Vec<PathBuf>,
+    /// The JSON report of the last run, for each case's last result.
+    #[arg(long, value_name = "REPORT")]
+    pub from: Option<PathBuf>,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = TraceFormat::Md)]
+    pub format: TraceFormat,
+}
+
+/// `trace` output formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum TraceFormat {
+    /// Markdown.
+    Md,
+    /// JSON.
+    Json,
+    /// One HTML page.
+    Html,
+}
+
+/// A report to write: its kind and where.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportOutput {
+    /// `json`, `junit` or `html`.
+    pub kind: ReportKind,
+    /// The file.
+    pub path: PathBuf,
+}
+
+/// The kinds of report.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ReportKind {
+    /// The result tree (docs/report-format.md).
+    Json,
+    /// JUnit XML.
+    Junit,
+    /// One self-contained HTML page.
+    Html,
+}
+
+fn parse_report(text: &str) -> Result<ReportOutput, String> {
+    let (kind, path) = text
+        .split_once('=')
+        .filter(|(_, path)| !path.is_empty())
+        .ok_or_else(|| format!("`{text}` is not KIND=PATH (json=, junit= or html=)"))?;
+    let kind = match kind.to_ascii_lowercase().as_str() {
+        "json" => ReportKind::Json,
+        "junit" | "xml" => ReportKind::Junit,
+        "html" => ReportKind::Html,
+        other => {
+            return Err(format!(
+                "`{other}` is not a report kind: use json, junit or html"
+            ));
+        }
+    };
+    Ok(ReportOutput {
+        kind,
+        path: PathBuf::from(path),
+    })
+}
+
+fn parse_shard(text: &str) -> Result<itspec_runner::shard::Shard, String> {
+    itspec_runner::shard::Shard::parse(text)
 }
 
 /// `itspec run`.
@@ -75,6 +169,32 @@ pub struct RunArgs {
     /// Send requests here (overrides `target.base_url`).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Also write reports: `json=PATH`, `junit=PATH`, `html=PATH` (repeatable).
+    #[arg(long = "report", value_name = "KIND=PATH", value_parser = parse_report)]
+    pub reports: Vec<ReportOutput>,
+    /// Console output: human, or human with GitHub Actions annotations.
+    #[arg(long, value_enum, default_value_t = RunFormat::Human)]
+    pub format: RunFormat,
+    /// A Ready spec whose cases all passed becomes Implemented (only its
+    /// Status line changes).
+    #[arg(long)]
+    pub update_status: bool,
+    /// Run part i of n of the cases (also found from CI_NODE_INDEX/TOTAL,
+    /// CIRCLE_NODE_*, BUILDKITE_PARALLEL_JOB*, JOB_COMPLETION_INDEX).
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<itspec_runner::shard::Shard>,
+    /// The number of shards, for JOB_COMPLETION_INDEX (Kubernetes indexed Jobs).
+    #[arg(long, value_name = "N", env = "ITSPEC_SHARD_TOTAL")]
+    pub shard_total: Option<u32>,
+}
+
+/// `run` console formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RunFormat {
+    /// A line per case, failures as code frames.
+    Human,
+    /// The same, then a GitHub Actions annotation per failed check.
+    Github,
 }
 
 /// `itspec check`.
@@ -104,6 +224,12 @@ pub struct ListArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = ListFormat::Human)]
     pub format: ListFormat,
+    /// List the cases of part i of n, as `run --shard i/n` would run them.
+    #[arg(long, value_name = "I/N", value_parser = parse_shard)]
+    pub shard: Option<itspec_runner::shard::Shard>,
+    /// The number of shards, for JOB_COMPLETION_INDEX (Kubernetes indexed Jobs).
+    #[arg(long, value_name = "N", env = "ITSPEC_SHARD_TOTAL")]
+    pub shard_total: Option<u32>,
 }
 
 /// `itspec new`.

@@ -42,7 +42,8 @@ fn run(cli: &Cli) -> Result<u8> {
     let (paths, set): (&[PathBuf], Vec<(String, String)>) = match &cli.command {
         Command::Check(args) => (&args.paths, args.set.clone()),
         Command::List(args) => (&args.paths, Vec::new()),
-        Command::New(_) => (&[], Vec::new()),
+        Command::Trace(args) => (&args.paths, Vec::new()),
+        Command::New(_) | Command::Report(_) => (&[], Vec::new()),
         Command::Run(args) => {
             let mut set = args.set.clone();
             if let Some(url) = &args.base_url {
@@ -62,6 +63,8 @@ fn run(cli: &Cli) -> Result<u8> {
         Command::List(args) => commands::list::run(&context, args),
         Command::New(args) => commands::new::run(&context, args),
         Command::Run(args) => commands::run::run(&context, args),
+        Command::Trace(args) => commands::trace::run(&context, args),
+        Command::Report(command) => commands::report::run(command),
     }
 }
 

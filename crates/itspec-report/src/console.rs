@@ -329,9 +329,7 @@ impl<W: Write> Reporter for Console<W> {
 /// `20 iterations, start skew ≤ 0.31 ms`.
 fn iterations_summary(iterations: &Iterations) -> String {
     let skew = iterations
-        .skews_ms
-        .iter()
-        .copied()
+        .skews_ms()
         .fold(None, |m: Option<f64>, s| Some(m.map_or(s, |m| m.max(s))));
     let runs = if iterations.run == iterations.planned {
         format!("{} iterations", iterations.run)

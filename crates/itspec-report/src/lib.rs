@@ -1,8 +1,9 @@
 //! Reporters: turning results into what people and CI tools read.
 //!
 //! Lint diagnostics render three ways — code frames for people, JSON for
-//! tools, annotations for GitHub — and runs render on the console. Reporters
-//! only render: they never decide what passed.
+//! tools, annotations for GitHub. Runs render on the console (with a
+//! progress bar on a terminal) and as JSON, JUnit, HTML and GitHub
+//! annotations. Reporters only render: they never decide what passed.
 
 #![deny(
     clippy::unwrap_used,
@@ -14,3 +15,5 @@
 pub mod console;
 pub mod diagnostics;
 pub mod frame;
+pub mod progress;
+pub mod results;

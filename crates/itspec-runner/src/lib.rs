@@ -25,6 +25,7 @@ pub mod mock;
 mod plan;
 pub mod results;
 mod settings;
+pub mod shard;
 pub mod vars;
 
 pub use events::{Event, Reporter, Silent, SpecInfo};

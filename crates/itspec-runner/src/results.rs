@@ -5,11 +5,21 @@
 //! not happen at all (the service did not start) is a [`RunOutcome`].
 
 use itspec_spec::Span;
-use serde::Serialize;
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::mock::Call;
 
 /// A whole run.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct RunResult {
+    /// When the run began (RFC 3339).
+    #[serde(default)]
+    pub started_at: String,
+    /// Where requests went.
+    #[serde(default)]
+    pub target: String,
     /// How the run ended.
     pub outcome: RunOutcome,
     /// Every spec that ran, in run order.
@@ -20,8 +30,18 @@ pub struct RunResult {
     pub duration_ms: u64,
 }
 
+impl RunResult {
+    /// A run beginning now, with nothing in it yet.
+    pub fn starting_now() -> Self {
+        Self {
+            started_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true),
+            ..Self::default()
+        }
+    }
+}
+
 /// How a run ended.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum RunOutcome {
     /// Every selected case ran.
@@ -38,7 +58,7 @@ pub enum RunOutcome {
 }
 
 /// Counts of a run.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Cases that passed.
     pub passed: usize,
@@ -67,18 +87,30 @@ impl Summary {
 }
 
 /// One spec's results.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SpecResult {
     /// The file, as shown.
     pub path: String,
     /// The component under test.
     pub component: String,
+    /// `Critical`, `High`, `Medium` or `Low`.
+    #[serde(default)]
+    pub priority: String,
+    /// `Draft`, `Ready` or `Implemented` (empty when not given).
+    #[serde(default)]
+    pub status: String,
+    /// The story ids of its Related line.
+    #[serde(default)]
+    pub stories: Vec<String>,
+    /// Its API contract.
+    #[serde(default)]
+    pub contract: Option<String>,
     /// Its cases, in document order.
     pub cases: Vec<CaseResult>,
 }
 
 /// One case's result.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CaseResult {
     /// `TC-INT-001`.
     pub id: String,
@@ -97,12 +129,15 @@ pub struct CaseResult {
     pub checks: Vec<CheckResult>,
     /// For a concurrency case: how its iterations went. The exchanges and
     /// checks are those of the first iteration that failed, else the last.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub iterations: Option<Iterations>,
+    /// What each mock received (the shown iteration's).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub mock_calls: BTreeMap<String, Vec<Call>>,
 }
 
 /// The iterations of a concurrency case (FORMAT §8).
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Iterations {
     /// How many were to run.
     pub planned: u32,
@@ -114,9 +149,41 @@ pub struct Iterations {
     pub first_failed: Option<u32>,
     /// The iteration the case's exchanges and checks come from, from 1.
     pub shown: u32,
-    /// The start skew of each iteration (its widest concurrent group), in
-    /// milliseconds.
-    pub skews_ms: Vec<f64>,
+    /// Each iteration that ran.
+    pub runs: Vec<IterationRun>,
+}
+
+impl Iterations {
+    /// The start skew of each iteration that measured one, in ms.
+    pub fn skews_ms(&self) -> impl Iterator<Item = f64> + '_ {
+        self.runs.iter().filter_map(|r| r.skew_ms)
+    }
+}
+
+/// One iteration of a concurrency case.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct IterationRun {
+    /// Which, from 1.
+    pub iteration: u32,
+    /// Whether every check held.
+    pub passed: bool,
+    /// The start skew of its widest concurrent group, in ms.
+    pub skew_ms: Option<f64>,
+    /// Its timed requests.
+    pub requests: Vec<TimedRequest>,
+}
+
+/// A request of a concurrent group on the iteration's time line.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct TimedRequest {
+    /// Its label.
+    pub label: Option<String>,
+    /// The status it got, if any.
+    pub status: Option<u16>,
+    /// Sent, in ms after the group's first request.
+    pub start_ms: f64,
+    /// Answered, in ms after the group's first request.
+    pub end_ms: f64,
 }
 
 impl CaseResult {
@@ -129,7 +196,7 @@ impl CaseResult {
 }
 
 /// The outcome of a case.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "outcome", rename_all = "snake_case")]
 pub enum Outcome {
     /// Every check passed (prose may be unverified).
@@ -144,7 +211,7 @@ pub enum Outcome {
 }
 
 /// One request and its response.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Exchange {
     /// The Actions label, when there is one.
     pub label: Option<String>,
@@ -158,12 +225,12 @@ pub struct Exchange {
     pub span: Span,
     /// In a concurrent group: when it was sent and when its response had
     /// arrived, in milliseconds after the group's first request was sent.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub timing: Option<(f64, f64)>,
 }
 
 /// A request as sent.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct RequestRecord {
     /// The method.
     pub method: String,
@@ -176,7 +243,7 @@ pub struct RequestRecord {
 }
 
 /// A response as received.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct ResponseRecord {
     /// The status code.
     pub status: u16,
@@ -213,7 +280,7 @@ impl ResponseRecord {
 }
 
 /// What kind of thing a check verified.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum CheckKind {
     /// A request could be built and sent.
@@ -229,7 +296,7 @@ pub enum CheckKind {
 }
 
 /// One check and its verdict.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct CheckResult {
     /// What was checked.
     pub kind: CheckKind,
@@ -243,7 +310,7 @@ pub struct CheckResult {
 }
 
 /// The verdict of a check.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
     /// It held.
@@ -263,7 +330,7 @@ pub enum Verdict {
 }
 
 /// The evidence of a failure.
-#[derive(Clone, Debug, Default, Serialize)]
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
 pub struct Evidence {
     /// What was expected, rendered.
     pub expected: Option<String>,
@@ -280,7 +347,7 @@ pub struct Evidence {
 }
 
 /// One differing place of a body.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Mismatch {
     /// The JSON path: `$.items[0].sku`.
     pub path: String,
@@ -291,7 +358,7 @@ pub struct Mismatch {
 }
 
 /// A line of a diff.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DiffLine {
     /// `-` expected only, `+` actual only, ` ` both.
     pub tag: char,

@@ -67,7 +67,10 @@ fn the_first_failing_iteration_stops_the_case_and_is_shown() {
         (5, 3, 1)
     );
     assert_eq!((iterations.first_failed, iterations.shown), (Some(3), 3));
-    assert_eq!(iterations.skews_ms.len(), 3);
+    assert_eq!(iterations.skews_ms().count(), 3);
+    let passed: Vec<bool> = iterations.runs.iter().map(|r| r.passed).collect();
+    assert_eq!(passed, [true, true, false]);
+    assert!(iterations.runs.iter().all(|r| r.requests.len() == 2));
     assert_eq!(race_verdict(&result), "iteration 3 of 5 failed");
     // The shown exchanges are the failing iteration's, timed.
     let statuses: Vec<u16> = case

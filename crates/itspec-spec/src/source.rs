@@ -8,7 +8,9 @@
 use serde::Serialize;
 
 /// A byte range of the spec's text, with the line and column where it starts.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, serde::Deserialize,
+)]
 pub struct Span {
     /// Byte offset of the first byte.
     pub start: usize,

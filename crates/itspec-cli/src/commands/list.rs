@@ -42,12 +42,7 @@ fn entry(file: SpecText) -> SpecEntry {
         component: spec.component().map(str::to_string),
         priority,
         status,
-        stories: spec
-            .related
-            .stories
-            .iter()
-            .map(|s| s.value.clone())
-            .collect(),
+        stories: spec.story_ids(),
         contract: spec.related.contract.as_ref().map(|c| c.value.to_string()),
         cases: spec
             .cases
@@ -68,7 +63,32 @@ fn entry(file: SpecText) -> SpecEntry {
 
 /// Runs the command.
 pub fn run(context: &Context, args: &ListArgs) -> Result<u8> {
-    let entries = super::map_spec_files(context, &args.paths, entry)?;
+    let mut entries = super::map_spec_files(context, &args.paths, entry)?;
+    if let Some(shard) = super::shard(args.shard, args.shard_total) {
+        // The cases `run --shard` would run: the same plan, the same partition.
+        let inputs = super::map_spec_files(context, &args.paths, |file| {
+            let spec = itspec_spec::parse(&file.text).spec;
+            itspec_runner::SpecInput {
+                path: file.display_path(),
+                text: std::sync::Arc::from(file.text),
+                spec,
+            }
+        })?;
+        let plan = itspec_runner::plan(inputs, &itspec_runner::Selection::default())?.shard(shard);
+        entries.retain_mut(|entry| {
+            let Some(planned) = plan.specs.iter().find(|p| p.input.path == entry.file) else {
+                return false;
+            };
+            let ids: Vec<&str> = planned
+                .cases
+                .iter()
+                .filter_map(|&i| planned.input.spec.cases.get(i))
+                .map(|c| c.id.value.as_str())
+                .collect();
+            entry.cases.retain(|c| ids.contains(&c.id.as_str()));
+            true
+        });
+    }
     let output = match args.format {
         ListFormat::Json => serde_json::to_string_pretty(&entries)? + "\n",
         ListFormat::Human => human(&entries),

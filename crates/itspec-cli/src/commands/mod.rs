@@ -3,7 +3,11 @@
 pub mod check;
 pub mod list;
 pub mod new;
+pub mod report;
+mod reports;
 pub mod run;
+mod status;
+pub mod trace;
 mod vars;
 
 pub use vars::KnownVars;
@@ -14,6 +18,14 @@ use anyhow::Result;
 
 use crate::discover::{candidates, default_paths};
 use crate::load::{SpecText, display, map_specs};
+
+/// The shard to run: `--shard`, else the one the CI system assigns.
+pub fn shard(
+    given: Option<itspec_runner::shard::Shard>,
+    total: Option<u32>,
+) -> Option<itspec_runner::shard::Shard> {
+    given.or_else(|| itspec_runner::shard::Shard::from_env(|name| std::env::var(name).ok(), total))
+}
 
 /// The context every command gets: the configuration, when one is found.
 pub struct Context {

@@ -4,17 +4,22 @@
 use std::sync::Arc;
 
 use anyhow::{Result, bail};
+use std::io::IsTerminal as _;
+
 use itspec_report::console::Console;
 use itspec_report::diagnostics::{FileReport, render_human};
+use itspec_report::progress::Progress;
 use itspec_runner::{RunOptions, RunOutcome, Selection, Settings, SpecInput};
 use itspec_spec::{Diagnostic, Severity};
 
 use super::Context;
-use crate::cli::RunArgs;
+use crate::cli::{RunArgs, RunFormat};
 use crate::exit_codes;
 use crate::output::print;
 
 struct Loaded {
+    /// The file.
+    file: std::path::PathBuf,
     path: String,
     text: String,
     spec: itspec_spec::Spec,
@@ -37,6 +42,7 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
             }
         };
         Loaded {
+            file: file.path.clone(),
             path: file.display_path(),
             errors: diagnostics
                 .into_iter()
@@ -55,7 +61,9 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
     };
     let mut with_errors = Vec::new();
     let mut inputs = Vec::new();
+    let mut files_by_path = std::collections::HashMap::new();
     for file in files {
+        files_by_path.insert(file.path.clone(), file.file.clone());
         if file.errors.is_empty() {
             inputs.push(SpecInput {
                 path: file.path,
@@ -98,7 +106,7 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         return Ok(exit_codes::USAGE);
     }
 
-    let plan = itspec_runner::plan(inputs, &selection)?;
+    let mut plan = itspec_runner::plan(inputs, &selection)?;
     if plan.specs.is_empty() {
         if plan.drafts > 0 && !args.include_drafts {
             bail!(
@@ -107,6 +115,23 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
             );
         }
         bail!("nothing to run: no case matches the selection (--filter, --tags, --priority)");
+    }
+    super::reports::check_writable(&args.reports)?;
+    if let Some(shard) = super::shard(args.shard, args.shard_total) {
+        let all = plan.case_count();
+        plan = plan.shard(shard);
+        if plan.specs.is_empty() {
+            print(&format!(
+                "itspec: shard {}/{} has none of the {all} cases to run\n",
+                shard.index, shard.total
+            ))?;
+            // An empty report still, so a merge step finds every shard's file.
+            return write_reports(
+                &itspec_runner::RunResult::starting_now(),
+                args,
+                exit_codes::SUCCESS,
+            );
+        }
     }
     let empty = itspec_config::Loaded {
         path: None,
@@ -126,12 +151,50 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         repeat: args.repeat,
         keep_going: args.keep_going,
     };
-    let mut console = Console::new(std::io::stdout(), context.color);
-    let result = itspec_runner::run(&plan, &settings, &run_options, &mut console);
-    Ok(match result.outcome {
+    let console = Console::new(std::io::stdout(), context.color);
+    let mut reporter = Progress::new(console, std::io::stderr().is_terminal());
+    let result = itspec_runner::run(&plan, &settings, &run_options, &mut reporter);
+    if args.format == RunFormat::Github {
+        print(&itspec_report::results::github::write(&result))?;
+    }
+    let code = match result.outcome {
         RunOutcome::Interrupted => exit_codes::INTERRUPTED,
         RunOutcome::EnvironmentFailed { .. } => exit_codes::ENVIRONMENT,
         RunOutcome::Completed if result.summary.failed > 0 => exit_codes::FAILURE,
         RunOutcome::Completed => exit_codes::SUCCESS,
-    })
+    };
+    let code = write_reports(&result, args, code)?;
+    if args.update_status && matches!(result.outcome, RunOutcome::Completed) {
+        let mut promoted = Vec::new();
+        for (planned, spec_result) in plan.specs.iter().zip(&result.specs) {
+            let spec = &planned.input.spec;
+            if let Some(file) = files_by_path.get(&planned.input.path)
+                && super::status::earned(spec, spec_result)
+                && super::status::promote(file, spec)?
+            {
+                promoted.push(planned.input.path.clone());
+            }
+        }
+        for path in promoted {
+            print(&format!("itspec: {path} is now Implemented\n"))?;
+        }
+    }
+    Ok(code)
+}
+
+/// Writes the reports asked for. A report that cannot be written after the
+/// run (its folder was checked before) is reported, and a run that passed
+/// then exits as an environment failure.
+fn write_reports(result: &itspec_runner::RunResult, args: &RunArgs, code: u8) -> Result<u8> {
+    match super::reports::write_all(result, &args.reports) {
+        Ok(()) => Ok(code),
+        Err(error) => {
+            crate::output::eprint(&format!("error: {error:#}"));
+            Ok(if code == exit_codes::SUCCESS {
+                exit_codes::ENVIRONMENT
+            } else {
+                code
+            })
+        }
+    }
 }

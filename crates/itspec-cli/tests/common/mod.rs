@@ -104,8 +104,13 @@ impl Test {
     }
 
     pub fn run(&self) -> Output {
+        self.run_with(&self.args)
+    }
+
+    /// Runs with these arguments instead of those given to [`Test::args`].
+    pub fn run_with<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
         let output = Command::new(env!("CARGO_BIN_EXE_itspec"))
-            .args(&self.args)
+            .args(args)
             .current_dir(&self.cwd)
             .env_remove("ITSPEC_CONFIG")
             .env("NO_COLOR", "1")

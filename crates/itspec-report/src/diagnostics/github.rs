@@ -21,24 +21,26 @@ pub fn render_github(file: &FileReport<'_>) -> String {
         }
         out.push_str(&format!(
             "::{command} file={},line={},col={},endLine={end_line},endColumn={end_column},title={}::{}\n",
-            property(file.path),
+            workflow_property(file.path),
             d.span.line,
             d.span.col,
-            property(&format!("{} {}", d.code.id(), d.code.name())),
-            data(&message),
+            workflow_property(&format!("{} {}", d.code.id(), d.code.name())),
+            workflow_data(&message),
         ));
     }
     out
 }
 
-fn data(text: &str) -> String {
+/// Text as the data of a workflow command.
+pub fn workflow_data(text: &str) -> String {
     text.replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
 
-fn property(text: &str) -> String {
-    data(text).replace(':', "%3A").replace(',', "%2C")
+/// Text as a property of a workflow command.
+pub fn workflow_property(text: &str) -> String {
+    workflow_data(text).replace(':', "%3A").replace(',', "%2C")
 }
 
 #[cfg(test)]
@@ -47,7 +49,7 @@ mod tests {
 
     #[test]
     fn escapes_follow_the_workflow_command_rules() {
-        assert_eq!(data("50%\na"), "50%25%0Aa");
-        assert_eq!(property("a:b,c"), "a%3Ab%2Cc");
+        assert_eq!(workflow_data("50%\na"), "50%25%0Aa");
+        assert_eq!(workflow_property("a:b,c"), "a%3Ab%2Cc");
     }
 }

@@ -6,7 +6,7 @@ mod json;
 
 use itspec_spec::{Diagnostic, Severity};
 
-pub use github::render_github;
+pub use github::{render_github, workflow_data, workflow_property};
 pub use human::render_human;
 pub use json::render_json;
 

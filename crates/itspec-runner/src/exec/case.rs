@@ -14,8 +14,8 @@ use crate::http::Http;
 use crate::isolation::Isolation;
 use crate::mock::{Call, Journals, Mocks};
 use crate::results::{
-    CaseResult, CheckKind, CheckResult, Evidence, Exchange, Iterations, Outcome, ResponseRecord,
-    Verdict,
+    CaseResult, CheckKind, CheckResult, Evidence, Exchange, IterationRun, Iterations, Outcome,
+    ResponseRecord, TimedRequest, Verdict,
 };
 use crate::vars::Scope;
 
@@ -46,11 +46,35 @@ pub(crate) struct Attempt {
     pub exchanges: Vec<Exchange>,
     /// The widest start skew of its concurrent groups, in ms.
     pub skew_ms: Option<f64>,
+    /// What each mock received.
+    pub mock_calls: Journals,
 }
 
 impl Attempt {
     fn passed(&self) -> bool {
         !self.checks.iter().any(CheckResult::is_failed)
+    }
+
+    /// Its place in the iterations of its case.
+    fn run(&self, iteration: u32) -> IterationRun {
+        IterationRun {
+            iteration,
+            passed: self.passed(),
+            skew_ms: self.skew_ms,
+            requests: self
+                .exchanges
+                .iter()
+                .filter_map(|e| {
+                    let (start_ms, end_ms) = e.timing?;
+                    Some(TimedRequest {
+                        label: e.label.clone(),
+                        status: e.response.as_ref().map(|r| r.status),
+                        start_ms,
+                        end_ms,
+                    })
+                })
+                .collect(),
+        }
     }
 }
 
@@ -99,6 +123,7 @@ impl CaseRunner<'_> {
             exchanges: Vec::new(),
             checks: Vec::new(),
             iterations: None,
+            mock_calls: Journals::new(),
         };
         if let Some(skip) = &case.skip {
             result.outcome = Outcome::Skipped {
@@ -220,7 +245,7 @@ impl CaseRunner<'_> {
                 .await;
             let passed = attempt.passed();
             tally.run = i;
-            tally.skews_ms.extend(attempt.skew_ms);
+            tally.runs.push(attempt.run(i));
             if !passed {
                 tally.failed += 1;
                 tally.first_failed.get_or_insert(i);
@@ -237,6 +262,7 @@ impl CaseRunner<'_> {
         let shown = shown.unwrap_or_default();
         result.checks = shown.checks;
         result.exchanges = shown.exchanges;
+        result.mock_calls = shown.mock_calls;
         if planned > 1 {
             race_verdicts(case, &tally, &mut result.checks);
             result.iterations = Some(tally);
@@ -296,6 +322,7 @@ impl CaseRunner<'_> {
         };
         self.checks(case, &cx, &mut attempt.checks).await;
         self.unexpected_calls(case, journals.as_ref(), &mut attempt.checks);
+        attempt.mock_calls = journals.clone().unwrap_or_default();
         if last || (!attempt.passed() && !self.keep_going) {
             self.captures(case, &cx, spec_scope, &mut attempt.checks)
                 .await;

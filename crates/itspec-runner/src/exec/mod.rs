@@ -13,6 +13,7 @@ use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use itspec_spec::model::Priority;
 use serde_json::Value;
 
 use crate::env::Environment;
@@ -76,7 +77,7 @@ async fn run_async(
     reporter: &mut dyn Reporter,
 ) -> RunResult {
     let started = Instant::now();
-    let mut result = RunResult::default();
+    let mut result = RunResult::starting_now();
     let grace = settings
         .service
         .as_ref()
@@ -229,6 +230,7 @@ async fn run_specs(
     let ready = environment
         .ready_after
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    result.target = environment.base_url.clone();
     reporter.event(Event::RunStarted {
         specs: plan.specs.len(),
         cases: plan.case_count(),
@@ -276,6 +278,19 @@ async fn run_specs(
         let mut spec_result = SpecResult {
             path: info.path.clone(),
             component: info.component.clone(),
+            priority: spec
+                .priority
+                .as_ref()
+                .map_or(Priority::default(), |p| p.value)
+                .as_str()
+                .to_string(),
+            status: spec
+                .status
+                .as_ref()
+                .map(|s| s.value.as_str().to_string())
+                .unwrap_or_default(),
+            stories: spec.story_ids(),
+            contract: spec.related.contract.as_ref().map(|c| c.value.to_string()),
             cases: Vec::new(),
         };
         for &index in &planned.cases {

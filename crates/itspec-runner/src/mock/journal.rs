@@ -1,11 +1,11 @@
 //! What a mock received during a case: every request, in arrival order,
 //! with the route it took and what it was answered.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 /// One request a mock received.
-#[derive(Clone, Debug, Serialize)]
+#[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct Call {
     /// The method.
     pub method: String,

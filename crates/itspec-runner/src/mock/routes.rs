@@ -53,8 +53,11 @@ pub struct Route {
 }
 
 impl Route {
-    /// `POST /charges`.
+    /// `POST /charges`; `any request` for a mock that answers everything.
     pub fn label(&self) -> String {
+        if self.method == "*" && self.path == "*" {
+            return "any request".to_string();
+        }
         format!("{} {}", self.method, self.path)
     }
 

@@ -49,6 +49,27 @@ impl Spec {
         self.title.as_ref().map(|t| t.component.value.as_str())
     }
 
+    /// The story ids the spec names, in the header's Related line and the
+    /// Related section, each once, in the order written.
+    pub fn story_ids(&self) -> Vec<String> {
+        let section = self
+            .related_section
+            .as_ref()
+            .and_then(|r| r.stories.as_ref());
+        let mut ids: Vec<String> = Vec::new();
+        for id in self
+            .related
+            .stories
+            .iter()
+            .chain(section.into_iter().flat_map(|s| &s.value))
+        {
+            if !ids.contains(&id.value) {
+                ids.push(id.value.clone());
+            }
+        }
+        ids
+    }
+
     /// Whether the spec is a Draft (absent or invalid Status is not).
     pub fn is_draft(&self) -> bool {
         matches!(self.status.as_ref().map(|s| s.value), Some(Status::Draft))

@@ -1,0 +1,106 @@
+//! The JSON report of a run: the whole result tree in a versioned envelope
+//! (see docs/report-format.md), written by `run --report json=PATH` and
+//! read back by `report merge` and `trace --from`.
+
+use itspec_runner::results::{RunOutcome, RunResult, SpecResult, Summary};
+use serde::{Deserialize, Serialize};
+
+/// The `format` of every itspec report.
+pub const FORMAT: &str = "itspec-report";
+/// The version of the report's shape; a reader refuses other versions.
+pub const VERSION: u32 = 1;
+
+/// A report as stored.
+#[derive(Debug, Serialize, Deserialize)]
+struct Document {
+    format: String,
+    version: u32,
+    tool: String,
+    #[serde(flatten)]
+    run: RunResult,
+}
+
+/// The report of a run as JSON text.
+pub fn write(result: &RunResult) -> String {
+    let document = Document {
+        format: FORMAT.to_string(),
+        version: VERSION,
+        tool: format!("itspec {}", env!("CARGO_PKG_VERSION")),
+        run: result.clone(),
+    };
+    serde_json::to_string_pretty(&document).unwrap_or_default()
+}
+
+/// Reads a report back; says what is wrong with text that is not one.
+pub fn read(text: &str) -> Result<RunResult, String> {
+    let value: serde_json::Value =
+        serde_json::from_str(text).map_err(|e| format!("not JSON: {e}"))?;
+    let format = value.get("format").and_then(|f| f.as_str());
+    if format != Some(FORMAT) {
+        return Err(format!(
+            "not an itspec report (its `format` is {})",
+            format.map_or("missing".to_string(), |f| format!("`{f}`"))
+        ));
+    }
+    let version = value.get("version").and_then(serde_json::Value::as_u64);
+    if version != Some(u64::from(VERSION)) {
+        return Err(format!(
+            "an itspec report of version {}, and this itspec reads version {VERSION}",
+            version.map_or("?".to_string(), |v| v.to_string())
+        ));
+    }
+    let document: Document =
+        serde_json::from_value(value).map_err(|e| format!("not a valid itspec report: {e}"))?;
+    Ok(document.run)
+}
+
+/// One report from several (the shards of a run): the specs of all, a case
+/// that appears in several kept once (the last), counts recomputed, the
+/// earliest start, the longest duration, and the worst outcome.
+pub fn merge(reports: Vec<RunResult>) -> RunResult {
+    let mut merged = RunResult::default();
+    for report in reports {
+        if merged.started_at.is_empty()
+            || (!report.started_at.is_empty() && report.started_at < merged.started_at)
+        {
+            merged.started_at = report.started_at.clone();
+        }
+        if merged.target.is_empty() {
+            merged.target = report.target.clone();
+        }
+        merged.duration_ms = merged.duration_ms.max(report.duration_ms);
+        merged.outcome = worst(merged.outcome, report.outcome);
+        for spec in report.specs {
+            match merged.specs.iter_mut().find(|s| s.path == spec.path) {
+                Some(existing) => add_cases(existing, spec),
+                None => merged.specs.push(spec),
+            }
+        }
+    }
+    merged.specs.sort_by(|a, b| a.path.cmp(&b.path));
+    let mut summary = Summary::default();
+    for case in merged.specs.iter().flat_map(|s| &s.cases) {
+        summary.add(case);
+    }
+    merged.summary = summary;
+    merged
+}
+
+fn add_cases(existing: &mut SpecResult, spec: SpecResult) {
+    for case in spec.cases {
+        match existing.cases.iter_mut().find(|c| c.id == case.id) {
+            Some(old) => *old = case,
+            None => existing.cases.push(case),
+        }
+    }
+    existing.cases.sort_by_key(|c| c.heading.start);
+}
+
+fn worst(a: RunOutcome, b: RunOutcome) -> RunOutcome {
+    let rank = |o: &RunOutcome| match o {
+        RunOutcome::Completed => 0,
+        RunOutcome::Interrupted => 1,
+        RunOutcome::EnvironmentFailed { .. } => 2,
+    };
+    if rank(&b) > rank(&a) { b } else { a }
+}

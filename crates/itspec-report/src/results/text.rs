@@ -1,0 +1,129 @@
+//! A failed case as plain text — each failed check at `path:line:col` with
+//! its message and evidence, then the last exchange — for JUnit failure
+//! descriptions and annotations, where no colour or code frame fits.
+
+use itspec_runner::results::{CaseResult, CheckResult, Evidence, Exchange, Verdict};
+
+/// Lines of a body shown, at most.
+const BODY_LINES: usize = 20;
+
+/// The evidence lines of a failure.
+pub fn evidence(evidence: &Evidence) -> Vec<String> {
+    let mut lines = Vec::new();
+    for mismatch in &evidence.mismatches {
+        lines.push(format!(
+            "{}: expected {}, got {}",
+            mismatch.path, mismatch.expected, mismatch.actual
+        ));
+    }
+    if evidence.mismatches.is_empty() {
+        if let Some(expected) = &evidence.expected {
+            lines.push(format!("expected: {expected}"));
+        }
+        if let Some(actual) = &evidence.actual {
+            lines.push(format!("actual:   {actual}"));
+        }
+    }
+    lines.extend(evidence.notes.iter().cloned());
+    if evidence.diff.iter().any(|line| line.tag != ' ') {
+        lines.push(
+            evidence
+                .diff_title
+                .clone()
+                .unwrap_or_else(|| "diff (- expected, + actual):".to_string()),
+        );
+        lines.extend(
+            evidence
+                .diff
+                .iter()
+                .map(|line| format!("{} {}", line.tag, line.text)),
+        );
+    }
+    lines
+}
+
+/// One failed check: `path:line:col: text: message` and its evidence.
+pub fn check(path: &str, check: &CheckResult) -> String {
+    let Verdict::Failed {
+        message,
+        evidence: found,
+    } = &check.verdict
+    else {
+        return String::new();
+    };
+    let mut out = format!(
+        "{path}:{}:{}: {}\n  {message}\n",
+        check.span.line, check.span.col, check.text
+    );
+    for line in evidence(found) {
+        out.push_str("  ");
+        out.push_str(&line);
+        out.push('\n');
+    }
+    out
+}
+
+/// A request and what came back.
+pub fn exchange(exchange: &Exchange) -> String {
+    let mut out = format!(
+        "request: {} {}\n",
+        exchange.request.method, exchange.request.url
+    );
+    if let Some(body) = &exchange.request.body {
+        out.push_str(&excerpt(body));
+    }
+    match (&exchange.response, &exchange.error) {
+        (Some(response), _) => {
+            out.push_str(&format!(
+                "response: {} ({:.0} ms)\n",
+                response.status, response.duration_ms
+            ));
+            out.push_str(&excerpt(&pretty(&response.body)));
+        }
+        (None, Some(error)) => out.push_str(&format!("no response: {error}\n")),
+        (None, None) => {}
+    }
+    out
+}
+
+/// A failed case: its failed checks, then its last exchange.
+pub fn failure(path: &str, case: &CaseResult) -> String {
+    let mut out = String::new();
+    if let Some(iterations) = &case.iterations
+        && let Some(first) = iterations.first_failed
+    {
+        out.push_str(&format!(
+            "iteration {first} of {} failed\n",
+            iterations.planned
+        ));
+    }
+    for failed in case.failures() {
+        out.push_str(&check(path, failed));
+    }
+    if let Some(last) = case.exchanges.last() {
+        out.push_str(&exchange(last));
+    }
+    out
+}
+
+/// A JSON body indented; anything else as it is.
+pub fn pretty(body: &str) -> String {
+    serde_json::from_str::<serde_json::Value>(body)
+        .ok()
+        .and_then(|json| serde_json::to_string_pretty(&json).ok())
+        .unwrap_or_else(|| body.to_string())
+}
+
+fn excerpt(text: &str) -> String {
+    let mut out = String::new();
+    for (i, line) in text.lines().enumerate() {
+        if i == BODY_LINES {
+            out.push_str("  ...\n");
+            break;
+        }
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
+}
