@@ -169,6 +169,13 @@ pub struct RunArgs {
     /// Send requests here (overrides `target.base_url`).
     #[arg(long, value_name = "URL")]
     pub base_url: Option<String>,
+    /// Run specs on N workers, each with its own service, database copy and
+    /// mocks (default: `[workers] jobs`, else 1).
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// A JSON report of an earlier run: workers take the longest specs first.
+    #[arg(long, value_name = "REPORT")]
+    pub timings: Option<PathBuf>,
     /// Also write reports: `json=PATH`, `junit=PATH`, `html=PATH` (repeatable).
     #[arg(long = "report", value_name = "KIND=PATH", value_parser = parse_report)]
     pub reports: Vec<ReportOutput>,

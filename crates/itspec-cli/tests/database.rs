@@ -8,35 +8,8 @@ mod common;
 #[path = "../../itspec-runner/tests/databases/mod.rs"]
 mod databases;
 
-use std::time::{Duration, Instant};
-
 use common::{REPO, Test, shop};
-use databases::{Backend, TestDb, block_on, fresh_db};
-use itspec_runner::db::{self, Database};
-
-/// Every row of every table, and each table's checksum.
-async fn state(test: &TestDb) -> Vec<(String, String, Vec<String>)> {
-    let db = Database::connect(&test.url, test.dir.path()).await.unwrap();
-    let schema = db::introspect(&db).await.unwrap();
-    let mut tables = Vec::new();
-    for table in schema.tables.values() {
-        let rows = db::fetch(&db, table).await.unwrap();
-        let checksum = db::checksum(&db, table).await.unwrap();
-        tables.push((
-            table.name.clone(),
-            checksum,
-            rows.rows.iter().map(|r| r.raw.clone()).collect(),
-        ));
-    }
-    db.close().await;
-    tables
-}
-
-async fn sql(test: &TestDb, script: &str) {
-    let db = Database::connect(&test.url, test.dir.path()).await.unwrap();
-    db::apply_script(&db, script).await.unwrap();
-    db.close().await;
-}
+use databases::{Backend, block_on, fresh_db, sql, state};
 
 on_every_database!(
     the_shop_specs_pass_and_leave_the_database_empty,
@@ -215,39 +188,18 @@ inventory:
         )
         .args(["run", "specs/hang.md"]);
     let mut child = hanging.spawn();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let taken = loop {
-        let stock = block_on(async {
-            let db = Database::connect(&test.url, test.dir.path()).await.unwrap();
-            let value = db::first_value(
-                &db,
-                "SELECT stock FROM inventory WHERE sku = 'KEEP-1'",
-                &Default::default(),
-            )
-            .await
-            .unwrap();
-            db.close().await;
-            value
-        });
-        if stock.is_some_and(|s| db::db_equal(&s, &serde_json::json!(8))) {
-            break true;
-        }
-        if Instant::now() > deadline || child.try_wait().unwrap().is_some() {
-            break false;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    };
+    let taken = databases::wait_for_value(
+        &test.url,
+        test.dir.path(),
+        "SELECT stock FROM inventory WHERE sku = 'KEEP-1'",
+        &serde_json::json!(8),
+        &mut child,
+    );
     assert!(
         taken,
         "{backend:?}: the shop took the stock and waits for the gateway"
     );
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
-    let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130), "{backend:?}");
+    assert_eq!(databases::interrupt(&mut child), Some(130), "{backend:?}");
     assert_eq!(
         block_on(state(&test)),
         before,

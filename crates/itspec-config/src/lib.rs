@@ -20,7 +20,9 @@ mod overrides;
 use std::path::{Path, PathBuf};
 
 pub use duration::Duration;
-pub use model::{Concurrency, Config, Database, Errors, MockConfig, Port, Service, Target};
+pub use model::{
+    Concurrency, Config, Database, Errors, MockConfig, Port, Service, Target, Workers,
+};
 pub use overrides::{ENV_PREFIX, Override, Overrides};
 
 use serde::Deserialize;
@@ -197,6 +199,10 @@ message = ["$.error.message", "$.message"]
 [concurrency]
 iterations = 20
 
+[workers]
+jobs = 2
+independent = false
+
 [vars]
 currency = "EUR"
 "#;
@@ -223,6 +229,7 @@ currency = "EUR"
             Some(Port::Auto)
         );
         assert_eq!(config.concurrency.iterations, Some(20));
+        assert_eq!(config.workers.jobs, Some(2));
         assert!(config.vars.contains_key("currency"));
     }
 

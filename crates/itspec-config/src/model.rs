@@ -30,6 +30,9 @@ pub struct Config {
     /// Concurrency cases.
     #[serde(default)]
     pub concurrency: Concurrency,
+    /// Parallel workers.
+    #[serde(default)]
+    pub workers: Workers,
     /// Variables for every spec.
     #[serde(default)]
     pub vars: BTreeMap<String, toml::Value>,
@@ -135,6 +138,18 @@ pub struct Errors {
     pub code: Option<Vec<String>>,
     /// JSONPaths tried in order for `Message contains:`.
     pub message: Option<Vec<String>>,
+}
+
+/// `[workers]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Workers {
+    /// Workers when `--jobs` is not given (default 1).
+    pub jobs: Option<u32>,
+    /// The cases do not interfere, so workers may share one service that
+    /// itspec does not start.
+    #[serde(default)]
+    pub independent: bool,
 }
 
 /// `[concurrency]`.

@@ -21,6 +21,8 @@ const ENV_SETTINGS: &[&str] = &[
     "database.schema",
     "database.allow_remote",
     "concurrency.iterations",
+    "workers.jobs",
+    "workers.independent",
 ];
 
 /// One override: a dotted setting path and its value as written.

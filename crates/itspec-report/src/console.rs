@@ -297,6 +297,7 @@ impl<W: Write> Reporter for Console<W> {
             Event::RunStarted {
                 specs,
                 cases,
+                workers,
                 target,
                 service,
             } => {
@@ -307,11 +308,17 @@ impl<W: Write> Reporter for Console<W> {
                     ),
                     None => String::new(),
                 };
-                let text = format!(
-                    "itspec: running {cases} case{} from {specs} spec{} against {target}{started}\n",
-                    if cases == 1 { "" } else { "s" },
-                    if specs == 1 { "" } else { "s" }
-                );
+                let text = if workers > 1 {
+                    format!(
+                        "itspec: running {cases} cases from {specs} specs on {workers} workers, the first against {target}{started}\n",
+                    )
+                } else {
+                    format!(
+                        "itspec: running {cases} case{} from {specs} spec{} against {target}{started}\n",
+                        if cases == 1 { "" } else { "s" },
+                        if specs == 1 { "" } else { "s" }
+                    )
+                };
                 self.write(&text);
             }
             Event::Notice { message } => self.write(&format!("note: {message}\n")),

@@ -23,6 +23,8 @@ pub enum Event<'a> {
         specs: usize,
         /// Cases to run (skipped ones included).
         cases: usize,
+        /// Workers running them side by side.
+        workers: usize,
         /// Where requests go.
         target: &'a str,
         /// What was started, and how long it took to become ready.

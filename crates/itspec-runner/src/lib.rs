@@ -29,7 +29,7 @@ pub mod shard;
 pub mod vars;
 
 pub use events::{Event, Reporter, Silent, SpecInfo};
-pub use exec::{RunOptions, run};
+pub use exec::{RunOptions, run, worker_count};
 pub use plan::{FilterError, Plan, Planned, Selection, SpecInput, plan, priority_of};
 pub use results::{RunOutcome, RunResult};
 pub use settings::{DatabaseSettings, ServiceSettings, Settings, SettingsError};

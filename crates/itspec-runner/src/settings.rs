@@ -48,6 +48,11 @@ pub struct Settings {
     pub vars: Map<String, Value>,
     /// Iterations of a concurrency case without `**Repeat:**`.
     pub iterations: u32,
+    /// `[workers] jobs`: workers when `--jobs` is not given.
+    pub jobs: u32,
+    /// `[workers] independent`: workers may share a service itspec does
+    /// not start.
+    pub independent: bool,
 }
 
 /// `[service]`.
@@ -156,6 +161,8 @@ impl Settings {
                 .iterations
                 .unwrap_or(DEFAULT_ITERATIONS)
                 .max(1),
+            jobs: config.workers.jobs.unwrap_or(1).max(1),
+            independent: config.workers.independent,
         })
     }
 }

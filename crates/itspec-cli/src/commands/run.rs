@@ -150,7 +150,13 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         strict: args.strict,
         repeat: args.repeat,
         keep_going: args.keep_going,
+        jobs: args.jobs,
+        timings: match &args.timings {
+            Some(file) => timings(file)?,
+            None => Default::default(),
+        },
     };
+    itspec_runner::worker_count(&plan, &settings, &run_options).map_err(anyhow::Error::msg)?;
     let console = Console::new(std::io::stdout(), context.color);
     let mut reporter = Progress::new(console, std::io::stderr().is_terminal());
     let result = itspec_runner::run(&plan, &settings, &run_options, &mut reporter);
@@ -180,6 +186,24 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         }
     }
     Ok(code)
+}
+
+/// Each spec's duration in the JSON report `file`, by path.
+fn timings(file: &std::path::Path) -> Result<std::collections::BTreeMap<String, u64>> {
+    let text = std::fs::read_to_string(file)
+        .map_err(|e| anyhow::anyhow!("--timings: cannot read {}: {e}", file.display()))?;
+    let report = itspec_report::results::json::read(&text)
+        .map_err(|e| anyhow::anyhow!("--timings {}: {e}", file.display()))?;
+    Ok(report
+        .specs
+        .iter()
+        .map(|spec| {
+            (
+                spec.path.clone(),
+                spec.cases.iter().map(|c| c.duration_ms).sum(),
+            )
+        })
+        .collect())
 }
 
 /// Writes the reports asked for. A report that cannot be written after the

@@ -5,6 +5,7 @@
 //! Identifiers are always quoted; values are always bound as parameters.
 
 mod compare;
+mod copies;
 mod entities;
 mod provision;
 mod restore;
@@ -22,6 +23,7 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
 pub use compare::{db_equal, db_holds};
+pub use copies::{copy_database, copy_name, drop_copy};
 pub use entities::table_of;
 pub use provision::{recreate_database, url_with_database};
 pub use restore::restore;

@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
+pub use database::prepare as prepare_database;
 pub use service::Service;
 
 use crate::db::Database;
@@ -40,10 +41,12 @@ pub struct Environment {
 
 impl Environment {
     /// Starts what the settings ask for and waits until it is ready.
-    /// `mocks` names the mocks the specs define.
+    /// `mocks` names the mocks the specs define; `worker` (from 1) names
+    /// the service's log.
     pub async fn start(
         settings: &Settings,
         mocks: &BTreeSet<String>,
+        worker: usize,
     ) -> Result<Environment, EnvError> {
         let database = match &settings.database {
             Some(database) => Some(database::prepare(database, &settings.dir).await?),
@@ -89,8 +92,14 @@ impl Environment {
             env.push((name.clone(), value));
         }
         let log_dir = settings.dir.join("target").join("itspec");
-        let mut service =
-            Service::start(&service_settings.command, &env, &settings.dir, &log_dir).await?;
+        let mut service = Service::start(
+            &service_settings.command,
+            &env,
+            &settings.dir,
+            &log_dir,
+            worker,
+        )
+        .await?;
         let ready_after = service
             .wait_ready(
                 &base_url,

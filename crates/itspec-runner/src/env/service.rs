@@ -22,17 +22,22 @@ pub struct Service {
 }
 
 impl Service {
-    /// Starts `command` with `sh -c` in `dir`, its output appended to
-    /// `log_dir/service.log`.
+    /// Starts `command` with `sh -c` in `dir`, its output written to
+    /// `log_dir/service.log` (`service-w2.log` for worker 2, …).
     pub async fn start(
         command: &str,
         env: &[(String, String)],
         dir: &Path,
         log_dir: &Path,
+        worker: usize,
     ) -> Result<Service, EnvError> {
         std::fs::create_dir_all(log_dir)
             .map_err(|error| EnvError(format!("cannot create {}: {error}", log_dir.display())))?;
-        let log = log_dir.join("service.log");
+        let log = log_dir.join(if worker > 1 {
+            format!("service-w{worker}.log")
+        } else {
+            "service.log".to_string()
+        });
         let file = std::fs::File::create(&log)
             .map_err(|error| EnvError(format!("cannot create {}: {error}", log.display())))?;
         let stderr = file
@@ -149,9 +154,21 @@ impl Service {
         out
     }
 
-    /// Whether any process of the group is still alive.
+    /// Whether any process of the group is still alive. A process that
+    /// has exited but is not reaped yet (a zombie, whose parent died first
+    /// and whose new parent reaps slowly) is not alive: it holds no port and
+    /// writes nothing.
     fn group_alive(&self) -> bool {
-        killpg(self.group, None).is_ok()
+        if killpg(self.group, None).is_err() {
+            return false;
+        }
+        match std::fs::read_dir("/proc") {
+            Ok(entries) => entries.flatten().any(|entry| {
+                std::fs::read_to_string(entry.path().join("stat"))
+                    .is_ok_and(|stat| running_in_group(&stat, self.group.as_raw()))
+            }),
+            Err(_) => true,
+        }
     }
 
     /// SIGTERM to the whole group; SIGKILL after `grace`; waits for them.
@@ -174,6 +191,20 @@ impl Service {
     }
 }
 
+/// Whether a `/proc/PID/stat` line is of a process in group `group` that
+/// is not a zombie: `pid (comm) state ppid pgrp …`, comm may hold anything.
+fn running_in_group(stat: &str, group: i32) -> bool {
+    let Some((_, after)) = stat.rsplit_once(')') else {
+        return false;
+    };
+    let mut fields = after.split_whitespace();
+    let (Some(state), Some(_ppid), Some(pgrp)) = (fields.next(), fields.next(), fields.next())
+    else {
+        return false;
+    };
+    state != "Z" && state != "X" && pgrp.parse::<i32>() == Ok(group)
+}
+
 impl Drop for Service {
     /// A last resort when a run ends without `stop` (a panic): no orphan is
     /// left behind.
@@ -181,5 +212,19 @@ impl Drop for Service {
         if !self.stopped {
             let _ = killpg(self.group, Signal::SIGKILL);
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::running_in_group;
+
+    #[test]
+    fn zombies_and_other_groups_are_not_running() {
+        assert!(running_in_group("42 (shop) S 1 40 40 0 -1", 40));
+        assert!(running_in_group("42 (a (weird) name) R 1 40 40", 40));
+        assert!(!running_in_group("42 (shop) Z 1 40 40 0 -1", 40));
+        assert!(!running_in_group("42 (shop) S 1 41 41 0 -1", 40));
+        assert!(!running_in_group("garbage", 40));
     }
 }

@@ -98,3 +98,72 @@ macro_rules! on_every_database {
         )*
     };
 }
+
+/// Every row of every table, and each table's checksum.
+pub async fn state(test: &TestDb) -> Vec<(String, String, Vec<String>)> {
+    let db = itspec_runner::db::Database::connect(&test.url, test.dir.path())
+        .await
+        .unwrap();
+    let schema = itspec_runner::db::introspect(&db).await.unwrap();
+    let mut tables = Vec::new();
+    for table in schema.tables.values() {
+        let rows = itspec_runner::db::fetch(&db, table).await.unwrap();
+        let checksum = itspec_runner::db::checksum(&db, table).await.unwrap();
+        tables.push((
+            table.name.clone(),
+            checksum,
+            rows.rows.iter().map(|r| r.raw.clone()).collect(),
+        ));
+    }
+    db.close().await;
+    tables
+}
+
+/// Runs a script on the test's database.
+pub async fn sql(test: &TestDb, script: &str) {
+    let db = itspec_runner::db::Database::connect(&test.url, test.dir.path())
+        .await
+        .unwrap();
+    itspec_runner::db::apply_script(&db, script).await.unwrap();
+    db.close().await;
+}
+
+/// Waits (up to a minute) until `query`'s first value on the database at
+/// `url` equals `expected`, while `child` runs; whether it did.
+pub fn wait_for_value(
+    url: &str,
+    dir: &std::path::Path,
+    query: &str,
+    expected: &serde_json::Value,
+    child: &mut std::process::Child,
+) -> bool {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        let value = block_on(async {
+            let db = itspec_runner::db::Database::connect(url, dir).await.ok()?;
+            let value = itspec_runner::db::first_value(&db, query, &Default::default())
+                .await
+                .ok()
+                .flatten();
+            db.close().await;
+            value
+        });
+        if value.is_some_and(|v| itspec_runner::db::db_equal(&v, expected)) {
+            return true;
+        }
+        if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {
+            return false;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+}
+
+/// Ctrl-C to `child`; its exit code.
+pub fn interrupt(child: &mut std::process::Child) -> Option<i32> {
+    nix::sys::signal::kill(
+        nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap()),
+        nix::sys::signal::Signal::SIGINT,
+    )
+    .unwrap();
+    child.wait().unwrap().code()
+}

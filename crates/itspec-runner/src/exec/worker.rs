@@ -1,0 +1,227 @@
+//! One worker: an environment of its own — its database (the configured
+//! one, or a copy of it), its mock servers, its service and HTTP client —
+//! running the specs it is handed case by case, each case recorded before
+//! and restored after, and telling the coordinator what happened. It
+//! prints nothing and shares nothing with other workers.
+
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::mpsc;
+
+use super::Job;
+use super::case::CaseRunner;
+use crate::env::{EnvError, Environment};
+use crate::http::Http;
+use crate::isolation::Isolation;
+use crate::mock::Mocks;
+use crate::results::{CaseResult, CheckKind, CheckResult, Evidence, Outcome};
+use crate::settings::{Settings, var_value};
+use crate::vars::Scope;
+
+/// What a worker tells the coordinator.
+#[derive(Debug)]
+pub(super) enum Message {
+    /// It began spec `spec` (an index into the plan).
+    SpecStarted { spec: usize },
+    /// A case of spec `spec` finished.
+    CaseFinished {
+        spec: usize,
+        result: Box<CaseResult>,
+    },
+    /// Its environment failed; it stops after this spec.
+    Failed { message: String },
+    /// It finished spec `spec` and can take another.
+    SpecFinished { worker: usize, spec: usize },
+}
+
+/// A worker and its environment.
+pub(super) struct Worker {
+    /// From 1: `{{worker}}`.
+    pub number: usize,
+    pub environment: Environment,
+    mocks: Mocks,
+    isolation: Option<Isolation>,
+    /// Dropped before the service stops, so that no idle keep-alive
+    /// connection holds up its graceful shutdown.
+    http: Option<Http>,
+    /// The variables every spec starts from.
+    scope: Scope,
+}
+
+impl Worker {
+    /// Starts the worker's environment from `settings` (whose database is
+    /// this worker's) and records its database.
+    pub async fn start(
+        number: usize,
+        settings: &Settings,
+        job: &Job<'_>,
+        mocks_defined: &BTreeSet<String>,
+        run_id: &str,
+    ) -> Result<Worker, EnvError> {
+        let mut environment = Environment::start(settings, mocks_defined, number).await?;
+        let grace = settings
+            .service
+            .as_ref()
+            .map_or(Duration::from_secs(5), |s| s.stop_timeout);
+        let isolation = match environment.database.take() {
+            Some(database) => {
+                let (exclude, entities) = settings
+                    .database
+                    .as_ref()
+                    .map(|d| (d.exclude.clone(), d.entities.clone()))
+                    .unwrap_or_default();
+                let rescue_dir = settings.dir.join("target").join("itspec");
+                match Isolation::open(database, &exclude, entities, &rescue_dir).await {
+                    Ok(isolation) => Some(isolation),
+                    Err(error) => {
+                        environment.stop(grace).await;
+                        return Err(EnvError(format!("cannot record the database: {error}")));
+                    }
+                }
+            }
+            None => None,
+        };
+        let http = match Http::new(
+            &environment.base_url,
+            settings.timeout,
+            settings.headers.clone(),
+        ) {
+            Ok(http) => http,
+            Err(message) => {
+                environment.stop(grace).await;
+                return Err(EnvError(message));
+            }
+        };
+        // The mocks are lent to the cases; the service is stopped before them.
+        let mocks = std::mem::take(&mut environment.mocks);
+        let mut scope = Scope::new();
+        scope.set("run_id", Value::String(run_id.to_string()));
+        scope.set("worker", Value::from(number));
+        scope.set("mocks", mocks.variables());
+        for (name, value) in &settings.vars {
+            scope.set(name.clone(), value.clone());
+        }
+        for (name, value) in &job.options.vars {
+            scope.set(name.clone(), var_value(value));
+        }
+        Ok(Worker {
+            number,
+            environment,
+            mocks,
+            isolation,
+            http: Some(http),
+            scope,
+        })
+    }
+
+    /// Runs the specs handed to it until the coordinator has no more.
+    pub async fn run(
+        &mut self,
+        job: &Job<'_>,
+        mut work: mpsc::Receiver<usize>,
+        messages: mpsc::UnboundedSender<Message>,
+    ) {
+        while let Some(spec) = work.recv().await {
+            let _ = messages.send(Message::SpecStarted { spec });
+            let failure = self.run_spec(job, spec, &messages).await;
+            let failed = failure.is_some();
+            if let Some(message) = failure {
+                let _ = messages.send(Message::Failed { message });
+            }
+            let _ = messages.send(Message::SpecFinished {
+                worker: self.number,
+                spec,
+            });
+            if failed {
+                return;
+            }
+        }
+    }
+
+    /// Runs the planned cases of one spec; an environment failure ends it.
+    async fn run_spec(
+        &mut self,
+        job: &Job<'_>,
+        index: usize,
+        messages: &mpsc::UnboundedSender<Message>,
+    ) -> Option<String> {
+        let (Some(planned), Some(http)) = (job.plan.specs.get(index), self.http.as_ref()) else {
+            return None;
+        };
+        let spec = &planned.input.spec;
+        let runner = CaseRunner {
+            spec,
+            source: &planned.input.text,
+            http,
+            errors: &job.settings.errors,
+            strict: job.options.strict,
+            mocks: &self.mocks,
+            keep_going: job.options.keep_going,
+            repeat: job.options.repeat,
+            default_iterations: job.settings.iterations,
+        };
+        let mut spec_scope = self.scope.clone();
+        for &case_index in &planned.cases {
+            let Some(case) = spec.cases.get(case_index) else {
+                continue;
+            };
+            let recorded = case.skip.is_none();
+            if let Some(isolation) = self.isolation.as_mut().filter(|_| recorded)
+                && let Err(error) = isolation.begin().await
+            {
+                return Some(format!(
+                    "cannot record the database before {}: {error}",
+                    case.id.value
+                ));
+            }
+            let mut result = runner
+                .run(case, &mut spec_scope, self.isolation.as_ref())
+                .await;
+            let mut restore_failed = None;
+            if let Some(isolation) = self.isolation.as_mut().filter(|_| recorded)
+                && let Err(error) = isolation.restore().await
+            {
+                let message = format!(
+                    "the database could not be restored after {}: {error}",
+                    case.id.value
+                );
+                result.checks.push(CheckResult::failed(
+                    CheckKind::Setup,
+                    case.heading_span,
+                    "restore",
+                    message.clone(),
+                    Evidence::default(),
+                ));
+                result.outcome = Outcome::Failed;
+                restore_failed = Some(message);
+            }
+            let _ = messages.send(Message::CaseFinished {
+                spec: index,
+                result: Box::new(result),
+            });
+            if restore_failed.is_some() {
+                return restore_failed;
+            }
+            if let Err(error) = self.environment.check_alive() {
+                return Some(error.0);
+            }
+        }
+        None
+    }
+
+    /// Stops the service (so it writes nothing more), then the mocks, then
+    /// undoes what an interrupted case changed. Returns a restore failure.
+    pub async fn stop(&mut self, grace: Duration) -> Option<String> {
+        self.http = None;
+        self.environment.stop(grace).await;
+        self.mocks.stop();
+        let isolation = self.isolation.as_mut()?;
+        let failed = isolation.restore().await.err().map(|error| {
+            format!("the database could not be restored after the last case: {error}")
+        });
+        isolation.close().await;
+        failed
+    }
+}

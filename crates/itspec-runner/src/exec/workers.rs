@@ -1,0 +1,414 @@
+//! The one place for parallel work: how many workers a run may have,
+//! their environments (a copy of the database each, made before any
+//! service starts, dropped after), handing specs to workers by message as
+//! they become free, collecting what they report into the result tree and
+//! out to reporters without interleaving, and cleanup on every exit path —
+//! an environment failure, Ctrl-C and SIGTERM included.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::future::join_all;
+use itspec_spec::model::Priority;
+use tokio::sync::mpsc;
+
+use super::schedule;
+use super::worker::{Message, Worker};
+use super::{Job, RunOptions, finish, mock_names, run_id, shutdown_signal};
+use crate::db;
+use crate::env::EnvError;
+use crate::events::{Event, Reporter, SpecInfo};
+use crate::plan::Plan;
+use crate::results::{RunOutcome, RunResult, SpecResult};
+use crate::settings::Settings;
+
+/// How many workers the run gets: `--jobs`, else `[workers] jobs`, at most
+/// one per spec. More than one needs an environment per worker: itspec
+/// must start the service (on a port of its choosing), and mocks must take
+/// free ports — unless `[workers] independent` says the cases may share a
+/// service, which then may have no database or mocks to keep apart.
+pub fn worker_count(
+    plan: &Plan,
+    settings: &Settings,
+    options: &RunOptions,
+) -> Result<usize, String> {
+    let asked = options.jobs.unwrap_or(settings.jobs).max(1) as usize;
+    let jobs = asked.min(plan.specs.len().max(1));
+    if jobs <= 1 {
+        return Ok(1);
+    }
+    let Some(service) = &settings.service else {
+        if !settings.independent {
+            return Err(format!(
+                "--jobs {asked}: without [service] every worker would send to the one service at target.base_url and share its database, \
+                 so cases would change each other's data. Add [service] to itspec.toml so each worker starts a service of its own \
+                 (with its own database and mocks), or, if the cases cannot interfere, set `independent = true` under [workers]"
+            ));
+        }
+        if settings.database.is_some() {
+            return Err(format!(
+                "--jobs {asked}: workers sharing one service would share its database, which cannot be recorded and restored per case \
+                 while other workers write to it. Add [service] to itspec.toml so each worker gets a service and a database of its own"
+            ));
+        }
+        if !settings.mocks.is_empty() || !mock_names(plan).is_empty() {
+            return Err(format!(
+                "--jobs {asked}: workers sharing one service would share its mocks, whose calls cannot be told apart per case. \
+                 Add [service] to itspec.toml so each worker gets a service and mocks of its own"
+            ));
+        }
+        return Ok(jobs);
+    };
+    if let itspec_config::Port::Fixed(port) = service.port {
+        return Err(format!(
+            "--jobs {asked}: [service] port = {port} is fixed, and each worker starts a service of its own. \
+             Use port = \"auto\" and pass {{{{service.port}}}} to the service in [service] env"
+        ));
+    }
+    if let Some(url) = &settings.base_url
+        && !url.contains("{{service.")
+    {
+        return Err(format!(
+            "--jobs {asked}: target.base_url = \"{url}\" sends every worker to one address. \
+             Leave it out (each worker's service is at http://127.0.0.1:{{{{service.port}}}}) or use {{{{service.port}}}} in it"
+        ));
+    }
+    if let Some((name, _)) = settings
+        .mocks
+        .iter()
+        .find(|(_, mock)| matches!(mock.port, itspec_config::Port::Fixed(_)))
+    {
+        return Err(format!(
+            "--jobs {asked}: [mocks.{name}] has a fixed port, and each worker starts mocks of its own. \
+             Use port = \"auto\" and pass {{{{mocks.{name}.url}}}} to the service in [service] env"
+        ));
+    }
+    Ok(jobs)
+}
+
+/// What the run has collected so far; kept outside the futures that an
+/// interruption cancels.
+struct Collected {
+    infos: Vec<SpecInfo>,
+    specs: Vec<Option<SpecResult>>,
+    /// Print each case as it finishes (one worker), or each spec whole.
+    live: bool,
+    /// Specs begun and not finished, to print if the run is interrupted.
+    open: BTreeSet<usize>,
+    failure: Option<String>,
+}
+
+/// Runs the plan on `jobs` workers.
+pub(super) async fn run(
+    plan: &Plan,
+    settings: &Settings,
+    options: &RunOptions,
+    jobs: usize,
+    reporter: &mut dyn Reporter,
+) -> RunResult {
+    let started = Instant::now();
+    let mut result = RunResult::starting_now();
+    let grace = settings
+        .service
+        .as_ref()
+        .map_or(Duration::from_secs(5), |s| s.stop_timeout);
+    let job = Job {
+        plan,
+        settings,
+        options,
+    };
+    let mut copies = Vec::new();
+    let mut workers = Vec::new();
+    let prepared = tokio::select! {
+        prepared = prepare(&job, jobs, &mut copies, &mut workers) => prepared,
+        () = shutdown_signal() => Err(None),
+    };
+    if let Err(failure) = prepared {
+        result.outcome = match failure {
+            Some(error) => RunOutcome::EnvironmentFailed { message: error.0 },
+            None => RunOutcome::Interrupted,
+        };
+        stop_all(&mut workers, grace, &mut result).await;
+        drop_copies(settings, &copies, reporter).await;
+        return finish(result, started, reporter);
+    }
+
+    let first = &workers[0].environment;
+    result.target = first.base_url.clone();
+    let service = first.service.as_ref().map(|s| s.command().to_string());
+    let ready = workers
+        .iter()
+        .filter_map(|w| w.environment.ready_after)
+        .max()
+        .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
+    reporter.event(Event::RunStarted {
+        specs: plan.specs.len(),
+        cases: plan.case_count(),
+        workers: jobs,
+        target: &result.target,
+        service: service.as_deref().zip(ready),
+    });
+    if plan.drafts > 0 {
+        let message = format!(
+            "{} Draft spec{} not run (--include-drafts runs them)",
+            plan.drafts,
+            if plan.drafts == 1 { "" } else { "s" }
+        );
+        reporter.event(Event::Notice { message: &message });
+    }
+    let mut collected = Collected {
+        infos: plan
+            .specs
+            .iter()
+            .map(|planned| SpecInfo {
+                path: planned.input.path.clone(),
+                component: planned
+                    .input
+                    .spec
+                    .component()
+                    .unwrap_or_default()
+                    .to_string(),
+                text: Arc::clone(&planned.input.text),
+            })
+            .collect(),
+        specs: vec![None; plan.specs.len()],
+        live: jobs == 1,
+        open: BTreeSet::new(),
+        failure: None,
+    };
+    let interrupted = tokio::select! {
+        () = hand_out(&job, &mut workers, &mut collected, &mut result, reporter) => false,
+        () = shutdown_signal() => true,
+    };
+    // What was cut short is printed too, each spec whole.
+    for index in std::mem::take(&mut collected.open) {
+        if !collected.live {
+            print_spec(&collected, index, reporter);
+        } else if let Some(spec) = &collected.specs[index] {
+            reporter.event(Event::SpecFinished {
+                spec: &collected.infos[index],
+                result: spec,
+            });
+        }
+    }
+    result.outcome = if interrupted {
+        RunOutcome::Interrupted
+    } else if let Some(message) = collected.failure.take() {
+        RunOutcome::EnvironmentFailed { message }
+    } else {
+        RunOutcome::Completed
+    };
+    result.specs = collected.specs.into_iter().flatten().collect();
+    stop_all(&mut workers, grace, &mut result).await;
+    drop_copies(settings, &copies, reporter).await;
+    finish(result, started, reporter)
+}
+
+/// Copies the database for each worker (when there are several and
+/// itspec starts the service) and starts the workers side by side.
+/// `Err(None)`: nothing failed, but nothing may run either.
+async fn prepare(
+    job: &Job<'_>,
+    jobs: usize,
+    copies: &mut Vec<String>,
+    workers: &mut Vec<Worker>,
+) -> Result<(), Option<EnvError>> {
+    let settings = job.settings;
+    let mut per_worker = vec![settings.clone(); jobs];
+    if let Some(database) = settings.database.as_ref().filter(|_| jobs > 1) {
+        let base = crate::env::prepare_database(database, &settings.dir).await?;
+        base.close().await;
+        for (number, worker_settings) in (1..=jobs).zip(&mut per_worker) {
+            let copy = db::copy_database(&database.url, number, &settings.dir)
+                .await
+                .map_err(|e| Some(EnvError(e.0)))?;
+            copies.push(copy.clone());
+            if let Some(worker_database) = &mut worker_settings.database {
+                worker_database.url = copy;
+            }
+        }
+    }
+    let mocks = mock_names(job.plan);
+    let run_id = run_id();
+    let started = join_all(
+        per_worker
+            .iter()
+            .enumerate()
+            .map(|(i, s)| Worker::start(i + 1, s, job, &mocks, &run_id)),
+    )
+    .await;
+    let mut failure = None;
+    for worker in started {
+        match worker {
+            Ok(worker) => workers.push(worker),
+            Err(error) if failure.is_none() => failure = Some(error),
+            Err(_) => {}
+        }
+    }
+    match failure {
+        Some(error) if jobs > 1 => Err(Some(EnvError(format!(
+            "a worker's environment failed: {error}"
+        )))),
+        Some(error) => Err(Some(error)),
+        None => Ok(()),
+    }
+}
+
+/// Hands every spec out, one at a time to whichever worker is free, and
+/// takes in what the workers report until all are done.
+async fn hand_out(
+    job: &Job<'_>,
+    workers: &mut [Worker],
+    collected: &mut Collected,
+    result: &mut RunResult,
+    reporter: &mut dyn Reporter,
+) {
+    let mut queue = schedule::order(job.plan, &job.options.timings);
+    let (messages, mut inbox) = mpsc::unbounded_channel();
+    let mut senders = Vec::with_capacity(workers.len());
+    let mut runs = Vec::with_capacity(workers.len());
+    for worker in workers.iter_mut() {
+        let (sender, work) = mpsc::channel(1);
+        let first = queue.pop_front();
+        if let Some(spec) = first {
+            let _ = sender.try_send(spec);
+        }
+        senders.push(first.map(|_| sender));
+        runs.push(worker.run(job, work, messages.clone()));
+    }
+    drop(messages);
+    let collect = async {
+        while let Some(message) = inbox.recv().await {
+            match message {
+                Message::SpecStarted { spec } => collected.start(job, spec, reporter),
+                Message::CaseFinished { spec, result: case } => {
+                    result.summary.add(&case);
+                    collected.case(spec, *case, reporter);
+                }
+                Message::Failed { message } => {
+                    collected.failure.get_or_insert(message);
+                    // No more specs for anyone; running ones finish.
+                    queue.clear();
+                }
+                Message::SpecFinished { worker, spec } => {
+                    collected.finish(spec, reporter);
+                    let sender = senders.get_mut(worker - 1).and_then(Option::take);
+                    if let (Some(sender), Some(next)) = (sender, queue.pop_front()) {
+                        let _ = sender.try_send(next);
+                        senders[worker - 1] = Some(sender);
+                    }
+                }
+            }
+        }
+    };
+    tokio::join!(join_all(runs), collect);
+}
+
+impl Collected {
+    fn start(&mut self, job: &Job<'_>, index: usize, reporter: &mut dyn Reporter) {
+        let Some(planned) = job.plan.specs.get(index) else {
+            return;
+        };
+        let spec = &planned.input.spec;
+        self.specs[index] = Some(SpecResult {
+            path: planned.input.path.clone(),
+            component: self.infos[index].component.clone(),
+            priority: spec
+                .priority
+                .as_ref()
+                .map_or(Priority::default(), |p| p.value)
+                .as_str()
+                .to_string(),
+            status: spec
+                .status
+                .as_ref()
+                .map(|s| s.value.as_str().to_string())
+                .unwrap_or_default(),
+            stories: spec.story_ids(),
+            contract: spec.related.contract.as_ref().map(|c| c.value.to_string()),
+            cases: Vec::new(),
+        });
+        self.open.insert(index);
+        if self.live {
+            reporter.event(Event::SpecStarted {
+                spec: &self.infos[index],
+            });
+        }
+    }
+
+    fn case(
+        &mut self,
+        index: usize,
+        case: crate::results::CaseResult,
+        reporter: &mut dyn Reporter,
+    ) {
+        let Some(spec) = self.specs.get_mut(index).and_then(Option::as_mut) else {
+            return;
+        };
+        if self.live {
+            reporter.event(Event::CaseFinished {
+                spec: &self.infos[index],
+                result: &case,
+            });
+        }
+        spec.cases.push(case);
+    }
+
+    fn finish(&mut self, index: usize, reporter: &mut dyn Reporter) {
+        self.open.remove(&index);
+        if self.live {
+            if let Some(spec) = &self.specs[index] {
+                reporter.event(Event::SpecFinished {
+                    spec: &self.infos[index],
+                    result: spec,
+                });
+            }
+        } else {
+            print_spec(self, index, reporter);
+        }
+    }
+}
+
+/// A spec's events all at once: what several workers print.
+fn print_spec(collected: &Collected, index: usize, reporter: &mut dyn Reporter) {
+    let (Some(info), Some(Some(spec))) = (collected.infos.get(index), collected.specs.get(index))
+    else {
+        return;
+    };
+    reporter.event(Event::SpecStarted { spec: info });
+    for case in &spec.cases {
+        reporter.event(Event::CaseFinished {
+            spec: info,
+            result: case,
+        });
+    }
+    reporter.event(Event::SpecFinished {
+        spec: info,
+        result: spec,
+    });
+}
+
+/// Stops every worker side by side; a database left unrestored fails the run.
+async fn stop_all(workers: &mut [Worker], grace: Duration, result: &mut RunResult) {
+    let failures = join_all(workers.iter_mut().map(|w| w.stop(grace))).await;
+    if let Some(message) = failures.into_iter().flatten().next() {
+        result.outcome = RunOutcome::EnvironmentFailed { message };
+    }
+}
+
+/// Drops the workers' copies of the database.
+async fn drop_copies(settings: &Settings, copies: &[String], reporter: &mut dyn Reporter) {
+    let Some(database) = &settings.database else {
+        return;
+    };
+    for copy in copies {
+        if let Err(error) = db::drop_copy(&database.url, copy, &settings.dir).await {
+            let message = format!(
+                "could not drop the worker database {}: {error}",
+                db::redact(copy)
+            );
+            reporter.event(Event::Notice { message: &message });
+        }
+    }
+}
