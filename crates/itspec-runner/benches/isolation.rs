@@ -1,6 +1,7 @@
 //! What isolation costs per case: recording the tracked tables before a
-//! case and restoring them after it, on a database of 20 tables × 2,000
-//! rows where the case changes two rows of one table.
+//! case, inserting a fixture row, and restoring the tables after it, on a
+//! database of 20 tables × 2,000 rows where the service also changes two
+//! rows of one table.
 //!
 //! Run with `cargo bench -p itspec-runner --bench isolation`. SQLite always;
 //! PostgreSQL and MySQL/MariaDB when `ITSPEC_TEST_POSTGRES_URL` /
@@ -50,9 +51,9 @@ fn main() {
         .build()
         .unwrap();
     println!(
-        "{tables} tables × {rows} rows; each case inserts a row and changes a row of one table; {cases} cases"
+        "{tables} tables × {rows} rows; each case inserts a fixture row, the service inserts a row and changes a row of one table; {cases} cases"
     );
-    println!("| database | first record | record + restore per case (median) | (max) |");
+    println!("| database | first record | record + fixture + restore per case (median) | (max) |");
     println!("|---|---|---|---|");
     for (label, server) in servers {
         runtime.block_on(async {
@@ -77,6 +78,10 @@ fn main() {
                 let table = database.quote(&format!("t{:02}", case % tables));
                 let started = Instant::now();
                 isolation.begin().await.unwrap();
+                let fixture = serde_json::json!({ "id": rows * 2 + case, "name": "fixture", "qty": 3 });
+                let schema = &isolation.tracked;
+                let name = format!("t{:02}", case % tables);
+                db::insert_fixture(&database, &schema.tables[&name], fixture.as_object().unwrap()).await.unwrap();
                 let begun = started.elapsed();
                 // What the service does during the case (not timed).
                 database.execute(&format!("INSERT INTO {table} (id, name, qty) VALUES ({}, 'new', 1)", rows + case), &[]).await.unwrap();

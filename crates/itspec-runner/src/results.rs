@@ -187,6 +187,26 @@ pub struct TimedRequest {
 }
 
 impl CaseResult {
+    /// Forgets what a passed case's report would show and nothing else
+    /// needs — headers, bodies, the mock journal — keeping the outcome,
+    /// checks, statuses and timings; for long runs whose reports do not
+    /// show passed cases' exchanges.
+    pub fn slim(&mut self) {
+        if self.outcome != Outcome::Passed {
+            return;
+        }
+        for exchange in &mut self.exchanges {
+            exchange.request.headers = Vec::new();
+            exchange.request.body = None;
+            if let Some(response) = &mut exchange.response {
+                response.headers = Vec::new();
+                response.body = String::new();
+                response.json = None;
+            }
+        }
+        self.mock_calls = BTreeMap::new();
+    }
+
     /// The checks that failed.
     pub fn failures(&self) -> impl Iterator<Item = &CheckResult> {
         self.checks

@@ -151,6 +151,12 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         repeat: args.repeat,
         keep_going: args.keep_going,
         jobs: args.jobs,
+        drop_passed_exchanges: !args.reports.iter().any(|r| {
+            matches!(
+                r.kind,
+                crate::cli::ReportKind::Json | crate::cli::ReportKind::Html
+            )
+        }),
         timings: match &args.timings {
             Some(file) => timings(file)?,
             None => Default::default(),

@@ -37,9 +37,13 @@ pub struct TableRows {
 }
 
 impl TableRows {
-    /// The rows whose key is `key`.
+    /// The rows whose key is `key`: a binary search, the rows being
+    /// sorted by key.
     pub fn with_key<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Row> + 'a {
-        self.rows.iter().filter(move |row| row.key == key)
+        let start = self.rows.partition_point(|row| row.key.as_str() < key);
+        self.rows[start..]
+            .iter()
+            .take_while(move |row| row.key == key)
     }
 }
 

@@ -100,13 +100,21 @@ impl Environment {
             worker,
         )
         .await?;
-        let ready_after = service
+        let ready_after = match service
             .wait_ready(
                 &base_url,
                 service_settings.ready.as_ref(),
                 service_settings.ready_timeout,
             )
-            .await?;
+            .await
+        {
+            Ok(ready_after) => ready_after,
+            Err(error) => {
+                // Stopped and waited for, not just killed on drop.
+                service.stop(service_settings.stop_timeout).await;
+                return Err(error);
+            }
+        };
         Ok(Environment {
             database,
             mocks,
@@ -122,6 +130,19 @@ impl Environment {
             service.stop(grace).await;
         }
         self.mocks.stop();
+    }
+
+    /// Like [`Environment::check_alive`], giving a service that may be
+    /// dying (a request to it just failed) up to `wait` to be seen exiting.
+    pub async fn check_alive_within(&mut self, wait: Duration) -> Result<(), EnvError> {
+        let deadline = std::time::Instant::now() + wait;
+        loop {
+            self.check_alive()?;
+            if self.service.is_none() || std::time::Instant::now() >= deadline {
+                return Ok(());
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
     }
 
     /// When the service has died: what happened, with its last log lines.

@@ -37,6 +37,10 @@ pub struct RunOptions {
     pub keep_going: bool,
     /// Workers, instead of `[workers] jobs`.
     pub jobs: Option<u32>,
+    /// Drop the headers, bodies and mock journals of passed cases from the
+    /// result once they are reported, so long runs stay small (when no
+    /// report shows them).
+    pub drop_passed_exchanges: bool,
     /// Each spec's duration in an earlier run (ms, by path): workers are
     /// handed the longest first.
     pub timings: BTreeMap<String, u64>,
@@ -49,7 +53,7 @@ pub fn run(
     options: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> RunResult {
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
+    let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {

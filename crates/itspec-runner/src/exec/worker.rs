@@ -197,6 +197,8 @@ impl Worker {
                 result.outcome = Outcome::Failed;
                 restore_failed = Some(message);
             }
+            // A request that failed may mean the service is going down.
+            let unanswered = result.exchanges.iter().any(|e| e.error.is_some());
             let _ = messages.send(Message::CaseFinished {
                 spec: index,
                 result: Box::new(result),
@@ -204,7 +206,12 @@ impl Worker {
             if restore_failed.is_some() {
                 return restore_failed;
             }
-            if let Err(error) = self.environment.check_alive() {
+            let wait = if unanswered {
+                Duration::from_millis(300)
+            } else {
+                Duration::ZERO
+            };
+            if let Err(error) = self.environment.check_alive_within(wait).await {
                 return Some(error.0);
             }
         }

@@ -94,6 +94,8 @@ struct Collected {
     specs: Vec<Option<SpecResult>>,
     /// Print each case as it finishes (one worker), or each spec whole.
     live: bool,
+    /// Drop passed cases' headers and bodies once printed.
+    drop_passed_exchanges: bool,
     /// Specs begun and not finished, to print if the run is interrupted.
     open: BTreeSet<usize>,
     failure: Option<String>,
@@ -174,6 +176,7 @@ pub(super) async fn run(
             .collect(),
         specs: vec![None; plan.specs.len()],
         live: jobs == 1,
+        drop_passed_exchanges: options.drop_passed_exchanges,
         open: BTreeSet::new(),
         failure: None,
     };
@@ -340,7 +343,7 @@ impl Collected {
     fn case(
         &mut self,
         index: usize,
-        case: crate::results::CaseResult,
+        mut case: crate::results::CaseResult,
         reporter: &mut dyn Reporter,
     ) {
         let Some(spec) = self.specs.get_mut(index).and_then(Option::as_mut) else {
@@ -351,6 +354,9 @@ impl Collected {
                 spec: &self.infos[index],
                 result: &case,
             });
+            if self.drop_passed_exchanges {
+                case.slim();
+            }
         }
         spec.cases.push(case);
     }
@@ -366,6 +372,14 @@ impl Collected {
             }
         } else {
             print_spec(self, index, reporter);
+            if let Some(spec) = self.specs[index]
+                .as_mut()
+                .filter(|_| self.drop_passed_exchanges)
+            {
+                spec.cases
+                    .iter_mut()
+                    .for_each(crate::results::CaseResult::slim);
+            }
         }
     }
 }

@@ -1,0 +1,237 @@
+//! HTTP-only speed, side by side in one invocation: 1,000 cases — status,
+//! one header and four JSON paths each — against a local static server
+//! (nginx), run by `itspec run`, by a raw HTTP client loop doing the same
+//! requests and checks (the floor), and, when `hurl` is on PATH, by Hurl
+//! running an equivalent `.hurl` file. Then the peak RSS of a 10,000-case
+//! run. The bench writes every file it runs.
+//!
+//! Run with `cargo bench -p itspec --bench http` (nginx must be installed:
+//! `apt-get install nginx-light`). `ITSPEC_BENCH_RUNS` (default 5) sets the
+//! runs of each; the median is reported.
+
+#![allow(
+    clippy::print_stdout,
+    clippy::unwrap_used,
+    clippy::expect_used,
+    reason = "a benchmark reports on standard output and stops on any error"
+)]
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+const BODY: &str = r#"{"id": 7, "name": "widget", "price": {"amount": 1250, "currency": "EUR"}, "tags": ["a", "b", "c"], "active": true}"#;
+
+/// Starts nginx serving `BODY` at `/items/N` with an `X-Bench` header.
+fn nginx(dir: &Path) -> (std::process::Child, u16) {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    std::fs::create_dir_all(dir.join("www/items")).unwrap();
+    std::fs::create_dir_all(dir.join("logs")).unwrap();
+    std::fs::write(dir.join("www/item.json"), BODY).unwrap();
+    let config = format!(
+        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/logs/error.log;\n\
+         events {{ worker_connections 1024; }}\n\
+         http {{\n  access_log off;\n  client_body_temp_path {d}/tmp;\n  proxy_temp_path {d}/tmp;\n  fastcgi_temp_path {d}/tmp;\n  uwsgi_temp_path {d}/tmp;\n  scgi_temp_path {d}/tmp;\n\
+           server {{\n    listen 127.0.0.1:{port};\n    keepalive_requests 100000;\n    root {d}/www;\n    location /items/ {{\n      default_type application/json;\n      add_header X-Bench yes;\n      try_files /item.json =404;\n    }}\n  }}\n}}\n",
+        d = dir.display()
+    );
+    std::fs::write(dir.join("nginx.conf"), config).unwrap();
+    let nginx = std::env::var("ITSPEC_BENCH_NGINX").unwrap_or_else(|_| "nginx".to_string());
+    let child = Command::new(&nginx)
+        .args(["-p", &dir.display().to_string(), "-c"])
+        .arg(dir.join("nginx.conf"))
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot start {nginx} ({e}): apt-get install nginx-light"));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "nginx did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    (child, port)
+}
+
+/// `specs` specs of `cases` cases each.
+fn write_specs(dir: &Path, specs: usize, cases: usize) {
+    std::fs::create_dir_all(dir).unwrap();
+    for s in 0..specs {
+        let mut text = format!(
+            "# Integration Test Spec: Items {s}\n\n**Related:** GET /items/{{id}}\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n"
+        );
+        for c in 0..cases {
+            let n = s * cases + c;
+            let _ = write!(
+                text,
+                "\n### TC-INT-{:03}: Item {n}\n\n**Request:** GET /items/{n}\n\n**Assertions:**\n- status == 200\n- header X-Bench == \"yes\"\n\
+                 - body.name == \"widget\"\n- body.price.amount == 1250\n- body.tags[1] == \"b\"\n- body.active == true\n",
+                c + 1
+            );
+        }
+        std::fs::write(dir.join(format!("items-{s:03}.md")), text).unwrap();
+    }
+}
+
+/// The same requests and checks as a Hurl file.
+fn write_hurl(file: &Path, port: u16, cases: usize) {
+    let mut text = String::new();
+    for n in 0..cases {
+        let _ = write!(
+            text,
+            "GET http://127.0.0.1:{port}/items/{n}\nHTTP 200\n[Asserts]\nheader \"X-Bench\" == \"yes\"\n\
+             jsonpath \"$.name\" == \"widget\"\njsonpath \"$.price.amount\" == 1250\njsonpath \"$.tags[1]\" == \"b\"\njsonpath \"$.active\" == true\n\n"
+        );
+    }
+    std::fs::write(file, text).unwrap();
+}
+
+/// The floor: one client, the same requests one after another, the same
+/// checks.
+fn raw_loop(port: u16, cases: usize) -> Duration {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    runtime.block_on(async {
+        let client = reqwest::Client::new();
+        let paths: Vec<serde_json_path::JsonPath> =
+            ["$.name", "$.price.amount", "$.tags[1]", "$.active"]
+                .iter()
+                .map(|p| serde_json_path::JsonPath::parse(p).unwrap())
+                .collect();
+        let expected = [
+            serde_json::json!("widget"),
+            serde_json::json!(1250),
+            serde_json::json!("b"),
+            serde_json::json!(true),
+        ];
+        let started = Instant::now();
+        for n in 0..cases {
+            let response = client
+                .get(format!("http://127.0.0.1:{port}/items/{n}"))
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 200);
+            assert_eq!(response.headers().get("x-bench").unwrap(), "yes");
+            let body: serde_json::Value =
+                serde_json::from_slice(&response.bytes().await.unwrap()).unwrap();
+            for (path, want) in paths.iter().zip(&expected) {
+                assert_eq!(path.query(&body).exactly_one().unwrap(), want);
+            }
+        }
+        started.elapsed()
+    })
+}
+
+/// Runs a command, checks it passed; its wall time.
+fn timed(command: &mut Command) -> Duration {
+    let started = Instant::now();
+    let output = command.output().unwrap();
+    let elapsed = started.elapsed();
+    assert!(
+        output.status.success(),
+        "{command:?}\n{}\n{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    elapsed
+}
+
+fn median(mut times: Vec<Duration>) -> Duration {
+    times.sort();
+    times[times.len() / 2]
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.0} ms", d.as_secs_f64() * 1e3)
+}
+
+fn main() {
+    let runs: usize = std::env::var("ITSPEC_BENCH_RUNS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(5);
+    let itspec = env!("CARGO_BIN_EXE_itspec");
+    let dir = tempfile::tempdir().unwrap();
+    let (mut server, port) = nginx(&dir.path().join("nginx"));
+    let base_url = format!("http://127.0.0.1:{port}");
+    write_specs(&dir.path().join("specs"), 10, 100);
+    write_hurl(&dir.path().join("items.hurl"), port, 1000);
+    let hurl = Command::new("hurl")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+
+    let mut floor = Vec::new();
+    let mut ours = Vec::new();
+    let mut theirs = Vec::new();
+    for _ in 0..runs {
+        floor.push(raw_loop(port, 1000));
+        ours.push(timed(
+            Command::new(itspec)
+                .args(["run", "specs", "--base-url", &base_url, "--color", "never"])
+                .current_dir(dir.path())
+                .env_remove("ITSPEC_CONFIG"),
+        ));
+        if hurl {
+            theirs.push(timed(
+                Command::new("hurl")
+                    .args(["--test", "--jobs", "1"])
+                    .arg(dir.path().join("items.hurl")),
+            ));
+        }
+    }
+    let (floor, ours) = (median(floor), median(ours));
+    println!(
+        "1,000 cases (status, a header, four JSON paths) against nginx on loopback; median of {runs} runs"
+    );
+    println!("| runner | time | itspec ÷ runner |");
+    println!("|---|---|---|");
+    println!("| itspec run | {} | 1.00 |", ms(ours));
+    println!(
+        "| raw reqwest loop (the floor) | {} | {:.2} |",
+        ms(floor),
+        ours.as_secs_f64() / floor.as_secs_f64()
+    );
+    if hurl {
+        let theirs = median(theirs);
+        println!(
+            "| hurl --test --jobs 1 | {} | {:.2} |",
+            ms(theirs),
+            ours.as_secs_f64() / theirs.as_secs_f64()
+        );
+    } else {
+        println!("| hurl | not on PATH | |");
+    }
+
+    // Peak RSS of 10,000 cases: 100 specs of 100.
+    write_specs(&dir.path().join("many"), 100, 100);
+    let output = Command::new("/usr/bin/time")
+        .args(["-f", "%M %e"])
+        .arg(itspec)
+        .args(["run", "many", "--base-url", &base_url, "--color", "never"])
+        .current_dir(dir.path())
+        .env_remove("ITSPEC_CONFIG")
+        .stdout(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let last = stderr.lines().last().unwrap_or_default();
+    let (rss, secs) = last.split_once(' ').unwrap();
+    println!(
+        "\n10,000 cases: peak RSS {:.1} MB, {secs} s",
+        rss.parse::<f64>().unwrap() / 1024.0
+    );
+    let _ = server.kill();
+    let _ = server.wait();
+}
