@@ -16,6 +16,8 @@
     reason = "a benchmark reports on standard output and stops on any error"
 )]
 
+mod support;
+
 use std::fmt::Write as _;
 use std::path::Path;
 use std::process::{Command, Stdio};

@@ -19,7 +19,9 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+mod support;
+
+use support::REPO;
 
 /// Cases per spec.
 const CASES: usize = 40;

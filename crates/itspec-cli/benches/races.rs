@@ -12,10 +12,11 @@
     reason = "a benchmark reports on standard output and stops on any error"
 )]
 
-use std::path::Path;
 use std::process::Command;
 
-const REPO: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../..");
+mod support;
+
+use support::REPO;
 
 /// "N of 20 iterations failed" in the output, or 0 when the case passed.
 fn failed_iterations(stdout: &str) -> u32 {
@@ -31,18 +32,8 @@ fn failed_iterations(stdout: &str) -> u32 {
 }
 
 fn main() {
-    let runs: u32 = std::env::var("ITSPEC_BENCH_RUNS")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(10);
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let built = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "shop"])
-        .current_dir(REPO)
-        .status()
-        .unwrap();
-    assert!(built.success());
-    let shop = Path::new(REPO).join("target/release/shop");
+    let runs = u32::try_from(support::runs(10)).unwrap_or(10);
+    let shop = support::release_shop();
     let dir = tempfile::tempdir().unwrap();
     println!("{runs} runs of 20 iterations each (--keep-going)");
     println!("| shop | iterations | failed | detection rate | runs that failed |");

@@ -142,6 +142,70 @@ pub fn key_of(table: &Table, raw: &str, value: &Value) -> String {
     parts.join("\u{1f}")
 }
 
+/// The checksums of several tables, in their order, in one round trip on
+/// PostgreSQL (`UNION ALL`) and MySQL (`CHECKSUM TABLE a, b`); SQLite reads
+/// each table's rows.
+pub async fn checksums(db: &Database, tables: &[&Table]) -> Result<Vec<String>, DbError> {
+    match db.kind {
+        _ if tables.is_empty() => Ok(Vec::new()),
+        Kind::Postgres => {
+            let parts: Vec<String> = tables
+                .iter()
+                .enumerate()
+                .map(|(i, table)| {
+                    format!(
+                        "SELECT '{i}' AS i, count(*)::text || ':' || coalesce(sum(hashtextextended(t::text, 0)::numeric), 0)::text FROM {} t",
+                        db.quote(&table.name)
+                    )
+                })
+                .collect();
+            let rows = db.fetch_text(&parts.join(" UNION ALL "), &[]).await?;
+            let mut sums = vec![String::new(); tables.len()];
+            for row in rows {
+                let index = row
+                    .first()
+                    .cloned()
+                    .flatten()
+                    .and_then(|i| i.parse::<usize>().ok());
+                if let (Some(index), Some(sum)) = (index, row.get(1).cloned().flatten())
+                    && let Some(slot) = sums.get_mut(index)
+                {
+                    *slot = sum;
+                }
+            }
+            Ok(sums)
+        }
+        Kind::MySql => {
+            let names: Vec<String> = tables.iter().map(|t| db.quote(&t.name)).collect();
+            let rows = db
+                .fetch_text(&format!("CHECKSUM TABLE {}", names.join(", ")), &[])
+                .await?;
+            // One row per table: `db.table`, checksum.
+            let mut sums = vec![String::new(); tables.len()];
+            for row in rows {
+                let mut values = row.into_iter();
+                let (Some(Some(name)), Some(sum)) = (values.next(), values.next()) else {
+                    continue;
+                };
+                let name = name
+                    .split_once('.')
+                    .map_or(name.as_str(), |(_, table)| table);
+                if let Some(i) = tables.iter().position(|t| t.name == name) {
+                    sums[i] = sum.unwrap_or_default();
+                }
+            }
+            Ok(sums)
+        }
+        Kind::Sqlite => {
+            let mut sums = Vec::with_capacity(tables.len());
+            for table in tables {
+                sums.push(checksum(db, table).await?);
+            }
+            Ok(sums)
+        }
+    }
+}
+
 /// A checksum that changes when the table's rows change: computed by the
 /// server on PostgreSQL (a 64-bit hash of each row, summed) and MySQL
 /// (`CHECKSUM TABLE`), from the rows read on SQLite.

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::rows::{TableRows, checksum, fetch, fetch_raw, hash_rows, parse};
+use super::rows::{TableRows, checksum, checksums, fetch, fetch_raw, hash_rows, parse};
 use super::schema::Schema;
 use super::sequences::{self, Sequences};
 use super::{Database, DbError, Kind};
@@ -62,15 +62,21 @@ impl Snapshot {
         rows: bool,
     ) -> Result<Snapshot, DbError> {
         let mut tables = BTreeMap::new();
-        for table in schema.tables.values() {
-            // SQLite's checksum is computed here, from the rows themselves.
+        // The server's checksums of every table at once; SQLite's are
+        // computed here, from the rows themselves.
+        let all: Vec<&super::schema::Table> = schema.tables.values().collect();
+        let server_sums = match db.kind {
+            Kind::Sqlite => Vec::new(),
+            _ => checksums(db, &all).await?,
+        };
+        for (i, table) in all.into_iter().enumerate() {
             let raws = match db.kind {
                 Kind::Sqlite => Some(fetch_raw(db, table).await?),
                 _ => None,
             };
             let sum = match &raws {
                 Some(raws) => hash_rows(raws.iter().map(String::as_str)),
-                None => checksum(db, table).await?,
+                None => server_sums.get(i).cloned().unwrap_or_default(),
             };
             let shared = reference
                 .tables
@@ -101,11 +107,13 @@ impl Snapshot {
         schema: &Schema,
         names: &BTreeSet<String>,
     ) -> Result<BTreeMap<String, String>, DbError> {
-        let mut sums = BTreeMap::new();
-        for table in schema.tables.values().filter(|t| names.contains(&t.name)) {
-            sums.insert(table.name.clone(), checksum(db, table).await?);
-        }
-        Ok(sums)
+        let tables: Vec<&super::schema::Table> = schema
+            .tables
+            .values()
+            .filter(|t| names.contains(&t.name))
+            .collect();
+        let sums = checksums(db, &tables).await?;
+        Ok(tables.iter().map(|t| t.name.clone()).zip(sums).collect())
     }
 
     /// The tables whose rows differ from `other`'s.
