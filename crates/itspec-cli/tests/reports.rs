@@ -115,6 +115,14 @@ fn every_report_of_a_run() {
     );
     let case = &json["specs"][0]["cases"][1];
     assert_eq!(case["iterations"]["run"], 3);
+    // A passed case keeps its exchanges in the JSON report.
+    assert_eq!(case["outcome"], "passed");
+    assert!(
+        case["exchanges"][0]["response"]["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("RACE")),
+        "{case}"
+    );
     assert_eq!(
         case["iterations"]["runs"][0]["requests"]
             .as_array()

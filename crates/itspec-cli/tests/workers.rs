@@ -234,3 +234,31 @@ fn without_a_service_jobs_are_refused_unless_the_cases_are_independent() {
         independent.stdout
     );
 }
+
+#[test]
+fn timings_from_a_file_that_is_not_a_report_are_refused() {
+    let spec = "# Integration Test Spec: Health\n\n**Priority:** Low\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: Up\n\n**Request:** GET /health\n";
+    let test = Test::new()
+        .file(
+            "itspec.toml",
+            "[target]\nbase_url = \"http://127.0.0.1:9\"\n",
+        )
+        .file("specs/a.md", spec)
+        .file("old.json", "{\"not\": \"a report\"}");
+    let missing = test.run_with(&["run", "specs", "--timings", "nowhere.json"]);
+    assert_eq!(missing.code, 2, "{}", missing.stderr);
+    assert!(
+        missing
+            .stderr
+            .contains("--timings: cannot read nowhere.json"),
+        "{}",
+        missing.stderr
+    );
+    let wrong = test.run_with(&["run", "specs", "--timings", "old.json"]);
+    assert_eq!(wrong.code, 2, "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains("--timings old.json:"),
+        "{}",
+        wrong.stderr
+    );
+}

@@ -421,3 +421,63 @@ impl CheckResult {
         matches!(self.verdict, Verdict::Failed { .. })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(outcome: Outcome) -> CaseResult {
+        CaseResult {
+            id: "TC-INT-001".to_string(),
+            name: "A".to_string(),
+            heading: Span::default(),
+            outcome,
+            duration_ms: 3,
+            exchanges: vec![Exchange {
+                label: None,
+                request: RequestRecord {
+                    method: "POST".to_string(),
+                    url: "http://127.0.0.1/x".to_string(),
+                    headers: vec![("accept".to_string(), "application/json".to_string())],
+                    body: Some("{}".to_string()),
+                },
+                response: Some(ResponseRecord {
+                    status: 201,
+                    headers: vec![("x-id".to_string(), "1".to_string())],
+                    body: "{\"id\": 1}".to_string(),
+                    json: Some(serde_json::json!({ "id": 1 })),
+                    duration_ms: 1.0,
+                }),
+                error: None,
+                span: Span::default(),
+                timing: None,
+            }],
+            checks: Vec::new(),
+            iterations: None,
+            mock_calls: BTreeMap::from([("payments".to_string(), Vec::new())]),
+        }
+    }
+
+    #[test]
+    fn a_slim_passed_case_keeps_statuses_and_drops_headers_and_bodies() {
+        let mut passed = case(Outcome::Passed);
+        passed.slim();
+        let exchange = &passed.exchanges[0];
+        assert!(exchange.request.headers.is_empty() && exchange.request.body.is_none());
+        let response = exchange.response.as_ref().unwrap();
+        assert_eq!(response.status, 201);
+        assert!(response.headers.is_empty() && response.body.is_empty() && response.json.is_none());
+        assert!(passed.mock_calls.is_empty());
+        assert_eq!(exchange.request.url, "http://127.0.0.1/x");
+    }
+
+    #[test]
+    fn a_failed_case_is_never_slimmed() {
+        let mut failed = case(Outcome::Failed);
+        failed.slim();
+        let response = failed.exchanges[0].response.as_ref().unwrap();
+        assert_eq!(response.body, "{\"id\": 1}");
+        assert_eq!(failed.exchanges[0].request.headers.len(), 1);
+        assert_eq!(failed.mock_calls.len(), 1);
+    }
+}

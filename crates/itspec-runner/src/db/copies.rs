@@ -4,10 +4,13 @@
 //! TABLE`) and rows, SQLite `VACUUM INTO` a file beside the base. The base
 //! itself is only read.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::Duration;
 
-use super::{Database, DbError, Kind, Pool, kind_of, quote, redact, url_with_database};
+use super::{
+    Database, DbError, Kind, Pool, kind_of, quote, redact, remove_sqlite_files, sqlite_file,
+    sqlite_path, url_with_database,
+};
 
 /// How long PostgreSQL is given for other sessions to leave the base.
 const TEMPLATE_RETRIES: u32 = 25;
@@ -46,21 +49,6 @@ fn database_name(url: &str) -> Result<String, DbError> {
     Ok(name)
 }
 
-fn sqlite_path(url: &str) -> &str {
-    let path = url.get("sqlite:".len()..).unwrap_or("");
-    let path = path.strip_prefix("//").unwrap_or(path);
-    path.split('?').next().unwrap_or(path)
-}
-
-fn sqlite_file(url: &str, dir: &Path) -> PathBuf {
-    let path = Path::new(sqlite_path(url));
-    if path.is_absolute() {
-        path.to_path_buf()
-    } else {
-        dir.join(path)
-    }
-}
-
 /// Copies the database `url` names (schema and rows) as worker `worker`'s,
 /// replacing a copy a killed run left behind; returns the copy's URL.
 /// Nothing may be connected to the base (PostgreSQL copies only then).
@@ -86,7 +74,7 @@ pub async fn drop_copy(url: &str, copy_url: &str, dir: &Path) -> Result<(), DbEr
     let name = database_name(copy_url)?;
     match kind_of(url)? {
         Kind::Sqlite => {
-            remove_sqlite(&sqlite_file(copy_url, dir));
+            remove_sqlite_files(&sqlite_file(copy_url, dir));
             Ok(())
         }
         Kind::Postgres => {
@@ -117,17 +105,9 @@ pub async fn drop_copy(url: &str, copy_url: &str, dir: &Path) -> Result<(), DbEr
     }
 }
 
-fn remove_sqlite(file: &Path) {
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut name = file.as_os_str().to_owned();
-        name.push(suffix);
-        let _ = std::fs::remove_file(name);
-    }
-}
-
 async fn copy_sqlite(url: &str, copy_url: &str, dir: &Path) -> Result<(), DbError> {
     let target = sqlite_file(copy_url, dir);
-    remove_sqlite(&target);
+    remove_sqlite_files(&target);
     let base = Database::connect(url, dir).await?;
     let copied = base
         .execute(

@@ -136,14 +136,7 @@ impl Database {
         };
         let (pool, kind) = match kind_of(url)? {
             Kind::Sqlite => {
-                let path = url.get("sqlite:".len()..).unwrap_or("");
-                let path = path.strip_prefix("//").unwrap_or(path);
-                let path = path.split('?').next().unwrap_or(path);
-                let file = if path.starts_with('/') || path == ":memory:" {
-                    std::path::PathBuf::from(path)
-                } else {
-                    dir.join(path)
-                };
+                let file = sqlite_file(url, dir);
                 if let Some(parent) = file.parent() {
                     let _ = std::fs::create_dir_all(parent);
                 }
@@ -284,6 +277,33 @@ impl Database {
     /// Closes the pool.
     pub async fn close(&self) {
         with_pool!(&self.pool, pool => pool.close().await);
+    }
+}
+
+/// The path of a `sqlite:` URL, as written: `sqlite://target/app.db` →
+/// `target/app.db`.
+pub(crate) fn sqlite_path(url: &str) -> &str {
+    let path = url.get("sqlite:".len()..).unwrap_or("");
+    let path = path.strip_prefix("//").unwrap_or(path);
+    path.split('?').next().unwrap_or(path)
+}
+
+/// The file a `sqlite:` URL names, relative paths against `dir`.
+pub(crate) fn sqlite_file(url: &str, dir: &std::path::Path) -> std::path::PathBuf {
+    let path = sqlite_path(url);
+    if path.starts_with('/') || path == ":memory:" {
+        std::path::PathBuf::from(path)
+    } else {
+        dir.join(path)
+    }
+}
+
+/// Removes a SQLite database file and the journal files beside it.
+pub(crate) fn remove_sqlite_files(file: &std::path::Path) {
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut name = file.as_os_str().to_owned();
+        name.push(suffix);
+        let _ = std::fs::remove_file(name);
     }
 }
 

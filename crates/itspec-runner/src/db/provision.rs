@@ -3,16 +3,13 @@
 
 use std::path::Path;
 
-use super::{Database, DbError, quote, redact};
+use super::{Database, DbError, quote, redact, remove_sqlite_files, sqlite_file, sqlite_path};
 
 /// `url` with its database replaced by `name`: the path of a PostgreSQL or
 /// MySQL URL, or the file name (`name.db`) of a SQLite URL.
 pub fn url_with_database(url: &str, name: &str) -> String {
     if url.to_ascii_lowercase().starts_with("sqlite:") {
-        let path = url.get("sqlite:".len()..).unwrap_or("");
-        let path = path.strip_prefix("//").unwrap_or(path);
-        let path = path.split('?').next().unwrap_or(path);
-        let file = Path::new(path).with_file_name(format!("{name}.db"));
+        let file = Path::new(sqlite_path(url)).with_file_name(format!("{name}.db"));
         return format!("sqlite://{}", file.display());
     }
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -43,17 +40,7 @@ pub async fn recreate_database(url: &str, name: &str, dir: &Path) -> Result<Stri
     let quoted = quote(server.kind, name);
     let result = match server.kind {
         super::Kind::Sqlite => {
-            let path = target.get("sqlite://".len()..).unwrap_or("");
-            let file = if path.starts_with('/') {
-                Path::new(path).to_path_buf()
-            } else {
-                dir.join(path)
-            };
-            for suffix in ["", "-wal", "-shm", "-journal"] {
-                let mut name = file.clone().into_os_string();
-                name.push(suffix);
-                let _ = std::fs::remove_file(name);
-            }
+            remove_sqlite_files(&sqlite_file(&target, dir));
             Ok(())
         }
         kind @ (super::Kind::Postgres | super::Kind::MySql) => {

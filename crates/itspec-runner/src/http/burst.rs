@@ -118,16 +118,7 @@ async fn exchange(ready: Ready, timeout: Duration, url: &str) -> Result<Response
             .await
             .map_err(|e| format!("{url}: {e}"))?;
         let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(n, v)| {
-                (
-                    n.as_str().to_string(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = super::header_list(response.headers());
         let bytes = response
             .into_body()
             .collect()
@@ -143,13 +134,7 @@ async fn exchange(ready: Ready, timeout: Duration, url: &str) -> Result<Response
                 timeout.as_millis()
             )
         })??;
-    Ok(ResponseRecord {
-        status,
-        headers,
-        body: String::from_utf8_lossy(&bytes).into_owned(),
-        json: serde_json::from_slice(&bytes).ok(),
-        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
-    })
+    Ok(super::response_record(status, headers, &bytes, started))
 }
 
 /// Sends every request at once and returns them in the order given, timed

@@ -139,30 +139,12 @@ impl Http {
             .await
             .map_err(|error| self.describe(&url, &error))?;
         let status = response.status().as_u16();
-        let headers: Vec<(String, String)> = response
-            .headers()
-            .iter()
-            .map(|(name, value)| {
-                (
-                    name.as_str().to_string(),
-                    String::from_utf8_lossy(value.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
+        let headers = header_list(response.headers());
         let bytes = response
             .bytes()
             .await
             .map_err(|error| self.describe(&url, &error))?;
-        let duration_ms = started.elapsed().as_secs_f64() * 1000.0;
-        let body = String::from_utf8_lossy(&bytes).into_owned();
-        let json = serde_json::from_slice(&bytes).ok();
-        Ok(ResponseRecord {
-            status,
-            headers,
-            body,
-            json,
-            duration_ms,
-        })
+        Ok(response_record(status, headers, &bytes, started))
     }
 
     fn describe(&self, url: &str, error: &reqwest::Error) -> String {
@@ -183,5 +165,36 @@ impl Http {
             source = inner.source();
         }
         message
+    }
+}
+
+/// A response's headers as recorded: names lowercased, in order, values
+/// as text.
+pub(crate) fn header_list(headers: &reqwest::header::HeaderMap) -> Vec<(String, String)> {
+    headers
+        .iter()
+        .map(|(name, value)| {
+            (
+                name.as_str().to_string(),
+                String::from_utf8_lossy(value.as_bytes()).into_owned(),
+            )
+        })
+        .collect()
+}
+
+/// A response as recorded: the body as text and, when it is JSON, parsed;
+/// its duration since `started`.
+pub(crate) fn response_record(
+    status: u16,
+    headers: Vec<(String, String)>,
+    bytes: &[u8],
+    started: Instant,
+) -> ResponseRecord {
+    ResponseRecord {
+        status,
+        headers,
+        body: String::from_utf8_lossy(bytes).into_owned(),
+        json: serde_json::from_slice(bytes).ok(),
+        duration_ms: started.elapsed().as_secs_f64() * 1000.0,
     }
 }

@@ -248,4 +248,17 @@ mod tests {
         assert!(path_matches("*", "/anything/at/all"));
         assert!(!path_matches("/a", "/b"));
     }
+
+    #[test]
+    fn a_catch_all_route_is_labelled_any_request() {
+        let route = |method: &str, path: &str| Route {
+            method: method.to_string(),
+            path: path.to_string(),
+            body: None,
+            answer: Answer::default(),
+        };
+        assert_eq!(route("*", "*").label(), "any request");
+        assert_eq!(route("POST", "/charges").label(), "POST /charges");
+        assert_eq!(route("*", "/slow/*").label(), "* /slow/*");
+    }
 }
