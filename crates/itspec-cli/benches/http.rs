@@ -36,7 +36,7 @@ fn nginx(dir: &Path) -> (std::process::Child, u16) {
     std::fs::create_dir_all(dir.join("logs")).unwrap();
     std::fs::write(dir.join("www/item.json"), BODY).unwrap();
     let config = format!(
-        "daemon off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/logs/error.log;\n\
+        "daemon off;\nmaster_process off;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/logs/error.log;\n\
          events {{ worker_connections 1024; }}\n\
          http {{\n  access_log off;\n  client_body_temp_path {d}/tmp;\n  proxy_temp_path {d}/tmp;\n  fastcgi_temp_path {d}/tmp;\n  uwsgi_temp_path {d}/tmp;\n  scgi_temp_path {d}/tmp;\n\
            server {{\n    listen 127.0.0.1:{port};\n    keepalive_requests 100000;\n    root {d}/www;\n    location /items/ {{\n      default_type application/json;\n      add_header X-Bench yes;\n      try_files /item.json =404;\n    }}\n  }}\n}}\n",

@@ -30,6 +30,8 @@ pub mod vars;
 
 pub use events::{Event, Reporter, Silent, SpecInfo};
 pub use exec::{RunOptions, run, worker_count};
-pub use plan::{FilterError, Plan, Planned, Selection, SpecInput, plan, priority_of};
+pub use plan::{
+    About, Choice, Chooser, FilterError, Plan, Planned, Selection, SpecInput, plan, priority_of,
+};
 pub use results::{RunOutcome, RunResult};
 pub use settings::{DatabaseSettings, ServiceSettings, Settings, SettingsError};

@@ -339,8 +339,9 @@ pub enum Verdict {
     Failed {
         /// What went wrong, in one line.
         message: String,
-        /// What was expected and found.
-        evidence: Evidence,
+        /// What was expected and found (boxed: most checks pass, and a
+        /// long run keeps every check).
+        evidence: Box<Evidence>,
     },
     /// Prose: not checked.
     Unverified {
@@ -411,7 +412,7 @@ impl CheckResult {
             text: text.into(),
             verdict: Verdict::Failed {
                 message: message.into(),
-                evidence,
+                evidence: Box::new(evidence),
             },
         }
     }

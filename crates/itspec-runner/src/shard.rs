@@ -106,15 +106,9 @@ impl Plan {
             .specs
             .iter()
             .map(|p| Unit {
-                path: p.input.path.clone(),
+                path: p.path.clone(),
                 cases: p.cases.len(),
-                splittable: !p.cases.iter().any(|&i| {
-                    p.input
-                        .spec
-                        .cases
-                        .get(i)
-                        .is_some_and(|c| !c.captures.is_empty())
-                }),
+                splittable: !p.about.captures,
             })
             .collect();
         let assigned = assign(&units, shard.total);

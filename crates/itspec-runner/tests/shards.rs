@@ -30,7 +30,7 @@ fn spec(n: usize, cases: usize, captures: bool) -> SpecInput {
 fn cases_of(plan: &itspec_runner::Plan) -> BTreeSet<(String, usize)> {
     plan.specs
         .iter()
-        .flat_map(|p| p.cases.iter().map(|c| (p.input.path.clone(), *c)))
+        .flat_map(|p| p.cases.iter().map(|c| (p.path.clone(), *c)))
         .collect()
 }
 
@@ -55,7 +55,7 @@ proptest! {
             // A spec whose cases capture values stays in one shard.
             for (n, (_, captures)) in specs.iter().enumerate() {
                 let path = format!("specs/s{n:02}.md");
-                let here = plan.specs.iter().find(|p| p.input.path == path).map_or(0, |p| p.cases.len());
+                let here = plan.specs.iter().find(|p| p.path == path).map_or(0, |p| p.cases.len());
                 if *captures && here > 0 {
                     prop_assert_eq!(here, specs[n].0);
                 }

@@ -76,13 +76,14 @@ pub fn run(context: &Context, args: &ListArgs) -> Result<u8> {
         })?;
         let plan = itspec_runner::plan(inputs, &itspec_runner::Selection::default())?.shard(shard);
         entries.retain_mut(|entry| {
-            let Some(planned) = plan.specs.iter().find(|p| p.input.path == entry.file) else {
+            let Some(planned) = plan.specs.iter().find(|p| p.path == entry.file) else {
                 return false;
             };
+            let spec = planned.spec();
             let ids: Vec<&str> = planned
                 .cases
                 .iter()
-                .filter_map(|&i| planned.input.spec.cases.get(i))
+                .filter_map(|&i| spec.cases.get(i))
                 .map(|c| c.id.value.as_str())
                 .collect();
             entry.cases.retain(|c| ids.contains(&c.id.as_str()));

@@ -9,7 +9,9 @@ use std::io::IsTerminal as _;
 use itspec_report::console::Console;
 use itspec_report::diagnostics::{FileReport, render_human};
 use itspec_report::progress::Progress;
-use itspec_runner::{RunOptions, RunOutcome, Selection, Settings, SpecInput};
+use itspec_runner::{
+    Choice, Chooser, Plan, RunOptions, RunOutcome, Selection, Settings, SpecInput,
+};
 use itspec_spec::{Diagnostic, Severity};
 
 use super::Context;
@@ -17,13 +19,12 @@ use crate::cli::{RunArgs, RunFormat};
 use crate::exit_codes;
 use crate::output::print;
 
+/// A spec file as read: its errors and what of it runs.
 struct Loaded {
     /// The file.
     file: std::path::PathBuf,
-    path: String,
-    text: String,
-    spec: itspec_spec::Spec,
     errors: Vec<Diagnostic>,
+    choice: Choice,
 }
 
 /// Runs the command.
@@ -32,6 +33,15 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         context,
         args.vars.iter().map(|(name, _)| name.clone()).collect(),
     );
+    let selection = Selection {
+        filters: args.filter.clone(),
+        tags: args.tags.clone(),
+        priorities: args.priority.iter().map(|p| (*p).into()).collect(),
+        include_drafts: args.include_drafts,
+    };
+    let chooser = Chooser::new(&selection)?;
+    // Each spec is checked and its cases chosen as it is read: what stays
+    // is its text and the chosen cases, not its model.
     let files = super::map_spec_files(context, &args.paths, |file| {
         let (spec, diagnostics) = match file.utf8_diagnostic() {
             Some(diagnostic) => (itspec_spec::Spec::default(), vec![diagnostic]),
@@ -41,57 +51,44 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
                 (checked.spec, checked.diagnostics)
             }
         };
-        Loaded {
-            file: file.path.clone(),
+        let errors = diagnostics
+            .into_iter()
+            .filter(|d| d.severity == Severity::Error)
+            .collect();
+        let input = SpecInput {
             path: file.display_path(),
-            errors: diagnostics
-                .into_iter()
-                .filter(|d| d.severity == Severity::Error)
-                .collect(),
-            text: file.text,
+            text: Arc::from(file.text),
             spec,
+        };
+        Loaded {
+            file: file.path,
+            errors,
+            choice: chooser.choose(input),
         }
     })?;
 
-    let selection = Selection {
-        filters: args.filter.clone(),
-        tags: args.tags.clone(),
-        priorities: args.priority.iter().map(|p| (*p).into()).collect(),
-        include_drafts: args.include_drafts,
-    };
-    let mut with_errors = Vec::new();
-    let mut inputs = Vec::new();
     let mut files_by_path = std::collections::HashMap::new();
-    for file in files {
-        files_by_path.insert(file.path.clone(), file.file.clone());
-        if file.errors.is_empty() {
-            inputs.push(SpecInput {
-                path: file.path,
-                text: Arc::from(file.text),
-                spec: file.spec,
-            });
-        } else {
-            with_errors.push(file);
+    let mut chosen = Vec::new();
+    // A spec with errors blocks the run only when it would have run.
+    let mut blocking = Vec::new();
+    for loaded in files {
+        if let Choice::Run(planned) = &loaded.choice {
+            files_by_path.insert(planned.path.clone(), loaded.file);
+        }
+        match loaded.choice {
+            choice if loaded.errors.is_empty() => chosen.push(choice),
+            Choice::Run(planned) => blocking.push((planned, loaded.errors)),
+            Choice::Draft | Choice::Nothing => {}
         }
     }
-    // A spec with errors blocks the run only when it would have run.
-    let would_run = |file: &Loaded| {
-        let probe = SpecInput {
-            path: file.path.clone(),
-            text: Arc::from(""),
-            spec: file.spec.clone(),
-        };
-        itspec_runner::plan(vec![probe], &selection).is_ok_and(|p| !p.specs.is_empty())
-    };
-    let blocking: Vec<&Loaded> = with_errors.iter().filter(|f| would_run(f)).collect();
     if !blocking.is_empty() {
         let mut out = String::new();
-        for file in &blocking {
+        for (planned, errors) in &blocking {
             out.push_str(&render_human(
                 &FileReport {
-                    path: &file.path,
-                    text: &file.text,
-                    diagnostics: &file.errors,
+                    path: &planned.path,
+                    text: &planned.text,
+                    diagnostics: errors,
                 },
                 context.color,
             ));
@@ -106,7 +103,7 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         return Ok(exit_codes::USAGE);
     }
 
-    let mut plan = itspec_runner::plan(inputs, &selection)?;
+    let mut plan = Plan::from_chosen(chosen);
     if plan.specs.is_empty() {
         if plan.drafts > 0 && !args.include_drafts {
             bail!(
@@ -179,12 +176,12 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
     if args.update_status && matches!(result.outcome, RunOutcome::Completed) {
         let mut promoted = Vec::new();
         for (planned, spec_result) in plan.specs.iter().zip(&result.specs) {
-            let spec = &planned.input.spec;
-            if let Some(file) = files_by_path.get(&planned.input.path)
-                && super::status::earned(spec, spec_result)
-                && super::status::promote(file, spec)?
+            let spec = planned.spec();
+            if let Some(file) = files_by_path.get(&planned.path)
+                && super::status::earned(&spec, spec_result)
+                && super::status::promote(file, &spec)?
             {
-                promoted.push(planned.input.path.clone());
+                promoted.push(planned.path.clone());
             }
         }
         for path in promoted {

@@ -91,12 +91,12 @@ pub async fn assertion(assertion: &Assertion, cx: &Context<'_>) -> CheckResult {
         Ok(Some(reason)) if !cx.strict => Verdict::Unverified { reason },
         Ok(Some(reason)) => Verdict::Failed {
             message: format!("prose assertion under --strict: {reason}"),
-            evidence: Evidence::default(),
+            evidence: Box::default(),
         },
         Ok(None) => Verdict::Passed,
         Err(failure) => Verdict::Failed {
             message: failure.message,
-            evidence: *failure.evidence,
+            evidence: failure.evidence,
         },
     };
     CheckResult {

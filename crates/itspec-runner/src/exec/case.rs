@@ -452,7 +452,7 @@ fn race_verdicts(case: &TestCase, tally: &Iterations, checks: &mut [CheckResult]
     for check in checks.iter_mut().filter(|c| spans.contains(&c.span)) {
         check.verdict = Verdict::Failed {
             message: message.clone(),
-            evidence: Evidence::default(),
+            evidence: Box::default(),
         };
     }
 }

@@ -87,8 +87,7 @@ pub fn run(
 fn mock_names(plan: &Plan) -> BTreeSet<String> {
     plan.specs
         .iter()
-        .flat_map(|planned| &planned.input.spec.mocks)
-        .map(|mock| mock.name.value.clone())
+        .flat_map(|planned| planned.about.mocks.iter().cloned())
         .collect()
 }
 

@@ -13,7 +13,7 @@ pub(super) fn order(plan: &Plan, timings: &BTreeMap<String, u64>) -> VecDeque<us
     if !timings.is_empty() {
         // Stable: equal durations keep the plan's order.
         indexes.sort_by_key(|&i| {
-            let known = timings.get(&plan.specs[i].input.path);
+            let known = timings.get(&plan.specs[i].path);
             (
                 known.is_some(),
                 std::cmp::Reverse(known.copied().unwrap_or(0)),
@@ -28,18 +28,16 @@ mod tests {
     use std::sync::Arc;
 
     use super::*;
-    use crate::plan::{Planned, SpecInput};
+    use crate::plan::Planned;
 
     fn plan(paths: &[&str]) -> Plan {
         Plan {
             specs: paths
                 .iter()
                 .map(|path| Planned {
-                    input: SpecInput {
-                        path: (*path).to_string(),
-                        text: Arc::from(""),
-                        spec: itspec_spec::Spec::default(),
-                    },
+                    path: (*path).to_string(),
+                    text: Arc::from(""),
+                    about: Default::default(),
                     cases: Vec::new(),
                 })
                 .collect(),

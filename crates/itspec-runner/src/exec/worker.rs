@@ -150,10 +150,11 @@ impl Worker {
         let (Some(planned), Some(http)) = (job.plan.specs.get(index), self.http.as_ref()) else {
             return None;
         };
-        let spec = &planned.input.spec;
+        // Parsed again here, and dropped when the spec is done.
+        let spec = planned.spec();
         let runner = CaseRunner {
-            spec,
-            source: &planned.input.text,
+            spec: &spec,
+            source: &planned.text,
             http,
             errors: &job.settings.errors,
             strict: job.options.strict,

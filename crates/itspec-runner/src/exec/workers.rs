@@ -10,7 +10,6 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use itspec_spec::model::Priority;
 use tokio::sync::mpsc;
 
 use super::schedule;
@@ -164,14 +163,9 @@ pub(super) async fn run(
             .specs
             .iter()
             .map(|planned| SpecInfo {
-                path: planned.input.path.clone(),
-                component: planned
-                    .input
-                    .spec
-                    .component()
-                    .unwrap_or_default()
-                    .to_string(),
-                text: Arc::clone(&planned.input.text),
+                path: planned.path.clone(),
+                component: planned.about.component.clone(),
+                text: Arc::clone(&planned.text),
             })
             .collect(),
         specs: vec![None; plan.specs.len()],
@@ -313,23 +307,14 @@ impl Collected {
         let Some(planned) = job.plan.specs.get(index) else {
             return;
         };
-        let spec = &planned.input.spec;
+        let about = &planned.about;
         self.specs[index] = Some(SpecResult {
-            path: planned.input.path.clone(),
-            component: self.infos[index].component.clone(),
-            priority: spec
-                .priority
-                .as_ref()
-                .map_or(Priority::default(), |p| p.value)
-                .as_str()
-                .to_string(),
-            status: spec
-                .status
-                .as_ref()
-                .map(|s| s.value.as_str().to_string())
-                .unwrap_or_default(),
-            stories: spec.story_ids(),
-            contract: spec.related.contract.as_ref().map(|c| c.value.to_string()),
+            path: planned.path.clone(),
+            component: about.component.clone(),
+            priority: about.priority.as_str().to_string(),
+            status: about.status.clone(),
+            stories: about.stories.clone(),
+            contract: about.contract.clone(),
             cases: Vec::new(),
         });
         self.open.insert(index);
