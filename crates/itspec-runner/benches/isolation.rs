@@ -46,7 +46,8 @@ fn main() {
             _ => println!("{label}: not measured ({variable} is not set)"),
         }
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread()
+    // As the runner: one thread.
+    let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();

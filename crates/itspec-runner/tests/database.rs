@@ -281,6 +281,34 @@ fn restore_puts_back_inserted_changed_and_deleted_rows(backend: Backend) {
         let current = Snapshot::capture(&db, &schema, &base, true).await.unwrap();
         let changed: Vec<String> = current.changed_from(&base).into_iter().collect();
         assert_eq!(changed, ["audit_log", "order", "user"], "{backend:?}");
+        // A changed table's rows are what a full read finds; its rows that
+        // did not change are the record's own, not read again.
+        let rows_of = |rows: &db::TableRows| -> Vec<(String, String, u64)> {
+            rows.rows
+                .iter()
+                .map(|r| (r.key.clone(), r.raw.clone(), r.hash))
+                .collect()
+        };
+        for name in &changed {
+            let full = db::fetch(&db, &schema.tables[name]).await.unwrap();
+            assert_eq!(
+                rows_of(current.rows(name).unwrap()),
+                rows_of(&full),
+                "{backend:?}: {name}"
+            );
+        }
+        let recorded = &base.rows("audit_log").unwrap().rows;
+        let shared = current
+            .rows("audit_log")
+            .unwrap()
+            .rows
+            .iter()
+            .filter(|row| recorded.iter().any(|r| std::sync::Arc::ptr_eq(r, row)))
+            .count();
+        assert_eq!(
+            shared, 2,
+            "{backend:?}: one of the two ('a', 1) rows and ('b', 2) are kept from the record"
+        );
 
         let written = db::restore(&db, &schema, &base, &current).await.unwrap();
         assert!(written >= 8, "{backend:?}: {written} statements");

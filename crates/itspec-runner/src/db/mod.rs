@@ -120,6 +120,8 @@ pub struct Database {
     pub kind: Kind,
     /// The URL.
     pub url: String,
+    /// Whether the connection's role is a PostgreSQL superuser (asked once).
+    superuser: std::sync::Arc<tokio::sync::OnceCell<bool>>,
 }
 
 impl Database {
@@ -184,7 +186,26 @@ impl Database {
             pool,
             kind,
             url: url.to_string(),
+            superuser: Default::default(),
         })
+    }
+
+    /// Whether the role is a PostgreSQL superuser (false elsewhere): asked
+    /// once per connection pool.
+    pub async fn is_superuser(&self) -> Result<bool, DbError> {
+        let Pool::Postgres(pool) = &self.pool else {
+            return Ok(false);
+        };
+        let answer = self
+            .superuser
+            .get_or_try_init(|| async {
+                sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
+                    .fetch_optional(pool)
+                    .await
+                    .map(|found| found.unwrap_or(false))
+            })
+            .await?;
+        Ok(*answer)
     }
 
     /// Quotes an identifier for this database.

@@ -138,11 +138,7 @@ macro_rules! in_transaction {
 async fn apply(db: &Database, statements: &[Statement]) -> Result<(), DbError> {
     match &db.pool {
         Pool::Postgres(pool) => {
-            let superuser: bool =
-                sqlx::query_scalar("SELECT rolsuper FROM pg_roles WHERE rolname = current_user")
-                    .fetch_optional(pool)
-                    .await?
-                    .unwrap_or(false);
+            let superuser = db.is_superuser().await?;
             // As superuser, triggers and foreign keys are off: the rows go
             // back exactly as they were.
             let relax = if superuser {

@@ -83,6 +83,10 @@ impl Table {
 pub struct Schema {
     /// By name.
     pub tables: BTreeMap<String, Table>,
+    /// PostgreSQL: the sequences that generate the tables' keys, as
+    /// (schema-qualified, quoted name; table), found once so that reading
+    /// them costs no catalog query.
+    pub sequences: Vec<(String, String)>,
 }
 
 impl Schema {
@@ -110,6 +114,12 @@ impl Schema {
                 .iter()
                 .filter(|(name, _)| !excluded(name))
                 .map(|(n, t)| (n.clone(), t.clone()))
+                .collect(),
+            sequences: self
+                .sequences
+                .iter()
+                .filter(|(_, table)| !excluded(table))
+                .cloned()
                 .collect(),
         }
     }
@@ -229,6 +239,13 @@ pub async fn introspect(db: &Database) -> Result<Schema, DbError> {
         if let Some(table) = schema.tables.get_mut(&text(&row, 0)) {
             table.references.insert(text(&row, 1));
         }
+    }
+    if db.kind == Kind::Postgres {
+        schema.sequences = super::sequences::owned(db)
+            .await?
+            .into_iter()
+            .filter(|(_, table)| schema.tables.contains_key(table))
+            .collect();
     }
     Ok(schema)
 }

@@ -21,17 +21,69 @@ pub struct Sequence {
 /// Every generator of a tracked table, by name.
 pub type Sequences = BTreeMap<String, Sequence>;
 
-/// Reads the generators of the tracked tables.
-pub async fn read(db: &Database, schema: &Schema) -> Result<Sequences, DbError> {
-    let sql = match db.kind {
-        Kind::Postgres => {
-            "SELECT quote_ident(n.nspname) || '.' || quote_ident(seq.relname), tbl.relname::text, ps.last_value::text \
+/// PostgreSQL: the sequences owned by the tables of the current schema
+/// (serial and identity columns), as (qualified, quoted name; table).
+pub(super) async fn owned(db: &Database) -> Result<Vec<(String, String)>, DbError> {
+    let rows = db
+        .fetch_text(
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(seq.relname), tbl.relname::text \
              FROM pg_class seq \
              JOIN pg_namespace n ON n.oid = seq.relnamespace \
              JOIN pg_depend d ON d.objid = seq.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
              JOIN pg_class tbl ON tbl.oid = d.refobjid \
-             JOIN pg_sequences ps ON ps.schemaname = n.nspname AND ps.sequencename = seq.relname \
-             WHERE seq.relkind = 'S' AND n.nspname = current_schema()"
+             WHERE seq.relkind = 'S' AND n.nspname = current_schema() ORDER BY 1",
+            &[],
+        )
+        .await?;
+    Ok(rows
+        .into_iter()
+        .filter_map(|row| {
+            let mut values = row.into_iter();
+            Some((values.next().flatten()?, values.next().flatten()?))
+        })
+        .collect())
+}
+
+/// Reads the generators of the tracked tables.
+pub async fn read(db: &Database, schema: &Schema) -> Result<Sequences, DbError> {
+    let sql = match db.kind {
+        Kind::Postgres => {
+            // Straight from the sequences found with the schema, in one
+            // query; a sequence never used has no value.
+            if schema.sequences.is_empty() {
+                return Ok(Sequences::new());
+            }
+            let parts: Vec<String> = schema
+                .sequences
+                .iter()
+                .enumerate()
+                .map(|(i, (name, _))| {
+                    format!(
+                        "SELECT '{i}', CASE WHEN is_called THEN last_value::text END FROM {name}"
+                    )
+                })
+                .collect();
+            let mut sequences = Sequences::new();
+            for row in db.fetch_text(&parts.join(" UNION ALL "), &[]).await? {
+                let mut values = row.into_iter();
+                let (Some(Some(index)), value) = (values.next(), values.next().flatten()) else {
+                    continue;
+                };
+                if let Some((name, table)) = index
+                    .parse::<usize>()
+                    .ok()
+                    .and_then(|i| schema.sequences.get(i))
+                {
+                    sequences.insert(
+                        name.clone(),
+                        Sequence {
+                            table: table.clone(),
+                            value,
+                        },
+                    );
+                }
+            }
+            return Ok(sequences);
         }
         Kind::MySql => {
             // MySQL 8 caches these figures unless told not to; MariaDB has

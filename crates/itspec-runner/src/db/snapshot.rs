@@ -1,14 +1,18 @@
 //! Snapshots of the tracked tables: a checksum per table, and the rows of
 //! the tables that need them. Rows are shared with a reference snapshot
-//! wherever a table has not changed, so a snapshot costs a checksum per
-//! table plus the rows of the tables that changed.
+//! wherever a table has not changed — and, in a table that changed,
+//! wherever a row has not — so a snapshot costs a checksum per table plus
+//! the rows that changed (and, on PostgreSQL, a hash per row of the tables
+//! that changed).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use super::rows::{TableRows, checksum, checksums, fetch, fetch_raw, hash_rows, parse};
+use super::rows::{
+    TableRows, checksum, checksums, fetch, fetch_raw, fetch_since, hash_rows, parse, parse_against,
+};
 use super::schema::Schema;
 use super::sequences::{self, Sequences};
 use super::{Database, DbError, Kind};
@@ -36,16 +40,18 @@ impl Snapshot {
     pub async fn full(db: &Database, schema: &Schema) -> Result<Snapshot, DbError> {
         let mut tables = BTreeMap::new();
         for table in schema.tables.values() {
-            let raws = fetch_raw(db, table).await?;
-            let sum = match db.kind {
-                Kind::Sqlite => hash_rows(raws.iter().map(String::as_str)),
-                _ => checksum(db, table).await?,
+            let rows = parse(table, fetch_raw(db, table).await?)?;
+            // From the rows' hashes, as the server would compute it
+            // (MySQL's is the server's own).
+            let sum = match rows.checksum(db.kind) {
+                Some(sum) => sum,
+                None => checksum(db, table).await?,
             };
             tables.insert(
                 table.name.clone(),
                 TableState {
                     checksum: sum,
-                    rows: Some(Arc::new(parse(table, raws)?)),
+                    rows: Some(Arc::new(rows)),
                 },
             );
         }
@@ -75,7 +81,7 @@ impl Snapshot {
                 _ => None,
             };
             let sum = match &raws {
-                Some(raws) => hash_rows(raws.iter().map(String::as_str)),
+                Some(raws) => hash_rows(raws),
                 None => server_sums.get(i).cloned().unwrap_or_default(),
             };
             let shared = reference
@@ -83,11 +89,19 @@ impl Snapshot {
                 .get(&table.name)
                 .filter(|r| r.checksum == sum && (r.rows.is_some() || !rows))
                 .and_then(|r| r.rows.clone());
-            let table_rows = match (shared, raws) {
-                (Some(shared), _) => Some(shared),
-                (None, Some(raws)) if rows => Some(Arc::new(parse(table, raws)?)),
-                (None, None) if rows => Some(Arc::new(fetch(db, table).await?)),
-                (None, _) => None,
+            // A changed table's unchanged rows come from the reference.
+            let previous = reference.rows(&table.name).map(Arc::as_ref);
+            let table_rows = match (shared, raws, previous) {
+                (Some(shared), _, _) => Some(shared),
+                (None, _, _) if !rows => None,
+                (None, Some(raws), Some(previous)) => {
+                    Some(Arc::new(parse_against(table, raws, previous)?))
+                }
+                (None, Some(raws), None) => Some(Arc::new(parse(table, raws)?)),
+                (None, None, Some(previous)) => {
+                    Some(Arc::new(fetch_since(db, table, previous).await?))
+                }
+                (None, None, None) => Some(Arc::new(fetch(db, table).await?)),
             };
             tables.insert(
                 table.name.clone(),
