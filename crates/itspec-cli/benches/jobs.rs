@@ -5,7 +5,8 @@
 //! PostgreSQL. Every run must pass.
 //!
 //! Run with `cargo bench -p itspec --bench jobs`. `ITSPEC_BENCH_RUNS`
-//! (default 3) sets the runs of each; the median is reported.
+//! (default 3) sets the runs of each; the median is reported;
+//! `ITSPEC_BENCH_CASES` (default 40) the cases per spec.
 
 #![allow(
     clippy::print_stdout,
@@ -23,8 +24,13 @@ mod support;
 
 use support::REPO;
 
-/// Cases per spec.
-const CASES: usize = 40;
+/// Cases per spec: `ITSPEC_BENCH_CASES`, 40 by default.
+fn cases() -> usize {
+    std::env::var("ITSPEC_BENCH_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(40)
+}
 
 fn write_suite(dir: &Path) {
     std::fs::create_dir_all(dir.join("specs")).unwrap();
@@ -32,7 +38,7 @@ fn write_suite(dir: &Path) {
         let mut text = format!(
             "# Integration Test Spec: Stock {s}\n\n**Related:** PUT /inventory/{{sku}}\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n"
         );
-        for c in 0..CASES {
+        for c in 0..cases() {
             let _ = write!(
                 text,
                 "\n### TC-INT-{:03}: Stock SKU {s}-{c}\n\n**Request:** PUT /inventory/S{s}-{c}\n\n**Input:**\n```json\n{{ \"stock\": {c}, \"price_cents\": 100 }}\n```\n\n\
@@ -68,7 +74,7 @@ fn run(dir: &Path, jobs: u32) -> Duration {
         String::from_utf8_lossy(&output.stderr)
     );
     assert!(
-        stdout.contains(&format!("{} passed, 0 failed", 8 * CASES)),
+        stdout.contains(&format!("{} passed, 0 failed", 8 * cases())),
         "{stdout}"
     );
     elapsed
@@ -97,7 +103,8 @@ fn main() {
         _ => println!("PostgreSQL: not measured (ITSPEC_TEST_POSTGRES_URL is not set)"),
     }
     println!(
-        "8 specs × {CASES} cases against the shop; median of {runs} runs, start and stop of every service included"
+        "8 specs × {} cases against the shop; median of {runs} runs, start and stop of every service included",
+        cases()
     );
     println!("| database | --jobs 1 | --jobs 2 | speed-up |");
     println!("|---|---|---|---|");

@@ -216,14 +216,27 @@ async fn prepare(
     if let Some(database) = settings.database.as_ref().filter(|_| jobs > 1) {
         let base = crate::env::prepare_database(database, &settings.dir).await?;
         base.close().await;
-        for (number, worker_settings) in (1..=jobs).zip(&mut per_worker) {
-            let copy = db::copy_database(&database.url, number, &settings.dir)
-                .await
-                .map_err(|e| Some(EnvError(e.0)))?;
-            copies.push(copy.clone());
-            if let Some(worker_database) = &mut worker_settings.database {
-                worker_database.url = copy;
+        // Side by side: a PostgreSQL copy is mostly the server writing
+        // the new database's files. Every copy made is kept in `copies`,
+        // so it is dropped even when another failed.
+        let made = join_all(
+            (1..=jobs).map(|number| db::copy_database(&database.url, number, &settings.dir)),
+        )
+        .await;
+        let mut failed = None;
+        for (made, worker_settings) in made.into_iter().zip(&mut per_worker) {
+            match made {
+                Ok(copy) => {
+                    copies.push(copy.clone());
+                    if let Some(worker_database) = &mut worker_settings.database {
+                        worker_database.url = copy;
+                    }
+                }
+                Err(error) => failed = failed.or(Some(error)),
             }
+        }
+        if let Some(error) = failed {
+            return Err(Some(EnvError(error.0)));
         }
     }
     let mocks = mock_names(job.plan);
@@ -401,8 +414,14 @@ async fn drop_copies(settings: &Settings, copies: &[String], reporter: &mut dyn 
     let Some(database) = &settings.database else {
         return;
     };
-    for copy in copies {
-        if let Err(error) = db::drop_copy(&database.url, copy, &settings.dir).await {
+    let dropped = join_all(
+        copies
+            .iter()
+            .map(|copy| db::drop_copy(&database.url, copy, &settings.dir)),
+    )
+    .await;
+    for (copy, result) in copies.iter().zip(dropped) {
+        if let Err(error) = result {
             let message = format!(
                 "could not drop the worker database {}: {error}",
                 db::redact(copy)
