@@ -10,6 +10,7 @@
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::indexing_slicing,
     clippy::panic,
     reason = "a run reports failures as results, it never panics on them"
 )]

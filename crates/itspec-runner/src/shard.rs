@@ -75,23 +75,25 @@ pub fn assign(specs: &[Unit], total: u32) -> Vec<Vec<u32>> {
             pieces.push((spec.cases, i, 0, spec.cases));
         }
     }
+    let path = |i: usize| specs.get(i).map(|s| s.path.as_str());
     pieces.sort_by(|a, b| {
         b.0.cmp(&a.0)
-            .then_with(|| specs[a.1].path.cmp(&specs[b.1].path))
+            .then_with(|| path(a.1).cmp(&path(b.1)))
             .then_with(|| a.2.cmp(&b.2))
     });
     let mut load = vec![0usize; total];
     let mut shards: Vec<Vec<u32>> = specs.iter().map(|s| vec![0; s.cases]).collect();
     for (weight, spec, first, count) in pieces {
-        let (least, _) = load
-            .iter()
-            .enumerate()
-            .min_by_key(|(i, l)| (**l, *i))
-            .unwrap_or((0, &0));
-        load[least] += weight;
+        // The least loaded shard, the first of equals.
+        let Some((least, slot)) = load.iter_mut().enumerate().min_by_key(|(i, l)| (**l, *i)) else {
+            break;
+        };
+        *slot += weight;
         let index = u32::try_from(least + 1).unwrap_or(1);
-        shards[spec]
-            .iter_mut()
+        shards
+            .get_mut(spec)
+            .into_iter()
+            .flatten()
             .skip(first)
             .take(count)
             .for_each(|s| *s = index);

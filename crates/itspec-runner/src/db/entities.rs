@@ -14,7 +14,7 @@ pub fn snake_case(name: &str) -> String {
     let mut out = String::with_capacity(name.len() + 4);
     for (i, &c) in chars.iter().enumerate() {
         if c.is_uppercase() && i > 0 {
-            let previous = chars[i - 1];
+            let previous = chars.get(i - 1).copied().unwrap_or_default();
             let next_lower = chars.get(i + 1).is_some_and(|n| n.is_lowercase());
             if previous.is_lowercase()
                 || previous.is_ascii_digit()

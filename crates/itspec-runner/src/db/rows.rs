@@ -48,8 +48,9 @@ impl TableRows {
     /// sorted by key.
     pub fn with_key<'a>(&'a self, key: &'a str) -> impl Iterator<Item = &'a Row> + 'a {
         let start = self.rows.partition_point(|row| row.key.as_str() < key);
-        self.rows[start..]
+        self.rows
             .iter()
+            .skip(start)
             .map(|row| &**row)
             .take_while(move |row| row.key == key)
     }
@@ -377,8 +378,12 @@ pub async fn checksums(db: &Database, tables: &[&Table]) -> Result<Vec<String>, 
                 let name = name
                     .split_once('.')
                     .map_or(name.as_str(), |(_, table)| table);
-                if let Some(i) = tables.iter().position(|t| t.name == name) {
-                    sums[i] = sum.unwrap_or_default();
+                if let Some(slot) = tables
+                    .iter()
+                    .position(|t| t.name == name)
+                    .and_then(|i| sums.get_mut(i))
+                {
+                    *slot = sum.unwrap_or_default();
                 }
             }
             Ok(sums)

@@ -13,7 +13,7 @@ pub(super) fn order(plan: &Plan, timings: &BTreeMap<String, u64>) -> VecDeque<us
     if !timings.is_empty() {
         // Stable: equal durations keep the plan's order.
         indexes.sort_by_key(|&i| {
-            let known = timings.get(&plan.specs[i].path);
+            let known = plan.specs.get(i).and_then(|p| timings.get(&p.path));
             (
                 known.is_some(),
                 std::cmp::Reverse(known.copied().unwrap_or(0)),

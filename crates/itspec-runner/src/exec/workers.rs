@@ -135,7 +135,11 @@ pub(super) async fn run(
         return finish(result, started, reporter);
     }
 
-    let first = &workers[0].environment;
+    let Some(first) = workers.first().map(|w| &w.environment) else {
+        // No worker started, and none failed: nothing can run.
+        drop_copies(settings, &copies, reporter).await;
+        return finish(result, started, reporter);
+    };
     result.target = first.base_url.clone();
     let service = first.service.as_ref().map(|s| s.command().to_string());
     let ready = workers
@@ -182,9 +186,11 @@ pub(super) async fn run(
     for index in std::mem::take(&mut collected.open) {
         if !collected.live {
             print_spec(&collected, index, reporter);
-        } else if let Some(spec) = &collected.specs[index] {
+        } else if let (Some(Some(spec)), Some(info)) =
+            (collected.specs.get(index), collected.infos.get(index))
+        {
             reporter.event(Event::SpecFinished {
-                spec: &collected.infos[index],
+                spec: info,
                 result: spec,
             });
         }
@@ -306,7 +312,9 @@ async fn hand_out(
                     let sender = senders.get_mut(worker - 1).and_then(Option::take);
                     if let (Some(sender), Some(next)) = (sender, queue.pop_front()) {
                         let _ = sender.try_send(next);
-                        senders[worker - 1] = Some(sender);
+                        if let Some(slot) = senders.get_mut(worker - 1) {
+                            *slot = Some(sender);
+                        }
                     }
                 }
             }
@@ -320,8 +328,11 @@ impl Collected {
         let Some(planned) = job.plan.specs.get(index) else {
             return;
         };
+        let (Some(slot), Some(info)) = (self.specs.get_mut(index), self.infos.get(index)) else {
+            return;
+        };
         let about = &planned.about;
-        self.specs[index] = Some(SpecResult {
+        *slot = Some(SpecResult {
             path: planned.path.clone(),
             component: about.component.clone(),
             priority: about.priority.as_str().to_string(),
@@ -332,9 +343,7 @@ impl Collected {
         });
         self.open.insert(index);
         if self.live {
-            reporter.event(Event::SpecStarted {
-                spec: &self.infos[index],
-            });
+            reporter.event(Event::SpecStarted { spec: info });
         }
     }
 
@@ -344,12 +353,13 @@ impl Collected {
         mut case: crate::results::CaseResult,
         reporter: &mut dyn Reporter,
     ) {
-        let Some(spec) = self.specs.get_mut(index).and_then(Option::as_mut) else {
+        let (Some(Some(spec)), Some(info)) = (self.specs.get_mut(index), self.infos.get(index))
+        else {
             return;
         };
         if self.live {
             reporter.event(Event::CaseFinished {
-                spec: &self.infos[index],
+                spec: info,
                 result: &case,
             });
             if self.drop_passed_exchanges {
@@ -362,16 +372,18 @@ impl Collected {
     fn finish(&mut self, index: usize, reporter: &mut dyn Reporter) {
         self.open.remove(&index);
         if self.live {
-            if let Some(spec) = &self.specs[index] {
+            if let (Some(Some(spec)), Some(info)) = (self.specs.get(index), self.infos.get(index)) {
                 reporter.event(Event::SpecFinished {
-                    spec: &self.infos[index],
+                    spec: info,
                     result: spec,
                 });
             }
         } else {
             print_spec(self, index, reporter);
-            if let Some(spec) = self.specs[index]
-                .as_mut()
+            if let Some(spec) = self
+                .specs
+                .get_mut(index)
+                .and_then(Option::as_mut)
                 .filter(|_| self.drop_passed_exchanges)
             {
                 spec.cases
