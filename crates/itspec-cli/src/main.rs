@@ -7,6 +7,7 @@
 #![deny(
     clippy::unwrap_used,
     clippy::expect_used,
+    clippy::indexing_slicing,
     clippy::panic,
     reason = "library code reports bad input as diagnostics, it never panics on it"
 )]

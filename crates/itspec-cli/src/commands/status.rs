@@ -30,13 +30,17 @@ pub fn promote(file: &Path, spec: &Spec) -> Result<bool> {
     // Spans count from after a byte-order mark.
     let offset = if bytes.starts_with(BOM) { BOM.len() } else { 0 };
     let range = status.span.start + offset..status.span.end + offset;
-    if bytes.get(range.clone()) != Some(b"Ready".as_slice()) {
+    let (Some(b"Ready"), Some(before), Some(after)) = (
+        bytes.get(range.clone()),
+        bytes.get(..range.start),
+        bytes.get(range.end..),
+    ) else {
         return Ok(false);
-    }
+    };
     let mut changed = Vec::with_capacity(bytes.len() + 6);
-    changed.extend_from_slice(&bytes[..range.start]);
+    changed.extend_from_slice(before);
     changed.extend_from_slice(b"Implemented");
-    changed.extend_from_slice(&bytes[range.end..]);
+    changed.extend_from_slice(after);
     std::fs::write(file, changed).with_context(|| format!("cannot write {}", file.display()))?;
     Ok(true)
 }
