@@ -426,3 +426,119 @@ fn a_report_that_cannot_be_written_stops_the_run_before_it_starts() {
         output.stdout
     );
 }
+
+/// A spec whose requests carry a fixture's password, a captured session
+/// token, a configured token and an API key, and whose failing check
+/// shows the token.
+const SECRETS: &str = r#"# Integration Test Spec: Secrets
+
+**Priority:** High
+**Status:** Ready
+
+## Test Cases
+
+### TC-INT-001: Sign in, and a check that shows the token
+
+**Setup:**
+```python
+@pytest.fixture
+def ada():
+    return {"email": "ada@example.com", "password": "correct horse battery", "name": "Ada"}
+```
+
+**Actions:**
+1. Request SignUp: POST /customers with ada
+2. Request Login: POST /login {"email": "{{ada.email}}", "password": "{{ada.password}}"}
+3. Request Me: GET /me
+   - Authorization: Bearer {{Login.body.token}}
+   - X-Api-Key: {{api_key}}
+   - X-Trace: {{service_token}}
+
+**Assertions:**
+- Me.status == 200
+- Login.body.token == "this is not the token"
+"#;
+
+#[test]
+fn secrets_are_redacted_in_every_report_and_the_console() {
+    let test = Test::new();
+    let config = format!(
+        "[service]\ncommand = \"{}\"\nenv = {{ PORT = \"{{{{service.port}}}}\", DATABASE_URL = \"sqlite://{}/shop.db\" }}\nready = \"GET /health\"\n\n\
+         [vars]\nservice_token = \"svc-tok-93d1c0ffee\"\napi_key = \"ak-5e5e5e5e5e\"\n\n[redact]\nvars = [\"api_*\"]\n",
+        shop().display(),
+        test.root().display()
+    );
+    let test = test
+        .file("itspec.toml", config)
+        .file("specs/secrets.md", SECRETS)
+        .args([
+            "run",
+            "specs",
+            "--color",
+            "never",
+            "--report",
+            "json=out/r.json",
+            "--report",
+            "junit=out/r.xml",
+            "--report",
+            "html=out/r.html",
+        ]);
+    let output = test.run();
+    assert_eq!(output.code, 1, "{}\n{}", output.stdout, output.stderr);
+    let json: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(test.path("out/r.json")).unwrap()).unwrap();
+    let case = &json["specs"][0]["cases"][0];
+    let me = &case["exchanges"][2]["request"];
+    let header = |name: &str| {
+        me["headers"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|h| h[0].as_str().is_some_and(|n| n.eq_ignore_ascii_case(name)))
+            .map(|h| h[1].as_str().unwrap().to_string())
+    };
+    assert_eq!(header("authorization").as_deref(), Some("[redacted]"));
+    assert_eq!(header("x-api-key").as_deref(), Some("[redacted]"));
+    assert_eq!(header("x-trace").as_deref(), Some("[redacted]"));
+    // The token came back in Login's body and is what the failed check
+    // found: both show the mark instead.
+    let login = case["exchanges"][1]["response"]["body"].as_str().unwrap();
+    assert!(login.contains("[redacted]"), "{login}");
+    let failed = serde_json::to_string(&case["checks"]).unwrap();
+    assert!(failed.contains("[redacted]"), "{failed}");
+
+    let token = regex::Regex::new("[0-9a-f]{32}").unwrap();
+    for (name, text) in [
+        ("stdout", output.stdout.clone()),
+        ("stderr", output.stderr.clone()),
+        (
+            "json",
+            std::fs::read_to_string(test.path("out/r.json")).unwrap(),
+        ),
+        (
+            "junit",
+            std::fs::read_to_string(test.path("out/r.xml")).unwrap(),
+        ),
+        (
+            "html",
+            std::fs::read_to_string(test.path("out/r.html")).unwrap(),
+        ),
+    ] {
+        for secret in [
+            "correct horse battery",
+            "svc-tok-93d1c0ffee",
+            "ak-5e5e5e5e5e",
+        ] {
+            assert!(!text.contains(secret), "{name} shows `{secret}`:\n{text}");
+        }
+        assert!(
+            !token.is_match(&text),
+            "{name} shows a session token:\n{text}"
+        );
+    }
+    assert!(
+        output.stdout.contains("[redacted]"),
+        "the console shows the failure with the mark:\n{}",
+        output.stdout
+    );
+}

@@ -36,6 +36,21 @@ pub struct Config {
     /// Variables for every spec.
     #[serde(default)]
     pub vars: BTreeMap<String, toml::Value>,
+    /// What reports and logs hide.
+    #[serde(default)]
+    pub redact: Redact,
+}
+
+/// `[redact]`: added to what is always hidden.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Redact {
+    /// More headers whose values are hidden.
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// More variable-name patterns whose values are hidden.
+    #[serde(default)]
+    pub vars: Vec<String>,
 }
 
 /// `[target]`.

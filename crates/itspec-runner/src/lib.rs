@@ -24,6 +24,7 @@ pub mod http;
 pub mod isolation;
 pub mod mock;
 mod plan;
+pub mod redact;
 pub mod results;
 mod settings;
 pub mod shard;

@@ -50,6 +50,8 @@ pub struct Settings {
     pub iterations: u32,
     /// `[workers] jobs`: workers when `--jobs` is not given.
     pub jobs: u32,
+    /// What reports hide (`[redact]` and the defaults).
+    pub redaction: crate::redact::Redaction,
     /// `[workers] independent`: workers may share a service itspec does
     /// not start.
     pub independent: bool,
@@ -163,6 +165,8 @@ impl Settings {
                 .max(1),
             jobs: config.workers.jobs.unwrap_or(1).max(1),
             independent: config.workers.independent,
+            redaction: crate::redact::Redaction::new(&config.redact.headers, &config.redact.vars)
+                .map_err(SettingsError)?,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! for a concurrency case once per iteration, each iteration starting from
 //! the state right after Setup — then every check, then its captures.
 
+use crate::redact::Redaction;
 use std::time::Instant;
 
 use itspec_spec::model::{AssertionKind, ExpectedOutput, Phrase, Spec, TestCase};
@@ -35,6 +36,8 @@ pub(crate) struct CaseRunner<'a> {
     pub repeat: Option<u32>,
     /// `[concurrency] iterations`.
     pub default_iterations: u32,
+    /// What the case's result hides.
+    pub redaction: &'a Redaction,
 }
 
 /// What one run of a case's requests and checks produced.
@@ -48,6 +51,8 @@ pub(crate) struct Attempt {
     pub skew_ms: Option<f64>,
     /// What each mock received.
     pub mock_calls: Journals,
+    /// The values its variables and responses hold that reports hide.
+    pub secrets: Vec<String>,
 }
 
 impl Attempt {
@@ -137,14 +142,21 @@ impl CaseRunner<'_> {
         }
         let mut scope = spec_scope.clone();
         scope.set("case_id", Value::String(case.id.value.clone()));
+        let mut secrets = Vec::new();
         if let Some(prepared) = self.prepare(case, scope, isolation, &mut result).await {
-            self.iterate(case, &prepared, spec_scope, &mut result).await;
+            secrets = self.iterate(case, &prepared, spec_scope, &mut result).await;
         }
         result.outcome = if result.checks.iter().any(CheckResult::is_failed) {
             Outcome::Failed
         } else {
             Outcome::Passed
         };
+        // Nothing secret leaves the case: what the spec's variables hold
+        // now (captures included) and what its responses held.
+        if secrets.is_empty() {
+            secrets = self.redaction.secrets(spec_scope);
+        }
+        self.redaction.case(&mut result, &secrets);
         result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         result
     }
@@ -209,7 +221,7 @@ impl CaseRunner<'_> {
         prepared: &Prepared<'_>,
         spec_scope: &mut Scope,
         result: &mut CaseResult,
-    ) {
+    ) -> Vec<String> {
         let planned = self.iterations(case);
         let mut tally = Iterations {
             planned,
@@ -260,6 +272,7 @@ impl CaseRunner<'_> {
             }
         }
         let shown = shown.unwrap_or_default();
+        let secrets = shown.secrets;
         result.checks = shown.checks;
         result.exchanges = shown.exchanges;
         result.mock_calls = shown.mock_calls;
@@ -267,6 +280,7 @@ impl CaseRunner<'_> {
             race_verdicts(case, &tally, &mut result.checks);
             result.iterations = Some(tally);
         }
+        secrets
     }
 
     /// Back to the state right after Setup: the tracked tables, the mocks'
@@ -327,6 +341,24 @@ impl CaseRunner<'_> {
             self.captures(case, &cx, spec_scope, &mut attempt.checks)
                 .await;
         }
+        let responses: Vec<(&str, Value)> = responses
+            .labelled
+            .iter()
+            .map(|(label, response)| (label.as_str(), response_value(response)))
+            .chain(
+                responses
+                    .last
+                    .iter()
+                    .map(|r| ("response", response_value(r))),
+            )
+            .collect();
+        let mut variables = scope;
+        for (name, value) in spec_scope.entries() {
+            variables.set(name, value.clone());
+        }
+        attempt.secrets = self
+            .redaction
+            .secrets_with(&variables, responses.iter().map(|(n, v)| (*n, v)));
     }
 
     async fn checks(&self, case: &TestCase, cx: &Context<'_>, checks: &mut Vec<CheckResult>) {

@@ -162,6 +162,7 @@ impl Worker {
             keep_going: job.options.keep_going,
             repeat: job.options.repeat,
             default_iterations: job.settings.iterations,
+            redaction: &job.settings.redaction,
         };
         let mut spec_scope = self.scope.clone();
         for &case_index in &planned.cases {

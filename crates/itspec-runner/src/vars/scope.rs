@@ -30,6 +30,13 @@ impl Scope {
         self.values.insert(name.into(), value);
     }
 
+    /// Every variable defined, by name.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &Value)> {
+        self.values
+            .iter()
+            .map(|(name, value)| (name.as_str(), value))
+    }
+
     /// Whether a root name is defined.
     pub fn has(&self, name: &str) -> bool {
         self.values.contains_key(name) || matches!(name, "uuid" | "now" | "env")
