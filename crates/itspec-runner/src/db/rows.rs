@@ -156,15 +156,18 @@ pub(super) fn json_expression(db: &Database, table: &Table, prefix: &str) -> (St
 /// A row's JSON text and its hash, as read.
 pub type RawRow = (String, u64);
 
-/// Rows of a table (those matching `filter`, a condition on `t`) as the
+/// Rows of a table (those matching `filter`, a condition on `t` whose
+/// parameters follow the expression's) as the
 /// JSON text the database renders, with their hashes, in no particular
 /// order.
 async fn fetch_raw_where(
     db: &Database,
     table: &Table,
     filter: &str,
+    filter_params: Vec<Param>,
 ) -> Result<Vec<RawRow>, DbError> {
-    let (expression, params) = json_expression(db, table, "t.");
+    let (expression, mut params) = json_expression(db, table, "t.");
+    params.extend(filter_params);
     let hash = if db.kind == Kind::Postgres {
         format!(", {PG_ROW_HASH}::text")
     } else {
@@ -193,7 +196,7 @@ async fn fetch_raw_where(
 /// Every row of a table as the JSON text the database renders, with its
 /// hash, in no particular order.
 pub async fn fetch_raw(db: &Database, table: &Table) -> Result<Vec<RawRow>, DbError> {
-    fetch_raw_where(db, table, "").await
+    fetch_raw_where(db, table, "", Vec::new()).await
 }
 
 /// Rows from their JSON texts, sorted by key.
@@ -276,23 +279,21 @@ pub async fn fetch_since(
     if new.is_empty() {
         return Ok(sorted(rows));
     }
-    // `ctid` is `(block,offset)`: digits and punctuation only.
+    // One array parameter, so the statement is the same every time (and
+    // prepared once); `row_to_json` takes none, so it is `$1`.
     let wanted: Vec<&str> = new
         .iter()
         .filter_map(|&i| places.get(i))
         .map(String::as_str)
         .collect();
-    if wanted
-        .iter()
-        .any(|p| !p.chars().all(|c| c.is_ascii_digit() || "(),".contains(c)))
-    {
-        return fetch(db, table).await;
-    }
-    let filter = format!(
-        " WHERE t.ctid = ANY('{{\"{}\"}}'::tid[])",
-        wanted.join("\",\"")
-    );
-    let fetched = fetch_raw_where(db, table, &filter).await?;
+    let array = format!("{{\"{}\"}}", wanted.join("\",\""));
+    let fetched = fetch_raw_where(
+        db,
+        table,
+        " WHERE t.ctid = ANY($1::text::tid[])",
+        vec![Param::Text(array)],
+    )
+    .await?;
     // A row that moved between the two reads: read the whole table.
     let mut expected: Vec<u64> = new.iter().filter_map(|&i| hashes.get(i).copied()).collect();
     let mut got: Vec<u64> = fetched.iter().map(|(_, hash)| *hash).collect();
