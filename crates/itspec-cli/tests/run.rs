@@ -189,6 +189,32 @@ fn environment_failures_exit_3() {
 }
 
 #[test]
+fn a_mock_port_that_is_taken_stops_the_run_with_the_reason() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = taken.local_addr().unwrap().port();
+    let tag = format!("itspec-mock-port-{}", std::process::id());
+    let output = Test::new()
+        .file(
+            "itspec.toml",
+            format!("[service]\ncommand = \"python3 {SERVER} {tag}\"\nenv = {{ PORT = \"{{{{service.port}}}}\" }}\nready = \"GET /health\"\n\n[mocks.payments]\nport = {port}\n"),
+        )
+        .file("specs/a.md", "# Integration Test Spec: Pay\n\n**Priority:** High\n**Status:** Ready\n\n## Mocks\n\n```python\ndef payments(mocker):\n    return mocker.patch(\"shop.payments.charge\", return_value={\"id\": \"ch_1\"})\n```\n\n## Test Cases\n\n### TC-INT-001: Up\n\n**Request:** GET /health\n")
+        .args(["run"])
+        .run();
+    assert_eq!(output.code, 3, "{}\n{}", output.stdout, output.stderr);
+    let said = format!("{}{}", output.stdout, output.stderr);
+    assert!(
+        said.contains(&format!(
+            "mock `payments` cannot listen on 127.0.0.1:{port}"
+        )),
+        "{said}"
+    );
+    let left = processes_with(&tag);
+    assert!(left.is_empty(), "left behind: {left:?}");
+    drop(taken);
+}
+
+#[test]
 fn bad_settings_exit_2() {
     let output = Test::new()
         .file("itspec.toml", "[service]\ncommand = \"true\"\nready = \"health\"\n")
@@ -207,8 +233,30 @@ fn bad_settings_exit_2() {
 
 #[test]
 fn ctrl_c_stops_the_service_and_exits_130() {
+    interrupted_mid_case(nix::sys::signal::Signal::SIGINT);
+}
+
+#[test]
+fn sigterm_stops_the_service_and_exits_130() {
+    interrupted_mid_case(nix::sys::signal::Signal::SIGTERM);
+}
+
+/// The command lines of the processes that mention `tag`.
+fn processes_with(tag: &str) -> Vec<String> {
+    std::fs::read_dir("/proc")
+        .unwrap()
+        .flatten()
+        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
+        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
+        .filter(|c| c.contains(tag))
+        .collect()
+}
+
+/// `signal` while a case waits for a slow response: the run ends at once
+/// with 130, and the service and its child are gone.
+fn interrupted_mid_case(signal: nix::sys::signal::Signal) {
     let test = Test::new();
-    let tag = format!("itspec-ctrl-c-{}", std::process::id());
+    let tag = format!("itspec-{signal}-{}", std::process::id());
     let test = test
         .file(
             "itspec.toml",
@@ -229,21 +277,11 @@ fn ctrl_c_stops_the_service_and_exits_130() {
     }
     std::thread::sleep(Duration::from_millis(300));
     let started = Instant::now();
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(child.id() as i32),
-        nix::sys::signal::Signal::SIGINT,
-    )
-    .unwrap();
+    nix::sys::signal::kill(nix::unistd::Pid::from_raw(child.id() as i32), signal).unwrap();
     let status = child.wait().unwrap();
-    assert_eq!(status.code(), Some(130));
+    assert_eq!(status.code(), Some(130), "{signal}");
     assert!(started.elapsed() < Duration::from_secs(10));
-    let left: Vec<String> = std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains(&tag))
-        .collect();
+    let left = processes_with(&tag);
     assert!(left.is_empty(), "left behind: {left:?}");
 }
 
