@@ -58,14 +58,19 @@ const HOSTILE: &str = r##"# Integration Test Spec: Hostile <b>markup</b>
 **Skip:** not yet
 "##;
 
-fn project() -> Test {
+/// A project running the shop on SQLite, with `more` config after.
+fn shop_project(more: &str) -> Test {
     let test = Test::new();
     let config = format!(
-        "[service]\ncommand = \"{}\"\nenv = {{ PORT = \"{{{{service.port}}}}\", DATABASE_URL = \"sqlite://{}/shop.db\" }}\nready = \"GET /health\"\n\n[vars]\nevil = \"<img src=x onerror=alert(1)>\"\n",
+        "[service]\ncommand = \"{}\"\nenv = {{ PORT = \"{{{{service.port}}}}\", DATABASE_URL = \"sqlite://{}/shop.db\" }}\nready = \"GET /health\"\n\n{more}",
         shop().display(),
         test.root().display()
     );
     test.file("itspec.toml", config)
+}
+
+fn project() -> Test {
+    shop_project("[vars]\nevil = \"<img src=x onerror=alert(1)>\"\n")
         .file("specs/hostile.md", HOSTILE)
 }
 
@@ -461,16 +466,10 @@ def ada():
 
 #[test]
 fn secrets_are_redacted_in_every_report_and_the_console() {
-    let test = Test::new();
-    let config = format!(
-        "[service]\ncommand = \"{}\"\nenv = {{ PORT = \"{{{{service.port}}}}\", DATABASE_URL = \"sqlite://{}/shop.db\" }}\nready = \"GET /health\"\n\n\
-         [vars]\nservice_token = \"svc-tok-93d1c0ffee\"\napi_key = \"ak-5e5e5e5e5e\"\n\n[redact]\nvars = [\"api_*\"]\n",
-        shop().display(),
-        test.root().display()
-    );
-    let test = test
-        .file("itspec.toml", config)
-        .file("specs/secrets.md", SECRETS)
+    let test = shop_project(
+        "[vars]\nservice_token = \"svc-tok-93d1c0ffee\"\napi_key = \"ak-5e5e5e5e5e\"\n\n[redact]\nvars = [\"api_*\"]\n",
+    )
+    .file("specs/secrets.md", SECRETS)
         .args([
             "run",
             "specs",

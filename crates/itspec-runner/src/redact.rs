@@ -12,7 +12,7 @@
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
 
-use crate::results::{CaseResult, Evidence, Exchange, Outcome, Verdict};
+use crate::results::{CaseResult, Evidence, Exchange, Outcome, ResponseRecord, Verdict};
 use crate::vars::Scope;
 
 /// What replaces a secret.
@@ -38,6 +38,9 @@ const SHORTEST: usize = 4;
 pub struct Redaction {
     headers: Vec<String>,
     vars: Vec<GlobMatcher>,
+    /// The values of the environment variables named like secrets, read
+    /// once.
+    env: Vec<String>,
 }
 
 impl Default for Redaction {
@@ -45,6 +48,7 @@ impl Default for Redaction {
         Redaction::new(&[], &[]).unwrap_or(Redaction {
             headers: Vec::new(),
             vars: Vec::new(),
+            env: Vec::new(),
         })
     }
 }
@@ -68,8 +72,12 @@ impl Redaction {
                     .map(|g| g.compile_matcher())
                     .map_err(|e| format!("[redact] vars: `{pattern}` is not a pattern: {e}"))
             })
-            .collect::<Result<_, _>>()?;
-        Ok(Redaction { headers, vars })
+            .collect::<Result<Vec<_>, _>>()?;
+        let env = std::env::vars()
+            .filter(|(name, _)| vars.iter().any(|g| g.is_match(name)))
+            .map(|(_, value)| value)
+            .collect();
+        Ok(Redaction { headers, vars, env })
     }
 
     /// Whether a header's value is hidden.
@@ -88,29 +96,29 @@ impl Redaction {
         self.secrets_with(scope, std::iter::empty())
     }
 
-    /// [`Redaction::secrets`], with more named values: a case's responses
-    /// (a `token` field of a login response's body is a secret).
-    pub fn secrets_with<'v>(
+    /// [`Redaction::secrets`], and what `responses` hold under secret
+    /// names: a header like `X-Auth-Token`, a body field like `token`.
+    pub fn secrets_with<'r>(
         &self,
         scope: &Scope,
-        more: impl Iterator<Item = (&'v str, &'v Value)>,
+        responses: impl Iterator<Item = &'r ResponseRecord>,
     ) -> Vec<String> {
         let mut found = Vec::new();
         for (name, value) in scope.entries() {
             self.collect(name, value, false, &mut found);
         }
-        for (name, value) in more {
-            self.collect(name, value, false, &mut found);
-        }
-        for (name, value) in std::env::vars() {
-            if self.hides_var(&name) {
-                found.push(value);
+        for response in responses {
+            for (name, value) in &response.headers {
+                if self.hides_var(name) {
+                    found.push(value.clone());
+                }
+            }
+            if let Some(body) = &response.json {
+                self.collect("body", body, false, &mut found);
             }
         }
-        found.retain(|s| s.chars().count() >= SHORTEST);
-        found.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
-        found.dedup();
-        found
+        found.extend(self.env.iter().cloned());
+        merged(found, Vec::new())
     }
 
     fn collect(&self, name: &str, value: &Value, hidden: bool, found: &mut Vec<String>) {
@@ -169,7 +177,9 @@ impl Redaction {
 
     fn exchange(&self, exchange: &mut Exchange, secrets: &[String]) {
         let request = &mut exchange.request;
-        request.url = url_password(&request.url);
+        if let Some(url) = url_password(&request.url) {
+            request.url = url;
+        }
         hide(&mut request.url, secrets);
         self.headers(&mut request.headers, secrets);
         if let Some(body) = &mut request.body {
@@ -183,7 +193,9 @@ impl Redaction {
             }
         }
         if let Some(error) = &mut exchange.error {
-            *error = url_password(error);
+            if let Some(hidden) = url_password(error) {
+                *error = hidden;
+            }
             hide(error, secrets);
         }
     }
@@ -219,6 +231,17 @@ fn evidence_text(evidence: &mut Evidence, secrets: &[String]) {
     }
 }
 
+/// Two lists of secrets as one, in the order [`hide`] wants: longest
+/// first (a secret containing another is hidden whole), each once, none
+/// too short to mean anything.
+pub fn merged(mut secrets: Vec<String>, more: Vec<String>) -> Vec<String> {
+    secrets.extend(more);
+    secrets.retain(|s| s.chars().count() >= SHORTEST);
+    secrets.sort_by(|a, b| b.len().cmp(&a.len()).then_with(|| a.cmp(b)));
+    secrets.dedup();
+    secrets
+}
+
 /// Replaces every occurrence of each secret in `text`.
 pub fn hide(text: &mut String, secrets: &[String]) {
     for secret in secrets {
@@ -237,33 +260,17 @@ fn value(json: &mut Value, secrets: &[String]) {
     }
 }
 
-/// `scheme://user:password@host/…` with the password hidden; any other
-/// text unchanged.
-pub fn url_password(text: &str) -> String {
-    let Some(scheme_end) = text.find("://") else {
-        return text.to_string();
-    };
-    let rest_start = scheme_end + 3;
-    let Some(rest) = text.get(rest_start..) else {
-        return text.to_string();
-    };
-    let authority_end = rest.find(['/', '?', '#']).unwrap_or(rest.len());
-    let Some(authority) = rest.get(..authority_end) else {
-        return text.to_string();
-    };
-    let Some(at) = authority.rfind('@') else {
-        return text.to_string();
-    };
-    let Some(colon) = authority.get(..at).and_then(|userinfo| userinfo.find(':')) else {
-        return text.to_string();
-    };
-    let (Some(head), Some(tail)) = (
-        text.get(..rest_start + colon + 1),
-        text.get(rest_start + at..),
-    ) else {
-        return text.to_string();
-    };
-    format!("{head}{REDACTED}{tail}")
+/// `scheme://user:password@host/…` with the password hidden; `None` when
+/// the text has no password in a URL.
+pub fn url_password(text: &str) -> Option<String> {
+    let rest_start = text.find("://")? + 3;
+    let rest = text.get(rest_start..)?;
+    let authority = rest.get(..rest.find(['/', '?', '#']).unwrap_or(rest.len()))?;
+    let at = authority.rfind('@')?;
+    let colon = authority.get(..at)?.find(':')?;
+    let head = text.get(..rest_start + colon + 1)?;
+    let tail = text.get(rest_start + at..)?;
+    Some(format!("{head}{REDACTED}{tail}"))
 }
 
 #[cfg(test)]
@@ -273,17 +280,14 @@ mod tests {
     #[test]
     fn passwords_in_urls_are_hidden() {
         assert_eq!(
-            url_password("postgres://app:s3cret@db:5432/shop?x=1"),
-            "postgres://app:[redacted]@db:5432/shop?x=1"
+            url_password("postgres://app:s3cret@db:5432/shop?x=1").as_deref(),
+            Some("postgres://app:[redacted]@db:5432/shop?x=1")
         );
+        assert_eq!(url_password("http://user@host/a:b@c"), None);
+        assert_eq!(url_password("no url here"), None);
         assert_eq!(
-            url_password("http://user@host/a:b@c"),
-            "http://user@host/a:b@c"
-        );
-        assert_eq!(url_password("no url here"), "no url here");
-        assert_eq!(
-            url_password("http://a:b@h/p and more"),
-            "http://a:[redacted]@h/p and more"
+            url_password("http://a:b@h/p and more").as_deref(),
+            Some("http://a:[redacted]@h/p and more")
         );
     }
 

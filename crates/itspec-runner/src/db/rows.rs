@@ -112,13 +112,24 @@ pub fn hash_text(raw: &str) -> u64 {
     hasher.finish()
 }
 
+/// PostgreSQL's hash of a row of `t`: one text for the checksum and the
+/// per-row hashes, which must agree.
+macro_rules! pg_row_hash {
+    () => {
+        "hashtextextended(t::text, 0)"
+    };
+}
+
 /// PostgreSQL's hash of a row of `t`, as the checksum computes it.
-const PG_ROW_HASH: &str = "hashtextextended(t::text, 0)";
+const PG_ROW_HASH: &str = pg_row_hash!();
 
 /// PostgreSQL's checksum of the rows of `t`: their count and the exact
 /// sum of their hashes (`sum` of `bigint` is a `numeric`).
-const PG_CHECKSUM: &str =
-    "count(*)::text || ':' || coalesce(sum(hashtextextended(t::text, 0)), 0)::text";
+const PG_CHECKSUM: &str = concat!(
+    "count(*)::text || ':' || coalesce(sum(",
+    pg_row_hash!(),
+    "), 0)::text"
+);
 
 /// The expression that renders a row of `table` as one JSON text; columns
 /// are read through `prefix` (`t.`, or nothing in a RETURNING clause).

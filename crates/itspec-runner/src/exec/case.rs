@@ -2,7 +2,7 @@
 //! for a concurrency case once per iteration, each iteration starting from
 //! the state right after Setup — then every check, then its captures.
 
-use crate::redact::Redaction;
+use crate::redact::{self, Redaction};
 use std::time::Instant;
 
 use itspec_spec::model::{AssertionKind, ExpectedOutput, Phrase, Spec, TestCase};
@@ -51,7 +51,8 @@ pub(crate) struct Attempt {
     pub skew_ms: Option<f64>,
     /// What each mock received.
     pub mock_calls: Journals,
-    /// The values its variables and responses hold that reports hide.
+    /// The values its variables and responses hold that reports hide
+    /// (found only for an attempt the case may show).
     pub secrets: Vec<String>,
 }
 
@@ -142,20 +143,19 @@ impl CaseRunner<'_> {
         }
         let mut scope = spec_scope.clone();
         scope.set("case_id", Value::String(case.id.value.clone()));
-        let mut secrets = Vec::new();
-        if let Some(prepared) = self.prepare(case, scope, isolation, &mut result).await {
-            secrets = self.iterate(case, &prepared, spec_scope, &mut result).await;
-        }
+        let shown_secrets = match self.prepare(case, scope, isolation, &mut result).await {
+            Some(prepared) => self.iterate(case, &prepared, spec_scope, &mut result).await,
+            None => Vec::new(),
+        };
         result.outcome = if result.checks.iter().any(CheckResult::is_failed) {
             Outcome::Failed
         } else {
             Outcome::Passed
         };
         // Nothing secret leaves the case: what the spec's variables hold
-        // now (captures included) and what its responses held.
-        if secrets.is_empty() {
-            secrets = self.redaction.secrets(spec_scope);
-        }
+        // now (captures included), and what the shown attempt's variables
+        // and responses held.
+        let secrets = redact::merged(self.redaction.secrets(spec_scope), shown_secrets);
         self.redaction.case(&mut result, &secrets);
         result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         result
@@ -307,6 +307,7 @@ impl CaseRunner<'_> {
     ) {
         let mut scope = prepared.scope.clone();
         let Some(responses) = self.requests(case, &mut scope, attempt).await else {
+            attempt.secrets = self.redaction.secrets(&scope);
             return;
         };
         attempt.skew_ms = responses.skew_ms;
@@ -341,24 +342,13 @@ impl CaseRunner<'_> {
             self.captures(case, &cx, spec_scope, &mut attempt.checks)
                 .await;
         }
-        let responses: Vec<(&str, Value)> = responses
-            .labelled
-            .iter()
-            .map(|(label, response)| (label.as_str(), response_value(response)))
-            .chain(
-                responses
-                    .last
-                    .iter()
-                    .map(|r| ("response", response_value(r))),
-            )
-            .collect();
-        let mut variables = scope;
-        for (name, value) in spec_scope.entries() {
-            variables.set(name, value.clone());
+        // Only an attempt the case may show: the last, or a failed one.
+        if last || !attempt.passed() {
+            attempt.secrets = self.redaction.secrets_with(
+                &scope,
+                responses.labelled.values().chain(responses.last.as_ref()),
+            );
         }
-        attempt.secrets = self
-            .redaction
-            .secrets_with(&variables, responses.iter().map(|(n, v)| (*n, v)));
     }
 
     async fn checks(&self, case: &TestCase, cx: &Context<'_>, checks: &mut Vec<CheckResult>) {
