@@ -119,9 +119,20 @@ pub fn load_with(
         })?,
         None => String::new(),
     };
+    load_text(&text, path, overrides, cwd)
+}
+
+/// Validates configuration text read from `path` (if any) and applies
+/// overrides on top of it, as [`load_with`] does with the file's text.
+pub fn load_text(
+    text: &str,
+    path: Option<&Path>,
+    overrides: &Overrides,
+    cwd: &Path,
+) -> Result<Loaded, ConfigError> {
     let invalid = |error: toml::de::Error, path: &Path| {
         let span = error.span();
-        let source = itspec_spec::Source::new(&text);
+        let source = itspec_spec::Source::new(text);
         let (line, col) = source.position(span.as_ref().map_or(0, |s| s.start));
         ConfigError::Invalid {
             path: path.to_path_buf(),
@@ -129,18 +140,18 @@ pub fn load_with(
             col,
             span,
             message: error.message().trim().to_string(),
-            text: text.clone(),
+            text: text.to_string(),
         }
     };
     let file_path = path.unwrap_or_else(|| Path::new(FILE_NAME));
-    let mut table: toml::Table = toml::from_str(&text).map_err(|e| invalid(e, file_path))?;
+    let mut table: toml::Table = toml::from_str(text).map_err(|e| invalid(e, file_path))?;
     for entry in &overrides.entries {
         entry.apply(&mut table)?;
     }
     // Deserialize from the text when nothing was overridden, so errors keep
     // their positions in the file.
     let config = if overrides.entries.is_empty() {
-        parse(&text).map_err(|e| invalid(e, file_path))?
+        parse(text).map_err(|e| invalid(e, file_path))?
     } else {
         Config::deserialize(table).map_err(|error| ConfigError::Override {
             origin: overrides.origins(),

@@ -24,6 +24,8 @@
 
 mod diagnostic;
 mod duration;
+#[doc(hidden)]
+pub mod fuzz;
 pub mod interpolation;
 mod lint;
 mod markdown;

@@ -4,7 +4,7 @@
 //! element each (a case, a field, a line grammar, a block notation).
 
 mod action;
-mod assertion;
+pub(crate) mod assertion;
 mod case;
 pub(crate) mod context;
 mod cursor;
