@@ -32,6 +32,9 @@ pub enum Command {
     Run(RunArgs),
     /// Stories → specs → cases → last result.
     Trace(TraceArgs),
+    /// Put back the rows a run saved when it could not restore the
+    /// database (target/itspec/recorded-rows-*.json).
+    Restore(RestoreArgs),
     /// Work with run reports.
     #[command(subcommand)]
     Report(ReportCommand),
@@ -55,6 +58,16 @@ pub struct MergeArgs {
     /// without any, the merged JSON goes to standard output.
     #[arg(long = "report", value_name = "KIND=PATH", value_parser = parse_report)]
     pub outputs: Vec<ReportOutput>,
+}
+
+/// `itspec restore`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The file of recorded rows the run named.
+    pub file: PathBuf,
+    /// Override a setting of itspec.toml, like `database.url=…`.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_var)]
+    pub set: Vec<(String, String)>,
 }
 
 /// `itspec trace`.

@@ -45,6 +45,7 @@ fn run(cli: &Cli) -> Result<u8> {
         Command::List(args) => (&args.paths, Vec::new()),
         Command::Trace(args) => (&args.paths, Vec::new()),
         Command::New(_) | Command::Report(_) => (&[], Vec::new()),
+        Command::Restore(args) => (std::slice::from_ref(&args.file), args.set.clone()),
         Command::Run(args) => {
             let mut set = args.set.clone();
             if let Some(url) = &args.base_url {
@@ -66,6 +67,7 @@ fn run(cli: &Cli) -> Result<u8> {
         Command::Run(args) => commands::run::run(&context, args),
         Command::Trace(args) => commands::trace::run(&context, args),
         Command::Report(command) => commands::report::run(command),
+        Command::Restore(args) => commands::restore::run(&context, args),
     }
 }
 

@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{REPO, Test, shop};
+use common::{REPO, Test, processes_with, shop};
 
 const SERVER: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -158,7 +158,7 @@ fn nothing_to_run_is_a_usage_error() {
 }
 
 #[test]
-fn environment_failures_exit_3() {
+fn a_service_that_does_not_answer_exits_3() {
     let spec = "# Integration Test Spec: A\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: A\n\n**Request:** GET /\n";
     let silent = Test::new()
         .file("specs/a.md", spec)
@@ -172,46 +172,6 @@ fn environment_failures_exit_3() {
         "{}",
         silent.stdout
     );
-    let never = Test::new()
-        .file(
-            "itspec.toml",
-            "[service]\ncommand = \"sleep 30\"\nready = \"GET /health\"\nready_timeout = \"1s\"\n",
-        )
-        .file("specs/a.md", spec)
-        .args(["run"])
-        .run();
-    assert_eq!(never.code, 3, "{}", never.stdout);
-    assert!(
-        never.stdout.contains("was not ready within 1 s"),
-        "{}",
-        never.stdout
-    );
-}
-
-#[test]
-fn a_mock_port_that_is_taken_stops_the_run_with_the_reason() {
-    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = taken.local_addr().unwrap().port();
-    let tag = format!("itspec-mock-port-{}", std::process::id());
-    let output = Test::new()
-        .file(
-            "itspec.toml",
-            format!("[service]\ncommand = \"python3 {SERVER} {tag}\"\nenv = {{ PORT = \"{{{{service.port}}}}\" }}\nready = \"GET /health\"\n\n[mocks.payments]\nport = {port}\n"),
-        )
-        .file("specs/a.md", "# Integration Test Spec: Pay\n\n**Priority:** High\n**Status:** Ready\n\n## Mocks\n\n```python\ndef payments(mocker):\n    return mocker.patch(\"shop.payments.charge\", return_value={\"id\": \"ch_1\"})\n```\n\n## Test Cases\n\n### TC-INT-001: Up\n\n**Request:** GET /health\n")
-        .args(["run"])
-        .run();
-    assert_eq!(output.code, 3, "{}\n{}", output.stdout, output.stderr);
-    let said = format!("{}{}", output.stdout, output.stderr);
-    assert!(
-        said.contains(&format!(
-            "mock `payments` cannot listen on 127.0.0.1:{port}"
-        )),
-        "{said}"
-    );
-    let left = processes_with(&tag);
-    assert!(left.is_empty(), "left behind: {left:?}");
-    drop(taken);
 }
 
 #[test]
@@ -239,17 +199,6 @@ fn ctrl_c_stops_the_service_and_exits_130() {
 #[test]
 fn sigterm_stops_the_service_and_exits_130() {
     interrupted_mid_case(nix::sys::signal::Signal::SIGTERM);
-}
-
-/// The command lines of the processes that mention `tag`.
-fn processes_with(tag: &str) -> Vec<String> {
-    std::fs::read_dir("/proc")
-        .unwrap()
-        .flatten()
-        .filter_map(|e| std::fs::read(e.path().join("cmdline")).ok())
-        .map(|c| String::from_utf8_lossy(&c).replace('\0', " "))
-        .filter(|c| c.contains(tag))
-        .collect()
 }
 
 /// `signal` while a case waits for a slow response: the run ends at once

@@ -131,6 +131,8 @@ pub struct Database {
     /// Entity class → table.
     #[serde(default)]
     pub entities: BTreeMap<String, String>,
+    /// How long a restore waits for a database that stopped answering.
+    pub reconnect_timeout: Option<Duration>,
 }
 
 /// `[mocks.NAME]`.

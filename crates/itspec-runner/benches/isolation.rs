@@ -78,7 +78,7 @@ fn main() {
             for case in 0..cases {
                 let table = database.quote(&format!("t{:02}", case % tables));
                 let started = Instant::now();
-                isolation.begin().await.unwrap();
+                isolation.begin("TC-BENCH").await.unwrap();
                 let fixture = serde_json::json!({ "id": rows * 2 + case, "name": "fixture", "qty": 3 });
                 let schema = &isolation.tracked;
                 let name = format!("t{:02}", case % tables);

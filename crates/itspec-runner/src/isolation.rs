@@ -5,16 +5,20 @@
 //!
 //! A record costs a checksum per table plus the rows of the tables whose
 //! checksum changed since the last record; a restore writes only the rows
-//! that differ, and is verified by checksums afterwards. When a restore
-//! cannot be completed, the recorded rows are written to a file so that
-//! nothing is lost.
+//! that differ, and is verified by checksums afterwards. A database that
+//! stops answering is waited for; when a restore cannot be completed, the
+//! recorded rows are written to a file ([`db::Rescue`]) that `itspec
+//! restore` puts back, so that nothing is lost.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-use serde_json::Value;
+use crate::db::{self, Database, DbError, Rescue, Schema, Snapshot};
 
-use crate::db::{self, Database, DbError, Schema, Snapshot};
+/// How long a restore waits, by default, for a database that stopped
+/// answering.
+pub const DEFAULT_RECONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// The database of a run and the recorded state of its tracked tables.
 pub struct Isolation {
@@ -26,6 +30,8 @@ pub struct Isolation {
     pub tracked: Schema,
     /// `[database.entities]`.
     pub entities: BTreeMap<String, String>,
+    /// How long a restore waits for a database that stopped answering.
+    pub reconnect_timeout: Duration,
     /// The state the current case started from (after the last restore).
     base: Snapshot,
     /// A case has begun and its changes are not undone yet.
@@ -35,6 +41,8 @@ pub struct Isolation {
     verified: bool,
     /// Where recorded rows are saved when a restore fails.
     rescue_dir: PathBuf,
+    /// The case that began last, named in a rescue file.
+    case: String,
 }
 
 impl Isolation {
@@ -53,19 +61,23 @@ impl Isolation {
             schema,
             tracked,
             entities,
+            reconnect_timeout: DEFAULT_RECONNECT_TIMEOUT,
             base,
             pending: false,
             verified: true,
             rescue_dir: rescue_dir.to_path_buf(),
+            case: String::new(),
         })
     }
 
-    /// Records the tracked tables before a case. Right after a verified
-    /// restore the record is already at hand.
-    pub async fn begin(&mut self) -> Result<(), DbError> {
+    /// Records the tracked tables before a case (`case` names it in a
+    /// rescue file). Right after a verified restore the record is already
+    /// at hand.
+    pub async fn begin(&mut self, case: &str) -> Result<(), DbError> {
         if self.pending {
             self.restore().await?;
         }
+        self.case = case.to_string();
         if !self.verified {
             self.base = Snapshot::capture(&self.db, &self.tracked, &self.base, true).await?;
         }
@@ -104,22 +116,64 @@ impl Isolation {
 
     /// Puts every tracked table back as it was recorded before the case.
     /// Returns the number of rows written. Does nothing when no case is
-    /// pending.
+    /// pending. A database that stopped answering is waited for, up to
+    /// [`Isolation::reconnect_timeout`]; when the restore still cannot be
+    /// completed, every recorded row is saved to a file, named in the error.
     pub async fn restore(&mut self) -> Result<usize, DbError> {
         if !self.pending {
             return Ok(0);
         }
+        let deadline = Instant::now() + self.reconnect_timeout;
+        loop {
+            let error = match self.restore_once().await {
+                Ok(written) => {
+                    self.pending = false;
+                    self.verified = true;
+                    return Ok(written);
+                }
+                Err(error) => error,
+            };
+            // A database that answers refused the restore itself: waiting
+            // will not help.
+            if self.answers_within(Duration::from_secs(1)).await {
+                return Err(self.rescue(&error));
+            }
+            if !self.answers_by(deadline).await {
+                let waited = DbError(format!(
+                    "the database stopped answering ({error}) and did not answer again within {} s",
+                    self.reconnect_timeout.as_secs_f64()
+                ));
+                return Err(self.rescue(&waited));
+            }
+        }
+    }
+
+    /// Waits for the database to answer, until `deadline`; whether it did.
+    async fn answers_by(&self, deadline: Instant) -> bool {
+        let mut pause = Duration::from_millis(100);
+        while Instant::now() + pause < deadline {
+            tokio::time::sleep(pause).await;
+            if self.answers_within(Duration::from_secs(1)).await {
+                return true;
+            }
+            pause = (pause * 2).min(Duration::from_secs(1));
+        }
+        false
+    }
+
+    async fn answers_within(&self, limit: Duration) -> bool {
+        tokio::time::timeout(limit, self.db.answers())
+            .await
+            .unwrap_or(false)
+    }
+
+    async fn restore_once(&self) -> Result<usize, DbError> {
         let current = self.snapshot(None).await?;
         let changed = current.changed_from(&self.base);
         if changed.is_empty() && current.sequences == self.base.sequences {
-            self.pending = false;
-            self.verified = true;
             return Ok(0);
         }
-        let written = match db::restore(&self.db, &self.tracked, &self.base, &current).await {
-            Ok(written) => written,
-            Err(error) => return Err(self.rescue(&changed, &error)),
-        };
+        let written = db::restore(&self.db, &self.tracked, &self.base, &current).await?;
         // Verified by the checksums of the tables written.
         let sums = Snapshot::checksums(&self.db, &self.tracked, &changed).await?;
         let still: BTreeSet<String> = sums
@@ -133,50 +187,32 @@ impl Isolation {
             .map(|(name, _)| name)
             .collect();
         if !still.is_empty() {
-            let error = DbError(format!(
+            return Err(DbError(format!(
                 "after the restore, {} still differ{} from the recorded state",
                 list(&still),
                 if still.len() == 1 { "s" } else { "" }
-            ));
-            return Err(self.rescue(&still, &error));
+            )));
         }
-        self.pending = false;
-        self.verified = true;
         Ok(written)
     }
 
-    /// Saves the recorded rows of `tables` to a file and says where.
-    fn rescue(&self, tables: &BTreeSet<String>, error: &DbError) -> DbError {
-        let rows: serde_json::Map<String, Value> = tables
-            .iter()
-            .filter_map(|name| {
-                let rows = self.base.rows(name)?;
-                Some((
-                    name.clone(),
-                    Value::Array(rows.rows.iter().map(|r| r.value.clone()).collect()),
-                ))
-            })
-            .collect();
-        let file = self.rescue_dir.join(format!(
-            "recorded-rows-{}.json",
-            chrono::Utc::now().format("%Y%m%dT%H%M%S")
-        ));
-        let saved = std::fs::create_dir_all(&self.rescue_dir).and_then(|()| {
-            std::fs::write(
-                &file,
-                serde_json::to_string_pretty(&Value::Object(rows)).unwrap_or_default(),
-            )
-        });
-        let where_saved = match saved {
-            Ok(()) => format!(
-                "the rows recorded before the case are saved in {}",
+    /// Saves every recorded row to a file and says where, and how to put
+    /// the rows back. The case is no longer pending: its record is in the
+    /// file, and is not saved twice.
+    fn rescue(&mut self, error: &DbError) -> DbError {
+        self.pending = false;
+        let rescue = Rescue::of(&self.base, &self.db.url, &self.case);
+        let where_saved = match rescue.save(&self.rescue_dir) {
+            Ok(file) => format!(
+                "the rows recorded before {} are saved in {}: once the database answers, `itspec restore {}` puts them back",
+                self.case,
+                file.display(),
                 file.display()
             ),
             Err(e) => format!("the recorded rows could not be saved either ({e})"),
         };
         DbError(format!(
-            "cannot restore {}: {error}; {where_saved}",
-            list(tables)
+            "cannot restore the tracked tables: {error}; {where_saved}"
         ))
     }
 

@@ -24,6 +24,7 @@ pub mod http;
 pub mod isolation;
 pub mod mock;
 mod plan;
+mod put_back;
 pub mod redact;
 pub mod results;
 mod settings;
@@ -35,5 +36,6 @@ pub use exec::{RunOptions, run, worker_count};
 pub use plan::{
     About, Choice, Chooser, FilterError, Plan, Planned, Selection, SpecInput, plan, priority_of,
 };
+pub use put_back::{PutBackError, put_back};
 pub use results::{RunOutcome, RunResult};
 pub use settings::{DatabaseSettings, ServiceSettings, Settings, SettingsError};

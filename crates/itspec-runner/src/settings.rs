@@ -87,6 +87,22 @@ pub struct DatabaseSettings {
     pub allow_remote: bool,
     /// Entity class → table.
     pub entities: BTreeMap<String, String>,
+    /// How long a restore waits for a database that stopped answering.
+    pub reconnect_timeout: Duration,
+}
+
+impl DatabaseSettings {
+    /// A local database at `url`, every table tracked, defaults elsewhere.
+    pub fn new(url: &str) -> Self {
+        Self {
+            url: url.to_string(),
+            schema: None,
+            exclude: Vec::new(),
+            allow_remote: false,
+            entities: BTreeMap::new(),
+            reconnect_timeout: crate::isolation::DEFAULT_RECONNECT_TIMEOUT,
+        }
+    }
 }
 
 impl Settings {
@@ -144,6 +160,9 @@ impl Settings {
                 exclude: d.exclude.clone(),
                 allow_remote: d.allow_remote,
                 entities: d.entities.clone(),
+                reconnect_timeout: d
+                    .reconnect_timeout
+                    .map_or(crate::isolation::DEFAULT_RECONNECT_TIMEOUT, |d| d.std()),
             }),
             mocks: config
                 .mocks

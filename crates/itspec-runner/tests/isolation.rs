@@ -246,11 +246,8 @@ fn specs_run_fixtures_and_assertions_and_leave_nothing_behind(backend: Backend) 
     let base = support::serve(sql_service(test.url.clone(), test.dir.path().to_path_buf()));
     let mut settings = support::settings(&base);
     settings.database = Some(DatabaseSettings {
-        url: test.url.clone(),
-        schema: None,
         exclude: vec!["audit".to_string()],
-        allow_remote: false,
-        entities: Default::default(),
+        ..DatabaseSettings::new(&test.url)
     });
     let result = support::run_with(&settings, SPEC, &RunOptions::default());
     let all = cases(&result);
@@ -358,4 +355,91 @@ fn specs_run_fixtures_and_assertions_and_leave_nothing_behind(backend: Backend) 
         before,
         "{backend:?}: every table is as it was before the run"
     );
+}
+
+on_every_database!(rows_saved_to_a_file_are_put_back_exactly);
+
+/// What a failed restore saves (every tracked row and key generator) is
+/// put back exactly, whatever a case did since; an excluded table is not
+/// touched; putting back twice changes nothing.
+fn rows_saved_to_a_file_are_put_back_exactly(backend: Backend) {
+    let Some(test) = fresh_db(backend, "itspec_rescue") else {
+        return;
+    };
+    block_on(async {
+        let db = Database::connect(&test.url, test.dir.path()).await.unwrap();
+        db::apply_script(&db, ddl(backend)).await.unwrap();
+        db::apply_script(&db, SEED).await.unwrap();
+        db::apply_script(&db, "INSERT INTO item (name, qty) VALUES ('generated', 3);")
+            .await
+            .unwrap();
+        let schema = db::introspect(&db)
+            .await
+            .unwrap()
+            .tracked(&["audit".to_string()]);
+        let recorded = db::Snapshot::full(&db, &schema).await.unwrap();
+        let before = dump(&test).await;
+        let file = db::Rescue::of(&recorded, &test.url, "TC-INT-007")
+            .save(test.dir.path())
+            .unwrap();
+
+        // What the case left: rows added, changed and deleted, keys used.
+        db::apply_script(
+            &db,
+            "INSERT INTO owner (name) VALUES ('left-owner');
+             INSERT INTO item (name, qty) VALUES ('left-1', 5);
+             UPDATE item SET qty = 99 WHERE id = 10;
+             DELETE FROM item WHERE id = 11;
+             INSERT INTO audit (message, n) VALUES ('the user''s own', 2);",
+        )
+        .await
+        .unwrap();
+
+        let rescue = db::Rescue::load(&file).unwrap();
+        assert_eq!(rescue.before, "TC-INT-007");
+        let done = rescue.put_back(&db, &schema).await.unwrap();
+        assert_eq!(done.tables, ["item", "owner"], "{backend:?}");
+        assert!(done.written >= 4, "{backend:?}: {done:?}");
+        let after = dump(&test).await;
+        for ((name, rows), (_, was)) in after.iter().zip(&before) {
+            if name == "audit" {
+                assert_eq!(
+                    rows.len(),
+                    was.len() + 1,
+                    "{backend:?}: audit is the user's"
+                );
+            } else {
+                assert_eq!(rows, was, "{backend:?}: {name}");
+            }
+        }
+        let now = db::Snapshot::full(&db, &schema).await.unwrap();
+        assert_eq!(
+            now.sequences, recorded.sequences,
+            "{backend:?}: key generators"
+        );
+
+        let again = rescue.put_back(&db, &schema).await.unwrap();
+        assert_eq!(again, db::PutBack::default(), "{backend:?}");
+        db.close().await;
+    });
+}
+
+#[test]
+fn a_file_that_is_not_recorded_rows_is_refused_with_where() {
+    let dir = tempfile::tempdir().unwrap();
+    let other = dir.path().join("other.json");
+    std::fs::write(&other, "{\n  \"format\": 1\n}\n").unwrap();
+    let error = db::Rescue::load(&other).unwrap_err();
+    assert!(
+        error.contains("other.json:2:") && error.contains("not a file of recorded rows"),
+        "{error}"
+    );
+    let renamed = dir.path().join("renamed.json");
+    std::fs::write(
+        &renamed,
+        r#"{"format": "something else", "database": "", "saved_at": "", "before": "", "tables": {}, "sequences": {}}"#,
+    )
+    .unwrap();
+    let error = db::Rescue::load(&renamed).unwrap_err();
+    assert!(error.contains("its format is `something else`"), "{error}");
 }

@@ -198,13 +198,7 @@ fn each_iteration_starts_from_the_state_after_setup(backend: Backend) {
     });
     let base = serve(inserting(test.url.clone(), test.dir.path().to_path_buf()));
     let mut settings = support::settings(&base);
-    settings.database = Some(DatabaseSettings {
-        url: test.url.clone(),
-        schema: None,
-        exclude: Vec::new(),
-        allow_remote: false,
-        entities: Default::default(),
-    });
+    settings.database = Some(DatabaseSettings::new(&test.url));
     let spec = format!(
         "{}### TC-INT-001: Two inserts at once\n\n**Setup:**\n- row hits: note = \"setup\"\n\n**Actions:**\n1. Request A: POST /add\n2. Request B (concurrent): POST /add\n\n\
          **Expected:**\n- statuses == [201, 201] in any order\n- rows hits count == 4\n- rows hits where note = \"setup\" count == 1\n- no race conditions\n\n**Repeat:** 4\n",

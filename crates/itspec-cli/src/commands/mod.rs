@@ -5,6 +5,7 @@ pub mod list;
 pub mod new;
 pub mod report;
 mod reports;
+pub mod restore;
 pub mod run;
 mod status;
 pub mod trace;

@@ -25,8 +25,13 @@ pub fn check_writable(outputs: &[ReportOutput]) -> Result<()> {
 
 fn create_folder(output: &ReportOutput) -> Result<()> {
     if let Some(parent) = output.path.parent().filter(|p| !p.as_os_str().is_empty()) {
-        std::fs::create_dir_all(parent)
-            .with_context(|| format!("cannot create {}", parent.display()))?;
+        std::fs::create_dir_all(parent).with_context(|| {
+            format!(
+                "cannot write the report {}: cannot create the folder {}",
+                output.path.display(),
+                parent.display()
+            )
+        })?;
     }
     Ok(())
 }
@@ -41,7 +46,7 @@ pub fn write_all(result: &RunResult, outputs: &[ReportOutput]) -> Result<()> {
         };
         create_folder(output)?;
         std::fs::write(&output.path, text)
-            .with_context(|| format!("cannot write {}", output.path.display()))?;
+            .with_context(|| format!("cannot write the report {}", output.path.display()))?;
     }
     Ok(())
 }

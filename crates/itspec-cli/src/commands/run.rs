@@ -29,6 +29,9 @@ struct Loaded {
 
 /// Runs the command.
 pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
+    if let Some(config) = &context.config {
+        warn_of_saved_rows(config.dir());
+    }
     let known = super::KnownVars::new(
         context,
         args.vars.iter().map(|(name, _)| name.clone()).collect(),
@@ -223,5 +226,29 @@ fn write_reports(result: &itspec_runner::RunResult, args: &RunArgs, code: u8) ->
                 code
             })
         }
+    }
+}
+
+/// An earlier run that could not restore the database saved its recorded
+/// rows: say so before this one starts from the tables as they are.
+fn warn_of_saved_rows(project: &std::path::Path) {
+    let Ok(entries) = std::fs::read_dir(project.join("target").join("itspec")) else {
+        return;
+    };
+    let mut saved: Vec<std::path::PathBuf> = entries
+        .flatten()
+        .map(|entry| entry.path())
+        .filter(|path| {
+            path.file_name()
+                .and_then(|name| name.to_str())
+                .is_some_and(|name| name.starts_with("recorded-rows-") && name.ends_with(".json"))
+        })
+        .collect();
+    saved.sort();
+    for file in saved {
+        let file = crate::load::display(&file);
+        crate::output::eprint(&format!(
+            "warning: {file} holds the rows an earlier run could not put back; `itspec restore {file}` puts them back"
+        ));
     }
 }

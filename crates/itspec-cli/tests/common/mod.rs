@@ -89,14 +89,21 @@ impl Test {
         self.dir.path()
     }
 
-    /// Starts the command without waiting for it.
-    pub fn spawn(&self) -> std::process::Child {
-        Command::new(env!("CARGO_BIN_EXE_itspec"))
-            .args(&self.args)
+    /// The binary with these arguments, in this folder and environment.
+    pub fn command<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Command {
+        let mut command = Command::new(env!("CARGO_BIN_EXE_itspec"));
+        command
+            .args(args)
             .current_dir(&self.cwd)
             .env_remove("ITSPEC_CONFIG")
             .env("NO_COLOR", "1")
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
+            .envs(self.env.iter().map(|(k, v)| (k, v)));
+        command
+    }
+
+    /// Starts the command without waiting for it.
+    pub fn spawn(&self) -> std::process::Child {
+        self.command(&self.args)
             .stdout(std::process::Stdio::null())
             .stderr(std::process::Stdio::null())
             .spawn()
@@ -109,14 +116,7 @@ impl Test {
 
     /// Runs with these arguments instead of those given to [`Test::args`].
     pub fn run_with<S: AsRef<std::ffi::OsStr>>(&self, args: &[S]) -> Output {
-        let output = Command::new(env!("CARGO_BIN_EXE_itspec"))
-            .args(args)
-            .current_dir(&self.cwd)
-            .env_remove("ITSPEC_CONFIG")
-            .env("NO_COLOR", "1")
-            .envs(self.env.iter().map(|(k, v)| (k, v)))
-            .output()
-            .expect("the binary runs");
+        let output = self.command(args).output().expect("the binary runs");
         Output {
             code: output.status.code().unwrap_or(-1),
             stdout: String::from_utf8_lossy(&output.stdout).into_owned(),
@@ -127,3 +127,31 @@ impl Test {
 
 /// The FORMAT.md §1 example: a spec with no problems.
 pub const GOOD_SPEC: &str = include_str!("../../../itspec-spec/tests/fixtures/format-example.md");
+
+/// The live processes whose command line mentions `tag`: a zombie has
+/// exited, only its parent's wait is missing.
+pub fn processes_with(tag: &str) -> Vec<i32> {
+    std::fs::read_dir("/proc")
+        .expect("/proc")
+        .flatten()
+        .filter_map(|entry| {
+            let pid: i32 = entry.file_name().to_str()?.parse().ok()?;
+            let cmdline = std::fs::read(entry.path().join("cmdline")).ok()?;
+            let stat = std::fs::read_to_string(entry.path().join("stat")).ok()?;
+            let zombie = stat
+                .rsplit(')')
+                .next()
+                .is_some_and(|s| s.trim_start().starts_with('Z'));
+            (!zombie && String::from_utf8_lossy(&cmdline).contains(tag)).then_some(pid)
+        })
+        .collect()
+}
+
+/// The user's rows in the shop's tables, and a table of the user's that
+/// `[database] exclude` keeps out of reach: what no run may lose.
+pub const USER_ROWS: &str = "CREATE TABLE audit (message VARCHAR(100), n INTEGER);
+     INSERT INTO audit (message, n) VALUES ('the user''s', 1), ('the user''s', 1);
+     INSERT INTO inventory (sku, stock, price_cents) VALUES ('KEEP-1', 10, 100), ('KEEP-2', 3, 250);
+     INSERT INTO reservations (id, sku, quantity, status, created_at) VALUES ('r-1', 'KEEP-1', 1, 'confirmed', '2026-11-24T10:00:00Z');
+     INSERT INTO customers (email, password, name) VALUES ('grace@example.com', 'pw', 'Grace');
+     INSERT INTO sessions (token, email) VALUES ('t-1', 'grace@example.com');";

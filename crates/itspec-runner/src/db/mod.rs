@@ -8,6 +8,7 @@ mod compare;
 mod copies;
 mod entities;
 mod provision;
+mod rescue;
 mod restore;
 mod rows;
 mod schema;
@@ -26,6 +27,7 @@ pub use compare::{db_equal, db_holds};
 pub use copies::{copy_database, copy_name, drop_copy};
 pub use entities::table_of;
 pub use provision::{recreate_database, url_with_database};
+pub use rescue::{PutBack, Rescue};
 pub use restore::restore;
 pub use rows::{Row, TableRows, checksum, fetch};
 pub use schema::{Column, MIGRATION_TABLES, Schema, Table, introspect};
@@ -188,6 +190,11 @@ impl Database {
             url: url.to_string(),
             superuser: Default::default(),
         })
+    }
+
+    /// Whether the database answers a query now.
+    pub async fn answers(&self) -> bool {
+        self.execute("SELECT 1", &[]).await.is_ok()
     }
 
     /// Whether the role is a PostgreSQL superuser (false elsewhere): asked

@@ -10,7 +10,7 @@ use super::{Database, DbError, Kind, Param, Pool};
 
 /// A generator's state: its table and its value as text (`None`: never
 /// used).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Sequence {
     /// The table whose key it generates.
     pub table: String,

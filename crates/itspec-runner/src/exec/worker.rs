@@ -74,7 +74,12 @@ impl Worker {
                     .unwrap_or_default();
                 let rescue_dir = settings.dir.join("target").join("itspec");
                 match Isolation::open(database, &exclude, entities, &rescue_dir).await {
-                    Ok(isolation) => Some(isolation),
+                    Ok(mut isolation) => {
+                        if let Some(d) = &settings.database {
+                            isolation.reconnect_timeout = d.reconnect_timeout;
+                        }
+                        Some(isolation)
+                    }
                     Err(error) => {
                         environment.stop(grace).await;
                         return Err(EnvError(format!("cannot record the database: {error}")));
@@ -171,7 +176,7 @@ impl Worker {
             };
             let recorded = case.skip.is_none();
             if let Some(isolation) = self.isolation.as_mut().filter(|_| recorded)
-                && let Err(error) = isolation.begin().await
+                && let Err(error) = isolation.begin(&case.id.value).await
             {
                 return Some(format!(
                     "cannot record the database before {}: {error}",

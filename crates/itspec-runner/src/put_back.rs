@@ -1,0 +1,70 @@
+//! `itspec restore FILE`: the rows a failed restore saved to a file
+//! ([`db::Rescue`]) put back into the configured database, once it answers
+//! again.
+
+use std::path::Path;
+
+use crate::db::{self, PutBack, Rescue};
+use crate::env::prepare_database;
+use crate::settings::Settings;
+
+/// Why rows could not be put back.
+#[derive(Debug)]
+pub enum PutBackError {
+    /// The file, or the configuration, does not allow it.
+    Usage(String),
+    /// The database refused or did not answer.
+    Database(String),
+}
+
+/// Puts the rows of `file` back into the configured database and removes
+/// the file once every table is verified to hold them.
+pub fn put_back(settings: &Settings, file: &Path) -> Result<(Rescue, PutBack), PutBackError> {
+    let rescue = Rescue::load(file).map_err(PutBackError::Usage)?;
+    let Some(database) = &settings.database else {
+        return Err(PutBackError::Usage(
+            "no [database] in itspec.toml: name the database the rows come from".to_string(),
+        ));
+    };
+    if db::redact(&database.url) != rescue.database {
+        return Err(PutBackError::Usage(format!(
+            "{} holds rows of {}, but the configured database is {}: name it with `--set database.url=…`",
+            file.display(),
+            rescue.database,
+            db::redact(&database.url)
+        )));
+    }
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| PutBackError::Database(e.to_string()))?;
+    let done = runtime.block_on(async {
+        // Connected as a run would, without applying a schema.
+        let mut connect = database.clone();
+        connect.schema = None;
+        let db = prepare_database(&connect, &settings.dir)
+            .await
+            .map_err(|e| PutBackError::Database(e.0))?;
+        let result = async {
+            let schema = db::introspect(&db).await?;
+            // Only the tables the file holds are read and written.
+            let others: Vec<String> = schema
+                .tables
+                .keys()
+                .filter(|name| !rescue.tables.contains_key(*name))
+                .cloned()
+                .collect();
+            rescue.put_back(&db, &schema.tracked(&others)).await
+        }
+        .await;
+        db.close().await;
+        result.map_err(|e| PutBackError::Database(e.0))
+    })?;
+    std::fs::remove_file(file).map_err(|e| {
+        PutBackError::Usage(format!(
+            "the rows are back, but {} could not be removed: {e}",
+            file.display()
+        ))
+    })?;
+    Ok((rescue, done))
+}
