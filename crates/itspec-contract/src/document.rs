@@ -1,0 +1,175 @@
+//! Reading an OpenAPI document: YAML or JSON into one JSON value, its
+//! version, and the schema registry its `$ref`s resolve in.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use jsonschema::{Draft, Registry, Validator};
+use saphyr::{LoadableYamlNode, Scalar, Yaml};
+use serde_json::{Map, Value, json};
+
+use crate::operation::{Operation, operations};
+
+/// The base URI the document is registered under.
+pub(crate) const BASE: &str = "urn:itspec:openapi";
+
+/// An OpenAPI document, read.
+pub struct Contract {
+    /// The file, as named.
+    pub file: String,
+    /// The document.
+    pub(crate) doc: Value,
+    /// Every operation, in document order.
+    pub(crate) operations: Vec<Operation>,
+    /// The path prefix of the first server URL (`/v1`), if any.
+    pub(crate) prefix: String,
+    pub(crate) draft: Draft,
+    pub(crate) registry: Registry<'static>,
+    /// Validators built, by schema pointer.
+    pub(crate) validators: Mutex<HashMap<String, Arc<Validator>>>,
+}
+
+impl std::fmt::Debug for Contract {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Contract")
+            .field("file", &self.file)
+            .field("operations", &self.operations)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Contract {
+    /// Reads the document at `path` (named `file` in messages).
+    pub fn load(path: &Path, file: &str) -> Result<Contract, String> {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read {file}: {e}"))?;
+        Self::parse(file, &text)
+    }
+
+    /// Reads a document's text: JSON, or YAML (of which JSON is a part).
+    pub fn parse(file: &str, text: &str) -> Result<Contract, String> {
+        let mut doc = match serde_json::from_str::<Value>(text) {
+            Ok(doc) => doc,
+            Err(_) => yaml(file, text)?,
+        };
+        let version = doc
+            .get("openapi")
+            .and_then(Value::as_str)
+            .ok_or_else(|| {
+                format!("{file} is not an OpenAPI 3 document: it has no `openapi: 3.x` field")
+            })?
+            .to_string();
+        let draft = if version.starts_with("3.0") {
+            nullable_to_null(&mut doc);
+            Draft::Draft4
+        } else if version.starts_with("3.1") {
+            Draft::Draft202012
+        } else {
+            return Err(format!(
+                "{file} is OpenAPI {version}: itspec reads OpenAPI 3.0 and 3.1"
+            ));
+        };
+        let registry = Registry::new()
+            .add(BASE, draft.create_resource(doc.clone()))
+            .and_then(|registry| registry.prepare())
+            .map_err(|e| format!("{file}: {e}"))?;
+        let operations = operations(&doc);
+        let prefix = doc
+            .pointer("/servers/0/url")
+            .and_then(Value::as_str)
+            .map(server_path)
+            .unwrap_or_default();
+        Ok(Contract {
+            file: file.to_string(),
+            doc,
+            operations,
+            prefix,
+            draft,
+            registry,
+            validators: Mutex::default(),
+        })
+    }
+
+    /// Every operation, in document order.
+    pub fn operations(&self) -> &[Operation] {
+        &self.operations
+    }
+}
+
+/// The path of a server URL: `https://api.example.com/v1/` → `/v1`.
+fn server_path(url: &str) -> String {
+    let after_host = match url.split_once("://") {
+        Some((_, rest)) => rest.find('/').map_or("", |i| rest.get(i..).unwrap_or("")),
+        None => url,
+    };
+    after_host.trim_end_matches('/').to_string()
+}
+
+fn yaml(file: &str, text: &str) -> Result<Value, String> {
+    let documents = Yaml::load_from_str(text).map_err(|e| {
+        let marker = e.marker();
+        format!(
+            "{file}:{}:{}: not YAML or JSON: {}",
+            marker.line(),
+            marker.col() + 1,
+            e.info()
+        )
+    })?;
+    let first = documents
+        .first()
+        .ok_or_else(|| format!("{file} is empty"))?;
+    Ok(to_json(first))
+}
+
+/// YAML → JSON; keys become strings (`201:` is an integer in YAML).
+fn to_json(yaml: &Yaml) -> Value {
+    match yaml {
+        Yaml::Value(Scalar::Null) => Value::Null,
+        Yaml::Value(Scalar::Boolean(b)) => Value::Bool(*b),
+        Yaml::Value(Scalar::Integer(i)) => json!(i),
+        Yaml::Value(Scalar::FloatingPoint(f)) => json!(f.into_inner()),
+        Yaml::Value(Scalar::String(s)) => Value::String(s.to_string()),
+        Yaml::Sequence(items) => items.iter().map(to_json).collect(),
+        Yaml::Mapping(members) => Value::Object(
+            members
+                .iter()
+                .map(|(key, value)| {
+                    let key = match to_json(key) {
+                        Value::String(text) => text,
+                        other => other.to_string(),
+                    };
+                    (key, to_json(value))
+                })
+                .collect::<Map<_, _>>(),
+        ),
+        Yaml::Tagged(_, inner) => to_json(inner),
+        _ => Value::Null,
+    }
+}
+
+/// OpenAPI 3.0's `nullable: true` as JSON Schema says it: `null` among
+/// the types (and the enum values) of a schema that names its type.
+fn nullable_to_null(value: &mut Value) {
+    match value {
+        Value::Object(members) => {
+            if members.get("nullable") == Some(&Value::Bool(true)) {
+                if let Some(Value::String(kind)) = members.get("type") {
+                    let kind = kind.clone();
+                    members.insert("type".to_string(), json!([kind, "null"]));
+                }
+                if let Some(Value::Array(values)) = members.get_mut("enum")
+                    && !values.contains(&Value::Null)
+                {
+                    values.push(Value::Null);
+                }
+            }
+            for (key, member) in members.iter_mut() {
+                if key != "example" && key != "examples" && !key.starts_with("x-") {
+                    nullable_to_null(member);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(nullable_to_null),
+        _ => {}
+    }
+}
