@@ -39,6 +39,17 @@ pub struct Config {
     /// What reports and logs hide.
     #[serde(default)]
     pub redact: Redact,
+    /// The API contract.
+    #[serde(default)]
+    pub contract: ContractConfig,
+}
+
+/// `[contract]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ContractConfig {
+    /// An OpenAPI 3.0 or 3.1 document, YAML or JSON.
+    pub openapi: Option<PathBuf>,
 }
 
 /// `[redact]`: added to what is always hidden.

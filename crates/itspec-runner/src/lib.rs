@@ -16,6 +16,7 @@
 )]
 
 pub mod check;
+mod contracts;
 pub mod db;
 mod env;
 mod events;

@@ -313,6 +313,8 @@ pub enum CheckKind {
     Assertion,
     /// A Capture line.
     Capture,
+    /// A response against the OpenAPI contract.
+    Contract,
 }
 
 /// One check and its verdict.

@@ -55,6 +55,8 @@ pub struct Settings {
     /// `[workers] independent`: workers may share a service itspec does
     /// not start.
     pub independent: bool,
+    /// `[contract] openapi`, resolved.
+    pub contract: Option<PathBuf>,
 }
 
 /// `[service]`.
@@ -186,6 +188,7 @@ impl Settings {
             independent: config.workers.independent,
             redaction: crate::redact::Redaction::new(&config.redact.headers, &config.redact.vars)
                 .map_err(SettingsError)?,
+            contract: config.contract.openapi.as_ref().map(|p| loaded.dir.join(p)),
         })
     }
 }

@@ -3,6 +3,7 @@
 //! span and, when it fails, its evidence.
 
 pub mod compare;
+mod contract;
 mod database;
 mod errors;
 pub mod expected;
@@ -17,6 +18,7 @@ use itspec_spec::model::{
 };
 use serde_json::Value;
 
+pub(crate) use contract::contract;
 pub use database::DbContext;
 pub use errors::ErrorPaths;
 pub(crate) use mocks::call_notes;

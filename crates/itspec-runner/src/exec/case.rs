@@ -19,10 +19,14 @@ use crate::results::{
     ResponseRecord, TimedRequest, Verdict,
 };
 use crate::vars::Scope;
+use itspec_contract::{Contract, Operation};
 
 /// What every case of a spec shares.
 pub(crate) struct CaseRunner<'a> {
     pub spec: &'a Spec,
+    /// The OpenAPI contract the spec's responses answer to, and the
+    /// operation its Related names.
+    pub contract: (Option<&'a Contract>, Option<&'a Operation>),
     /// The spec's text, for the text of checks.
     pub source: &'a str,
     pub http: &'a Http,
@@ -336,6 +340,9 @@ impl CaseRunner<'_> {
             db: db.as_ref(),
         };
         self.checks(case, &cx, &mut attempt.checks).await;
+        if let (Some(contract), _) = self.contract {
+            check::contract(contract, &attempt.exchanges, &mut attempt.checks);
+        }
         self.unexpected_calls(case, journals.as_ref(), &mut attempt.checks);
         attempt.mock_calls = journals.clone().unwrap_or_default();
         if last || (!attempt.passed() && !self.keep_going) {

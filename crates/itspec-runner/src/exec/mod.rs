@@ -17,6 +17,7 @@ pub use workers::worker_count;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
+use crate::contracts::Contracts;
 use crate::events::{Event, Reporter};
 use crate::plan::Plan;
 use crate::results::{RunOutcome, RunResult};
@@ -80,7 +81,24 @@ pub fn run(
             return result;
         }
     };
-    runtime.block_on(workers::run(plan, settings, options, jobs, reporter))
+    let contracts = match Contracts::load(settings, plan) {
+        Ok(contracts) => contracts,
+        Err(message) => {
+            let result = RunResult {
+                outcome: RunOutcome::EnvironmentFailed { message },
+                ..RunResult::starting_now()
+            };
+            reporter.event(Event::RunFinished { result: &result });
+            return result;
+        }
+    };
+    let job = Job {
+        plan,
+        settings,
+        options,
+        contracts: &contracts,
+    };
+    runtime.block_on(workers::run(&job, jobs, reporter))
 }
 
 /// The mocks the planned specs define.
@@ -128,4 +146,5 @@ struct Job<'a> {
     plan: &'a Plan,
     settings: &'a Settings,
     options: &'a RunOptions,
+    contracts: &'a Contracts,
 }

@@ -1,5 +1,6 @@
 //! Building the HTTP requests of a case from the spec and the variables.
 
+use itspec_contract::Operation;
 use itspec_spec::Span;
 use itspec_spec::model::{Action, ActionBody, Contract, Header, Spec, TestCase};
 
@@ -47,6 +48,7 @@ fn headers(own: &[Header], scope: &Scope) -> Result<Vec<(String, String)>, (Span
 pub(crate) fn single(
     case: &TestCase,
     spec: &Spec,
+    operation: Option<&Operation>,
     scope: &Scope,
     http: &Http,
 ) -> Result<Built, Box<CheckResult>> {
@@ -68,13 +70,32 @@ pub(crate) fn single(
                 span,
                 format!("{method} {path}"),
             ),
-            Some((Contract::OpenApi { .. }, span)) => {
-                return Err(failed(
+            Some((
+                Contract::OpenApi {
+                    file,
+                    operation: name,
+                },
+                span,
+            )) => match operation {
+                // `{id}` in the documented path is the variable `id`.
+                Some(operation) => (
+                    operation.method.clone(),
+                    operation.path.replace('{', "{{").replace('}', "}}"),
                     span,
-                    "API contract",
-                    "an OpenAPI contract gives no request yet: write a **Request:** line for this case".to_string(),
-                ));
-            }
+                    &[][..],
+                    span,
+                    format!("{} {}", operation.method, operation.path),
+                ),
+                None => {
+                    return Err(failed(
+                        span,
+                        "API contract",
+                        format!(
+                            "{file} has no operation `{name}`: write a **Request:** line for this case, or name an operation of {file}"
+                        ),
+                    ));
+                }
+            },
             None => {
                 return Err(failed(
                     case.heading_span,

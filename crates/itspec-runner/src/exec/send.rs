@@ -43,7 +43,7 @@ impl CaseRunner<'_> {
     ) -> Option<Responses> {
         let mut responses = Responses::default();
         if case.actions.is_empty() {
-            let built = match request::single(case, self.spec, scope, self.http) {
+            let built = match request::single(case, self.spec, self.contract.1, scope, self.http) {
                 Ok(built) => built,
                 Err(failure) => {
                     result.checks.push(*failure);

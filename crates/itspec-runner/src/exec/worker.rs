@@ -159,6 +159,7 @@ impl Worker {
         let spec = planned.spec();
         let runner = CaseRunner {
             spec: &spec,
+            contract: job.contracts.of(&spec),
             source: &planned.text,
             http,
             errors: &job.settings.errors,

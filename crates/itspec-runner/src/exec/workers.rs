@@ -101,28 +101,18 @@ struct Collected {
 }
 
 /// Runs the plan on `jobs` workers.
-pub(super) async fn run(
-    plan: &Plan,
-    settings: &Settings,
-    options: &RunOptions,
-    jobs: usize,
-    reporter: &mut dyn Reporter,
-) -> RunResult {
+pub(super) async fn run(job: &Job<'_>, jobs: usize, reporter: &mut dyn Reporter) -> RunResult {
+    let (plan, settings, options) = (job.plan, job.settings, job.options);
     let started = Instant::now();
     let mut result = RunResult::starting_now();
     let grace = settings
         .service
         .as_ref()
         .map_or(Duration::from_secs(5), |s| s.stop_timeout);
-    let job = Job {
-        plan,
-        settings,
-        options,
-    };
     let mut copies = Vec::new();
     let mut workers = Vec::new();
     let prepared = tokio::select! {
-        prepared = prepare(&job, jobs, &mut copies, &mut workers) => prepared,
+        prepared = prepare(job, jobs, &mut copies, &mut workers) => prepared,
         () = shutdown_signal() => Err(None),
     };
     if let Err(failure) = prepared {
@@ -179,7 +169,7 @@ pub(super) async fn run(
         failure: None,
     };
     let interrupted = tokio::select! {
-        () = hand_out(&job, &mut workers, &mut collected, &mut result, reporter) => false,
+        () = hand_out(job, &mut workers, &mut collected, &mut result, reporter) => false,
         () = shutdown_signal() => true,
     };
     // What was cut short is printed too, each spec whole.

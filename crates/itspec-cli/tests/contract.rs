@@ -1,0 +1,114 @@
+//! `itspec run` with an OpenAPI contract, end to end with the shop: every
+//! response is checked against the operation it reached, and a spec whose
+//! Related names an operation gets its request from it.
+
+mod common;
+
+use common::{REPO, Test, shop};
+
+/// The shop's project with its contract changed by `edit`; `{sku}` of the
+/// contract's paths is the variable `sku`.
+fn project(edit: impl FnOnce(String) -> String, spec: &str) -> Test {
+    let openapi = std::fs::read_to_string(format!("{REPO}/examples/shop/openapi.yaml")).unwrap();
+    let schema = format!("{REPO}/examples/shop/schema.sql");
+    Test::new()
+        .file(
+            "itspec.toml",
+            format!(
+                "specs = [\"specs\"]\n\n[service]\ncommand = \"{}\"\nport = \"auto\"\nready = \"GET /health\"\n\
+                 env = {{ PORT = \"{{{{service.port}}}}\", DATABASE_URL = \"{{{{database.url}}}}\" }}\n\n\
+                 [database]\nurl = \"sqlite://shop.db\"\nschema = \"{schema}\"\n\n[contract]\nopenapi = \"api/openapi.yaml\"\n\n[vars]\nsku = \"SKU-1\"\n",
+                shop().display()
+            ),
+        )
+        .file("api/openapi.yaml", edit(openapi))
+        .file("specs/inventory.md", spec)
+}
+
+const SPEC: &str = r#"# Integration Test Spec: Inventory
+
+**Related:** openapi.yaml#getInventory
+**Priority:** High
+**Status:** Ready
+
+## Test Cases
+
+### TC-INT-001: The request comes from the operation
+
+**Setup:**
+- row inventory: sku = "SKU-1", stock = 5, price_cents = 250
+
+**Assertions:**
+- status == 200
+- body.stock == 5
+
+---
+
+### TC-INT-002: Negative stock is refused
+
+**Request:** PUT /inventory/SKU-2
+
+**Input:**
+```json
+{ "stock": -1 }
+```
+
+**Assertions:**
+- status == 422
+"#;
+
+#[test]
+fn responses_that_keep_the_contract_pass() {
+    let output = project(|doc| doc, SPEC).args(["run"]).run();
+    assert_eq!(output.code, 0, "{}\n{}", output.stdout, output.stderr);
+    assert!(
+        output.stdout.contains("2 passed, 0 failed"),
+        "{}",
+        output.stdout
+    );
+}
+
+#[test]
+fn a_body_that_breaks_the_schema_and_an_undocumented_status_fail_their_cases() {
+    let stricter = |doc: String| {
+        doc.replacen(
+            "        stock: { type: integer, minimum: 0 }\n        price_cents",
+            "        stock: { type: integer, minimum: 0, maximum: 3 }\n        price_cents",
+            1,
+        )
+        .replacen(
+            "        '422': { $ref: '#/components/responses/Error' }\n  /reservations:",
+            "  /reservations:",
+            1,
+        )
+    };
+    let output = project(stricter, SPEC).args(["run"]).run();
+    assert_eq!(output.code, 1, "{}\n{}", output.stdout, output.stderr);
+    for expected in [
+        "0 passed, 2 failed",
+        "error: the body breaks the schema of getInventory's 200 response: at /stock: 5 is greater than the maximum of 3",
+        "error: status 422 is not documented for putInventory in api/openapi.yaml",
+        "one of 200",
+    ] {
+        assert!(
+            output.stdout.contains(expected),
+            "`{expected}` in\n{}",
+            output.stdout
+        );
+    }
+}
+
+#[test]
+fn an_operation_the_contract_does_not_have_is_named() {
+    let output = project(|doc| doc, &SPEC.replace("#getInventory", "#getInventroy"))
+        .args(["run", "--filter", "TC-INT-001"])
+        .run();
+    assert_eq!(output.code, 1, "{}\n{}", output.stdout, output.stderr);
+    assert!(
+        output
+            .stdout
+            .contains("openapi.yaml has no operation `getInventroy`"),
+        "{}",
+        output.stdout
+    );
+}
