@@ -24,9 +24,13 @@
 )]
 
 mod document;
+mod lint;
 mod operation;
+mod set;
 mod validate;
 
 pub use document::Contract;
+pub use lint::lint;
 pub use operation::Operation;
+pub use set::Contracts;
 pub use validate::{ResponseCheck, SchemaError};

@@ -17,6 +17,8 @@ pub struct SchemaError {
     pub path: String,
     /// What is wrong there.
     pub message: String,
+    /// The schema keyword it breaks (`type`, `required`, `maximum`).
+    pub keyword: String,
 }
 
 impl std::fmt::Display for SchemaError {
@@ -133,6 +135,13 @@ impl Contract {
             .map(|error| SchemaError {
                 path: error.instance_path().as_str().to_string(),
                 message: error.to_string(),
+                keyword: error
+                    .schema_path()
+                    .as_str()
+                    .rsplit('/')
+                    .next()
+                    .unwrap_or_default()
+                    .to_string(),
             })
             .collect())
     }

@@ -16,7 +16,6 @@
 )]
 
 pub mod check;
-mod contracts;
 pub mod db;
 mod env;
 mod events;

@@ -177,6 +177,16 @@ codes! {
     DuplicateDefinition = ("IT603", "duplicate-definition"),
     /// A Database State Verification check does not have the check shape.
     InvalidCheck = ("IT604", "invalid-check"),
+    /// Related names an operation the OpenAPI contract does not have.
+    UnknownOperation = ("IT701", "unknown-operation"),
+    /// A request the OpenAPI contract has no operation for.
+    UnknownEndpoint = ("IT702", "unknown-endpoint"),
+    /// An Input that breaks the operation's request-body schema.
+    RequestSchema = ("IT703", "request-schema"),
+    /// An expected status the operation does not document.
+    UndocumentedStatus = ("IT704", "undocumented-status"),
+    /// An Expected Output that breaks the documented response schema.
+    ResponseSchema = ("IT705", "response-schema"),
 }
 
 impl Serialize for Code {

@@ -1,8 +1,9 @@
 //! `itspec check`: parse and lint, report every problem in one pass.
 
 use anyhow::Result;
+use itspec_contract::Contracts;
 use itspec_report::diagnostics::{Counts, FileReport, render_github, render_human, render_json};
-use itspec_spec::{Diagnostic, LintOptions};
+use itspec_spec::{Code, Diagnostic, LintOptions};
 
 use super::Context;
 use crate::cli::{CheckArgs, Format};
@@ -18,10 +19,21 @@ struct Checked {
     diagnostics: Vec<Diagnostic>,
 }
 
-fn check_one(spec: SpecText, options: &LintOptions) -> Checked {
+fn check_one(spec: SpecText, options: &LintOptions, contracts: Option<&Contracts>) -> Checked {
     let diagnostics = match spec.utf8_diagnostic() {
         Some(diagnostic) => vec![diagnostic],
-        None => itspec_spec::check(&spec.text, options).diagnostics,
+        None => {
+            let mut checked = itspec_spec::check(&spec.text, options);
+            if let Some(contracts) = contracts {
+                checked
+                    .diagnostics
+                    .extend(against_contract(&checked.spec, contracts));
+                checked
+                    .diagnostics
+                    .sort_by_key(|d| (d.span.start, d.span.end, d.code));
+            }
+            checked.diagnostics
+        }
     };
     Checked {
         path: spec.display_path(),
@@ -34,15 +46,41 @@ fn check_one(spec: SpecText, options: &LintOptions) -> Checked {
     }
 }
 
+/// A spec against its OpenAPI contract, when it has one.
+fn against_contract(spec: &itspec_spec::Spec, contracts: &Contracts) -> Vec<Diagnostic> {
+    match contracts.of(spec) {
+        Ok((Some(contract), _)) => itspec_contract::lint(spec, &contract),
+        Ok((None, _)) => Vec::new(),
+        Err(error) => spec
+            .related
+            .contract
+            .as_ref()
+            .map(|named| {
+                Diagnostic::error(Code::UnknownOperation, named.span, error).with_help(
+                    "name an OpenAPI document beside itspec.toml, or set [contract] openapi",
+                )
+            })
+            .into_iter()
+            .collect(),
+    }
+}
+
 /// Runs the command.
 pub fn run(context: &Context, args: &CheckArgs) -> Result<u8> {
     let known = super::KnownVars::new(
         context,
         args.vars.iter().map(|(name, _)| name.clone()).collect(),
     );
+    let contracts = match &context.config {
+        Some(loaded) => {
+            let configured = loaded.config.contract.openapi.as_deref();
+            Some(Contracts::new(loaded.dir(), configured).map_err(anyhow::Error::msg)?)
+        }
+        None => None,
+    };
     let checked = super::map_spec_files(context, &args.paths, |spec| {
         let options = known.options(&spec.path, args.strict);
-        check_one(spec, &options)
+        check_one(spec, &options, contracts.as_ref())
     })?;
     let reports: Vec<FileReport<'_>> = checked
         .iter()

@@ -17,11 +17,11 @@ pub use workers::worker_count;
 use std::collections::{BTreeMap, BTreeSet};
 use std::time::Instant;
 
-use crate::contracts::Contracts;
 use crate::events::{Event, Reporter};
 use crate::plan::Plan;
 use crate::results::{RunOutcome, RunResult};
 use crate::settings::Settings;
+use itspec_contract::Contracts;
 
 /// How to run, beyond the settings.
 #[derive(Clone, Debug, Default)]
@@ -81,7 +81,7 @@ pub fn run(
             return result;
         }
     };
-    let contracts = match Contracts::load(settings, plan) {
+    let contracts = match contracts(settings, plan) {
         Ok(contracts) => contracts,
         Err(message) => {
             let result = RunResult {
@@ -99,6 +99,25 @@ pub fn run(
         contracts: &contracts,
     };
     runtime.block_on(workers::run(&job, jobs, reporter))
+}
+
+/// The configured contract and every one a planned spec names, read
+/// before the run so a missing or broken document stops it at once.
+fn contracts(settings: &Settings, plan: &Plan) -> Result<Contracts, String> {
+    let contracts = Contracts::new(&settings.dir, settings.contract.as_deref())?;
+    for planned in &plan.specs {
+        if let Some(itspec_spec::model::Contract::OpenApi { file, .. }) = planned
+            .about
+            .contract
+            .as_deref()
+            .and_then(itspec_spec::model::Contract::parse)
+        {
+            contracts
+                .named(&file)
+                .map_err(|e| format!("{}: the API contract: {e}", planned.path))?;
+        }
+    }
+    Ok(contracts)
 }
 
 /// The mocks the planned specs define.

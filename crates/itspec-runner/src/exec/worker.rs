@@ -157,9 +157,11 @@ impl Worker {
         };
         // Parsed again here, and dropped when the spec is done.
         let spec = planned.spec();
+        // Read before the run: a document that cannot be read stopped it.
+        let (contract, operation) = job.contracts.of(&spec).unwrap_or_default();
         let runner = CaseRunner {
             spec: &spec,
-            contract: job.contracts.of(&spec),
+            contract: (contract.as_deref(), operation.as_ref()),
             source: &planned.text,
             http,
             errors: &job.settings.errors,

@@ -1,0 +1,292 @@
+//! `itspec check` with a contract: a spec held to its OpenAPI document —
+//! the operation Related names exists, each request has an operation, an
+//! Input fits the request schema (unless the case expects a refusal), each
+//! expected status is documented and an Expected Output fits the schema
+//! documented for its status. Markers and variables stand for values not
+//! known before the run, and an Expected Output may leave out members, so
+//! neither is held against it.
+
+use itspec_spec::model::{
+    AssertionKind, CmpOp, Contract as Related, ExpectedOutput, OperandKind, Predicate,
+    ResponsePart, Spec, SubjectKind, TestCase, Value, ValueKind,
+};
+use itspec_spec::{Code, Diagnostic, Span};
+use serde_json::{Map, Value as Json};
+
+use crate::{Contract, Operation, ResponseCheck, SchemaError};
+
+/// At most this many schema errors are reported per body.
+const MOST: usize = 5;
+
+/// Every problem of `spec` against `contract`.
+pub fn lint(spec: &Spec, contract: &Contract) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    let related = match &spec.related.contract {
+        Some(named) => match &named.value {
+            Related::OpenApi { operation, .. } => {
+                let found = contract.find(operation);
+                if found.is_none() {
+                    let mut diagnostic = Diagnostic::error(
+                        Code::UnknownOperation,
+                        named.span,
+                        format!("{} has no operation `{operation}`", contract.file),
+                    );
+                    diagnostic = match contract.nearest(operation) {
+                        Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
+                        None => diagnostic.with_help(format!(
+                            "name an operationId of {} or a pointer like `#/paths/~1orders/post`",
+                            contract.file
+                        )),
+                    };
+                    out.push(diagnostic);
+                }
+                found
+            }
+            Related::Endpoint { method, path } => {
+                let found = contract.route(method, &placeholders(path));
+                if found.is_none() {
+                    out.push(unknown_endpoint(named.span, method, path, contract));
+                }
+                found
+            }
+        },
+        None => None,
+    };
+    for case in &spec.cases {
+        let operation = match &case.request {
+            Some(request) => {
+                let found =
+                    contract.route(&request.method.value, &placeholders(&request.target.value));
+                if found.is_none() {
+                    out.push(unknown_endpoint(
+                        request.target.span,
+                        &request.method.value,
+                        &request.target.value,
+                        contract,
+                    ));
+                }
+                found
+            }
+            None => related,
+        };
+        if let Some(operation) = operation {
+            lint_case(case, operation, contract, &mut out);
+        }
+    }
+    out
+}
+
+fn unknown_endpoint(span: Span, method: &str, path: &str, contract: &Contract) -> Diagnostic {
+    Diagnostic::warning(
+        Code::UnknownEndpoint,
+        span,
+        format!("{} has no operation for {method} {path}", contract.file),
+    )
+    .with_help("document the operation in the contract, or check the method and path")
+}
+
+fn lint_case(
+    case: &TestCase,
+    operation: &Operation,
+    contract: &Contract,
+    out: &mut Vec<Diagnostic>,
+) {
+    let statuses = expected_statuses(case);
+    // A case that expects a refusal may send what the schema forbids.
+    let refused = statuses.iter().any(|(status, _)| *status >= 400);
+    if let Some(json) = case.input.as_ref().and_then(|input| input.json.as_ref())
+        && !refused
+    {
+        let (body, unknown) = known_json(json);
+        match contract.request_errors(operation, &body) {
+            Ok(errors) => out.extend(relevant(&errors, &unknown, false).take(MOST).map(|error| {
+                Diagnostic::error(
+                    Code::RequestSchema,
+                    json.span,
+                    format!(
+                        "the Input breaks the request schema of {}: {error}",
+                        operation.name()
+                    ),
+                )
+                .with_help("change the Input, or the schema if the service takes it")
+            })),
+            Err(error) => out.push(Diagnostic::error(Code::RequestSchema, json.span, error)),
+        }
+    }
+    for &(status, span) in &statuses {
+        if operation.documented(status).is_none() {
+            out.push(
+                Diagnostic::error(
+                    Code::UndocumentedStatus,
+                    span,
+                    format!(
+                        "status {status} is not documented for {} in {}",
+                        operation.name(),
+                        contract.file
+                    ),
+                )
+                .with_help(format!("it documents {}", operation.statuses.join(", "))),
+            );
+        }
+    }
+    let Some(ExpectedOutput::Json(expected)) = &case.expected_output else {
+        return;
+    };
+    let status = statuses
+        .iter()
+        .map(|(status, _)| *status)
+        .find(|status| operation.documented(*status).is_some())
+        .or_else(|| {
+            operation
+                .statuses
+                .iter()
+                .find(|s| s.starts_with('2'))
+                .and_then(|s| s.parse().ok())
+        });
+    let Some(status) = status else {
+        return;
+    };
+    let (body, unknown) = known_json(expected);
+    match contract.check_response(operation, status, Some(&body)) {
+        Ok(ResponseCheck::Invalid { documented, errors }) => {
+            out.extend(relevant(&errors, &unknown, true).take(MOST).map(|error| {
+                Diagnostic::error(
+                    Code::ResponseSchema,
+                    expected.span,
+                    format!(
+                        "the Expected Output breaks the schema of {}'s {documented} response: {error}",
+                        operation.name()
+                    ),
+                )
+                .with_help("change the Expected Output, or the contract if the service answers so")
+            }));
+        }
+        Ok(_) => {}
+        Err(error) => out.push(Diagnostic::error(
+            Code::ResponseSchema,
+            expected.span,
+            error,
+        )),
+    }
+}
+
+/// The errors that stand: not under a value only the run knows, and —
+/// for an Expected Output, which may leave members out — not a missing
+/// member.
+fn relevant<'e>(
+    errors: &'e [SchemaError],
+    unknown: &'e [String],
+    partial: bool,
+) -> impl Iterator<Item = &'e SchemaError> {
+    errors.iter().filter(move |error| {
+        let left_out = partial && error.keyword == "required";
+        let unknown_there = unknown
+            .iter()
+            .any(|u| error.path == *u || error.path.starts_with(&format!("{u}/")));
+        !left_out && !unknown_there
+    })
+}
+
+/// The statuses a case expects: `status == N` (or `Status: N`) and
+/// `status in [N, …]`.
+fn expected_statuses(case: &TestCase) -> Vec<(u16, Span)> {
+    let mut found = Vec::new();
+    for assertion in case.expected.iter().chain(&case.assertions) {
+        let AssertionKind::Check { subject, predicate } = &assertion.kind else {
+            continue;
+        };
+        let SubjectKind::Response {
+            label: None,
+            part: ResponsePart::Status,
+        } = &subject.kind
+        else {
+            continue;
+        };
+        let operands = match predicate {
+            Predicate::Compare {
+                op: CmpOp::Eq,
+                value,
+            } => std::slice::from_ref(value),
+            Predicate::In { values } => values.as_slice(),
+            _ => continue,
+        };
+        for operand in operands {
+            if let OperandKind::Value(Value {
+                kind: ValueKind::Number(number),
+                ..
+            }) = &operand.kind
+                && let Some(status) = number.as_u64().and_then(|n| u16::try_from(n).ok())
+            {
+                found.push((status, operand.span));
+            }
+        }
+    }
+    found
+}
+
+/// A spec's JSON as JSON, and the pointers of the values only the run
+/// knows: markers (`#uuid`), variables, and strings with variables in them.
+fn known_json(value: &Value) -> (Json, Vec<String>) {
+    let mut unknown = Vec::new();
+    let json = convert(value, String::new(), &mut unknown);
+    (json, unknown)
+}
+
+fn convert(value: &Value, pointer: String, unknown: &mut Vec<String>) -> Json {
+    match &value.kind {
+        ValueKind::Null => Json::Null,
+        ValueKind::Bool(b) => Json::Bool(*b),
+        ValueKind::Number(n) => Json::Number(n.clone()),
+        ValueKind::String(text) if text.starts_with("##") => {
+            Json::String(text.get(1..).unwrap_or_default().to_string())
+        }
+        ValueKind::String(text) if text.starts_with('#') || text.contains("{{") => {
+            unknown.push(pointer);
+            Json::Null
+        }
+        ValueKind::String(text) => Json::String(text.clone()),
+        ValueKind::Var(_) => {
+            unknown.push(pointer);
+            Json::Null
+        }
+        ValueKind::Array(items) => Json::Array(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, item)| convert(item, format!("{pointer}/{i}"), unknown))
+                .collect(),
+        ),
+        ValueKind::Object(members) => Json::Object(
+            members
+                .iter()
+                .filter(|m| !matches!(&m.value.kind, ValueKind::String(t) if t == "#notpresent"))
+                .map(|m| {
+                    let key = m.key.value.clone();
+                    let at = format!("{pointer}/{}", crate::operation::escape(&key));
+                    (key, convert(&m.value, at, unknown))
+                })
+                .collect::<Map<_, _>>(),
+        ),
+    }
+}
+
+/// `/inventory/{{sku}}` → `/inventory/x`: a variable stands for a segment.
+fn placeholders(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    let mut rest = path;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(rest.get(..start).unwrap_or_default());
+        match rest.get(start..).and_then(|r| r.find("}}")) {
+            Some(end) => {
+                out.push('x');
+                rest = rest.get(start + end + 2..).unwrap_or_default();
+            }
+            None => {
+                rest = rest.get(start..).unwrap_or_default();
+                break;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
