@@ -7,7 +7,7 @@ mod common;
 use std::collections::BTreeSet;
 use std::sync::Mutex;
 
-use common::Test;
+use common::{REPO, Test};
 use itspec_spec::Code;
 
 #[test]
@@ -19,8 +19,12 @@ fn malformed_specs() {
             .and_then(|n| n.to_str())
             .expect("a file name");
         let contents = std::fs::read(path).expect("the fixture");
+        // Specs that name `openapi.yaml` are held to the shop's contract.
+        let contract = std::fs::read(format!("{REPO}/examples/shop/openapi.yaml"))
+            .expect("the shop's contract");
         let output = Test::new()
             .file(name, contents)
+            .file("openapi.yaml", contract)
             .args(["check", "--color", "never", name])
             .run();
         assert!(output.stderr.is_empty(), "{name}: {}", output.stderr);

@@ -19,15 +19,14 @@ struct Checked {
     diagnostics: Vec<Diagnostic>,
 }
 
-fn check_one(spec: SpecText, options: &LintOptions, contracts: Option<&Contracts>) -> Checked {
+fn check_one(spec: SpecText, options: &LintOptions, contracts: &Contracts) -> Checked {
     let diagnostics = match spec.utf8_diagnostic() {
         Some(diagnostic) => vec![diagnostic],
         None => {
             let mut checked = itspec_spec::check(&spec.text, options);
-            if let Some(contracts) = contracts {
-                checked
-                    .diagnostics
-                    .extend(against_contract(&checked.spec, contracts));
+            let held = against_contract(&checked.spec, contracts);
+            if !held.is_empty() {
+                checked.diagnostics.extend(held);
                 checked
                     .diagnostics
                     .sort_by_key(|d| (d.span.start, d.span.end, d.code));
@@ -71,16 +70,18 @@ pub fn run(context: &Context, args: &CheckArgs) -> Result<u8> {
         context,
         args.vars.iter().map(|(name, _)| name.clone()).collect(),
     );
+    // Related documents resolve beside itspec.toml, or here without one.
     let contracts = match &context.config {
         Some(loaded) => {
             let configured = loaded.config.contract.openapi.as_deref();
-            Some(Contracts::new(loaded.dir(), configured).map_err(anyhow::Error::msg)?)
+            Contracts::new(loaded.dir(), configured)
         }
-        None => None,
-    };
+        None => Contracts::new(&std::env::current_dir()?, None),
+    }
+    .map_err(anyhow::Error::msg)?;
     let checked = super::map_spec_files(context, &args.paths, |spec| {
         let options = known.options(&spec.path, args.strict);
-        check_one(spec, &options, contracts.as_ref())
+        check_one(spec, &options, &contracts)
     })?;
     let reports: Vec<FileReport<'_>> = checked
         .iter()
