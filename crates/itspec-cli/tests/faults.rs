@@ -34,26 +34,8 @@ on_every_database!(
     the_report_path_is_not_writable,
 );
 
-/// The database server going away is a fault of the servers only: SQLite
-/// is a file the run opens itself.
-macro_rules! on_database_servers {
-    ($($name:ident),* $(,)?) => {
-        $(
-            mod $name {
-                #[test]
-                fn postgres() {
-                    super::$name(super::databases::Backend::Postgres);
-                }
-                #[test]
-                fn mysql() {
-                    super::$name(super::databases::Backend::MySql);
-                }
-            }
-        )*
-    };
-}
-
-on_database_servers!(
+on_every_database!(
+    servers:
     the_database_dies_mid_case_and_comes_back,
     the_database_dies_mid_case_and_stays_down,
 );
@@ -422,23 +404,30 @@ fn world_behind_proxy(backend: Backend, name: &str) -> Option<(World, Proxy)> {
     Some((world, proxy.unwrap()))
 }
 
-/// The server goes away while the service waits for the gateway (after it
-/// took stock through the same connection) and is back a second later:
-/// the restore waits for it and the run goes on.
-fn the_database_dies_mid_case_and_comes_back(backend: Backend) {
-    let Some((world, proxy)) = world_behind_proxy(backend, "back") else {
-        return;
-    };
+/// A run of TC-INT-001 (2 s request timeout) whose database server goes
+/// away once the shop took stock; restores wait `reconnect` for it.
+fn cut_mid_case(backend: Backend, name: &str, reconnect: &str) -> Option<(World, Proxy, Child)> {
+    let (world, proxy) = world_behind_proxy(backend, name)?;
     let mut run = world.start(&[
         "--filter",
         "TC-INT-001",
         "--set",
         "target.timeout=2s",
         "--set",
-        "database.reconnect_timeout=30s",
+        &format!("database.reconnect_timeout={reconnect}"),
     ]);
     world.wait_until_stock_is_taken(&mut run);
     proxy.cut();
+    Some((world, proxy, run))
+}
+
+/// The server goes away while the service waits for the gateway (after it
+/// took stock through the same connection) and is back a second later:
+/// the restore waits for it and the run goes on.
+fn the_database_dies_mid_case_and_comes_back(backend: Backend) {
+    let Some((world, proxy, run)) = cut_mid_case(backend, "back", "30s") else {
+        return;
+    };
     std::thread::sleep(Duration::from_secs(3));
     proxy.restart();
     world.ended_cleanly(&finish(run), 1, "within 2000 ms (the request timeout)");
@@ -448,19 +437,9 @@ fn the_database_dies_mid_case_and_comes_back(backend: Backend) {
 /// where the recorded rows are; once the server is back, `itspec restore`
 /// puts them back.
 fn the_database_dies_mid_case_and_stays_down(backend: Backend) {
-    let Some((world, proxy)) = world_behind_proxy(backend, "down") else {
+    let Some((world, proxy, run)) = cut_mid_case(backend, "down", "1s") else {
         return;
     };
-    let mut run = world.start(&[
-        "--filter",
-        "TC-INT-001",
-        "--set",
-        "target.timeout=2s",
-        "--set",
-        "database.reconnect_timeout=1s",
-    ]);
-    world.wait_until_stock_is_taken(&mut run);
-    proxy.cut();
     let output = finish(run);
     let said = format!("{}{}", output.stdout, output.stderr);
     assert_eq!(output.code, 3, "{backend:?}\n{said}");

@@ -60,37 +60,16 @@ pub fn run(
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            let result = RunResult {
-                outcome: RunOutcome::EnvironmentFailed {
-                    message: format!("cannot start the async runtime: {error}"),
-                },
-                ..RunResult::default()
-            };
-            reporter.event(Event::RunFinished { result: &result });
-            return result;
+            return failed_before(format!("cannot start the async runtime: {error}"), reporter);
         }
     };
     let jobs = match worker_count(plan, settings, options) {
         Ok(jobs) => jobs,
-        Err(message) => {
-            let result = RunResult {
-                outcome: RunOutcome::EnvironmentFailed { message },
-                ..RunResult::starting_now()
-            };
-            reporter.event(Event::RunFinished { result: &result });
-            return result;
-        }
+        Err(message) => return failed_before(message, reporter),
     };
     let contracts = match contracts(settings, plan) {
         Ok(contracts) => contracts,
-        Err(message) => {
-            let result = RunResult {
-                outcome: RunOutcome::EnvironmentFailed { message },
-                ..RunResult::starting_now()
-            };
-            reporter.event(Event::RunFinished { result: &result });
-            return result;
-        }
+        Err(message) => return failed_before(message, reporter),
     };
     let job = Job {
         plan,
@@ -99,6 +78,16 @@ pub fn run(
         contracts: &contracts,
     };
     runtime.block_on(workers::run(&job, jobs, reporter))
+}
+
+/// A run that failed before it started, reported.
+fn failed_before(message: String, reporter: &mut dyn Reporter) -> RunResult {
+    let result = RunResult {
+        outcome: RunOutcome::EnvironmentFailed { message },
+        ..RunResult::starting_now()
+    };
+    reporter.event(Event::RunFinished { result: &result });
+    result
 }
 
 /// The configured contract and every one a planned spec names, read

@@ -76,9 +76,25 @@ pub fn block_on<F: Future>(future: F) -> F::Output {
 }
 
 /// Declares a test per backend: `name::sqlite`, `name::postgres`,
-/// `name::mysql`, each calling `name(Backend)`.
+/// `name::mysql`, each calling `name(Backend)`; with `servers:` first, on
+/// the database servers only (for faults of a server, which SQLite, a file
+/// the run opens itself, does not have).
 #[macro_export]
 macro_rules! on_every_database {
+    (servers: $($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[test]
+                fn postgres() {
+                    super::$name(super::databases::Backend::Postgres);
+                }
+                #[test]
+                fn mysql() {
+                    super::$name(super::databases::Backend::MySql);
+                }
+            }
+        )*
+    };
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {
