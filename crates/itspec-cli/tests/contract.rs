@@ -112,3 +112,31 @@ fn an_operation_the_contract_does_not_have_is_named() {
         output.stdout
     );
 }
+
+#[test]
+fn a_contract_that_cannot_be_read_stops_the_run_before_the_service_starts() {
+    let broken = |doc: String| doc.replacen("paths:", "paths: [", 1);
+    let output = project(broken, SPEC).args(["run"]).run();
+    assert_eq!(output.code, 2, "{}\n{}", output.stdout, output.stderr);
+    assert!(
+        output.stderr.contains("api/openapi.yaml:") && output.stderr.contains("not YAML or JSON"),
+        "{}",
+        output.stderr
+    );
+    assert!(
+        !output.stdout.contains("itspec: running") && !output.stdout.contains("started `"),
+        "the run began:\n{}",
+        output.stdout
+    );
+
+    let elsewhere = SPEC.replace("openapi.yaml#getInventory", "missing.yaml#getInventory");
+    let output = project(|doc| doc, &elsewhere).args(["run"]).run();
+    assert_eq!(output.code, 2, "{}\n{}", output.stdout, output.stderr);
+    assert!(
+        output
+            .stderr
+            .contains("specs/inventory.md: the API contract: cannot read missing.yaml"),
+        "{}",
+        output.stderr
+    );
+}

@@ -26,6 +26,7 @@
 mod document;
 mod lint;
 mod operation;
+mod sent;
 mod set;
 mod validate;
 

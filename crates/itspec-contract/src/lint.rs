@@ -6,13 +6,12 @@
 //! known before the run, and an Expected Output may leave out members, so
 //! neither is held against it.
 
-use itspec_spec::model::{
-    AssertionKind, CmpOp, Contract as Related, ExpectedOutput, OperandKind, Predicate,
-    ResponsePart, Spec, SubjectKind, TestCase, Value, ValueKind,
-};
+use itspec_spec::model::{Contract as Related, ExpectedOutput, Spec, Value, ValueKind};
+use itspec_spec::template::is_slot;
 use itspec_spec::{Code, Diagnostic, Span};
 use serde_json::{Map, Value as Json};
 
+use crate::sent::{Sent, placeholders, sent};
 use crate::{Contract, Operation, ResponseCheck, SchemaError};
 
 /// At most this many schema errors are reported per body.
@@ -53,26 +52,20 @@ pub fn lint(spec: &Spec, contract: &Contract) -> Vec<Diagnostic> {
         None => None,
     };
     for case in &spec.cases {
-        let operation = match &case.request {
-            Some(request) => {
-                let found =
-                    contract.route(&request.method.value, &placeholders(&request.target.value));
-                if found.is_none() {
-                    out.push(unknown_endpoint(
-                        request.target.span,
-                        &request.method.value,
-                        &request.target.value,
-                        contract,
-                    ));
-                }
-                found
+        for sent in sent(case, related, contract) {
+            match &sent.reached {
+                Ok(operation) => lint_sent(spec, &sent, operation, contract, &mut out),
+                Err(unrouted) => out.push(unknown_endpoint(
+                    unrouted.span,
+                    unrouted.method,
+                    unrouted.target,
+                    contract,
+                )),
             }
-            None => related,
-        };
-        if let Some(operation) = operation {
-            lint_case(case, operation, contract, &mut out);
         }
     }
+    // A status expected of a concurrent group is written once for all.
+    out.dedup_by(|a, b| a.code == b.code && a.span == b.span && a.message == b.message);
     out
 }
 
@@ -85,17 +78,18 @@ fn unknown_endpoint(span: Span, method: &str, path: &str, contract: &Contract) -
     .with_help("document the operation in the contract, or check the method and path")
 }
 
-fn lint_case(
-    case: &TestCase,
+fn lint_sent(
+    spec: &Spec,
+    sent: &Sent<'_, '_>,
     operation: &Operation,
     contract: &Contract,
     out: &mut Vec<Diagnostic>,
 ) {
-    let statuses = expected_statuses(case);
-    // A case that expects a refusal may send what the schema forbids.
-    let refused = statuses.iter().any(|(status, _)| *status >= 400);
-    if let Some(json) = case.input.as_ref().and_then(|input| input.json.as_ref())
-        && !refused
+    // A case that expects a refusal may send what the schema forbids, and
+    // a body still holding the template's slots is not written yet.
+    if let Some(json) = sent.body
+        && !sent.refused()
+        && !unfinished(spec, json.span)
     {
         let (body, unknown) = known_json(json);
         match contract.request_errors(operation, &body) {
@@ -104,16 +98,20 @@ fn lint_case(
                     Code::RequestSchema,
                     json.span,
                     format!(
-                        "the Input breaks the request schema of {}: {error}",
+                        "{} breaks the request schema of {}: {error}",
+                        sent.body_name,
                         operation.name()
                     ),
                 )
-                .with_help("change the Input, or the schema if the service takes it")
+                .with_help(format!(
+                    "change {}, or the schema if the service takes it",
+                    sent.body_name
+                ))
             })),
             Err(error) => out.push(Diagnostic::error(Code::RequestSchema, json.span, error)),
         }
     }
-    for &(status, span) in &statuses {
+    for &(status, span) in &sent.statuses {
         if operation.documented(status).is_none() {
             out.push(
                 Diagnostic::error(
@@ -129,10 +127,14 @@ fn lint_case(
             );
         }
     }
-    let Some(ExpectedOutput::Json(expected)) = &case.expected_output else {
+    let Some(ExpectedOutput::Json(expected)) = sent.expected_output else {
         return;
     };
-    let status = statuses
+    if unfinished(spec, expected.span) {
+        return;
+    }
+    let status = sent
+        .statuses
         .iter()
         .map(|(status, _)| *status)
         .find(|status| operation.documented(*status).is_some())
@@ -170,6 +172,14 @@ fn lint_case(
     }
 }
 
+/// Whether the template's slots (`{{field}}`) are still in the text at
+/// `span`: IT007 reports them, and the body is not the spec's own yet.
+fn unfinished(spec: &Spec, span: Span) -> bool {
+    spec.interpolations
+        .iter()
+        .any(|var| var.span.start >= span.start && var.span.end <= span.end && is_slot(&var.name))
+}
+
 /// The errors that stand: not under a value only the run knows, and —
 /// for an Expected Output, which may leave members out — not a missing
 /// member.
@@ -185,43 +195,6 @@ fn relevant<'e>(
             .any(|u| error.path == *u || error.path.starts_with(&format!("{u}/")));
         !left_out && !unknown_there
     })
-}
-
-/// The statuses a case expects: `status == N` (or `Status: N`) and
-/// `status in [N, …]`.
-fn expected_statuses(case: &TestCase) -> Vec<(u16, Span)> {
-    let mut found = Vec::new();
-    for assertion in case.expected.iter().chain(&case.assertions) {
-        let AssertionKind::Check { subject, predicate } = &assertion.kind else {
-            continue;
-        };
-        let SubjectKind::Response {
-            label: None,
-            part: ResponsePart::Status,
-        } = &subject.kind
-        else {
-            continue;
-        };
-        let operands = match predicate {
-            Predicate::Compare {
-                op: CmpOp::Eq,
-                value,
-            } => std::slice::from_ref(value),
-            Predicate::In { values } => values.as_slice(),
-            _ => continue,
-        };
-        for operand in operands {
-            if let OperandKind::Value(Value {
-                kind: ValueKind::Number(number),
-                ..
-            }) = &operand.kind
-                && let Some(status) = number.as_u64().and_then(|n| u16::try_from(n).ok())
-            {
-                found.push((status, operand.span));
-            }
-        }
-    }
-    found
 }
 
 /// A spec's JSON as JSON, and the pointers of the values only the run
@@ -268,25 +241,4 @@ fn convert(value: &Value, pointer: String, unknown: &mut Vec<String>) -> Json {
                 .collect::<Map<_, _>>(),
         ),
     }
-}
-
-/// `/inventory/{{sku}}` → `/inventory/x`: a variable stands for a segment.
-fn placeholders(path: &str) -> String {
-    let mut out = String::with_capacity(path.len());
-    let mut rest = path;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(rest.get(..start).unwrap_or_default());
-        match rest.get(start..).and_then(|r| r.find("}}")) {
-            Some(end) => {
-                out.push('x');
-                rest = rest.get(start + end + 2..).unwrap_or_default();
-            }
-            None => {
-                rest = rest.get(start..).unwrap_or_default();
-                break;
-            }
-        }
-    }
-    out.push_str(rest);
-    out
 }

@@ -82,3 +82,36 @@ fn an_operation_the_contract_lacks_is_named_with_the_nearest() {
         Some("did you mean `createReservation`?")
     );
 }
+
+#[test]
+fn each_request_of_a_sequence_or_a_race_is_held_to_its_operation() {
+    let spec = format!(
+        "{HEAD}### TC-INT-001: Cancel twice\n\n**Actions:**\n\
+         1. Request Make: POST /reservations {{\"sku\": 7, \"quantity\": 1}}\n\
+         2. Request Cancel: DELETE /reservations/{{{{Make.body.id}}}}\n\
+         3. Request Again: DELETE /reservations/{{{{Make.body.id}}}}\n\n\
+         **Assertions:**\n- Make.status == 201\n- Cancel.status == 418\n- status == 409\n\n---\n\n\
+         ### TC-INT-002: Race\n\n**Actions:**\n\
+         1. Request A: POST /reservations {{\"sku\": \"S\", \"quantity\": 1}}\n\
+         2. Request B (concurrent): POST /reservations {{\"sku\": \"S\", \"quantity\": 1}}\n\n\
+         **Expected:**\n- statuses == [201, 451] in any order\n"
+    );
+    assert_eq!(
+        problems(&spec),
+        [
+            "IT703 12:37 the body of Request Make breaks the request schema of createReservation: at /sku: 7 is not of type \"string\"",
+            "IT704 18:20 status 418 is not documented for cancelReservation in openapi.yaml",
+            "IT704 30:21 status 451 is not documented for createReservation in openapi.yaml",
+        ]
+    );
+}
+
+#[test]
+fn bodies_still_holding_the_template_slots_are_left_to_it007() {
+    let text = itspec_spec::template::render_new(&itspec_spec::template::NewSpec {
+        component: "Reservations".to_string(),
+        contract: Some("openapi.yaml#createReservation".to_string()),
+        ..Default::default()
+    });
+    assert_eq!(problems(&text), Vec::<String>::new());
+}

@@ -32,7 +32,7 @@ pub mod shard;
 pub mod vars;
 
 pub use events::{Event, Reporter, Silent, SpecInfo};
-pub use exec::{RunOptions, run, worker_count};
+pub use exec::{RunOptions, contracts, run, run_with, worker_count};
 pub use plan::{
     About, Choice, Chooser, FilterError, Plan, Planned, Selection, SpecInput, plan, priority_of,
 };

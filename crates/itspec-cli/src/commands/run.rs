@@ -163,9 +163,11 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         },
     };
     itspec_runner::worker_count(&plan, &settings, &run_options).map_err(anyhow::Error::msg)?;
+    // A contract that cannot be read is the user's to fix, like a spec error.
+    let contracts = itspec_runner::contracts(&settings, &plan).map_err(anyhow::Error::msg)?;
     let console = Console::new(std::io::stdout(), context.color);
     let mut reporter = Progress::new(console, std::io::stderr().is_terminal());
-    let result = itspec_runner::run(&plan, &settings, &run_options, &mut reporter);
+    let result = itspec_runner::run_with(&plan, &settings, &run_options, &contracts, &mut reporter);
     if args.format == RunFormat::Github {
         print(&itspec_report::results::github::write(&result))?;
     }

@@ -47,11 +47,27 @@ pub struct RunOptions {
     pub timings: BTreeMap<String, u64>,
 }
 
-/// Runs a plan and reports as it goes. Blocks until the run is over.
+/// Runs a plan and reports as it goes. Blocks until the run is over. The
+/// contracts are read first ([`contracts`]); a document that cannot be read
+/// fails the run before it starts.
 pub fn run(
     plan: &Plan,
     settings: &Settings,
     options: &RunOptions,
+    reporter: &mut dyn Reporter,
+) -> RunResult {
+    match contracts(settings, plan) {
+        Ok(contracts) => run_with(plan, settings, options, &contracts, reporter),
+        Err(message) => failed_before(message, reporter),
+    }
+}
+
+/// [`run`], with the contracts already read.
+pub fn run_with(
+    plan: &Plan,
+    settings: &Settings,
+    options: &RunOptions,
+    contracts: &Contracts,
     reporter: &mut dyn Reporter,
 ) -> RunResult {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -67,15 +83,11 @@ pub fn run(
         Ok(jobs) => jobs,
         Err(message) => return failed_before(message, reporter),
     };
-    let contracts = match contracts(settings, plan) {
-        Ok(contracts) => contracts,
-        Err(message) => return failed_before(message, reporter),
-    };
     let job = Job {
         plan,
         settings,
         options,
-        contracts: &contracts,
+        contracts,
     };
     runtime.block_on(workers::run(&job, jobs, reporter))
 }
@@ -92,7 +104,7 @@ fn failed_before(message: String, reporter: &mut dyn Reporter) -> RunResult {
 
 /// The configured contract and every one a planned spec names, read
 /// before the run so a missing or broken document stops it at once.
-fn contracts(settings: &Settings, plan: &Plan) -> Result<Contracts, String> {
+pub fn contracts(settings: &Settings, plan: &Plan) -> Result<Contracts, String> {
     let contracts = Contracts::new(&settings.dir, settings.contract.as_deref())?;
     for planned in &plan.specs {
         if let Some(itspec_spec::model::Contract::OpenApi { file, .. }) = planned
