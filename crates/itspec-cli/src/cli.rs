@@ -78,6 +78,11 @@ pub struct TraceArgs {
     /// The JSON report of the last run, for each case's last result.
     #[arg(long, value_name = "REPORT")]
     pub from: Option<PathBuf>,
+    /// Trace the OpenAPI contracts instead of the stories: each operation's
+    /// documented statuses and the cases that expect them, and the
+    /// operations no case touches.
+    #[arg(long)]
+    pub contract: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t = TraceFormat::Md)]
     pub format: TraceFormat,

@@ -140,3 +140,64 @@ fn a_contract_that_cannot_be_read_stops_the_run_before_the_service_starts() {
         output.stderr
     );
 }
+
+#[test]
+fn trace_contract_shows_each_operations_statuses_their_cases_and_what_no_case_touches() {
+    let test = project(|doc| doc, SPEC);
+    let ran = test.run_with(&["run", "--report", "json=run.json"]);
+    assert_eq!(ran.code, 0, "{}\n{}", ran.stdout, ran.stderr);
+    let traced = test.run_with(&["trace", "--contract", "specs", "--from", "run.json"]);
+    assert_eq!(traced.code, 0, "{}", traced.stderr);
+    for expected in [
+        "## api/openapi.yaml\n\n2 of 25 documented responses have a case; 7 of 9 operations no case touches.\n",
+        "| getInventory `GET /inventory/{sku}` | 200 | specs/inventory.md TC-INT-001 (passed) |\n|  | 404 | **none** |\n",
+        "| putInventory `PUT /inventory/{sku}` | 200 | **none** |\n|  | 422 | specs/inventory.md TC-INT-002 (passed) |\n",
+        "### Operations no case touches\n\n- health `GET /health`\n",
+        "- me `GET /me`\n",
+    ] {
+        assert!(
+            traced.stdout.contains(expected),
+            "`{expected}` in\n{}",
+            traced.stdout
+        );
+    }
+
+    let json = test.run_with(&["trace", "--contract", "specs", "--format", "json"]);
+    assert_eq!(json.code, 0, "{}", json.stderr);
+    let json: serde_json::Value = serde_json::from_str(&json.stdout).unwrap();
+    let contract = &json["contracts"][0];
+    assert_eq!(contract["covered_responses"], 2);
+    assert_eq!(contract["untouched"][0], "health");
+    let put = &contract["operations"][2];
+    assert_eq!(put["operation"], "putInventory");
+    assert_eq!(put["statuses"][1]["status"], "422");
+    assert_eq!(
+        put["statuses"][1]["cases"][0],
+        serde_json::json!({"spec": "specs/inventory.md", "case": "TC-INT-002"})
+    );
+
+    let html = test.run_with(&["trace", "--contract", "specs", "--format", "html"]);
+    assert!(
+        html.stdout
+            .contains("<td class=\"untouched\">health <code>GET /health</code></td>"),
+        "{}",
+        html.stdout
+    );
+}
+
+#[test]
+fn trace_contract_without_a_contract_says_how_to_name_one() {
+    let test = Test::new().file(
+        "specs/inventory.md",
+        SPEC.replace("openapi.yaml#getInventory", "US-1"),
+    );
+    let traced = test.run_with(&["trace", "--contract", "specs"]);
+    assert_eq!(traced.code, 2, "{}\n{}", traced.stdout, traced.stderr);
+    assert!(
+        traced
+            .stderr
+            .contains("no OpenAPI contract to trace: set [contract] openapi"),
+        "{}",
+        traced.stderr
+    );
+}

@@ -23,6 +23,7 @@
     reason = "a contract is user input: problems are errors, never panics"
 )]
 
+mod coverage;
 mod document;
 mod lint;
 mod operation;
@@ -30,6 +31,7 @@ mod sent;
 mod set;
 mod validate;
 
+pub use coverage::{CaseRef, Coverage, OperationCoverage, StatusCoverage};
 pub use document::Contract;
 pub use lint::lint;
 pub use operation::Operation;

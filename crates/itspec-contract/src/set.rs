@@ -40,6 +40,11 @@ impl Contracts {
         })
     }
 
+    /// The document `[contract] openapi` names.
+    pub fn configured(&self) -> Option<Arc<Contract>> {
+        self.configured.clone()
+    }
+
     /// The document a Related entry names: the configured one when it is
     /// that file (by path, or by file name when no such path exists), else
     /// the file, read once.

@@ -70,15 +70,7 @@ pub fn run(context: &Context, args: &CheckArgs) -> Result<u8> {
         context,
         args.vars.iter().map(|(name, _)| name.clone()).collect(),
     );
-    // Related documents resolve beside itspec.toml, or here without one.
-    let contracts = match &context.config {
-        Some(loaded) => {
-            let configured = loaded.config.contract.openapi.as_deref();
-            Contracts::new(loaded.dir(), configured)
-        }
-        None => Contracts::new(&std::env::current_dir()?, None),
-    }
-    .map_err(anyhow::Error::msg)?;
+    let contracts = context.contracts()?;
     let checked = super::map_spec_files(context, &args.paths, |spec| {
         let options = known.options(&spec.path, args.strict);
         check_one(spec, &options, &contracts)

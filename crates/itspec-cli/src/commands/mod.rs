@@ -38,6 +38,22 @@ pub struct Context {
     pub color: bool,
 }
 
+impl Context {
+    /// The project's contracts: `[contract] openapi`, and the documents
+    /// specs name, resolved beside itspec.toml — or in the current folder
+    /// without one.
+    pub fn contracts(&self) -> Result<itspec_contract::Contracts> {
+        match &self.config {
+            Some(loaded) => itspec_contract::Contracts::new(
+                loaded.dir(),
+                loaded.config.contract.openapi.as_deref(),
+            ),
+            None => itspec_contract::Contracts::new(&std::env::current_dir()?, None),
+        }
+        .map_err(anyhow::Error::msg)
+    }
+}
+
 /// Finds the specs under the given paths (or the defaults) and applies
 /// `work` to each, in parallel, in path order.
 pub fn map_spec_files<T: Send>(

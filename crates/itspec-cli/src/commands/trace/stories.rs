@@ -1,41 +1,17 @@
-//! `itspec trace`: stories → specs → cases → last result, with each spec's
-//! API contract. Stories come from the specs' Related lines; the last
-//! results from a JSON report (`--from`). Stories without a case, and cases
-//! whose last run failed, stand out.
+//! Stories → specs → cases → last result, with each spec's API contract.
+//! Stories come from the specs' Related lines. Stories without a case, and
+//! cases whose last run failed, stand out.
 
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use anyhow::{Context as _, Result};
+use anyhow::Result;
 use itspec_report::results::html::escape;
-use itspec_runner::results::{Outcome, SpecResult};
+use itspec_runner::results::SpecResult;
 use serde::Serialize;
 
-use super::Context;
-use crate::cli::{TraceArgs, TraceFormat};
-use crate::exit_codes;
-use crate::output::print;
-
-/// The last result of a case.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-enum Last {
-    Passed,
-    Failed,
-    Skipped,
-    NotRun,
-}
-
-impl Last {
-    fn as_str(self) -> &'static str {
-        match self {
-            Last::Passed => "passed",
-            Last::Failed => "failed",
-            Last::Skipped => "skipped",
-            Last::NotRun => "not run",
-        }
-    }
-}
+use super::{Last, result_of};
+use crate::cli::TraceFormat;
 
 #[derive(Clone, Debug, Serialize)]
 struct CaseTrace {
@@ -71,58 +47,33 @@ struct Trace {
     without_stories: Vec<SpecTrace>,
 }
 
-/// Runs the command.
-pub fn run(context: &Context, args: &TraceArgs) -> Result<u8> {
-    let results: Vec<SpecResult> = match &args.from {
-        Some(file) => {
-            let text = std::fs::read_to_string(file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            itspec_report::results::json::read(&text)
-                .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
-                .specs
-        }
-        None => Vec::new(),
-    };
-    let specs = super::map_spec_files(context, &args.paths, |file| {
-        let parsed = itspec_spec::parse(&file.text);
-        (file.display_path(), parsed.spec)
-    })?;
-    let trace = build(&specs, &results);
-    let output = match args.format {
+/// The stories, their specs and cases, as Markdown, JSON or HTML.
+pub(super) fn render(
+    specs: &[(String, itspec_spec::Spec)],
+    results: &[SpecResult],
+    format: TraceFormat,
+) -> Result<String> {
+    let trace = build(specs, results);
+    Ok(match format {
         TraceFormat::Md => markdown(&trace),
         TraceFormat::Json => serde_json::to_string_pretty(&trace)? + "\n",
         TraceFormat::Html => html(&trace),
-    };
-    print(&output)?;
-    Ok(exit_codes::SUCCESS)
+    })
 }
 
 fn build(specs: &[(String, itspec_spec::Spec)], results: &[SpecResult]) -> Trace {
     let mut stories: BTreeMap<String, Vec<SpecTrace>> = BTreeMap::new();
     let mut without_stories = Vec::new();
     for (path, spec) in specs {
-        let result = results.iter().find(|r| r.path == *path).or_else(|| {
-            results
-                .iter()
-                .find(|r| Some(r.component.as_str()) == spec.component())
-        });
+        let result = result_of(results, path, spec);
         let cases = spec
             .cases
             .iter()
-            .map(|case| {
-                let last = result
-                    .and_then(|r| r.cases.iter().find(|c| c.id == case.id.value))
-                    .map_or(Last::NotRun, |c| match c.outcome {
-                        Outcome::Passed => Last::Passed,
-                        Outcome::Failed => Last::Failed,
-                        Outcome::Skipped { .. } => Last::Skipped,
-                    });
-                CaseTrace {
-                    id: case.id.value.clone(),
-                    name: case.name.value.clone(),
-                    line: case.heading_span.line,
-                    last,
-                }
+            .map(|case| CaseTrace {
+                id: case.id.value.clone(),
+                name: case.name.value.clone(),
+                line: case.heading_span.line,
+                last: Last::of(result, &case.id.value),
             })
             .collect();
         let traced = SpecTrace {
