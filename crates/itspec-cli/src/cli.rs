@@ -260,15 +260,25 @@ pub struct ListArgs {
 /// `itspec new`.
 #[derive(Debug, Args)]
 pub struct NewArgs {
-    /// The component under test, like `Inventory Reservation`.
-    #[arg(required = true, num_args = 1..)]
+    /// The component under test, like `Inventory Reservation` (with
+    /// --from-openapi, the operation's summary unless given).
+    #[arg(required_unless_present = "from_openapi", num_args = 1..)]
     pub component: Vec<String>,
     /// Story ids, comma-separated or repeated.
     #[arg(long, value_delimiter = ',', value_name = "IDS")]
     pub stories: Vec<String>,
     /// The API contract: `POST /path` or `openapi.yaml#operationId`.
-    #[arg(long, value_name = "CONTRACT")]
+    #[arg(long, value_name = "CONTRACT", conflicts_with = "from_openapi")]
     pub contract: Option<String>,
+    /// Write the cases from an operation of this OpenAPI document: the
+    /// happy path, one case per documented error status, and a race for a
+    /// POST or PATCH.
+    #[arg(long, value_name = "FILE", requires = "operation")]
+    pub from_openapi: Option<PathBuf>,
+    /// The operation of --from-openapi: its operationId, or a JSON pointer
+    /// like `/paths/~1orders/post`.
+    #[arg(long, value_name = "ID", requires = "from_openapi")]
+    pub operation: Option<String>,
     /// The priority.
     #[arg(long, value_enum, ignore_case = true, default_value_t = PriorityArg::Medium)]
     pub priority: PriorityArg,

@@ -201,3 +201,62 @@ fn trace_contract_without_a_contract_says_how_to_name_one() {
         traced.stderr
     );
 }
+
+#[test]
+fn new_from_openapi_writes_a_draft_whose_cases_keep_the_contract() {
+    let test = project(|doc| doc, SPEC);
+    let made = test.run_with(&[
+        "new",
+        "--from-openapi",
+        "api/openapi.yaml",
+        "--operation",
+        "createReservation",
+        "--stories",
+        "US-7",
+        "-o",
+        "specs/reserve.md",
+    ]);
+    assert_eq!(made.code, 0, "{}", made.stderr);
+    let text = std::fs::read_to_string(test.path("specs/reserve.md")).unwrap();
+    assert!(
+        text.starts_with("# Integration Test Spec: Create Reservation\n\n**Related:** US-7, api/openapi.yaml#createReservation\n"),
+        "{text}"
+    );
+    // It checks with warnings for what is left to fill in, and no error.
+    let checked = test.run_with(&["check", "specs/reserve.md"]);
+    assert_eq!(checked.code, 0, "{}", checked.stdout);
+    assert!(
+        checked.stdout.contains("itspec: 0 errors and "),
+        "{}",
+        checked.stdout
+    );
+    assert!(!checked.stdout.contains("IT70"), "{}", checked.stdout);
+    // Draft specs are not run, and the contract's matrix counts it.
+    let traced = test.run_with(&["trace", "--contract", "specs"]);
+    assert!(
+        traced
+            .stdout
+            .contains("|  | 504 | specs/reserve.md TC-INT-007 |"),
+        "{}",
+        traced.stdout
+    );
+
+    let wrong = test.run_with(&[
+        "new",
+        "--from-openapi",
+        "api/openapi.yaml",
+        "--operation",
+        "createReservaton",
+    ]);
+    assert_eq!(wrong.code, 2, "{}", wrong.stderr);
+    assert!(
+        wrong.stderr.contains(
+            "api/openapi.yaml has no operation `createReservaton`: did you mean `createReservation`?"
+        ),
+        "{}",
+        wrong.stderr
+    );
+    let without = test.run_with(&["new", "--from-openapi", "api/openapi.yaml"]);
+    assert_eq!(without.code, 2, "{}", without.stderr);
+    assert!(without.stderr.contains("--operation"), "{}", without.stderr);
+}

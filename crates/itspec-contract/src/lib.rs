@@ -25,8 +25,10 @@
 
 mod coverage;
 mod document;
+mod example;
 mod lint;
 mod operation;
+mod scaffold;
 mod sent;
 mod set;
 mod validate;
@@ -35,5 +37,6 @@ pub use coverage::{CaseRef, Coverage, OperationCoverage, StatusCoverage};
 pub use document::Contract;
 pub use lint::lint;
 pub use operation::Operation;
+pub use scaffold::{reference, scaffold};
 pub use set::Contracts;
 pub use validate::{ResponseCheck, SchemaError};

@@ -100,7 +100,7 @@ impl Contract {
 
     /// A pointer with every `$ref` it lands on followed (inside the
     /// document).
-    fn resolve(&self, mut pointer: String) -> String {
+    pub(crate) fn resolve(&self, mut pointer: String) -> String {
         for _ in 0..32 {
             let Some(target) = self
                 .doc
@@ -118,7 +118,7 @@ impl Contract {
 
     /// The pointer of the JSON schema of a request body or response:
     /// `application/json`, else the first JSON media type.
-    fn json_schema(&self, holder: &str) -> Option<String> {
+    pub(crate) fn json_schema(&self, holder: &str) -> Option<String> {
         let content = self.doc.pointer(holder)?.get("content")?.as_object()?;
         let media = content
             .keys()
