@@ -9,6 +9,7 @@ use jsonschema::{Draft, Registry, Validator};
 use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::{Map, Value, json};
 
+use crate::direction::{Direction, seen_by};
 use crate::operation::{Operation, operations};
 
 /// The base URI the document is registered under.
@@ -25,9 +26,12 @@ pub struct Contract {
     /// The path prefix of the first server URL (`/v1`), if any.
     pub(crate) prefix: String,
     pub(crate) draft: Draft,
-    pub(crate) registry: Registry<'static>,
-    /// Validators built, by schema pointer.
-    pub(crate) validators: Mutex<HashMap<String, Arc<Validator>>>,
+    /// The document as requests see it, registered for `$ref`s.
+    pub(crate) request_registry: Registry<'static>,
+    /// The document as responses see it.
+    pub(crate) response_registry: Registry<'static>,
+    /// Validators built, by direction and schema pointer.
+    pub(crate) validators: Mutex<HashMap<(Direction, String), Arc<Validator>>>,
 }
 
 impl std::fmt::Debug for Contract {
@@ -69,10 +73,14 @@ impl Contract {
                 "{file} is OpenAPI {version}: itspec reads OpenAPI 3.0 and 3.1"
             ));
         };
-        let registry = Registry::new()
-            .add(BASE, draft.create_resource(doc.clone()))
-            .and_then(|registry| registry.prepare())
-            .map_err(|e| format!("{file}: {e}"))?;
+        let registry = |direction| {
+            Registry::new()
+                .add(BASE, draft.create_resource(seen_by(&doc, direction)))
+                .and_then(|registry| registry.prepare())
+                .map_err(|e| format!("{file}: {e}"))
+        };
+        let request_registry = registry(Direction::Request)?;
+        let response_registry = registry(Direction::Response)?;
         let operations = operations(&doc);
         let prefix = doc
             .pointer("/servers/0/url")
@@ -85,12 +93,15 @@ impl Contract {
             operations,
             prefix,
             draft,
-            registry,
+            request_registry,
+            response_registry,
             validators: Mutex::default(),
         })
     }
 
-    /// Every operation, in document order.
+    /// Every operation: paths in document order, and on each path its
+    /// methods in the order get, put, post, delete, options, head, patch,
+    /// trace.
     pub fn operations(&self) -> &[Operation] {
         &self.operations
     }
@@ -149,6 +160,8 @@ fn to_json(yaml: &Yaml) -> Value {
 
 /// OpenAPI 3.0's `nullable: true` as JSON Schema says it: `null` among
 /// the types (and the enum values) of a schema that names its type.
+/// Examples and extensions are values, not schemas, and are left alone —
+/// but a member *named* `example` or `x-…` under `properties` is a schema.
 fn nullable_to_null(value: &mut Value) {
     match value {
         Value::Object(members) => {
@@ -164,7 +177,11 @@ fn nullable_to_null(value: &mut Value) {
                 }
             }
             for (key, member) in members.iter_mut() {
-                if key != "example" && key != "examples" && !key.starts_with("x-") {
+                if NAMED_SCHEMAS.contains(&key.as_str()) {
+                    if let Value::Object(named) = member {
+                        named.values_mut().for_each(nullable_to_null);
+                    }
+                } else if key != "example" && key != "examples" && !key.starts_with("x-") {
                     nullable_to_null(member);
                 }
             }
@@ -173,3 +190,6 @@ fn nullable_to_null(value: &mut Value) {
         _ => {}
     }
 }
+
+/// Keywords whose members are schemas by name.
+const NAMED_SCHEMAS: [&str; 3] = ["properties", "patternProperties", "schemas"];

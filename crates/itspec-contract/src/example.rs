@@ -9,33 +9,24 @@
 
 use serde_json::{Map, Value, json};
 
+use crate::direction::Direction;
 use crate::document::Contract;
 
 /// Deeper than this, a (recursive) schema gives `null`.
 const DEPTH: usize = 8;
 
-/// What the value is for.
-#[derive(Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Purpose {
-    /// A request: concrete values; `readOnly` members left out.
-    Request,
-    /// An expected response: markers; only required members, `writeOnly`
-    /// ones left out.
-    Response,
-}
-
 impl Contract {
     /// A value for the schema at `pointer`.
-    pub(crate) fn example(&self, pointer: &str, purpose: Purpose) -> Value {
+    pub(crate) fn example(&self, pointer: &str, direction: Direction) -> Value {
         match self.doc.pointer(pointer) {
-            Some(schema) => self.value_of(schema, purpose, 0),
+            Some(schema) => self.value_of(schema, direction, 0),
             None => Value::Null,
         }
     }
 
     /// A value for a schema written inline (a parameter's).
-    pub(crate) fn example_of(&self, schema: &Value, purpose: Purpose) -> Value {
-        self.value_of(schema, purpose, 0)
+    pub(crate) fn example_of(&self, schema: &Value, direction: Direction) -> Value {
+        self.value_of(schema, direction, 0)
     }
 
     /// The schema a `$ref` points to (inside the document), followed.
@@ -54,24 +45,26 @@ impl Contract {
         schema
     }
 
-    fn value_of(&self, schema: &Value, purpose: Purpose, depth: usize) -> Value {
+    fn value_of(&self, schema: &Value, direction: Direction, depth: usize) -> Value {
         if depth > DEPTH {
             return Value::Null;
         }
         let schema = self.target(schema);
         if let Some(value) = schema.get("const") {
-            return literal(value, purpose);
+            return literal(value, direction);
         }
         if let Some(values) = schema.get("enum").and_then(Value::as_array) {
             let first = values.iter().find(|v| !v.is_null());
-            return match (purpose, first) {
-                (Purpose::Request, Some(value)) => value.clone(),
-                (Purpose::Response, Some(value)) if values.len() == 1 => literal(value, purpose),
-                (Purpose::Response, Some(value)) => type_marker(value),
+            return match (direction, first) {
+                (Direction::Request, Some(value)) => value.clone(),
+                (Direction::Response, Some(value)) if values.len() == 1 => {
+                    literal(value, direction)
+                }
+                (Direction::Response, Some(value)) => type_marker(value),
                 (_, None) => Value::Null,
             };
         }
-        if purpose == Purpose::Request
+        if direction == Direction::Request
             && let Some(value) = schema
                 .get("example")
                 .or_else(|| schema.pointer("/examples/0"))
@@ -80,53 +73,53 @@ impl Contract {
             return value.clone();
         }
         if let Some(parts) = schema.get("allOf").and_then(Value::as_array) {
-            return self.all_of(parts, purpose, depth);
+            return self.all_of(parts, direction, depth);
         }
         if let Some(first) = ["oneOf", "anyOf"]
             .iter()
             .find_map(|key| schema.get(*key).and_then(Value::as_array))
             .and_then(|choices| choices.first())
         {
-            return match purpose {
-                Purpose::Request => self.value_of(first, purpose, depth + 1),
+            return match direction {
+                Direction::Request => self.value_of(first, direction, depth + 1),
                 // Which branch the service answers is not known.
-                Purpose::Response => json!("#notnull"),
+                Direction::Response => json!("#notnull"),
             };
         }
         let nullable = types(schema).contains(&"null");
         let value = match kind(schema) {
-            Some("object") => self.object(schema, purpose, depth),
-            Some("array") => self.array(schema, purpose, depth),
-            Some("string") => string(schema, purpose),
-            Some("integer") => number(schema, purpose, true),
-            Some("number") => number(schema, purpose, false),
-            Some("boolean") => match purpose {
-                Purpose::Request => json!(true),
-                Purpose::Response => json!("#boolean"),
+            Some("object") => self.object(schema, direction, depth),
+            Some("array") => self.array(schema, direction, depth),
+            Some("string") => string(schema, direction),
+            Some("integer") => number(schema, direction, true),
+            Some("number") => number(schema, direction, false),
+            Some("boolean") => match direction {
+                Direction::Request => json!(true),
+                Direction::Response => json!("#boolean"),
             },
             Some("null") => Value::Null,
-            _ => match purpose {
-                Purpose::Request => json!("text"),
-                Purpose::Response => json!("#present"),
+            _ => match direction {
+                Direction::Request => json!("text"),
+                Direction::Response => json!("#present"),
             },
         };
-        match purpose {
+        match direction {
             // A member that may be null is there, whatever its value.
-            Purpose::Response if nullable => json!("#present"),
+            Direction::Response if nullable => json!("#present"),
             _ => value,
         }
     }
 
-    fn object(&self, schema: &Value, purpose: Purpose, depth: usize) -> Value {
+    fn object(&self, schema: &Value, direction: Direction, depth: usize) -> Value {
         let required: Vec<&str> = schema
             .get("required")
             .and_then(Value::as_array)
             .map(|names| names.iter().filter_map(Value::as_str).collect())
             .unwrap_or_default();
         let Some(properties) = schema.get("properties").and_then(Value::as_object) else {
-            return match purpose {
-                Purpose::Request => json!({}),
-                Purpose::Response => json!("#object"),
+            return match direction {
+                Direction::Request => json!({}),
+                Direction::Response => json!("#object"),
             };
         };
         let mut members = Map::new();
@@ -136,25 +129,25 @@ impl Contract {
                 property.get(key) == Some(&Value::Bool(true))
                     || resolved.get(key) == Some(&Value::Bool(true))
             };
-            let keep = match purpose {
-                Purpose::Request => !flag("readOnly"),
-                Purpose::Response => !flag("writeOnly") && required.contains(&name.as_str()),
+            let keep = match direction {
+                Direction::Request => !flag("readOnly"),
+                Direction::Response => !flag("writeOnly") && required.contains(&name.as_str()),
             };
             if keep {
-                members.insert(name.clone(), self.value_of(property, purpose, depth + 1));
+                members.insert(name.clone(), self.value_of(property, direction, depth + 1));
             }
         }
-        if purpose == Purpose::Response && members.is_empty() {
+        if direction == Direction::Response && members.is_empty() {
             return json!("#object");
         }
         Value::Object(members)
     }
 
-    fn array(&self, schema: &Value, purpose: Purpose, depth: usize) -> Value {
+    fn array(&self, schema: &Value, direction: Direction, depth: usize) -> Value {
         let items = schema.get("items").unwrap_or(&Value::Null);
-        let item = self.value_of(items, purpose, depth + 1);
-        match purpose {
-            Purpose::Request => {
+        let item = self.value_of(items, direction, depth + 1);
+        match direction {
+            Direction::Request => {
                 let count = schema
                     .get("minItems")
                     .and_then(Value::as_u64)
@@ -162,7 +155,7 @@ impl Contract {
                     .clamp(1, 3);
                 Value::Array((0..count).map(|_| item.clone()).collect())
             }
-            Purpose::Response => match item {
+            Direction::Response => match item {
                 Value::String(marker) if marker.starts_with('#') && !marker.starts_with("##") => {
                     json!(format!("#[] {marker}"))
                 }
@@ -172,11 +165,11 @@ impl Contract {
         }
     }
 
-    fn all_of(&self, parts: &[Value], purpose: Purpose, depth: usize) -> Value {
+    fn all_of(&self, parts: &[Value], direction: Direction, depth: usize) -> Value {
         let mut merged = Map::new();
         let mut last = Value::Null;
         for part in parts {
-            match self.value_of(part, purpose, depth + 1) {
+            match self.value_of(part, direction, depth + 1) {
                 Value::Object(members) => merged.extend(members),
                 other => last = other,
             }
@@ -210,9 +203,9 @@ fn kind(schema: &Value) -> Option<&str> {
 
 /// A known value: in an expected body, a string starting with `#` is
 /// written `##…` so it is not read as a marker.
-fn literal(value: &Value, purpose: Purpose) -> Value {
-    match (purpose, value) {
-        (Purpose::Response, Value::String(text)) if text.starts_with('#') => {
+fn literal(value: &Value, direction: Direction) -> Value {
+    match (direction, value) {
+        (Direction::Response, Value::String(text)) if text.starts_with('#') => {
             json!(format!("#{text}"))
         }
         _ => value.clone(),
@@ -232,9 +225,9 @@ fn type_marker(value: &Value) -> Value {
     })
 }
 
-fn string(schema: &Value, purpose: Purpose) -> Value {
+fn string(schema: &Value, direction: Direction) -> Value {
     let format = schema.get("format").and_then(Value::as_str).unwrap_or("");
-    if purpose == Purpose::Response {
+    if direction == Direction::Response {
         return json!(match format {
             "uuid" => "#uuid",
             "date-time" => "#datetime",
@@ -273,8 +266,8 @@ fn string(schema: &Value, purpose: Purpose) -> Value {
     )
 }
 
-fn number(schema: &Value, purpose: Purpose, integer: bool) -> Value {
-    if purpose == Purpose::Response {
+fn number(schema: &Value, direction: Direction, integer: bool) -> Value {
+    if direction == Direction::Response {
         return json!(if integer { "#integer" } else { "#number" });
     }
     let bound = |key: &str| schema.get(key).and_then(Value::as_f64);

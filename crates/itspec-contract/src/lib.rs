@@ -24,6 +24,7 @@
 )]
 
 mod coverage;
+mod direction;
 mod document;
 mod example;
 mod lint;

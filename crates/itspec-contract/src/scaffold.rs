@@ -13,7 +13,7 @@ use std::fmt::Write as _;
 use itspec_spec::template::{NewSpec, render_new};
 use serde_json::Value;
 
-use crate::example::Purpose;
+use crate::direction::Direction;
 use crate::operation::escape;
 use crate::{Contract, Operation};
 
@@ -191,7 +191,7 @@ impl Contract {
         {
             Some(example) => example.clone(),
             None => match parameter.get("schema") {
-                Some(schema) => self.example_of(schema, Purpose::Request),
+                Some(schema) => self.example_of(schema, Direction::Request),
                 None => Value::String("text".to_string()),
             },
         };
@@ -232,7 +232,7 @@ impl<'c> Cases<'c> {
         }
         let body = contract
             .json_schema(&contract.resolve(format!("{}/requestBody", operation.pointer)))
-            .map(|schema| contract.example(&schema, Purpose::Request));
+            .map(|schema| contract.example(&schema, Direction::Request));
         Cases {
             contract,
             operation,
@@ -286,7 +286,7 @@ impl<'c> Cases<'c> {
                 escape(status)
             ));
             if let Some(schema) = self.contract.json_schema(&holder) {
-                let expected = self.contract.example(&schema, Purpose::Response);
+                let expected = self.contract.example(&schema, Direction::Response);
                 let _ = write!(
                     out,
                     "**Expected Output:**\n```json\n{}\n```\n\n",

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use jsonschema::Validator;
 use serde_json::{Value, json};
 
+use crate::direction::Direction;
 use crate::document::{BASE, Contract};
 use crate::operation::{Operation, escape};
 
@@ -61,7 +62,7 @@ impl Contract {
     ) -> Result<Vec<SchemaError>, String> {
         let holder = self.resolve(format!("{}/requestBody", operation.pointer));
         match self.json_schema(&holder) {
-            Some(schema) => self.errors(&schema, body),
+            Some(schema) => self.errors(Direction::Request, &schema, body),
             None => Ok(Vec::new()),
         }
     }
@@ -87,7 +88,7 @@ impl Contract {
         let (Some(schema), Some(body)) = (self.json_schema(&holder), body) else {
             return Ok(ResponseCheck::Valid);
         };
-        let errors = self.errors(&schema, body)?;
+        let errors = self.errors(Direction::Response, &schema, body)?;
         Ok(if errors.is_empty() {
             ResponseCheck::Valid
         } else {
@@ -128,8 +129,13 @@ impl Contract {
         self.doc.pointer(&pointer).map(|_| pointer)
     }
 
-    fn errors(&self, schema: &str, body: &Value) -> Result<Vec<SchemaError>, String> {
-        let validator = self.validator(schema)?;
+    fn errors(
+        &self,
+        direction: Direction,
+        schema: &str,
+        body: &Value,
+    ) -> Result<Vec<SchemaError>, String> {
+        let validator = self.validator(direction, schema)?;
         Ok(validator
             .iter_errors(body)
             .map(|error| SchemaError {
@@ -146,18 +152,24 @@ impl Contract {
             .collect())
     }
 
-    /// The validator of the schema at `pointer`, built once.
-    fn validator(&self, pointer: &str) -> Result<Arc<Validator>, String> {
+    /// The validator of the schema at `pointer` for bodies going
+    /// `direction`, built once.
+    fn validator(&self, direction: Direction, pointer: &str) -> Result<Arc<Validator>, String> {
         let mut built = self
             .validators
             .lock()
             .map_err(|_| "a contract validator panicked".to_string())?;
-        if let Some(validator) = built.get(pointer) {
+        let key = (direction, pointer.to_string());
+        if let Some(validator) = built.get(&key) {
             return Ok(Arc::clone(validator));
         }
+        let registry = match direction {
+            Direction::Request => &self.request_registry,
+            Direction::Response => &self.response_registry,
+        };
         let validator = jsonschema::options()
             .with_draft(self.draft)
-            .with_registry(&self.registry)
+            .with_registry(registry)
             .should_validate_formats(true)
             // OpenAPI documents use `uuid` whatever the draft; Draft 4
             // does not know it.
@@ -165,7 +177,7 @@ impl Contract {
             .build(&json!({ "$ref": format!("{BASE}#{}", fragment(pointer)) }))
             .map_err(|e| format!("{}: the schema at #{pointer}: {e}", self.file))?;
         let validator = Arc::new(validator);
-        built.insert(pointer.to_string(), Arc::clone(&validator));
+        built.insert(key, Arc::clone(&validator));
         Ok(validator)
     }
 }

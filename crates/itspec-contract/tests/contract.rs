@@ -194,3 +194,68 @@ fn documents_that_cannot_be_used_say_why() {
     .unwrap_err();
     assert!(missing.starts_with("cannot read openapi.yaml"), "{missing}");
 }
+
+/// One schema for both ways: `id` is read-only, `password` write-only, and
+/// both are required.
+const ACCOUNTS: &str = r#"openapi: 3.0.3
+paths:
+  /accounts:
+    post:
+      operationId: open
+      requestBody:
+        content:
+          application/json:
+            schema: { $ref: '#/components/schemas/Account' }
+      responses:
+        '201':
+          description: opened
+          content:
+            application/json:
+              schema: { $ref: '#/components/schemas/Account' }
+components:
+  schemas:
+    Id: { type: string, readOnly: true }
+    Account:
+      type: object
+      required: [id, password, examples, x-note]
+      properties:
+        id: { $ref: '#/components/schemas/Id' }
+        password: { type: string, writeOnly: true }
+        examples: { type: string, nullable: true }
+        x-note: { type: string, nullable: true }
+"#;
+
+#[test]
+fn read_only_members_are_required_of_responses_only_and_write_only_ones_of_requests() {
+    let accounts = Contract::parse("accounts.yaml", ACCOUNTS).unwrap();
+    let open = accounts.find("open").unwrap();
+    let request = json!({ "password": "s3cret", "examples": null, "x-note": null });
+    assert_eq!(accounts.request_errors(open, &request).unwrap(), []);
+    let errors = accounts
+        .request_errors(open, &json!({ "examples": "a", "x-note": "b" }))
+        .unwrap();
+    assert_eq!(
+        errors
+            .iter()
+            .map(|e| e.message.as_str())
+            .collect::<Vec<_>>(),
+        ["\"password\" is a required property"]
+    );
+
+    let response = json!({ "id": "a-1", "examples": "a", "x-note": null });
+    assert_eq!(
+        accounts.check_response(open, 201, Some(&response)).unwrap(),
+        ResponseCheck::Valid
+    );
+    let ResponseCheck::Invalid { errors, .. } = accounts
+        .check_response(
+            open,
+            201,
+            Some(&json!({ "examples": null, "x-note": null })),
+        )
+        .unwrap()
+    else {
+        panic!("a response without its read-only id is invalid");
+    };
+    assert_eq!(errors[0].message, "\"id\" is a required property");
+}
