@@ -74,8 +74,17 @@ impl Contract {
             ));
         };
         let registry = |direction| {
-            Registry::new()
-                .add(BASE, draft.create_resource(seen_by(&doc, direction)))
+            let mut seen = seen_by(&doc, direction);
+            let identified = if draft == Draft::Draft202012 {
+                identified_schemas(&mut seen)
+            } else {
+                Vec::new()
+            };
+            let mut registry = Registry::new().add(BASE, draft.create_resource(seen));
+            for (id, schema) in identified {
+                registry = registry.and_then(|r| r.add(id, draft.create_resource(schema)));
+            }
+            registry
                 .and_then(|registry| registry.prepare())
                 .map_err(|e| format!("{file}: {e}"))
         };
@@ -104,6 +113,51 @@ impl Contract {
     /// trace.
     pub fn operations(&self) -> &[Operation] {
         &self.operations
+    }
+}
+
+/// The schemas of `components/schemas` with their own `$id` (3.1), each a
+/// resource of its own: the `#…` `$ref`s inside one resolve against its
+/// id, so they are written out as `id#…` (in the document too, where a
+/// request's schema reaches it by pointer).
+fn identified_schemas(doc: &mut Value) -> Vec<(String, Value)> {
+    let Some(schemas) = doc
+        .pointer_mut("/components/schemas")
+        .and_then(Value::as_object_mut)
+    else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for schema in schemas.values_mut() {
+        let Some(id) = schema
+            .get("$id")
+            .and_then(Value::as_str)
+            .map(str::to_string)
+        else {
+            continue;
+        };
+        let base = id.split('#').next().unwrap_or(&id).to_string();
+        absolute_refs(schema, &base);
+        found.push((id, schema.clone()));
+    }
+    found
+}
+
+/// `$ref: "#/$defs/x"` → `$ref: "BASE#/$defs/x"` everywhere under `value`.
+fn absolute_refs(value: &mut Value, base: &str) {
+    match value {
+        Value::Object(members) => {
+            for (key, member) in members.iter_mut() {
+                match member {
+                    Value::String(reference) if key == "$ref" && reference.starts_with('#') => {
+                        *reference = format!("{base}{reference}");
+                    }
+                    other => absolute_refs(other, base),
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|item| absolute_refs(item, base)),
+        _ => {}
     }
 }
 

@@ -259,3 +259,35 @@ fn read_only_members_are_required_of_responses_only_and_write_only_ones_of_reque
     };
     assert_eq!(errors[0].message, "\"id\" is a required property");
 }
+
+#[test]
+fn a_3_1_schema_with_its_own_id_resolves_the_refs_inside_it_against_that_id() {
+    let text = r##"{
+      "openapi": "3.1.0",
+      "paths": { "/o": { "get": { "operationId": "lines", "responses": { "200": {
+        "description": "ok",
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Order" } } }
+      } } } } },
+      "components": { "schemas": { "Order": {
+        "$id": "https://example.com/order",
+        "$defs": { "line": { "type": "integer" } },
+        "type": "array",
+        "items": { "$ref": "#/$defs/line" }
+      } } }
+    }"##;
+    let contract = Contract::parse("lines.json", text).unwrap();
+    let lines = contract.find("lines").unwrap();
+    assert_eq!(
+        contract
+            .check_response(lines, 200, Some(&json!([1, 2])))
+            .unwrap(),
+        ResponseCheck::Valid
+    );
+    let ResponseCheck::Invalid { errors, .. } = contract
+        .check_response(lines, 200, Some(&json!([1, "two"])))
+        .unwrap()
+    else {
+        panic!("a line that is not an integer is invalid");
+    };
+    assert_eq!(errors[0].path, "/1");
+}
