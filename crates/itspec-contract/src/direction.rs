@@ -6,6 +6,8 @@
 
 use serde_json::Value;
 
+use crate::document::follow;
+
 /// Which way a body goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub(crate) enum Direction {
@@ -61,20 +63,6 @@ fn relax(value: &mut Value, doc: &Value, flag: &str) {
 
 /// Whether a schema, or the one its `$ref` names, says `flag: true`.
 fn flagged(schema: &Value, doc: &Value, flag: &str) -> bool {
-    let mut schema = schema;
-    for _ in 0..32 {
-        if schema.get(flag) == Some(&Value::Bool(true)) {
-            return true;
-        }
-        match schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|pointer| doc.pointer(pointer))
-        {
-            Some(target) => schema = target,
-            None => return false,
-        }
-    }
-    false
+    let says = |schema: &Value| schema.get(flag) == Some(&Value::Bool(true));
+    says(schema) || says(follow(doc, schema))
 }

@@ -10,7 +10,7 @@
 use serde_json::{Map, Value, json};
 
 use crate::direction::Direction;
-use crate::document::Contract;
+use crate::document::{Contract, follow};
 
 /// Deeper than this, a (recursive) schema gives `null`.
 const DEPTH: usize = 8;
@@ -30,19 +30,8 @@ impl Contract {
     }
 
     /// The schema a `$ref` points to (inside the document), followed.
-    pub(crate) fn target<'d>(&'d self, mut schema: &'d Value) -> &'d Value {
-        for _ in 0..32 {
-            match schema
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix('#'))
-                .and_then(|pointer| self.doc.pointer(pointer))
-            {
-                Some(target) => schema = target,
-                None => break,
-            }
-        }
-        schema
+    pub(crate) fn target<'d>(&'d self, schema: &'d Value) -> &'d Value {
+        follow(&self.doc, schema)
     }
 
     fn value_of(&self, schema: &Value, direction: Direction, depth: usize) -> Value {

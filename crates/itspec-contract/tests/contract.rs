@@ -1,16 +1,11 @@
 //! Reading OpenAPI 3.0 and 3.1 documents, finding operations and checking
 //! bodies against them — on the shop's contract and a 3.1 one.
 
+mod common;
+
+use common::shop;
 use itspec_contract::{Contract, ResponseCheck};
 use serde_json::json;
-
-fn shop() -> Contract {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/shop/openapi.yaml"
-    );
-    Contract::load(std::path::Path::new(path), "openapi.yaml").unwrap()
-}
 
 const V31: &str = r##"{
   "openapi": "3.1.0",

@@ -2,16 +2,11 @@
 //! shop's contract: statuses by operation, the cases behind each, and the
 //! operations no case touches.
 
-use itspec_contract::{Contract, Coverage, OperationCoverage};
-use itspec_spec::LintOptions;
+mod common;
 
-fn shop() -> Contract {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/shop/openapi.yaml"
-    );
-    Contract::load(std::path::Path::new(path), "openapi.yaml").unwrap()
-}
+use common::shop;
+use itspec_contract::{Coverage, OperationCoverage};
+use itspec_spec::LintOptions;
 
 fn covered(specs: &[(&str, &str)]) -> Coverage {
     let contract = shop();

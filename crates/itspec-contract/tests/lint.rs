@@ -1,34 +1,15 @@
 //! `itspec check` against an OpenAPI contract: each rule on the shop's
 //! contract, at the line it concerns.
 
-use itspec_contract::{Contract, lint};
-use itspec_spec::{Code, LintOptions, Source};
+mod common;
 
-fn shop() -> Contract {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../examples/shop/openapi.yaml"
-    );
-    Contract::load(std::path::Path::new(path), "openapi.yaml").unwrap()
-}
+use common::shop;
+use itspec_contract::lint;
+use itspec_spec::{Code, LintOptions};
 
-/// Each problem as `code line:col message`.
+/// What `lint` finds in `text` against the shop's contract.
 fn problems(text: &str) -> Vec<String> {
-    let checked = itspec_spec::check(text, &LintOptions::default());
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect();
-    assert!(errors.is_empty(), "the spec itself is fine: {errors:?}");
-    let source = Source::new(text);
-    lint(&checked.spec, &shop())
-        .iter()
-        .map(|d| {
-            let (line, col) = source.position(d.span.start);
-            format!("{} {line}:{col} {}", d.code.id(), d.message)
-        })
-        .collect()
+    common::problems(text, &shop())
 }
 
 const HEAD: &str = "# Integration Test Spec: Reservations\n\n**Related:** openapi.yaml#createReservation\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n";

@@ -5,17 +5,15 @@
 //! discriminator, `nullable`, formats, a server path prefix and a literal
 //! path beside a templated one.
 
+mod common;
+
+use common::fixture;
 use itspec_contract::{Contract, Operation, ResponseCheck, SchemaError, lint};
-use itspec_spec::{Code, LintOptions, Source};
+use itspec_spec::{Code, LintOptions};
 use serde_json::{Value, json};
 
-fn load(name: &str) -> Contract {
-    let path = format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"));
-    Contract::load(std::path::Path::new(&path), name).unwrap()
-}
-
 fn bookshop() -> Contract {
-    load("bookshop.yaml")
+    fixture("bookshop.yaml")
 }
 
 fn op<'c>(contract: &'c Contract, id: &str) -> &'c Operation {
@@ -663,7 +661,7 @@ fn formats_are_enforced_in_3_0() {
 }
 
 fn v31() -> Contract {
-    load("bookshop-3.1.json")
+    fixture("bookshop-3.1.json")
 }
 
 fn v31_book() -> Value {
@@ -828,24 +826,9 @@ fn the_3_1_document_checks_requests_and_problem_responses() {
     );
 }
 
-/// Each problem `lint` finds in `text` against the bookshop contract, as
-/// `code line:col message`.
+/// What `lint` finds in `text` against the bookshop contract.
 fn problems(text: &str) -> Vec<String> {
-    let checked = itspec_spec::check(text, &LintOptions::default());
-    let errors: Vec<_> = checked
-        .diagnostics
-        .iter()
-        .filter(|d| d.is_error())
-        .collect();
-    assert!(errors.is_empty(), "the spec itself is fine: {errors:?}");
-    let source = Source::new(text);
-    lint(&checked.spec, &bookshop())
-        .iter()
-        .map(|d| {
-            let (line, col) = source.position(d.span.start);
-            format!("{} {line}:{col} {}", d.code.id(), d.message)
-        })
-        .collect()
+    common::problems(text, &bookshop())
 }
 
 const HEAD: &str = "# Integration Test Spec: Orders\n\n**Related:** bookshop.yaml#createOrder\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n";

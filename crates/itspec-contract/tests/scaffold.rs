@@ -2,21 +2,19 @@
 //! and of a larger, realistic one, the scaffolded Draft parses, breaks
 //! nothing of its contract, and covers each documented status.
 
+mod common;
+
+use common::{fixture, shop};
 use itspec_contract::{Contract, Coverage, scaffold};
 use itspec_spec::model::CaseKind;
 use itspec_spec::template::NewSpec;
 use itspec_spec::{LintOptions, Severity};
 
-fn load(path: &str, name: &str) -> Contract {
-    let path = format!("{}/{path}", env!("CARGO_MANIFEST_DIR"));
-    Contract::load(std::path::Path::new(&path), name).unwrap()
-}
-
 fn contracts() -> Vec<Contract> {
     vec![
-        load("../../examples/shop/openapi.yaml", "openapi.yaml"),
-        load("tests/fixtures/bookshop.yaml", "bookshop.yaml"),
-        load("tests/fixtures/bookshop-3.1.json", "bookshop-3.1.json"),
+        shop(),
+        fixture("bookshop.yaml"),
+        fixture("bookshop-3.1.json"),
     ]
 }
 
@@ -85,7 +83,7 @@ fn every_operation_scaffolds_a_draft_that_keeps_its_contract_and_covers_each_sta
 
 #[test]
 fn the_happy_path_sends_what_the_schema_takes_and_expects_markers() {
-    let shop = load("../../examples/shop/openapi.yaml", "openapi.yaml");
+    let shop = shop();
     let operation = shop.find("createReservation").unwrap();
     let text = scaffold(
         &shop,
