@@ -37,10 +37,9 @@ fn project(test: &TestDb, gateway: Option<&str>) -> Test {
 
 /// The worker copies of `test`'s database that exist now.
 fn copies(test: &TestDb) -> Vec<String> {
-    let base = db::copy_name(&test.url, 1)
-        .unwrap()
-        .trim_end_matches("_w1")
-        .to_string();
+    // `{base}_itspec_{run}_w{worker}`: everything before the run's id.
+    let name = db::copy_name(&test.url, "RUN", 1).unwrap();
+    let base = name.split("RUN").next().unwrap().to_string();
     if test.backend == Backend::Sqlite {
         let mut files: Vec<String> = std::fs::read_dir(test.dir.path())
             .unwrap()
@@ -150,8 +149,20 @@ fn two_workers_each_with_a_copy_of_the_database(backend: Backend) {
         )
         .args(["run", "specs", "--jobs", "2"]);
     let mut child = hanging.spawn();
-    // The hanging spec runs first (Critical), on worker 1's copy.
-    let copy = db::url_with_database(&test.url, &db::copy_name(&test.url, 1).unwrap());
+    // The hanging spec runs first (Critical), on worker 1's copy, whose
+    // name carries the run's id.
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let first = loop {
+        if let Some(found) = copies(&test)
+            .into_iter()
+            .find(|c| c.trim_end_matches(".db").ends_with("_w1"))
+        {
+            break found;
+        }
+        assert!(Instant::now() < deadline, "{backend:?}: worker 1's copy");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let copy = db::url_with_database(&test.url, first.trim_end_matches(".db"));
     let taken = databases::wait_for_value(
         &copy,
         test.dir.path(),

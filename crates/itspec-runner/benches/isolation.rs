@@ -72,7 +72,7 @@ fn main() {
                 }
             }
             let started = Instant::now();
-            let mut isolation = Isolation::open(database.clone(), &[], Default::default(), dir.path()).await.unwrap();
+            let mut isolation = Isolation::open(database.clone(), &[], Default::default(), dir.path(), true).await.unwrap();
             let first = started.elapsed();
             let mut times: Vec<Duration> = Vec::with_capacity(cases);
             for case in 0..cases {
@@ -95,6 +95,7 @@ fn main() {
             let median = times[times.len() / 2];
             let max = times[times.len() - 1];
             println!("| {label} | {:.0} ms | {:.1} ms | {:.1} ms |", first.as_secs_f64() * 1e3, median.as_secs_f64() * 1e3, max.as_secs_f64() * 1e3);
+            isolation.finish().await.unwrap();
             isolation.close().await;
         });
     }

@@ -1,20 +1,25 @@
 //! Isolation (FORMAT §9): the tracked tables are recorded before each case
 //! and restored exactly after it, whatever the service did — on pass, on
 //! failure and, through [`Isolation::restore`] run after the case was
-//! cancelled, on Ctrl-C.
+//! cancelled, on Ctrl-C — and compared once more after the service has
+//! stopped ([`Isolation::finish`]), so that what it wrote late is undone
+//! too.
+//!
+//! The record is in each database's lossless form. On the user's own
+//! database it is also written to disk before the first case (synced, and
+//! locked while the run lives), and removed only once the last restore is
+//! verified: whatever ends the run — a failed restore, a database that
+//! stopped answering, SIGKILL — the rows are on disk for `itspec restore`.
 //!
 //! A record costs a checksum per table plus the rows of the tables whose
 //! checksum changed since the last record; a restore writes only the rows
-//! that differ, and is verified by checksums afterwards. A database that
-//! stops answering is waited for; when a restore cannot be completed, the
-//! recorded rows are written to a file ([`db::Rescue`]) that `itspec
-//! restore` puts back, so that nothing is lost.
+//! that differ and is verified against every tracked table afterwards.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::db::{self, Database, DbError, Rescue, Schema, Snapshot};
+use crate::db::{self, Database, DbError, Rescue, RescueFile, Schema, Snapshot, Triggers};
 
 /// How long a restore waits, by default, for a database that stopped
 /// answering.
@@ -32,56 +37,92 @@ pub struct Isolation {
     pub entities: BTreeMap<String, String>,
     /// How long a restore waits for a database that stopped answering.
     pub reconnect_timeout: Duration,
-    /// The state the current case started from (after the last restore).
+    /// The user's triggers on the tracked tables.
+    triggers: Triggers,
+    /// The state every case starts from.
     base: Snapshot,
     /// A case has begun and its changes are not undone yet.
     pending: bool,
-    /// `base` is the database's state as of the last record or verified
-    /// restore, so the next case can start from it without reading again.
-    verified: bool,
-    /// Where recorded rows are saved when a restore fails.
-    rescue_dir: PathBuf,
-    /// The case that began last, named in a rescue file.
+    /// The record on disk (the user's own database only), removed once the
+    /// last restore is verified.
+    on_disk: Option<RescueFile>,
+    /// The case that began last.
     case: String,
+    /// What the run should be told when it starts.
+    warnings: Vec<String>,
 }
 
 impl Isolation {
-    /// Reads the schema and records every tracked table.
+    /// Reads the schema and records every tracked table; with `write_ahead`
+    /// (the user's own database, not a worker's copy), writes the record to
+    /// a file in `rescue_dir` first.
     pub async fn open(
         db: Database,
         exclude: &[String],
         entities: BTreeMap<String, String>,
         rescue_dir: &Path,
+        write_ahead: bool,
     ) -> Result<Isolation, DbError> {
         let schema = db::introspect(&db).await?;
         let tracked = schema.tracked(exclude);
+        let triggers = Triggers::read(&db, &tracked).await?;
         let base = Snapshot::full(&db, &tracked).await?;
+        let on_disk = if write_ahead {
+            let rescue = Rescue::of(&base, &tracked, db.kind, &db.url, "the run");
+            Some(rescue.save(rescue_dir).map_err(|e| {
+                DbError(format!(
+                    "cannot save the recorded rows to {} before the first case: {e}",
+                    rescue_dir.display()
+                ))
+            })?)
+        } else {
+            None
+        };
+        let superuser = db.is_superuser().await?;
+        let warnings = triggers
+            .firing_during_restore(db.kind, superuser)
+            .into_iter()
+            .map(|(table, names)| {
+                format!(
+                    "table `{table}` has triggers ({}) that itspec cannot switch off while it puts rows back; \
+                     what they write then is found and undone by the checks after each restore",
+                    names.join(", ")
+                )
+            })
+            .collect();
         Ok(Isolation {
             db,
             schema,
             tracked,
             entities,
             reconnect_timeout: DEFAULT_RECONNECT_TIMEOUT,
+            triggers,
             base,
             pending: false,
-            verified: true,
-            rescue_dir: rescue_dir.to_path_buf(),
+            on_disk,
             case: String::new(),
+            warnings,
         })
     }
 
-    /// Records the tracked tables before a case (`case` names it in a
-    /// rescue file). Right after a verified restore the record is already
-    /// at hand.
+    /// What the run should be told when it starts (triggers that fire
+    /// during restores).
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
+    }
+
+    /// The file the record is saved in, while the run lives.
+    pub fn record_file(&self) -> Option<&Path> {
+        self.on_disk.as_ref().map(RescueFile::path)
+    }
+
+    /// Marks the start of a case (`case` names it in messages); a case
+    /// still pending is restored first. Every case starts from the record.
     pub async fn begin(&mut self, case: &str) -> Result<(), DbError> {
         if self.pending {
             self.restore().await?;
         }
         self.case = case.to_string();
-        if !self.verified {
-            self.base = Snapshot::capture(&self.db, &self.tracked, &self.base, true).await?;
-        }
-        self.verified = false;
         self.pending = true;
         Ok(())
     }
@@ -102,11 +143,7 @@ impl Isolation {
     /// during the current case): the state after Setup, before another
     /// iteration of a concurrency case. The case's own record is kept.
     pub async fn restore_to(&self, target: &Snapshot) -> Result<usize, DbError> {
-        let current = Snapshot::capture(&self.db, &self.tracked, target, true).await?;
-        if current.changed_from(target).is_empty() && current.sequences == target.sequences {
-            return Ok(0);
-        }
-        db::restore(&self.db, &self.tracked, target, &current).await
+        db::restore(&self.db, &self.tracked, &self.triggers, target).await
     }
 
     /// Whether a table is tracked (and so may be written).
@@ -114,21 +151,21 @@ impl Isolation {
         self.tracked.tables.contains_key(table)
     }
 
-    /// Puts every tracked table back as it was recorded before the case.
-    /// Returns the number of rows written. Does nothing when no case is
-    /// pending. A database that stopped answering is waited for, up to
+    /// Puts every tracked table back as it was recorded and verifies every
+    /// one. Returns the number of statements run. Does nothing when no case
+    /// is pending. A database that stopped answering is waited for, up to
     /// [`Isolation::reconnect_timeout`]; when the restore still cannot be
-    /// completed, every recorded row is saved to a file, named in the error.
+    /// completed, the error says where the recorded rows are saved.
     pub async fn restore(&mut self) -> Result<usize, DbError> {
         if !self.pending {
             return Ok(0);
         }
         let deadline = Instant::now() + self.reconnect_timeout;
         loop {
-            let error = match self.restore_once().await {
+            let error = match db::restore(&self.db, &self.tracked, &self.triggers, &self.base).await
+            {
                 Ok(written) => {
                     self.pending = false;
-                    self.verified = true;
                     return Ok(written);
                 }
                 Err(error) => error,
@@ -136,16 +173,56 @@ impl Isolation {
             // A database that answers refused the restore itself: waiting
             // will not help.
             if self.answers_within(Duration::from_secs(1)).await {
-                return Err(self.rescue(&error));
+                return Err(self.rescue(&error, true));
             }
             if !self.answers_by(deadline).await {
                 let waited = DbError(format!(
                     "the database stopped answering ({error}) and did not answer again within {} s",
                     self.reconnect_timeout.as_secs_f64()
                 ));
-                return Err(self.rescue(&waited));
+                return Err(self.rescue(&waited, false));
             }
         }
+    }
+
+    /// After the service has stopped: compares every tracked table with the
+    /// record once more, undoes what was written since the last restore
+    /// (work the service flushed as it stopped), and removes the record
+    /// from disk. Returns a note naming the tables written late.
+    pub async fn finish(&mut self) -> Result<Option<String>, DbError> {
+        let late = if self.pending {
+            BTreeSet::new()
+        } else {
+            let now = self.snapshot(None).await?;
+            let mut written = now.changed_from(&self.base);
+            if now.sequences != self.base.sequences {
+                written.insert("key generators".to_string());
+            }
+            written
+        };
+        self.pending = true;
+        if self.case.is_empty() {
+            self.case = "the end of the run".to_string();
+        }
+        self.restore().await?;
+        if let Some(file) = self.on_disk.take() {
+            let path = file.path().to_path_buf();
+            file.remove().map_err(|e| {
+                DbError(format!(
+                    "every table is back as it was, but {} could not be removed: {e}",
+                    path.display()
+                ))
+            })?;
+        }
+        Ok((!late.is_empty()).then(|| {
+            format!(
+                "the service wrote to {} after the last case (after its restore); undone",
+                late.iter()
+                    .map(|t| format!("`{t}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )
+        }))
     }
 
     /// Waits for the database to answer, until `deadline`; whether it did.
@@ -167,62 +244,36 @@ impl Isolation {
             .unwrap_or(false)
     }
 
-    async fn restore_once(&self) -> Result<usize, DbError> {
-        let current = self.snapshot(None).await?;
-        let changed = current.changed_from(&self.base);
-        if changed.is_empty() && current.sequences == self.base.sequences {
-            return Ok(0);
-        }
-        let written = db::restore(&self.db, &self.tracked, &self.base, &current).await?;
-        // Verified by the checksums of the tables written.
-        let sums = Snapshot::checksums(&self.db, &self.tracked, &changed).await?;
-        let still: BTreeSet<String> = sums
-            .into_iter()
-            .filter(|(name, sum)| {
-                self.base
-                    .tables
-                    .get(name)
-                    .is_none_or(|b| &b.checksum != sum)
-            })
-            .map(|(name, _)| name)
-            .collect();
-        if !still.is_empty() {
-            return Err(DbError(format!(
-                "after the restore, {} still differ{} from the recorded state",
-                list(&still),
-                if still.len() == 1 { "s" } else { "" }
-            )));
-        }
-        Ok(written)
-    }
-
-    /// Saves every recorded row to a file and says where, and how to put
-    /// the rows back. The case is no longer pending: its record is in the
-    /// file, and is not saved twice.
-    fn rescue(&mut self, error: &DbError) -> DbError {
+    /// Says where the recorded rows are, and how to put them back: the
+    /// record written before the first case, or (a worker's copy of the
+    /// database) that the configured database was never touched. The case
+    /// is no longer pending: its changes are the file's to undo.
+    fn rescue(&mut self, error: &DbError, answered: bool) -> DbError {
         self.pending = false;
-        let rescue = Rescue::of(&self.base, &self.db.url, &self.case);
-        let where_saved = match rescue.save(&self.rescue_dir) {
-            Ok(file) => format!(
-                "the rows recorded before {} are saved in {}: once the database answers, `itspec restore {}` puts them back",
-                self.case,
-                file.display(),
-                file.display()
+        let when = if answered {
+            "once what refused the restore is fixed"
+        } else {
+            "once the database answers again"
+        };
+        let where_saved = match &self.on_disk {
+            Some(file) => format!(
+                "the rows recorded before the first case are saved in {}: {when}, `itspec restore {}` puts them back",
+                file.path().display(),
+                file.path().display()
             ),
-            Err(e) => format!("the recorded rows could not be saved either ({e})"),
+            None => "this is a worker's copy of the database, dropped after the run: the configured database was not touched".to_string(),
         };
         DbError(format!(
-            "cannot restore the tracked tables: {error}; {where_saved}"
+            "cannot restore the tracked tables after {}: {error}; {where_saved}",
+            self.case
         ))
     }
 
-    /// Closes the connections.
-    pub async fn close(&self) {
+    /// Closes the connections. The record stays on disk unless
+    /// [`Isolation::finish`] verified every table.
+    pub async fn close(&mut self) {
+        // Dropped, not removed: the file stays, and its lock ends.
+        self.on_disk = None;
         self.db.close().await;
     }
-}
-
-fn list(tables: &BTreeSet<String>) -> String {
-    let names: Vec<String> = tables.iter().map(|t| format!("table `{t}`")).collect();
-    names.join(", ")
 }

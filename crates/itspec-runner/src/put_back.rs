@@ -20,6 +20,13 @@ pub enum PutBackError {
 /// Puts the rows of `file` back into the configured database and removes
 /// the file once every table is verified to hold them.
 pub fn put_back(settings: &Settings, file: &Path) -> Result<(Rescue, PutBack), PutBackError> {
+    if db::rescue_in_use(file) {
+        return Err(PutBackError::Usage(format!(
+            "{} is the record of a run that is still going: it removes the file itself once the database is back. \
+             Stop that run first if it is stuck",
+            file.display()
+        )));
+    }
     let rescue = Rescue::load(file).map_err(PutBackError::Usage)?;
     let Some(database) = &settings.database else {
         return Err(PutBackError::Usage(
@@ -39,12 +46,23 @@ pub fn put_back(settings: &Settings, file: &Path) -> Result<(Rescue, PutBack), P
         .build()
         .map_err(|e| PutBackError::Database(e.to_string()))?;
     let done = runtime.block_on(async {
-        // Connected as a run would, without applying a schema.
+        // Connected as a run would, without applying a schema, holding the
+        // database's lock as a run does.
         let mut connect = database.clone();
         connect.schema = None;
-        let db = prepare_database(&connect, &settings.dir)
+        crate::env::check_local(&connect)
             .await
             .map_err(|e| PutBackError::Database(e.0))?;
+        let lock = db::RunLock::acquire(&connect.url, &settings.dir)
+            .await
+            .map_err(|e| PutBackError::Database(e.0))?;
+        let db = match prepare_database(&connect, &settings.dir).await {
+            Ok(db) => db,
+            Err(e) => {
+                lock.release().await;
+                return Err(PutBackError::Database(e.0));
+            }
+        };
         let result = async {
             let schema = db::introspect(&db).await?;
             // Only the tables the file holds are read and written.
@@ -54,10 +72,13 @@ pub fn put_back(settings: &Settings, file: &Path) -> Result<(Rescue, PutBack), P
                 .filter(|name| !rescue.tables.contains_key(*name))
                 .cloned()
                 .collect();
-            rescue.put_back(&db, &schema.tracked(&others)).await
+            let tables = schema.tracked(&others);
+            let triggers = db::Triggers::read(&db, &tables).await?;
+            rescue.put_back(&db, &tables, &triggers).await
         }
         .await;
         db.close().await;
+        lock.release().await;
         result.map_err(|e| PutBackError::Database(e.0))
     })?;
     std::fs::remove_file(file).map_err(|e| {

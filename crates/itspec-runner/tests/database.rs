@@ -227,7 +227,7 @@ async fn dump(db: &Database, schema: &Schema) -> Vec<(String, Vec<String>)> {
         let rows = db::fetch(db, table).await.unwrap();
         tables.push((
             table.name.clone(),
-            rows.rows.iter().map(|r| r.raw.clone()).collect(),
+            rows.rows.iter().map(|r| r.text.clone()).collect(),
         ));
     }
     tables
@@ -286,7 +286,7 @@ fn restore_puts_back_inserted_changed_and_deleted_rows(backend: Backend) {
         let rows_of = |rows: &db::TableRows| -> Vec<(String, String, u64)> {
             rows.rows
                 .iter()
-                .map(|r| (r.key.clone(), r.raw.clone(), r.hash))
+                .map(|r| (r.key.clone(), r.text.clone(), r.hash))
                 .collect()
         };
         for name in &changed {
@@ -310,7 +310,8 @@ fn restore_puts_back_inserted_changed_and_deleted_rows(backend: Backend) {
             "{backend:?}: one of the two ('a', 1) rows and ('b', 2) are kept from the record"
         );
 
-        let written = db::restore(&db, &schema, &base, &current).await.unwrap();
+        let triggers = db::Triggers::read(&db, &schema).await.unwrap();
+        let written = db::restore(&db, &schema, &triggers, &base).await.unwrap();
         assert!(written >= 8, "{backend:?}: {written} statements");
         assert_eq!(
             dump(&db, &schema).await,

@@ -7,6 +7,7 @@
 mod databases;
 mod support;
 
+use std::os::unix::fs::PermissionsExt as _;
 use std::sync::Arc;
 
 use axum::Router;
@@ -86,7 +87,7 @@ async fn dump(test: &TestDb) -> Vec<(String, Vec<String>)> {
         let rows = db::fetch(&db, table).await.unwrap();
         tables.push((
             table.name.clone(),
-            rows.rows.iter().map(|r| r.raw.clone()).collect(),
+            rows.rows.iter().map(|r| r.text.clone()).collect(),
         ));
     }
     db.close().await;
@@ -379,9 +380,24 @@ fn rows_saved_to_a_file_are_put_back_exactly(backend: Backend) {
             .tracked(&["audit".to_string()]);
         let recorded = db::Snapshot::full(&db, &schema).await.unwrap();
         let before = dump(&test).await;
-        let file = db::Rescue::of(&recorded, &test.url, "TC-INT-007")
+        let saved = db::Rescue::of(&recorded, &schema, db.kind, &test.url, "TC-INT-007")
             .save(test.dir.path())
             .unwrap();
+        let file = saved.path().to_path_buf();
+        assert_eq!(
+            std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+            0o600,
+            "{backend:?}: the rows are the owner's to read"
+        );
+        assert!(
+            db::rescue_in_use(&file),
+            "{backend:?}: held while its run lives"
+        );
+        drop(saved);
+        assert!(
+            !db::rescue_in_use(&file),
+            "{backend:?}: let go with the run"
+        );
 
         // What the case left: rows added, changed and deleted, keys used.
         db::apply_script(
@@ -397,7 +413,8 @@ fn rows_saved_to_a_file_are_put_back_exactly(backend: Backend) {
 
         let rescue = db::Rescue::load(&file).unwrap();
         assert_eq!(rescue.before, "TC-INT-007");
-        let done = rescue.put_back(&db, &schema).await.unwrap();
+        let triggers = db::Triggers::read(&db, &schema).await.unwrap();
+        let done = rescue.put_back(&db, &schema, &triggers).await.unwrap();
         assert_eq!(done.tables, ["item", "owner"], "{backend:?}");
         assert!(done.written >= 4, "{backend:?}: {done:?}");
         let after = dump(&test).await;
@@ -418,7 +435,7 @@ fn rows_saved_to_a_file_are_put_back_exactly(backend: Backend) {
             "{backend:?}: key generators"
         );
 
-        let again = rescue.put_back(&db, &schema).await.unwrap();
+        let again = rescue.put_back(&db, &schema, &triggers).await.unwrap();
         assert_eq!(again, db::PutBack::default(), "{backend:?}");
         db.close().await;
     });

@@ -231,8 +231,10 @@ fn write_reports(result: &itspec_runner::RunResult, args: &RunArgs, code: u8) ->
     }
 }
 
-/// An earlier run that could not restore the database saved its recorded
-/// rows: say so before this one starts from the tables as they are.
+/// An earlier run that did not end well — it could not restore the
+/// database, or it was killed — left its recorded rows on disk: say so
+/// before this one starts from the tables as they are. A file a living run
+/// holds is its record, not a leftover.
 fn warn_of_saved_rows(project: &std::path::Path) {
     let Ok(entries) = std::fs::read_dir(project.join("target").join("itspec")) else {
         return;
@@ -244,13 +246,15 @@ fn warn_of_saved_rows(project: &std::path::Path) {
             path.file_name()
                 .and_then(|name| name.to_str())
                 .is_some_and(|name| name.starts_with("recorded-rows-") && name.ends_with(".json"))
+                && !itspec_runner::db::rescue_in_use(path)
         })
         .collect();
     saved.sort();
     for file in saved {
         let file = crate::load::display(&file);
         crate::output::eprint(&format!(
-            "warning: {file} holds the rows an earlier run could not put back; `itspec restore {file}` puts them back"
+            "warning: {file} holds the rows recorded by an earlier run that did not finish putting them back (it failed or was killed); \
+             the database may still hold what that run's cases wrote: `itspec restore {file}` puts every table back as it was"
         ));
     }
 }

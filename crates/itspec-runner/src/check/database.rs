@@ -97,16 +97,17 @@ async fn select(
     table: &Table,
     filters: &[(String, CmpOp, Value)],
 ) -> Result<Found, Failure> {
-    let all = db::fetch(&isolation.db, table).await.map_err(db_failure)?;
+    let all = db::fetch_objects(&isolation.db, table)
+        .await
+        .map_err(db_failure)?;
+    let total = all.len();
     let rows = all
-        .rows
-        .iter()
+        .into_iter()
         .filter(|row| {
             filters.iter().all(|(c, op, want)| {
-                db_holds(*op, row.value.get(c).unwrap_or(&Value::Null), want) == Some(true)
+                db_holds(*op, row.get(c).unwrap_or(&Value::Null), want) == Some(true)
             })
         })
-        .map(|row| row.value.clone())
         .collect();
     let conditions: Vec<String> = filters
         .iter()
@@ -120,7 +121,7 @@ async fn select(
     Ok(Found {
         described,
         rows,
-        total: all.rows.len(),
+        total,
     })
 }
 
@@ -576,11 +577,15 @@ pub(super) fn unchanged(table: Option<&Spanned<String>>, cx: &Context<'_>) -> Re
     let mut summary = Vec::new();
     let mut lines = Vec::new();
     for name in &changed {
-        let (Some(old), Some(new)) = (before.rows(name), after.rows(name)) else {
+        let (Some(old), Some(new), Some(table)) = (
+            before.rows(name),
+            after.rows(name),
+            db.isolation.tracked.tables.get(name),
+        ) else {
             summary.push(format!("{name} (changed)"));
             continue;
         };
-        let diff = db::diff(name, old, new);
+        let diff = db::diff(db.isolation.db.kind, table, old, new);
         let mut parts = Vec::new();
         for (count, what) in [
             (diff.inserted.len(), "inserted"),

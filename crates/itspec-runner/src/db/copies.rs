@@ -2,7 +2,11 @@
 //! base and dropped after the run: PostgreSQL `CREATE DATABASE … TEMPLATE`,
 //! MySQL/MariaDB a database with each table's definition (`SHOW CREATE
 //! TABLE`) and rows, SQLite `VACUUM INTO` a file beside the base. The base
-//! itself is only read.
+//! itself is only read. Each copy's name carries the run's own id, so two
+//! runs never share, drop or break each other's copies; the copies a
+//! killed run left behind are dropped by the next run on the same base,
+//! which holds the base's lock ([`super::RunLock`]) and so knows no other
+//! run is using them.
 
 use std::path::Path;
 use std::time::Duration;
@@ -15,10 +19,68 @@ use super::{
 /// How long PostgreSQL is given for other sessions to leave the base.
 const TEMPLATE_RETRIES: u32 = 25;
 
-/// The name of worker `worker`'s copy: `{base}_itspec_w{worker}`.
-pub fn copy_name(url: &str, worker: usize) -> Result<String, DbError> {
+/// The name of worker `worker`'s copy in run `run`:
+/// `{base}_itspec_{run}_w{worker}`.
+pub fn copy_name(url: &str, run: &str, worker: usize) -> Result<String, DbError> {
     let base = database_name(url)?;
-    Ok(format!("{base}_itspec_w{worker}"))
+    Ok(format!("{base}_itspec_{run}_w{worker}"))
+}
+
+/// Drops the worker copies of the database `url` names that earlier runs
+/// left behind (killed before they could drop them); returns their names.
+/// Only while holding the base's lock.
+pub async fn drop_stale_copies(url: &str, dir: &Path) -> Result<Vec<String>, DbError> {
+    let base = database_name(url)?;
+    let prefix = format!("{base}_itspec_");
+    let stale = |name: &str| {
+        name.strip_prefix(&prefix).is_some_and(|rest| {
+            rest.split_once("_w").is_some_and(|(run, worker)| {
+                !run.is_empty()
+                    && run.chars().all(|c| c.is_ascii_alphanumeric())
+                    && !worker.is_empty()
+                    && worker.chars().all(|c| c.is_ascii_digit())
+            })
+        })
+    };
+    let mut dropped = Vec::new();
+    match kind_of(url)? {
+        Kind::Sqlite => {
+            let file = sqlite_file(url, dir);
+            let folder = file.parent().unwrap_or(Path::new("."));
+            let Ok(entries) = std::fs::read_dir(folder) else {
+                return Ok(dropped);
+            };
+            for entry in entries.flatten() {
+                let name = entry.file_name().to_string_lossy().into_owned();
+                if let Some(stem) = name.strip_suffix(".db")
+                    && stale(stem)
+                {
+                    remove_sqlite_files(&entry.path());
+                    dropped.push(name);
+                }
+            }
+        }
+        kind @ (Kind::Postgres | Kind::MySql) => {
+            let listing = if kind == Kind::Postgres {
+                "SELECT datname::text FROM pg_database"
+            } else {
+                "SELECT schema_name FROM information_schema.schemata"
+            };
+            let base_db = Database::connect(url, dir).await?;
+            let names = base_db.fetch_text(listing, &[]).await;
+            base_db.close().await;
+            for name in names?
+                .into_iter()
+                .filter_map(|row| row.into_iter().next().flatten())
+            {
+                if stale(&name) {
+                    drop_copy(url, &url_with_database(url, &name), dir).await?;
+                    dropped.push(name);
+                }
+            }
+        }
+    }
+    Ok(dropped)
 }
 
 /// The database (or SQLite file stem) a URL names.
@@ -49,11 +111,16 @@ fn database_name(url: &str) -> Result<String, DbError> {
     Ok(name)
 }
 
-/// Copies the database `url` names (schema and rows) as worker `worker`'s,
-/// replacing a copy a killed run left behind; returns the copy's URL.
-/// Nothing may be connected to the base (PostgreSQL copies only then).
-pub async fn copy_database(url: &str, worker: usize, dir: &Path) -> Result<String, DbError> {
-    let name = copy_name(url, worker)?;
+/// Copies the database `url` names (schema and rows) as worker `worker`'s
+/// of run `run`; returns the copy's URL. Nothing may be connected to the
+/// base (PostgreSQL copies only then).
+pub async fn copy_database(
+    url: &str,
+    run: &str,
+    worker: usize,
+    dir: &Path,
+) -> Result<String, DbError> {
+    let name = copy_name(url, run, worker)?;
     let copy_url = url_with_database(url, &name);
     let copied = match kind_of(url)? {
         Kind::Sqlite => copy_sqlite(url, &copy_url, dir).await,
@@ -242,14 +309,14 @@ mod tests {
     #[test]
     fn copies_are_named_after_the_base() {
         assert_eq!(
-            copy_name("postgres://u@127.0.0.1:5432/app?sslmode=disable", 2).unwrap(),
-            "app_itspec_w2"
+            copy_name("postgres://u@127.0.0.1:5432/app?sslmode=disable", "ab12", 2).unwrap(),
+            "app_itspec_ab12_w2"
         );
         assert_eq!(
-            copy_name("sqlite://target/itspec/shop.db", 1).unwrap(),
-            "shop_itspec_w1"
+            copy_name("sqlite://target/itspec/shop.db", "ab12", 1).unwrap(),
+            "shop_itspec_ab12_w1"
         );
-        assert!(copy_name("postgres://127.0.0.1:5432", 1).is_err());
-        assert!(copy_name("mysql://root@127.0.0.1/a;b", 1).is_err());
+        assert!(copy_name("postgres://127.0.0.1:5432", "ab12", 1).is_err());
+        assert!(copy_name("mysql://root@127.0.0.1/a;b", "ab12", 1).is_err());
     }
 }

@@ -1,13 +1,17 @@
 //! The database of a run: SQLite, PostgreSQL or MySQL/MariaDB, chosen by
-//! URL; introspection, rows as JSON, fixtures, snapshots and the exact
-//! restore that keeps a run from leaving anything behind (FORMAT §5, §7, §9).
+//! URL; introspection, rows in each database's lossless form (and as JSON
+//! for assertions), fixtures, snapshots and the exact restore that keeps a
+//! run from leaving anything behind (FORMAT §5, §7, §9).
 //!
 //! Identifiers are always quoted; values are always bound as parameters.
 
 mod compare;
 mod copies;
 mod entities;
+mod locality;
+mod lock;
 mod provision;
+mod record;
 mod rescue;
 mod restore;
 mod rows;
@@ -15,6 +19,9 @@ mod schema;
 mod sequences;
 mod snapshot;
 mod sql;
+mod statements;
+mod triggers;
+mod values;
 mod write;
 
 use std::time::Duration;
@@ -24,16 +31,20 @@ use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
 pub use compare::{db_equal, db_holds};
-pub use copies::{copy_database, copy_name, drop_copy};
+pub use copies::{copy_database, copy_name, drop_copy, drop_stale_copies};
 pub use entities::table_of;
+pub use locality::remote_reason;
+pub use lock::RunLock;
 pub use provision::{recreate_database, url_with_database};
-pub use rescue::{PutBack, Rescue};
+pub use rescue::{PutBack, Rescue, RescueFile, rescue_in_use};
 pub use restore::restore;
 pub use rows::{Row, TableRows, checksum, fetch};
 pub use schema::{Column, MIGRATION_TABLES, Schema, Table, introspect};
 pub use sequences::{Sequence, Sequences};
 pub use snapshot::{Snapshot, TableDiff, diff};
 pub use sql::{apply_script, first_value, run_statement, split_statements};
+pub use triggers::Triggers;
+pub use values::fetch_objects;
 pub use write::insert_fixture;
 
 /// What went wrong with the database.
@@ -72,6 +83,8 @@ pub enum Param {
     Float(f64),
     /// Text (numbers written exactly, JSON, dates).
     Text(String),
+    /// Bytes.
+    Blob(Vec<u8>),
 }
 
 /// A connection pool.
@@ -106,6 +119,7 @@ macro_rules! bind_all {
                 $crate::db::Param::Int(i) => query.bind(*i),
                 $crate::db::Param::Float(f) => query.bind(*f),
                 $crate::db::Param::Text(t) => query.bind(t.clone()),
+                $crate::db::Param::Blob(b) => query.bind(b.clone()),
             };
         }
         query
@@ -158,6 +172,11 @@ impl Database {
             }
             Kind::Postgres => {
                 let options: PgConnectOptions = url.parse().map_err(connect_error)?;
+                // Rows are read and written back as text: floats in their
+                // shortest exact form, intervals in one style.
+                let options = options
+                    .extra_float_digits(3)
+                    .options([("IntervalStyle", "postgres")]);
                 // One connection first, for the server's own error (a
                 // refused connection, an unknown database) at once.
                 let first = options.connect().await.map_err(connect_error)?;
@@ -297,11 +316,6 @@ impl Database {
             .and_then(|row| row.into_iter().next().flatten()))
     }
 
-    /// Whether the database's host is this machine (or a file).
-    pub fn is_local(&self) -> bool {
-        is_local_url(&self.url)
-    }
-
     /// Closes the pool.
     pub async fn close(&self) {
         with_pool!(&self.pool, pool => pool.close().await);
@@ -333,29 +347,6 @@ pub(crate) fn remove_sqlite_files(file: &std::path::Path) {
         name.push(suffix);
         let _ = std::fs::remove_file(name);
     }
-}
-
-/// Whether a database URL names this machine: a SQLite file, a Unix
-/// socket, `localhost` or a loopback address.
-pub fn is_local_url(url: &str) -> bool {
-    if url.to_ascii_lowercase().starts_with("sqlite:") {
-        return true;
-    }
-    let Some((_, rest)) = url.split_once("://") else {
-        return false;
-    };
-    let authority = rest.split(['/', '?']).next().unwrap_or("");
-    let host_port = authority.rsplit('@').next().unwrap_or("");
-    let host = if let Some(inner) = host_port.strip_prefix('[') {
-        inner.split(']').next().unwrap_or("")
-    } else {
-        host_port.split(':').next().unwrap_or("")
-    };
-    // No host, or an encoded path, means a Unix socket.
-    host.is_empty()
-        || host.to_ascii_lowercase().starts_with("%2f")
-        || matches!(host, "localhost" | "127.0.0.1" | "::1")
-        || host.starts_with("127.")
 }
 
 /// Which database a URL names, by its scheme.
@@ -399,28 +390,6 @@ pub fn quote(kind: Kind, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn local_hosts() {
-        for url in [
-            "sqlite://target/x.db",
-            "postgres://postgres@127.0.0.1:5432/test",
-            "postgres://localhost/test",
-            "postgresql://u@%2Fvar%2Frun%2Fpostgresql/db",
-            "mysql://root@[::1]:3306/test",
-            "mysql://root@127.0.0.2/test",
-            "postgres:///test",
-        ] {
-            assert!(is_local_url(url), "{url}");
-        }
-        for url in [
-            "postgres://db.example.com/test",
-            "mysql://root@10.0.0.5:3306/x",
-            "postgres://u:p@prod-db:5432/app",
-        ] {
-            assert!(!is_local_url(url), "{url}");
-        }
-    }
 
     #[test]
     fn passwords_stay_out_of_messages() {

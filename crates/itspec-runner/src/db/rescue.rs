@@ -1,26 +1,30 @@
-//! Recorded rows saved to a file when a restore cannot be completed — the
-//! database stopped answering, or the restore did not take — and put back
-//! later (`itspec restore FILE`), so that nothing is lost even then.
-//!
-//! The file holds every tracked table's rows as the database rendered them
-//! when they were recorded, and the tables' key generators: enough to put
-//! each table back exactly, whatever happened to it since.
+//! The recorded rows on disk, so that nothing is lost even when itspec
+//! itself is: written (and synced) before the first case, as the rows of
+//! every tracked table in their lossless form ([`super::record`]) with the
+//! tables' key generators, kept for the run's life under a lock, and
+//! removed once the last restore is verified. A run that dies — killed,
+//! out of memory, the machine gone — or that cannot restore leaves the
+//! file behind; `itspec restore FILE` puts every table back from it.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::Write as _;
+use std::os::unix::fs::OpenOptionsExt as _;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use nix::fcntl::{Flock, FlockArg};
 use serde::{Deserialize, Serialize};
-use serde_json::value::RawValue;
 
 use super::rows::{TableRows, hash_text, parse};
 use super::schema::Schema;
 use super::sequences::Sequences;
 use super::snapshot::{Snapshot, TableState};
-use super::{Database, DbError, redact, restore};
+use super::triggers::Triggers;
+use super::{Database, DbError, Kind, redact, restore};
 
 /// What the file says it is, so another JSON file is not taken for one.
-const FORMAT: &str = "itspec recorded rows, version 1";
+const FORMAT: &str = "itspec recorded rows, version 2";
 
 /// The contents of a rescue file.
 #[derive(Debug, Serialize, Deserialize)]
@@ -29,14 +33,25 @@ pub struct Rescue {
     pub format: String,
     /// The database's URL, without its password.
     pub database: String,
+    /// `sqlite`, `postgres` or `mysql`: how the rows are written.
+    pub engine: String,
     /// When the rows were saved (RFC 3339).
     pub saved_at: String,
-    /// What the rows are the state before (a case id).
+    /// What the rows are the state before.
     pub before: String,
-    /// Every tracked table's rows, as the database rendered them.
-    pub tables: BTreeMap<String, Vec<Box<RawValue>>>,
+    /// Every tracked table's columns and rows.
+    pub tables: BTreeMap<String, SavedTable>,
     /// The tables' key generators.
     pub sequences: Sequences,
+}
+
+/// One table of a rescue file.
+#[derive(Debug, Serialize, Deserialize)]
+pub struct SavedTable {
+    /// Its columns, in order: the rows' fields follow them.
+    pub columns: Vec<String>,
+    /// Its rows in their lossless form.
+    pub rows: Vec<String>,
 }
 
 /// What putting rows back did.
@@ -44,29 +59,53 @@ pub struct Rescue {
 pub struct PutBack {
     /// The tables that differed and were put back.
     pub tables: Vec<String>,
-    /// The rows written.
+    /// The statements run.
     pub written: usize,
+}
+
+/// A rescue file on disk, locked while its run lives.
+#[derive(Debug)]
+pub struct RescueFile {
+    path: PathBuf,
+    _lock: Option<Flock<File>>,
+}
+
+fn engine(kind: Kind) -> &'static str {
+    match kind {
+        Kind::Sqlite => "sqlite",
+        Kind::Postgres => "postgres",
+        Kind::MySql => "mysql",
+    }
 }
 
 impl Rescue {
     /// The rows of every table `snapshot` holds rows for.
-    pub fn of(snapshot: &Snapshot, database: &str, before: &str) -> Rescue {
+    pub fn of(
+        snapshot: &Snapshot,
+        schema: &Schema,
+        kind: Kind,
+        database: &str,
+        before: &str,
+    ) -> Rescue {
         let tables = snapshot
             .tables
             .iter()
             .filter_map(|(name, state)| {
                 let rows = state.rows.as_ref()?;
-                let raws = rows
-                    .rows
-                    .iter()
-                    .filter_map(|row| RawValue::from_string(row.raw.clone()).ok())
-                    .collect();
-                Some((name.clone(), raws))
+                let table = schema.tables.get(name)?;
+                Some((
+                    name.clone(),
+                    SavedTable {
+                        columns: table.columns.iter().map(|c| c.name.clone()).collect(),
+                        rows: rows.rows.iter().map(|row| row.text.clone()).collect(),
+                    },
+                ))
             })
             .collect();
         Rescue {
             format: FORMAT.to_string(),
             database: redact(database),
+            engine: engine(kind).to_string(),
             saved_at: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
             before: before.to_string(),
             tables,
@@ -74,56 +113,71 @@ impl Rescue {
         }
     }
 
-    /// Writes the file into `dir` and returns its path.
-    pub fn save(&self, dir: &Path) -> std::io::Result<PathBuf> {
+    /// Writes the file into `dir`, readable by its owner only, synced to
+    /// disk (file and folder), and locked until the returned handle is
+    /// dropped or removed.
+    pub fn save(&self, dir: &Path) -> std::io::Result<RescueFile> {
         std::fs::create_dir_all(dir)?;
         let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.3fZ");
-        let file = dir.join(format!("recorded-rows-{stamp}.json"));
-        let text = serde_json::to_string_pretty(self).map_err(std::io::Error::other)?;
-        std::fs::write(&file, text)?;
-        Ok(file)
+        let path = dir.join(format!("recorded-rows-{stamp}-{}.json", std::process::id()));
+        let mut file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o600)
+            .open(&path)?;
+        let text = serde_json::to_vec_pretty(self).map_err(std::io::Error::other)?;
+        file.write_all(&text)?;
+        file.sync_all()?;
+        File::open(dir)?.sync_all()?;
+        let lock = Flock::lock(file, FlockArg::LockExclusiveNonblock).ok();
+        Ok(RescueFile { path, _lock: lock })
     }
 
     /// Reads a file [`Rescue::save`] wrote.
     pub fn load(path: &Path) -> Result<Rescue, String> {
         let text = std::fs::read_to_string(path)
             .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
-        let rescue: Rescue = serde_json::from_str(&text).map_err(|e| {
+        let format = serde_json::from_str::<serde_json::Value>(&text)
+            .ok()
+            .and_then(|v| v.get("format")?.as_str().map(str::to_string));
+        if let Some(format) = format.filter(|f| f != FORMAT) {
+            let hint = if format.starts_with("itspec recorded rows") {
+                " (written by an earlier itspec, whose rows were JSON: put them back with that version)"
+            } else {
+                ""
+            };
+            return Err(format!(
+                "{}: not a file of recorded rows this itspec reads (its format is `{format}`, not `{FORMAT}`){hint}",
+                path.display()
+            ));
+        }
+        serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{}:{}:{}: not a file of recorded rows: {e}",
                 path.display(),
                 e.line(),
                 e.column()
             )
-        })?;
-        if rescue.format != FORMAT {
-            return Err(format!(
-                "{}: not a file of recorded rows (its format is `{}`, not `{FORMAT}`)",
-                path.display(),
-                rescue.format
-            ));
-        }
-        Ok(rescue)
+        })
     }
 
     /// Puts every table of the file back to its saved rows, and its key
-    /// generators with it; checks that each table then holds exactly those
+    /// generators with it; checks that every table then holds exactly those
     /// rows. Tables that already do are not touched.
-    pub async fn put_back(&self, db: &Database, schema: &Schema) -> Result<PutBack, DbError> {
-        let missing: Vec<&str> = self
-            .tables
-            .keys()
-            .filter(|name| !schema.tables.contains_key(*name))
-            .map(String::as_str)
-            .collect();
-        if !missing.is_empty() {
+    pub async fn put_back(
+        &self,
+        db: &Database,
+        schema: &Schema,
+        triggers: &Triggers,
+    ) -> Result<PutBack, DbError> {
+        if self.engine != engine(db.kind) {
             return Err(DbError(format!(
-                "the database has no table {}: is it the one the rows were recorded from ({})?",
-                missing.join(", "),
-                self.database
+                "the rows were recorded from a {} database, and this one is {}",
+                self.engine,
+                engine(db.kind)
             )));
         }
-        let saved = self.saved_rows(schema)?;
+        let saved = self.saved_rows(db.kind, schema)?;
         let current = Snapshot::full(db, schema).await?;
         let mut target = Snapshot {
             tables: BTreeMap::new(),
@@ -133,7 +187,7 @@ impl Rescue {
         let mut differing = Vec::new();
         for (name, state) in &current.tables {
             let state = match saved.get(name) {
-                Some(rows) if !same_rows(rows, state.rows.as_deref()) => {
+                Some(rows) if !state.rows.as_deref().is_some_and(|r| r.same_as(rows)) => {
                     differing.push(name.clone());
                     TableState {
                         checksum: format!("saved {}", state.checksum),
@@ -144,46 +198,65 @@ impl Rescue {
             };
             target.tables.insert(name.clone(), state);
         }
-        let written = restore(db, schema, &target, &current).await?;
-        let after = Snapshot::full(db, schema).await?;
-        let still: BTreeSet<&String> = saved
-            .iter()
-            .filter(|(name, rows)| !same_rows(rows, after.rows(name).map(Arc::as_ref)))
-            .map(|(name, _)| name)
-            .collect();
-        if !still.is_empty() {
-            let names: Vec<&str> = still.iter().map(|n| n.as_str()).collect();
-            return Err(DbError(format!(
-                "after putting the rows back, {} still differ{} from the file",
-                names.join(", "),
-                if names.len() == 1 { "s" } else { "" }
-            )));
-        }
+        let written = restore(db, schema, triggers, &target).await?;
         Ok(PutBack {
             tables: differing,
             written,
         })
     }
 
-    fn saved_rows(&self, schema: &Schema) -> Result<BTreeMap<String, Arc<TableRows>>, DbError> {
+    /// The saved rows of each table, after checking that the database
+    /// still has the table and its columns.
+    fn saved_rows(
+        &self,
+        kind: Kind,
+        schema: &Schema,
+    ) -> Result<BTreeMap<String, Arc<TableRows>>, DbError> {
         let mut saved = BTreeMap::new();
-        for (name, raws) in &self.tables {
+        for (name, table_rows) in &self.tables {
             let Some(table) = schema.tables.get(name) else {
-                continue;
+                return Err(DbError(format!(
+                    "the database has no table `{name}`: is it the one the rows were recorded from ({})?",
+                    self.database
+                )));
             };
-            let raws = raws
+            let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
+            if columns != table_rows.columns {
+                return Err(DbError(format!(
+                    "table `{name}` has the columns {} now, and had {} when the rows were recorded: \
+                     put its columns back as they were first",
+                    columns.join(", "),
+                    table_rows.columns.join(", ")
+                )));
+            }
+            let raws = table_rows
+                .rows
                 .iter()
-                .map(|raw| (raw.get().to_string(), hash_text(raw.get())))
+                .map(|text| (text.clone(), hash_text(text)))
                 .collect();
-            saved.insert(name.clone(), Arc::new(parse(table, raws)?));
+            saved.insert(name.clone(), Arc::new(parse(kind, table, raws)?));
         }
         Ok(saved)
     }
 }
 
-/// Whether two tables hold the same rows (both sorted by key, then text).
-fn same_rows(a: &TableRows, b: Option<&TableRows>) -> bool {
-    b.is_some_and(|b| {
-        a.rows.len() == b.rows.len() && a.rows.iter().zip(&b.rows).all(|(x, y)| x.raw == y.raw)
-    })
+impl RescueFile {
+    /// Where the file is.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Removes the file: its rows are back and verified.
+    pub fn remove(self) -> std::io::Result<()> {
+        std::fs::remove_file(&self.path)
+    }
+}
+
+/// Whether a living run holds the rescue file at `path` (it is its
+/// record, not a leftover).
+pub fn rescue_in_use(path: &Path) -> bool {
+    let Ok(file) = File::open(path) else {
+        return false;
+    };
+    Flock::lock(file, FlockArg::LockExclusiveNonblock).is_err()
 }

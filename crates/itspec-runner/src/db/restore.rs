@@ -1,8 +1,16 @@
-//! Restoring tables to a snapshot, exactly: rows added are deleted, rows
-//! changed are written back, rows deleted are put back — children deleted
-//! before their parents, parents inserted before their children, in one
-//! transaction with foreign-key checks deferred where the database allows;
-//! then the tables' key generators are put back.
+//! Restoring tables to a recorded state, exactly, and proving it: rows
+//! added are deleted, rows changed are written back, rows deleted are put
+//! back, in one transaction with foreign-key checks off (or deferred) and
+//! the user's triggers kept from firing where the database allows
+//! ([`Triggers`]); then the tables' key generators are put back. After
+//! every restore every tracked table is compared with the record again: a
+//! row a trigger or a cascade wrote meanwhile is undone by another pass.
+//!
+//! Order matters where foreign keys stay live (PostgreSQL without
+//! superuser): updates run before deletes, so a child re-parented under
+//! `ON DELETE CASCADE` is moved back before its new parent goes. Where a
+//! unique key stands in the way of one order, the next is tried: deletes
+//! first, then every changed row deleted and inserted again.
 
 use std::collections::BTreeSet;
 
@@ -10,8 +18,25 @@ use super::rows::{Row, TableRows};
 use super::schema::{Schema, Table};
 use super::sequences;
 use super::snapshot::Snapshot;
-use super::write::{Statement, delete, insert, update};
-use super::{Database, DbError, Pool, bind_all};
+use super::statements::{Statement, delete_by_key, delete_exact, insert, update};
+use super::triggers::{Guard, Triggers};
+use super::{Database, DbError, Kind, Pool, bind_all};
+
+/// How many times a restore is run and checked before itspec gives up:
+/// each pass undoes what triggers and cascades wrote during the last.
+const PASSES: usize = 4;
+
+/// What the rows of a restore need, by kind of statement.
+#[derive(Default)]
+struct Plan {
+    deletes: Vec<Statement>,
+    updates: Vec<Statement>,
+    inserts: Vec<Vec<Statement>>,
+    /// Each changed row deleted, then inserted: the way around a unique
+    /// key that two rows swap.
+    rewrite_deletes: Vec<Statement>,
+    rewrite_inserts: Vec<Vec<Statement>>,
+}
 
 /// The statements that turn `current` into `target` for one table.
 fn plan_table(
@@ -19,70 +44,146 @@ fn plan_table(
     table: &Table,
     target: &TableRows,
     current: &TableRows,
-) -> (Vec<Statement>, Vec<Statement>, Vec<Statement>) {
-    let mut deletes = Vec::new();
-    let mut updates = Vec::new();
+    plan: &mut Plan,
+) -> Result<(), DbError> {
     let mut inserts = Vec::new();
+    let mut rewrite_inserts = Vec::new();
     let keys: BTreeSet<&str> = target
         .rows
         .iter()
         .chain(&current.rows)
         .map(|r| r.key.as_str())
         .collect();
+    let keyed = !table.primary_key.is_empty();
     for key in keys {
         let want: Vec<&Row> = target.with_key(key).collect();
         let have: Vec<&Row> = current.with_key(key).collect();
         match (want.as_slice(), have.as_slice()) {
-            ([w], [h]) if !table.primary_key.is_empty() => {
-                if w.raw != h.raw {
-                    match update(db, table, w) {
-                        Some(statement) => updates.push(statement),
+            ([w], [h]) if keyed => {
+                if w.text != h.text {
+                    let delete = delete_by_key(db, table, h)?;
+                    let reinsert = insert(db, table, w)?;
+                    match update(db, table, w)? {
+                        Some(statement) => {
+                            plan.updates.push(statement);
+                            plan.rewrite_deletes.push(delete);
+                            rewrite_inserts.push(reinsert);
+                        }
                         None => {
-                            deletes.push(delete(db, table, h));
-                            inserts.push(insert(db, table, w));
+                            plan.deletes.push(delete);
+                            inserts.push(reinsert);
                         }
                     }
                 }
             }
+            ([], [h]) if keyed => plan.deletes.push(delete_by_key(db, table, h)?),
             _ => {
-                // Rows without a key are matched by value: remove the extra
-                // copies, add the missing ones.
+                // Rows without a key (or several sharing one) are matched
+                // by value: remove the extra copies, add the missing ones.
                 let mut unmatched_have: Vec<&Row> = have.clone();
                 let mut missing: Vec<&Row> = Vec::new();
                 for w in &want {
-                    match unmatched_have.iter().position(|h| h.raw == w.raw) {
+                    match unmatched_have.iter().position(|h| h.text == w.text) {
                         Some(i) => {
                             unmatched_have.swap_remove(i);
                         }
                         None => missing.push(w),
                     }
                 }
-                deletes.extend(unmatched_have.iter().map(|h| delete(db, table, h)));
-                inserts.extend(missing.iter().map(|w| insert(db, table, w)));
+                for h in unmatched_have {
+                    plan.deletes.push(delete_exact(db, table, h)?);
+                }
+                for w in missing {
+                    inserts.push(insert(db, table, w)?);
+                }
             }
         }
     }
-    (deletes, updates, inserts)
+    plan.inserts.push(inserts);
+    plan.rewrite_inserts.push(rewrite_inserts);
+    Ok(())
 }
 
-/// Restores every table that differs between `current` and `target`.
-/// Both snapshots must hold the rows of those tables. Returns how many
-/// rows were written.
+/// The tables of `current` whose rows differ from `target`'s: their
+/// checksums differ and (when both hold rows) so do the rows.
+fn differing(target: &Snapshot, current: &Snapshot) -> BTreeSet<String> {
+    current
+        .changed_from(target)
+        .into_iter()
+        .filter(|name| match (target.rows(name), current.rows(name)) {
+            (Some(want), Some(have)) => !want.same_as(have),
+            _ => true,
+        })
+        .collect()
+}
+
+/// Puts every table of `schema` back to `target` (a snapshot with rows),
+/// checks every table afterwards, and runs again while a trigger or a
+/// cascade changed something meanwhile. Returns how many statements were
+/// run; fails naming the tables that still differ.
 pub async fn restore(
     db: &Database,
     schema: &Schema,
+    triggers: &Triggers,
+    target: &Snapshot,
+) -> Result<usize, DbError> {
+    let mut written = 0;
+    for pass in 0..PASSES {
+        let current = Snapshot::capture(db, schema, target, true).await?;
+        let changed = differing(target, &current);
+        if changed.is_empty() {
+            if current.sequences != target.sequences {
+                sequences::reset(db, &target.sequences, &current.sequences).await?;
+                continue;
+            }
+            return Ok(written);
+        }
+        // SQLite: a trigger that keeps changing what is put back is
+        // dropped for the restore, from the third pass.
+        written +=
+            restore_once(db, schema, triggers, target, &current, &changed, pass >= 2).await?;
+    }
+    let current = Snapshot::capture(db, schema, target, true).await?;
+    let still = differing(target, &current);
+    if still.is_empty() && current.sequences == target.sequences {
+        return Ok(written);
+    }
+    let named: Vec<String> = still
+        .iter()
+        .map(|table| {
+            let on = triggers.on(table);
+            if on.is_empty() {
+                format!("`{table}`")
+            } else {
+                format!("`{table}` (its triggers: {})", on.join(", "))
+            }
+        })
+        .collect();
+    Err(DbError(format!(
+        "after {PASSES} restores, {} still differ{} from the recorded state: something keeps writing to {} as rows are put back (a trigger, or the service)",
+        if named.is_empty() {
+            "the key generators".to_string()
+        } else {
+            named.join(", ")
+        },
+        if named.len() == 1 { "s" } else { "" },
+        if named.len() == 1 { "it" } else { "them" }
+    )))
+}
+
+/// One restore of the tables `changed` from `current` to `target`.
+async fn restore_once(
+    db: &Database,
+    schema: &Schema,
+    triggers: &Triggers,
     target: &Snapshot,
     current: &Snapshot,
+    changed: &BTreeSet<String>,
+    drop_triggers: bool,
 ) -> Result<usize, DbError> {
-    let changed = current.changed_from(target);
-    if changed.is_empty() {
-        sequences::reset(db, &target.sequences, &current.sequences).await?;
-        return Ok(0);
-    }
     let order = schema.parents_first();
-    let mut deletes = Vec::new();
-    let mut updates = Vec::new();
-    let mut inserts = Vec::new();
+    let mut plan = Plan::default();
+    // Children before parents for deletes; inserts are reversed below.
     for name in order.iter().rev().filter(|n| changed.contains(*n)) {
         let (Some(table), Some(want), Some(have)) = (
             schema.tables.get(name),
@@ -93,74 +194,116 @@ pub async fn restore(
                 "cannot restore table `{name}`: its rows were not read"
             )));
         };
-        let (d, u, i) = plan_table(db, table, want, have);
-        deletes.extend(d);
-        updates.extend(u);
-        // Inserts run parents first: collect per table, reverse later.
-        inserts.push(i);
+        plan_table(db, table, want, have, &mut plan)?;
     }
-    inserts.reverse();
-    let statements: Vec<Statement> = deletes
-        .into_iter()
-        .chain(updates)
-        .chain(inserts.into_iter().flatten())
-        .collect();
-    let count = statements.len();
-    apply(db, &statements).await?;
-    // After the rows: MySQL never sets a counter below the highest key.
-    sequences::reset(db, &target.sequences, &current.sequences).await?;
-    Ok(count)
-}
-
-/// Runs statements in one transaction: `relax` first, `reset` (also when a
-/// statement failed) last.
-macro_rules! in_transaction {
-    ($pool:expr, $relax:expr, $statements:expr, $reset:expr) => {{
-        let mut tx = $pool.begin().await?;
-        sqlx::query($relax).execute(&mut *tx).await?;
-        let mut result = Ok(());
-        for (sql, params) in $statements {
-            let query = bind_all!(sqlx::query(sqlx::AssertSqlSafe(sql.clone())), params);
-            if let Err(error) = query.execute(&mut *tx).await {
-                result = Err(error);
-                break;
+    plan.inserts.reverse();
+    plan.rewrite_inserts.reverse();
+    let superuser = db.is_superuser().await?;
+    let guard = triggers.guard(db, superuser, changed, drop_triggers);
+    // Where foreign keys stay live, updates first (cascades); elsewhere
+    // deletes first (unique keys).
+    let live_keys = db.kind == Kind::Postgres && !superuser;
+    let inserts: Vec<Statement> = plan.inserts.into_iter().flatten().collect();
+    let (first, second) = if live_keys {
+        (&plan.updates, &plan.deletes)
+    } else {
+        (&plan.deletes, &plan.updates)
+    };
+    let orders: [Vec<&Statement>; 3] = [
+        first.iter().chain(second).chain(&inserts).collect(),
+        second.iter().chain(first).chain(&inserts).collect(),
+        plan.deletes
+            .iter()
+            .chain(&plan.rewrite_deletes)
+            .chain(&inserts)
+            .chain(plan.rewrite_inserts.iter().flatten())
+            .collect(),
+    ];
+    let mut first_error = None;
+    for statements in &orders {
+        match apply(db, superuser, &guard, statements).await {
+            Ok(()) => {
+                // After the rows: MySQL never sets a counter below the
+                // highest key.
+                sequences::reset(db, &target.sequences, &current.sequences).await?;
+                return Ok(statements.len());
+            }
+            Err(error) => {
+                first_error.get_or_insert(error);
             }
         }
-        if let Some(reset) = $reset {
-            sqlx::query(reset).execute(&mut *tx).await?;
+    }
+    Err(first_error.unwrap_or_else(|| DbError("the restore failed".to_string())))
+}
+
+/// Runs statements in one transaction: `relax` first, the guard's
+/// statements around the rows, `reset` (also when a statement failed) last.
+macro_rules! in_transaction {
+    ($conn:expr, $relax:expr, $guard:expr, $statements:expr) => {{
+        let mut tx = sqlx::Connection::begin(&mut *$conn).await?;
+        if let Some(relax) = $relax {
+            sqlx::query(relax).execute(&mut *tx).await?;
         }
-        result?;
+        let run = |sql: &String| sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
+        for sql in &$guard.before {
+            run(sql).execute(&mut *tx).await?;
+        }
+        for (sql, params) in $statements.iter().copied() {
+            bind_all!(run(sql), params).execute(&mut *tx).await?;
+        }
+        for sql in &$guard.after {
+            run(sql).execute(&mut *tx).await?;
+        }
         tx.commit().await?;
+        Ok::<(), DbError>(())
     }};
 }
 
-/// Runs statements in one transaction with foreign-key checks relaxed.
-async fn apply(db: &Database, statements: &[Statement]) -> Result<(), DbError> {
+/// Runs statements in one transaction with foreign-key checks off (or
+/// deferred) and triggers kept from firing where the database allows.
+async fn apply(
+    db: &Database,
+    superuser: bool,
+    guard: &Guard,
+    statements: &[&Statement],
+) -> Result<(), DbError> {
     match &db.pool {
         Pool::Postgres(pool) => {
-            let superuser = db.is_superuser().await?;
-            // As superuser, triggers and foreign keys are off: the rows go
-            // back exactly as they were.
+            // As superuser, ordinary triggers and foreign keys are off: the
+            // rows go back exactly as they were.
             let relax = if superuser {
                 "SET LOCAL session_replication_role = replica"
             } else {
                 "SET CONSTRAINTS ALL DEFERRED"
             };
-            in_transaction!(pool, relax, statements, None::<&'static str>);
+            let mut conn = pool.acquire().await?;
+            in_transaction!(conn, Some(relax), guard, statements)
         }
-        // The setting belongs to the pooled connection: it is put back.
-        Pool::MySql(pool) => in_transaction!(
-            pool,
-            "SET FOREIGN_KEY_CHECKS = 0",
-            statements,
-            Some("SET FOREIGN_KEY_CHECKS = 1")
-        ),
-        Pool::Sqlite(pool) => in_transaction!(
-            pool,
-            "PRAGMA defer_foreign_keys = ON",
-            statements,
-            None::<&'static str>
-        ),
+        // Both settings belong to the connection and work only outside a
+        // transaction: set before, put back after, also on failure.
+        Pool::MySql(pool) => {
+            let mut conn = pool.acquire().await?;
+            sqlx::query("SET FOREIGN_KEY_CHECKS = 0")
+                .execute(&mut *conn)
+                .await?;
+            let result =
+                async { in_transaction!(conn, None::<&'static str>, guard, statements) }.await;
+            sqlx::query("SET FOREIGN_KEY_CHECKS = 1")
+                .execute(&mut *conn)
+                .await?;
+            result
+        }
+        Pool::Sqlite(pool) => {
+            let mut conn = pool.acquire().await?;
+            sqlx::query("PRAGMA foreign_keys = OFF")
+                .execute(&mut *conn)
+                .await?;
+            let result =
+                async { in_transaction!(conn, None::<&'static str>, guard, statements) }.await;
+            sqlx::query("PRAGMA foreign_keys = ON")
+                .execute(&mut *conn)
+                .await?;
+            result
+        }
     }
-    Ok(())
 }

@@ -1,4 +1,4 @@
-//! A table's rows as JSON, exactly as the database has them, a hash of
+//! A table's rows in their lossless form ([`super::record`]), a hash of
 //! each row, and cheap checksums to tell whether a table changed. When a
 //! table changed, the rows whose hashes the last record already holds are
 //! taken from it, and only the others are read (PostgreSQL) or parsed.
@@ -8,30 +8,33 @@ use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use serde_json::Value;
-use serde_json::value::RawValue;
 
+use super::record::{self, Field};
 use super::schema::Table;
 use super::{Database, DbError, Kind, Param};
 
-/// One row: its JSON text as the database rendered it (kept to write it
-/// back exactly), its parsed value, and its identity.
+/// One row: its lossless text (kept to write it back exactly) and its
+/// identity.
 #[derive(Clone, Debug)]
 pub struct Row {
-    /// The JSON text, verbatim.
-    pub raw: String,
-    /// The parsed object.
-    pub value: Value,
+    /// The row in its database's lossless form ([`record`]).
+    pub text: String,
     /// The primary key's values (the whole row when there is none).
     pub key: String,
     /// A 64-bit hash of the row: PostgreSQL's `hashtextextended` of its
-    /// text (what the server's checksum sums), else of its JSON text.
+    /// text (what the server's checksum sums), else of the text here.
     pub hash: u64,
 }
 
 impl Row {
-    /// The raw JSON text of each column.
-    pub fn columns(&self) -> HashMap<String, Box<RawValue>> {
-        serde_json::from_str(&self.raw).unwrap_or_default()
+    /// The row's columns, in the table's order.
+    pub fn fields(&self, kind: Kind) -> Result<Vec<Field>, DbError> {
+        record::fields(kind, &self.text)
+    }
+
+    /// The row as a JSON object, for reports.
+    pub fn display(&self, kind: Kind, table: &Table) -> Value {
+        record::display(kind, table, &self.text)
     }
 }
 
@@ -53,6 +56,16 @@ impl TableRows {
             .skip(start)
             .map(|row| &**row)
             .take_while(move |row| row.key == key)
+    }
+
+    /// Whether two tables hold the same rows.
+    pub fn same_as(&self, other: &TableRows) -> bool {
+        self.rows.len() == other.rows.len()
+            && self
+                .rows
+                .iter()
+                .zip(&other.rows)
+                .all(|(a, b)| a.text == b.text)
     }
 
     /// The rows of `self` whose hashes are in `now` (each hash matched
@@ -105,140 +118,101 @@ fn sum_hashes(kind: Kind, hashes: impl Iterator<Item = u64>) -> Option<String> {
     }
 }
 
-/// The hash of a row's JSON text, computed here.
+/// The hash of a row's text, computed here.
 pub fn hash_text(raw: &str) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     raw.hash(&mut hasher);
     hasher.finish()
 }
 
-/// PostgreSQL's hash of a row of `t`: one text for the checksum and the
-/// per-row hashes, which must agree.
-macro_rules! pg_row_hash {
-    () => {
-        "hashtextextended(t::text, 0)"
-    };
+/// PostgreSQL's hash of a row read through `alias`: one expression for the
+/// checksum and the per-row hashes, which must agree.
+fn pg_row_hash(alias: &str) -> String {
+    format!("hashtextextended({alias}::text, 0)")
 }
 
-/// PostgreSQL's hash of a row of `t`, as the checksum computes it.
-const PG_ROW_HASH: &str = pg_row_hash!();
-
-/// PostgreSQL's checksum of the rows of `t`: their count and the exact
-/// sum of their hashes (`sum` of `bigint` is a `numeric`).
-const PG_CHECKSUM: &str = concat!(
-    "count(*)::text || ':' || coalesce(sum(",
-    pg_row_hash!(),
-    "), 0)::text"
-);
-
-/// The expression that renders a row of `table` as one JSON text; columns
-/// are read through `prefix` (`t.`, or nothing in a RETURNING clause).
-pub(super) fn json_expression(db: &Database, table: &Table, prefix: &str) -> (String, Vec<Param>) {
-    let function = match db.kind {
-        Kind::Postgres => return ("row_to_json(t)::text".to_string(), Vec::new()),
-        Kind::MySql => "JSON_OBJECT",
-        Kind::Sqlite => "json_object",
-    };
-    // Column names are bound; each value is rendered so JSON stays JSON
-    // and bytes become hex.
-    let mut params = Vec::with_capacity(table.columns.len());
-    let parts: Vec<String> = table
-        .columns
-        .iter()
-        .map(|c| {
-            params.push(Param::Text(c.name.clone()));
-            let column = format!("{prefix}{}", db.quote(&c.name));
-            match db.kind {
-                Kind::MySql if c.json => format!("?, JSON_EXTRACT({column}, '$')"),
-                Kind::MySql if c.binary => format!("?, HEX({column})"),
-                Kind::MySql if c.data_type.starts_with("bit") => {
-                    format!("?, CAST({column} AS UNSIGNED)")
-                }
-                Kind::Sqlite => format!(
-                    "?, CASE WHEN typeof({column}) = 'blob' THEN hex({column}) ELSE {column} END"
-                ),
-                _ => format!("?, {column}"),
-            }
-        })
-        .collect();
-    (format!("{function}({})", parts.join(", ")), params)
+/// PostgreSQL's checksum of the rows read through `alias`: their count and
+/// the exact sum of their hashes (`sum` of `bigint` is a `numeric`).
+fn pg_checksum(alias: &str) -> String {
+    format!(
+        "count(*)::text || ':' || coalesce(sum({}), 0)::text",
+        pg_row_hash(alias)
+    )
 }
 
-/// A row's JSON text and its hash, as read.
+/// A row's lossless text and its hash, as read.
 pub type RawRow = (String, u64);
 
-/// Rows of a table (those matching `filter`, a condition on `t` whose
-/// parameters follow the expression's) as the
-/// JSON text the database renders, with their hashes, in no particular
-/// order.
+/// Rows of a table (those matching `filter`, a condition on the row alias
+/// whose parameters are `params`) in their lossless form, with their
+/// hashes, in no particular order.
 async fn fetch_raw_where(
     db: &Database,
     table: &Table,
     filter: &str,
-    filter_params: Vec<Param>,
+    params: Vec<Param>,
 ) -> Result<Vec<RawRow>, DbError> {
-    let (expression, mut params) = json_expression(db, table, "t.");
-    params.extend(filter_params);
+    let alias = record::alias(table);
+    let expression = record::expression(db, table, &alias);
     let hash = if db.kind == Kind::Postgres {
-        format!(", {PG_ROW_HASH}::text")
+        format!(", {}::text", pg_row_hash(&alias))
     } else {
         String::new()
     };
     let sql = format!(
-        "SELECT {expression}{hash} FROM {} t{filter}",
+        "SELECT {expression}{hash} FROM {} {alias}{filter}",
         db.quote(&table.name)
     );
-    Ok(db
-        .fetch_text(&sql, &params)
-        .await?
-        .into_iter()
-        .filter_map(|fetched| {
-            let mut values = fetched.into_iter();
-            let raw = values.next().flatten()?;
-            let hash = match values.next().flatten() {
-                Some(hash) => hash.parse::<i64>().ok()?.cast_unsigned(),
-                None => hash_text(&raw),
-            };
-            Some((raw, hash))
-        })
-        .collect())
+    let mut rows = Vec::new();
+    for fetched in db.fetch_text(&sql, &params).await? {
+        let mut values = fetched.into_iter();
+        let Some(text) = values.next().flatten() else {
+            return Err(DbError(format!(
+                "a row of `{}` could not be read in its exact form",
+                table.name
+            )));
+        };
+        let hash = match values.next().flatten() {
+            Some(hash) => hash
+                .parse::<i64>()
+                .map_err(|e| DbError(format!("a row hash of `{}`: {e}", table.name)))?
+                .cast_unsigned(),
+            None => hash_text(&text),
+        };
+        rows.push((text, hash));
+    }
+    Ok(rows)
 }
 
-/// Every row of a table as the JSON text the database renders, with its
-/// hash, in no particular order.
+/// Every row of a table in its lossless form, with its hash, in no
+/// particular order.
 pub async fn fetch_raw(db: &Database, table: &Table) -> Result<Vec<RawRow>, DbError> {
     fetch_raw_where(db, table, "", Vec::new()).await
 }
 
-/// Rows from their JSON texts, sorted by key.
-pub fn parse(table: &Table, raws: Vec<RawRow>) -> Result<TableRows, DbError> {
+/// Rows from their texts, sorted by key.
+pub fn parse(kind: Kind, table: &Table, raws: Vec<RawRow>) -> Result<TableRows, DbError> {
     let mut rows = Vec::with_capacity(raws.len());
     for raw in raws {
-        rows.push(Arc::new(parse_row(table, raw)?));
+        rows.push(Arc::new(parse_row(kind, table, raw)?));
     }
     Ok(sorted(rows))
 }
 
-fn parse_row(table: &Table, (raw, hash): RawRow) -> Result<Row, DbError> {
-    let value: Value = serde_json::from_str(&raw)
-        .map_err(|e| DbError(format!("a row of {} is not JSON: {e}", table.name)))?;
-    let key = key_of(table, &raw, &value);
-    Ok(Row {
-        raw,
-        value,
-        key,
-        hash,
-    })
+fn parse_row(kind: Kind, table: &Table, (text, hash): RawRow) -> Result<Row, DbError> {
+    let key = key_of(kind, table, &text)?;
+    Ok(Row { text, key, hash })
 }
 
 fn sorted(mut rows: Vec<Arc<Row>>) -> TableRows {
-    rows.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.raw.cmp(&b.raw)));
+    rows.sort_by(|a, b| a.key.cmp(&b.key).then_with(|| a.text.cmp(&b.text)));
     TableRows { rows }
 }
 
 /// The rows `raws` stand for, with those `reference` holds (same hash)
 /// shared with it: only the others are parsed.
 pub fn parse_against(
+    kind: Kind,
     table: &Table,
     raws: Vec<RawRow>,
     reference: &TableRows,
@@ -248,7 +222,7 @@ pub fn parse_against(
     let mut raws: Vec<Option<RawRow>> = raws.into_iter().map(Some).collect();
     for i in new {
         if let Some(raw) = raws.get_mut(i).and_then(Option::take) {
-            rows.push(Arc::new(parse_row(table, raw)?));
+            rows.push(Arc::new(parse_row(kind, table, raw)?));
         }
     }
     Ok(sorted(rows))
@@ -256,23 +230,31 @@ pub fn parse_against(
 
 /// Every row of a table.
 pub async fn fetch(db: &Database, table: &Table) -> Result<TableRows, DbError> {
-    parse(table, fetch_raw(db, table).await?)
+    parse(db.kind, table, fetch_raw(db, table).await?)
 }
 
 /// The rows of a table that changed since `reference` was read. PostgreSQL
-/// sends each row's hash and place (`ctid`), and then only the rows
-/// `reference` does not hold; the other databases send every row, and
-/// only the new ones are parsed.
+/// sends each row's hash and place (`ctid`, with `tableoid` in a
+/// partitioned table, where each partition has its own ctids), and then
+/// only the rows `reference` does not hold; the other databases send every
+/// row, and only the new ones are parsed.
 pub async fn fetch_since(
     db: &Database,
     table: &Table,
     reference: &TableRows,
 ) -> Result<TableRows, DbError> {
     if db.kind != Kind::Postgres {
-        return parse_against(table, fetch_raw(db, table).await?, reference);
+        return parse_against(db.kind, table, fetch_raw(db, table).await?, reference);
     }
+    let alias = record::alias(table);
+    let place = if table.partitioned {
+        format!("{alias}.tableoid::text || ':' || {alias}.ctid::text")
+    } else {
+        format!("{alias}.ctid::text")
+    };
     let sql = format!(
-        "SELECT ctid::text, {PG_ROW_HASH}::text FROM {} t",
+        "SELECT {place}, {}::text FROM {} {alias}",
+        pg_row_hash(&alias),
         db.quote(&table.name)
     );
     let mut places = Vec::new();
@@ -291,20 +273,19 @@ pub async fn fetch_since(
         return Ok(sorted(rows));
     }
     // One array parameter, so the statement is the same every time (and
-    // prepared once); `row_to_json` takes none, so it is `$1`.
+    // prepared once).
     let wanted: Vec<&str> = new
         .iter()
         .filter_map(|&i| places.get(i))
         .map(String::as_str)
         .collect();
     let array = format!("{{\"{}\"}}", wanted.join("\",\""));
-    let fetched = fetch_raw_where(
-        db,
-        table,
-        " WHERE t.ctid = ANY($1::text::tid[])",
-        vec![Param::Text(array)],
-    )
-    .await?;
+    let filter = if table.partitioned {
+        format!(" WHERE ({place}) = ANY($1::text[])")
+    } else {
+        format!(" WHERE {alias}.ctid = ANY($1::text::tid[])")
+    };
+    let fetched = fetch_raw_where(db, table, &filter, vec![Param::Text(array)]).await?;
     // A row that moved between the two reads: read the whole table.
     let mut expected: Vec<u64> = new.iter().filter_map(|&i| hashes.get(i).copied()).collect();
     let mut got: Vec<u64> = fetched.iter().map(|(_, hash)| *hash).collect();
@@ -314,7 +295,7 @@ pub async fn fetch_since(
         return fetch(db, table).await;
     }
     for raw in fetched {
-        rows.push(Arc::new(parse_row(table, raw)?));
+        rows.push(Arc::new(parse_row(db.kind, table, raw)?));
     }
     Ok(sorted(rows))
 }
@@ -325,21 +306,26 @@ pub fn hash_rows(raws: &[RawRow]) -> String {
     sum_hashes(Kind::Sqlite, raws.iter().map(|(_, hash)| *hash)).unwrap_or_default()
 }
 
-/// The identity of a row: its primary key's values, else the whole row.
-pub fn key_of(table: &Table, raw: &str, value: &Value) -> String {
+/// The identity of a row: its primary key's fields, else the whole row.
+pub fn key_of(kind: Kind, table: &Table, text: &str) -> Result<String, DbError> {
     if table.primary_key.is_empty() {
-        return raw.to_string();
+        return Ok(text.to_string());
     }
-    let parts: Vec<String> = table
+    let fields = record::fields(kind, text)?;
+    let parts: Vec<&str> = table
         .primary_key
         .iter()
-        .map(|column| {
-            value
-                .get(column)
-                .map_or_else(|| "null".to_string(), Value::to_string)
+        .map(|key| {
+            table
+                .columns
+                .iter()
+                .position(|c| &c.name == key)
+                .and_then(|i| fields.get(i))
+                .and_then(Field::text)
+                .unwrap_or("\u{0}")
         })
         .collect();
-    parts.join("\u{1f}")
+    Ok(parts.join("\u{1f}"))
 }
 
 /// The checksums of several tables, in their order, in one round trip on
@@ -353,8 +339,10 @@ pub async fn checksums(db: &Database, tables: &[&Table]) -> Result<Vec<String>, 
                 .iter()
                 .enumerate()
                 .map(|(i, table)| {
+                    let alias = record::alias(table);
                     format!(
-                        "SELECT '{i}' AS i, {PG_CHECKSUM} FROM {} t",
+                        "SELECT '{i}' AS i, {} FROM {} {alias}",
+                        pg_checksum(&alias),
                         db.quote(&table.name)
                     )
                 })
@@ -380,30 +368,18 @@ pub async fn checksums(db: &Database, tables: &[&Table]) -> Result<Vec<String>, 
             let rows = db
                 .fetch_text(&format!("CHECKSUM TABLE {}", names.join(", ")), &[])
                 .await?;
-            // One row per table: `db.table`, checksum.
+            // One row per table, in the order asked: `database.table`
+            // (either may hold dots), checksum.
             let mut sums = vec![String::new(); tables.len()];
-            for row in rows {
-                let mut values = row.into_iter();
-                let (Some(Some(name)), Some(sum)) = (values.next(), values.next()) else {
-                    continue;
-                };
-                let name = name
-                    .split_once('.')
-                    .map_or(name.as_str(), |(_, table)| table);
-                if let Some(slot) = tables
-                    .iter()
-                    .position(|t| t.name == name)
-                    .and_then(|i| sums.get_mut(i))
-                {
-                    *slot = sum.unwrap_or_default();
-                }
+            for (slot, row) in sums.iter_mut().zip(rows) {
+                *slot = row.into_iter().nth(1).flatten().unwrap_or_default();
             }
             Ok(sums)
         }
         Kind::Sqlite => {
             let mut sums = Vec::with_capacity(tables.len());
             for table in tables {
-                sums.push(checksum(db, table).await?);
+                sums.push(hash_rows(&fetch_raw(db, table).await?));
             }
             Ok(sums)
         }
@@ -414,23 +390,9 @@ pub async fn checksums(db: &Database, tables: &[&Table]) -> Result<Vec<String>, 
 /// server on PostgreSQL (a 64-bit hash of each row, summed) and MySQL
 /// (`CHECKSUM TABLE`), from the rows read on SQLite.
 pub async fn checksum(db: &Database, table: &Table) -> Result<String, DbError> {
-    match db.kind {
-        Kind::Postgres => {
-            let sql = format!("SELECT {PG_CHECKSUM} FROM {} t", db.quote(&table.name));
-            Ok(db.fetch_first(&sql, &[]).await?.unwrap_or_default())
-        }
-        Kind::MySql => {
-            let sql = format!("CHECKSUM TABLE {}", db.quote(&table.name));
-            let rows = db.fetch_text(&sql, &[]).await?;
-            Ok(rows
-                .into_iter()
-                .next()
-                .and_then(|r| r.into_iter().nth(1).flatten())
-                .unwrap_or_default())
-        }
-        Kind::Sqlite => {
-            let raws = fetch_raw(db, table).await?;
-            Ok(hash_rows(&raws))
-        }
-    }
+    Ok(checksums(db, &[table])
+        .await?
+        .into_iter()
+        .next()
+        .unwrap_or_default())
 }

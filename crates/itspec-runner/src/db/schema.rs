@@ -55,6 +55,13 @@ pub struct Table {
     pub primary_key: Vec<String>,
     /// Tables its foreign keys point to.
     pub references: BTreeSet<String>,
+    /// PostgreSQL: the schema it is in (its row type is named with it).
+    pub schema: Option<String>,
+    /// PostgreSQL: a partitioned table, whose partitions each have their
+    /// own row places (`ctid`).
+    pub partitioned: bool,
+    /// SQLite: a `WITHOUT ROWID` table.
+    pub without_rowid: bool,
 }
 
 impl Table {
@@ -83,9 +90,10 @@ impl Table {
 pub struct Schema {
     /// By name.
     pub tables: BTreeMap<String, Table>,
-    /// PostgreSQL: the sequences that generate the tables' keys, as
-    /// (schema-qualified, quoted name; table), found once so that reading
-    /// them costs no catalog query.
+    /// PostgreSQL: the sequences of the schema, as (schema-qualified,
+    /// quoted name; the table whose column owns it or takes its default,
+    /// else empty), found once so that reading them costs no catalog
+    /// query.
     pub sequences: Vec<(String, String)>,
 }
 
@@ -118,7 +126,7 @@ impl Schema {
             sequences: self
                 .sequences
                 .iter()
-                .filter(|(_, table)| !excluded(table))
+                .filter(|(_, table)| table.is_empty() || !excluded(table))
                 .cloned()
                 .collect(),
         }
@@ -160,7 +168,7 @@ fn text(row: &[Option<String>], i: usize) -> String {
 pub async fn introspect(db: &Database) -> Result<Schema, DbError> {
     let (names, columns, keys, references) = match db.kind {
         Kind::Postgres => (
-            "SELECT c.relname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
+            "SELECT c.relname::text, (c.relkind = 'p')::text, n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
              WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1",
             "SELECT table_name::text, column_name::text, \
                     CASE WHEN data_type = 'USER-DEFINED' OR data_type = 'ARRAY' THEN udt_name::text ELSE data_type::text END, \
@@ -190,7 +198,9 @@ pub async fn introspect(db: &Database) -> Result<Schema, DbError> {
             "SELECT table_name, referenced_table_name FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE()",
         ),
         Kind::Sqlite => (
-            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name",
+            "SELECT m.name, CASE WHEN l.wr = 1 THEN 'rowless' ELSE '' END FROM sqlite_master m \
+             LEFT JOIN pragma_table_list l ON l.name = m.name AND l.schema = 'main' \
+             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name",
             "SELECT m.name, p.name, lower(p.type), CASE WHEN p.hidden IN (2, 3) THEN 'ALWAYS' ELSE 'NEVER' END, \
                     CASE WHEN p.pk = 1 AND lower(p.type) = 'integer' AND \
                       (SELECT count(*) FROM pragma_table_info(m.name) q WHERE q.pk > 0) = 1 THEN 'YES' ELSE 'NO' END \
@@ -203,6 +213,10 @@ pub async fn introspect(db: &Database) -> Result<Schema, DbError> {
     let mut schema = Schema::default();
     for row in db.fetch_text(names, &[]).await? {
         let name = text(&row, 0);
+        let schema_name = match db.kind {
+            Kind::Postgres => Some(text(&row, 2)),
+            _ => None,
+        };
         schema.tables.insert(
             name.clone(),
             Table {
@@ -210,6 +224,9 @@ pub async fn introspect(db: &Database) -> Result<Schema, DbError> {
                 columns: Vec::new(),
                 primary_key: Vec::new(),
                 references: BTreeSet::new(),
+                schema: schema_name,
+                partitioned: text(&row, 1) == "true",
+                without_rowid: text(&row, 1) == "rowless",
             },
         );
     }
@@ -241,11 +258,7 @@ pub async fn introspect(db: &Database) -> Result<Schema, DbError> {
         }
     }
     if db.kind == Kind::Postgres {
-        schema.sequences = super::sequences::owned(db)
-            .await?
-            .into_iter()
-            .filter(|(_, table)| schema.tables.contains_key(table))
-            .collect();
+        schema.sequences = super::sequences::of_schema(db).await?;
     }
     Ok(schema)
 }
@@ -260,6 +273,9 @@ mod tests {
             columns: Vec::new(),
             primary_key: Vec::new(),
             references: references.iter().map(|r| (*r).to_string()).collect(),
+            schema: None,
+            partitioned: false,
+            without_rowid: false,
         }
     }
 

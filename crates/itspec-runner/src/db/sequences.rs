@@ -21,16 +21,21 @@ pub struct Sequence {
 /// Every generator of a tracked table, by name.
 pub type Sequences = BTreeMap<String, Sequence>;
 
-/// PostgreSQL: the sequences owned by the tables of the current schema
-/// (serial and identity columns), as (qualified, quoted name; table).
-pub(super) async fn owned(db: &Database) -> Result<Vec<(String, String)>, DbError> {
+/// PostgreSQL: every sequence of the current schema, as (qualified,
+/// quoted name; the table whose column owns it — serial, identity — or
+/// takes its next value by default, else empty). A sequence the service
+/// calls by name, owned by no column, is put back too.
+pub(super) async fn of_schema(db: &Database) -> Result<Vec<(String, String)>, DbError> {
     let rows = db
         .fetch_text(
-            "SELECT quote_ident(n.nspname) || '.' || quote_ident(seq.relname), tbl.relname::text \
-             FROM pg_class seq \
-             JOIN pg_namespace n ON n.oid = seq.relnamespace \
-             JOIN pg_depend d ON d.objid = seq.oid AND d.classid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') \
-             JOIN pg_class tbl ON tbl.oid = d.refobjid \
+            "SELECT quote_ident(n.nspname) || '.' || quote_ident(seq.relname), coalesce( \
+               (SELECT tbl.relname::text FROM pg_depend d JOIN pg_class tbl ON tbl.oid = d.refobjid \
+                WHERE d.objid = seq.oid AND d.classid = 'pg_class'::regclass \
+                  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1), \
+               (SELECT tbl.relname::text FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid \
+                JOIN pg_class tbl ON tbl.oid = ad.adrelid \
+                WHERE d.refobjid = seq.oid AND d.classid = 'pg_attrdef'::regclass LIMIT 1), '') \
+             FROM pg_class seq JOIN pg_namespace n ON n.oid = seq.relnamespace \
              WHERE seq.relkind = 'S' AND n.nspname = current_schema() ORDER BY 1",
             &[],
         )
@@ -39,7 +44,10 @@ pub(super) async fn owned(db: &Database) -> Result<Vec<(String, String)>, DbErro
         .into_iter()
         .filter_map(|row| {
             let mut values = row.into_iter();
-            Some((values.next().flatten()?, values.next().flatten()?))
+            Some((
+                values.next().flatten()?,
+                values.next().flatten().unwrap_or_default(),
+            ))
         })
         .collect())
 }

@@ -11,9 +11,10 @@ use std::sync::Arc;
 use serde_json::Value;
 
 use super::rows::{
-    TableRows, checksum, checksums, fetch, fetch_raw, fetch_since, hash_rows, parse, parse_against,
+    Row, TableRows, checksum, checksums, fetch, fetch_raw, fetch_since, hash_rows, parse,
+    parse_against,
 };
-use super::schema::Schema;
+use super::schema::{Schema, Table};
 use super::sequences::{self, Sequences};
 use super::{Database, DbError, Kind};
 
@@ -40,7 +41,7 @@ impl Snapshot {
     pub async fn full(db: &Database, schema: &Schema) -> Result<Snapshot, DbError> {
         let mut tables = BTreeMap::new();
         for table in schema.tables.values() {
-            let rows = parse(table, fetch_raw(db, table).await?)?;
+            let rows = parse(db.kind, table, fetch_raw(db, table).await?)?;
             // From the rows' hashes, as the server would compute it
             // (MySQL's is the server's own).
             let sum = match rows.checksum(db.kind) {
@@ -70,7 +71,7 @@ impl Snapshot {
         let mut tables = BTreeMap::new();
         // The server's checksums of every table at once; SQLite's are
         // computed here, from the rows themselves.
-        let all: Vec<&super::schema::Table> = schema.tables.values().collect();
+        let all: Vec<&Table> = schema.tables.values().collect();
         let server_sums = match db.kind {
             Kind::Sqlite => Vec::new(),
             _ => checksums(db, &all).await?,
@@ -95,9 +96,9 @@ impl Snapshot {
                 (Some(shared), _, _) => Some(shared),
                 (None, _, _) if !rows => None,
                 (None, Some(raws), Some(previous)) => {
-                    Some(Arc::new(parse_against(table, raws, previous)?))
+                    Some(Arc::new(parse_against(db.kind, table, raws, previous)?))
                 }
-                (None, Some(raws), None) => Some(Arc::new(parse(table, raws)?)),
+                (None, Some(raws), None) => Some(Arc::new(parse(db.kind, table, raws)?)),
                 (None, None, Some(previous)) => {
                     Some(Arc::new(fetch_since(db, table, previous).await?))
                 }
@@ -121,7 +122,7 @@ impl Snapshot {
         schema: &Schema,
         names: &BTreeSet<String>,
     ) -> Result<BTreeMap<String, String>, DbError> {
-        let tables: Vec<&super::schema::Table> = schema
+        let tables: Vec<&Table> = schema
             .tables
             .values()
             .filter(|t| names.contains(&t.name))
@@ -170,12 +171,13 @@ impl TableDiff {
     }
 }
 
-/// The row-level difference from `before` to `after`.
-pub fn diff(table: &str, before: &TableRows, after: &TableRows) -> TableDiff {
+/// The row-level difference from `before` to `after`, rows shown as JSON.
+pub fn diff(kind: Kind, table: &Table, before: &TableRows, after: &TableRows) -> TableDiff {
     let mut result = TableDiff {
-        table: table.to_string(),
+        table: table.name.clone(),
         ..TableDiff::default()
     };
+    let show = |row: &Row| row.display(kind, table);
     let keys: BTreeSet<&str> = before
         .rows
         .iter()
@@ -186,21 +188,21 @@ pub fn diff(table: &str, before: &TableRows, after: &TableRows) -> TableDiff {
         let old: Vec<_> = before.with_key(key).collect();
         let new: Vec<_> = after.with_key(key).collect();
         match (old.as_slice(), new.as_slice()) {
-            ([o], [n]) if o.raw != n.raw => result.changed.push((o.value.clone(), n.value.clone())),
+            ([o], [n]) if o.text != n.text => result.changed.push((show(o), show(n))),
             _ => {
                 // Without a key, rows are their own key: compare counts.
                 let common = old.len().min(new.len());
-                let same = old.iter().zip(&new).all(|(o, n)| o.raw == n.raw);
+                let same = old.iter().zip(&new).all(|(o, n)| o.text == n.text);
                 if same {
                     result
                         .deleted
-                        .extend(old.iter().skip(common).map(|r| r.value.clone()));
+                        .extend(old.iter().skip(common).map(|r| show(r)));
                     result
                         .inserted
-                        .extend(new.iter().skip(common).map(|r| r.value.clone()));
+                        .extend(new.iter().skip(common).map(|r| show(r)));
                 } else {
-                    result.deleted.extend(old.iter().map(|r| r.value.clone()));
-                    result.inserted.extend(new.iter().map(|r| r.value.clone()));
+                    result.deleted.extend(old.iter().map(|r| show(r)));
+                    result.inserted.extend(new.iter().map(|r| show(r)));
                 }
             }
         }

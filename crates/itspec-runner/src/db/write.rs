@@ -1,19 +1,18 @@
-//! Writing rows: the statements that insert, update and delete one row
-//! (for fixtures and for restoring), values always bound.
+//! Inserting fixture rows (only the columns given; the database fills the
+//! rest) and reading back the row as stored, values always bound. The
+//! statements that put recorded rows back are [`super::statements`].
 
 use std::collections::HashMap;
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
-use super::rows::{Row, json_expression};
 use super::schema::{Column, Table};
+use super::statements::row_type;
+use super::values::json_expression;
 use super::{Database, DbError, Kind, Param};
 
-/// A statement and its parameters.
-pub type Statement = (String, Vec<Param>);
-
-/// The parameter of a column's raw JSON value, and how to write its
+/// The parameter of a fixture's JSON value, and how to write its
 /// placeholder (`UNHEX(?)` for bytes). MySQL and SQLite: PostgreSQL reads
 /// whole rows with `jsonb_populate_record`.
 fn param_of(db: &Database, column: &Column, raw: Option<&RawValue>) -> (String, Param) {
@@ -42,140 +41,6 @@ fn param_of(db: &Database, column: &Column, raw: Option<&RawValue>) -> (String, 
         placeholder
     };
     (placeholder, param)
-}
-
-/// The placeholders and parameters of some columns of a row read from the
-/// database.
-fn row_params(db: &Database, columns: &[&Column], row: &Row) -> (Vec<String>, Vec<Param>) {
-    let raw = row.columns();
-    columns
-        .iter()
-        .map(|c| param_of(db, c, raw.get(&c.name).map(AsRef::as_ref)))
-        .unzip()
-}
-
-/// `t.k = r.k AND …` over the primary key (PostgreSQL, where `r` is the
-/// row read back with `jsonb_populate_record`).
-fn key_matches(db: &Database, table: &Table) -> String {
-    let matches: Vec<String> = table
-        .primary_key
-        .iter()
-        .map(|k| format!("t.{0} = r.{0}", db.quote(k)))
-        .collect();
-    matches.join(" AND ")
-}
-
-/// INSERT of a row read from the database (restore).
-pub fn insert(db: &Database, table: &Table, row: &Row) -> Statement {
-    let name = db.quote(&table.name);
-    let columns: Vec<&Column> = table.writable().collect();
-    let list = db.column_list(columns.iter().map(|c| c.name.as_str()));
-    if db.kind == Kind::Postgres {
-        return (
-            format!(
-                "INSERT INTO {name} ({list}) OVERRIDING SYSTEM VALUE SELECT {list} FROM jsonb_populate_record(NULL::{name}, $1::jsonb)"
-            ),
-            vec![Param::Text(row.raw.clone())],
-        );
-    }
-    let (placeholders, params) = row_params(db, &columns, row);
-    (
-        format!(
-            "INSERT INTO {name} ({list}) VALUES ({})",
-            placeholders.join(", ")
-        ),
-        params,
-    )
-}
-
-/// UPDATE of the row with `target`'s key to `target`'s values; `None` when
-/// every column is part of the key.
-pub fn update(db: &Database, table: &Table, target: &Row) -> Option<Statement> {
-    let name = db.quote(&table.name);
-    let set: Vec<&Column> = table
-        .writable()
-        .filter(|c| !table.primary_key.contains(&c.name))
-        .collect();
-    if set.is_empty() || table.primary_key.is_empty() {
-        return None;
-    }
-    if db.kind == Kind::Postgres {
-        let assignments = set
-            .iter()
-            .map(|c| format!("{0} = r.{0}", db.quote(&c.name)))
-            .collect::<Vec<_>>()
-            .join(", ");
-        let matches = key_matches(db, table);
-        return Some((
-            format!(
-                "UPDATE {name} AS t SET {assignments} FROM jsonb_populate_record(NULL::{name}, $1::jsonb) AS r WHERE {matches}"
-            ),
-            vec![Param::Text(target.raw.clone())],
-        ));
-    }
-    let key_columns: Vec<&Column> = table.key_columns().collect();
-    let (set_placeholders, mut params) = row_params(db, &set, target);
-    let (key_placeholders, key_params) = row_params(db, &key_columns, target);
-    params.extend(key_params);
-    let pairs = |columns: &[&Column], placeholders: Vec<String>| -> Vec<String> {
-        columns
-            .iter()
-            .zip(placeholders)
-            .map(|(c, p)| format!("{} = {p}", db.quote(&c.name)))
-            .collect()
-    };
-    let assignments = pairs(&set, set_placeholders);
-    let matches = pairs(&key_columns, key_placeholders);
-    Some((
-        format!(
-            "UPDATE {name} SET {} WHERE {}",
-            assignments.join(", "),
-            matches.join(" AND ")
-        ),
-        params,
-    ))
-}
-
-/// DELETE of one row: by key, or (without a key) of one row equal to it.
-pub fn delete(db: &Database, table: &Table, row: &Row) -> Statement {
-    let name = db.quote(&table.name);
-    if db.kind == Kind::Postgres {
-        if table.primary_key.is_empty() {
-            return (
-                format!(
-                    "DELETE FROM {name} WHERE ctid = (SELECT t.ctid FROM {name} t WHERE row_to_json(t)::text = $1 LIMIT 1)"
-                ),
-                vec![Param::Text(row.raw.clone())],
-            );
-        }
-        let matches = key_matches(db, table);
-        return (
-            format!(
-                "DELETE FROM {name} AS t USING jsonb_populate_record(NULL::{name}, $1::jsonb) AS r WHERE {matches}"
-            ),
-            vec![Param::Text(row.raw.clone())],
-        );
-    }
-    let columns: Vec<&Column> = if table.primary_key.is_empty() {
-        table.columns.iter().collect()
-    } else {
-        table.key_columns().collect()
-    };
-    let equal = if db.kind == Kind::MySql { "<=>" } else { "IS" };
-    let (placeholders, params) = row_params(db, &columns, row);
-    let matches: Vec<String> = columns
-        .iter()
-        .zip(placeholders)
-        .map(|(c, placeholder)| format!("{} {equal} {placeholder}", db.quote(&c.name)))
-        .collect();
-    let sql = match db.kind {
-        Kind::MySql => format!("DELETE FROM {name} WHERE {} LIMIT 1", matches.join(" AND ")),
-        _ => format!(
-            "DELETE FROM {name} WHERE rowid = (SELECT rowid FROM {name} WHERE {} LIMIT 1)",
-            matches.join(" AND ")
-        ),
-    };
-    (sql, params)
 }
 
 /// A fixture value made to fit its column: booleans from 0/1 and back,
@@ -253,12 +118,14 @@ pub async fn insert_fixture(
                 (
                     format!(" ({list})"),
                     format!(
-                        "OVERRIDING SYSTEM VALUE SELECT {list} FROM jsonb_populate_record(NULL::{name}, $1::jsonb)"
+                        "OVERRIDING SYSTEM VALUE SELECT {list} FROM jsonb_populate_record(NULL::{}, $1::jsonb)",
+                        row_type(db, table)
                     ),
                 )
             };
+            let alias = super::record::alias(table);
             let sql = format!(
-                "INSERT INTO {name} AS t{columns_sql} {select_sql} RETURNING row_to_json(t)::text"
+                "INSERT INTO {name} AS {alias}{columns_sql} {select_sql} RETURNING row_to_json({alias})::text"
             );
             let params = if given.is_empty() {
                 Vec::new()
@@ -269,7 +136,7 @@ pub async fn insert_fixture(
             row_json(&raw)
         }
         Kind::Sqlite => {
-            let (expression, mut params) = json_expression(db, table, "");
+            let (expression, mut params) = json_expression(db, table, "", "");
             let (placeholders, mut values_params) = bound_values(db, &given);
             let sql = if given.is_empty() {
                 format!("INSERT INTO {name} DEFAULT VALUES RETURNING {expression}")
@@ -334,7 +201,7 @@ async fn insert_fixture_mysql(
                 .collect(),
         ));
     }
-    let (expression, mut select_params) = json_expression(db, table, "t.");
+    let (expression, mut select_params) = json_expression(db, table, "t", "t.");
     let matches: Vec<String> = table
         .primary_key
         .iter()

@@ -8,17 +8,27 @@ use super::EnvError;
 use crate::db::{self, Database};
 use crate::settings::DatabaseSettings;
 
-/// Connects to the configured database and gives a fresh one its schema.
-pub async fn prepare(settings: &DatabaseSettings, dir: &Path) -> Result<Database, EnvError> {
+/// Refuses a database that may not be on this machine, unless
+/// `allow_remote`: decided from the options the driver will use.
+pub async fn check_local(settings: &DatabaseSettings) -> Result<(), EnvError> {
     let url = &settings.url;
     db::kind_of(url).map_err(|e| EnvError(e.0))?;
-    if !settings.allow_remote && !db::is_local_url(url) {
+    if !settings.allow_remote
+        && let Some(reason) = db::remote_reason(url).await
+    {
         return Err(EnvError(format!(
             "refusing to use the database at {}: itspec writes to the database (fixtures, and the restore after every case) \
-             and its host is not this machine. If it is a disposable test database, set `allow_remote = true` under [database] in itspec.toml",
+             and it may not be on this machine: {reason}. If it is a disposable test database, set `allow_remote = true` under [database] in itspec.toml",
             db::redact(url)
         )));
     }
+    Ok(())
+}
+
+/// Connects to the configured database and gives a fresh one its schema.
+pub async fn prepare(settings: &DatabaseSettings, dir: &Path) -> Result<Database, EnvError> {
+    let url = &settings.url;
+    check_local(settings).await?;
     let database = Database::connect(url, dir)
         .await
         .map_err(|e| EnvError(e.0))?;

@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use serde_json::{Value, json};
 
-pub use database::prepare as prepare_database;
+pub use database::{check_local, prepare as prepare_database};
 pub use service::Service;
 
 use crate::db::Database;
@@ -37,6 +37,8 @@ pub struct Environment {
     pub service: Option<Service>,
     /// How long the service took to become ready.
     pub ready_after: Option<Duration>,
+    /// What the run should be told (a service an earlier run left behind).
+    pub notices: Vec<String>,
 }
 
 impl Environment {
@@ -70,6 +72,7 @@ impl Environment {
                 base_url,
                 service: None,
                 ready_after: None,
+                notices: Vec::new(),
             });
         };
         let port = match service_settings.port {
@@ -92,6 +95,7 @@ impl Environment {
             env.push((name.clone(), value));
         }
         let log_dir = settings.dir.join("target").join("itspec");
+        let notices: Vec<String> = service::left_behind(&log_dir, worker).into_iter().collect();
         let mut service = Service::start(
             &service_settings.command,
             &env,
@@ -121,6 +125,7 @@ impl Environment {
             base_url,
             service: Some(service),
             ready_after: Some(ready_after),
+            notices,
         })
     }
 

@@ -1,14 +1,22 @@
 //! The service process: started in its own process group with its output
-//! in a log file, polled until ready, stopped with SIGTERM then SIGKILL —
-//! the whole group, so nothing it started is left behind.
+//! in a log file (readable by its owner only), polled until ready, stopped
+//! with SIGTERM then SIGKILL — the whole group, so nothing it started is
+//! left behind.
+//!
+//! The group dies with itspec, however itspec dies: a watchdog (`sh`, in a
+//! group of its own) waits on a pipe only itspec holds open, and when the
+//! pipe closes — itspec exited, was killed, ran out of memory — it stops
+//! the service's group. A file beside the log names the running service's
+//! group, so a run after one whose watchdog was killed too says what was
+//! left behind.
 
 use std::path::{Path, PathBuf};
 use std::process::{ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use nix::sys::signal::{Signal, killpg};
+use nix::sys::signal::{Signal, kill, killpg};
 use nix::unistd::Pid;
-use tokio::process::{Child, Command};
+use tokio::process::{Child, ChildStdin, Command};
 
 use super::EnvError;
 
@@ -19,6 +27,41 @@ pub struct Service {
     log: PathBuf,
     command: String,
     stopped: bool,
+    /// The watchdog, and the pipe whose closing wakes it.
+    watchdog: Option<(Child, ChildStdin)>,
+    /// The file naming the running service's group.
+    group_file: PathBuf,
+}
+
+/// What the watchdog runs: wait for the pipe to close, then stop the
+/// group (`$0`) — SIGTERM, and SIGKILL two seconds later.
+const WATCHDOG: &str =
+    "read _ignored; kill -TERM -- -\"$0\" 2>/dev/null; sleep 2; kill -KILL -- -\"$0\" 2>/dev/null";
+
+/// A service an earlier run started and left running (its watchdog was
+/// killed with it): what to tell, or `None`.
+pub fn left_behind(log_dir: &Path, worker: usize) -> Option<String> {
+    let file = group_file(log_dir, worker);
+    let text = std::fs::read_to_string(&file).ok()?;
+    let (group, command) = text.split_once('\n').unwrap_or((text.as_str(), ""));
+    let group = Pid::from_raw(group.trim().parse().ok()?);
+    if group.as_raw() <= 1 || !group_alive(group) {
+        let _ = std::fs::remove_file(&file);
+        return None;
+    }
+    Some(format!(
+        "a service an earlier run started is still running (process group {group}: `{}`); \
+         it may hold the port or write to the database. Stop it with `kill -- -{group}`",
+        command.trim()
+    ))
+}
+
+fn group_file(log_dir: &Path, worker: usize) -> PathBuf {
+    log_dir.join(if worker > 1 {
+        format!("service-w{worker}.pgid")
+    } else {
+        "service.pgid".to_string()
+    })
 }
 
 impl Service {
@@ -38,8 +81,16 @@ impl Service {
         } else {
             "service.log".to_string()
         });
-        let file = std::fs::File::create(&log)
-            .map_err(|error| EnvError(format!("cannot create {}: {error}", log.display())))?;
+        let file = {
+            use std::os::unix::fs::OpenOptionsExt as _;
+            std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&log)
+                .map_err(|error| EnvError(format!("cannot create {}: {error}", log.display())))?
+        };
         let stderr = file
             .try_clone()
             .map_err(|error| EnvError(format!("cannot write {}: {error}", log.display())))?;
@@ -58,13 +109,59 @@ impl Service {
             return Err(EnvError(format!("the service `{command}` exited at once")));
         };
         let group = Pid::from_raw(i32::try_from(id).unwrap_or(i32::MAX));
-        Ok(Service {
+        let group_file = group_file(log_dir, worker);
+        let _ = std::fs::write(&group_file, format!("{group}\n{command}\n"));
+        let mut service = Service {
             child,
             group,
             log,
             command: command.to_string(),
             stopped: false,
-        })
+            watchdog: None,
+            group_file,
+        };
+        let watchdog = Command::new("sh")
+            .arg("-c")
+            .arg(WATCHDOG)
+            .arg(group.to_string())
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .process_group(0)
+            .spawn();
+        match watchdog {
+            Ok(mut watchdog) => {
+                if let Some(pipe) = watchdog.stdin.take() {
+                    service.watchdog = Some((watchdog, pipe));
+                }
+            }
+            Err(error) => {
+                service.kill_now();
+                return Err(EnvError(format!(
+                    "cannot start the watchdog that stops the service if itspec dies: {error}"
+                )));
+            }
+        }
+        Ok(service)
+    }
+
+    /// SIGKILL to the group and the watchdog: the last resort.
+    fn kill_now(&mut self) {
+        let _ = killpg(self.group, Signal::SIGKILL);
+        self.dismiss_watchdog();
+    }
+
+    /// Stops the watchdog before its pipe closes (the group is stopped
+    /// already), so it never signals a group id the system gave again.
+    fn dismiss_watchdog(&mut self) {
+        if let Some((mut watchdog, pipe)) = self.watchdog.take() {
+            if let Some(id) = watchdog.id().and_then(|id| i32::try_from(id).ok()) {
+                let _ = kill(Pid::from_raw(id), Signal::SIGKILL);
+            }
+            let _ = watchdog.try_wait();
+            drop(pipe);
+        }
+        let _ = std::fs::remove_file(&self.group_file);
     }
 
     /// The command that started it.
@@ -159,16 +256,7 @@ impl Service {
     /// and whose new parent reaps slowly) is not alive: it holds no port and
     /// writes nothing.
     fn group_alive(&self) -> bool {
-        if killpg(self.group, None).is_err() {
-            return false;
-        }
-        match std::fs::read_dir("/proc") {
-            Ok(entries) => entries.flatten().any(|entry| {
-                std::fs::read_to_string(entry.path().join("stat"))
-                    .is_ok_and(|stat| running_in_group(&stat, self.group.as_raw()))
-            }),
-            Err(_) => true,
-        }
+        group_alive(self.group)
     }
 
     /// SIGTERM to the whole group; SIGKILL after `grace`; waits for them.
@@ -188,6 +276,21 @@ impl Service {
         while self.group_alive() && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(10)).await;
         }
+        self.dismiss_watchdog();
+    }
+}
+
+/// Whether any process of `group` is alive (a zombie is not).
+fn group_alive(group: Pid) -> bool {
+    if killpg(group, None).is_err() {
+        return false;
+    }
+    match std::fs::read_dir("/proc") {
+        Ok(entries) => entries.flatten().any(|entry| {
+            std::fs::read_to_string(entry.path().join("stat"))
+                .is_ok_and(|stat| running_in_group(&stat, group.as_raw()))
+        }),
+        Err(_) => true,
     }
 }
 
@@ -210,7 +313,7 @@ impl Drop for Service {
     /// left behind.
     fn drop(&mut self) {
         if !self.stopped {
-            let _ = killpg(self.group, Signal::SIGKILL);
+            self.kill_now();
         }
     }
 }

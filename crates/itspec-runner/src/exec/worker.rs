@@ -52,13 +52,15 @@ pub(super) struct Worker {
 
 impl Worker {
     /// Starts the worker's environment from `settings` (whose database is
-    /// this worker's) and records its database.
+    /// this worker's) and records its database — on disk too when it is the
+    /// user's own (`own_database`), not a copy.
     pub async fn start(
         number: usize,
         settings: &Settings,
         job: &Job<'_>,
         mocks_defined: &BTreeSet<String>,
         run_id: &str,
+        own_database: bool,
     ) -> Result<Worker, EnvError> {
         let mut environment = Environment::start(settings, mocks_defined, number).await?;
         let grace = settings
@@ -73,7 +75,8 @@ impl Worker {
                     .map(|d| (d.exclude.clone(), d.entities.clone()))
                     .unwrap_or_default();
                 let rescue_dir = settings.dir.join("target").join("itspec");
-                match Isolation::open(database, &exclude, entities, &rescue_dir).await {
+                match Isolation::open(database, &exclude, entities, &rescue_dir, own_database).await
+                {
                     Ok(mut isolation) => {
                         if let Some(d) = &settings.database {
                             isolation.reconnect_timeout = d.reconnect_timeout;
@@ -228,17 +231,54 @@ impl Worker {
         None
     }
 
+    /// What the run should be told when it starts.
+    pub fn warnings(&self) -> Vec<String> {
+        let database = self.isolation.as_ref().map_or(&[][..], Isolation::warnings);
+        self.environment
+            .notices
+            .iter()
+            .chain(database)
+            .cloned()
+            .collect()
+    }
+
+    /// Where the worker's database record is on disk, while it lives.
+    pub fn record_file(&self) -> Option<std::path::PathBuf> {
+        self.isolation
+            .as_ref()
+            .and_then(Isolation::record_file)
+            .map(std::path::Path::to_path_buf)
+    }
+
     /// Stops the service (so it writes nothing more), then the mocks, then
-    /// undoes what an interrupted case changed. Returns a restore failure.
-    pub async fn stop(&mut self, grace: Duration) -> Option<String> {
+    /// undoes what an interrupted case changed and what the service wrote
+    /// after the last restore.
+    pub async fn stop(&mut self, grace: Duration) -> Stopped {
         self.http = None;
         self.environment.stop(grace).await;
         self.mocks.stop();
-        let isolation = self.isolation.as_mut()?;
-        let failed = isolation.restore().await.err().map(|error| {
-            format!("the database could not be restored after the last case: {error}")
-        });
+        let mut stopped = Stopped::default();
+        let Some(isolation) = self.isolation.as_mut() else {
+            return stopped;
+        };
+        match isolation.finish().await {
+            Ok(note) => stopped.notice = note,
+            Err(error) => {
+                stopped.failure = Some(format!(
+                    "the database could not be restored after the last case: {error}"
+                ));
+            }
+        }
         isolation.close().await;
-        failed
+        stopped
     }
+}
+
+/// What stopping a worker found.
+#[derive(Debug, Default)]
+pub(super) struct Stopped {
+    /// A restore that failed: the run fails.
+    pub failure: Option<String>,
+    /// Something to tell (a late write, undone).
+    pub notice: Option<String>,
 }

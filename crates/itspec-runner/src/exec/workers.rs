@@ -102,17 +102,64 @@ struct Collected {
 
 /// Runs the plan on `jobs` workers.
 pub(super) async fn run(job: &Job<'_>, jobs: usize, reporter: &mut dyn Reporter) -> RunResult {
-    let (plan, settings, options) = (job.plan, job.settings, job.options);
+    let settings = job.settings;
     let started = Instant::now();
     let mut result = RunResult::starting_now();
     let grace = settings
         .service
         .as_ref()
         .map_or(Duration::from_secs(5), |s| s.stop_timeout);
+    // One run per database, for the whole run: taken before anything is
+    // copied or started, let go after everything is put back.
+    let lock = tokio::select! {
+        lock = lock_database(settings) => lock,
+        () = shutdown_signal() => Err(None),
+    };
+    let lock = match lock {
+        Ok(lock) => lock,
+        Err(failure) => {
+            result.outcome = match failure {
+                Some(error) => RunOutcome::EnvironmentFailed { message: error.0 },
+                None => RunOutcome::Interrupted,
+            };
+            return finish(result, started, reporter);
+        }
+    };
+    let result = run_locked(job, jobs, reporter, result, started, grace).await;
+    if let Some(lock) = lock {
+        lock.release().await;
+    }
+    result
+}
+
+/// Checks that the configured database is on this machine (unless allowed
+/// elsewhere) and takes its lock.
+async fn lock_database(settings: &Settings) -> Result<Option<db::RunLock>, Option<EnvError>> {
+    let Some(database) = &settings.database else {
+        return Ok(None);
+    };
+    crate::env::check_local(database).await?;
+    db::RunLock::acquire(&database.url, &settings.dir)
+        .await
+        .map(Some)
+        .map_err(|e| Some(EnvError(e.0)))
+}
+
+/// [`run`], with the database locked.
+async fn run_locked(
+    job: &Job<'_>,
+    jobs: usize,
+    reporter: &mut dyn Reporter,
+    mut result: RunResult,
+    started: Instant,
+    grace: Duration,
+) -> RunResult {
+    let (plan, settings, options) = (job.plan, job.settings, job.options);
     let mut copies = Vec::new();
     let mut workers = Vec::new();
+    let mut notices = Vec::new();
     let prepared = tokio::select! {
-        prepared = prepare(job, jobs, &mut copies, &mut workers) => prepared,
+        prepared = prepare(job, jobs, &mut copies, &mut workers, &mut notices) => prepared,
         () = shutdown_signal() => Err(None),
     };
     if let Err(failure) = prepared {
@@ -120,7 +167,7 @@ pub(super) async fn run(job: &Job<'_>, jobs: usize, reporter: &mut dyn Reporter)
             Some(error) => RunOutcome::EnvironmentFailed { message: error.0 },
             None => RunOutcome::Interrupted,
         };
-        stop_all(&mut workers, grace, &mut result).await;
+        stop_all(&mut workers, grace, &mut result, reporter).await;
         drop_copies(settings, &copies, reporter).await;
         return finish(result, started, reporter);
     }
@@ -144,6 +191,17 @@ pub(super) async fn run(job: &Job<'_>, jobs: usize, reporter: &mut dyn Reporter)
         target: &result.target,
         service: service.as_deref().zip(ready),
     });
+    // Each worker's service; the database's triggers once.
+    let mut told: Vec<String> = Vec::new();
+    for message in notices
+        .into_iter()
+        .chain(workers.iter().flat_map(Worker::warnings))
+    {
+        if !told.contains(&message) {
+            reporter.event(Event::Notice { message: &message });
+            told.push(message);
+        }
+    }
     if plan.drafts > 0 {
         let message = format!(
             "{} Draft spec{} not run (--include-drafts runs them)",
@@ -193,7 +251,32 @@ pub(super) async fn run(job: &Job<'_>, jobs: usize, reporter: &mut dyn Reporter)
         RunOutcome::Completed
     };
     result.specs = collected.specs.into_iter().flatten().collect();
-    stop_all(&mut workers, grace, &mut result).await;
+    if interrupted {
+        // A second Ctrl-C does not wait for the database: the recorded
+        // rows are on disk already.
+        let records: Vec<std::path::PathBuf> =
+            workers.iter().filter_map(Worker::record_file).collect();
+        let stopped = tokio::select! {
+            () = stop_all(&mut workers, grace, &mut result, reporter) => true,
+            () = shutdown_signal() => false,
+        };
+        if !stopped {
+            for record in records {
+                let message = format!(
+                    "interrupted again before the database was put back: the rows recorded before the first case are saved in {}; `itspec restore {}` puts them back",
+                    record.display(),
+                    record.display()
+                );
+                reporter.event(Event::Notice { message: &message });
+            }
+            // The services die with the workers (their process groups are
+            // killed when dropped); the copies are dropped by the next run.
+            drop(workers);
+            return finish(result, started, reporter);
+        }
+    } else {
+        stop_all(&mut workers, grace, &mut result, reporter).await;
+    }
     drop_copies(settings, &copies, reporter).await;
     finish(result, started, reporter)
 }
@@ -206,17 +289,33 @@ async fn prepare(
     jobs: usize,
     copies: &mut Vec<String>,
     workers: &mut Vec<Worker>,
+    notices: &mut Vec<String>,
 ) -> Result<(), Option<EnvError>> {
     let settings = job.settings;
+    let run_id = run_id();
     let mut per_worker = vec![settings.clone(); jobs];
+    if let Some(database) = &settings.database {
+        // The run holds the base's lock: no other run uses its copies.
+        match db::drop_stale_copies(&database.url, &settings.dir).await {
+            Ok(dropped) if !dropped.is_empty() => notices.push(format!(
+                "dropped the worker copies of the database an earlier run left behind: {}",
+                dropped.join(", ")
+            )),
+            Ok(_) => {}
+            Err(error) => notices.push(format!(
+                "could not look for worker copies an earlier run left behind: {error}"
+            )),
+        }
+    }
     if let Some(database) = settings.database.as_ref().filter(|_| jobs > 1) {
         let base = crate::env::prepare_database(database, &settings.dir).await?;
         base.close().await;
+        let run = run_id.get(..8).unwrap_or(&run_id);
         // Side by side: a PostgreSQL copy is mostly the server writing
         // the new database's files. Every copy made is kept in `copies`,
         // so it is dropped even when another failed.
         let made = join_all(
-            (1..=jobs).map(|number| db::copy_database(&database.url, number, &settings.dir)),
+            (1..=jobs).map(|number| db::copy_database(&database.url, run, number, &settings.dir)),
         )
         .await;
         let mut failed = None;
@@ -236,12 +335,11 @@ async fn prepare(
         }
     }
     let mocks = mock_names(job.plan);
-    let run_id = run_id();
     let started = join_all(
         per_worker
             .iter()
             .enumerate()
-            .map(|(i, s)| Worker::start(i + 1, s, job, &mocks, &run_id)),
+            .map(|(i, s)| Worker::start(i + 1, s, job, &mocks, &run_id, jobs == 1)),
     )
     .await;
     let mut failure = None;
@@ -403,10 +501,23 @@ fn print_spec(collected: &Collected, index: usize, reporter: &mut dyn Reporter) 
     });
 }
 
-/// Stops every worker side by side; a database left unrestored fails the run.
-async fn stop_all(workers: &mut [Worker], grace: Duration, result: &mut RunResult) {
-    let failures = join_all(workers.iter_mut().map(|w| w.stop(grace))).await;
-    if let Some(message) = failures.into_iter().flatten().next() {
+/// Stops every worker side by side; a database left unrestored fails the
+/// run, and what the stops found is told.
+async fn stop_all(
+    workers: &mut [Worker],
+    grace: Duration,
+    result: &mut RunResult,
+    reporter: &mut dyn Reporter,
+) {
+    let stopped = join_all(workers.iter_mut().map(|w| w.stop(grace))).await;
+    let mut failure = None;
+    for stop in stopped {
+        if let Some(message) = &stop.notice {
+            reporter.event(Event::Notice { message });
+        }
+        failure = failure.or(stop.failure);
+    }
+    if let Some(message) = failure {
         result.outcome = RunOutcome::EnvironmentFailed { message };
     }
 }

@@ -128,7 +128,7 @@ pub async fn state(test: &TestDb) -> Vec<(String, String, Vec<String>)> {
         tables.push((
             table.name.clone(),
             checksum,
-            rows.rows.iter().map(|r| r.raw.clone()).collect(),
+            rows.rows.iter().map(|r| r.text.clone()).collect(),
         ));
     }
     db.close().await;

@@ -1,0 +1,239 @@
+//! One run per database: a run holds a lock on its database for its whole
+//! life, and a second run on the same database is refused at once, naming
+//! the holder. PostgreSQL: a session advisory lock (`pg_try_advisory_lock`)
+//! on a connection of its own, whose `application_name` says who holds it;
+//! MySQL/MariaDB: `GET_LOCK` on a connection of its own, named after the
+//! database; SQLite: an exclusive `flock` on a file beside the database
+//! file, which says who holds it and is removed when the run ends.
+
+use std::fs::File;
+use std::io::Write as _;
+use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+use std::path::{Path, PathBuf};
+
+use nix::fcntl::{Flock, FlockArg};
+use sqlx::{ConnectOptions as _, Connection as _};
+
+use super::{DbError, Kind, kind_of, redact, sqlite_file};
+
+/// The advisory lock's key: "itspec" in ASCII, then 1.
+const PG_KEY: i64 = 0x6974_7370_6563_0001;
+
+/// A lock held on a database for the life of a run.
+pub struct RunLock {
+    holder: Holder,
+}
+
+enum Holder {
+    Postgres(sqlx::PgConnection),
+    MySql(sqlx::MySqlConnection),
+    Sqlite(PathBuf, Flock<File>),
+    /// An in-memory SQLite database: nothing else can reach it.
+    Nothing,
+}
+
+/// Who this run is: `itspec pid 123 on host since 2026-…Z`.
+fn who() -> String {
+    let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+        .map(|h| h.trim().to_string())
+        .unwrap_or_else(|_| "an unknown host".to_string());
+    let host: String = host.chars().take(20).collect();
+    format!(
+        "itspec pid {} on {host} since {}",
+        std::process::id(),
+        chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ")
+    )
+}
+
+fn refused(url: &str, holder: &str) -> DbError {
+    DbError(format!(
+        "another itspec run is using the database {} ({holder}): one run per database at a time. \
+         Wait for it to end, or stop it",
+        redact(url)
+    ))
+}
+
+impl RunLock {
+    /// Takes the lock on the database `url` names (relative SQLite paths
+    /// against `dir`), or fails at once naming who holds it.
+    pub async fn acquire(url: &str, dir: &Path) -> Result<RunLock, DbError> {
+        let cannot = |e: sqlx::Error| {
+            DbError(format!(
+                "cannot lock the database {}: {}",
+                redact(url),
+                DbError::from(e)
+            ))
+        };
+        let holder = match kind_of(url)? {
+            Kind::Postgres => {
+                let options: sqlx::postgres::PgConnectOptions = url.parse().map_err(cannot)?;
+                let mut connection = options
+                    .application_name(&who())
+                    .connect()
+                    .await
+                    .map_err(cannot)?;
+                let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
+                    .bind(PG_KEY)
+                    .fetch_one(&mut connection)
+                    .await
+                    .map_err(cannot)?;
+                if !got {
+                    let holder = pg_holder(&mut connection).await;
+                    let _ = connection.close().await;
+                    return Err(refused(url, &holder));
+                }
+                Holder::Postgres(connection)
+            }
+            Kind::MySql => {
+                let url = url.replacen("mariadb://", "mysql://", 1);
+                let options: sqlx::mysql::MySqlConnectOptions = url.parse().map_err(cannot)?;
+                let mut connection = options.connect().await.map_err(cannot)?;
+                let name: String = sqlx::query_scalar(
+                    "SELECT LEFT(CONCAT('itspec:', COALESCE(DATABASE(), '')), 64)",
+                )
+                .fetch_one(&mut connection)
+                .await
+                .map_err(cannot)?;
+                let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
+                    .bind(&name)
+                    .fetch_one(&mut connection)
+                    .await
+                    .map_err(cannot)?;
+                if got != Some(1) {
+                    let holder = mysql_holder(&mut connection, &name).await;
+                    let _ = connection.close().await;
+                    return Err(refused(&url, &holder));
+                }
+                Holder::MySql(connection)
+            }
+            Kind::Sqlite => {
+                let file = sqlite_file(url, dir);
+                if file.as_os_str() == ":memory:" {
+                    Holder::Nothing
+                } else {
+                    let (path, lock) = lock_file(&file).map_err(|holder| refused(url, &holder))?;
+                    Holder::Sqlite(path, lock)
+                }
+            }
+        };
+        Ok(RunLock { holder })
+    }
+
+    /// Lets the database go.
+    pub async fn release(self) {
+        match self.holder {
+            Holder::Postgres(mut connection) => {
+                let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
+                    .bind(PG_KEY)
+                    .execute(&mut connection)
+                    .await;
+                let _ = connection.close().await;
+            }
+            Holder::MySql(connection) => {
+                // Closing the connection releases its locks.
+                let _ = connection.close().await;
+            }
+            Holder::Sqlite(path, lock) => {
+                let _ = std::fs::remove_file(&path);
+                drop(lock);
+            }
+            Holder::Nothing => {}
+        }
+    }
+}
+
+async fn pg_holder(connection: &mut sqlx::PgConnection) -> String {
+    let found: Option<(Option<String>, Option<String>, Option<String>, i32)> = sqlx::query_as(
+        "SELECT a.application_name, a.client_addr::text, a.backend_start::text, a.pid \
+         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+         WHERE l.locktype = 'advisory' AND l.granted AND l.database = \
+           (SELECT oid FROM pg_database WHERE datname = current_database()) \
+           AND l.classid = ($1 >> 32)::oid AND l.objid = ($1 & 4294967295)::oid AND l.objsubid = 1 \
+         LIMIT 1",
+    )
+    .bind(PG_KEY)
+    .fetch_optional(&mut *connection)
+    .await
+    .ok()
+    .flatten();
+    match found {
+        Some((name, address, since, pid)) => format!(
+            "{}; server process {pid}, connected from {} at {}",
+            name.filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "a session".to_string()),
+            address.unwrap_or_else(|| "a local socket".to_string()),
+            since.unwrap_or_default()
+        ),
+        None => "a session that has just ended or cannot be seen".to_string(),
+    }
+}
+
+async fn mysql_holder(connection: &mut sqlx::MySqlConnection, name: &str) -> String {
+    let found: Option<(Option<u64>, Option<String>, Option<i64>)> = sqlx::query_as(
+        "SELECT p.id, p.host, p.time FROM information_schema.processlist p WHERE p.id = IS_USED_LOCK(?)",
+    )
+    .bind(name)
+    .fetch_optional(&mut *connection)
+    .await
+    .ok()
+    .flatten();
+    match found {
+        Some((id, host, idle)) => format!(
+            "held by connection {} from {}, idle for {} s",
+            id.unwrap_or_default(),
+            host.unwrap_or_else(|| "an unknown host".to_string()),
+            idle.unwrap_or_default()
+        ),
+        None => "a session that has just ended or cannot be seen".to_string(),
+    }
+}
+
+/// Locks `{database}.itspec-lock` beside the database file and writes
+/// who holds it; on failure, what the holder wrote.
+fn lock_file(database: &Path) -> Result<(PathBuf, Flock<File>), String> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".itspec-lock");
+    let path = PathBuf::from(name);
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    for _ in 0..10 {
+        let file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+            .map_err(|e| format!("cannot create the lock file {}: {e}", path.display()))?;
+        let mut lock = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => lock,
+            Err(_) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                return Err(if holder.is_empty() {
+                    format!("it holds {}", path.display())
+                } else {
+                    format!("{holder}; lock file {}", path.display())
+                });
+            }
+        };
+        // The file may have been removed by the run that held it between
+        // the open and the lock: then lock the new one.
+        let same = match (lock.metadata(), std::fs::metadata(&path)) {
+            (Ok(locked), Ok(now)) => locked.ino() == now.ino() && locked.dev() == now.dev(),
+            _ => false,
+        };
+        if !same {
+            continue;
+        }
+        let _ = lock.set_len(0);
+        let _ = lock.write_all(who().as_bytes());
+        let _ = lock.sync_all();
+        return Ok((path, lock));
+    }
+    Err(format!(
+        "its lock file {} keeps being replaced",
+        path.display()
+    ))
+}

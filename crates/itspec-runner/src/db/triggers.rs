@@ -1,0 +1,172 @@
+//! The user's triggers on the tracked tables, and keeping them from firing
+//! while rows are put back, where the database lets itspec:
+//!
+//! - PostgreSQL: as superuser, `session_replication_role = replica` stops
+//!   ordinary triggers and foreign-key actions; the triggers that fire even
+//!   then (`ENABLE ALWAYS`/`ENABLE REPLICA`), and, as the tables' owner,
+//!   every trigger that would fire, are disabled by name inside the
+//!   restore's transaction and enabled again, each in its own mode, before
+//!   it commits.
+//! - SQLite has no way to switch a trigger off: when a restore does not
+//!   hold because a trigger keeps changing rows, the triggers of the
+//!   tables written are dropped and created again from their own SQL
+//!   inside the restore's transaction.
+//! - MySQL/MariaDB cannot switch triggers off, nor change them inside a
+//!   transaction: they fire, and what they write is undone by the checks
+//!   and passes after every restore.
+//!
+//! Where triggers fire during a restore, the run says so when it starts.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::schema::Schema;
+use super::{Database, DbError, Kind, quote};
+
+/// A trigger of a tracked table.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Trigger {
+    /// The table it is on.
+    pub table: String,
+    /// Its name.
+    pub name: String,
+    /// PostgreSQL: `tgenabled` (`O`, `A`, `R`, `D`).
+    mode: String,
+    /// PostgreSQL: whether the role may alter the table (owns it).
+    owned: bool,
+    /// SQLite: the statement that creates it.
+    sql: String,
+}
+
+/// The triggers of the tracked tables.
+#[derive(Clone, Debug, Default)]
+pub struct Triggers {
+    list: Vec<Trigger>,
+}
+
+/// Statements run inside a restore's transaction: before the rows are
+/// written, and after (before it commits).
+#[derive(Clone, Debug, Default)]
+pub struct Guard {
+    /// Before.
+    pub before: Vec<String>,
+    /// After.
+    pub after: Vec<String>,
+}
+
+impl Triggers {
+    /// Reads the triggers of the tables of `schema`.
+    pub async fn read(db: &Database, schema: &Schema) -> Result<Triggers, DbError> {
+        let sql = match db.kind {
+            Kind::Postgres => {
+                "SELECT c.relname::text, t.tgname::text, t.tgenabled::text, pg_has_role(c.relowner, 'USAGE')::text, '' \
+                 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
+                 WHERE NOT t.tgisinternal AND n.nspname = current_schema() ORDER BY 1, 2"
+            }
+            Kind::Sqlite => {
+                "SELECT tbl_name, name, '', '', sql FROM sqlite_master WHERE type = 'trigger' ORDER BY rowid"
+            }
+            Kind::MySql => {
+                "SELECT event_object_table, trigger_name, '', '', '' FROM information_schema.triggers \
+                 WHERE trigger_schema = DATABASE() ORDER BY 1, 2"
+            }
+        };
+        let mut list = Vec::new();
+        for row in db.fetch_text(sql, &[]).await? {
+            let text = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
+            let table = text(0);
+            if !schema.tables.contains_key(&table) {
+                continue;
+            }
+            list.push(Trigger {
+                table,
+                name: text(1),
+                mode: text(2),
+                owned: text(3) == "true",
+                sql: text(4),
+            });
+        }
+        Ok(Triggers { list })
+    }
+
+    /// The triggers of `table`, by name.
+    pub fn on(&self, table: &str) -> Vec<&str> {
+        self.list
+            .iter()
+            .filter(|t| t.table == table)
+            .map(|t| t.name.as_str())
+            .collect()
+    }
+
+    /// The tables whose triggers fire while rows are put back, each with
+    /// them: every table with triggers on MySQL and SQLite (SQLite's are
+    /// dropped only when they keep a restore from holding); on PostgreSQL,
+    /// those the role may not disable.
+    pub fn firing_during_restore(&self, kind: Kind, superuser: bool) -> BTreeMap<&str, Vec<&str>> {
+        let mut firing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for trigger in &self.list {
+            let fires = match kind {
+                Kind::Postgres => !superuser && !trigger.owned && pg_fires(trigger, false),
+                Kind::Sqlite | Kind::MySql => true,
+            };
+            if fires {
+                firing
+                    .entry(trigger.table.as_str())
+                    .or_default()
+                    .push(trigger.name.as_str());
+            }
+        }
+        firing
+    }
+
+    /// What keeps the triggers of `written` from firing inside a restore's
+    /// transaction. `drop` (SQLite): drop and create them again.
+    pub fn guard(
+        &self,
+        db: &Database,
+        superuser: bool,
+        written: &BTreeSet<String>,
+        drop: bool,
+    ) -> Guard {
+        let mut guard = Guard::default();
+        for trigger in self.list.iter().filter(|t| written.contains(&t.table)) {
+            match db.kind {
+                Kind::Postgres if pg_fires(trigger, superuser) && (superuser || trigger.owned) => {
+                    let table = db.quote(&trigger.table);
+                    let name = quote(Kind::Postgres, &trigger.name);
+                    guard
+                        .before
+                        .push(format!("ALTER TABLE {table} DISABLE TRIGGER {name}"));
+                    let mode = match trigger.mode.as_str() {
+                        "A" => "ALWAYS ",
+                        "R" => "REPLICA ",
+                        _ => "",
+                    };
+                    guard
+                        .after
+                        .push(format!("ALTER TABLE {table} ENABLE {mode}TRIGGER {name}"));
+                }
+                Kind::Sqlite if drop && !trigger.sql.is_empty() => {
+                    guard.before.push(format!(
+                        "DROP TRIGGER {}",
+                        quote(Kind::Sqlite, &trigger.name)
+                    ));
+                    guard.after.push(trigger.sql.clone());
+                }
+                _ => {}
+            }
+        }
+        guard
+    }
+}
+
+/// Whether a PostgreSQL trigger fires: as superuser the restore runs as a
+/// replica (`ENABLE REPLICA` and `ENABLE ALWAYS` triggers fire), else as
+/// an origin (ordinary and `ENABLE ALWAYS` triggers fire).
+fn pg_fires(trigger: &Trigger, replica: bool) -> bool {
+    match trigger.mode.as_str() {
+        "A" => true,
+        "R" => replica,
+        "O" => !replica,
+        _ => false,
+    }
+}
