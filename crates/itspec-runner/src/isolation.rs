@@ -43,6 +43,9 @@ pub struct Isolation {
     base: Snapshot,
     /// A case has begun and its changes are not undone yet.
     pending: bool,
+    /// A restore failed: the record on disk is the rows' only copy now,
+    /// and stays for `itspec restore`.
+    failed: bool,
     /// The record on disk (the user's own database only), removed once the
     /// last restore is verified.
     on_disk: Option<RescueFile>,
@@ -99,6 +102,7 @@ impl Isolation {
             triggers,
             base,
             pending: false,
+            failed: false,
             on_disk,
             case: String::new(),
             warnings,
@@ -190,6 +194,10 @@ impl Isolation {
     /// (work the service flushed as it stopped), and removes the record
     /// from disk. Returns a note naming the tables written late.
     pub async fn finish(&mut self) -> Result<Option<String>, DbError> {
+        if self.failed {
+            // Said when it failed; the file stays for `itspec restore`.
+            return Ok(None);
+        }
         let late = if self.pending {
             BTreeSet::new()
         } else {
@@ -250,6 +258,7 @@ impl Isolation {
     /// is no longer pending: its changes are the file's to undo.
     fn rescue(&mut self, error: &DbError, answered: bool) -> DbError {
         self.pending = false;
+        self.failed = true;
         let when = if answered {
             "once what refused the restore is fixed"
         } else {

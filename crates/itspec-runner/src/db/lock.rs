@@ -57,6 +57,13 @@ impl RunLock {
     /// Takes the lock on the database `url` names (relative SQLite paths
     /// against `dir`), or fails at once naming who holds it.
     pub async fn acquire(url: &str, dir: &Path) -> Result<RunLock, DbError> {
+        let cannot_connect = |e: sqlx::Error| {
+            DbError(format!(
+                "cannot connect to the database {}: {}",
+                redact(url),
+                DbError::from(e)
+            ))
+        };
         let cannot = |e: sqlx::Error| {
             DbError(format!(
                 "cannot lock the database {}: {}",
@@ -66,12 +73,13 @@ impl RunLock {
         };
         let holder = match kind_of(url)? {
             Kind::Postgres => {
-                let options: sqlx::postgres::PgConnectOptions = url.parse().map_err(cannot)?;
+                let options: sqlx::postgres::PgConnectOptions =
+                    url.parse().map_err(cannot_connect)?;
                 let mut connection = options
                     .application_name(&who())
                     .connect()
                     .await
-                    .map_err(cannot)?;
+                    .map_err(cannot_connect)?;
                 let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
                     .bind(PG_KEY)
                     .fetch_one(&mut connection)
@@ -86,8 +94,9 @@ impl RunLock {
             }
             Kind::MySql => {
                 let url = url.replacen("mariadb://", "mysql://", 1);
-                let options: sqlx::mysql::MySqlConnectOptions = url.parse().map_err(cannot)?;
-                let mut connection = options.connect().await.map_err(cannot)?;
+                let options: sqlx::mysql::MySqlConnectOptions =
+                    url.parse().map_err(cannot_connect)?;
+                let mut connection = options.connect().await.map_err(cannot_connect)?;
                 let name: String = sqlx::query_scalar(
                     "SELECT LEFT(CONCAT('itspec:', COALESCE(DATABASE(), '')), 64)",
                 )
@@ -169,8 +178,9 @@ async fn pg_holder(connection: &mut sqlx::PgConnection) -> String {
 }
 
 async fn mysql_holder(connection: &mut sqlx::MySqlConnection, name: &str) -> String {
-    let found: Option<(Option<u64>, Option<String>, Option<i64>)> = sqlx::query_as(
-        "SELECT p.id, p.host, p.time FROM information_schema.processlist p WHERE p.id = IS_USED_LOCK(?)",
+    let found: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT CAST(p.id AS CHAR), CAST(p.host AS CHAR), CAST(p.time AS CHAR) \
+         FROM information_schema.processlist p WHERE p.id = IS_USED_LOCK(?)",
     )
     .bind(name)
     .fetch_optional(&mut *connection)
@@ -182,7 +192,7 @@ async fn mysql_holder(connection: &mut sqlx::MySqlConnection, name: &str) -> Str
             "held by connection {} from {}, idle for {} s",
             id.unwrap_or_default(),
             host.unwrap_or_else(|| "an unknown host".to_string()),
-            idle.unwrap_or_default()
+            idle.unwrap_or_else(|| "?".to_string())
         ),
         None => "a session that has just ended or cannot be seen".to_string(),
     }

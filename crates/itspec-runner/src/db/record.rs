@@ -7,7 +7,9 @@
 //!   with `extra_float_digits = 3`, so the text is the shortest exact form.
 //! - SQLite: `quote()` of each column — REALs to the last bit, BLOBs as
 //!   `X'…'`, text as text whatever the column's declared type — as a JSON
-//!   array of those literals, each bound back with its own storage class.
+//!   array of those literals, each bound back with its own storage class;
+//!   and, last, the row id of a table whose row id is not a column of its
+//!   own ([`sqlite_rowid`]), so a row goes back to its own place.
 //! - MySQL/MariaDB: each column as text (`CAST(… AS CHAR)`), `FLOAT`
 //!   widened to `DOUBLE` first so no digit is lost, and bytes, `BIT` and
 //!   spatial values as hex (`HEX`, written back with `UNHEX`), as a JSON
@@ -41,11 +43,14 @@ pub fn expression(db: &Database, table: &Table, alias: &str) -> String {
     match db.kind {
         Kind::Postgres => format!("{alias}::text"),
         Kind::Sqlite => {
-            let parts: Vec<String> = table
+            let mut parts: Vec<String> = table
                 .columns
                 .iter()
                 .map(|c| format!("quote({alias}.{})", db.quote(&c.name)))
                 .collect();
+            if let Some(rowid) = sqlite_rowid(table) {
+                parts.push(format!("quote({alias}.{rowid})"));
+            }
             format!("json_array({})", parts.join(", "))
         }
         Kind::MySql => {
@@ -57,6 +62,31 @@ pub fn expression(db: &Database, table: &Table, alias: &str) -> String {
             format!("JSON_ARRAY({})", parts.join(", "))
         }
     }
+}
+
+/// The name under which a SQLite table's row id is recorded: a rowid
+/// table whose row id is not its `INTEGER PRIMARY KEY` — its rows' order
+/// and identity — under whichever of `rowid`, `_rowid_`, `oid` no column
+/// takes. `None` for a `WITHOUT ROWID` table, an `INTEGER PRIMARY KEY`
+/// (the key is the row id), and a table whose columns take all three.
+pub fn sqlite_rowid(table: &Table) -> Option<&'static str> {
+    let integer_key =
+        table.primary_key.len() == 1 && table.key_columns().next().is_some_and(|c| c.auto);
+    if table.without_rowid || integer_key {
+        return None;
+    }
+    ["rowid", "_rowid_", "oid"].into_iter().find(|name| {
+        !table
+            .columns
+            .iter()
+            .any(|c| c.name.eq_ignore_ascii_case(name))
+    })
+}
+
+/// SQLite: the recorded row id of a row's fields, when the table has one.
+pub fn sqlite_rowid_of(table: &Table, fields: &[Field]) -> Option<i64> {
+    sqlite_rowid(table)?;
+    fields.get(table.columns.len())?.text()?.parse().ok()
 }
 
 /// How MySQL renders a column as exact text.

@@ -138,10 +138,7 @@ pub async fn restore(
             }
             return Ok(written);
         }
-        // SQLite: a trigger that keeps changing what is put back is
-        // dropped for the restore, from the third pass.
-        written +=
-            restore_once(db, schema, triggers, target, &current, &changed, pass >= 2).await?;
+        written += restore_once(db, schema, triggers, target, &current, &changed, pass).await?;
     }
     let current = Snapshot::capture(db, schema, target, true).await?;
     let still = differing(target, &current);
@@ -179,7 +176,7 @@ async fn restore_once(
     target: &Snapshot,
     current: &Snapshot,
     changed: &BTreeSet<String>,
-    drop_triggers: bool,
+    pass: usize,
 ) -> Result<usize, DbError> {
     let order = schema.parents_first();
     let mut plan = Plan::default();
@@ -199,7 +196,9 @@ async fn restore_once(
     plan.inserts.reverse();
     plan.rewrite_inserts.reverse();
     let superuser = db.is_superuser().await?;
-    let guard = triggers.guard(db, superuser, changed, drop_triggers);
+    // SQLite: a trigger that keeps changing what is put back is dropped
+    // for the restore, from the third pass.
+    let guard = triggers.guard(db, superuser, changed, pass >= 2);
     // Where foreign keys stay live, updates first (cascades); elsewhere
     // deletes first (unique keys).
     let live_keys = db.kind == Kind::Postgres && !superuser;
@@ -209,16 +208,24 @@ async fn restore_once(
     } else {
         (&plan.deletes, &plan.updates)
     };
-    let orders: [Vec<&Statement>; 3] = [
+    let rewrite: Vec<&Statement> = plan
+        .deletes
+        .iter()
+        .chain(&plan.rewrite_deletes)
+        .chain(&inserts)
+        .chain(plan.rewrite_inserts.iter().flatten())
+        .collect();
+    let mut orders: Vec<Vec<&Statement>> = vec![
         first.iter().chain(second).chain(&inserts).collect(),
         second.iter().chain(first).chain(&inserts).collect(),
-        plan.deletes
-            .iter()
-            .chain(&plan.rewrite_deletes)
-            .chain(&inserts)
-            .chain(plan.rewrite_inserts.iter().flatten())
-            .collect(),
     ];
+    // After a pass that did not hold (an update trigger rewrote what was
+    // put back), changed rows are deleted and inserted instead.
+    if pass == 0 {
+        orders.push(rewrite);
+    } else {
+        orders.insert(0, rewrite);
+    }
     let mut first_error = None;
     for statements in &orders {
         match apply(db, superuser, &guard, statements).await {
@@ -277,7 +284,15 @@ async fn apply(
                 "SET CONSTRAINTS ALL DEFERRED"
             };
             let mut conn = pool.acquire().await?;
-            in_transaction!(conn, Some(relax), guard, statements)
+            // A service's transaction left open must not hold the restore
+            // forever: it fails, and the rows stay saved.
+            let guarded = Guard {
+                before: std::iter::once("SET LOCAL lock_timeout = '30s'".to_string())
+                    .chain(guard.before.iter().cloned())
+                    .collect(),
+                after: guard.after.clone(),
+            };
+            in_transaction!(conn, Some(relax), guarded, statements)
         }
         // Both settings belong to the connection and work only outside a
         // transaction: set before, put back after, also on failure.

@@ -306,9 +306,16 @@ pub fn hash_rows(raws: &[RawRow]) -> String {
     sum_hashes(Kind::Sqlite, raws.iter().map(|(_, hash)| *hash)).unwrap_or_default()
 }
 
-/// The identity of a row: its primary key's fields, else the whole row.
+/// The identity of a row: its primary key's fields, else (SQLite) its row
+/// id, else the whole row.
 pub fn key_of(kind: Kind, table: &Table, text: &str) -> Result<String, DbError> {
     if table.primary_key.is_empty() {
+        if kind == Kind::Sqlite && record::sqlite_rowid(table).is_some() {
+            let fields = record::fields(kind, text)?;
+            if let Some(rowid) = record::sqlite_rowid_of(table, &fields) {
+                return Ok(format!("{rowid:020}"));
+            }
+        }
         return Ok(text.to_string());
     }
     let fields = record::fields(kind, text)?;

@@ -99,6 +99,22 @@ pub fn insert(db: &Database, table: &Table, row: &Row) -> Result<Statement, DbEr
         placeholders.push(placeholder);
         params.push(param);
     }
+    // SQLite: back in its own place.
+    let mut list = list;
+    if db.kind == Kind::Sqlite
+        && let (Some(name), Some(rowid)) = (
+            record::sqlite_rowid(table),
+            record::sqlite_rowid_of(table, &fields),
+        )
+    {
+        list = if list.is_empty() {
+            name.to_string()
+        } else {
+            format!("{list}, {name}")
+        };
+        placeholders.push("?".to_string());
+        params.push(Param::Int(rowid));
+    }
     Ok((
         format!(
             "INSERT INTO {name} ({list}) VALUES ({})",
@@ -219,26 +235,26 @@ pub fn delete_exact(db: &Database, table: &Table, row: &Row) -> Result<Statement
             ))
         }
         Kind::Sqlite => {
-            if table.without_rowid {
-                // Its key is never NULL, so the key names one row.
+            if let Some(rowid_name) = record::sqlite_rowid(table)
+                && let Some(rowid) = record::sqlite_rowid_of(table, &row.fields(db.kind)?)
+            {
+                // The row's own place.
+                return Ok((
+                    format!("DELETE FROM {name} WHERE {rowid_name} = ?"),
+                    vec![Param::Int(rowid)],
+                ));
+            }
+            if !table.primary_key.is_empty() {
+                // `WITHOUT ROWID`, or an `INTEGER PRIMARY KEY`: never NULL,
+                // so the key names one row.
                 return delete_by_key(db, table, row);
             }
-            let Some(rowid) = sqlite_rowid(table) else {
-                return Err(DbError(format!(
-                    "cannot delete one of several equal rows of `{}`: it has no primary key, \
-                     and its columns take every name of SQLite's row id (rowid, _rowid_, oid); \
-                     give it a primary key",
-                    table.name
-                )));
-            };
-            let alias = record::alias(table);
-            let (matches, params) = exact_matches(db, table, row, &alias)?;
-            Ok((
-                format!(
-                    "DELETE FROM {name} WHERE {rowid} = (SELECT {alias}.{rowid} FROM {name} AS {alias} WHERE {matches} LIMIT 1)"
-                ),
-                params,
-            ))
+            Err(DbError(format!(
+                "cannot delete one of several equal rows of `{}`: it has no primary key, \
+                 and its columns take every name of SQLite's row id (rowid, _rowid_, oid); \
+                 give it a primary key",
+                table.name
+            )))
         }
     }
 }
@@ -259,14 +275,4 @@ fn exact_matches(
         .collect();
     let params = fields.into_iter().map(record::field_param).collect();
     Ok((matches.join(" AND "), params))
-}
-
-/// The name of a SQLite table's row id that none of its columns takes.
-pub fn sqlite_rowid(table: &Table) -> Option<&'static str> {
-    ["rowid", "_rowid_", "oid"].into_iter().find(|name| {
-        !table
-            .columns
-            .iter()
-            .any(|c| c.name.eq_ignore_ascii_case(name))
-    })
 }

@@ -36,7 +36,7 @@ pub struct Service {
 /// What the watchdog runs: wait for the pipe to close, then stop the
 /// group (`$0`) — SIGTERM, and SIGKILL two seconds later.
 const WATCHDOG: &str =
-    "read _ignored; kill -TERM -- -\"$0\" 2>/dev/null; sleep 2; kill -KILL -- -\"$0\" 2>/dev/null";
+    "read _ignored; kill -TERM -\"$0\" 2>/dev/null; sleep 2; kill -KILL -\"$0\" 2>/dev/null";
 
 /// A service an earlier run started and left running (its watchdog was
 /// killed with it): what to tell, or `None`.
