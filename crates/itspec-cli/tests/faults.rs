@@ -38,6 +38,7 @@ on_every_database!(
     servers:
     the_database_dies_mid_case_and_comes_back,
     the_database_dies_mid_case_and_stays_down,
+    a_second_ctrl_c_does_not_wait_for_the_database,
 );
 
 const SPEC: &str = r#"# Integration Test Spec: Faults
@@ -433,6 +434,58 @@ fn the_database_dies_mid_case_and_comes_back(backend: Backend) {
     world.ended_cleanly(&finish(run), 1, "within 2000 ms (the request timeout)");
 }
 
+/// Ctrl-C while the server is away: the restore waits for it; a second
+/// Ctrl-C ends the run at once (130), saying where the recorded rows are,
+/// and `itspec restore` puts them back once the server is back.
+fn a_second_ctrl_c_does_not_wait_for_the_database(backend: Backend) {
+    let Some((world, proxy, run)) = cut_mid_case(backend, "twice", "120s") else {
+        return;
+    };
+    signal(&run, Signal::SIGINT);
+    // The shop is stopped, then the restore waits for the server.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !world.service_pids().is_empty() {
+        assert!(Instant::now() < deadline, "{backend:?}: the shop stops");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    let second = Instant::now();
+    signal(&run, Signal::SIGINT);
+    let output = finish(run);
+    let said = format!("{}{}", output.stdout, output.stderr);
+    assert!(
+        second.elapsed() < Duration::from_secs(10),
+        "{backend:?}: at once, not after the reconnect wait\n{said}"
+    );
+    assert_eq!(output.code, 130, "{backend:?}\n{said}");
+    assert!(
+        said.contains("interrupted again before the database was put back")
+            && said.contains("itspec restore"),
+        "{backend:?}\n{said}"
+    );
+    let saved: Vec<_> = std::fs::read_dir(world.project.path("target/itspec"))
+        .unwrap()
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.to_string_lossy().contains("recorded-rows-"))
+        .collect();
+    assert_eq!(saved.len(), 1, "{backend:?}: {saved:?}");
+    proxy.restart();
+    let restored = world
+        .project
+        .run_with(&["restore", saved[0].to_str().unwrap()]);
+    assert_eq!(
+        restored.code, 0,
+        "{backend:?}\n{}\n{}",
+        restored.stdout, restored.stderr
+    );
+    assert_eq!(
+        block_on(state(&world.db)),
+        world.before,
+        "{backend:?}: every table is back"
+    );
+}
+
 /// The server goes away and is not back in time: the run stops, saying
 /// where the recorded rows are; once the server is back, `itspec restore`
 /// puts them back.
@@ -477,7 +530,7 @@ fn the_database_dies_mid_case_and_stays_down(backend: Backend) {
     assert!(
         warned
             .stderr
-            .contains("holds the rows an earlier run could not put back"),
+            .contains("holds the rows recorded by an earlier run that did not finish"),
         "{backend:?}\n{}",
         warned.stderr
     );
@@ -489,7 +542,7 @@ fn the_database_dies_mid_case_and_stays_down(backend: Backend) {
     );
     assert!(
         restored.stdout.contains("put back `inventory`")
-            && restored.stdout.contains("before TC-INT-001"),
+            && restored.stdout.contains("before the run"),
         "{backend:?}\n{}",
         restored.stdout
     );

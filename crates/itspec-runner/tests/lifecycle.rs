@@ -106,8 +106,19 @@ fn a_service_that_exits_at_once_shows_its_log() {
     };
     assert!(message.contains("exited before it was ready"), "{message}");
     assert!(message.contains("boom: no database"), "{message}");
-    let log = std::fs::read_to_string(dir.path().join("target/itspec/service.log")).unwrap();
+    let path = dir.path().join("target/itspec/service.log");
+    let log = std::fs::read_to_string(&path).unwrap();
     assert_eq!(log, "boom: no database\n");
+    // The log may hold the service's secrets: its owner's only.
+    use std::os::unix::fs::PermissionsExt as _;
+    assert_eq!(
+        std::fs::metadata(&path).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    assert!(
+        !dir.path().join("target/itspec/service.pgid").exists(),
+        "the file naming the service's group goes with it"
+    );
 }
 
 #[test]

@@ -14,6 +14,7 @@ use crate::on_every_database;
 on_every_database!(
     a_second_run_on_the_same_database_is_refused,
     sigkill_mid_case_is_repaired_by_itspec_restore,
+    a_trigger_that_refuses_the_restore,
 );
 
 /// A case whose service writes a row, then takes `seconds` to answer.
@@ -164,6 +165,53 @@ fn sigkill_mid_case_is_repaired_by_itspec_restore(backend: Backend) {
     let said = format!("{}{}", restored.stdout, restored.stderr);
     assert_eq!(restored.code, 0, "{backend:?}\n{said}");
     assert!(said.contains("put back `kept`"), "{backend:?}\n{said}");
+    world.intact(&said);
+}
+
+/// A trigger that refuses to let rows be deleted: PostgreSQL's superuser
+/// switches it off and SQLite drops it for the restore, so the run holds;
+/// MySQL can do neither, so the run fails saying what refused and where
+/// the rows are, and once the trigger is out of the way `itspec restore`
+/// puts every row back.
+fn a_trigger_that_refuses_the_restore(backend: Backend) {
+    let trigger = match backend {
+        Backend::Sqlite => {
+            "CREATE TRIGGER no_deletes BEFORE DELETE ON kept BEGIN SELECT RAISE(ABORT, 'deletes are not allowed'); END;"
+        }
+        Backend::Postgres => {
+            "CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'deletes are not allowed'; END $$; \
+             CREATE TRIGGER no_deletes BEFORE DELETE ON kept FOR EACH ROW EXECUTE FUNCTION refuse();"
+        }
+        Backend::MySql => {
+            "CREATE TRIGGER no_deletes BEFORE DELETE ON kept FOR EACH ROW SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'deletes are not allowed';"
+        }
+    };
+    let schema = format!("{} {trigger}", kept_schema(backend));
+    let Some(world) = World::new(backend, "refused", &schema, vec![slow_case(0.0)], "") else {
+        return;
+    };
+    let output = world.run();
+    if backend != Backend::MySql {
+        world.held(&output);
+        return;
+    }
+    let said = format!("{}{}", output.stdout, output.stderr);
+    assert_eq!(output.code, 3, "{backend:?}\n{said}");
+    let files = world.recorded_files();
+    assert_eq!(files.len(), 1, "{backend:?}: the rows are on disk\n{said}");
+    assert!(
+        said.contains("deletes are not allowed")
+            && said.contains("once what refused the restore is fixed")
+            && said.contains(&files[0]),
+        "{backend:?}\n{said}"
+    );
+    client_sql(&world.db, "DROP TRIGGER no_deletes");
+    let restored = world
+        .project
+        .run_with(&["restore", &format!("target/itspec/{}", files[0])]);
+    let said = format!("{}{}", restored.stdout, restored.stderr);
+    assert_eq!(restored.code, 0, "{backend:?}\n{said}");
+    client_sql(&world.db, trigger);
     world.intact(&said);
 }
 

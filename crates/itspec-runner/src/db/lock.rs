@@ -1,7 +1,11 @@
 //! One run per database: a run holds a lock on its database for its whole
 //! life, and a second run on the same database is refused at once, naming
 //! the holder. PostgreSQL: a session advisory lock (`pg_try_advisory_lock`)
-//! on a connection of its own, whose `application_name` says who holds it;
+//! keyed by the database's name, on a connection of its own to the
+//! server's `postgres` database (else `template1`, else the database
+//! itself) — not to the database, which PostgreSQL copies for parallel
+//! workers only while nothing is connected to it — whose
+//! `application_name` says who holds it;
 //! MySQL/MariaDB: `GET_LOCK` on a connection of its own, named after the
 //! database; SQLite: an exclusive `flock` on a file beside the database
 //! file, which says who holds it and is removed when the run ends.
@@ -16,8 +20,9 @@ use sqlx::{ConnectOptions as _, Connection as _};
 
 use super::{DbError, Kind, kind_of, redact, sqlite_file};
 
-/// The advisory lock's key: "itspec" in ASCII, then 1.
-const PG_KEY: i64 = 0x6974_7370_6563_0001;
+/// The advisory lock's key: a 64-bit hash of `itspec:` and the database's
+/// name, computed by the server.
+const PG_KEY: &str = "hashtextextended('itspec:' || $1, 0)";
 
 /// A lock held on a database for the life of a run.
 pub struct RunLock {
@@ -25,7 +30,7 @@ pub struct RunLock {
 }
 
 enum Holder {
-    Postgres(sqlx::PgConnection),
+    Postgres(sqlx::PgConnection, String),
     MySql(sqlx::MySqlConnection),
     Sqlite(PathBuf, Flock<File>),
     /// An in-memory SQLite database: nothing else can reach it.
@@ -75,22 +80,34 @@ impl RunLock {
             Kind::Postgres => {
                 let options: sqlx::postgres::PgConnectOptions =
                     url.parse().map_err(cannot_connect)?;
-                let mut connection = options
-                    .application_name(&who())
-                    .connect()
-                    .await
-                    .map_err(cannot_connect)?;
-                let got: bool = sqlx::query_scalar("SELECT pg_try_advisory_lock($1)")
-                    .bind(PG_KEY)
-                    .fetch_one(&mut connection)
-                    .await
-                    .map_err(cannot)?;
+                let name = options.get_database().unwrap_or_default().to_string();
+                let options = options.application_name(&who());
+                // The server's own database first: the lock must not keep
+                // the database from being copied.
+                let mut connection = None;
+                for maintenance in ["postgres", "template1"] {
+                    if let Ok(c) = options.clone().database(maintenance).connect().await {
+                        connection = Some(c);
+                        break;
+                    }
+                }
+                let mut connection = match connection {
+                    Some(c) => c,
+                    None => options.connect().await.map_err(cannot_connect)?,
+                };
+                let got: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT pg_try_advisory_lock({PG_KEY})"
+                )))
+                .bind(&name)
+                .fetch_one(&mut connection)
+                .await
+                .map_err(cannot)?;
                 if !got {
-                    let holder = pg_holder(&mut connection).await;
+                    let holder = pg_holder(&mut connection, &name).await;
                     let _ = connection.close().await;
                     return Err(refused(url, &holder));
                 }
-                Holder::Postgres(connection)
+                Holder::Postgres(connection, name)
             }
             Kind::MySql => {
                 let url = url.replacen("mariadb://", "mysql://", 1);
@@ -120,8 +137,13 @@ impl RunLock {
                 if file.as_os_str() == ":memory:" {
                     Holder::Nothing
                 } else {
-                    let (path, lock) = lock_file(&file).map_err(|holder| refused(url, &holder))?;
-                    Holder::Sqlite(path, lock)
+                    match lock_file(&file) {
+                        Ok(Some((path, lock))) => Holder::Sqlite(path, lock),
+                        // Where no file can be made, no database can be
+                        // opened either: the connection says why.
+                        Ok(None) => Holder::Nothing,
+                        Err(holder) => return Err(refused(url, &holder)),
+                    }
                 }
             }
         };
@@ -131,11 +153,13 @@ impl RunLock {
     /// Lets the database go.
     pub async fn release(self) {
         match self.holder {
-            Holder::Postgres(mut connection) => {
-                let _ = sqlx::query("SELECT pg_advisory_unlock($1)")
-                    .bind(PG_KEY)
-                    .execute(&mut connection)
-                    .await;
+            Holder::Postgres(mut connection, name) => {
+                let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "SELECT pg_advisory_unlock({PG_KEY})"
+                )))
+                .bind(&name)
+                .execute(&mut connection)
+                .await;
                 let _ = connection.close().await;
             }
             Holder::MySql(connection) => {
@@ -151,16 +175,19 @@ impl RunLock {
     }
 }
 
-async fn pg_holder(connection: &mut sqlx::PgConnection) -> String {
-    let found: Option<(Option<String>, Option<String>, Option<String>, i32)> = sqlx::query_as(
-        "SELECT a.application_name, a.client_addr::text, a.backend_start::text, a.pid \
-         FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
-         WHERE l.locktype = 'advisory' AND l.granted AND l.database = \
-           (SELECT oid FROM pg_database WHERE datname = current_database()) \
-           AND l.classid = ($1 >> 32)::oid AND l.objid = ($1 & 4294967295)::oid AND l.objsubid = 1 \
-         LIMIT 1",
-    )
-    .bind(PG_KEY)
+async fn pg_holder(connection: &mut sqlx::PgConnection, name: &str) -> String {
+    let found: Option<(Option<String>, Option<String>, Option<String>, i32)> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "WITH k AS (SELECT {PG_KEY} AS key) \
+             SELECT a.application_name, a.client_addr::text, a.backend_start::text, a.pid \
+             FROM k, pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.database = \
+               (SELECT oid FROM pg_database WHERE datname = current_database()) \
+               AND l.classid = ((k.key >> 32) & 4294967295)::oid AND l.objid = (k.key & 4294967295)::oid \
+               AND l.objsubid = 1 \
+             LIMIT 1"
+        )))
+        .bind(name)
     .fetch_optional(&mut *connection)
     .await
     .ok()
@@ -199,8 +226,9 @@ async fn mysql_holder(connection: &mut sqlx::MySqlConnection, name: &str) -> Str
 }
 
 /// Locks `{database}.itspec-lock` beside the database file and writes
-/// who holds it; on failure, what the holder wrote.
-fn lock_file(database: &Path) -> Result<(PathBuf, Flock<File>), String> {
+/// who holds it (`None` when the file cannot be made); when another holds
+/// it, what the holder wrote.
+fn lock_file(database: &Path) -> Result<Option<(PathBuf, Flock<File>)>, String> {
     let mut name = database.as_os_str().to_owned();
     name.push(".itspec-lock");
     let path = PathBuf::from(name);
@@ -208,14 +236,16 @@ fn lock_file(database: &Path) -> Result<(PathBuf, Flock<File>), String> {
         let _ = std::fs::create_dir_all(parent);
     }
     for _ in 0..10 {
-        let file = std::fs::OpenOptions::new()
+        let Ok(file) = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
             .mode(0o600)
             .open(&path)
-            .map_err(|e| format!("cannot create the lock file {}: {e}", path.display()))?;
+        else {
+            return Ok(None);
+        };
         let mut lock = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
             Ok(lock) => lock,
             Err(_) => {
@@ -240,7 +270,7 @@ fn lock_file(database: &Path) -> Result<(PathBuf, Flock<File>), String> {
         let _ = lock.set_len(0);
         let _ = lock.write_all(who().as_bytes());
         let _ = lock.sync_all();
-        return Ok((path, lock));
+        return Ok(Some((path, lock)));
     }
     Err(format!(
         "its lock file {} keeps being replaced",

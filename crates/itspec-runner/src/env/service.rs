@@ -320,7 +320,32 @@ impl Drop for Service {
 
 #[cfg(test)]
 mod tests {
-    use super::running_in_group;
+    use super::{left_behind, running_in_group};
+
+    #[test]
+    fn a_service_a_killed_run_left_behind_is_named_until_it_is_gone() {
+        use std::os::unix::process::CommandExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(left_behind(dir.path(), 1), None);
+        let mut orphan = std::process::Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        let file = dir.path().join("service-w2.pgid");
+        std::fs::write(&file, format!("{}\nsleep 30 --the-shop\n", orphan.id())).unwrap();
+        let said = left_behind(dir.path(), 2).unwrap();
+        assert!(
+            said.contains(&format!("process group {}", orphan.id()))
+                && said.contains("`sleep 30 --the-shop`")
+                && said.contains(&format!("kill -- -{}", orphan.id())),
+            "{said}"
+        );
+        orphan.kill().unwrap();
+        orphan.wait().unwrap();
+        assert_eq!(left_behind(dir.path(), 2), None);
+        assert!(!file.exists(), "a stale file is removed");
+    }
 
     #[test]
     fn zombies_and_other_groups_are_not_running() {
