@@ -9,6 +9,7 @@ use std::io::IsTerminal as _;
 use itspec_report::console::Console;
 use itspec_report::diagnostics::{FileReport, render_human};
 use itspec_report::progress::Progress;
+use itspec_report::results::github::StopCommands;
 use itspec_runner::{
     Choice, Chooser, Plan, RunOptions, RunOutcome, Selection, Settings, SpecInput,
 };
@@ -165,10 +166,19 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
     itspec_runner::worker_count(&plan, &settings, &run_options).map_err(anyhow::Error::msg)?;
     // A contract that cannot be read is the user's to fix, like a spec error.
     let contracts = itspec_runner::contracts(&settings, &plan).map_err(anyhow::Error::msg)?;
-    let console = Console::new(std::io::stdout(), context.color);
+    let github = args.format == RunFormat::Github;
+    // For GitHub Actions, the console report — which quotes what the
+    // service sent — is fenced off: no line of it is obeyed as a workflow
+    // command, and only after it do itspec's annotations follow.
+    let fence = github.then(StopCommands::new);
+    if let Some(fence) = &fence {
+        print(&fence.stop())?;
+    }
+    let console = Console::new(std::io::stdout(), context.color).github(github);
     let mut reporter = Progress::new(console, std::io::stderr().is_terminal());
     let result = itspec_runner::run_with(&plan, &settings, &run_options, &contracts, &mut reporter);
-    if args.format == RunFormat::Github {
+    if let Some(fence) = &fence {
+        print(&fence.resume())?;
         print(&itspec_report::results::github::write(&result))?;
     }
     let code = match result.outcome {
