@@ -71,6 +71,8 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         }
     })?;
 
+    // No report may replace one of them.
+    let spec_files: Vec<std::path::PathBuf> = files.iter().map(|f| f.file.clone()).collect();
     let mut files_by_path = std::collections::HashMap::new();
     let mut chosen = Vec::new();
     // A spec with errors blocks the run only when it would have run.
@@ -117,7 +119,7 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         }
         bail!("nothing to run: no case matches the selection (--filter, --tags, --priority)");
     }
-    super::reports::check_writable(&args.reports)?;
+    super::reports::check_writable(&args.reports, &spec_files)?;
     if let Some(shard) = super::shard(args.shard, args.shard_total) {
         let all = plan.case_count();
         plan = plan.shard(shard);
