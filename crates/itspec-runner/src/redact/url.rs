@@ -11,6 +11,10 @@ use std::ops::Range;
 /// Where a URL ends in running text.
 const URL_END: [char; 6] = ['"', '\'', '<', '>', '`', '\\'];
 
+/// Credentials already hidden (by [`crate::db::redact`] or by
+/// redaction), left as they are.
+const HIDDEN: [&str; 2] = ["***", super::REDACTED];
+
 /// `text` with every credential of a URL in it replaced by `mark`.
 pub fn hide_credentials(text: &str, mark: &str) -> String {
     let ranges = credentials(text);
@@ -31,8 +35,18 @@ pub fn hide_credentials(text: &str, mark: &str) -> String {
     out
 }
 
-/// The credentials of every URL in `text`, as byte ranges in order.
+/// The credentials of every URL in `text`, as byte ranges in order;
+/// those already hidden are left out.
 pub fn credentials(text: &str) -> Vec<Range<usize>> {
+    let mut found = every_credential(text);
+    found.retain(|range| {
+        text.get(range.clone())
+            .is_some_and(|secret| !HIDDEN.contains(&secret))
+    });
+    found
+}
+
+fn every_credential(text: &str) -> Vec<Range<usize>> {
     let mut found = Vec::new();
     let mut from = 0;
     while let Some(at) = text.get(from..).and_then(|rest| rest.find("://")) {
@@ -183,6 +197,17 @@ mod tests {
             ),
             "from postgres://a:***@h/x to \"mysql://b:***@h/y\"\nthen http://h/?token=***"
         );
+    }
+
+    #[test]
+    fn credentials_already_hidden_are_kept_as_they_are() {
+        for text in [
+            "postgres://app:***@db/x?password=***",
+            "postgres://app:[redacted]@db/x?token=[redacted]",
+        ] {
+            assert_eq!(hidden(text), text, "{text}");
+            assert!(credentials(text).is_empty(), "{text}");
+        }
     }
 
     #[test]
