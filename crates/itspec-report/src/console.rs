@@ -1,5 +1,11 @@
 //! The console reporter: a line per case as it finishes, the evidence of
 //! every failure at the spec's line, and a summary.
+//!
+//! Whatever a service, a spec or a log controls is printed with its
+//! control characters escaped ([`crate::escape`]), so a response body
+//! cannot move the cursor, retitle the terminal or forge a line; for a
+//! GitHub Actions log ([`Console::github`]) no printed line can be read as
+//! a workflow command either.
 
 use std::io::Write;
 
@@ -10,6 +16,7 @@ use itspec_runner::results::{
 };
 use itspec_runner::{Event, Reporter, SpecInfo};
 
+use crate::escape::{self, controls as safe};
 use crate::frame::{self, Frame};
 
 /// Lines of a response body shown with a failure.
@@ -21,6 +28,7 @@ const DIFF_LINES: usize = 40;
 pub struct Console<W: Write> {
     out: W,
     color: bool,
+    github: bool,
     failed: Vec<String>,
 }
 
@@ -30,8 +38,16 @@ impl<W: Write> Console<W> {
         Self {
             out,
             color,
+            github: false,
             failed: Vec::new(),
         }
+    }
+
+    /// For a GitHub Actions log: lines that the runner would read as
+    /// workflow commands are neutralised.
+    pub fn github(mut self, github: bool) -> Self {
+        self.github = github;
+        self
     }
 
     fn paint(&self, style: Style, text: &str) -> String {
@@ -43,6 +59,11 @@ impl<W: Write> Console<W> {
     }
 
     fn write(&mut self, text: &str) {
+        let text = if self.github {
+            escape::workflow_commands(text)
+        } else {
+            text.into()
+        };
         // A closed pipe or full disk cannot be reported anywhere better.
         let _ = self.out.write_all(text.as_bytes());
         let _ = self.out.flush();
@@ -64,7 +85,7 @@ impl<W: Write> Console<W> {
         let (status, tail) = match &case.outcome {
             Outcome::Passed => (self.paint(green, "PASS"), timing),
             Outcome::Failed => (self.paint(red, "FAIL"), timing),
-            Outcome::Skipped { reason } => (self.paint(yellow, "SKIP"), reason.clone()),
+            Outcome::Skipped { reason } => (self.paint(yellow, "SKIP"), safe(reason).into_owned()),
         };
         let unverified = case
             .checks
@@ -73,8 +94,8 @@ impl<W: Write> Console<W> {
             .count();
         let mut line = format!(
             "  {status}  {}  {}  {}",
-            case.id,
-            case.name,
+            safe(&case.id),
+            safe(&case.name),
             self.paint(dim, &format!("({tail})"))
         );
         if unverified > 0 {
@@ -85,7 +106,10 @@ impl<W: Write> Console<W> {
         if matches!(case.outcome, Outcome::Failed) {
             self.failed.push(format!(
                 "{}:{} {} {}",
-                spec.path, case.heading.line, case.id, case.name
+                safe(&spec.path),
+                case.heading.line,
+                safe(&case.id),
+                safe(&case.name)
             ));
             let details = self.failure(spec, case);
             self.write(&details);
@@ -119,16 +143,20 @@ impl<W: Write> Console<W> {
         let Verdict::Failed { message, evidence } = &check.verdict else {
             return String::new();
         };
+        let path = safe(&spec.path);
         let frame = Frame {
             severity: frame::Severity::Error,
             code: None,
-            message,
-            path: &spec.path,
+            message: &safe(message),
+            path: &path,
             text: &spec.text,
             span: first_lines(&spec.text, check.span.range(), 6),
             label: None,
             context: Vec::new(),
-            notes: evidence_notes(evidence),
+            notes: evidence_notes(evidence)
+                .iter()
+                .map(|note| safe(note).into_owned())
+                .collect(),
             help: None,
         };
         let mut out = frame::render(&frame, self.color);
@@ -147,7 +175,7 @@ impl<W: Write> Console<W> {
             "{}\n",
             self.paint(
                 Style::new().bold(),
-                title.unwrap_or("diff (- expected, + actual):")
+                &safe(title.unwrap_or("diff (- expected, + actual):"))
             )
         );
         let near = |i: usize| {
@@ -171,7 +199,7 @@ impl<W: Write> Console<W> {
                 break;
             }
             shown += 1;
-            let text = format!("{} {}", line.tag, line.text);
+            let text = format!("{} {}", line.tag, safe(&line.text));
             out.push_str(&match line.tag {
                 '-' => self.paint(red, &text),
                 '+' => self.paint(green, &text),
@@ -201,7 +229,7 @@ impl<W: Write> Console<W> {
             .max()
             .unwrap_or(1);
         for exchange in &case.exchanges {
-            let label = exchange.label.as_deref().unwrap_or("-");
+            let label = safe(exchange.label.as_deref().unwrap_or("-"));
             let (start, end) = exchange.timing.map_or_else(
                 || ("-".to_string(), "-".to_string()),
                 |(s, e)| (format!("{s:.2}"), format!("{e:.2}")),
@@ -209,14 +237,15 @@ impl<W: Write> Console<W> {
             let answer = match (&exchange.response, &exchange.error) {
                 (Some(response), _) => {
                     let body: String = response.body.replace('\n', " ").chars().take(80).collect();
-                    format!("{}  {body}", response.status)
+                    format!("{}  {}", response.status, safe(&body))
                 }
-                (None, Some(error)) => format!("no response: {error}"),
+                (None, Some(error)) => format!("no response: {}", safe(error)),
                 (None, None) => String::new(),
             };
             out.push_str(&format!(
                 "  {label:<width$}  {} {}  sent {start:>8}  answered {end:>8}  {answer}\n",
-                exchange.request.method, exchange.request.url
+                safe(&exchange.request.method),
+                safe(&exchange.request.url)
             ));
         }
         out
@@ -227,11 +256,11 @@ impl<W: Write> Console<W> {
         let mut out = format!(
             "{} {} {}\n",
             self.paint(bold, "request:"),
-            exchange.request.method,
-            exchange.request.url
+            safe(&exchange.request.method),
+            safe(&exchange.request.url)
         );
         if let Some(body) = &exchange.request.body {
-            out.push_str(&excerpt(body, 5));
+            out.push_str(&excerpt(&safe(body), 5));
         }
         match (&exchange.response, &exchange.error) {
             (Some(response), _) => {
@@ -247,11 +276,13 @@ impl<W: Write> Console<W> {
                     }
                     None => response.body.clone(),
                 };
-                out.push_str(&excerpt(&body, BODY_LINES));
+                out.push_str(&excerpt(&safe(&body), BODY_LINES));
             }
-            (None, Some(error)) => {
-                out.push_str(&format!("{} {error}\n", self.paint(bold, "no response:")))
-            }
+            (None, Some(error)) => out.push_str(&format!(
+                "{} {}\n",
+                self.paint(bold, "no response:"),
+                safe(error)
+            )),
             (None, None) => {}
         }
         out
@@ -262,7 +293,11 @@ impl<W: Write> Console<W> {
         match &result.outcome {
             RunOutcome::EnvironmentFailed { message } => {
                 let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
-                out.push_str(&format!("\n{} {message}\n", self.paint(red, "error:")));
+                out.push_str(&format!(
+                    "\n{} {}\n",
+                    self.paint(red, "error:"),
+                    safe(message)
+                ));
             }
             RunOutcome::Interrupted => {
                 out.push_str("\ninterrupted: the service was stopped and the run ended early\n")
@@ -303,11 +338,13 @@ impl<W: Write> Reporter for Console<W> {
             } => {
                 let started = match service {
                     Some((command, ms)) => format!(
-                        " (started `{command}`, ready in {:.1} s)",
+                        " (started `{}`, ready in {:.1} s)",
+                        safe(command),
                         ms as f64 / 1000.0
                     ),
                     None => String::new(),
                 };
+                let target = safe(target);
                 let text = if workers > 1 {
                     format!(
                         "itspec: running {cases} cases from {specs} specs on {workers} workers, the first against {target}{started}\n",
@@ -321,10 +358,10 @@ impl<W: Write> Reporter for Console<W> {
                 };
                 self.write(&text);
             }
-            Event::Notice { message } => self.write(&format!("note: {message}\n")),
+            Event::Notice { message } => self.write(&format!("note: {}\n", safe(message))),
             Event::SpecStarted { spec } => {
-                let title = self.paint(Style::new().bold(), &spec.path);
-                self.write(&format!("\n{title}  {}\n", spec.component));
+                let title = self.paint(Style::new().bold(), &safe(&spec.path));
+                self.write(&format!("\n{title}  {}\n", safe(&spec.component)));
             }
             Event::CaseFinished { spec, result } => self.case(spec, result),
             Event::SpecFinished { .. } => {}

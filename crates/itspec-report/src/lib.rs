@@ -15,6 +15,7 @@
 
 pub mod console;
 pub mod diagnostics;
+pub mod escape;
 pub mod frame;
 pub mod progress;
 pub mod results;

@@ -22,6 +22,7 @@ fn merge(args: &MergeArgs) -> Result<u8> {
             .with_context(|| format!("cannot read {}", file.display()))?;
         reports.push(json::read(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?);
     }
+    super::reports::check_writable(&args.outputs, &[])?;
     let merged = json::merge(reports);
     if args.outputs.is_empty() {
         print(&(json::write(&merged) + "\n"))?;

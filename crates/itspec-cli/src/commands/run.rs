@@ -9,6 +9,7 @@ use std::io::IsTerminal as _;
 use itspec_report::console::Console;
 use itspec_report::diagnostics::{FileReport, render_human};
 use itspec_report::progress::Progress;
+use itspec_report::results::github::StopCommands;
 use itspec_runner::{
     Choice, Chooser, Plan, RunOptions, RunOutcome, Selection, Settings, SpecInput,
 };
@@ -70,6 +71,8 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         }
     })?;
 
+    // No report may replace one of them.
+    let spec_files: Vec<std::path::PathBuf> = files.iter().map(|f| f.file.clone()).collect();
     let mut files_by_path = std::collections::HashMap::new();
     let mut chosen = Vec::new();
     // A spec with errors blocks the run only when it would have run.
@@ -116,7 +119,7 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         }
         bail!("nothing to run: no case matches the selection (--filter, --tags, --priority)");
     }
-    super::reports::check_writable(&args.reports)?;
+    super::reports::check_writable(&args.reports, &spec_files)?;
     if let Some(shard) = super::shard(args.shard, args.shard_total) {
         let all = plan.case_count();
         plan = plan.shard(shard);
@@ -165,10 +168,19 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
     itspec_runner::worker_count(&plan, &settings, &run_options).map_err(anyhow::Error::msg)?;
     // A contract that cannot be read is the user's to fix, like a spec error.
     let contracts = itspec_runner::contracts(&settings, &plan).map_err(anyhow::Error::msg)?;
-    let console = Console::new(std::io::stdout(), context.color);
+    let github = args.format == RunFormat::Github;
+    // For GitHub Actions, the console report — which quotes what the
+    // service sent — is fenced off: no line of it is obeyed as a workflow
+    // command, and only after it do itspec's annotations follow.
+    let fence = github.then(StopCommands::new);
+    if let Some(fence) = &fence {
+        print(&fence.stop())?;
+    }
+    let console = Console::new(std::io::stdout(), context.color).github(github);
     let mut reporter = Progress::new(console, std::io::stderr().is_terminal());
     let result = itspec_runner::run_with(&plan, &settings, &run_options, &contracts, &mut reporter);
-    if args.format == RunFormat::Github {
+    if let Some(fence) = &fence {
+        print(&fence.resume())?;
         print(&itspec_report::results::github::write(&result))?;
     }
     let code = match result.outcome {

@@ -31,9 +31,12 @@ pub fn render_github(file: &FileReport<'_>) -> String {
     out
 }
 
-/// Text as the data of a workflow command.
+/// Text as the data of a workflow command: control characters shown
+/// escaped ([`crate::escape::controls`]), line breaks kept as the
+/// runner's `%0A`, so the command stays one line whatever the text holds.
 pub fn workflow_data(text: &str) -> String {
-    text.replace('%', "%25")
+    crate::escape::controls(text)
+        .replace('%', "%25")
         .replace('\r', "%0D")
         .replace('\n', "%0A")
 }
@@ -51,5 +54,13 @@ mod tests {
     fn escapes_follow_the_workflow_command_rules() {
         assert_eq!(workflow_data("50%\na"), "50%25%0Aa");
         assert_eq!(workflow_property("a:b,c"), "a%3Ab%2Cc");
+    }
+
+    #[test]
+    fn control_characters_in_annotations_are_shown_escaped() {
+        assert_eq!(
+            workflow_data("red \u{1b}[31mx\r\n::error::y"),
+            "red \\u{1b}[31mx\\r%0A::error::y"
+        );
     }
 }

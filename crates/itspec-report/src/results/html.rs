@@ -20,6 +20,9 @@ const TIMELINES: usize = 50;
 
 const STYLE: &str = include_str!("report.css");
 
+/// The mark of every itspec HTML report, in its `<head>`.
+pub const GENERATOR: &str = "<meta name=\"generator\" content=\"itspec\">";
+
 /// Text made safe for HTML, in elements and in quoted attributes.
 pub fn escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -41,6 +44,8 @@ pub fn write(result: &RunResult) -> String {
     let mut page = String::with_capacity(64 * 1024);
     page.push_str("<!doctype html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
     page.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
+    page.push_str(GENERATOR);
+    page.push('\n');
     page.push_str("<title>itspec report</title>\n<style>\n");
     page.push_str(STYLE);
     page.push_str("</style>\n</head>\n<body>\n");

@@ -10,9 +10,12 @@ use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::text;
 
+/// The name of the `<testsuites>` of every itspec JUnit report: its mark.
+pub const NAME: &str = "itspec";
+
 /// The JUnit XML of a run.
 pub fn write(result: &RunResult) -> Result<String, String> {
-    let mut report = Report::new("itspec");
+    let mut report = Report::new(NAME);
     report.set_time(Duration::from_millis(result.duration_ms));
     if let Ok(at) = chrono::DateTime::parse_from_rfc3339(&result.started_at) {
         report.set_timestamp(at);

@@ -5,4 +5,5 @@ pub mod github;
 pub mod html;
 pub mod json;
 pub mod junit;
+pub mod marker;
 pub mod text;

@@ -363,20 +363,10 @@ pub fn kind_of(url: &str) -> Result<Kind, DbError> {
     }
 }
 
-/// A URL without its password, for messages: `postgres://u:***@host/db`.
+/// A URL without its password, for messages: `postgres://u:***@host/db`
+/// — also one written raw with `/` or `?` in it, and `?password=***`.
 pub fn redact(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_string();
-    };
-    let authority_end = rest.find(['/', '?']).unwrap_or(rest.len());
-    let (authority, tail) = rest.split_at(authority_end);
-    match authority.rsplit_once('@') {
-        Some((credentials, host)) => match credentials.split_once(':') {
-            Some((user, _)) => format!("{scheme}://{user}:***@{host}{tail}"),
-            None => url.to_string(),
-        },
-        None => url.to_string(),
-    }
+    crate::redact::url::hide_credentials(url, "***")
 }
 
 /// Quotes an identifier: `"name"` (`` `name` `` on MySQL), inner quotes doubled.
@@ -402,6 +392,14 @@ mod tests {
             "mysql://root@127.0.0.1/test"
         );
         assert_eq!(redact("sqlite://target/x.db"), "sqlite://target/x.db");
+        assert_eq!(
+            redact("postgres://u:pa/ss?w@host/db"),
+            "postgres://u:***@host/db"
+        );
+        assert_eq!(
+            redact("postgres://u@h/db?password=s3cret"),
+            "postgres://u@h/db?password=***"
+        );
     }
 
     #[test]

@@ -1,8 +1,9 @@
 //! Running a plan: the environment first — one per worker — then the
 //! specs and their cases one by one, each recorded before and restored
-//! after (FORMAT §9), events out as results come in. On every exit path,
-//! Ctrl-C and SIGTERM included, the services are stopped and then whatever
-//! an interrupted case changed in the database is put back.
+//! after (FORMAT §9), events out as results come in, the run's secrets
+//! hidden in all of them. On every exit path, Ctrl-C and SIGTERM included,
+//! the services are stopped and then whatever an interrupted case changed
+//! in the database is put back.
 
 mod case;
 mod request;
@@ -19,6 +20,7 @@ use std::time::Instant;
 
 use crate::events::{Event, Reporter};
 use crate::plan::Plan;
+use crate::redact::Redacting;
 use crate::results::{RunOutcome, RunResult};
 use crate::settings::Settings;
 use itspec_contract::Contracts;
@@ -58,7 +60,13 @@ pub fn run(
 ) -> RunResult {
     match contracts(settings, plan) {
         Ok(contracts) => run_with(plan, settings, options, &contracts, reporter),
-        Err(message) => failed_before(message, reporter),
+        Err(message) => {
+            let secrets = settings
+                .redaction
+                .for_run(settings, &options.vars)
+                .run_secrets();
+            failed_before(message, &mut Redacting::new(reporter, &secrets))
+        }
     }
 }
 
@@ -70,35 +78,47 @@ pub fn run_with(
     contracts: &Contracts,
     reporter: &mut dyn Reporter,
 ) -> RunResult {
+    // What the settings and `--var` hold that is secret is hidden in every
+    // case, and in what is said about the run.
+    let mut settings = settings.clone();
+    settings.redaction = settings.redaction.for_run(&settings, &options.vars);
+    let secrets = settings.redaction.run_secrets();
+    let mut reporter = Redacting::new(reporter, &secrets);
     let runtime = match tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
     {
         Ok(runtime) => runtime,
         Err(error) => {
-            return failed_before(format!("cannot start the async runtime: {error}"), reporter);
+            return failed_before(
+                format!("cannot start the async runtime: {error}"),
+                &mut reporter,
+            );
         }
     };
-    let jobs = match worker_count(plan, settings, options) {
+    let jobs = match worker_count(plan, &settings, options) {
         Ok(jobs) => jobs,
-        Err(message) => return failed_before(message, reporter),
+        Err(message) => return failed_before(message, &mut reporter),
     };
     let job = Job {
         plan,
-        settings,
+        settings: &settings,
         options,
         contracts,
     };
-    runtime.block_on(workers::run(&job, jobs, reporter))
+    let mut result = runtime.block_on(workers::run(&job, jobs, &mut reporter));
+    reporter.result(&mut result);
+    result
 }
 
 /// A run that failed before it started, reported.
-fn failed_before(message: String, reporter: &mut dyn Reporter) -> RunResult {
-    let result = RunResult {
+fn failed_before(message: String, reporter: &mut Redacting<'_>) -> RunResult {
+    let mut result = RunResult {
         outcome: RunOutcome::EnvironmentFailed { message },
         ..RunResult::starting_now()
     };
     reporter.event(Event::RunFinished { result: &result });
+    reporter.result(&mut result);
     result
 }
 

@@ -1,13 +1,28 @@
 //! Secrets kept out of every report and log: the values of credential
 //! headers (`Authorization`, `Proxy-Authorization`, `Cookie`,
-//! `Set-Cookie`, and those `[redact] headers` names), passwords in URLs,
-//! and every occurrence of the value of a variable — configured, passed
-//! with `--var`, captured, or from the environment — whose name looks like
-//! a secret (`*token*`, `*secret*`, `*password*`, and `[redact] vars`).
+//! `Set-Cookie`, and those `[redact] headers` names) wherever they show up
+//! again, credentials in URLs (passwords and `?password=`-like
+//! parameters), the database's password, and every occurrence of the value
+//! of a variable — configured, passed with `--var`, captured, or from the
+//! environment — whose name looks like a secret (`*token*`, `*secret*`,
+//! `*password*`, `*key*`, and `[redact] vars`); each in every form it may
+//! take in a body or a URL ([`forms`]).
 //!
 //! A case's result is redacted once it is complete, before anything prints
-//! or stores it, so the console, JUnit, JSON, HTML and GitHub outputs all
-//! see the same redacted result.
+//! or stores it, and the run's own messages — an environment failure with
+//! the service's log, notices — as they are reported, so the
+//! console, JUnit, JSON, HTML and GitHub outputs all see the same redacted
+//! result.
+
+mod configured;
+mod finder;
+pub mod forms;
+mod run;
+pub mod url;
+
+pub use configured::header_secrets;
+pub use finder::Finder;
+pub(crate) use run::Redacting;
 
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
@@ -27,7 +42,7 @@ pub const HEADERS: [&str; 4] = [
 ];
 
 /// Variable names whose values are always hidden.
-pub const VARS: [&str; 3] = ["*token*", "*secret*", "*password*"];
+pub const VARS: [&str; 4] = ["*token*", "*secret*", "*password*", "*key*"];
 
 /// Values shorter than this are not searched for: hiding every `1` of a
 /// report would hide nothing and garble everything.
@@ -41,6 +56,9 @@ pub struct Redaction {
     /// The values of the environment variables named like secrets, read
     /// once.
     env: Vec<String>,
+    /// What the run's settings hold that is secret: the database's
+    /// password, hidden headers and variables ([`Redaction::for_run`]).
+    configured: Vec<String>,
 }
 
 impl Default for Redaction {
@@ -49,6 +67,7 @@ impl Default for Redaction {
             headers: Vec::new(),
             vars: Vec::new(),
             env: Vec::new(),
+            configured: Vec::new(),
         })
     }
 }
@@ -77,7 +96,12 @@ impl Redaction {
             .filter(|(name, _)| vars.iter().any(|g| g.is_match(name)))
             .map(|(_, value)| value)
             .collect();
-        Ok(Redaction { headers, vars, env })
+        Ok(Redaction {
+            headers,
+            vars,
+            env,
+            configured: Vec::new(),
+        })
     }
 
     /// Whether a header's value is hidden.
@@ -90,8 +114,9 @@ impl Redaction {
         self.vars.iter().any(|g| g.is_match(name))
     }
 
-    /// The secret values in `scope` and in the environment, longest first
-    /// (so that a secret containing another is hidden whole).
+    /// The secret values in `scope`, in the environment and in the run's
+    /// settings, longest first (so that a secret containing another is
+    /// hidden whole).
     pub fn secrets(&self, scope: &Scope) -> Vec<String> {
         self.secrets_with(scope, std::iter::empty())
     }
@@ -118,7 +143,7 @@ impl Redaction {
             }
         }
         found.extend(self.env.iter().cloned());
-        merged(found, Vec::new())
+        merged(found, self.configured.clone())
     }
 
     fn collect(&self, name: &str, value: &Value, hidden: bool, found: &mut Vec<String>) {
@@ -140,9 +165,12 @@ impl Redaction {
         }
     }
 
-    /// Hides the secrets in a case's result.
+    /// Hides the secrets in a case's result: `secrets`, the values of the
+    /// hidden headers its requests, responses and mock calls carried, and
+    /// credentials in URLs — each in every form ([`forms`]).
     pub fn case(&self, case: &mut CaseResult, secrets: &[String]) {
-        let text = |s: &mut String| hide(s, secrets);
+        let secrets = &Finder::new(&merged(secrets.to_vec(), self.header_values(case)));
+        let text = |s: &mut String| secrets.scrub(s);
         for exchange in &mut case.exchanges {
             self.exchange(exchange, secrets);
         }
@@ -161,6 +189,7 @@ impl Redaction {
             for call in calls {
                 text(&mut call.path);
                 if let Some(query) = &mut call.query {
+                    hide_query(query);
                     text(query);
                 }
                 self.headers(&mut call.headers, secrets);
@@ -175,43 +204,52 @@ impl Redaction {
         }
     }
 
-    fn exchange(&self, exchange: &mut Exchange, secrets: &[String]) {
+    fn exchange(&self, exchange: &mut Exchange, secrets: &Finder) {
         let request = &mut exchange.request;
-        if let Some(url) = url_password(&request.url) {
-            request.url = url;
-        }
-        hide(&mut request.url, secrets);
+        secrets.scrub(&mut request.url);
         self.headers(&mut request.headers, secrets);
         if let Some(body) = &mut request.body {
-            hide(body, secrets);
+            secrets.scrub(body);
         }
         if let Some(response) = &mut exchange.response {
             self.headers(&mut response.headers, secrets);
-            hide(&mut response.body, secrets);
+            secrets.scrub(&mut response.body);
             if let Some(json) = &mut response.json {
                 value(json, secrets);
             }
         }
         if let Some(error) = &mut exchange.error {
-            if let Some(hidden) = url_password(error) {
-                *error = hidden;
-            }
-            hide(error, secrets);
+            secrets.scrub(error);
         }
     }
 
-    fn headers(&self, headers: &mut [(String, String)], secrets: &[String]) {
+    fn headers(&self, headers: &mut [(String, String)], secrets: &Finder) {
         for (name, value) in headers {
             if self.hides_header(name) {
                 *value = REDACTED.to_string();
             } else {
-                hide(value, secrets);
+                secrets.scrub(value);
             }
         }
     }
+
+    /// What the hidden headers of a case's requests, responses and mock
+    /// calls held, to be hidden wherever else it shows (a body that echoes
+    /// the `Authorization` it got).
+    fn header_values(&self, case: &CaseResult) -> Vec<String> {
+        let responses = case.exchanges.iter().filter_map(|e| e.response.as_ref());
+        case.exchanges
+            .iter()
+            .flat_map(|e| &e.request.headers)
+            .chain(responses.flat_map(|r| &r.headers))
+            .chain(case.mock_calls.values().flatten().flat_map(|c| &c.headers))
+            .filter(|(name, _)| self.hides_header(name))
+            .flat_map(|(name, value)| header_secrets(name, value))
+            .collect()
+    }
 }
 
-fn evidence_text(evidence: &mut Evidence, secrets: &[String]) {
+fn evidence_text(evidence: &mut Evidence, secrets: &Finder) {
     for text in evidence
         .expected
         .iter_mut()
@@ -219,21 +257,20 @@ fn evidence_text(evidence: &mut Evidence, secrets: &[String]) {
         .chain(evidence.diff_title.iter_mut())
         .chain(evidence.notes.iter_mut())
     {
-        hide(text, secrets);
+        secrets.scrub(text);
     }
     for mismatch in &mut evidence.mismatches {
-        hide(&mut mismatch.path, secrets);
-        hide(&mut mismatch.expected, secrets);
-        hide(&mut mismatch.actual, secrets);
+        secrets.scrub(&mut mismatch.path);
+        secrets.scrub(&mut mismatch.expected);
+        secrets.scrub(&mut mismatch.actual);
     }
     for line in &mut evidence.diff {
-        hide(&mut line.text, secrets);
+        secrets.scrub(&mut line.text);
     }
 }
 
-/// Two lists of secrets as one, in the order [`hide`] wants: longest
-/// first (a secret containing another is hidden whole), each once, none
-/// too short to mean anything.
+/// Two lists of secrets as one: longest first, each once, none too short
+/// to mean anything.
 pub fn merged(mut secrets: Vec<String>, more: Vec<String>) -> Vec<String> {
     secrets.extend(more);
     secrets.retain(|s| s.chars().count() >= SHORTEST);
@@ -242,53 +279,99 @@ pub fn merged(mut secrets: Vec<String>, more: Vec<String>) -> Vec<String> {
     secrets
 }
 
-/// Replaces every occurrence of each secret in `text`.
-pub fn hide(text: &mut String, secrets: &[String]) {
-    for secret in secrets {
-        if text.contains(secret.as_str()) {
-            *text = text.replace(secret.as_str(), REDACTED);
+/// A query string (`a=1&token=x`) with the values of parameters named
+/// like secrets hidden.
+fn hide_query(query: &mut String) {
+    let ranges = url::query_secrets(query);
+    for range in ranges.into_iter().rev() {
+        if query.get(range.clone()).is_some() {
+            query.replace_range(range, REDACTED);
         }
     }
 }
 
-fn value(json: &mut Value, secrets: &[String]) {
+fn value(json: &mut Value, secrets: &Finder) {
     match json {
-        Value::String(text) => hide(text, secrets),
+        Value::String(text) => secrets.scrub(text),
         Value::Array(items) => items.iter_mut().for_each(|item| value(item, secrets)),
         Value::Object(fields) => fields.values_mut().for_each(|field| value(field, secrets)),
         _ => {}
     }
 }
 
-/// `scheme://user:password@host/…` with the password hidden; `None` when
-/// the text has no password in a URL.
-pub fn url_password(text: &str) -> Option<String> {
-    let rest_start = text.find("://")? + 3;
-    let rest = text.get(rest_start..)?;
-    let authority = rest.get(..rest.find(['/', '?', '#']).unwrap_or(rest.len()))?;
-    let at = authority.rfind('@')?;
-    let colon = authority.get(..at)?.find(':')?;
-    let head = text.get(..rest_start + colon + 1)?;
-    let tail = text.get(rest_start + at..)?;
-    Some(format!("{head}{REDACTED}{tail}"))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    fn echoed(headers: Vec<(String, String)>, body: &str) -> CaseResult {
+        use crate::results::{RequestRecord, ResponseRecord};
+        CaseResult {
+            id: "TC-INT-001".into(),
+            name: "Echo".into(),
+            heading: itspec_spec::Span::default(),
+            outcome: Outcome::Failed,
+            duration_ms: 1,
+            exchanges: vec![Exchange {
+                label: None,
+                request: RequestRecord {
+                    method: "GET".into(),
+                    url: "http://127.0.0.1:1/echo?access_token=q-tok-1234&page=2".into(),
+                    headers,
+                    body: None,
+                },
+                response: Some(ResponseRecord {
+                    status: 200,
+                    headers: Vec::new(),
+                    body: body.into(),
+                    json: serde_json::from_str(body).ok(),
+                    duration_ms: 1.0,
+                }),
+                error: None,
+                span: itspec_spec::Span::default(),
+                timing: None,
+            }],
+            checks: Vec::new(),
+            iterations: None,
+            mock_calls: std::collections::BTreeMap::new(),
+        }
+    }
+
     #[test]
-    fn passwords_in_urls_are_hidden() {
-        assert_eq!(
-            url_password("postgres://app:s3cret@db:5432/shop?x=1").as_deref(),
-            Some("postgres://app:[redacted]@db:5432/shop?x=1")
+    fn what_a_hidden_header_carried_is_hidden_wherever_it_shows() {
+        let mut case = echoed(
+            vec![
+                ("Authorization".into(), "Bearer hdr-tok-4242".into()),
+                ("Cookie".into(), "sid=cookie-2468; theme=dark".into()),
+            ],
+            r#"{"auth": "Bearer hdr-tok-4242", "token": "hdr-tok-4242", "sid": "cookie-2468", "name": "Ada Lovelace"}"#,
         );
-        assert_eq!(url_password("http://user@host/a:b@c"), None);
-        assert_eq!(url_password("no url here"), None);
+        Redaction::default().case(&mut case, &[]);
+        let shown = serde_json::to_string(&case).unwrap_or_default();
+        for secret in ["hdr-tok-4242", "cookie-2468", "q-tok-1234"] {
+            assert!(!shown.contains(secret), "{secret}: {shown}");
+        }
+        let response = case.exchanges[0].response.as_ref().unwrap();
         assert_eq!(
-            url_password("http://a:b@h/p and more").as_deref(),
-            Some("http://a:[redacted]@h/p and more")
+            response.json,
+            Some(serde_json::json!({
+                "auth": "[redacted]", "token": "[redacted]", "sid": "[redacted]", "name": "Ada Lovelace"
+            }))
         );
+        assert!(
+            case.exchanges[0]
+                .request
+                .url
+                .ends_with("access_token=[redacted]&page=2")
+        );
+    }
+
+    #[test]
+    fn variables_named_like_keys_are_hidden_by_default() {
+        let redaction = Redaction::default();
+        for name in ["api_key", "stripeKey", "KEY", "x_api_key"] {
+            assert!(redaction.hides_var(name), "{name}");
+        }
+        assert!(!redaction.hides_var("sku"));
     }
 
     #[test]
@@ -323,12 +406,5 @@ mod tests {
     fn a_bad_pattern_is_an_error_naming_it() {
         let error = Redaction::new(&[], &["[oops".into()]).unwrap_err();
         assert!(error.contains("`[oops`"), "{error}");
-    }
-
-    #[test]
-    fn a_longer_secret_is_hidden_whole() {
-        let mut text = "key=abcdefgh".to_string();
-        hide(&mut text, &["abcdefgh".into(), "abcd".into()]);
-        assert_eq!(text, "key=[redacted]");
     }
 }
