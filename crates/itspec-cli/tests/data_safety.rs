@@ -77,10 +77,15 @@ impl Case {
 /// A database with the user's rows, a project whose service runs SQL, and
 /// the database's dump before any run.
 pub struct World {
+    /// The user's database.
     pub db: TestDb,
+    /// The project: `itspec.toml` and the spec.
     pub project: Test,
+    /// On the service's command line, to find its processes.
     pub tag: String,
+    /// The database's dump before any run.
     pub before: String,
+    /// The cases of the spec.
     pub cases: Vec<Case>,
 }
 

@@ -175,8 +175,11 @@ impl RunLock {
     }
 }
 
+/// The holder's application name, address, start and server process.
+type PgHolder = (Option<String>, Option<String>, Option<String>, i32);
+
 async fn pg_holder(connection: &mut sqlx::PgConnection, name: &str) -> String {
-    let found: Option<(Option<String>, Option<String>, Option<String>, i32)> =
+    let found: Option<PgHolder> =
         sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "WITH k AS (SELECT {PG_KEY} AS key) \
              SELECT a.application_name, a.client_addr::text, a.backend_start::text, a.pid \

@@ -282,7 +282,7 @@ fn sqlite_param(field: &Field) -> Result<Param, DbError> {
 }
 
 fn unhex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     (0..hex.len())
