@@ -196,10 +196,11 @@ impl Worker {
             if let Some(isolation) = self.isolation.as_mut().filter(|_| recorded)
                 && let Err(error) = isolation.restore().await
             {
-                let message = format!(
+                // The case was redacted as it ended: this comes after.
+                let message = job.settings.redaction.hide_run_secrets(&format!(
                     "the database could not be restored after {}: {error}",
                     case.id.value
-                );
+                ));
                 result.checks.push(CheckResult::failed(
                     CheckKind::Setup,
                     case.heading_span,

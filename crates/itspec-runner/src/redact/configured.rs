@@ -51,6 +51,12 @@ impl Redaction {
         super::merged(self.configured.clone(), self.env.clone())
     }
 
+    /// `text` with the run's secrets (in every form) and URL credentials
+    /// hidden: for a message made after a case was redacted.
+    pub fn hide_run_secrets(&self, text: &str) -> String {
+        super::Finder::new(&self.run_secrets()).hidden(text)
+    }
+
     fn configured_secrets(&self, settings: &Settings, vars: &[(String, String)]) -> Vec<String> {
         let mut found = self.configured.clone();
         if let Some(database) = &settings.database {
