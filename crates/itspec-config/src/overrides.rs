@@ -23,6 +23,7 @@ const ENV_SETTINGS: &[&str] = &[
     "concurrency.iterations",
     "workers.jobs",
     "workers.independent",
+    "limits.max_body",
 ];
 
 /// One override: a dotted setting path and its value as written.
