@@ -17,14 +17,16 @@
 mod duration;
 mod model;
 mod overrides;
+mod size;
 
 use std::path::{Path, PathBuf};
 
 pub use duration::Duration;
 pub use model::{
-    Concurrency, Config, Database, Errors, MockConfig, Port, Service, Target, Workers,
+    Concurrency, Config, Database, Errors, Limits, MockConfig, Port, Service, Target, Workers,
 };
 pub use overrides::{ENV_PREFIX, Override, Overrides};
+pub use size::Size;
 
 use serde::Deserialize;
 
@@ -217,6 +219,9 @@ independent = false
 
 [vars]
 currency = "EUR"
+
+[limits]
+max_body = "16 MB"
 "#;
 
     #[test]
@@ -243,6 +248,25 @@ currency = "EUR"
         assert_eq!(config.concurrency.iterations, Some(20));
         assert_eq!(config.workers.jobs, Some(2));
         assert!(config.vars.contains_key("currency"));
+        assert_eq!(
+            config
+                .limits
+                .max_body
+                .map(|s| (s.bytes(), s.text().to_string())),
+            Some((16_000_000, "16 MB".to_string()))
+        );
+    }
+
+    #[test]
+    fn a_size_that_is_not_one_is_an_error_at_its_position() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join(FILE_NAME);
+        std::fs::write(&path, "[limits]\nmax_body = \"huge\"\n").unwrap();
+        let Err(ConfigError::Invalid { line, message, .. }) = load(&path) else {
+            panic!("expected an error");
+        };
+        assert_eq!(line, 2);
+        assert!(message.contains("`huge` is not a size"), "{message}");
     }
 
     #[test]

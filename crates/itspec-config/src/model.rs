@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use serde::{Deserialize, Deserializer};
 
 use crate::duration::Duration;
+use crate::size::Size;
 
 /// The whole file.
 #[derive(Clone, Debug, Default, Deserialize)]
@@ -42,6 +43,18 @@ pub struct Config {
     /// The API contract.
     #[serde(default)]
     pub contract: ContractConfig,
+    /// What itspec reads at most.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// `[limits]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Limits {
+    /// The largest body itspec reads: of a response, and of a request a
+    /// mock receives (default 16 MB).
+    pub max_body: Option<Size>,
 }
 
 /// `[contract]`.

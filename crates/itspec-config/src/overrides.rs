@@ -23,6 +23,7 @@ const ENV_SETTINGS: &[&str] = &[
     "concurrency.iterations",
     "workers.jobs",
     "workers.independent",
+    "limits.max_body",
 ];
 
 /// One override: a dotted setting path and its value as written.
@@ -151,11 +152,20 @@ mod tests {
             ("ITSPEC_TARGET_BASE_URL", "http://127.0.0.1:9"),
             ("ITSPEC_SERVICE_PORT", "8080"),
             ("ITSPEC_VAR_currency", "USD"),
+            ("ITSPEC_LIMITS_MAX_BODY", "1 MB"),
             ("ITSPEC_UNKNOWN", "x"),
             ("HOME", "/root"),
         ]);
         let paths: Vec<_> = overrides.entries.iter().map(|e| e.path.as_str()).collect();
-        assert_eq!(paths, ["service.port", "target.base_url", "vars.currency"]);
+        assert_eq!(
+            paths,
+            [
+                "limits.max_body",
+                "service.port",
+                "target.base_url",
+                "vars.currency"
+            ]
+        );
     }
 
     #[test]
@@ -170,6 +180,7 @@ mod tests {
         overrides.push_flag("target.base_url", "http://flag");
         overrides.push_flag("service.port", "9000");
         overrides.push_flag("mocks.payments.port", "auto");
+        overrides.push_flag("limits.max_body", "64 MB");
         let loaded = load_with(Some(&path), &overrides, dir.path()).unwrap();
         assert_eq!(
             loaded.config.target.base_url.as_deref(),
@@ -180,6 +191,10 @@ mod tests {
             Some(2_000)
         );
         assert_eq!(loaded.config.service.unwrap().port, Port::Fixed(9000));
+        assert_eq!(
+            loaded.config.limits.max_body.map(|s| s.bytes()),
+            Some(64_000_000)
+        );
         assert_eq!(
             loaded.config.mocks.get("payments").map(|m| m.port),
             Some(Port::Auto)

@@ -261,6 +261,7 @@ impl<W: Write> Console<W> {
         );
         if let Some(body) = &exchange.request.body {
             out.push_str(&excerpt(&safe(body), 5));
+            omitted(&mut out, exchange.request.body_omitted);
         }
         match (&exchange.response, &exchange.error) {
             (Some(response), _) => {
@@ -277,6 +278,7 @@ impl<W: Write> Console<W> {
                     None => response.body.clone(),
                 };
                 out.push_str(&excerpt(&safe(&body), BODY_LINES));
+                omitted(&mut out, response.body_omitted);
             }
             (None, Some(error)) => out.push_str(&format!(
                 "{} {}\n",
@@ -430,6 +432,15 @@ fn first_lines(text: &str, range: std::ops::Range<usize>, lines: usize) -> std::
     match covered.match_indices('\n').nth(lines.saturating_sub(1)) {
         Some((at, _)) => range.start..range.start + at,
         None => range,
+    }
+}
+
+/// The line saying how much of a body the result left out, if it did.
+fn omitted(out: &mut String, bytes: Option<u64>) {
+    if let Some(bytes) = bytes {
+        out.push_str("  ");
+        out.push_str(&itspec_runner::display::omitted_note(bytes));
+        out.push('\n');
     }
 }
 

@@ -56,7 +56,9 @@ fn main() {
     println!(
         "{tables} tables × {rows} rows; each case inserts a fixture row, the service inserts a row and changes a row of one table; {cases} cases"
     );
-    println!("| database | first record | of it, the record written to disk | record + fixture + restore per case (median) | (max) |");
+    println!(
+        "| database | first record | of it, the record written to disk | record + fixture + restore per case (median) | (max) |"
+    );
     println!("|---|---|---|---|---|");
     for (label, server) in servers {
         runtime.block_on(async {

@@ -17,6 +17,7 @@
 
 pub mod check;
 pub mod db;
+pub mod display;
 mod env;
 mod events;
 mod exec;

@@ -260,6 +260,10 @@ pub struct RequestRecord {
     pub headers: Vec<(String, String)>,
     /// The body, as text.
     pub body: Option<String>,
+    /// Bytes of the body that reports leave out: a body over
+    /// [`crate::display::DISPLAY_BODY`] keeps its start only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_omitted: Option<u64>,
 }
 
 /// A response as received.
@@ -276,6 +280,10 @@ pub struct ResponseRecord {
     pub json: Option<serde_json::Value>,
     /// From sending the request to the end of the body.
     pub duration_ms: f64,
+    /// Bytes of the body that reports leave out: a body over
+    /// [`crate::display::DISPLAY_BODY`] keeps its start only.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_omitted: Option<u64>,
 }
 
 impl ResponseRecord {
@@ -443,6 +451,7 @@ mod tests {
                     url: "http://127.0.0.1/x".to_string(),
                     headers: vec![("accept".to_string(), "application/json".to_string())],
                     body: Some("{}".to_string()),
+                    body_omitted: None,
                 },
                 response: Some(ResponseRecord {
                     status: 201,
@@ -450,6 +459,7 @@ mod tests {
                     body: "{\"id\": 1}".to_string(),
                     json: Some(serde_json::json!({ "id": 1 })),
                     duration_ms: 1.0,
+                    body_omitted: None,
                 }),
                 error: None,
                 span: Span::default(),

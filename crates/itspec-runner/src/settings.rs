@@ -9,6 +9,7 @@ use itspec_config::{Loaded, Port};
 use serde_json::{Map, Value};
 
 use crate::check::ErrorPaths;
+use crate::http::BodyLimit;
 use crate::mock::MockSettings;
 
 /// Default request timeout.
@@ -57,6 +58,9 @@ pub struct Settings {
     pub independent: bool,
     /// `[contract] openapi`, resolved.
     pub contract: Option<PathBuf>,
+    /// `[limits] max_body`: the largest response body, and request body
+    /// of a mock, read.
+    pub max_body: BodyLimit,
 }
 
 /// `[service]`.
@@ -136,7 +140,7 @@ impl Settings {
             message: config.errors.message.clone().unwrap_or(defaults.message),
         };
         for path in errors.code.iter().chain(&errors.message) {
-            serde_json_path::JsonPath::parse(path).map_err(|error| {
+            itspec_spec::jsonpath::parse(path).map_err(|error| {
                 SettingsError(format!("[errors]: `{path}` is not a JSONPath: {error}"))
             })?;
         }
@@ -189,6 +193,12 @@ impl Settings {
             redaction: crate::redact::Redaction::new(&config.redact.headers, &config.redact.vars)
                 .map_err(SettingsError)?,
             contract: config.contract.openapi.as_ref().map(|p| loaded.dir.join(p)),
+            max_body: config
+                .limits
+                .max_body
+                .as_ref()
+                .map(BodyLimit::from)
+                .unwrap_or_default(),
         })
     }
 }

@@ -147,6 +147,8 @@ codes! {
     InvalidRegex = ("IT204", "invalid-regex"),
     /// A JSONPath expression is not valid RFC 9535.
     InvalidJsonPath = ("IT205", "invalid-jsonpath"),
+    /// A value, expression or query nests deeper, or runs longer, than itspec reads.
+    TooComplex = ("IT206", "too-complex"),
     /// An assertion line is prose: it is not checked.
     ProseAssertion = ("IT301", "prose-assertion"),
     /// A `{{variable}}` is defined nowhere it could come from.

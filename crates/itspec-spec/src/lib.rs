@@ -27,6 +27,8 @@ mod duration;
 #[doc(hidden)]
 pub mod fuzz;
 pub mod interpolation;
+pub mod jsonpath;
+pub mod limits;
 mod lint;
 mod markdown;
 pub mod marker;

@@ -79,6 +79,18 @@ pub struct MarkerError {
     pub message: String,
     /// How to fix it.
     pub help: String,
+    /// The marker nests `#[…]` deeper than [`MAX_DEPTH`](crate::limits::MAX_DEPTH).
+    pub too_deep: bool,
+}
+
+impl MarkerError {
+    fn new(message: String, help: impl Into<String>) -> Self {
+        Self {
+            message,
+            help: help.into(),
+            too_deep: false,
+        }
+    }
 }
 
 /// Reads a string of an expected body: `Ok(None)` for a plain string,
@@ -90,50 +102,66 @@ pub fn parse_marker(text: &str) -> Result<Option<Marker>, MarkerError> {
     if rest.starts_with('#') {
         return Ok(Some(Marker::Literal(rest.to_string())));
     }
-    parse_body(rest, text).map(Some)
+    parse_body(rest, text, 1).map(Some)
 }
 
-fn parse_body(rest: &str, whole: &str) -> Result<Marker, MarkerError> {
+fn parse_body(rest: &str, whole: &str, depth: usize) -> Result<Marker, MarkerError> {
+    if depth > crate::limits::MAX_DEPTH {
+        return Err(MarkerError {
+            too_deep: true,
+            ..MarkerError::new(
+                format!(
+                    "this marker nests `#[…]` deeper than {} levels, the most itspec reads",
+                    crate::limits::MAX_DEPTH
+                ),
+                "match fewer levels with markers, and the rest with `#array`",
+            )
+        });
+    }
     if let Some(pattern) = rest.strip_prefix("regex") {
-        let pattern = pattern.strip_prefix(' ').ok_or_else(|| MarkerError {
-            message: "`#regex` needs a pattern".to_string(),
-            help: "write `#regex <pattern>`, like `#regex [A-Z]{3}-\\d+`".to_string(),
+        let pattern = pattern.strip_prefix(' ').ok_or_else(|| {
+            MarkerError::new(
+                "`#regex` needs a pattern".to_string(),
+                "write `#regex <pattern>`, like `#regex [A-Z]{3}-\\d+`".to_string(),
+            )
         })?;
         return match crate::pattern::check_regex(pattern) {
             Ok(()) => Ok(Marker::Regex(pattern.to_string())),
-            Err(error) => Err(MarkerError {
-                message: format!("invalid regex in marker: {error}"),
-                help: "fix the pattern; it must match the whole string".to_string(),
-            }),
+            Err(error) => Err(MarkerError::new(
+                format!("invalid regex in marker: {error}"),
+                "fix the pattern; it must match the whole string".to_string(),
+            )),
         };
     }
     if let Some(array) = rest.strip_prefix('[') {
-        let close = array.find(']').ok_or_else(|| MarkerError {
-            message: format!("unclosed `[` in marker `{whole}`"),
-            help: "write `#[N] <marker>` or `#[] <marker>`".to_string(),
+        let close = array.find(']').ok_or_else(|| {
+            MarkerError::new(
+                format!("unclosed `[` in marker `{whole}`"),
+                "write `#[N] <marker>` or `#[] <marker>`".to_string(),
+            )
         })?;
         let count_text = array.get(..close).unwrap_or("").trim();
         let count = if count_text.is_empty() {
             None
         } else {
-            Some(
-                count_text.parse::<usize>().map_err(|_| MarkerError {
-                    message: format!("`{count_text}` is not an array length"),
-                    help: "write a whole number, like `#[2] #string`, or `#[]` for any length"
+            Some(count_text.parse::<usize>().map_err(|_| {
+                MarkerError::new(
+                    format!("`{count_text}` is not an array length"),
+                    "write a whole number, like `#[2] #string`, or `#[]` for any length"
                         .to_string(),
-                })?,
-            )
+                )
+            })?)
         };
         let inner_text = array.get(close + 1..).unwrap_or("").trim();
         let inner = if inner_text.is_empty() {
             None
         } else if let Some(inner_rest) = inner_text.strip_prefix('#') {
-            Some(Box::new(parse_body(inner_rest, inner_text)?))
+            Some(Box::new(parse_body(inner_rest, inner_text, depth + 1)?))
         } else {
-            return Err(MarkerError {
-                message: format!("`{inner_text}` after `#[…]` is not a marker"),
-                help: "each element is matched by a marker, like `#[] #uuid`".to_string(),
-            });
+            return Err(MarkerError::new(
+                format!("`{inner_text}` after `#[…]` is not a marker"),
+                "each element is matched by a marker, like `#[] #uuid`".to_string(),
+            ));
         };
         return Ok(Marker::Each { count, inner });
     }
@@ -153,10 +181,7 @@ fn parse_body(rest: &str, whole: &str) -> Result<Marker, MarkerError> {
             "markers are #ignore, #present, #notpresent, #null, #notnull, #string, #number, #integer, #boolean, #array, #object, #uuid, #datetime, #date, #email, #regex, #[N]; to match the text `{whole}` itself, write `#{whole}`"
         ),
     };
-    Err(MarkerError {
-        message: format!("unknown marker `{whole}`"),
-        help,
-    })
+    Err(MarkerError::new(format!("unknown marker `{whole}`"), help))
 }
 
 #[cfg(test)]
@@ -216,5 +241,21 @@ mod tests {
         );
         assert!(parse_marker("#[two] #string").is_err());
         assert!(parse_marker("#[2] string").is_err());
+    }
+
+    #[test]
+    fn nesting_is_bounded() {
+        let depth = crate::limits::MAX_DEPTH;
+        let at_limit = format!("{}#string", "#[] ".repeat(depth - 1));
+        assert!(parse_marker(&at_limit).is_ok());
+        // 5,000 levels: an error, not a stack overflow.
+        let error = parse_marker(&format!("{}#string", "#[] ".repeat(5_000))).unwrap_err();
+        assert!(error.too_deep, "{error:?}");
+        assert!(
+            error
+                .message
+                .contains(&format!("deeper than {depth} levels")),
+            "{error:?}"
+        );
     }
 }

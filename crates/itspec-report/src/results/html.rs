@@ -281,7 +281,7 @@ fn case_section(page: &mut String, i: usize, j: usize, spec: &SpecResult, case: 
                     escape(&call.method),
                     escape(&call.path),
                     escape(&query),
-                    escape(&pretty(&call.body)),
+                    escape(&super::with_omitted(pretty(&call.body), call.body_omitted)),
                     escape(&route),
                     escape(&call.answer)
                 );
@@ -406,7 +406,10 @@ fn exchange_block(page: &mut String, exchange: &Exchange) {
         let _ = write!(
             page,
             "<pre class=\"request\">{}</pre>",
-            escape(&pretty(body))
+            escape(&super::with_omitted(
+                pretty(body),
+                exchange.request.body_omitted
+            ))
         );
     }
     match (&exchange.response, &exchange.error) {
@@ -422,7 +425,10 @@ fn exchange_block(page: &mut String, exchange: &Exchange) {
                 response.status,
                 response.duration_ms,
                 headers.join("\n"),
-                escape(&pretty(&response.body))
+                escape(&super::with_omitted(
+                    pretty(&response.body),
+                    response.body_omitted
+                ))
             );
         }
         (None, Some(error)) => {

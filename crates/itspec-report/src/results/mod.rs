@@ -7,3 +7,18 @@ pub mod json;
 pub mod junit;
 pub mod marker;
 pub mod text;
+
+use itspec_runner::display::omitted_note;
+
+/// A body as a report shows it: `shown` (the body, maybe indented or cut
+/// to its first lines), then, when the result kept only the start of the
+/// body, a line saying how many bytes were left out.
+pub fn with_omitted(mut shown: String, omitted: Option<u64>) -> String {
+    if let Some(bytes) = omitted {
+        if !shown.is_empty() && !shown.ends_with('\n') {
+            shown.push('\n');
+        }
+        shown.push_str(&omitted_note(bytes));
+    }
+    shown
+}

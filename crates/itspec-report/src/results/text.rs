@@ -71,6 +71,7 @@ pub fn exchange(exchange: &Exchange) -> String {
     );
     if let Some(body) = &exchange.request.body {
         out.push_str(&excerpt(body));
+        omitted(&mut out, exchange.request.body_omitted);
     }
     match (&exchange.response, &exchange.error) {
         (Some(response), _) => {
@@ -79,6 +80,7 @@ pub fn exchange(exchange: &Exchange) -> String {
                 response.status, response.duration_ms
             ));
             out.push_str(&excerpt(&pretty(&response.body)));
+            omitted(&mut out, response.body_omitted);
         }
         (None, Some(error)) => out.push_str(&format!("no response: {error}\n")),
         (None, None) => {}
@@ -104,6 +106,15 @@ pub fn failure(path: &str, case: &CaseResult) -> String {
         out.push_str(&exchange(last));
     }
     out
+}
+
+/// The line saying how much of a body the result left out, if it did.
+fn omitted(out: &mut String, bytes: Option<u64>) {
+    if let Some(bytes) = bytes {
+        out.push_str("  ");
+        out.push_str(&itspec_runner::display::omitted_note(bytes));
+        out.push('\n');
+    }
 }
 
 /// A JSON body indented; anything else as it is.

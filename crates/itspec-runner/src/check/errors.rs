@@ -2,7 +2,6 @@
 //! (FORMAT §4), the message falling back to the raw body.
 
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
 use super::{Context, Failure, compare};
 use crate::check::expected::render;
@@ -39,7 +38,7 @@ impl Default for ErrorPaths {
 fn first(paths: &[String], body: Option<&Value>) -> Option<(String, Value)> {
     let body = body?;
     paths.iter().find_map(|path| {
-        let query = JsonPath::parse(path).ok()?;
+        let query = itspec_spec::jsonpath::parse(path).ok()?;
         let found = query.query(body).all().into_iter().next()?.clone();
         Some((path.clone(), found))
     })

@@ -2,7 +2,6 @@
 
 use itspec_spec::model::{CmpOp, PathSegment, ResponsePart, Subject, SubjectKind};
 use serde_json::Value;
-use serde_json_path::JsonPath;
 
 use super::{Context, Failure, compare, operand_value};
 use crate::results::ResponseRecord;
@@ -95,7 +94,7 @@ fn response_part(response: &ResponseRecord, part: &ResponsePart) -> Result<Optio
             }
         }
         ResponsePart::JsonPath(path) => {
-            let query = JsonPath::parse(&path.value).map_err(|error| {
+            let query = itspec_spec::jsonpath::parse(&path.value).map_err(|error| {
                 Failure::new(format!("invalid JSONPath `{}`: {error}", path.value))
             })?;
             let Some(body) = &response.json else {

@@ -1,9 +1,17 @@
 //! SQL written in specs (`sql "…"` setup lines and subjects, SQL fixture
 //! blocks): `{{variables}}` become bound parameters, never text in the SQL.
+//!
+//! Placeholders are written, and on PostgreSQL rewritten with their casts,
+//! in the statement's code only: a `$1` or a `{{x}}` inside a comment, a
+//! quoted identifier or a dollar-quoted string is left as written
+//! ([`lex`] finds those regions).
+
+mod lex;
 
 use serde_json::Value;
 use sqlx::{Executor as _, Statement as _};
 
+use self::lex::{Dialect, Region, regions};
 use super::{Database, DbError, Kind, Param, Pool};
 use crate::vars::{Scope, VarError, interpolate_text, to_text};
 
@@ -15,59 +23,116 @@ struct Bound {
     values: Vec<Value>,
 }
 
-/// Replaces every `{{x}}` outside quotes, and every quoted string that
-/// holds a `{{…}}`, by a placeholder bound to the value.
+fn dialect(kind: Kind) -> Dialect {
+    match kind {
+        Kind::Postgres => Dialect::Postgres,
+        Kind::MySql => Dialect::MySql,
+        Kind::Sqlite => Dialect::Sqlite,
+    }
+}
+
+/// Replaces every `{{x}}` in the statement's code, and every string
+/// literal that holds a `{{…}}`, by a placeholder bound to the value.
 fn bind(db: &Database, sql: &str, scope: &Scope) -> Result<Bound, VarError> {
     let mut out = String::with_capacity(sql.len());
     let mut values = Vec::new();
-    let mut rest = sql;
-    while let Some(c) = rest.chars().next() {
-        if c == '\'' {
-            // A string literal: '' is an escaped quote.
-            let mut end = 1;
-            let bytes = rest.as_bytes();
-            loop {
-                match bytes.get(end) {
-                    Some(b'\'') if bytes.get(end + 1) == Some(&b'\'') => end += 2,
-                    Some(b'\'') => {
-                        end += 1;
-                        break;
-                    }
-                    Some(_) => end += 1,
-                    None => break,
-                }
-            }
-            let literal = rest.get(..end).unwrap_or(rest);
-            if literal.contains("{{") {
-                let inner = literal
-                    .get(1..literal.len().saturating_sub(1))
-                    .unwrap_or("")
-                    .replace("''", "'");
-                values.push(Value::String(interpolate_text(&inner, scope)?));
+    for (region, range) in regions(sql, dialect(db.kind)) {
+        let text = sql.get(range).unwrap_or("");
+        match region {
+            Region::Code => bind_code(db, text, scope, &mut out, &mut values)?,
+            Region::Literal if text.contains("{{") => {
+                values.push(Value::String(interpolate_text(&literal_text(text), scope)?));
                 out.push_str(&db.placeholder(values.len()));
-            } else {
-                out.push_str(literal);
             }
-            rest = rest.get(end..).unwrap_or("");
-        } else if rest.starts_with("{{") {
-            let found = itspec_spec::interpolation::find(rest);
-            match found.first().filter(|f| f.start == 0 && f.terminated) {
-                Some(variable) => {
-                    values.push(scope.lookup(variable.name(rest))?);
-                    out.push_str(&db.placeholder(values.len()));
-                    rest = rest.get(variable.end..).unwrap_or("");
-                }
-                None => {
-                    out.push_str("{{");
-                    rest = rest.get(2..).unwrap_or("");
-                }
-            }
-        } else {
-            out.push(c);
-            rest = rest.get(c.len_utf8()..).unwrap_or("");
+            _ => out.push_str(text),
         }
     }
     Ok(Bound { sql: out, values })
+}
+
+/// The text of a string literal: its quotes (and prefix) off, a doubled
+/// quote made one.
+fn literal_text(literal: &str) -> String {
+    let body = literal.trim_start_matches(['E', 'e']);
+    let quote = body.chars().next().unwrap_or('\'');
+    let inner = body
+        .get(1..body.len().saturating_sub(1).max(1))
+        .unwrap_or("");
+    let doubled = format!("{quote}{quote}");
+    inner.replace(&doubled, &quote.to_string())
+}
+
+/// Code: each `{{x}}` becomes a placeholder bound to x's value.
+fn bind_code(
+    db: &Database,
+    code: &str,
+    scope: &Scope,
+    out: &mut String,
+    values: &mut Vec<Value>,
+) -> Result<(), VarError> {
+    let mut rest = code;
+    while let Some(at) = rest.find("{{") {
+        out.push_str(rest.get(..at).unwrap_or(""));
+        rest = rest.get(at..).unwrap_or("");
+        let found = itspec_spec::interpolation::find(rest);
+        match found.first().filter(|f| f.start == 0 && f.terminated) {
+            Some(variable) => {
+                values.push(scope.lookup(variable.name(rest))?);
+                out.push_str(&db.placeholder(values.len()));
+                rest = rest.get(variable.end..).unwrap_or("");
+            }
+            None => {
+                out.push_str("{{");
+                rest = rest.get(2..).unwrap_or("");
+            }
+        }
+    }
+    out.push_str(rest);
+    Ok(())
+}
+
+/// Rewrites each PostgreSQL placeholder `$N` in the code of `sql` (never
+/// inside a literal, identifier, dollar-quoted string or comment) as
+/// `rewrite(N)` gives it; `None` keeps it as it is.
+fn rewrite_placeholders(sql: &str, rewrite: impl Fn(usize) -> Option<String>) -> String {
+    let mut out = String::with_capacity(sql.len());
+    for (region, range) in regions(sql, Dialect::Postgres) {
+        let text = sql.get(range).unwrap_or("");
+        if region != Region::Code {
+            out.push_str(text);
+            continue;
+        }
+        let mut rest = text;
+        while let Some(at) = rest.find('$') {
+            out.push_str(rest.get(..at).unwrap_or(""));
+            let after = rest.get(at + 1..).unwrap_or("");
+            let digits = after
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(after.len());
+            // `a$1` is a name, not a placeholder.
+            let in_name = out
+                .chars()
+                .next_back()
+                .is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$');
+            let replaced = after
+                .get(..digits)
+                .filter(|d| !d.is_empty() && !in_name)
+                .and_then(|d| d.parse::<usize>().ok())
+                .and_then(&rewrite);
+            match replaced {
+                Some(replacement) => {
+                    out.push_str(&replacement);
+                    rest = after.get(digits..).unwrap_or("");
+                }
+                None => {
+                    out.push('$');
+                    rest = after;
+                }
+            }
+        }
+        out.push_str(rest);
+    }
+    out
 }
 
 /// Parameters for MySQL and SQLite, which convert text as needed.
@@ -118,20 +183,14 @@ async fn postgres_statement(db: &Database, bound: &Bound) -> Result<(String, Vec
             .collect(),
         _ => Vec::new(),
     };
-    let mut sql = bound.sql.clone();
-    // Highest first, so `$1` does not match the start of `$10`.
-    for (i, type_name) in types.iter().enumerate().rev() {
-        let n = i + 1;
+    let sql = rewrite_placeholders(&bound.sql, |n| {
+        let type_name = types.get(n.checked_sub(1)?)?;
         let safe = type_name
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '[' | ']' | ' '));
-        if safe && !type_name.eq_ignore_ascii_case("text") {
-            sql = sql.replace(
-                &format!("${n}"),
-                &format!("CAST(${n}::text AS {type_name})"),
-            );
-        }
-    }
+        (safe && !type_name.eq_ignore_ascii_case("text"))
+            .then(|| format!("CAST(${n}::text AS {type_name})"))
+    });
     Ok((sql, params))
 }
 
@@ -274,6 +333,44 @@ fn dollar_tag(text: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn cast(n: usize) -> Option<String> {
+        (n != 2).then(|| format!("CAST(${n}::text AS INT4)"))
+    }
+
+    #[test]
+    fn placeholders_are_rewritten_in_code_only() {
+        assert_eq!(
+            rewrite_placeholders(
+                "UPDATE t SET note = 'costs $1 each', \"$1\" = $1 -- $1\nWHERE a$1 = $1 /* $1 */ AND f = $$ $1 $$",
+                cast
+            ),
+            "UPDATE t SET note = 'costs $1 each', \"$1\" = CAST($1::text AS INT4) -- $1\nWHERE a$1 = CAST($1::text AS INT4) /* $1 */ AND f = $$ $1 $$"
+        );
+    }
+
+    #[test]
+    fn a_placeholder_is_all_its_digits() {
+        // `$1` is not the start of `$10` (the old rewrite made `$10` into
+        // `CAST(CAST($1…)0…)`), and `$2` is kept when it needs no cast.
+        let sql: String = (1..=11).map(|n| format!("${n},")).collect();
+        assert_eq!(
+            rewrite_placeholders(&sql, cast),
+            (1..=11)
+                .map(|n| match n {
+                    2 => "$2,".to_string(),
+                    n => format!("CAST(${n}::text AS INT4),"),
+                })
+                .collect::<String>()
+        );
+    }
+
+    #[test]
+    fn literal_text_unquotes() {
+        assert_eq!(literal_text("'it''s {{x}}'"), "it's {{x}}");
+        assert_eq!(literal_text("E'{{x}}'"), "{{x}}");
+        assert_eq!(literal_text("\"a\"\"b\""), "a\"b");
+    }
 
     #[test]
     fn statements_split_outside_quotes() {

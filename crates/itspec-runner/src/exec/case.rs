@@ -161,6 +161,7 @@ impl CaseRunner<'_> {
         // and responses held.
         let secrets = redact::merged(self.redaction.secrets(spec_scope), shown_secrets);
         self.redaction.case(&mut result, &secrets);
+        crate::display::shorten(&mut result);
         result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         result
     }
@@ -376,7 +377,17 @@ impl CaseRunner<'_> {
         }
     }
 
-    /// Calls no route matched fail the case, unless the mock allows them.
+    /// Where the mock is defined, else the case's heading.
+    fn mock_span(&self, case: &TestCase, name: &str) -> itspec_spec::Span {
+        self.spec
+            .mocks
+            .iter()
+            .find(|m| m.name.value == name)
+            .map_or(case.heading_span, |m| m.span)
+    }
+
+    /// Calls no route matched fail the case, unless the mock allows them;
+    /// calls whose body went past `[limits] max_body` always do.
     fn unexpected_calls(
         &self,
         case: &TestCase,
@@ -384,6 +395,23 @@ impl CaseRunner<'_> {
         checks: &mut Vec<CheckResult>,
     ) {
         for (name, calls) in journals.into_iter().flatten() {
+            let refused: Vec<Call> = calls
+                .iter()
+                .filter(|c| c.refused.is_some())
+                .cloned()
+                .collect();
+            if let Some(reason) = refused.first().and_then(|c| c.refused.clone()) {
+                checks.push(CheckResult::failed(
+                    CheckKind::Assertion,
+                    self.mock_span(case, name),
+                    format!("mock {name}"),
+                    format!("mock {name} refused a call: {reason}"),
+                    Evidence {
+                        notes: check::call_notes(name, &refused),
+                        ..Evidence::default()
+                    },
+                ));
+            }
             let unexpected: Vec<Call> = calls
                 .iter()
                 .filter(|c| c.is_unexpected())
@@ -392,16 +420,10 @@ impl CaseRunner<'_> {
             if unexpected.is_empty() || self.mocks.get(name).is_some_and(|m| m.allow_unexpected) {
                 continue;
             }
-            let span = self
-                .spec
-                .mocks
-                .iter()
-                .find(|m| m.name.value == *name)
-                .map_or(case.heading_span, |m| m.span);
             let count = unexpected.len();
             checks.push(CheckResult::failed(
                 CheckKind::Assertion,
-                span,
+                self.mock_span(case, name),
                 format!("mock {name}"),
                 format!(
                     "mock {name} received {count} call{} no route matches (allow them with `allow_unexpected = true` under [mocks.{name}])",

@@ -96,7 +96,7 @@ impl Worker {
             settings.timeout,
             settings.headers.clone(),
         ) {
-            Ok(http) => http,
+            Ok(http) => http.with_max_body(settings.max_body.clone()),
             Err(message) => {
                 environment.stop(grace).await;
                 return Err(EnvError(message));
@@ -104,6 +104,7 @@ impl Worker {
         };
         // The mocks are lent to the cases; the service is stopped before them.
         let mocks = std::mem::take(&mut environment.mocks);
+        mocks.set_max_body(&settings.max_body);
         let mut scope = Scope::new();
         scope.set("run_id", Value::String(run_id.to_string()));
         scope.set("worker", Value::from(number));

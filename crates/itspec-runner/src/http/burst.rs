@@ -5,16 +5,16 @@
 //! skew is measured, not assumed.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::client::conn::http1;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::Barrier;
 
-use super::{Http, Outgoing};
+use super::{BodyError, Http, Outgoing};
 use crate::results::{RequestRecord, ResponseRecord};
 
 /// One request of a burst: what was sent, what came back, and when.
@@ -106,7 +106,8 @@ async fn prepare(
 }
 
 /// Sends a request on its ready connection; the response as recorded.
-async fn exchange(ready: Ready, timeout: Duration, url: &str) -> Result<ResponseRecord, String> {
+async fn exchange(ready: Ready, http: &Http, url: &str) -> Result<ResponseRecord, String> {
+    let timeout = http.timeout;
     let Ready {
         mut sender,
         request,
@@ -119,12 +120,11 @@ async fn exchange(ready: Ready, timeout: Duration, url: &str) -> Result<Response
             .map_err(|e| format!("{url}: {e}"))?;
         let status = response.status().as_u16();
         let headers = super::header_list(response.headers());
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .map_err(|e| format!("{url}: {e}"))?
-            .to_bytes();
+        let bytes = match http.max_body.read(response.into_body()).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::TooLarge) => return Err(http.too_large()),
+            Err(BodyError::Failed(error)) => return Err(format!("{url}: {error}")),
+        };
         Ok::<_, String>((status, headers, bytes))
     };
     let (status, headers, bytes) =
@@ -153,7 +153,7 @@ pub async fn burst(http: &Http, requests: Vec<Outgoing>) -> Vec<Timed> {
             barrier.wait().await;
             let started = Instant::now();
             let result = match ready {
-                Ok(ready) => exchange(ready, http.timeout, &outgoing.url).await,
+                Ok(ready) => exchange(ready, &http, &outgoing.url).await,
                 Err(message) => Err(message),
             };
             (record, result, started, Instant::now())
@@ -189,6 +189,7 @@ pub async fn burst(http: &Http, requests: Vec<Outgoing>) -> Vec<Timed> {
                     url: String::new(),
                     headers: Vec::new(),
                     body: None,
+                    body_omitted: None,
                 },
                 result: Err(message),
                 start_ms: 0.0,

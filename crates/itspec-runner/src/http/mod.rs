@@ -2,11 +2,13 @@
 
 mod body;
 mod burst;
+mod limit;
 
 use std::time::{Duration, Instant};
 
 pub use body::encode_body;
 pub use burst::{Timed, burst, start_skew};
+pub use limit::{BodyError, BodyLimit, DEFAULT_MAX_BODY};
 
 use crate::results::{RequestRecord, ResponseRecord};
 
@@ -24,13 +26,14 @@ pub struct Outgoing {
 }
 
 /// The HTTP client of a run: one connection pool, one timeout, the
-/// configured default headers.
+/// configured default headers, the cap on response bodies.
 #[derive(Clone, Debug)]
 pub struct Http {
     client: reqwest::Client,
     base: String,
     default_headers: Vec<(String, String)>,
     timeout: Duration,
+    max_body: BodyLimit,
 }
 
 impl Http {
@@ -53,7 +56,29 @@ impl Http {
             base: base_url.trim_end_matches('/').to_string(),
             default_headers,
             timeout,
+            max_body: BodyLimit::default(),
         })
+    }
+
+    /// The same client with another cap on response bodies (16 MB by
+    /// default).
+    #[must_use]
+    pub fn with_max_body(mut self, max_body: BodyLimit) -> Self {
+        self.max_body = max_body;
+        self
+    }
+
+    /// The cap on response bodies.
+    pub fn max_body(&self) -> &BodyLimit {
+        &self.max_body
+    }
+
+    /// Why a response whose body went past the cap fails.
+    fn too_large(&self) -> String {
+        format!(
+            "{}: itspec stopped reading it there (raise `[limits] max_body` to read it whole)",
+            self.max_body.exceeded("the response body")
+        )
     }
 
     /// The URL of a request target: a path is appended to the base URL, an
@@ -113,6 +138,7 @@ impl Http {
                 .body
                 .as_ref()
                 .map(|(bytes, _)| String::from_utf8_lossy(bytes).into_owned()),
+            body_omitted: None,
         };
         (record, headers)
     }
@@ -140,10 +166,11 @@ impl Http {
             .map_err(|error| self.describe(&url, &error))?;
         let status = response.status().as_u16();
         let headers = header_list(response.headers());
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|error| self.describe(&url, &error))?;
+        let bytes = match self.max_body.read_response(response).await {
+            Ok(bytes) => bytes,
+            Err(BodyError::TooLarge) => return Err(self.too_large()),
+            Err(BodyError::Failed(error)) => return Err(format!("{url}: {error}")),
+        };
         Ok(response_record(status, headers, &bytes, started))
     }
 
@@ -196,5 +223,6 @@ pub(crate) fn response_record(
         body: String::from_utf8_lossy(bytes).into_owned(),
         json: serde_json::from_slice(bytes).ok(),
         duration_ms: started.elapsed().as_secs_f64() * 1000.0,
+        body_omitted: None,
     }
 }

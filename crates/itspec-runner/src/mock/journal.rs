@@ -26,12 +26,20 @@ pub struct Call {
     pub route: Option<String>,
     /// What it was answered: `201`, `reset`, `timeout`, `404 (no route)`.
     pub answer: String,
+    /// Why the mock refused it without routing it: its body went past
+    /// `[limits] max_body`. Such a call fails the case.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub refused: Option<String>,
+    /// Bytes of the body that reports leave out (see
+    /// [`crate::display::DISPLAY_BODY`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_omitted: Option<u64>,
 }
 
 impl Call {
-    /// Whether no route matched it.
+    /// Whether no route matched it (a refused call was not routed at all).
     pub fn is_unexpected(&self) -> bool {
-        self.route.is_none()
+        self.route.is_none() && self.refused.is_none()
     }
 
     /// One line for reports: `POST /charges {"amount":500} → 201`.

@@ -19,6 +19,7 @@ pub use journal::Call;
 pub use routes::{Answer, Override, Route, RouteTable, path_matches, table};
 use server::State;
 
+use crate::http::BodyLimit;
 use crate::vars::Scope;
 
 /// What the journals of a case hold: calls by mock name.
@@ -97,6 +98,15 @@ impl MockServer {
     pub fn stop(&self) {
         self.state.epoch.send_modify(|epoch| *epoch += 1);
         self.task.abort();
+    }
+
+    /// Caps the request bodies it reads (16 MB until set).
+    pub fn set_max_body(&self, limit: &BodyLimit) {
+        *self
+            .state
+            .max_body
+            .write()
+            .unwrap_or_else(PoisonError::into_inner) = limit.clone();
     }
 }
 
@@ -191,6 +201,13 @@ impl Mocks {
             server.begin_case(routes);
         }
         Ok(())
+    }
+
+    /// Caps the request bodies every mock reads (`[limits] max_body`).
+    pub fn set_max_body(&self, limit: &BodyLimit) {
+        for server in self.servers.values() {
+            server.set_max_body(limit);
+        }
     }
 
     /// What every mock received since the case began.

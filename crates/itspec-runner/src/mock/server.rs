@@ -12,7 +12,7 @@ use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use http_body_util::{BodyExt, Full};
+use http_body_util::Full;
 use hyper::body::Incoming;
 use hyper::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use hyper::{Request, Response, StatusCode};
@@ -25,6 +25,7 @@ use tokio::sync::watch;
 
 use super::journal::Call;
 use super::routes::{Answer, RouteTable};
+use crate::http::{BodyError, BodyLimit};
 
 /// The listen backlog: a burst of this many connections is never dropped
 /// (the kernel may lower it to `net.core.somaxconn`).
@@ -42,6 +43,8 @@ pub(super) struct State {
     pub epoch: watch::Sender<u64>,
     /// When the current case began.
     pub started: Mutex<Instant>,
+    /// The largest request body read.
+    pub max_body: RwLock<BodyLimit>,
 }
 
 impl State {
@@ -52,6 +55,7 @@ impl State {
             journal: Mutex::new(Vec::new()),
             epoch: watch::Sender::new(0),
             started: Mutex::new(Instant::now()),
+            max_body: RwLock::new(BodyLimit::default()),
         }
     }
 }
@@ -158,11 +162,16 @@ async fn handle(
 ) -> Result<Response<Full<Bytes>>, io::Error> {
     let epoch = state.epoch.subscribe();
     let (parts, body) = request.into_parts();
-    let bytes = body
-        .collect()
-        .await
-        .map(|b| b.to_bytes())
-        .unwrap_or_default();
+    let limit = state
+        .max_body
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .clone();
+    let (bytes, refused) = match limit.read(body).await {
+        Ok(bytes) => (bytes, None),
+        Err(BodyError::TooLarge) => (Bytes::new(), Some(limit.exceeded("the request body"))),
+        Err(BodyError::Failed(_)) => (Bytes::new(), None),
+    };
     let json: Option<Value> = if bytes.is_empty() {
         None
     } else {
@@ -171,13 +180,17 @@ async fn handle(
     let method = parts.method.as_str().to_string();
     let path = parts.uri.path().to_string();
     let table = Arc::clone(&state.table.read().unwrap_or_else(PoisonError::into_inner));
-    let route = table.find(&method, &path, json.as_ref()).cloned();
-    let closest = if route.is_none() {
+    let route = match refused {
+        Some(_) => None,
+        None => table.find(&method, &path, json.as_ref()).cloned(),
+    };
+    let closest = if route.is_none() && refused.is_none() {
         table.closest(&method, &path)
     } else {
         None
     };
     let answer = match &route {
+        None if refused.is_some() => "413 (the body is over max_body)".to_string(),
         None => match &closest {
             Some(closest) => format!("404 (no route; the closest is {closest})"),
             None => "404 (no route)".to_string(),
@@ -213,12 +226,23 @@ async fn handle(
             * 1000.0,
         route: route.as_ref().map(|r| r.label()),
         answer,
+        refused: refused.clone(),
+        body_omitted: None,
     };
     state
         .journal
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
         .push(call);
+    if let Some(reason) = refused {
+        return Ok(respond(&Answer {
+            status: 413,
+            body: Some(json!({
+                "error": { "code": "BODY_TOO_LARGE", "message": format!("mock `{}`: {reason}", state.name) }
+            })),
+            ..Answer::default()
+        }));
+    }
     let Some(route) = route else {
         let body = json!({
             "error": {

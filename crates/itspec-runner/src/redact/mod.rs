@@ -318,11 +318,13 @@ mod tests {
                     url: "http://127.0.0.1:1/echo?access_token=q-tok-1234&page=2".into(),
                     headers,
                     body: None,
+                    body_omitted: None,
                 },
                 response: Some(ResponseRecord {
                     status: 200,
                     headers: Vec::new(),
                     body: body.into(),
+                    body_omitted: None,
                     json: serde_json::from_str(body).ok(),
                     duration_ms: 1.0,
                 }),

@@ -5,6 +5,7 @@ use std::ops::Range;
 use pulldown_cmark::{CodeBlockKind, Event, Options, Parser, Tag, TagEnd};
 
 use super::code::{CodeBlock, MappedText};
+use crate::limits::MAX_DEPTH;
 use crate::source::{Source, Span};
 
 /// A range of raw source text, usually one logical line of a spec.
@@ -70,7 +71,15 @@ pub(crate) struct Item {
 }
 
 /// Parses the whole document into blocks.
+#[cfg(test)]
 pub(crate) fn parse_blocks(source: &Source<'_>) -> Vec<Block> {
+    parse_blocks_bounded(source).0
+}
+
+/// Parses the whole document into blocks; a list nested deeper than
+/// [`MAX_DEPTH`] is kept as [`Block::Other`], unread, and the span of the
+/// first is returned.
+pub(crate) fn parse_blocks_bounded(source: &Source<'_>) -> (Vec<Block>, Option<Span>) {
     let events: Vec<(Event<'_>, Range<usize>)> =
         Parser::new_ext(source.text(), Options::ENABLE_TABLES)
             .into_offset_iter()
@@ -79,14 +88,21 @@ pub(crate) fn parse_blocks(source: &Source<'_>) -> Vec<Block> {
         source,
         events,
         next: 0,
+        lists: 0,
+        too_deep: None,
     };
-    builder.blocks_until_end()
+    let blocks = builder.blocks_until_end();
+    (blocks, builder.too_deep)
 }
 
 struct Builder<'s, 'e> {
     source: &'s Source<'s>,
     events: Vec<(Event<'e>, Range<usize>)>,
     next: usize,
+    /// How many lists the current block is in.
+    lists: usize,
+    /// The first list nested too deeply.
+    too_deep: Option<Span>,
 }
 
 impl Builder<'_, '_> {
@@ -133,7 +149,13 @@ impl Builder<'_, '_> {
                     span,
                 }
             }
+            Tag::List(_) if self.lists >= MAX_DEPTH => {
+                self.skip_to_end();
+                self.too_deep.get_or_insert(span);
+                Block::Other(span)
+            }
             Tag::List(_) => {
+                self.lists += 1;
                 let mut items = Vec::new();
                 while let Some((event, item_range)) = self.events.get(self.next).cloned() {
                     self.next += 1;
@@ -143,6 +165,7 @@ impl Builder<'_, '_> {
                         _ => {}
                     }
                 }
+                self.lists -= 1;
                 Block::List { items, span }
             }
             Tag::CodeBlock(kind) => Block::Code(self.code_block(kind, range)),

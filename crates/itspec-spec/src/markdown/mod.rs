@@ -8,5 +8,7 @@
 mod blocks;
 mod code;
 
-pub(crate) use blocks::{Block, Item, TextRange, parse_blocks};
+#[cfg(test)]
+pub(crate) use blocks::parse_blocks;
+pub(crate) use blocks::{Block, Item, TextRange, parse_blocks_bounded};
 pub(crate) use code::{CodeBlock, MappedText};

@@ -9,6 +9,7 @@ use super::cursor::{Cursor, Parsed};
 use super::hint::nearest_form;
 use super::located::Located;
 use crate::diagnostic::{Code, Diagnostic};
+use crate::jsonpath::JsonPathError;
 use crate::model::{
     Assertion, AssertionKind, CmpOp, Condition, Operand, OperandKind, PathSegment, Phrase,
     Predicate, ResponsePart, RouteRef, Subject, SubjectKind, TypeName, Value, ValueKind,
@@ -618,16 +619,8 @@ fn validate(cx: &mut Cx<'_>, kind: &AssertionKind) {
         part: ResponsePart::JsonPath(path),
         ..
     } = &subject.kind
-        && let Err(error) = serde_json_path::JsonPath::parse(&path.value)
     {
-        cx.push(
-            Diagnostic::error(
-                Code::InvalidJsonPath,
-                path.span,
-                format!("invalid JSONPath: {error}"),
-            )
-            .with_help("write an RFC 9535 query, like `$.items[0].sku` or `$.items[?@.stock > 0]`"),
-        );
+        check_json_path(cx, path);
     }
     if let Predicate::Matches { regex } = predicate
         && let Err(detail) = crate::pattern::check_regex(&regex.value)
@@ -636,6 +629,33 @@ fn validate(cx: &mut Cx<'_>, kind: &AssertionKind) {
                 Diagnostic::error(Code::InvalidRegex, regex.span, format!("invalid regular expression: {detail}"))
                     .with_help("fix the pattern (Rust regex syntax); backslashes are escaped in the quoted string: `\"\\\\d+\"`"),
             );
+    }
+}
+
+/// Reports a JSONPath that is over the limits, or not RFC 9535.
+pub(crate) fn check_json_path(cx: &mut Cx<'_>, path: &Spanned<String>) {
+    match crate::jsonpath::parse(&path.value) {
+        Ok(_) => {}
+        Err(JsonPathError::TooComplex { at, message }) => {
+            // The query is written on one line, as it is in the spec.
+            let start = path.span.start + at.min(path.value.len());
+            let end = (start + 1).min(path.span.end).max(start);
+            cx.push(
+                Diagnostic::error(Code::TooComplex, cx.span(start, end), message)
+                    .with_label("past the limit")
+                    .with_help(
+                        "split the query into simpler ones, or check the value with `contains`",
+                    ),
+            );
+        }
+        Err(JsonPathError::Invalid { message }) => cx.push(
+            Diagnostic::error(
+                Code::InvalidJsonPath,
+                path.span,
+                format!("invalid JSONPath: {message}"),
+            )
+            .with_help("write an RFC 9535 query, like `$.items[0].sku` or `$.items[?@.stock > 0]`"),
+        ),
     }
 }
 

@@ -9,7 +9,7 @@ use super::mocks::mock_block;
 use super::related::{dependencies, related, related_section};
 use super::vars::variables;
 use crate::diagnostic::{Code, Diagnostic, Severity};
-use crate::markdown::{Block, TextRange, parse_blocks};
+use crate::markdown::{Block, TextRange, parse_blocks_bounded};
 use crate::model::{Priority, Section, SectionKind, Spec, Status, Title, VarRef};
 use crate::python::{Section as PythonSection, read_block};
 use crate::source::{Span, Spanned};
@@ -18,7 +18,20 @@ const TITLE_PREFIX: &str = "Integration Test Spec:";
 
 /// Reads a whole spec.
 pub(crate) fn parse_document(cx: &mut Cx<'_>) -> Spec {
-    let blocks = parse_blocks(cx.source);
+    let (blocks, too_deep) = parse_blocks_bounded(cx.source);
+    if let Some(span) = too_deep {
+        let line_end = cx
+            .source
+            .text()
+            .get(span.start..)
+            .and_then(|r| r.find('\n'));
+        let end = line_end.map_or(span.end, |n| span.start + n);
+        cx.push(crate::limits::too_deep(
+            cx.span(span.start, end),
+            "this list",
+            "nest lists less deeply; what is nested past the limit is not read",
+        ));
+    }
     let mut spec = Spec::default();
     let first_heading = blocks
         .iter()

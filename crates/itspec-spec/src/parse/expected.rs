@@ -146,10 +146,29 @@ pub(crate) fn validate_markers(cx: &mut Cx<'_>, value: &Value) {
         if let ValueKind::String(text) = &node.kind
             && let Err(error) = parse_marker(text)
         {
-            cx.push(
-                Diagnostic::error(Code::UnknownMarker, node.span, error.message)
-                    .with_help(error.help),
-            );
+            if error.too_deep {
+                // At the `#[` that opens the level past the limit.
+                let written = cx.source.slice(node.span.start, node.span.end);
+                let span = written
+                    .match_indices("#[")
+                    .nth(crate::limits::MAX_DEPTH)
+                    .map_or(node.span, |(at, _)| {
+                        cx.span(node.span.start + at, node.span.start + at + 2)
+                    });
+                cx.push(
+                    Diagnostic::error(Code::TooComplex, span, error.message)
+                        .with_label(format!(
+                            "level {} starts here",
+                            crate::limits::MAX_DEPTH + 1
+                        ))
+                        .with_help(error.help),
+                );
+            } else {
+                cx.push(
+                    Diagnostic::error(Code::UnknownMarker, node.span, error.message)
+                        .with_help(error.help),
+                );
+            }
         }
     });
 }
@@ -183,11 +202,20 @@ pub(crate) fn capture(cx: &mut Cx<'_>, line: TextRange) -> Option<Capture> {
         (fits && cursor.at_end()).then_some((name, subject))
     })();
     match parsed {
-        Some((name, subject)) => Some(Capture {
-            name,
-            subject,
-            span,
-        }),
+        Some((name, subject)) => {
+            if let SubjectKind::Response {
+                part: ResponsePart::JsonPath(path),
+                ..
+            } = &subject.kind
+            {
+                super::assertion::check_json_path(cx, path);
+            }
+            Some(Capture {
+                name,
+                subject,
+                span,
+            })
+        }
         None => {
             if !super::assertion::has_template_slot(located.text) {
                 cx.push(

@@ -17,6 +17,15 @@ use crate::source::Spanned;
 /// Parses JSON, reporting an error at its exact position when it is invalid.
 pub(crate) fn parse_json(cx: &mut Cx<'_>, located: Located<'_>) -> Option<Value> {
     let (text, vars) = substitute_variables(cx, located);
+    if let Some(at) = crate::limits::json_too_deep(&text) {
+        let span = located.span(cx.source, at, at + 1);
+        cx.push(crate::limits::too_deep(
+            span,
+            "this JSON value",
+            "write a flatter value: no one can review a body this deep",
+        ));
+        return None;
+    }
     let options = ParseOptions {
         allow_comments: false,
         allow_loose_object_property_names: false,

@@ -21,6 +21,7 @@ mod request;
 mod setup_line;
 mod vars;
 mod yaml;
+mod yaml_depth;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::Spec;

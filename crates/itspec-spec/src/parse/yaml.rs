@@ -17,6 +17,15 @@ use crate::source::{Span, Spanned};
 pub(crate) fn parse_yaml(cx: &mut Cx<'_>, located: Located<'_>) -> Option<Value> {
     let (text, vars) = substitute_variables(cx, located);
     let chars = CharOffsets::new(&text);
+    if let Some(at) = super::yaml_depth::too_deep(&text, &chars) {
+        let span = located.span(cx.source, at, (at + 1).min(text.len()).max(at));
+        cx.push(crate::limits::too_deep(
+            span,
+            "this YAML value",
+            "write a flatter value: no one can review a block this deep",
+        ));
+        return None;
+    }
     let documents = match MarkedYaml::load_from_str(&text) {
         Ok(documents) => documents,
         Err(error) => {
@@ -68,13 +77,13 @@ pub(crate) fn parse_yaml(cx: &mut Cx<'_>, located: Located<'_>) -> Option<Value>
 }
 
 /// Char index → byte offset, for the markers saphyr reports.
-struct CharOffsets {
+pub(super) struct CharOffsets {
     offsets: Option<Vec<usize>>,
     len: usize,
 }
 
 impl CharOffsets {
-    fn new(text: &str) -> Self {
+    pub(super) fn new(text: &str) -> Self {
         let offsets = (!text.is_ascii()).then(|| text.char_indices().map(|(i, _)| i).collect());
         Self {
             offsets,
@@ -82,7 +91,7 @@ impl CharOffsets {
         }
     }
 
-    fn byte(&self, char_index: usize) -> usize {
+    pub(super) fn byte(&self, char_index: usize) -> usize {
         match &self.offsets {
             Some(offsets) => offsets.get(char_index).copied().unwrap_or(self.len),
             None => char_index.min(self.len),

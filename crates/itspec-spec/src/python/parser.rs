@@ -2,6 +2,7 @@
 
 use super::ast::{CompareOp, Expr, ExprKind, Keyword, Param, Stmt, StmtKind};
 use super::lexer::{Tok, Token};
+use crate::limits::MAX_DEPTH;
 
 /// A syntax error: where and what.
 #[derive(Clone, Debug, PartialEq)]
@@ -9,6 +10,20 @@ pub(crate) struct SyntaxError {
     pub start: usize,
     pub end: usize,
     pub message: String,
+    /// The code nests deeper than [`MAX_DEPTH`]: not a syntax error as
+    /// such, reported as too complex.
+    pub too_deep: bool,
+}
+
+impl SyntaxError {
+    fn at(token: &Token, message: impl Into<String>) -> Self {
+        Self {
+            start: token.start,
+            end: token.end.max(token.start + 1),
+            message: message.into(),
+            too_deep: false,
+        }
+    }
 }
 
 type Result<T> = std::result::Result<T, SyntaxError>;
@@ -19,6 +34,7 @@ pub(crate) fn parse_module(tokens: Vec<Token>) -> (Vec<Stmt>, Vec<SyntaxError>) 
         tokens,
         pos: 0,
         errors: Vec::new(),
+        depth: 0,
     };
     let mut statements = Vec::new();
     while !parser.at(&Tok::Eof) {
@@ -28,9 +44,8 @@ pub(crate) fn parse_module(tokens: Vec<Token>) -> (Vec<Stmt>, Vec<SyntaxError>) 
         if parser.at(&Tok::Indent) {
             let token = parser.token().clone();
             parser.errors.push(SyntaxError {
-                start: token.start,
                 end: token.end + 1,
-                message: "unexpected indentation".to_string(),
+                ..SyntaxError::at(&token, "unexpected indentation")
             });
             parser.skip_block();
             continue;
@@ -47,6 +62,8 @@ struct Parser {
     tokens: Vec<Token>,
     pos: usize,
     errors: Vec<SyntaxError>,
+    /// How many expressions (or blocks) the current one is nested in.
+    depth: usize,
 }
 
 /// Words that start a statement.
@@ -148,12 +165,38 @@ impl Parser {
     }
 
     fn error<T>(&self, message: impl Into<String>) -> Result<T> {
-        let token = self.token();
+        Err(SyntaxError::at(self.token(), message))
+    }
+
+    /// The error of code nested past [`MAX_DEPTH`], at the current token.
+    fn too_deep<T>(&self) -> Result<T> {
         Err(SyntaxError {
-            start: token.start,
-            end: token.end.max(token.start + 1),
-            message: message.into(),
+            too_deep: true,
+            ..SyntaxError::at(self.token(), "this Python code")
         })
+    }
+
+    /// Runs `parse` one level deeper; past [`MAX_DEPTH`] it is an error
+    /// before anything recurses further.
+    fn nested<T>(&mut self, parse: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        if self.depth >= MAX_DEPTH {
+            return self.too_deep();
+        }
+        self.depth += 1;
+        let result = parse(self);
+        self.depth -= 1;
+        result
+    }
+
+    /// One more link of a chain (`a.b`, `x + y`, `f()`) on a tree `links`
+    /// deep: chains build their trees in a loop, but every reader of the
+    /// tree recurses down them.
+    fn chained(&self, links: usize) -> Result<()> {
+        if self.depth + links > MAX_DEPTH {
+            self.too_deep()
+        } else {
+            Ok(())
+        }
     }
 
     fn expect_op(&mut self, op: &str) -> Result<()> {
@@ -371,11 +414,10 @@ impl Parser {
         self.bump();
         let name_token = self.bump();
         let Tok::Name(name) = name_token.tok else {
-            return Err(SyntaxError {
-                start: name_token.start,
-                end: name_token.end.max(name_token.start + 1),
-                message: "expected a function name after `def`".to_string(),
-            });
+            return Err(SyntaxError::at(
+                &name_token,
+                "expected a function name after `def`",
+            ));
         };
         self.expect_op("(")?;
         let mut params = Vec::new();
@@ -383,11 +425,7 @@ impl Parser {
             let star = self.eat_op("*") || self.eat_op("**");
             let token = self.bump();
             let Tok::Name(param) = token.tok else {
-                return Err(SyntaxError {
-                    start: token.start,
-                    end: token.end.max(token.start + 1),
-                    message: "expected a parameter name".to_string(),
-                });
+                return Err(SyntaxError::at(&token, "expected a parameter name"));
             };
             let mut unusual = star;
             if self.eat_op(":") {
@@ -431,6 +469,10 @@ impl Parser {
     }
 
     fn suite(&mut self) -> Result<Vec<Stmt>> {
+        self.nested(Self::suite_inner)
+    }
+
+    fn suite_inner(&mut self) -> Result<Vec<Stmt>> {
         if !self.eat(&Tok::Newline) {
             return Ok(vec![self.statement()?]);
         }
@@ -450,6 +492,10 @@ impl Parser {
     }
 
     fn expr(&mut self) -> Result<Expr> {
+        self.nested(Self::expr_inner)
+    }
+
+    fn expr_inner(&mut self) -> Result<Expr> {
         let start = self.token().start;
         if self.eat_name("lambda") {
             self.skip_expression();
@@ -506,7 +552,11 @@ impl Parser {
 
     fn or_test(&mut self) -> Result<Expr> {
         let mut left = self.and_test()?;
-        while self.eat_name("or") {
+        let mut links = 0;
+        while self.at_name("or") {
+            links += 1;
+            self.chained(links)?;
+            self.bump();
             let right = self.and_test()?;
             left = self.binary("or", left, right);
         }
@@ -515,7 +565,11 @@ impl Parser {
 
     fn and_test(&mut self) -> Result<Expr> {
         let mut left = self.not_test()?;
-        while self.eat_name("and") {
+        let mut links = 0;
+        while self.at_name("and") {
+            links += 1;
+            self.chained(links)?;
+            self.bump();
             let right = self.not_test()?;
             left = self.binary("and", left, right);
         }
@@ -525,7 +579,7 @@ impl Parser {
     fn not_test(&mut self) -> Result<Expr> {
         let start = self.token().start;
         if self.eat_name("not") {
-            let operand = self.not_test()?;
+            let operand = self.nested(Self::not_test)?;
             return Ok(Expr {
                 start,
                 end: operand.end,
@@ -588,10 +642,13 @@ impl Parser {
 
     fn arith(&mut self) -> Result<Expr> {
         let mut left = self.unary()?;
+        let mut links = 0;
         while let Tok::Op(
             op @ ("+" | "-" | "*" | "/" | "//" | "%" | "**" | "@" | "|" | "&" | "^" | "<<" | ">>"),
         ) = *self.tok()
         {
+            links += 1;
+            self.chained(links)?;
             self.bump();
             let right = self.unary()?;
             left = self.binary(op, left, right);
@@ -603,7 +660,7 @@ impl Parser {
         let start = self.token().start;
         if let Tok::Op(op @ ("-" | "+" | "~")) = *self.tok() {
             self.bump();
-            let operand = self.unary()?;
+            let operand = self.nested(Self::unary)?;
             return Ok(Expr {
                 start,
                 end: operand.end,
@@ -618,7 +675,12 @@ impl Parser {
 
     fn primary(&mut self) -> Result<Expr> {
         let mut expr = self.atom()?;
+        let mut links = 0;
         loop {
+            if matches!(self.tok(), Tok::Op("(" | "[" | ".")) {
+                links += 1;
+                self.chained(links)?;
+            }
             if self.eat_op("(") {
                 let (args, kwargs) = self.arguments()?;
                 expr = Expr {
@@ -655,11 +717,7 @@ impl Parser {
             } else if self.eat_op(".") {
                 let token = self.bump();
                 let Tok::Name(attr) = token.tok else {
-                    return Err(SyntaxError {
-                        start: token.start,
-                        end: token.end.max(token.start + 1),
-                        message: "expected a name after `.`".to_string(),
-                    });
+                    return Err(SyntaxError::at(&token, "expected a name after `.`"));
                 };
                 expr = Expr {
                     start: expr.start,

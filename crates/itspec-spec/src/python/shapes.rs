@@ -73,7 +73,16 @@ pub(crate) fn read_block(cx: &mut Cx<'_>, block: &CodeBlock, section: Section) -
     };
     let (statements, errors) = parse_module(tokens);
     for error in &errors {
-        reader.syntax(error.start, error.end, &error.message);
+        if error.too_deep {
+            let span = reader.span(error.start, error.end);
+            reader.cx.push(crate::limits::too_deep(
+                span,
+                "this Python code",
+                "write the value flatter, or as a YAML or JSON block",
+            ));
+        } else {
+            reader.syntax(error.start, error.end, &error.message);
+        }
     }
     for statement in &statements {
         reader.top_level(statement);
