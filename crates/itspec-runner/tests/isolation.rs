@@ -460,3 +460,38 @@ fn a_file_that_is_not_recorded_rows_is_refused_with_where() {
     let error = db::Rescue::load(&renamed).unwrap_err();
     assert!(error.contains("its format is `something else`"), "{error}");
 }
+
+/// Text that is not UTF-8 cannot be recorded exactly: the run is told
+/// which table holds it and what to do, instead of losing it.
+#[test]
+fn text_that_is_not_utf8_is_named_not_lost() {
+    let Some(test) = fresh_db(Backend::Sqlite, "itspec_not_utf8") else {
+        return;
+    };
+    block_on(async {
+        let db = Database::connect(&test.url, test.dir.path()).await.unwrap();
+        db::apply_script(
+            &db,
+            "CREATE TABLE notes (id INTEGER PRIMARY KEY, v TEXT); INSERT INTO notes VALUES (1, CAST(x'61ff62' AS TEXT));",
+        )
+        .await
+        .unwrap();
+        let error = itspec_runner::isolation::Isolation::open(
+            db.clone(),
+            &[],
+            Default::default(),
+            test.dir.path(),
+            true,
+        )
+        .await
+        .err()
+        .unwrap();
+        assert!(
+            error
+                .0
+                .contains("table `notes` holds text that is not valid UTF-8"),
+            "{error}"
+        );
+        db.close().await;
+    });
+}

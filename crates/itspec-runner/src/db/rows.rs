@@ -163,8 +163,19 @@ async fn fetch_raw_where(
         "SELECT {expression}{hash} FROM {} {alias}{filter}",
         db.quote(&table.name)
     );
+    let fetched = db.fetch_text(&sql, &params).await.map_err(|e| {
+        if e.0.contains("invalid utf-8") {
+            DbError(format!(
+                "table `{}` holds text that is not valid UTF-8, which itspec cannot record exactly ({e}): \
+                 store such values as BLOBs, or exclude the table under [database] exclude",
+                table.name
+            ))
+        } else {
+            e
+        }
+    })?;
     let mut rows = Vec::new();
-    for fetched in db.fetch_text(&sql, &params).await? {
+    for fetched in fetched {
         let mut values = fetched.into_iter();
         let Some(text) = values.next().flatten() else {
             return Err(DbError(format!(
