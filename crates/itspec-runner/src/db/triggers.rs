@@ -41,6 +41,9 @@ pub struct Trigger {
 #[derive(Clone, Debug, Default)]
 pub struct Triggers {
     list: Vec<Trigger>,
+    /// PostgreSQL: rules (`CREATE RULE`) on tables of the schema, which
+    /// rewrite writes even for a replica.
+    rules: bool,
 }
 
 /// Statements run inside a restore's transaction: before the rows are
@@ -85,7 +88,26 @@ impl Triggers {
                 sql: text(4),
             });
         }
-        Ok(Triggers { list })
+        let rules = db.kind == Kind::Postgres
+            && db
+                .fetch_first(
+                    "SELECT count(*)::text FROM pg_rules WHERE schemaname = current_schema() AND rulename <> '_RETURN'",
+                    &[],
+                )
+                .await?
+                .is_some_and(|n| n != "0");
+        Ok(Triggers { list, rules })
+    }
+
+    /// Whether a restore may change tables it does not write: triggers
+    /// fire (MySQL, SQLite), or, on PostgreSQL, rules rewrite writes or —
+    /// without superuser — cascades act and triggers of tables the role
+    /// does not own fire.
+    pub fn may_write_elsewhere(&self, kind: Kind, superuser: bool) -> bool {
+        match kind {
+            Kind::Sqlite | Kind::MySql => !self.list.is_empty(),
+            Kind::Postgres => self.rules || !superuser,
+        }
     }
 
     /// The triggers of `table`, by name.
