@@ -69,7 +69,9 @@ pub fn cases() -> Vec<Case> {
         Case::new(
             "Every type, and a column named t",
             "UPDATE typed SET j = '{\"a\":2}', jb = '{}', a = '{9}', n = 1, f = 2, r = 3, b = '\\x01', ts = now(), m = 'ok', iv = '1 s', t = 'changed'; DELETE FROM typed WHERE id = 3",
-        ),
+        )
+        // A query whose column is named like itspec's own alias.
+        .asserting("- sql \"SELECT t AS q FROM typed WHERE id = 1\" == \"changed\""),
         Case::new(
             "A partitioned table without a key",
             "INSERT INTO measurements VALUES ('Rome', '2026-04-01', 12.5); DELETE FROM measurements WHERE at = '2025-02-01'",

@@ -123,8 +123,9 @@ fn mysql_hex(column: &Column) -> bool {
 
 /// The SQL that is true when `column` of the row read through `alias`
 /// holds exactly the value of a field: compared in the lossless form, so
-/// that no conversion or collation can match another value. SQLite and
-/// MySQL (PostgreSQL compares whole rows).
+/// that no conversion or collation can match another value. What MySQL
+/// deletes one of several equal rows by (SQLite deletes by row id, and
+/// PostgreSQL compares whole rows); SQLite's form is `quote()`.
 pub fn same_field(db: &Database, column: &Column, alias: &str) -> String {
     match db.kind {
         Kind::MySql if mysql_hex(column) => {

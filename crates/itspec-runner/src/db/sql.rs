@@ -226,7 +226,7 @@ pub async fn first_value(
     let sql = sql.trim().trim_end_matches(';');
     let (sql, params) = statement(db, sql, scope).await?;
     if db.kind == Kind::Postgres {
-        let wrapped = format!("SELECT row_to_json(q)::text FROM ({sql}) AS q LIMIT 1");
+        let wrapped = format!("SELECT row_to_json(q.*)::text FROM ({sql}) AS q LIMIT 1");
         let Some(raw) = db.fetch_first(&wrapped, &params).await? else {
             return Ok(None);
         };
