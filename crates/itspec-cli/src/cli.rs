@@ -184,9 +184,14 @@ pub struct RunArgs {
     /// Override a setting of itspec.toml, like `target.timeout=30s`.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_var)]
     pub set: Vec<(String, String)>,
-    /// Send requests here (overrides `target.base_url`).
-    #[arg(long, value_name = "URL")]
+    /// Send requests to a service you started yourself, at URL: overrides
+    /// `target.base_url`, and `[service]` is not started.
+    #[arg(long, value_name = "URL", value_parser = parse_base_url)]
     pub base_url: Option<String>,
+    /// Do not start `[service]`: send requests to `target.base_url`, where
+    /// a service you started yourself answers.
+    #[arg(long)]
+    pub no_service: bool,
     /// Run specs on N workers, each with its own service, database copy and
     /// mocks (default: `[workers] jobs`, else 1).
     #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
@@ -351,5 +356,23 @@ fn parse_var(text: &str) -> Result<(String, String), String> {
             Ok((name.trim().to_string(), value.to_string()))
         }
         _ => Err(format!("`{text}` is not NAME=VALUE")),
+    }
+}
+
+/// A `--base-url`: an `http://` or `https://` URL.
+fn parse_base_url(text: &str) -> Result<String, String> {
+    match text.split_once("://") {
+        Some((scheme, rest))
+            if (scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https"))
+                && !rest.is_empty() =>
+        {
+            Ok(text.to_string())
+        }
+        Some((scheme, _)) => Err(format!(
+            "`{text}` is not an HTTP URL (its scheme is `{scheme}`): write http://… or https://…"
+        )),
+        None => Err(format!(
+            "`{text}` has no scheme: write http://{text} (or https://{text})"
+        )),
     }
 }

@@ -2,7 +2,7 @@
 
 /// Everything checked or run passed.
 pub const SUCCESS: u8 = 0;
-/// `check` found errors, or `run` had a failing case.
+/// `check` found errors, or `run` had a case that failed or errored.
 pub const FAILURE: u8 = 1;
 /// Bad usage: an unknown flag, a missing path, an invalid `itspec.toml`, a
 /// spec that cannot be run as written. clap uses 2 for usage errors too.

@@ -85,6 +85,7 @@ impl<W: Write> Console<W> {
         let (status, tail) = match &case.outcome {
             Outcome::Passed => (self.paint(green, "PASS"), timing),
             Outcome::Failed => (self.paint(red, "FAIL"), timing),
+            Outcome::Error => (self.paint(red, "ERROR"), timing),
             Outcome::Skipped { reason } => (self.paint(yellow, "SKIP"), safe(reason).into_owned()),
         };
         let unverified = case
@@ -102,10 +103,16 @@ impl<W: Write> Console<W> {
             line.push_str(&self.paint(yellow, &format!("  {unverified} unverified")));
         }
         line.push('\n');
+        line.push_str(&self.unverified(spec, case));
         self.write(&line);
-        if matches!(case.outcome, Outcome::Failed) {
+        if matches!(case.outcome, Outcome::Failed | Outcome::Error) {
+            let label = if case.outcome == Outcome::Error {
+                "(error) "
+            } else {
+                ""
+            };
             self.failed.push(format!(
-                "{}:{} {} {}",
+                "{}:{} {} {label}{}",
                 safe(&spec.path),
                 case.heading.line,
                 safe(&case.id),
@@ -114,6 +121,33 @@ impl<W: Write> Console<W> {
             let details = self.failure(spec, case);
             self.write(&details);
         }
+    }
+
+    /// Every check of a case that was not made — prose, and setup lines
+    /// that did not run — at its line, with the nearest form when there
+    /// is one: what the case's verdict does not cover.
+    fn unverified(&self, spec: &SpecInfo, case: &CaseResult) -> String {
+        let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+        let mut out = String::new();
+        for check in &case.checks {
+            let Verdict::Unverified { reason } = &check.verdict else {
+                continue;
+            };
+            let text = spec
+                .text
+                .get(check.span.range())
+                .and_then(|t| t.lines().next())
+                .map_or(check.text.as_str(), str::trim);
+            out.push_str(&format!(
+                "        {} {}:{}  {}  {}\n",
+                self.paint(yellow, "unverified"),
+                safe(&spec.path),
+                check.span.line,
+                safe(text),
+                self.paint(Style::new().dimmed(), &format!("({})", safe(reason)))
+            ));
+        }
+        out
     }
 
     /// The evidence of a failed case: each failed check at its line, then
@@ -135,19 +169,27 @@ impl<W: Write> Console<W> {
         } else if let Some(exchange) = case.exchanges.last() {
             out.push_str(&self.exchange(exchange));
         }
+        if let Some(log) = &case.service_log {
+            out.push_str(&safe(&crate::results::text::service_log(log)));
+        }
         out.push('\n');
         indent(&out)
     }
 
     fn check(&self, spec: &SpecInfo, check: &CheckResult) -> String {
-        let Verdict::Failed { message, evidence } = &check.verdict else {
+        let Some((message, evidence)) = check.problem() else {
             return String::new();
+        };
+        let message = if check.is_error() {
+            format!("error: {message}")
+        } else {
+            message.to_string()
         };
         let path = safe(&spec.path);
         let frame = Frame {
             severity: frame::Severity::Error,
             code: None,
-            message: &safe(message),
+            message: &safe(&message),
             path: &path,
             text: &spec.text,
             span: first_lines(&spec.text, check.span.range(), 6),
@@ -316,8 +358,13 @@ impl<W: Write> Console<W> {
             }
         }
         let summary = result.summary;
+        let errors = match summary.errors {
+            0 => String::new(),
+            1 => "1 error, ".to_string(),
+            n => format!("{n} errors, "),
+        };
         out.push_str(&format!(
-            "\n{} passed, {} failed, {} skipped, {} unverified ({:.1} s)\n",
+            "\n{} passed, {} failed, {errors}{} skipped, {} unverified ({:.1} s)\n",
             summary.passed,
             summary.failed,
             summary.skipped,

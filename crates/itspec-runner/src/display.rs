@@ -42,7 +42,9 @@ pub(crate) fn shorten(case: &mut CaseResult) {
         calls.iter_mut().for_each(shorten_call);
     }
     for check in &mut case.checks {
-        if let Verdict::Failed { evidence, .. } = &mut check.verdict {
+        if let Verdict::Failed { evidence, .. } | Verdict::Error { evidence, .. } =
+            &mut check.verdict
+        {
             shorten_evidence(evidence);
         }
     }

@@ -64,6 +64,10 @@ pub struct Summary {
     pub passed: usize,
     /// Cases that failed.
     pub failed: usize,
+    /// Cases that could not be checked: the service did not answer, the
+    /// database or the setup failed.
+    #[serde(default)]
+    pub errors: usize,
     /// Cases skipped (with `**Skip:**`).
     pub skipped: usize,
     /// Prose assertions that could not be checked.
@@ -76,6 +80,7 @@ impl Summary {
         match case.outcome {
             Outcome::Passed => self.passed += 1,
             Outcome::Failed => self.failed += 1,
+            Outcome::Error => self.errors += 1,
             Outcome::Skipped { .. } => self.skipped += 1,
         }
         self.unverified += case
@@ -134,6 +139,22 @@ pub struct CaseResult {
     /// What each mock received (the shown iteration's).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub mock_calls: BTreeMap<String, Vec<Call>>,
+    /// What the service wrote to its log during the case, when it
+    /// answered a request with a 5xx status and the case did not pass.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_log: Option<ServiceLog>,
+}
+
+/// Lines of the service's log.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct ServiceLog {
+    /// The log file.
+    pub file: String,
+    /// Its last lines written during the case (secrets hidden).
+    pub lines: Vec<String>,
+    /// How many earlier lines of the case are left out.
+    #[serde(default)]
+    pub omitted: usize,
 }
 
 /// The iterations of a concurrency case (FORMAT §8).
@@ -207,11 +228,22 @@ impl CaseResult {
         self.mock_calls = BTreeMap::new();
     }
 
-    /// The checks that failed.
+    /// The checks that failed or could not be made: what explains the
+    /// outcome.
     pub fn failures(&self) -> impl Iterator<Item = &CheckResult> {
-        self.checks
-            .iter()
-            .filter(|c| matches!(c.verdict, Verdict::Failed { .. }))
+        self.checks.iter().filter(|c| c.is_failed())
+    }
+
+    /// The outcome its checks give: an error if one could not be made,
+    /// else a failure if one failed, else passed.
+    pub fn outcome_of(checks: &[CheckResult]) -> Outcome {
+        if checks.iter().any(CheckResult::is_error) {
+            Outcome::Error
+        } else if checks.iter().any(CheckResult::is_failed) {
+            Outcome::Failed
+        } else {
+            Outcome::Passed
+        }
     }
 }
 
@@ -223,6 +255,9 @@ pub enum Outcome {
     Passed,
     /// A check failed.
     Failed,
+    /// Something it needs failed — no answer from the service, a database
+    /// or setup error —, so it could not be checked.
+    Error,
     /// Not run.
     Skipped {
         /// Why.
@@ -353,6 +388,14 @@ pub enum Verdict {
         /// long run keeps every check).
         evidence: Box<Evidence>,
     },
+    /// It could not be made: the service did not answer, the database
+    /// or the setup failed. Not an assertion that failed.
+    Error {
+        /// What went wrong, in one line.
+        message: String,
+        /// What is known (boxed, as for a failure).
+        evidence: Box<Evidence>,
+    },
     /// Prose: not checked.
     Unverified {
         /// Why, and the nearest form when there is one.
@@ -427,9 +470,43 @@ impl CheckResult {
         }
     }
 
-    /// Whether the check failed.
+    /// A check that could not be made (an error, not a failure).
+    pub fn error(
+        kind: CheckKind,
+        span: Span,
+        text: impl Into<String>,
+        message: impl Into<String>,
+        evidence: Evidence,
+    ) -> Self {
+        Self {
+            kind,
+            span,
+            text: text.into(),
+            verdict: Verdict::Error {
+                message: message.into(),
+                evidence: Box::new(evidence),
+            },
+        }
+    }
+
+    /// Whether the check did not hold: it failed, or could not be made.
     pub fn is_failed(&self) -> bool {
-        matches!(self.verdict, Verdict::Failed { .. })
+        matches!(self.verdict, Verdict::Failed { .. } | Verdict::Error { .. })
+    }
+
+    /// Whether the check could not be made.
+    pub fn is_error(&self) -> bool {
+        matches!(self.verdict, Verdict::Error { .. })
+    }
+
+    /// Its message and evidence when it did not hold.
+    pub fn problem(&self) -> Option<(&str, &Evidence)> {
+        match &self.verdict {
+            Verdict::Failed { message, evidence } | Verdict::Error { message, evidence } => {
+                Some((message, evidence))
+            }
+            _ => None,
+        }
     }
 }
 
@@ -468,6 +545,7 @@ mod tests {
             checks: Vec::new(),
             iterations: None,
             mock_calls: BTreeMap::from([("payments".to_string(), Vec::new())]),
+            service_log: None,
         }
     }
 

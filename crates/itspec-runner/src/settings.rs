@@ -61,6 +61,9 @@ pub struct Settings {
     /// `[limits] max_body`: the largest response body, and request body
     /// of a mock, read.
     pub max_body: BodyLimit,
+    /// `[service]` is configured but not started: the user runs the
+    /// service (`--base-url`, `--no-service`).
+    pub own_service: bool,
 }
 
 /// `[service]`.
@@ -199,6 +202,7 @@ impl Settings {
                 .as_ref()
                 .map(BodyLimit::from)
                 .unwrap_or_default(),
+            own_service: false,
         })
     }
 }

@@ -47,7 +47,7 @@ fn race_verdict(result: &itspec_runner::RunResult) -> String {
         .iter()
         .find(|c| c.text == "no race conditions")
         .map(|c| match &c.verdict {
-            Verdict::Failed { message, .. } => message.clone(),
+            Verdict::Failed { message, .. } | Verdict::Error { message, .. } => message.clone(),
             Verdict::Passed => "passed".to_string(),
             Verdict::Unverified { reason } => reason.clone(),
         })

@@ -158,6 +158,44 @@ fn sequences_pass_labels_along() {
 }
 
 #[test]
+fn a_form_login_in_actions_authorises_the_next_request_and_its_cookie_follows() {
+    let base = serve(api());
+    // A value holding `&` comes from a variable: in the block, `&`
+    // separates pairs.
+    let options = itspec_runner::RunOptions {
+        vars: vec![("configured".into(), "p&w".into())],
+        ..Default::default()
+    };
+    let result = support::run_with(
+        &support::settings(&base),
+        &format!(
+            "{}{}",
+            support::HEAD,
+            "### TC-INT-001: Log in with a form\n\n**Actions:**\n1. Request Login: POST /form-login\n   ```form\n   username=ada@example.com\n   password={{configured}}\n   ```\n2. Request Me: GET /me\n   - Authorization: Bearer {{Login.body.access_token}}\n3. Request Session: GET /echo\n4. Request Own: GET /echo\n   - Cookie: theme=dark\n\n**Assertions:**\n- Login.status == 200\n- Me.status == 200\n- Session.body.headers.cookie == \"session=s-ada\"\n- Own.body.headers.cookie == \"theme=dark\"\n\n\
+         ### TC-INT-002: A new case has no cookies\n\n**Actions:**\n1. Request Fresh: GET /echo\n\n**Assertions:**\n- Fresh.status == 200\n",
+        ),
+        &options,
+    );
+    let all = cases(&result);
+    assert!(passed(all[0]), "{:#?}", verdicts(all[0]));
+    // The form went as a form, encoded.
+    let login = &all[0].exchanges[0].request;
+    assert_eq!(
+        login.body.as_deref(),
+        Some("username=ada%40example.com&password=p%26w")
+    );
+    let fresh = &all[1].exchanges[0].request;
+    assert!(
+        !fresh
+            .headers
+            .iter()
+            .any(|(n, _)| n.eq_ignore_ascii_case("cookie")),
+        "{:?}",
+        fresh.headers
+    );
+}
+
+#[test]
 fn concurrent_groups_report_their_statuses() {
     let base = serve(api());
     let result = run(
@@ -195,6 +233,8 @@ fn captures_serve_later_cases_and_fail_when_absent() {
     assert!(passed(all[1]), "{:#?}", verdicts(all[1]));
 }
 
+/// A request without an answer is an error of its case; a variable that is
+/// not set at run time is the spec's failure.
 #[test]
 fn request_errors_and_runtime_variables_fail_the_case() {
     let base = serve(api());
@@ -209,7 +249,7 @@ fn request_errors_and_runtime_variables_fail_the_case() {
     let message = |i: usize| {
         verdicts(all[i])
             .into_iter()
-            .find(|(_, v, _)| *v == "fail")
+            .find(|(_, v, _)| *v == "fail" || *v == "error")
             .map(|(_, _, m)| m)
             .unwrap_or_default()
     };
@@ -230,7 +270,17 @@ fn request_errors_and_runtime_variables_fail_the_case() {
             reason: "not today".into()
         }
     );
-    assert_eq!((result.summary.failed, result.summary.skipped), (3, 1));
+    assert_eq!(all[0].outcome, Outcome::Error);
+    assert_eq!(all[1].outcome, Outcome::Error);
+    assert_eq!(all[2].outcome, Outcome::Failed);
+    assert_eq!(
+        (
+            result.summary.failed,
+            result.summary.errors,
+            result.summary.skipped
+        ),
+        (1, 2, 1)
+    );
 }
 
 #[test]

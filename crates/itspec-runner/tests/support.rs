@@ -35,7 +35,8 @@ pub fn serve(app: Router) -> String {
 pub fn api() -> Router {
     Router::new()
         .route("/status/{code}", get(status))
-        .route("/echo", post(echo).put(echo))
+        .route("/echo", post(echo).put(echo).get(echo))
+        .route("/form-login", post(form_login))
         .route("/rich", get(rich))
         .route(
             "/text",
@@ -148,6 +149,26 @@ async fn error(Path(style): Path<String>) -> impl IntoResponse {
     }
 }
 
+/// An OAuth2 password login (`username`, `password` form-encoded) that
+/// also sets a session cookie.
+async fn form_login(headers: HeaderMap, body: Bytes) -> impl IntoResponse {
+    let form = headers
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|v| v == "application/x-www-form-urlencoded");
+    if !form || body.as_ref() != b"username=ada%40example.com&password=p%26w" {
+        return (
+            StatusCode::BAD_REQUEST,
+            axum::Json(json!({ "detail": "Incorrect email or password" })),
+        )
+            .into_response();
+    }
+    (
+        [(header::SET_COOKIE, "session=s-ada; Path=/; HttpOnly")],
+        axum::Json(json!({ "access_token": "t-123", "token_type": "bearer" })),
+    )
+        .into_response()
+}
+
 async fn me(headers: HeaderMap) -> impl IntoResponse {
     match headers
         .get(header::AUTHORIZATION)
@@ -244,6 +265,7 @@ pub fn verdicts(case: &CaseResult) -> Vec<(String, &'static str, String)> {
         .map(|c: &CheckResult| match &c.verdict {
             Verdict::Passed => (c.text.clone(), "pass", String::new()),
             Verdict::Failed { message, .. } => (c.text.clone(), "fail", message.clone()),
+            Verdict::Error { message, .. } => (c.text.clone(), "error", message.clone()),
             Verdict::Unverified { reason } => (c.text.clone(), "unverified", reason.clone()),
         })
         .collect()

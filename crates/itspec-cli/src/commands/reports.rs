@@ -17,21 +17,30 @@ use crate::load::display;
 
 /// Checks, before a run, that every report can be written: that it would
 /// replace no spec (none of `specs`, the files being run, and no `.md`
-/// file that is a spec) and no file itspec did not write; then creates its
-/// folder and opens the file for writing (an existing report is left as it
-/// is until the run's report replaces it).
+/// file that is a spec) and no file itspec did not write, and that its
+/// folder takes a new file. Nothing is created at the report's path: a run
+/// that stops before it has a result leaves every path as it was.
 pub fn check_writable(outputs: &[ReportOutput], specs: &[PathBuf]) -> Result<()> {
     for output in outputs {
         refuse_to_replace(output, specs)?;
         create_folder(output)?;
-        std::fs::OpenOptions::new()
-            .write(true)
-            .create(true)
-            .truncate(false)
-            .open(&output.path)
+        if output.path.is_dir() {
+            bail!(
+                "cannot write the report {}: it is a folder",
+                output.path.display()
+            );
+        }
+        tempfile::NamedTempFile::new_in(folder(&output.path))
             .with_context(|| format!("cannot write the report {}", output.path.display()))?;
     }
     Ok(())
+}
+
+/// The folder a report is written in.
+fn folder(path: &Path) -> &Path {
+    path.parent()
+        .filter(|p| !p.as_os_str().is_empty())
+        .unwrap_or(Path::new("."))
 }
 
 /// A usage error when the report would replace a spec or a file that is
@@ -112,8 +121,23 @@ pub fn write_all(result: &RunResult, outputs: &[ReportOutput]) -> Result<()> {
             ReportKind::Html => html::write(result),
         };
         create_folder(output)?;
-        std::fs::write(&output.path, text)
-            .with_context(|| format!("cannot write the report {}", output.path.display()))?;
+        // Written beside it, then renamed over it: a reader never sees a
+        // half-written report, and a write that fails leaves the old one.
+        let write = || -> std::io::Result<()> {
+            let mut file = tempfile::NamedTempFile::new_in(folder(&output.path))?;
+            // A report is read by other tools: the permissions of the one
+            // it replaces, else those of a new file (not the temporary
+            // file's 0600).
+            let permissions = match std::fs::metadata(&output.path) {
+                Ok(old) => old.permissions(),
+                Err(_) => std::os::unix::fs::PermissionsExt::from_mode(0o644),
+            };
+            file.as_file().set_permissions(permissions)?;
+            std::io::Write::write_all(&mut file, text.as_bytes())?;
+            file.persist(&output.path)?;
+            Ok(())
+        };
+        write().with_context(|| format!("cannot write the report {}", output.path.display()))?;
     }
     Ok(())
 }

@@ -142,7 +142,25 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         config: itspec_config::Config::default(),
     };
     let loaded = context.config.as_ref().unwrap_or(&empty);
-    let settings = Settings::from_config(loaded)?;
+    let mut settings = Settings::from_config(loaded)?;
+    if args.base_url.is_some() || args.no_service {
+        // The user started the service: itspec starts none.
+        settings.own_service = settings.service.take().is_some();
+        let flag = if args.base_url.is_some() {
+            "--base-url"
+        } else {
+            "--no-service"
+        };
+        match &settings.base_url {
+            None => bail!(
+                "{flag}: nothing to send requests to: pass --base-url URL with the address of the service you started (or set target.base_url in itspec.toml)"
+            ),
+            Some(url) if url.contains("{{service.") => bail!(
+                "{flag}: target.base_url = \"{url}\" names the service itspec would start, and none is started: pass --base-url URL with the address of the service you started"
+            ),
+            Some(_) => {}
+        }
+    }
     if settings.service.is_none() && settings.base_url.is_none() {
         bail!(
             "nothing to send requests to: set target.base_url in itspec.toml (or pass --base-url URL), or add [service] so itspec starts the service"
@@ -186,7 +204,9 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
     let code = match result.outcome {
         RunOutcome::Interrupted => exit_codes::INTERRUPTED,
         RunOutcome::EnvironmentFailed { .. } => exit_codes::ENVIRONMENT,
-        RunOutcome::Completed if result.summary.failed > 0 => exit_codes::FAILURE,
+        RunOutcome::Completed if result.summary.failed + result.summary.errors > 0 => {
+            exit_codes::FAILURE
+        }
         RunOutcome::Completed => exit_codes::SUCCESS,
     };
     let code = write_reports(&result, args, code)?;

@@ -15,7 +15,8 @@ pub fn write(result: &RunResult) -> String {
         for case in &spec.cases {
             for check in &case.checks {
                 let (command, message) = match &check.verdict {
-                    Verdict::Failed { message, evidence } => {
+                    Verdict::Failed { message, evidence }
+                    | Verdict::Error { message, evidence } => {
                         let mut lines = vec![message.clone()];
                         lines.extend(text::evidence(evidence));
                         ("error", lines.join("\n"))

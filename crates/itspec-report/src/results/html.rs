@@ -72,7 +72,7 @@ fn header(page: &mut String, result: &RunResult) {
             )
         }
     };
-    let class = if s.failed > 0 || !matches!(result.outcome, RunOutcome::Completed) {
+    let class = if s.failed + s.errors > 0 || !matches!(result.outcome, RunOutcome::Completed) {
         "fail"
     } else {
         "pass"
@@ -80,12 +80,13 @@ fn header(page: &mut String, result: &RunResult) {
     let _ = write!(
         page,
         "<header>\n<h1>itspec report</h1>\n<p class=\"meta\">started {} · {} · {:.1} s</p>\n\
-         <p class=\"totals {class}\" id=\"totals\"><b>{}</b> passed · <b>{}</b> failed · <b>{}</b> skipped · <b>{}</b> unverified</p>\n{outcome}\n</header>\n",
+         <p class=\"totals {class}\" id=\"totals\"><b>{}</b> passed · <b>{}</b> failed · <b>{}</b> errors · <b>{}</b> skipped · <b>{}</b> unverified</p>\n{outcome}\n</header>\n",
         escape(&result.started_at),
         escape(&result.target),
         result.duration_ms as f64 / 1000.0,
         s.passed,
         s.failed,
+        s.errors,
         s.skipped,
         s.unverified
     );
@@ -96,6 +97,7 @@ struct Counts {
     specs: usize,
     passed: usize,
     failed: usize,
+    errors: usize,
     skipped: usize,
 }
 
@@ -124,6 +126,7 @@ fn summary(page: &mut String, result: &RunResult) {
                 match case.outcome {
                     Outcome::Passed => counts.passed += 1,
                     Outcome::Failed => counts.failed += 1,
+                    Outcome::Error => counts.errors += 1,
                     Outcome::Skipped { .. } => counts.skipped += 1,
                 }
             }
@@ -132,17 +135,19 @@ fn summary(page: &mut String, result: &RunResult) {
     page.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"tables\">\n");
     let rows = |title: &str, rows: Vec<(String, &Counts)>| {
         let mut table = format!(
-            "<table>\n<thead><tr><th>{title}</th><th>specs</th><th>passed</th><th>failed</th><th>skipped</th></tr></thead>\n<tbody>\n"
+            "<table>\n<thead><tr><th>{title}</th><th>specs</th><th>passed</th><th>failed</th><th>errors</th><th>skipped</th></tr></thead>\n<tbody>\n"
         );
         for (name, c) in rows {
             let failed = if c.failed > 0 { " class=\"fail\"" } else { "" };
+            let errors = if c.errors > 0 { " class=\"fail\"" } else { "" };
             let _ = writeln!(
                 table,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td{failed}>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td{failed}>{}</td><td{errors}>{}</td><td>{}</td></tr>",
                 escape(&name),
                 c.specs,
                 c.passed,
                 c.failed,
+                c.errors,
                 c.skipped
             );
         }
@@ -166,7 +171,7 @@ fn summary(page: &mut String, result: &RunResult) {
     page.push_str("</div>\n<ul class=\"index\">\n");
     for (i, spec) in result.specs.iter().enumerate() {
         for (j, case) in spec.cases.iter().enumerate() {
-            if matches!(case.outcome, Outcome::Failed) {
+            if matches!(case.outcome, Outcome::Failed | Outcome::Error) {
                 let _ = writeln!(
                     page,
                     "<li><a href=\"#case-{i}-{j}\">{} {} — {}</a></li>",
@@ -208,6 +213,7 @@ fn case_section(page: &mut String, i: usize, j: usize, spec: &SpecResult, case: 
     let (class, badge, open) = match &case.outcome {
         Outcome::Passed => ("pass", "PASS", ""),
         Outcome::Failed => ("fail", "FAIL", " open"),
+        Outcome::Error => ("fail", "ERROR", " open"),
         Outcome::Skipped { .. } => ("skip", "SKIP", ""),
     };
     let _ = write!(
@@ -253,6 +259,13 @@ fn case_section(page: &mut String, i: usize, j: usize, spec: &SpecResult, case: 
             exchange_block(page, exchange);
         }
     }
+    if let Some(log) = &case.service_log {
+        let _ = writeln!(
+            page,
+            "<h3>Service log</h3>\n<pre>{}</pre>",
+            escape(&super::text::service_log(log))
+        );
+    }
     if case.mock_calls.values().any(|calls| !calls.is_empty()) {
         page.push_str("<h3>Mock calls</h3>\n");
         for (name, calls) in &case.mock_calls {
@@ -296,6 +309,7 @@ fn check_item(page: &mut String, check: &CheckResult) {
     let (class, mark) = match &check.verdict {
         Verdict::Passed => ("pass", "✓"),
         Verdict::Failed { .. } => ("fail", "✗"),
+        Verdict::Error { .. } => ("fail", "!"),
         Verdict::Unverified { .. } => ("skip", "?"),
     };
     let _ = write!(
@@ -307,6 +321,14 @@ fn check_item(page: &mut String, check: &CheckResult) {
     match &check.verdict {
         Verdict::Failed { message, evidence } => {
             let _ = write!(page, "<div class=\"message\">{}</div>", escape(message));
+            evidence_block(page, evidence);
+        }
+        Verdict::Error { message, evidence } => {
+            let _ = write!(
+                page,
+                "<div class=\"message\">error: {}</div>",
+                escape(message)
+            );
             evidence_block(page, evidence);
         }
         Verdict::Unverified { reason } => {

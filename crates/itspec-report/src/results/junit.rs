@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use itspec_runner::results::{CaseResult, Outcome, RunResult, SpecResult};
+use itspec_runner::results::{CaseResult, Outcome, RunOutcome, RunResult, SpecResult};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::text;
@@ -23,9 +23,33 @@ pub fn write(result: &RunResult) -> Result<String, String> {
     for spec in &result.specs {
         report.add_test_suite(suite(spec));
     }
+    if let Some(run) = run_error(result) {
+        report.add_test_suite(run);
+    }
     report
         .to_string()
         .map_err(|e| format!("cannot write JUnit XML: {e}"))
+}
+
+/// A run that did not complete is an error CI must see, even when no case
+/// ran: a suite `itspec` with one errored test case saying what happened.
+fn run_error(result: &RunResult) -> Option<TestSuite> {
+    let (name, message) = match &result.outcome {
+        RunOutcome::Completed => return None,
+        RunOutcome::EnvironmentFailed { message } => ("environment", message.as_str()),
+        RunOutcome::Interrupted => (
+            "interrupted",
+            "the run was interrupted (Ctrl-C or SIGTERM) before every case had run",
+        ),
+    };
+    let mut status = TestCaseStatus::non_success(NonSuccessKind::Error);
+    status.set_message(message.lines().next().unwrap_or(message));
+    status.set_type(name);
+    status.set_description(message);
+    let mut suite = TestSuite::new(NAME);
+    suite.add_test_case(TestCase::new(format!("itspec run: {name}"), status));
+    suite.set_time(Duration::from_millis(result.duration_ms));
+    Some(suite)
 }
 
 fn suite(spec: &SpecResult) -> TestSuite {
@@ -52,22 +76,28 @@ fn suite(spec: &SpecResult) -> TestSuite {
 fn test_case(spec: &SpecResult, case: &CaseResult) -> TestCase {
     let status = match &case.outcome {
         Outcome::Passed => TestCaseStatus::success(),
-        Outcome::Failed => {
-            let mut status = TestCaseStatus::non_success(NonSuccessKind::Failure);
-            let count = case.failures().count();
-            let first = case.failures().next().map(|c| match &c.verdict {
-                itspec_runner::results::Verdict::Failed { message, .. } => {
-                    format!("{}: {message}", c.text)
-                }
-                _ => String::new(),
+        Outcome::Failed | Outcome::Error => {
+            let error = case.outcome == Outcome::Error;
+            let mut status = TestCaseStatus::non_success(if error {
+                NonSuccessKind::Error
+            } else {
+                NonSuccessKind::Failure
             });
+            let count = case.failures().count();
+            let first = case
+                .failures()
+                .find(|c| c.is_error() == error)
+                .and_then(|c| {
+                    c.problem()
+                        .map(|(message, _)| format!("{}: {message}", c.text))
+                });
             let message = match (first, count) {
                 (Some(first), 1) => first,
                 (Some(first), n) => format!("{first} (and {} more)", n - 1),
                 (None, _) => "failed".to_string(),
             };
             status.set_message(message);
-            status.set_type("assertion");
+            status.set_type(if error { "error" } else { "assertion" });
             status.set_description(text::failure(&spec.path, case));
             status
         }

@@ -2,7 +2,7 @@
 //! its message and evidence, then the last exchange — for JUnit failure
 //! descriptions and annotations, where no colour or code frame fits.
 
-use itspec_runner::results::{CaseResult, CheckResult, Evidence, Exchange, Verdict};
+use itspec_runner::results::{CaseResult, CheckResult, Evidence, Exchange, ServiceLog};
 
 /// Lines of a body shown, at most.
 const BODY_LINES: usize = 20;
@@ -44,15 +44,12 @@ pub fn evidence(evidence: &Evidence) -> Vec<String> {
 
 /// One failed check: `path:line:col: text: message` and its evidence.
 pub fn check(path: &str, check: &CheckResult) -> String {
-    let Verdict::Failed {
-        message,
-        evidence: found,
-    } = &check.verdict
-    else {
+    let Some((message, found)) = check.problem() else {
         return String::new();
     };
+    let kind = if check.is_error() { "error: " } else { "" };
     let mut out = format!(
-        "{path}:{}:{}: {}\n  {message}\n",
+        "{path}:{}:{}: {}\n  {kind}{message}\n",
         check.span.line, check.span.col, check.text
     );
     for line in evidence(found) {
@@ -104,6 +101,30 @@ pub fn failure(path: &str, case: &CaseResult) -> String {
     }
     if let Some(last) = case.exchanges.last() {
         out.push_str(&exchange(last));
+    }
+    if let Some(log) = &case.service_log {
+        out.push_str(&service_log(log));
+    }
+    out
+}
+
+/// What the service wrote to its log during a case.
+pub fn service_log(log: &ServiceLog) -> String {
+    let mut out = if log.lines.is_empty() {
+        format!(
+            "the service wrote nothing to {} during this case\n",
+            log.file
+        )
+    } else {
+        format!("the service's log during this case ({}):\n", log.file)
+    };
+    if log.omitted > 0 {
+        out.push_str(&format!("  ... ({} earlier lines)\n", log.omitted));
+    }
+    for line in &log.lines {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
     }
     out
 }

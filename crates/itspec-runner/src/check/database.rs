@@ -38,11 +38,11 @@ pub struct DbContext<'a> {
 }
 
 fn database<'a>(cx: &'a Context<'_>) -> Result<&'a DbContext<'a>, Failure> {
-    cx.db.ok_or_else(|| Failure::new("this reads the database, and none is configured: add [database] with its url to itspec.toml"))
+    cx.db.ok_or_else(|| Failure::error("this reads the database, and none is configured: add [database] with its url to itspec.toml"))
 }
 
 fn db_failure(error: db::DbError) -> Failure {
-    Failure::new(format!("the database said: {error}"))
+    Failure::error(format!("the database said: {error}"))
 }
 
 /// The rows of a table that satisfy some conditions.
@@ -154,6 +154,7 @@ fn one(found: &Found) -> Result<&Value, Failure> {
     match found.rows.as_slice() {
         [row] => Ok(row),
         [] => Err(Failure {
+            error: false,
             message: format!("no row of {}", found.described),
             evidence: Box::new(Evidence {
                 expected: Some("exactly one row".to_string()),
@@ -166,6 +167,7 @@ fn one(found: &Found) -> Result<&Value, Failure> {
             }),
         }),
         rows => Err(Failure {
+            error: false,
             message: format!(
                 "{} rows of {} match, and `row` means exactly one (count them with `rows … count == {}`)",
                 rows.len(),
@@ -202,7 +204,7 @@ pub(super) async fn value(subject: &Subject, cx: &Context<'_>) -> Result<Option<
             let db = database(cx)?;
             db::first_value(&db.isolation.db, &query.value, cx.scope)
                 .await
-                .map_err(|e| Failure::new(format!("the query failed: {e}")))
+                .map_err(|e| Failure::error(format!("the query failed: {e}")))
         }
         _ => Ok(None),
     }
@@ -232,6 +234,7 @@ pub(super) async fn rows(
             "none",
         )),
         (Predicate::NotExists, _) if !found.rows.is_empty() => Err(Failure {
+            error: false,
             message: format!(
                 "{} row{} of {} exist{}",
                 found.rows.len(),
@@ -258,6 +261,7 @@ pub(super) async fn rows(
                 return Ok(());
             }
             Err(Failure {
+                error: false,
                 message: format!(
                     "{} row{} of {}, expected count {} {}",
                     found.rows.len(),
@@ -332,6 +336,7 @@ async fn has(found: &Found, columns: &[Condition], cx: &Context<'_>) -> Result<(
         many => format!("row {} differs in {} columns", found.described, many.len()),
     };
     Err(Failure {
+        error: false,
         message,
         evidence: Box::new(Evidence {
             mismatches,
@@ -396,6 +401,7 @@ pub(super) async fn call(
                     (Some(_), true) | (None, false) => {}
                     (None, true) => {
                         return Err(Failure {
+                            error: false,
                             evidence: Box::new(Evidence {
                                 expected: Some("a row".to_string()),
                                 actual: Some("none".to_string()),
@@ -406,6 +412,7 @@ pub(super) async fn call(
                     }
                     (Some(row), false) => {
                         return Err(Failure {
+                            error: false,
                             evidence: Box::new(Evidence {
                                 expected: Some("no row".to_string()),
                                 notes: vec![format!("found: {row}")],
@@ -439,6 +446,7 @@ pub(super) async fn call(
                     .ok_or_else(|| fail(format!("the row has no column `{}`", column.value)))?;
                 if db_holds(*op, actual, &expected) != Some(true) {
                     return Err(Failure {
+                        error: false,
                         evidence: Box::new(Evidence {
                             expected: Some(format!(
                                 "{} {} {}",
@@ -474,6 +482,7 @@ pub(super) async fn call(
                     .map_err(|f| fail(f.message))?;
                 if db_holds(*op, &Value::from(found.rows.len()), &expected) != Some(true) {
                     return Err(Failure {
+                        error: false,
                         evidence: Box::new(Evidence {
                             expected: Some(format!("count {} {}", op.as_str(), render(&expected))),
                             actual: Some(found.rows.len().to_string()),
@@ -630,6 +639,7 @@ pub(super) fn unchanged(table: Option<&Spanned<String>>, cx: &Context<'_>) -> Re
         "the database changed"
     };
     Err(Failure {
+        error: false,
         message: format!("{what}: {}", summary.join("; ")),
         evidence: Box::new(Evidence {
             diff: lines,

@@ -138,6 +138,7 @@ fn received(
     let route = route_text(route);
     let failure = match closest {
         None => Failure {
+            error: false,
             message: format!("mock {name} received no{route} call"),
             evidence: Box::new(Evidence {
                 expected: Some(format!(
@@ -149,6 +150,7 @@ fn received(
             }),
         },
         Some((_, call, mismatches)) => Failure {
+            error: false,
             message: format!(
                 "no{route} call to mock {name} has a body containing {}; the closest differs at {} place{}",
                 render(expected),

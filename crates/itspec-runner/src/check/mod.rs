@@ -47,11 +47,14 @@ pub struct Context<'a> {
     pub db: Option<&'a DbContext<'a>>,
 }
 
-/// A check failed: a message and its evidence.
+/// A check failed: a message and its evidence. `error`: it could not be
+/// checked at all — the database answered with an error, none is
+/// configured — which is an error of the case, not a failed assertion.
 #[derive(Debug)]
 pub(crate) struct Failure {
     pub message: String,
     pub evidence: Box<Evidence>,
+    pub error: bool,
 }
 
 impl Failure {
@@ -59,6 +62,15 @@ impl Failure {
         Self {
             message: message.into(),
             evidence: Box::default(),
+            error: false,
+        }
+    }
+
+    /// The check could not be made: an error, not a failure.
+    pub fn error(message: impl Into<String>) -> Self {
+        Self {
+            error: true,
+            ..Self::new(message)
         }
     }
 
@@ -74,6 +86,7 @@ impl Failure {
                 actual: Some(actual.into()),
                 ..Evidence::default()
             }),
+            error: false,
         }
     }
 }
@@ -96,6 +109,10 @@ pub async fn assertion(assertion: &Assertion, cx: &Context<'_>) -> CheckResult {
             evidence: Box::default(),
         },
         Ok(None) => Verdict::Passed,
+        Err(failure) if failure.error => Verdict::Error {
+            message: failure.message,
+            evidence: failure.evidence,
+        },
         Err(failure) => Verdict::Failed {
             message: failure.message,
             evidence: failure.evidence,

@@ -235,6 +235,34 @@ impl Service {
         self.child.try_wait().ok().flatten()
     }
 
+    /// How long its log is now: where what it writes next begins.
+    pub fn log_position(&self) -> u64 {
+        std::fs::metadata(&self.log).map_or(0, |m| m.len())
+    }
+
+    /// The lines it wrote to its log since `position` (at most the last
+    /// `lines`), how many earlier ones are left out, and the log's path.
+    pub fn log_since(&self, position: u64, lines: usize) -> (Vec<String>, usize, &Path) {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut bytes = Vec::new();
+        if let Ok(mut file) = std::fs::File::open(&self.log)
+            && file.seek(SeekFrom::Start(position)).is_ok()
+        {
+            // A case's share of the log; a service that writes more than
+            // this in one case shows its end.
+            let _ = file.take(4 * 1024 * 1024).read_to_end(&mut bytes);
+        }
+        let text = String::from_utf8_lossy(&bytes);
+        let all: Vec<&str> = text.lines().collect();
+        let from = all.len().saturating_sub(lines);
+        let shown = all.get(from..).unwrap_or(&[]);
+        (
+            shown.iter().map(|l| (*l).to_string()).collect(),
+            from,
+            &self.log,
+        )
+    }
+
     /// The last lines of the service's log, indented, for messages.
     pub fn log_tail(&self, lines: usize) -> String {
         let text = std::fs::read_to_string(&self.log).unwrap_or_default();

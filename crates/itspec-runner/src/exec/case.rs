@@ -134,6 +134,7 @@ impl CaseRunner<'_> {
             checks: Vec::new(),
             iterations: None,
             mock_calls: Journals::new(),
+            service_log: None,
         };
         if let Some(skip) = &case.skip {
             result.outcome = Outcome::Skipped {
@@ -151,11 +152,7 @@ impl CaseRunner<'_> {
             Some(prepared) => self.iterate(case, &prepared, spec_scope, &mut result).await,
             None => Vec::new(),
         };
-        result.outcome = if result.checks.iter().any(CheckResult::is_failed) {
-            Outcome::Failed
-        } else {
-            Outcome::Passed
-        };
+        result.outcome = CaseResult::outcome_of(&result.checks);
         // Nothing secret leaves the case: what the spec's variables hold
         // now (captures included), and what the shown attempt's variables
         // and responses held.
@@ -192,10 +189,11 @@ impl CaseRunner<'_> {
             spec: self.spec,
             isolation,
             mocks: self.mocks,
+            strict: self.strict,
         };
         let overrides = setup.run(case, &mut scope, &mut result.checks).await?;
         if let Err(message) = self.mocks.begin_case(self.spec, &overrides, &scope) {
-            result.checks.push(CheckResult::failed(
+            result.checks.push(CheckResult::error(
                 CheckKind::Setup,
                 case.heading_span,
                 "mocks",
@@ -241,7 +239,7 @@ impl CaseRunner<'_> {
             if i > 1
                 && let Err(message) = self.reset(prepared).await
             {
-                attempt.checks.push(CheckResult::failed(
+                attempt.checks.push(CheckResult::error(
                     CheckKind::Setup,
                     case.heading_span,
                     format!("iteration {i}"),
@@ -532,7 +530,7 @@ async fn record(
     match isolation.snapshot(reference).await {
         Ok(snapshot) => Some(snapshot),
         Err(error) => {
-            checks.push(CheckResult::failed(
+            checks.push(CheckResult::error(
                 CheckKind::Setup,
                 case.heading_span,
                 "database snapshot",

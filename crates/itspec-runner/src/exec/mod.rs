@@ -6,6 +6,7 @@
 //! in the database is put back.
 
 mod case;
+mod cookies;
 mod request;
 mod schedule;
 mod send;

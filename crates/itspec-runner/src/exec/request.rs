@@ -150,6 +150,9 @@ pub(crate) fn action(
                 .map_err(|e| var_failed(var.span, &text, &e))?;
             Some((json.to_string().into_bytes(), "application/json"))
         }
+        Some(ActionBody::Block(body)) => {
+            Some(encode_body(body, scope).map_err(|e| var_failed(body.span, &text, &e))?)
+        }
         None => None,
     };
     Ok(Built {

@@ -9,6 +9,7 @@ use itspec_spec::model::TestCase;
 use serde_json::Value;
 
 use super::case::{Attempt, CaseRunner, response_value};
+use super::cookies::CookieJar;
 use super::request::{self, Built};
 use crate::http::{self, Outgoing};
 use crate::results::{CheckKind, CheckResult, Evidence, Exchange, RequestRecord, ResponseRecord};
@@ -55,6 +56,7 @@ impl CaseRunner<'_> {
                 .await?;
             responses.last = response.into_iter().next().map(|(_, r)| r);
         } else {
+            let mut jar = CookieJar::default();
             for group in case.groups() {
                 let mut built = Vec::new();
                 for action in &group.actions {
@@ -68,12 +70,16 @@ impl CaseRunner<'_> {
                         }
                     }
                 }
+                for request in &mut built {
+                    jar.apply(&mut request.outgoing.headers);
+                }
                 let concurrent = built.len() > 1;
                 let answered = self.send_all(built, result, &mut responses.skew_ms).await?;
                 if concurrent && responses.statuses.is_none() {
                     responses.statuses = Some(answered.iter().map(|(_, r)| r.status).collect());
                 }
                 for (label, response) in answered {
+                    jar.store(&response);
                     if let Some(label) = label {
                         scope.set(label.clone(), response_value(&response));
                         responses.labelled.insert(label, response.clone());
@@ -130,7 +136,14 @@ impl CaseRunner<'_> {
             if let Some(error) = &error {
                 ok = false;
                 let text = format!("{} {}", record.method, record.url);
-                result.checks.push(CheckResult::failed(
+                // A body past the cap was an answer; no answer at all is an
+                // error of the case, not a failed assertion.
+                let check = if *error == self.http.too_large() {
+                    CheckResult::failed
+                } else {
+                    CheckResult::error
+                };
+                result.checks.push(check(
                     CheckKind::Request,
                     span,
                     text,

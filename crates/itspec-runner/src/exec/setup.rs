@@ -24,6 +24,8 @@ pub(super) struct Setup<'a> {
     pub spec: &'a Spec,
     pub isolation: Option<&'a Isolation>,
     pub mocks: &'a Mocks,
+    /// `--strict`: a setup line in prose stops the case.
+    pub strict: bool,
 }
 
 /// The mock overrides of a case's setup lines, by mock name.
@@ -59,7 +61,7 @@ impl Setup<'_> {
         match self.steps(case, scope, checks).await {
             Ok(overrides) => Some(overrides),
             Err(failed) => {
-                checks.push(CheckResult::failed(
+                checks.push(CheckResult::error(
                     CheckKind::Setup,
                     failed.span,
                     failed.text,
@@ -164,6 +166,13 @@ impl Setup<'_> {
                             path: &path.value,
                             change: answer,
                         },
+                    ));
+                }
+                SetupLineKind::Prose if self.strict => {
+                    return Err(Failed::new(
+                        line.span,
+                        "setup",
+                        "a setup line in prose does not run, and under --strict a case never runs without its setup: write it as a fixture, a `row`, a `sql` line or a mock answer (`itspec check` names the nearest form)",
                     ));
                 }
                 SetupLineKind::Prose => checks.push(CheckResult {

@@ -16,7 +16,7 @@ use crate::env::{EnvError, Environment};
 use crate::http::Http;
 use crate::isolation::Isolation;
 use crate::mock::Mocks;
-use crate::results::{CaseResult, CheckKind, CheckResult, Evidence, Outcome};
+use crate::results::{CaseResult, CheckKind, CheckResult, Evidence, Outcome, ServiceLog};
 use crate::settings::{Settings, var_value};
 use crate::vars::Scope;
 
@@ -190,9 +190,13 @@ impl Worker {
                     case.id.value
                 ));
             }
+            let log_position = self.environment.service.as_ref().map(|s| s.log_position());
             let mut result = runner
                 .run(case, &mut spec_scope, self.isolation.as_ref())
                 .await;
+            if let (Some(service), Some(position)) = (&self.environment.service, log_position) {
+                result.service_log = service_log(&result, service, position, job.settings);
+            }
             let mut restore_failed = None;
             if let Some(isolation) = self.isolation.as_mut().filter(|_| recorded)
                 && let Err(error) = isolation.restore().await
@@ -202,14 +206,14 @@ impl Worker {
                     "the database could not be restored after {}: {error}",
                     case.id.value
                 ));
-                result.checks.push(CheckResult::failed(
+                result.checks.push(CheckResult::error(
                     CheckKind::Setup,
                     case.heading_span,
                     "restore",
                     message.clone(),
                     Evidence::default(),
                 ));
-                result.outcome = Outcome::Failed;
+                result.outcome = Outcome::Error;
                 restore_failed = Some(message);
             }
             // A request that failed may mean the service is going down.
@@ -284,3 +288,36 @@ pub(super) struct Stopped {
     /// Something to tell (a late write, undone).
     pub notice: Option<String>,
 }
+
+/// The lines the service wrote to its log during a case that did not pass
+/// and got a 5xx answer: what the service said about its own error. The
+/// service's own output is not redacted in its log, but what is quoted
+/// from it is.
+fn service_log(
+    result: &CaseResult,
+    service: &crate::env::Service,
+    position: u64,
+    settings: &Settings,
+) -> Option<ServiceLog> {
+    let server_error = result
+        .exchanges
+        .iter()
+        .any(|e| e.response.as_ref().is_some_and(|r| r.status >= 500));
+    if result.outcome == Outcome::Passed || !server_error {
+        return None;
+    }
+    let (lines, omitted, file) = service.log_since(position, SERVICE_LOG_LINES);
+    Some(ServiceLog {
+        file: settings
+            .redaction
+            .hide_run_secrets(&file.display().to_string()),
+        lines: lines
+            .iter()
+            .map(|line| settings.redaction.hide_run_secrets(line))
+            .collect(),
+        omitted,
+    })
+}
+
+/// How many of a case's log lines a failure shows.
+const SERVICE_LOG_LINES: usize = 30;

@@ -38,6 +38,21 @@ pub fn worker_count(
         return Ok(1);
     }
     let Some(service) = &settings.service else {
+        let shares_state = settings.database.is_some()
+            || !settings.mocks.is_empty()
+            || !mock_names(plan).is_empty();
+        if settings.own_service && (shares_state || !settings.independent) {
+            let or_independent = if shares_state {
+                ""
+            } else {
+                ", or, if the cases cannot interfere, set `independent = true` under [workers]"
+            };
+            return Err(format!(
+                "--jobs {asked}: every worker would send to the one service you started (--base-url, --no-service) and share its \
+                 database and mocks, so cases would change each other's data. Run without --base-url and --no-service so each \
+                 worker starts [service] with a database and mocks of its own{or_independent}"
+            ));
+        }
         if !settings.independent {
             return Err(format!(
                 "--jobs {asked}: without [service] every worker would send to the one service at target.base_url and share its database, \

@@ -83,6 +83,24 @@ mod tests {
     }
 
     #[test]
+    fn a_variable_holding_an_ampersand_is_one_value() {
+        let mut scope = Scope::new();
+        scope.set("pw", json!("p&w"));
+        let (bytes, _) = encode_body(
+            &body(
+                BodyKind::Form,
+                "username=ada@example.com\npassword={{pw}}\n",
+            ),
+            &scope,
+        )
+        .unwrap();
+        assert_eq!(
+            String::from_utf8(bytes).unwrap(),
+            "username=ada%40example.com&password=p%26w"
+        );
+    }
+
+    #[test]
     fn text_loses_only_the_fence_line_break() {
         let (bytes, _) = encode_body(&body(BodyKind::Text, "hello\n\n"), &Scope::new()).unwrap();
         assert_eq!(bytes, b"hello\n");

@@ -73,8 +73,10 @@ impl Http {
         &self.max_body
     }
 
-    /// Why a response whose body went past the cap fails.
-    fn too_large(&self) -> String {
+    /// Why a response whose body went past the cap fails: the service
+    /// answered, so this is a failure of the case, where every other reason
+    /// a request has no response is an error.
+    pub(crate) fn too_large(&self) -> String {
         format!(
             "{}: itspec stopped reading it there (raise `[limits] max_body` to read it whole)",
             self.max_body.exceeded("the response body")

@@ -44,6 +44,57 @@ pub const HEADERS: [&str; 4] = [
 /// Variable names whose values are always hidden.
 pub const VARS: [&str; 4] = ["*token*", "*secret*", "*password*", "*key*"];
 
+/// The last words of names that say something *about* a secret rather
+/// than hold one: `token_type` (`"bearer"`), `key_id`, `expires_in`,
+/// `password_changed_at`. A name matching a secret pattern is not hidden
+/// when its last word is one of these.
+pub const FACTS: [&str; 17] = [
+    "type",
+    "kind",
+    "scheme",
+    "name",
+    "id",
+    "expires",
+    "expiry",
+    "expiration",
+    "ttl",
+    "in",
+    "at",
+    "length",
+    "size",
+    "count",
+    "format",
+    "algorithm",
+    "url",
+];
+
+/// Whether a name says something about a secret rather than hold one:
+/// its last word (split at `_`, `-`, `.`, or a lower-to-upper change, as
+/// in `tokenType`) is one of [`FACTS`] and it has more than one word.
+pub fn describes(name: &str) -> bool {
+    let mut words: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut previous_lower = false;
+    for c in name.chars() {
+        if matches!(c, '_' | '-' | '.' | ' ') {
+            words.push(std::mem::take(&mut current));
+            previous_lower = false;
+            continue;
+        }
+        if c.is_uppercase() && previous_lower {
+            words.push(std::mem::take(&mut current));
+        }
+        previous_lower = c.is_lowercase() || c.is_ascii_digit();
+        current.extend(c.to_lowercase());
+    }
+    words.push(current);
+    words.retain(|w| !w.is_empty());
+    words.len() > 1
+        && words
+            .last()
+            .is_some_and(|last| FACTS.contains(&last.as_str()))
+}
+
 /// Values shorter than this are not searched for: hiding every `1` of a
 /// report would hide nothing and garble everything.
 const SHORTEST: usize = 4;
@@ -93,7 +144,7 @@ impl Redaction {
             })
             .collect::<Result<Vec<_>, _>>()?;
         let env = std::env::vars()
-            .filter(|(name, _)| vars.iter().any(|g| g.is_match(name)))
+            .filter(|(name, _)| vars.iter().any(|g| g.is_match(name)) && !describes(name))
             .map(|(_, value)| value)
             .collect();
         Ok(Redaction {
@@ -109,9 +160,10 @@ impl Redaction {
         self.headers.iter().any(|h| h.eq_ignore_ascii_case(name))
     }
 
-    /// Whether a variable's value is hidden.
+    /// Whether a variable's value is hidden: its name matches a secret
+    /// pattern, and does not name a fact about a secret ([`describes`]).
     pub fn hides_var(&self, name: &str) -> bool {
-        self.vars.iter().any(|g| g.is_match(name))
+        self.vars.iter().any(|g| g.is_match(name)) && !describes(name)
     }
 
     /// The secret values in `scope`, in the environment and in the run's
@@ -177,8 +229,9 @@ impl Redaction {
         for check in &mut case.checks {
             text(&mut check.text);
             match &mut check.verdict {
-                Verdict::Failed { message, evidence } => {
+                Verdict::Failed { message, evidence } | Verdict::Error { message, evidence } => {
                     text(message);
+                    self.named_fields(evidence);
                     evidence_text(evidence, secrets);
                 }
                 Verdict::Unverified { reason } => text(reason),
@@ -269,6 +322,57 @@ fn evidence_text(evidence: &mut Evidence, secrets: &Finder) {
     }
 }
 
+impl Redaction {
+    /// Rows shown as JSON in evidence — a database diff, a row found —
+    /// have the values of their secret-named columns hidden, on both sides
+    /// of a diff alike: a changed `hashed_password` shows that it changed,
+    /// never one value and not the other.
+    fn named_fields(&self, evidence: &mut Evidence) {
+        for line in &mut evidence.diff {
+            self.hide_named(&mut line.text);
+        }
+        for note in &mut evidence.notes {
+            self.hide_named(note);
+        }
+    }
+
+    /// Hides the secret-named fields of `text` when it is a JSON object
+    /// (after a `label: ` prefix, as in `found: {…}`).
+    fn hide_named(&self, text: &mut String) {
+        let start = text.find('{').unwrap_or(text.len());
+        let Ok(mut row) = serde_json::from_str::<Value>(&text[start..]) else {
+            return;
+        };
+        if self.hide_fields(&mut row) {
+            *text = format!("{}{row}", &text[..start]);
+        }
+    }
+
+    /// Replaces the values of secret-named fields; whether it did.
+    fn hide_fields(&self, value: &mut Value) -> bool {
+        let mut changed = false;
+        match value {
+            Value::Object(fields) => {
+                for (name, field) in fields.iter_mut() {
+                    if self.hides_var(name) && !field.is_null() {
+                        *field = Value::String(REDACTED.to_string());
+                        changed = true;
+                    } else {
+                        changed |= self.hide_fields(field);
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for item in items {
+                    changed |= self.hide_fields(item);
+                }
+            }
+            _ => {}
+        }
+        changed
+    }
+}
+
 /// Two lists of secrets as one: longest first, each once, none too short
 /// to mean anything.
 pub fn merged(mut secrets: Vec<String>, more: Vec<String>) -> Vec<String> {
@@ -335,6 +439,7 @@ mod tests {
             checks: Vec::new(),
             iterations: None,
             mock_calls: std::collections::BTreeMap::new(),
+            service_log: None,
         }
     }
 
@@ -374,6 +479,81 @@ mod tests {
             assert!(redaction.hides_var(name), "{name}");
         }
         assert!(!redaction.hides_var("sku"));
+    }
+
+    #[test]
+    fn names_that_describe_a_secret_are_facts_not_secrets() {
+        let redaction = Redaction::default();
+        for name in [
+            "token_type",
+            "tokenType",
+            "key_id",
+            "password_changed_at",
+            "TOKEN-EXPIRES",
+        ] {
+            assert!(!redaction.hides_var(name), "{name}");
+        }
+        for name in [
+            "token",
+            "access_token",
+            "refresh_token",
+            "hashed_password",
+            "key",
+            "typekey",
+        ] {
+            assert!(redaction.hides_var(name), "{name}");
+        }
+        // `token_type: "bearer"` is shown; the token beside it is not.
+        let mut scope = Scope::new();
+        scope.set(
+            "Login",
+            serde_json::json!({ "body": { "access_token": "eyJhbGciOi", "token_type": "bearer" } }),
+        );
+        let secrets = redaction.secrets(&scope);
+        assert!(secrets.contains(&"eyJhbGciOi".to_string()), "{secrets:?}");
+        assert!(!secrets.contains(&"bearer".to_string()), "{secrets:?}");
+    }
+
+    #[test]
+    fn a_secret_column_of_a_row_diff_is_hidden_on_both_sides() {
+        let redaction = Redaction::default();
+        let mut case = echoed(Vec::new(), "");
+        case.checks.push(crate::results::CheckResult::failed(
+            crate::results::CheckKind::Assertion,
+            itspec_spec::Span::default(),
+            "database unchanged",
+            "the database changed",
+            Evidence {
+                diff: vec![
+                    crate::results::DiffLine {
+                        tag: '-',
+                        text: r#"{"id":1,"hashed_password":"old-hash-1","token_type":"bearer"}"#
+                            .to_string(),
+                    },
+                    crate::results::DiffLine {
+                        tag: '+',
+                        text: r#"{"id":1,"hashed_password":"new-hash-2","token_type":"bearer"}"#
+                            .to_string(),
+                    },
+                ],
+                notes: vec![r#"found: {"id":1,"api_key":"k-123456"}"#.to_string()],
+                ..Evidence::default()
+            },
+        ));
+        redaction.case(&mut case, &["old-hash-1".to_string()]);
+        let Some((_, evidence)) = case.checks.last().and_then(|c| c.problem()) else {
+            panic!()
+        };
+        for line in &evidence.diff {
+            assert_eq!(
+                line.text,
+                r#"{"id":1,"hashed_password":"[redacted]","token_type":"bearer"}"#
+            );
+        }
+        assert_eq!(
+            evidence.notes[0],
+            r#"found: {"id":1,"api_key":"[redacted]"}"#
+        );
     }
 
     #[test]

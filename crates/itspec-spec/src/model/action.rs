@@ -2,7 +2,7 @@
 
 use serde::Serialize;
 
-use super::case::Header;
+use super::case::{Body, Header};
 use super::value::Value;
 use super::var::VarRef;
 use crate::source::{Span, Spanned};
@@ -53,6 +53,9 @@ pub enum ActionBody {
     Json(Value),
     /// `with VARIABLE`: the variable's JSON value.
     With(VarRef),
+    /// A ```form, ```text or ```xml block under the item, sent with its
+    /// content type (a ```json block is [`ActionBody::Json`]).
+    Block(Body),
 }
 
 /// Requests released together by one barrier.

@@ -1,6 +1,7 @@
 //! Actions items: `Request A (concurrent, x10): POST /path {json}` (FORMAT §8).
 
 use super::assertion::has_template_slot;
+use super::body::code_body;
 use super::context::Cx;
 use super::cursor::{Cursor, Fail};
 use super::json::parse_json;
@@ -8,7 +9,7 @@ use super::located::Located;
 use super::request::{headers, target};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::markdown::{Block, Item};
-use crate::model::{Action, ActionBody};
+use crate::model::{Action, ActionBody, BodyKind};
 use crate::source::Spanned;
 
 /// Reads one Actions item.
@@ -24,12 +25,22 @@ pub(crate) fn action(cx: &mut Cx<'_>, item: &Item) -> Option<Action> {
             }
             for child in &item.children {
                 match child {
-                    Block::Code(code)
-                        if action.body.is_none()
-                            && matches!(code.lang.as_deref(), None | Some("json")) =>
-                    {
+                    Block::Code(code) if action.body.is_some() => {
+                        cx.push(
+                            Diagnostic::error(
+                                Code::InvalidAction,
+                                code.span,
+                                format!("request {} already has a body", action.label.value),
+                            )
+                            .with_help("a request has one body: inline JSON, `with VARIABLE`, or one block under it"),
+                        );
+                    }
+                    Block::Code(code) => {
                         action.body =
-                            parse_json(cx, Located::block(&code.content)).map(ActionBody::Json);
+                            code_body(cx, code, "a request's block").map(|body| match body.json {
+                                Some(json) if body.kind == BodyKind::Json => ActionBody::Json(json),
+                                _ => ActionBody::Block(body),
+                            });
                     }
                     other => action.headers.extend(headers(cx, other)),
                 }
@@ -172,6 +183,34 @@ mod tests {
         assert_eq!(actions[2].copies.as_ref().map(|c| c.value), Some(10));
         assert_eq!(actions[2].labels().len(), 10);
         assert_eq!(actions[2].headers[0].name.value, "X-Trace");
+    }
+
+    #[test]
+    fn a_block_under_a_request_is_its_body_in_its_language() {
+        let (actions, diagnostics) = actions(
+            "1. Request Login: POST /login\n   ```form\n   username=ada&password={{pw}}\n   ```\n2. Request B: POST /b\n   ```json\n   {\"a\": 1}\n   ```\n   - X-Id: 1\n",
+        );
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        let Some(ActionBody::Block(body)) = &actions[0].body else {
+            panic!("{:?}", actions[0].body)
+        };
+        assert_eq!(body.kind, BodyKind::Form);
+        assert_eq!(body.text.trim(), "username=ada&password={{pw}}");
+        assert!(matches!(&actions[1].body, Some(ActionBody::Json(_))));
+        assert_eq!(actions[1].headers.len(), 1);
+    }
+
+    #[test]
+    fn a_request_has_one_body() {
+        let (_, diagnostics) =
+            actions("1. Request A: POST /a {\"x\": 1}\n   ```form\n   a=1\n   ```\n");
+        assert_eq!(diagnostics.len(), 1, "{diagnostics:?}");
+        assert!(diagnostics[0].message.contains("already has a body"));
+        let (_, diagnostics) = actions("1. Request A: POST /a\n   ```yaml\n   a: 1\n   ```\n");
+        assert!(
+            diagnostics[0].message.contains("not a body type"),
+            "{diagnostics:?}"
+        );
     }
 
     #[test]

@@ -2,6 +2,7 @@
 
 use super::action::action;
 use super::assertion::parse_assertion;
+use super::body::code_body;
 use super::context::Cx;
 use super::expected::{
     capture, expected_item, spanned_text, validate_assertion_markers, validate_markers,
@@ -569,44 +570,7 @@ fn input(cx: &mut Cx<'_>, field: &Field<'_>) -> Option<Body> {
             span: line.span(cx.source),
         });
     };
-    let kind = match code.lang.as_deref() {
-        None | Some("json") => BodyKind::Json,
-        Some("text" | "txt" | "plain") => BodyKind::Text,
-        Some("xml") => BodyKind::Xml,
-        Some("form") => BodyKind::Form,
-        Some(other) => {
-            cx.push(
-                Diagnostic::error(Code::InvalidBodyLanguage, code.info_span, format!("`{other}` is not a body type"))
-                    .with_help("an Input block is ```json (the default), ```text, ```xml or ```form (one `name=value` per line)"),
-            );
-            return None;
-        }
-    };
-    let located = Located::block(&code.content);
-    let empty = code.content.text.trim().is_empty();
-    if empty {
-        cx.push(
-            Diagnostic::warning(
-                Code::EmptyField,
-                code.span,
-                "the Input block is empty: the request is sent without a body",
-            )
-            .with_help(
-                "write the body in the block, or remove **Input:** for a request without one",
-            ),
-        );
-    }
-    let json = if kind == BodyKind::Json && !empty {
-        parse_json(cx, located)
-    } else {
-        None
-    };
-    Some(Body {
-        kind,
-        text: code.content.text.clone(),
-        json,
-        span: code.span,
-    })
+    code_body(cx, code, "an Input block")
 }
 
 fn expected_output(cx: &mut Cx<'_>, field: &Field<'_>) -> Option<ExpectedOutput> {

@@ -5,6 +5,7 @@
 
 mod action;
 pub(crate) mod assertion;
+mod body;
 mod case;
 pub(crate) mod context;
 mod cursor;

@@ -57,7 +57,7 @@ impl Last {
             .and_then(|r| r.cases.iter().find(|c| c.id == id))
             .map_or(Last::NotRun, |c| match c.outcome {
                 Outcome::Passed => Last::Passed,
-                Outcome::Failed => Last::Failed,
+                Outcome::Failed | Outcome::Error => Last::Failed,
                 Outcome::Skipped { .. } => Last::Skipped,
             })
     }
