@@ -166,7 +166,7 @@ impl Setup<'_> {
                         },
                     ));
                 }
-                SetupLineKind::Prose => checks.push(CheckResult {
+                SetupLineKind::Prose { .. } => checks.push(CheckResult {
                     kind: CheckKind::Setup,
                     span: line.span,
                     text: "setup".to_string(),

@@ -73,13 +73,31 @@ pub(crate) struct Item {
 /// Parses the whole document into blocks.
 #[cfg(test)]
 pub(crate) fn parse_blocks(source: &Source<'_>) -> Vec<Block> {
-    parse_blocks_bounded(source).0
+    parse_blocks_bounded(source).blocks
+}
+
+/// A fenced block that is never closed: its opening fence, and how far it
+/// runs (to the end of the document, or of the list item it is in).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Unclosed {
+    pub fence: Span,
+    pub block: Span,
+}
+
+/// The blocks of a document and what kept parts of it from being read.
+#[derive(Debug)]
+pub(crate) struct Document {
+    pub blocks: Vec<Block>,
+    /// The first list nested deeper than [`MAX_DEPTH`].
+    pub too_deep: Option<Span>,
+    /// Fenced blocks without a closing fence.
+    pub unclosed: Vec<Unclosed>,
 }
 
 /// Parses the whole document into blocks; a list nested deeper than
 /// [`MAX_DEPTH`] is kept as [`Block::Other`], unread, and the span of the
-/// first is returned.
-pub(crate) fn parse_blocks_bounded(source: &Source<'_>) -> (Vec<Block>, Option<Span>) {
+/// first is returned, with every fenced block that is never closed.
+pub(crate) fn parse_blocks_bounded(source: &Source<'_>) -> Document {
     let events: Vec<(Event<'_>, Range<usize>)> =
         Parser::new_ext(source.text(), Options::ENABLE_TABLES)
             .into_offset_iter()
@@ -90,9 +108,14 @@ pub(crate) fn parse_blocks_bounded(source: &Source<'_>) -> (Vec<Block>, Option<S
         next: 0,
         lists: 0,
         too_deep: None,
+        unclosed: Vec::new(),
     };
     let blocks = builder.blocks_until_end();
-    (blocks, builder.too_deep)
+    Document {
+        blocks,
+        too_deep: builder.too_deep,
+        unclosed: builder.unclosed,
+    }
 }
 
 struct Builder<'s, 'e> {
@@ -103,6 +126,8 @@ struct Builder<'s, 'e> {
     lists: usize,
     /// The first list nested too deeply.
     too_deep: Option<Span>,
+    /// Fenced blocks without a closing fence.
+    unclosed: Vec<Unclosed>,
 }
 
 impl Builder<'_, '_> {
@@ -263,6 +288,21 @@ impl Builder<'_, '_> {
         let span = self
             .source
             .span(range.start, trim_end(self.source, range.start, range.end));
+        if matches!(kind, CodeBlockKind::Fenced(_)) && !fence_closed(self.source, &range) {
+            let first_line = self
+                .source
+                .slice(range.start, range.end)
+                .split('\n')
+                .next()
+                .unwrap_or("")
+                .trim_end();
+            self.unclosed.push(Unclosed {
+                fence: self
+                    .source
+                    .span(range.start, range.start + first_line.len()),
+                block: span,
+            });
+        }
         let (lang, name, info_span) = match kind {
             CodeBlockKind::Fenced(_) => info_string(self.source, range.start),
             CodeBlockKind::Indented => (None, None, self.source.span(range.start, range.start)),
@@ -362,6 +402,23 @@ fn lines_of(source: &Source<'_>, start: usize, end: usize) -> Vec<TextRange> {
     lines
 }
 
+/// Whether a fenced block ends with a closing fence: a line of the same
+/// fence character, at least as long as the opening one.
+fn fence_closed(source: &Source<'_>, range: &Range<usize>) -> bool {
+    let raw = source.slice(range.start, range.end);
+    let mut lines = raw.lines().map(str::trim).filter(|line| !line.is_empty());
+    let Some(opening) = lines.next() else {
+        return true;
+    };
+    let Some(fence_char) = opening.chars().next() else {
+        return true;
+    };
+    let length = opening.chars().take_while(|c| *c == fence_char).count();
+    lines
+        .next_back()
+        .is_some_and(|last| last.chars().all(|c| c == fence_char) && last.chars().count() >= length)
+}
+
 /// The language, name and span of a fenced block's info string.
 fn info_string(
     source: &Source<'_>,
@@ -456,6 +513,22 @@ mod tests {
         let span = code.content.span(&source, 1, 4);
         assert_eq!(source.slice(span.start, span.end), "\"b\"");
         assert_eq!((span.line, span.col), (3, 5));
+    }
+
+    #[test]
+    fn an_unclosed_fence_is_found() {
+        let text = "```json\n{\"a\": 1}\n```\n\n```yaml\na: 1\n\n## Mocks\n";
+        let document = parse_blocks_bounded(&Source::new(text));
+        assert_eq!(document.unclosed.len(), 1);
+        let unclosed = document.unclosed[0];
+        assert_eq!((unclosed.fence.line, unclosed.fence.col), (5, 1));
+        assert_eq!(unclosed.fence.end - unclosed.fence.start, "```yaml".len());
+        let closed = "````\n```\n````\n~~~\n~~~~\n";
+        assert!(
+            parse_blocks_bounded(&Source::new(closed))
+                .unclosed
+                .is_empty()
+        );
     }
 
     #[test]

@@ -8,6 +8,7 @@ use super::expected::{
 };
 use super::fields::{Field, FieldKind, split_fields};
 use super::json::parse_json;
+use super::label::{Form, near_field};
 use super::located::Located;
 use super::request::request_line;
 use super::setup_line::setup_line;
@@ -66,14 +67,14 @@ pub(crate) fn parse_case(
     let (fields, stray) = split_fields(cx.source, blocks);
     for block in stray {
         if matches!(block, Block::List { .. } | Block::Code(_)) {
-            cx.push(
-                Diagnostic::warning(
+            let diagnostic = cx
+                .unless_draft(
                     Code::IgnoredContent,
                     block.span(),
                     "this block is under no field, so it is not read",
                 )
-                .with_help("put it under a field label, like `**Assertions:**`"),
-            );
+                .with_help("put it under a field label, like `**Assertions:**`");
+            cx.push(diagnostic);
         }
     }
     let mut seen: Vec<(FieldKind, Span)> = Vec::new();
@@ -83,6 +84,7 @@ pub(crate) fn parse_case(
             unknown_field(cx, field);
             continue;
         };
+        label_form(cx, field, kind);
         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind) {
             cx.push(
                 Diagnostic::error(
@@ -203,35 +205,104 @@ fn well_formed_id(id: &str) -> Option<u32> {
     number.parse().ok()
 }
 
+/// A label that is not a field: a misspelling is an error in a Ready
+/// spec; any other unknown label a warning, and the lists and code blocks
+/// under it errors, since they are not read.
 fn unknown_field(cx: &mut Cx<'_>, field: &Field<'_>) {
-    let nearest = FieldKind::ALL
-        .iter()
-        .map(|(_, name)| {
-            (
-                strsim::levenshtein(
-                    &name.to_ascii_lowercase(),
-                    &field.label.value.to_ascii_lowercase(),
-                ),
-                *name,
+    let label = field.label.value.as_str();
+    if let Some(name) = near_field(label) {
+        let diagnostic = cx
+            .unless_draft(
+                Code::MisspeltField,
+                field.label.span,
+                format!("`{label}` is not a case field; its content is not read"),
             )
-        })
-        .min()
-        .filter(|(distance, _)| *distance <= 3);
-    let help = match nearest {
-        Some((_, name)) => format!("did you mean `**{name}:**`?"),
+            .with_help(format!("did you mean `**{name}:**`?"));
+        cx.push(diagnostic);
+        return;
+    }
+    let help = match alias(label) {
+        Some(help) => help.to_string(),
         None => "case fields are Description, Request, Setup, Fixtures, Input, Expected Output, Expected, Assertions, Actions, Capture, Repeat, Tags and Skip".to_string(),
     };
     cx.push(
         Diagnostic::warning(
             Code::UnknownField,
             field.label.span,
-            format!(
-                "`**{}:**` is not a case field; its content is not read",
-                field.label.value
-            ),
+            format!("`**{label}:**` is not a case field; its content is not read"),
         )
-        .with_help(help),
+        .with_help(help.clone()),
     );
+    for block in &field.blocks {
+        if matches!(block, Block::List { .. } | Block::Code(_)) {
+            let diagnostic = cx
+                .unless_draft(
+                    Code::IgnoredContent,
+                    block.span(),
+                    format!(
+                        "this is under `**{label}:**`, which is not a case field, so it is not read"
+                    ),
+                )
+                .with_help(help.clone());
+            cx.push(diagnostic);
+        }
+    }
+}
+
+/// Where the content of a label people write that is not a field belongs.
+fn alias(label: &str) -> Option<&'static str> {
+    let lower = label.trim().to_ascii_lowercase();
+    Some(match lower.as_str() {
+        "output" | "response" | "expected response" | "expected result" | "expected results"
+        | "result" | "results" | "response body" => {
+            "the response body is matched under `**Expected Output:**` (a ```json block)"
+        }
+        "body" | "payload" | "request body" => "the request body is written under `**Input:**`",
+        "steps" | "step" | "requests" => {
+            "several requests are listed under `**Actions:**`: `1. Request A: POST /path`"
+        }
+        "precondition" | "preconditions" | "given" | "fixture" | "data" => {
+            "the case's rows and variables are written under `**Setup:**`"
+        }
+        "database state verification"
+        | "database"
+        | "database state"
+        | "db state"
+        | "side effects"
+        | "side effect"
+        | "checks"
+        | "verification"
+        | "then" => {
+            "write these as assertion lines under `**Assertions:**` (`row TABLE where … has …`, `no side effects`, or a call of a check of `## Database State Verification`)"
+        }
+        "mocks" | "mock" => {
+            "a case changes a mock with a setup line under `**Setup:**`: `mock NAME METHOD /path -> STATUS [JSON]`; mocks are defined in `## Mocks`"
+        }
+        _ => return None,
+    })
+}
+
+/// A label that is read but written in a form that is easy to mistake:
+/// `Label: text` in plain text, or a `###` heading.
+fn label_form(cx: &mut Cx<'_>, field: &Field<'_>, kind: FieldKind) {
+    let name = kind.name();
+    let message = match field.form {
+        Form::PlainWithText => format!(
+            "`{}:` reads like the field label `**{name}:**`, but is not bold",
+            field.label.value
+        ),
+        Form::CaseLevelHeading => format!(
+            "`### {}` is a heading of the level that starts a case, not a field label",
+            field.label.value
+        ),
+        Form::Bold | Form::Tolerated => return,
+    };
+    let diagnostic = cx
+        .unless_draft(Code::FieldLabelForm, field.label.span, message)
+        .with_help(format!(
+            "write the field as `**{name}:**`; it is read as {name} for now"
+        ));
+    cx.push(diagnostic);
 }
 
 fn vars_in(cx: &mut Cx<'_>, located: Located<'_>, context: VarContext, out: &mut Vec<VarUse>) {
@@ -264,14 +335,58 @@ fn list_items(cx: &mut Cx<'_>, field: &Field<'_>) -> Vec<TextRange> {
 }
 
 fn ignored(cx: &mut Cx<'_>, span: Span, field: &Field<'_>) {
-    cx.push(
-        Diagnostic::warning(
+    let diagnostic = cx
+        .unless_draft(
             Code::IgnoredContent,
             span,
             format!("this is not read as part of `**{}:**`", field.label.value),
         )
-        .with_help("write each line of this field as a list item: `- …`"),
-    );
+        .with_help("write each line of this field as a list item: `- …`");
+    cx.push(diagnostic);
+}
+
+/// Lists and code blocks of a field that the field does not read: `keep`
+/// says which it reads.
+fn unread_blocks(cx: &mut Cx<'_>, field: &Field<'_>, keep: impl Fn(usize, &Block) -> bool) {
+    let name: &str = match field.kind {
+        Some(kind) => kind.name(),
+        None => &field.label.value,
+    };
+    for (index, block) in field.blocks.iter().enumerate() {
+        if keep(index, block) || !matches!(block, Block::List { .. } | Block::Code(_)) {
+            continue;
+        }
+        let what = if matches!(block, Block::Code(_)) {
+            "this code block"
+        } else {
+            "this list"
+        };
+        let diagnostic = cx
+            .unless_draft(
+                Code::IgnoredContent,
+                block.span(),
+                format!("{what} is not read as part of `**{name}:**`"),
+            )
+            .with_help(format!(
+                "`**{name}:**` takes {}; put this under the field it belongs to, like `**Assertions:**` for assertion lines",
+                takes(field.kind)
+            ));
+        cx.push(diagnostic);
+    }
+}
+
+/// What a field reads, for help lines.
+fn takes(kind: Option<FieldKind>) -> &'static str {
+    match kind {
+        Some(FieldKind::Description) => "text",
+        Some(FieldKind::Input) => "one code block (or JSON on the label's line)",
+        Some(FieldKind::ExpectedOutput) => "one ```json or ```text block",
+        Some(FieldKind::Fixtures) => "names on the label's line",
+        Some(FieldKind::Repeat) => "a number on the label's line",
+        Some(FieldKind::Tags) => "a comma list on the label's line",
+        Some(FieldKind::Skip) => "a reason on the label's line",
+        _ => "what docs/format.md lists for it",
+    }
 }
 
 fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: FieldKind) {
@@ -286,12 +401,16 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
                     .join(" ");
                 case.description = Some(Spanned::new(text, cx.span(first.start, last.end)));
             }
+            unread_blocks(cx, field, |_, _| false);
         }
         FieldKind::Request => {
             let Some(line) = field.inline else {
                 empty(cx, field, "`**Request:** METHOD /path`");
                 return;
             };
+            for line in &field.lines {
+                ignored(cx, line.span(cx.source), field);
+            }
             let header_blocks: Vec<&Block> = field.blocks.to_vec();
             case.request = request_line(cx, line, &header_blocks);
             vars_in(
@@ -352,16 +471,16 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
                         }
                     }
                     other => {
-                        cx.push(
-                            Diagnostic::warning(
+                        let diagnostic = cx
+                            .unless_draft(
                                 Code::IgnoredContent,
                                 other.span(),
                                 "this is not read as part of `**Setup:**`",
                             )
                             .with_help(
                                 "Setup holds a ```python fixture block or a list of setup lines",
-                            ),
-                        );
+                            );
+                        cx.push(diagnostic);
                     }
                 }
             }
@@ -386,6 +505,7 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
             } else {
                 FixtureSelection::Named(names)
             };
+            unread_blocks(cx, field, |_, _| false);
         }
         FieldKind::Input => {
             if let Some(body) = input(cx, field) {
@@ -394,12 +514,18 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
             for located in field_texts(cx, field) {
                 vars_in(cx, located, VarContext::BeforeRequest, &mut case.vars);
             }
+            unread_blocks(cx, field, |index, block| {
+                first_code_index(field) == Some(index) && matches!(block, Block::Code(_))
+            });
         }
         FieldKind::ExpectedOutput => {
             case.expected_output = expected_output(cx, field);
             for located in field_texts(cx, field) {
                 vars_in(cx, located, VarContext::AfterRequest, &mut case.vars);
             }
+            unread_blocks(cx, field, |index, block| {
+                first_code_index(field) == Some(index) && matches!(block, Block::Code(_))
+            });
         }
         FieldKind::Expected | FieldKind::Assertions => {
             let items = list_items(cx, field);
@@ -478,6 +604,7 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
             }
         }
         FieldKind::Repeat => {
+            unread_blocks(cx, field, |_, _| false);
             let Some(line) = field.inline else {
                 empty(cx, field, "a number of iterations, like `**Repeat:** 50`");
                 return;
@@ -496,6 +623,7 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
             }
         }
         FieldKind::Tags => {
+            unread_blocks(cx, field, |_, _| false);
             if let Some(line) = field.inline {
                 case.tags = super::related::items(cx, line)
                     .into_iter()
@@ -506,6 +634,7 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
             }
         }
         FieldKind::Skip => {
+            unread_blocks(cx, field, |_, _| false);
             let reason = field.inline.map(|line| spanned_text(cx, line));
             if reason.is_none() {
                 cx.push(
@@ -549,6 +678,13 @@ fn field_texts<'a>(cx: &Cx<'a>, field: &'a Field<'_>) -> Vec<Located<'a>> {
         }
     }
     texts
+}
+
+fn first_code_index(field: &Field<'_>) -> Option<usize> {
+    field
+        .blocks
+        .iter()
+        .position(|block| matches!(block, Block::Code(_)))
 }
 
 fn first_code<'a>(field: &Field<'a>) -> Option<&'a crate::markdown::CodeBlock> {
@@ -611,6 +747,12 @@ fn input(cx: &mut Cx<'_>, field: &Field<'_>) -> Option<Body> {
 
 fn expected_output(cx: &mut Cx<'_>, field: &Field<'_>) -> Option<ExpectedOutput> {
     let Some(code) = first_code(field) else {
+        // A short JSON body on the label's line, as Input allows.
+        if let Some(line) = field.inline {
+            let value = parse_json(cx, range_located(cx, line))?;
+            validate_markers(cx, &value);
+            return Some(ExpectedOutput::Json(value));
+        }
         empty(cx, field, "a ```json or ```text block");
         return None;
     };
