@@ -82,6 +82,9 @@ pub(crate) fn parse_blocks(source: &Source<'_>) -> Vec<Block> {
 pub(crate) struct Unclosed {
     pub fence: Span,
     pub block: Span,
+    /// A line inside the block that opens another block: the closing
+    /// fence was meant to be before it.
+    pub reopened: Option<Span>,
 }
 
 /// The blocks of a document and what kept parts of it from being read.
@@ -288,7 +291,11 @@ impl Builder<'_, '_> {
         let span = self
             .source
             .span(range.start, trim_end(self.source, range.start, range.end));
-        if matches!(kind, CodeBlockKind::Fenced(_)) && !fence_closed(self.source, &range) {
+        let problem = match kind {
+            CodeBlockKind::Fenced(_) => unclosed(self.source, &range),
+            CodeBlockKind::Indented => None,
+        };
+        if let Some(reopened) = problem {
             let first_line = self
                 .source
                 .slice(range.start, range.end)
@@ -301,6 +308,11 @@ impl Builder<'_, '_> {
                     .source
                     .span(range.start, range.start + first_line.len()),
                 block: span,
+                reopened: reopened.map(|at| {
+                    let line = self.source.slice(at, range.end);
+                    let len = line.split('\n').next().unwrap_or("").trim_end().len();
+                    self.source.span(at, at + len)
+                }),
             });
         }
         let (lang, name, info_span) = match kind {
@@ -402,21 +414,35 @@ fn lines_of(source: &Source<'_>, start: usize, end: usize) -> Vec<TextRange> {
     lines
 }
 
-/// Whether a fenced block ends with a closing fence: a line of the same
-/// fence character, at least as long as the opening one.
-fn fence_closed(source: &Source<'_>, range: &Range<usize>) -> bool {
+/// Why a fenced block is not closed where its author meant it to be: it
+/// runs to the end of its container without a closing fence (`Some(None)`),
+/// or a line inside it opens a new block with a language — the author
+/// forgot the closing fence before it, and the next block's closing fence
+/// closed this one (`Some(Some(offset of that line))`).
+fn unclosed(source: &Source<'_>, range: &Range<usize>) -> Option<Option<usize>> {
     let raw = source.slice(range.start, range.end);
-    let mut lines = raw.lines().map(str::trim).filter(|line| !line.is_empty());
-    let Some(opening) = lines.next() else {
-        return true;
-    };
-    let Some(fence_char) = opening.chars().next() else {
-        return true;
-    };
+    let mut lines = raw.split_inclusive('\n');
+    let first = lines.next()?;
+    let opening = first.trim();
+    let fence_char = opening.chars().next()?;
     let length = opening.chars().take_while(|c| *c == fence_char).count();
-    lines
-        .next_back()
-        .is_some_and(|last| last.chars().all(|c| c == fence_char) && last.chars().count() >= length)
+    let mut offset = range.start + first.len();
+    let mut last_is_fence = false;
+    for line in lines {
+        let trimmed = line.trim();
+        if trimmed.chars().take_while(|c| *c == fence_char).count() >= length {
+            let info = trimmed.trim_start_matches(fence_char).trim();
+            if !info.is_empty() {
+                let leading = line.len() - line.trim_start().len();
+                return Some(Some(offset + leading));
+            }
+            last_is_fence = true;
+        } else if !trimmed.is_empty() {
+            last_is_fence = false;
+        }
+        offset += line.len();
+    }
+    (!last_is_fence).then_some(None)
 }
 
 /// The language, name and span of a fenced block's info string.
@@ -523,7 +549,16 @@ mod tests {
         let unclosed = document.unclosed[0];
         assert_eq!((unclosed.fence.line, unclosed.fence.col), (5, 1));
         assert_eq!(unclosed.fence.end - unclosed.fence.start, "```yaml".len());
-        let closed = "````\n```\n````\n~~~\n~~~~\n";
+        let reopened = "```json\n{}\n\n## Mocks\n\n```yaml\na: 1\n```\n";
+        let document = parse_blocks_bounded(&Source::new(reopened));
+        assert_eq!(document.unclosed.len(), 1);
+        let at = document.unclosed[0].reopened.map(|span| span.line);
+        assert_eq!(
+            at,
+            Some(6),
+            "the next block's fence closes the one left open"
+        );
+        let closed = "````\n```json\n```\n````\n~~~\n~~~~\n\n```\n```\n";
         assert!(
             parse_blocks_bounded(&Source::new(closed))
                 .unclosed

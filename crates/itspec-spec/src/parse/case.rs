@@ -215,7 +215,7 @@ fn unknown_field(cx: &mut Cx<'_>, field: &Field<'_>) {
             .unless_draft(
                 Code::MisspeltField,
                 field.label.span,
-                format!("`{label}` is not a case field; its content is not read"),
+                format!("`**{label}:**` is not a case field; its content is not read"),
             )
             .with_help(format!("did you mean `**{name}:**`?"));
         cx.push(diagnostic);

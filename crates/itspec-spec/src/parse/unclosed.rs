@@ -31,12 +31,22 @@ pub(crate) fn diagnostic(source: &Source<'_>, unclosed: &Unclosed) -> Diagnostic
         .map_or(unclosed.block.start, |at| at + 1)
         .max(unclosed.block.start);
     let end = source.span(last_line_start, unclosed.block.end);
-    Diagnostic::error(Code::UnclosedCodeBlock, unclosed.fence, MESSAGE)
+    let diagnostic = Diagnostic::error(Code::UnclosedCodeBlock, unclosed.fence, MESSAGE)
         .with_label("opened here")
-        .with_note(end, "so everything down to here is read as its code")
-        .with_help(format!(
-            "add a line `{fence}` after the block's last line to close it"
-        ))
+        .with_note(end, "so everything down to here is read as its code");
+    match unclosed.reopened {
+        Some(reopened) => diagnostic
+            .with_note(
+                reopened,
+                "this line opens another block inside it, so the closing fence was meant to come before it",
+            )
+            .with_help(format!(
+                "add a line holding only {fence} after the block's last line, before the next block opens"
+            )),
+        None => diagnostic.with_help(format!(
+            "add a line holding only {fence} after the block's last line to close it"
+        )),
+    }
 }
 
 /// The byte ranges unclosed blocks swallow, after their opening fence.

@@ -124,6 +124,29 @@ impl Unsupported {
     }
 }
 
+/// The problems of the parts of a list or dict, so each is reported.
+#[derive(Default)]
+struct Errors(Option<Unsupported>);
+
+impl Errors {
+    fn keep<T>(&mut self, result: Result<T, Unsupported>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                match &mut self.0 {
+                    Some(first) => first.more.extend(error.each()),
+                    None => self.0 = Some(error),
+                }
+                None
+            }
+        }
+    }
+
+    fn into_result(self) -> Result<(), Unsupported> {
+        self.0.map_or(Ok(()), Err)
+    }
+}
+
 fn unsupported<T>(what: impl Into<String>, expr: &Expr) -> Result<T, Unsupported> {
     Err(Unsupported::new(what.into(), expr.start, expr.end))
 }
@@ -366,6 +389,7 @@ impl Reader<'_, '_, '_> {
         let mut added: Vec<Row> = Vec::new();
         let no_locals = HashMap::new();
         let mut failed = false;
+        let mut broken: Vec<String> = Vec::new();
         for statement in body {
             let result: Result<(), Unsupported> = (|| {
                 match &statement.kind {
@@ -377,8 +401,14 @@ impl Reader<'_, '_, '_> {
                             },
                         value,
                     } => {
-                        let row = self.entity(value, deps, &no_locals)?;
-                        built.push((local.clone(), row, false));
+                        match self.entity(value, deps, &no_locals) {
+                            Ok(row) => built.push((local.clone(), row, false)),
+                            Err(error) => {
+                                // Its uses are not reported again.
+                                broken.push(local.clone());
+                                return Err(error);
+                            }
+                        }
                     }
                     StmtKind::Expr(expr) => {
                         let ExprKind::Call { func, args, kwargs } = &expr.kind else {
@@ -397,6 +427,7 @@ impl Reader<'_, '_, '_> {
                                     return unsupported("`add` with several arguments", expr);
                                 };
                                 match &arg.kind {
+                                    ExprKind::Name(local) if broken.contains(local) => {}
                                     ExprKind::Name(local) => {
                                         mark_added(&mut built, &mut added, local, arg)?;
                                     }
@@ -413,6 +444,7 @@ impl Reader<'_, '_, '_> {
                                 };
                                 for item in items {
                                     match &item.kind {
+                                        ExprKind::Name(local) if broken.contains(local) => {}
                                         ExprKind::Name(local) => {
                                             mark_added(&mut built, &mut added, local, item)?
                                         }
@@ -553,25 +585,35 @@ impl Reader<'_, '_, '_> {
             })?),
             ExprKind::Bool(b) => ValueKind::Bool(*b),
             ExprKind::None => ValueKind::Null,
-            ExprKind::List(items) | ExprKind::Tuple(items) => ValueKind::Array(
-                items
+            ExprKind::List(items) | ExprKind::Tuple(items) => {
+                let mut errors = Errors::default();
+                let values = items
                     .iter()
-                    .map(|item| self.literal(item, deps, locals))
-                    .collect::<Result<_, _>>()?,
-            ),
+                    .filter_map(|item| errors.keep(self.literal(item, deps, locals)))
+                    .collect();
+                errors.into_result()?;
+                ValueKind::Array(values)
+            }
             ExprKind::Dict(entries) => {
+                let mut errors = Errors::default();
                 let mut members = Vec::with_capacity(entries.len());
                 for (key, value) in entries {
                     let name = match &key.kind {
                         ExprKind::Str { value, .. } => value.clone(),
                         ExprKind::Int(text) => text.clone(),
-                        _ => return unsupported("a dict key that is not a string", key),
+                        _ => {
+                            errors.keep::<()>(unsupported("a dict key that is not a string", key));
+                            continue;
+                        }
                     };
-                    members.push(Member {
-                        key: Spanned::new(name, self.span(key.start, key.end)),
-                        value: self.literal(value, deps, locals)?,
-                    });
+                    if let Some(value) = errors.keep(self.literal(value, deps, locals)) {
+                        members.push(Member {
+                            key: Spanned::new(name, self.span(key.start, key.end)),
+                            value,
+                        });
+                    }
                 }
+                errors.into_result()?;
                 ValueKind::Object(members)
             }
             ExprKind::Unary { op: "-", operand } => match &operand.kind {
@@ -767,8 +809,16 @@ impl Reader<'_, '_, '_> {
 
     fn check_steps(&mut self, body: &[Stmt], session: &str, param: &str) -> Option<Vec<CheckStep>> {
         let mut steps = Vec::new();
+        // Names whose assignment was reported: their uses are not reported again.
+        let mut broken: Vec<String> = Vec::new();
         for statement in body {
             let span = self.span(statement.start, statement.end);
+            if let StmtKind::Assert(test) = &statement.kind
+                && mentions(test, &broken)
+            {
+                steps.push(CheckStep::Unreadable { span });
+                continue;
+            }
             let step = match &statement.kind {
                 StmtKind::Assign {
                     target:
@@ -807,6 +857,17 @@ impl Reader<'_, '_, '_> {
             match step {
                 Ok(step) => steps.push(step),
                 Err(error) => {
+                    if let StmtKind::Assign {
+                        target:
+                            Expr {
+                                kind: ExprKind::Name(var),
+                                ..
+                            },
+                        ..
+                    } = &statement.kind
+                    {
+                        broken.push(var.clone());
+                    }
                     // Every statement is read, so each problem is reported
                     // at once; the check is kept, so its calls are not
                     // reported as calls of a check that does not exist.
@@ -1062,6 +1123,26 @@ impl Reader<'_, '_, '_> {
             &[],
             &HashMap::new(),
         )?))
+    }
+}
+
+/// Whether an expression reads one of the names.
+fn mentions(expr: &Expr, names: &[String]) -> bool {
+    let inner = |e: &Expr| mentions(e, names);
+    match &expr.kind {
+        ExprKind::Name(name) => names.contains(name),
+        ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().any(inner),
+        ExprKind::Dict(items) => items.iter().any(|(k, v)| inner(k) || inner(v)),
+        ExprKind::Call { func, args, kwargs } => {
+            inner(func) || args.iter().any(inner) || kwargs.iter().any(|k| inner(&k.value))
+        }
+        ExprKind::Attr { value, .. } => inner(value),
+        ExprKind::Subscript { value, index } => inner(value) || inner(index),
+        ExprKind::Compare { left, right, .. } | ExprKind::Binary { left, right, .. } => {
+            inner(left) || inner(right)
+        }
+        ExprKind::Unary { operand, .. } => inner(operand),
+        _ => false,
     }
 }
 
