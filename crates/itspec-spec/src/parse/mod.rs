@@ -21,6 +21,7 @@ mod related;
 mod request;
 mod setup_line;
 mod unclosed;
+mod unread;
 mod vars;
 mod yaml;
 mod yaml_depth;
