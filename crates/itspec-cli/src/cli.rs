@@ -235,7 +235,7 @@ pub struct CheckArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t = Format::Human)]
     pub format: Format,
-    /// Treat prose assertions as errors.
+    /// Treat prose assertions and prose setup lines as errors.
     #[arg(long)]
     pub strict: bool,
     /// Define a variable, as `run --var` would.

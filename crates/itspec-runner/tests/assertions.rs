@@ -169,3 +169,30 @@ fn prose_is_unverified_and_fails_under_strict() {
     assert!(!support::passed(cases(&strict)[0]));
     assert_eq!(strict.summary.failed, 1);
 }
+
+/// Issue 18: an Expected Output under a label written another way people
+/// write it is read, so a wrong expectation fails the case instead of
+/// being dropped and passing.
+#[test]
+fn expected_output_under_a_tolerated_label_is_checked() {
+    let base = serve(api());
+    for label in [
+        "**Expected Output**",
+        "**Expected Output** :",
+        "*Expected Output:*",
+        "Expected Output:",
+        "#### Expected Output",
+    ] {
+        let result = run(
+            &base,
+            &format!(
+                "### TC-INT-001: Wrong expectation\n\n**Request:** GET /status/200\n\n{label}\n```json\n{{\"code\": 201}}\n```\n"
+            ),
+        );
+        let case = cases(&result)[0];
+        assert!(
+            !support::passed(case),
+            "{label}: the expectation was not checked"
+        );
+    }
+}

@@ -137,6 +137,10 @@ codes! {
     InvalidExpected = ("IT121", "invalid-expected"),
     /// Content under a field that itspec does not read.
     IgnoredContent = ("IT122", "ignored-content"),
+    /// A label in a case is a misspelling of a field name.
+    MisspeltField = ("IT123", "misspelt-field"),
+    /// A field label is written in a form that reads like prose or like a case heading.
+    FieldLabelForm = ("IT124", "field-label-form"),
     /// A block or value is not valid JSON.
     InvalidJson = ("IT201", "invalid-json"),
     /// A block is not valid YAML.
@@ -149,6 +153,8 @@ codes! {
     InvalidJsonPath = ("IT205", "invalid-jsonpath"),
     /// A value, expression or query nests deeper, or runs longer, than itspec reads.
     TooComplex = ("IT206", "too-complex"),
+    /// A fenced code block is never closed.
+    UnclosedCodeBlock = ("IT207", "unclosed-code-block"),
     /// An assertion line is prose: it is not checked.
     ProseAssertion = ("IT301", "prose-assertion"),
     /// A `{{variable}}` is defined nowhere it could come from.

@@ -49,13 +49,18 @@ pub use source::{Source, Span, Spanned, strip_bom};
 /// Parses and lints a spec: the model and every problem, in document order.
 pub fn check(text: &str, options: &LintOptions) -> Parsed {
     let mut parsed = parse(text);
-    parsed.diagnostics.extend(lint(&parsed.spec, options));
+    let mut linted = lint(&parsed.spec, options);
+    parse::drop_lint_cascade(&parsed.diagnostics, &mut linted);
+    parsed.diagnostics.extend(linted);
     parsed
         .diagnostics
         .sort_by_key(|d| (d.span.start, d.span.end, d.code));
     if options.strict {
         for diagnostic in &mut parsed.diagnostics {
-            if diagnostic.code == Code::ProseAssertion {
+            if matches!(
+                diagnostic.code,
+                Code::ProseAssertion | Code::UnparsedSetupLine
+            ) {
                 diagnostic.severity = Severity::Error;
             }
         }

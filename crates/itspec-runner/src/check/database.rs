@@ -15,7 +15,7 @@ use itspec_spec::model::{
 use serde_json::Value;
 
 use super::expected::render;
-use super::{Context, Failure, operand_value, predicate};
+use super::{Context, Failure, operand_value, predicate, truth};
 use crate::db::{self, Snapshot, Table, db_holds};
 use crate::isolation::Isolation;
 use crate::results::{DiffLine, Evidence, Mismatch};
@@ -53,6 +53,8 @@ struct Found {
     rows: Vec<Value>,
     /// How many rows the table has.
     total: usize,
+    /// The table's columns, for their declared types.
+    columns: Vec<db::Column>,
 }
 
 impl Found {
@@ -122,6 +124,7 @@ async fn select(
         described,
         rows,
         total,
+        columns: table.columns.clone(),
     })
 }
 
@@ -468,6 +471,46 @@ pub(super) async fn call(
                     });
                 }
             }
+            CheckStep::AssertTruth {
+                var, column, test, ..
+            } => {
+                let result = results
+                    .get(var.as_str())
+                    .ok_or_else(|| fail(format!("`{var}` is not defined before this line")))?;
+                let Some(row) = result.rows.first() else {
+                    return Err(fail(format!(
+                        "`{var}` is None: no row of {}",
+                        result.described
+                    )));
+                };
+                let actual = row
+                    .get(&column.value)
+                    .ok_or_else(|| fail(format!("the row has no column `{}`", column.value)))?;
+                let declared = result.columns.iter().find(|c| c.name == column.value);
+                if !truth::holds(*test, actual, declared) {
+                    let mut notes = vec![format!("the row: {row}")];
+                    notes.extend(truth::hint(*test, actual, declared));
+                    return Err(Failure {
+                        evidence: Box::new(Evidence {
+                            expected: Some(format!("{} {}", column.value, test.as_str())),
+                            actual: Some(render(actual)),
+                            notes,
+                            ..Evidence::default()
+                        }),
+                        ..fail(format!(
+                            "{} is {}, expected it {}",
+                            column.value,
+                            render(actual),
+                            test.as_str()
+                        ))
+                    });
+                }
+            }
+            CheckStep::Unreadable { .. } => {
+                return Err(fail(
+                    "itspec cannot execute this statement (`itspec check` says why)".to_string(),
+                ));
+            }
             CheckStep::AssertCount {
                 entity,
                 filters,
@@ -508,6 +551,8 @@ fn step_span(step: &CheckStep) -> itspec_spec::Span {
         CheckStep::Query { span, .. }
         | CheckStep::AssertFound { span, .. }
         | CheckStep::AssertColumn { span, .. }
+        | CheckStep::AssertTruth { span, .. }
+        | CheckStep::Unreadable { span }
         | CheckStep::AssertCount { span, .. } => *span,
     }
 }

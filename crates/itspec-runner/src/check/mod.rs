@@ -10,6 +10,7 @@ pub mod expected;
 mod mocks;
 mod predicate;
 mod subject;
+mod truth;
 
 use std::collections::HashMap;
 

@@ -168,19 +168,25 @@ impl Setup<'_> {
                         },
                     ));
                 }
-                SetupLineKind::Prose if self.strict => {
+                SetupLineKind::Prose { hint, .. } if self.strict => {
                     return Err(Failed::new(
                         line.span,
                         "setup",
-                        "a setup line in prose does not run, and under --strict a case never runs without its setup: write it as a fixture, a `row`, a `sql` line or a mock answer (`itspec check` names the nearest form)",
+                        format!(
+                            "a setup line in prose does not run, and under --strict a case never runs without its setup: write it as a fixture, a `row`, a `sql` line or a mock answer{}",
+                            hint.as_ref().map(|h| format!(" ({h})")).unwrap_or_default()
+                        ),
                     ));
                 }
-                SetupLineKind::Prose => checks.push(CheckResult {
+                SetupLineKind::Prose { text, hint } => checks.push(CheckResult {
                     kind: CheckKind::Setup,
                     span: line.span,
-                    text: "setup".to_string(),
+                    text: text.clone(),
                     verdict: Verdict::Unverified {
-                        reason: "a setup line in prose does not run".to_string(),
+                        reason: match hint {
+                            Some(hint) => format!("a setup line in prose does not run: {hint}"),
+                            None => "a setup line in prose does not run".to_string(),
+                        },
                     },
                 }),
             }

@@ -73,13 +73,34 @@ pub(crate) struct Item {
 /// Parses the whole document into blocks.
 #[cfg(test)]
 pub(crate) fn parse_blocks(source: &Source<'_>) -> Vec<Block> {
-    parse_blocks_bounded(source).0
+    parse_blocks_bounded(source).blocks
+}
+
+/// A fenced block that is never closed: its opening fence, and how far it
+/// runs (to the end of the document, or of the list item it is in).
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Unclosed {
+    pub fence: Span,
+    pub block: Span,
+    /// A line inside the block that opens another block: the closing
+    /// fence was meant to be before it.
+    pub reopened: Option<Span>,
+}
+
+/// The blocks of a document and what kept parts of it from being read.
+#[derive(Debug)]
+pub(crate) struct Document {
+    pub blocks: Vec<Block>,
+    /// The first list nested deeper than [`MAX_DEPTH`].
+    pub too_deep: Option<Span>,
+    /// Fenced blocks without a closing fence.
+    pub unclosed: Vec<Unclosed>,
 }
 
 /// Parses the whole document into blocks; a list nested deeper than
 /// [`MAX_DEPTH`] is kept as [`Block::Other`], unread, and the span of the
-/// first is returned.
-pub(crate) fn parse_blocks_bounded(source: &Source<'_>) -> (Vec<Block>, Option<Span>) {
+/// first is returned, with every fenced block that is never closed.
+pub(crate) fn parse_blocks_bounded(source: &Source<'_>) -> Document {
     let events: Vec<(Event<'_>, Range<usize>)> =
         Parser::new_ext(source.text(), Options::ENABLE_TABLES)
             .into_offset_iter()
@@ -90,9 +111,14 @@ pub(crate) fn parse_blocks_bounded(source: &Source<'_>) -> (Vec<Block>, Option<S
         next: 0,
         lists: 0,
         too_deep: None,
+        unclosed: Vec::new(),
     };
     let blocks = builder.blocks_until_end();
-    (blocks, builder.too_deep)
+    Document {
+        blocks,
+        too_deep: builder.too_deep,
+        unclosed: builder.unclosed,
+    }
 }
 
 struct Builder<'s, 'e> {
@@ -103,6 +129,8 @@ struct Builder<'s, 'e> {
     lists: usize,
     /// The first list nested too deeply.
     too_deep: Option<Span>,
+    /// Fenced blocks without a closing fence.
+    unclosed: Vec<Unclosed>,
 }
 
 impl Builder<'_, '_> {
@@ -263,6 +291,30 @@ impl Builder<'_, '_> {
         let span = self
             .source
             .span(range.start, trim_end(self.source, range.start, range.end));
+        let problem = match kind {
+            CodeBlockKind::Fenced(_) => unclosed(self.source, &range),
+            CodeBlockKind::Indented => None,
+        };
+        if let Some(reopened) = problem {
+            let first_line = self
+                .source
+                .slice(range.start, range.end)
+                .split('\n')
+                .next()
+                .unwrap_or("")
+                .trim_end();
+            self.unclosed.push(Unclosed {
+                fence: self
+                    .source
+                    .span(range.start, range.start + first_line.len()),
+                block: span,
+                reopened: reopened.map(|at| {
+                    let line = self.source.slice(at, range.end);
+                    let len = line.split('\n').next().unwrap_or("").trim_end().len();
+                    self.source.span(at, at + len)
+                }),
+            });
+        }
         let (lang, name, info_span) = match kind {
             CodeBlockKind::Fenced(_) => info_string(self.source, range.start),
             CodeBlockKind::Indented => (None, None, self.source.span(range.start, range.start)),
@@ -362,6 +414,37 @@ fn lines_of(source: &Source<'_>, start: usize, end: usize) -> Vec<TextRange> {
     lines
 }
 
+/// Why a fenced block is not closed where its author meant it to be: it
+/// runs to the end of its container without a closing fence (`Some(None)`),
+/// or a line inside it opens a new block with a language — the author
+/// forgot the closing fence before it, and the next block's closing fence
+/// closed this one (`Some(Some(offset of that line))`).
+fn unclosed(source: &Source<'_>, range: &Range<usize>) -> Option<Option<usize>> {
+    let raw = source.slice(range.start, range.end);
+    let mut lines = raw.split_inclusive('\n');
+    let first = lines.next()?;
+    let opening = first.trim();
+    let fence_char = opening.chars().next()?;
+    let length = opening.chars().take_while(|c| *c == fence_char).count();
+    let mut offset = range.start + first.len();
+    let mut last_is_fence = false;
+    for line in lines {
+        let trimmed = line.trim();
+        if trimmed.chars().take_while(|c| *c == fence_char).count() >= length {
+            let info = trimmed.trim_start_matches(fence_char).trim();
+            if !info.is_empty() {
+                let leading = line.len() - line.trim_start().len();
+                return Some(Some(offset + leading));
+            }
+            last_is_fence = true;
+        } else if !trimmed.is_empty() {
+            last_is_fence = false;
+        }
+        offset += line.len();
+    }
+    (!last_is_fence).then_some(None)
+}
+
 /// The language, name and span of a fenced block's info string.
 fn info_string(
     source: &Source<'_>,
@@ -456,6 +539,31 @@ mod tests {
         let span = code.content.span(&source, 1, 4);
         assert_eq!(source.slice(span.start, span.end), "\"b\"");
         assert_eq!((span.line, span.col), (3, 5));
+    }
+
+    #[test]
+    fn an_unclosed_fence_is_found() {
+        let text = "```json\n{\"a\": 1}\n```\n\n```yaml\na: 1\n\n## Mocks\n";
+        let document = parse_blocks_bounded(&Source::new(text));
+        assert_eq!(document.unclosed.len(), 1);
+        let unclosed = document.unclosed[0];
+        assert_eq!((unclosed.fence.line, unclosed.fence.col), (5, 1));
+        assert_eq!(unclosed.fence.end - unclosed.fence.start, "```yaml".len());
+        let reopened = "```json\n{}\n\n## Mocks\n\n```yaml\na: 1\n```\n";
+        let document = parse_blocks_bounded(&Source::new(reopened));
+        assert_eq!(document.unclosed.len(), 1);
+        let at = document.unclosed[0].reopened.map(|span| span.line);
+        assert_eq!(
+            at,
+            Some(6),
+            "the next block's fence closes the one left open"
+        );
+        let closed = "````\n```json\n```\n````\n~~~\n~~~~\n\n```\n```\n";
+        assert!(
+            parse_blocks_bounded(&Source::new(closed))
+                .unclosed
+                .is_empty()
+        );
     }
 
     #[test]

@@ -10,5 +10,5 @@ mod code;
 
 #[cfg(test)]
 pub(crate) use blocks::parse_blocks;
-pub(crate) use blocks::{Block, Item, TextRange, parse_blocks_bounded};
+pub(crate) use blocks::{Block, Item, TextRange, Unclosed, parse_blocks_bounded};
 pub(crate) use code::{CodeBlock, MappedText};

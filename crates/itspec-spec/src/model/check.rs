@@ -58,6 +58,26 @@ pub enum CheckStep {
         /// The statement.
         span: Span,
     },
+    /// `assert result.col is True` (`is False`, `is None`, `is not …`),
+    /// `assert result.col`, `assert not result.col`: Python's identity and
+    /// truth tests on a column.
+    AssertTruth {
+        /// The local name.
+        var: String,
+        /// The column.
+        column: Spanned<String>,
+        /// The test.
+        test: Truth,
+        /// The statement.
+        span: Span,
+    },
+    /// A statement `check` reported as not executable. A spec with one
+    /// does not run; were it run, the check fails here rather than pass
+    /// without it.
+    Unreadable {
+        /// The statement.
+        span: Span,
+    },
     /// `assert db_session.query(E).filter_by(…).count() == N`.
     AssertCount {
         /// The entity class.
@@ -90,4 +110,42 @@ pub enum CheckValue {
     Literal(Value),
     /// `expected["k"]["j"]`: the keys into the argument.
     Argument(Spanned<Vec<String>>),
+}
+
+/// A Python identity or truth test of a column's value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Truth {
+    /// `is True`.
+    IsTrue,
+    /// `is not True`.
+    IsNotTrue,
+    /// `is False`.
+    IsFalse,
+    /// `is not False`.
+    IsNotFalse,
+    /// `is None`.
+    IsNone,
+    /// `is not None`.
+    IsNotNone,
+    /// `assert result.col`: the value is truthy.
+    Truthy,
+    /// `assert not result.col`: the value is falsy.
+    Falsy,
+}
+
+impl Truth {
+    /// How the test reads after the column: `is True`, `is truthy`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Truth::IsTrue => "is True",
+            Truth::IsNotTrue => "is not True",
+            Truth::IsFalse => "is False",
+            Truth::IsNotFalse => "is not False",
+            Truth::IsNone => "is None",
+            Truth::IsNotNone => "is not None",
+            Truth::Truthy => "is truthy",
+            Truth::Falsy => "is falsy",
+        }
+    }
 }

@@ -56,6 +56,13 @@ pub enum SetupLineKind {
         /// What the route answers instead.
         answer: MockOverride,
     },
-    /// A line that is none of the above; it does not run.
-    Prose,
+    /// A line that is none of the above; it does not run. Kept so a run
+    /// can show it under its case as unverified.
+    Prose {
+        /// The line as written (without enclosing backticks).
+        text: String,
+        /// What `check` found nearest to a setup form: where the line
+        /// stopped reading as one, or the fix it suggested.
+        hint: Option<String>,
+    },
 }

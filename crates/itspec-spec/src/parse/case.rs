@@ -12,6 +12,7 @@ use super::json::parse_json;
 use super::located::Located;
 use super::request::request_line;
 use super::setup_line::setup_line;
+use super::unread::{ignored, label_form, unknown_field, unread_blocks};
 use super::vars::variables;
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::markdown::{Block, TextRange};
@@ -67,14 +68,14 @@ pub(crate) fn parse_case(
     let (fields, stray) = split_fields(cx.source, blocks);
     for block in stray {
         if matches!(block, Block::List { .. } | Block::Code(_)) {
-            cx.push(
-                Diagnostic::warning(
+            let diagnostic = cx
+                .unless_draft(
                     Code::IgnoredContent,
                     block.span(),
                     "this block is under no field, so it is not read",
                 )
-                .with_help("put it under a field label, like `**Assertions:**`"),
-            );
+                .with_help("put it under a field label, like `**Assertions:**`");
+            cx.push(diagnostic);
         }
     }
     let mut seen: Vec<(FieldKind, Span)> = Vec::new();
@@ -84,6 +85,7 @@ pub(crate) fn parse_case(
             unknown_field(cx, field);
             continue;
         };
+        label_form(cx, field, kind);
         if let Some((_, first)) = seen.iter().find(|(k, _)| *k == kind) {
             cx.push(
                 Diagnostic::error(
@@ -204,37 +206,6 @@ fn well_formed_id(id: &str) -> Option<u32> {
     number.parse().ok()
 }
 
-fn unknown_field(cx: &mut Cx<'_>, field: &Field<'_>) {
-    let nearest = FieldKind::ALL
-        .iter()
-        .map(|(_, name)| {
-            (
-                strsim::levenshtein(
-                    &name.to_ascii_lowercase(),
-                    &field.label.value.to_ascii_lowercase(),
-                ),
-                *name,
-            )
-        })
-        .min()
-        .filter(|(distance, _)| *distance <= 3);
-    let help = match nearest {
-        Some((_, name)) => format!("did you mean `**{name}:**`?"),
-        None => "case fields are Description, Request, Setup, Fixtures, Input, Expected Output, Expected, Assertions, Actions, Capture, Repeat, Tags and Skip".to_string(),
-    };
-    cx.push(
-        Diagnostic::warning(
-            Code::UnknownField,
-            field.label.span,
-            format!(
-                "`**{}:**` is not a case field; its content is not read",
-                field.label.value
-            ),
-        )
-        .with_help(help),
-    );
-}
-
 fn vars_in(cx: &mut Cx<'_>, located: Located<'_>, context: VarContext, out: &mut Vec<VarUse>) {
     out.extend(
         variables(cx, located)
@@ -264,17 +235,6 @@ fn list_items(cx: &mut Cx<'_>, field: &Field<'_>) -> Vec<TextRange> {
     items
 }
 
-fn ignored(cx: &mut Cx<'_>, span: Span, field: &Field<'_>) {
-    cx.push(
-        Diagnostic::warning(
-            Code::IgnoredContent,
-            span,
-            format!("this is not read as part of `**{}:**`", field.label.value),
-        )
-        .with_help("write each line of this field as a list item: `- …`"),
-    );
-}
-
 fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: FieldKind) {
     match kind {
         FieldKind::Description => {
@@ -287,12 +247,16 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
                     .join(" ");
                 case.description = Some(Spanned::new(text, cx.span(first.start, last.end)));
             }
+            unread_blocks(cx, field, |_, _| false);
         }
         FieldKind::Request => {
             let Some(line) = field.inline else {
                 empty(cx, field, "`**Request:** METHOD /path`");
                 return;
             };
+            for line in &field.lines {
+                ignored(cx, line.span(cx.source), field);
+            }
             let header_blocks: Vec<&Block> = field.blocks.to_vec();
             case.request = request_line(cx, line, &header_blocks);
             vars_in(
@@ -353,16 +317,16 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
                         }
                     }
                     other => {
-                        cx.push(
-                            Diagnostic::warning(
+                        let diagnostic = cx
+                            .unless_draft(
                                 Code::IgnoredContent,
                                 other.span(),
                                 "this is not read as part of `**Setup:**`",
                             )
                             .with_help(
                                 "Setup holds a ```python fixture block or a list of setup lines",
-                            ),
-                        );
+                            );
+                        cx.push(diagnostic);
                     }
                 }
             }
@@ -387,6 +351,7 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
             } else {
                 FixtureSelection::Named(names)
             };
+            unread_blocks(cx, field, |_, _| false);
         }
         FieldKind::Input => {
             if let Some(body) = input(cx, field) {
@@ -395,12 +360,18 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
             for located in field_texts(cx, field) {
                 vars_in(cx, located, VarContext::BeforeRequest, &mut case.vars);
             }
+            unread_blocks(cx, field, |index, block| {
+                first_code_index(field) == Some(index) && matches!(block, Block::Code(_))
+            });
         }
         FieldKind::ExpectedOutput => {
             case.expected_output = expected_output(cx, field);
             for located in field_texts(cx, field) {
                 vars_in(cx, located, VarContext::AfterRequest, &mut case.vars);
             }
+            unread_blocks(cx, field, |index, block| {
+                first_code_index(field) == Some(index) && matches!(block, Block::Code(_))
+            });
         }
         FieldKind::Expected | FieldKind::Assertions => {
             let items = list_items(cx, field);
@@ -479,6 +450,7 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
             }
         }
         FieldKind::Repeat => {
+            unread_blocks(cx, field, |_, _| false);
             let Some(line) = field.inline else {
                 empty(cx, field, "a number of iterations, like `**Repeat:** 50`");
                 return;
@@ -497,6 +469,7 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
             }
         }
         FieldKind::Tags => {
+            unread_blocks(cx, field, |_, _| false);
             if let Some(line) = field.inline {
                 case.tags = super::related::items(cx, line)
                     .into_iter()
@@ -507,6 +480,7 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
             }
         }
         FieldKind::Skip => {
+            unread_blocks(cx, field, |_, _| false);
             let reason = field.inline.map(|line| spanned_text(cx, line));
             if reason.is_none() {
                 cx.push(
@@ -552,6 +526,13 @@ fn field_texts<'a>(cx: &Cx<'a>, field: &'a Field<'_>) -> Vec<Located<'a>> {
     texts
 }
 
+fn first_code_index(field: &Field<'_>) -> Option<usize> {
+    field
+        .blocks
+        .iter()
+        .position(|block| matches!(block, Block::Code(_)))
+}
+
 fn first_code<'a>(field: &Field<'a>) -> Option<&'a crate::markdown::CodeBlock> {
     field.blocks.iter().find_map(|block| match block {
         Block::Code(code) => Some(code),
@@ -575,6 +556,12 @@ fn input(cx: &mut Cx<'_>, field: &Field<'_>) -> Option<Body> {
 
 fn expected_output(cx: &mut Cx<'_>, field: &Field<'_>) -> Option<ExpectedOutput> {
     let Some(code) = first_code(field) else {
+        // A short JSON body on the label's line, as Input allows.
+        if let Some(line) = field.inline {
+            let value = parse_json(cx, range_located(cx, line))?;
+            validate_markers(cx, &value);
+            return Some(ExpectedOutput::Json(value));
+        }
         empty(cx, field, "a ```json or ```text block");
         return None;
     };

@@ -2,7 +2,7 @@
 
 use super::case::{CaseEnv, parse_case};
 use super::context::Cx;
-use super::fields::label_line;
+use super::fields::{is_field_heading, label_line};
 use super::fixtures::fixture_block;
 use super::located::Located;
 use super::mocks::mock_block;
@@ -18,7 +18,11 @@ const TITLE_PREFIX: &str = "Integration Test Spec:";
 
 /// Reads a whole spec.
 pub(crate) fn parse_document(cx: &mut Cx<'_>) -> Spec {
-    let (blocks, too_deep) = parse_blocks_bounded(cx.source);
+    let document = parse_blocks_bounded(cx.source);
+    let (blocks, too_deep) = (document.blocks, document.too_deep);
+    for unclosed in &document.unclosed {
+        cx.push(super::unclosed::diagnostic(cx.source, unclosed));
+    }
     if let Some(span) = too_deep {
         let line_end = cx
             .source
@@ -78,6 +82,7 @@ pub(crate) fn parse_document(cx: &mut Cx<'_>) -> Spec {
     if spec.title.is_some() || !header.is_empty() {
         read_header(cx, &mut spec, header);
     }
+    cx.draft = spec.is_draft();
     read_sections(cx, &mut spec, sections);
     spec.interpolations = crate::interpolation::find(cx.source.text())
         .into_iter()
@@ -399,7 +404,12 @@ fn read_cases(cx: &mut Cx<'_>, spec: &mut Spec, blocks: &[Block], env: CaseEnv) 
     let mut starts: Vec<usize> = blocks
         .iter()
         .enumerate()
-        .filter(|(_, b)| matches!(b, Block::Heading { level: 3, .. }))
+        .filter(|(_, b)| match b {
+            // `### Expected Output` in a case is a field written as a
+            // heading (reported by the case), not the start of a case.
+            Block::Heading { level: 3, text, .. } => !is_field_heading(cx.source, *text),
+            _ => false,
+        })
         .map(|(i, _)| i)
         .collect();
     starts.push(blocks.len());

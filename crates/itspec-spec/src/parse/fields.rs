@@ -1,5 +1,6 @@
 //! Splitting a case's blocks into `**Label:**` fields (FORMAT §3).
 
+use super::label::{Form, LabelLine, field_label, heading_label};
 use crate::markdown::{Block, TextRange};
 use crate::source::{Source, Span, Spanned};
 
@@ -66,6 +67,8 @@ impl FieldKind {
 pub(crate) struct Field<'b> {
     pub label: Spanned<String>,
     pub kind: Option<FieldKind>,
+    /// How the label is written.
+    pub form: Form,
     /// Text after the label on its line.
     pub inline: Option<TextRange>,
     /// Further lines of the same or later paragraphs.
@@ -109,7 +112,8 @@ pub(crate) fn label_line(
 }
 
 /// Splits blocks into fields. Blocks before the first label are returned
-/// apart; a `---` rule or a heading ends the current field.
+/// apart; a `---` rule or a heading that is not a label ends the current
+/// field.
 pub(crate) fn split_fields<'b>(
     source: &Source<'_>,
     blocks: &'b [Block],
@@ -117,20 +121,24 @@ pub(crate) fn split_fields<'b>(
     let mut fields: Vec<Field<'b>> = Vec::new();
     let mut stray = Vec::new();
     let mut open = false;
+    let start = |fields: &mut Vec<Field<'b>>, found: LabelLine, line: TextRange| {
+        let label_text = found.label.text(source).trim().to_string();
+        fields.push(Field {
+            kind: FieldKind::from_label(&label_text),
+            form: found.form,
+            label: Spanned::new(label_text, found.label.span(source)),
+            inline: found.rest,
+            lines: Vec::new(),
+            blocks: Vec::new(),
+            span: source.span(line.start, line.end),
+        });
+    };
     for block in blocks {
         match block {
             Block::Paragraph { lines, .. } => {
                 for &line in lines {
-                    if let Some((label, rest)) = label_line(source, line) {
-                        let label_text = label.text(source).trim().to_string();
-                        fields.push(Field {
-                            kind: FieldKind::from_label(&label_text),
-                            label: Spanned::new(label_text, label.span(source)),
-                            inline: rest,
-                            lines: Vec::new(),
-                            blocks: Vec::new(),
-                            span: source.span(line.start, line.end),
-                        });
+                    if let Some(found) = field_label(source, line) {
+                        start(&mut fields, found, line);
                         open = true;
                     } else if let (true, Some(field)) = (open, fields.last_mut()) {
                         field.lines.push(line);
@@ -140,7 +148,21 @@ pub(crate) fn split_fields<'b>(
                     }
                 }
             }
-            Block::Rule(_) | Block::Heading { .. } => open = false,
+            Block::Heading { level, text, span } => match heading_label(source, *text, *level) {
+                Some(found) => {
+                    start(
+                        &mut fields,
+                        found,
+                        TextRange {
+                            start: span.start,
+                            end: span.end,
+                        },
+                    );
+                    open = true;
+                }
+                None => open = false,
+            },
+            Block::Rule(_) => open = false,
             _ => match (open, fields.last_mut()) {
                 (true, Some(field)) => {
                     field.blocks.push(block);
@@ -151,6 +173,11 @@ pub(crate) fn split_fields<'b>(
         }
     }
     (fields, stray)
+}
+
+/// Whether a `###` heading names a field rather than starting a case.
+pub(crate) fn is_field_heading(source: &Source<'_>, text: TextRange) -> bool {
+    heading_label(source, text, 3).is_some()
 }
 
 #[cfg(test)]

@@ -62,13 +62,31 @@ pub(crate) fn parse_json(cx: &mut Cx<'_>, located: Located<'_>) -> Option<Value>
             let message = lowercase_first(&error.kind().to_string());
             let mut diagnostic =
                 Diagnostic::error(Code::InvalidJson, span, format!("invalid JSON: {message}"));
-            if let Some(help) = help_for(error.kind()) {
+            let word: String = text
+                .get(range.start..)
+                .unwrap_or("")
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if let Some(help) = python_literal(&word) {
+                diagnostic = diagnostic.with_help(help);
+            } else if let Some(help) = help_for(error.kind()) {
                 diagnostic = diagnostic.with_help(help);
             }
             cx.push(diagnostic);
             None
         }
     }
+}
+
+/// The fix for a Python literal written into JSON.
+fn python_literal(word: &str) -> Option<&'static str> {
+    Some(match word {
+        "True" => "JSON writes `true`; `True` is Python",
+        "False" => "JSON writes `false`; `False` is Python",
+        "None" => "JSON writes `null`; `None` is Python",
+        _ => return None,
+    })
 }
 
 fn help_for(kind: &ParseErrorKind) -> Option<&'static str> {
@@ -250,6 +268,27 @@ mod tests {
         assert_eq!(d.code, Code::InvalidJson);
         assert_eq!((d.span.line, d.span.col), (3, 8));
         assert!(d.message.contains("unexpected word"), "{}", d.message);
+    }
+
+    #[test]
+    fn python_literals_name_the_json_ones() {
+        for (text, help) in [
+            (
+                r#"{"active": True}"#,
+                "JSON writes `true`; `True` is Python",
+            ),
+            (
+                r#"{"active": False}"#,
+                "JSON writes `false`; `False` is Python",
+            ),
+            (
+                r#"{"coupon": None}"#,
+                "JSON writes `null`; `None` is Python",
+            ),
+        ] {
+            let (_, diagnostics) = parse(text);
+            assert_eq!(diagnostics[0].help.as_deref(), Some(help), "{text}");
+        }
     }
 
     #[test]

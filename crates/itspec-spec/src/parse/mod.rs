@@ -15,11 +15,14 @@ mod fields;
 mod fixtures;
 mod hint;
 mod json;
+mod label;
 pub(crate) mod located;
 mod mocks;
 mod related;
 mod request;
 mod setup_line;
+mod unclosed;
+mod unread;
 mod vars;
 mod yaml;
 mod yaml_depth;
@@ -43,9 +46,11 @@ pub fn parse(text: &str) -> Parsed {
     let mut cx = context::Cx::new(&source);
     let spec = document::parse_document(&mut cx);
     let mut diagnostics = cx.diagnostics;
+    unclosed::drop_cascade(&mut diagnostics);
     diagnostics.sort_by_key(|d| (d.span.start, d.span.end));
     Parsed { spec, diagnostics }
 }
 
 pub(crate) use document::nearest;
 pub(crate) use related::contract;
+pub(crate) use unclosed::drop_lint_cascade;

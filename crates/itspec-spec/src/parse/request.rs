@@ -102,14 +102,14 @@ pub(crate) fn headers(cx: &mut Cx<'_>, block: &Block) -> Vec<Header> {
             }
         }
         other => {
-            cx.push(
-                Diagnostic::warning(
+            let diagnostic = cx
+                .unless_draft(
                     Code::IgnoredContent,
                     other.span(),
                     "this block is not read as headers",
                 )
-                .with_help("list headers as `- Name: value` under the request"),
-            );
+                .with_help("list headers as `- Name: value` under the request");
+            cx.push(diagnostic);
         }
     }
     headers

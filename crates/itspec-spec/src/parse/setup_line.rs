@@ -4,7 +4,7 @@ use super::assertion::{condition, has_template_slot};
 use super::context::Cx;
 use super::cursor::{Cursor, Parsed};
 use super::located::Located;
-use crate::diagnostic::{Code, Diagnostic};
+use crate::diagnostic::Code;
 use crate::markdown::TextRange;
 use crate::model::{CmpOp, Column, Fault, MockOverride, OperandKind, SetupLine, SetupLineKind};
 
@@ -18,19 +18,25 @@ pub(crate) fn setup_line(cx: &mut Cx<'_>, line: TextRange) -> SetupLine {
     match parse(&mut cursor) {
         Ok(kind) => SetupLine { kind, span },
         Err(fail) => {
+            let mut hint = None;
             if let Some(diagnostic) = fail.diagnostic {
+                hint = diagnostic.help.clone();
                 cx.push(*diagnostic);
             } else if !has_template_slot(located.text) {
-                let mut diagnostic = Diagnostic::warning(
+                // In a Ready spec a case must never run without its setup.
+                let mut diagnostic = cx.unless_draft(
                     Code::UnparsedSetupLine,
                     span,
                     "this setup line is prose: it will not run",
                 );
                 if fail.at > 0 {
-                    diagnostic = diagnostic.with_note(
-                        located.span(cx.source, fail.at, fail.at),
-                        format!("expected {} here", fail.expected),
-                    );
+                    let expected = format!("expected {} here", fail.expected);
+                    hint = Some(format!(
+                        "{expected}: `{}`",
+                        located.text.get(..fail.at).unwrap_or("").trim_end()
+                    ));
+                    diagnostic =
+                        diagnostic.with_note(located.span(cx.source, fail.at, fail.at), expected);
                 }
                 cx.push(
                     diagnostic.with_help(
@@ -39,7 +45,10 @@ pub(crate) fn setup_line(cx: &mut Cx<'_>, line: TextRange) -> SetupLine {
                 );
             }
             SetupLine {
-                kind: SetupLineKind::Prose,
+                kind: SetupLineKind::Prose {
+                    text: located.text.to_string(),
+                    hint,
+                },
                 span,
             }
         }
@@ -174,7 +183,7 @@ mod tests {
     use super::*;
     use crate::source::Source;
 
-    fn line(text: &str) -> (SetupLine, Vec<Diagnostic>) {
+    fn line(text: &str) -> (SetupLine, Vec<crate::diagnostic::Diagnostic>) {
         let source = Source::new(text);
         let mut cx = Cx::new(&source);
         let line = setup_line(
@@ -231,7 +240,9 @@ mod tests {
     #[test]
     fn prose_is_reported() {
         let (setup, d) = line("an item with one unit in stock");
-        assert_eq!(setup.kind, SetupLineKind::Prose);
+        assert!(
+            matches!(setup.kind, SetupLineKind::Prose { ref text, .. } if text == "an item with one unit in stock")
+        );
         assert_eq!(d[0].code, Code::UnparsedSetupLine);
         let (_, d) = line("{{initial_state}}");
         assert!(d.is_empty());

@@ -125,30 +125,47 @@ impl Expr {
         }
     }
 
-    /// The first construct outside the subset inside this expression.
-    pub fn unsupported(&self) -> Option<(&'static str, usize, usize)> {
-        let inner = |e: &Expr| e.unsupported();
+    /// Every construct outside the subset inside this expression, in order.
+    pub fn unsupported_all(&self) -> Vec<(&'static str, usize, usize)> {
+        let mut found = Vec::new();
+        self.collect_unsupported(&mut found);
+        found
+    }
+
+    fn collect_unsupported(&self, found: &mut Vec<(&'static str, usize, usize)>) {
         match &self.kind {
-            ExprKind::Unsupported(what) => Some((what, self.start, self.end)),
+            ExprKind::Unsupported(what) => found.push((what, self.start, self.end)),
             ExprKind::Str { prefix, .. } if prefix.contains('f') => {
-                Some(("an f-string", self.start, self.end))
+                found.push(("an f-string", self.start, self.end))
             }
             ExprKind::Str { prefix, .. } if prefix.contains('b') => {
-                Some(("a bytes literal", self.start, self.end))
+                found.push(("a bytes literal", self.start, self.end))
             }
-            ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().find_map(inner),
-            ExprKind::Dict(items) => items
-                .iter()
-                .find_map(|(k, v)| inner(k).or_else(|| inner(v))),
-            ExprKind::Call { func, args, kwargs } => inner(func)
-                .or_else(|| args.iter().find_map(inner))
-                .or_else(|| kwargs.iter().find_map(|k| inner(&k.value))),
-            ExprKind::Attr { value, .. } => inner(value),
-            ExprKind::Subscript { value, index } => inner(value).or_else(|| inner(index)),
-            ExprKind::Compare { left, right, .. } => inner(left).or_else(|| inner(right)),
-            ExprKind::Unary { operand, .. } => inner(operand),
-            ExprKind::Binary { left, right, .. } => inner(left).or_else(|| inner(right)),
-            _ => None,
+            ExprKind::List(items) | ExprKind::Tuple(items) => {
+                items.iter().for_each(|e| e.collect_unsupported(found))
+            }
+            ExprKind::Dict(items) => items.iter().for_each(|(k, v)| {
+                k.collect_unsupported(found);
+                v.collect_unsupported(found);
+            }),
+            ExprKind::Call { func, args, kwargs } => {
+                func.collect_unsupported(found);
+                args.iter().for_each(|e| e.collect_unsupported(found));
+                kwargs
+                    .iter()
+                    .for_each(|k| k.value.collect_unsupported(found));
+            }
+            ExprKind::Attr { value, .. } => value.collect_unsupported(found),
+            ExprKind::Subscript { value, index } => {
+                value.collect_unsupported(found);
+                index.collect_unsupported(found);
+            }
+            ExprKind::Compare { left, right, .. } | ExprKind::Binary { left, right, .. } => {
+                left.collect_unsupported(found);
+                right.collect_unsupported(found);
+            }
+            ExprKind::Unary { operand, .. } => operand.collect_unsupported(found),
+            _ => {}
         }
     }
 }

@@ -9,7 +9,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::markdown::CodeBlock;
 use crate::model::{
     Check, CheckFilter, CheckStep, CheckValue, CmpOp, Column, Fixture, FixtureKind, FixtureSource,
-    Member, Mock, MockKind, Row, Value, ValueKind, VarRef,
+    Member, Mock, MockKind, Row, Truth, Value, ValueKind, VarRef,
 };
 use crate::parse::context::Cx;
 use crate::parse::located::Located;
@@ -97,19 +97,58 @@ struct Reader<'c, 's, 't> {
     items: PythonItems,
 }
 
-/// A construct outside the subset: what it is and where.
+/// A construct outside the subset: what it is and where, and any others
+/// found in the same value.
 struct Unsupported {
     what: String,
     start: usize,
     end: usize,
+    more: Vec<(String, usize, usize)>,
+}
+
+impl Unsupported {
+    fn new(what: impl Into<String>, start: usize, end: usize) -> Self {
+        Self {
+            what: what.into(),
+            start,
+            end,
+            more: Vec::new(),
+        }
+    }
+
+    /// Each construct: the first, then the others.
+    fn each(self) -> Vec<(String, usize, usize)> {
+        let mut all = vec![(self.what, self.start, self.end)];
+        all.extend(self.more);
+        all
+    }
+}
+
+/// The problems of the parts of a list or dict, so each is reported.
+#[derive(Default)]
+struct Errors(Option<Unsupported>);
+
+impl Errors {
+    fn keep<T>(&mut self, result: Result<T, Unsupported>) -> Option<T> {
+        match result {
+            Ok(value) => Some(value),
+            Err(error) => {
+                match &mut self.0 {
+                    Some(first) => first.more.extend(error.each()),
+                    None => self.0 = Some(error),
+                }
+                None
+            }
+        }
+    }
+
+    fn into_result(self) -> Result<(), Unsupported> {
+        self.0.map_or(Ok(()), Err)
+    }
 }
 
 fn unsupported<T>(what: impl Into<String>, expr: &Expr) -> Result<T, Unsupported> {
-    Err(Unsupported {
-        what: what.into(),
-        start: expr.start,
-        end: expr.end,
-    })
+    Err(Unsupported::new(what.into(), expr.start, expr.end))
 }
 
 impl Reader<'_, '_, '_> {
@@ -143,7 +182,9 @@ impl Reader<'_, '_, '_> {
     }
 
     fn report(&mut self, error: Unsupported) {
-        self.unsupported(&error.what, error.start, error.end);
+        for (what, start, end) in error.each() {
+            self.unsupported(&what, start, end);
+        }
     }
 
     fn top_level(&mut self, statement: &Stmt) {
@@ -293,6 +334,8 @@ impl Reader<'_, '_, '_> {
     /// `return {…}` (or `yield`), after simple local assignments.
     fn payload(&mut self, body: &[Stmt], deps: &[&str]) -> Option<Value> {
         let mut locals: HashMap<String, Value> = HashMap::new();
+        // Every statement is read, so each problem is reported at once.
+        let mut failed = false;
         for statement in body {
             match &statement.kind {
                 StmtKind::Assign {
@@ -308,12 +351,16 @@ impl Reader<'_, '_, '_> {
                     }
                     Err(error) => {
                         self.report(error);
-                        return None;
+                        failed = true;
+                        // Known, so its uses are not reported again.
+                        let null = Value::new(ValueKind::Null, self.span(value.start, value.end));
+                        locals.insert(local.clone(), null);
                     }
                 },
                 StmtKind::Return(Some(value)) | StmtKind::Yield(Some(value)) => {
                     return match self.literal(value, deps, &locals) {
-                        Ok(value) => Some(value),
+                        Ok(value) if !failed => Some(value),
+                        Ok(_) => None,
                         Err(error) => {
                             self.report(error);
                             None
@@ -327,7 +374,7 @@ impl Reader<'_, '_, '_> {
                         statement.start,
                         statement.end,
                     );
-                    return None;
+                    failed = true;
                 }
             }
         }
@@ -341,6 +388,8 @@ impl Reader<'_, '_, '_> {
         let mut built: Vec<(String, Row, bool)> = Vec::new();
         let mut added: Vec<Row> = Vec::new();
         let no_locals = HashMap::new();
+        let mut failed = false;
+        let mut broken: Vec<String> = Vec::new();
         for statement in body {
             let result: Result<(), Unsupported> = (|| {
                 match &statement.kind {
@@ -352,8 +401,14 @@ impl Reader<'_, '_, '_> {
                             },
                         value,
                     } => {
-                        let row = self.entity(value, deps, &no_locals)?;
-                        built.push((local.clone(), row, false));
+                        match self.entity(value, deps, &no_locals) {
+                            Ok(row) => built.push((local.clone(), row, false)),
+                            Err(error) => {
+                                // Its uses are not reported again.
+                                broken.push(local.clone());
+                                return Err(error);
+                            }
+                        }
                     }
                     StmtKind::Expr(expr) => {
                         let ExprKind::Call { func, args, kwargs } = &expr.kind else {
@@ -372,6 +427,7 @@ impl Reader<'_, '_, '_> {
                                     return unsupported("`add` with several arguments", expr);
                                 };
                                 match &arg.kind {
+                                    ExprKind::Name(local) if broken.contains(local) => {}
                                     ExprKind::Name(local) => {
                                         mark_added(&mut built, &mut added, local, arg)?;
                                     }
@@ -388,6 +444,7 @@ impl Reader<'_, '_, '_> {
                                 };
                                 for item in items {
                                     match &item.kind {
+                                        ExprKind::Name(local) if broken.contains(local) => {}
                                         ExprKind::Name(local) => {
                                             mark_added(&mut built, &mut added, local, item)?
                                         }
@@ -412,19 +469,23 @@ impl Reader<'_, '_, '_> {
                     }
                     StmtKind::Yield(_) | StmtKind::Return(_) | StmtKind::Pass => {}
                     _ => {
-                        return Err(Unsupported {
-                            what: format!("{} in an entity fixture", describe_statement(statement)),
-                            start: statement.start,
-                            end: statement.end,
-                        });
+                        return Err(Unsupported::new(
+                            format!("{} in an entity fixture", describe_statement(statement)),
+                            statement.start,
+                            statement.end,
+                        ));
                     }
                 }
                 Ok(())
             })();
             if let Err(error) = result {
+                // Every statement is read, so each problem is reported at once.
                 self.report(error);
-                return None;
+                failed = true;
             }
+        }
+        if failed {
+            return None;
         }
         for (local, row, was_added) in &built {
             if !was_added {
@@ -507,70 +568,63 @@ impl Reader<'_, '_, '_> {
         deps: &[&str],
         locals: &HashMap<String, Value>,
     ) -> Result<Value, Unsupported> {
-        if let Some((what, start, end)) = expr.unsupported() {
-            return Err(Unsupported {
-                what: what.to_string(),
-                start,
-                end,
-            });
+        let mut found = expr.unsupported_all().into_iter();
+        if let Some((what, start, end)) = found.next() {
+            let mut error = Unsupported::new(what, start, end);
+            error.more = found.map(|(w, s, e)| (w.to_string(), s, e)).collect();
+            return Err(error);
         }
         let span = self.span(expr.start, expr.end);
         let kind = match &expr.kind {
             ExprKind::Str { value, .. } => ValueKind::String(value.clone()),
-            ExprKind::Int(text) => {
-                ValueKind::Number(int_value(text).ok_or_else(|| Unsupported {
-                    what: format!("the number `{text}`"),
-                    start: expr.start,
-                    end: expr.end,
-                })?)
-            }
-            ExprKind::Float(text) => {
-                ValueKind::Number(float_value(text).ok_or_else(|| Unsupported {
-                    what: format!("the number `{text}`"),
-                    start: expr.start,
-                    end: expr.end,
-                })?)
-            }
+            ExprKind::Int(text) => ValueKind::Number(int_value(text).ok_or_else(|| {
+                Unsupported::new(format!("the number `{text}`"), expr.start, expr.end)
+            })?),
+            ExprKind::Float(text) => ValueKind::Number(float_value(text).ok_or_else(|| {
+                Unsupported::new(format!("the number `{text}`"), expr.start, expr.end)
+            })?),
             ExprKind::Bool(b) => ValueKind::Bool(*b),
             ExprKind::None => ValueKind::Null,
-            ExprKind::List(items) | ExprKind::Tuple(items) => ValueKind::Array(
-                items
+            ExprKind::List(items) | ExprKind::Tuple(items) => {
+                let mut errors = Errors::default();
+                let values = items
                     .iter()
-                    .map(|item| self.literal(item, deps, locals))
-                    .collect::<Result<_, _>>()?,
-            ),
+                    .filter_map(|item| errors.keep(self.literal(item, deps, locals)))
+                    .collect();
+                errors.into_result()?;
+                ValueKind::Array(values)
+            }
             ExprKind::Dict(entries) => {
+                let mut errors = Errors::default();
                 let mut members = Vec::with_capacity(entries.len());
                 for (key, value) in entries {
                     let name = match &key.kind {
                         ExprKind::Str { value, .. } => value.clone(),
                         ExprKind::Int(text) => text.clone(),
-                        _ => return unsupported("a dict key that is not a string", key),
+                        _ => {
+                            errors.keep::<()>(unsupported("a dict key that is not a string", key));
+                            continue;
+                        }
                     };
-                    members.push(Member {
-                        key: Spanned::new(name, self.span(key.start, key.end)),
-                        value: self.literal(value, deps, locals)?,
-                    });
+                    if let Some(value) = errors.keep(self.literal(value, deps, locals)) {
+                        members.push(Member {
+                            key: Spanned::new(name, self.span(key.start, key.end)),
+                            value,
+                        });
+                    }
                 }
+                errors.into_result()?;
                 ValueKind::Object(members)
             }
             ExprKind::Unary { op: "-", operand } => match &operand.kind {
                 ExprKind::Int(text) => {
                     ValueKind::Number(int_value(&format!("-{text}")).ok_or_else(|| {
-                        Unsupported {
-                            what: format!("the number `-{text}`"),
-                            start: expr.start,
-                            end: expr.end,
-                        }
+                        Unsupported::new(format!("the number `-{text}`"), expr.start, expr.end)
                     })?)
                 }
                 ExprKind::Float(text) => {
                     ValueKind::Number(float_value(&format!("-{text}")).ok_or_else(|| {
-                        Unsupported {
-                            what: format!("the number `-{text}`"),
-                            start: expr.start,
-                            end: expr.end,
-                        }
+                        Unsupported::new(format!("the number `-{text}`"), expr.start, expr.end)
                     })?)
                 }
                 _ => return unsupported("arithmetic (`-`)", expr),
@@ -590,8 +644,14 @@ impl Reader<'_, '_, '_> {
                     span,
                 }),
                 None => {
+                    let hint = match name.as_str() {
+                        "true" => ": JSON writes `true`; Python writes `True`",
+                        "false" => ": JSON writes `false`; Python writes `False`",
+                        "null" => ": JSON writes `null`; Python writes `None`",
+                        _ => "",
+                    };
                     return unsupported(
-                        format!("a reference to `{name}`, which is not a fixture parameter"),
+                        format!("a reference to `{name}`, which is not a fixture parameter{hint}"),
                         expr,
                     );
                 }
@@ -723,14 +783,14 @@ impl Reader<'_, '_, '_> {
                 if keyword.name == "return_value" {
                     return_value = self.literal(&keyword.value, &[], &HashMap::new())?;
                 } else {
-                    return Err(Unsupported {
-                        what: format!(
+                    return Err(Unsupported::new(
+                        format!(
                             "`{}=` in `mocker.patch`: use the YAML form for status codes, delays and faults",
                             keyword.name
                         ),
-                        start: keyword.start,
-                        end: keyword.value.end,
-                    });
+                        keyword.start,
+                        keyword.value.end,
+                    ));
                 }
             }
             Ok(MockKind::Patch {
@@ -749,8 +809,16 @@ impl Reader<'_, '_, '_> {
 
     fn check_steps(&mut self, body: &[Stmt], session: &str, param: &str) -> Option<Vec<CheckStep>> {
         let mut steps = Vec::new();
+        // Names whose assignment was reported: their uses are not reported again.
+        let mut broken: Vec<String> = Vec::new();
         for statement in body {
             let span = self.span(statement.start, statement.end);
+            if let StmtKind::Assert(test) = &statement.kind
+                && mentions(test, &broken)
+            {
+                steps.push(CheckStep::Unreadable { span });
+                continue;
+            }
             let step = match &statement.kind {
                 StmtKind::Assign {
                     target:
@@ -780,23 +848,39 @@ impl Reader<'_, '_, '_> {
                 },
                 StmtKind::Assert(test) => self.check_assert(test, session, param, span),
                 StmtKind::Pass => continue,
-                _ => Err(Unsupported {
-                    what: format!("{} in a check", describe_statement(statement)),
-                    start: statement.start,
-                    end: statement.end,
-                }),
+                _ => Err(Unsupported::new(
+                    format!("{} in a check", describe_statement(statement)),
+                    statement.start,
+                    statement.end,
+                )),
             };
             match step {
                 Ok(step) => steps.push(step),
                 Err(error) => {
-                    let span = self.span(error.start, error.end);
-                    self.cx.push(
-                        Diagnostic::error(Code::InvalidCheck, span, format!("unsupported Python in a check: {}", error.what))
-                            .with_help(
-                                "a check holds `result = db_session.query(E).filter_by(col=expected[\"k\"]).first()`, `assert result is not None`, `assert result.col == expected[\"k\"]` and `assert db_session.query(E).filter_by(…).count() == N`; or write assertion lines like `row reservations where sku = \"SKU-1\" has status = \"confirmed\"`",
-                            ),
-                    );
-                    return None;
+                    if let StmtKind::Assign {
+                        target:
+                            Expr {
+                                kind: ExprKind::Name(var),
+                                ..
+                            },
+                        ..
+                    } = &statement.kind
+                    {
+                        broken.push(var.clone());
+                    }
+                    // Every statement is read, so each problem is reported
+                    // at once; the check is kept, so its calls are not
+                    // reported as calls of a check that does not exist.
+                    for (what, start, end) in error.each() {
+                        let span = self.span(start, end);
+                        self.cx.push(
+                            Diagnostic::error(Code::InvalidCheck, span, format!("unsupported Python in a check: {what}"))
+                                .with_help(
+                                    "a check holds `result = db_session.query(E).filter_by(col=expected[\"k\"]).first()`, `assert result is not None`, `assert result.col == expected[\"k\"]` (or `is True`, `is None`, `assert result.col`, `assert not result.col`) and `assert db_session.query(E).filter_by(…).count() == N`; or write assertion lines like `row reservations where sku = \"SKU-1\" has status = \"confirmed\"`",
+                                ),
+                        );
+                    }
+                    steps.push(CheckStep::Unreadable { span });
                 }
             }
         }
@@ -816,13 +900,18 @@ impl Reader<'_, '_, '_> {
                 found: true,
                 span,
             }),
+            ExprKind::Attr { .. } => self.truth(test, Truth::Truthy, span),
             ExprKind::Unary { op: "not", operand } => match &operand.kind {
                 ExprKind::Name(var) => Ok(CheckStep::AssertFound {
                     var: var.clone(),
                     found: false,
                     span,
                 }),
-                _ => unsupported("`assert not …` of anything but a query result", test),
+                ExprKind::Attr { .. } => self.truth(operand, Truth::Falsy, span),
+                _ => unsupported(
+                    "`assert not …` of anything but a query result or its column",
+                    test,
+                ),
             },
             ExprKind::Compare { left, op, right } => {
                 if let (ExprKind::Name(var), CompareOp::Is | CompareOp::IsNot, ExprKind::None) =
@@ -834,10 +923,30 @@ impl Reader<'_, '_, '_> {
                         span,
                     });
                 }
-                let op = cmp_op(*op).ok_or_else(|| Unsupported {
-                    what: "this comparison: use `==`, `!=`, `<`, `<=`, `>` or `>=`".to_string(),
-                    start: test.start,
-                    end: test.end,
+                if matches!(op, CompareOp::Is | CompareOp::IsNot) {
+                    let is = *op == CompareOp::Is;
+                    let test = match &right.kind {
+                        ExprKind::Bool(true) if is => Truth::IsTrue,
+                        ExprKind::Bool(true) => Truth::IsNotTrue,
+                        ExprKind::Bool(false) if is => Truth::IsFalse,
+                        ExprKind::Bool(false) => Truth::IsNotFalse,
+                        ExprKind::None if is => Truth::IsNone,
+                        ExprKind::None => Truth::IsNotNone,
+                        _ => {
+                            return unsupported(
+                                "`is` with anything but `True`, `False` or `None`: compare values with `==`",
+                                test,
+                            );
+                        }
+                    };
+                    return self.truth(left, test, span);
+                }
+                let op = cmp_op(*op).ok_or_else(|| {
+                    Unsupported::new(
+                        "this comparison: use `==`, `!=`, `<`, `<=`, `>` or `>=`".to_string(),
+                        test.start,
+                        test.end,
+                    )
                 })?;
                 let value = self.check_value(right, param)?;
                 if let ExprKind::Attr {
@@ -872,6 +981,32 @@ impl Reader<'_, '_, '_> {
             }
             _ => unsupported(format!("`assert` of {}", describe_expr(test)), test),
         }
+    }
+
+    /// `result.col` under an identity or truth test.
+    fn truth(&self, expr: &Expr, test: Truth, span: Span) -> Result<CheckStep, Unsupported> {
+        if let ExprKind::Attr {
+            value: object,
+            attr,
+            attr_start,
+        } = &expr.kind
+            && let ExprKind::Name(var) = &object.kind
+        {
+            return Ok(CheckStep::AssertTruth {
+                var: var.clone(),
+                column: Spanned::new(attr.clone(), self.span(*attr_start, expr.end)),
+                test,
+                span,
+            });
+        }
+        unsupported(
+            format!(
+                "`{}` of {}: test a column of a query result, like `result.active`",
+                test.as_str(),
+                describe_expr(expr)
+            ),
+            expr,
+        )
     }
 
     /// `db_session.query(E)[.filter_by(…)].TERMINAL()`.
@@ -988,6 +1123,26 @@ impl Reader<'_, '_, '_> {
             &[],
             &HashMap::new(),
         )?))
+    }
+}
+
+/// Whether an expression reads one of the names.
+fn mentions(expr: &Expr, names: &[String]) -> bool {
+    let inner = |e: &Expr| mentions(e, names);
+    match &expr.kind {
+        ExprKind::Name(name) => names.contains(name),
+        ExprKind::List(items) | ExprKind::Tuple(items) => items.iter().any(inner),
+        ExprKind::Dict(items) => items.iter().any(|(k, v)| inner(k) || inner(v)),
+        ExprKind::Call { func, args, kwargs } => {
+            inner(func) || args.iter().any(inner) || kwargs.iter().any(|k| inner(&k.value))
+        }
+        ExprKind::Attr { value, .. } => inner(value),
+        ExprKind::Subscript { value, index } => inner(value) || inner(index),
+        ExprKind::Compare { left, right, .. } | ExprKind::Binary { left, right, .. } => {
+            inner(left) || inner(right)
+        }
+        ExprKind::Unary { operand, .. } => inner(operand),
+        _ => false,
     }
 }
 
