@@ -11,8 +11,8 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use itspec_runner::results::{
-    CaseResult, CheckResult, DiffLine, Evidence, Exchange, Iterations, Outcome, RunOutcome,
-    RunResult, Verdict,
+    CaseResult, CheckKind, CheckResult, DiffLine, Evidence, Exchange, Iterations, Outcome,
+    RunOutcome, RunResult, Verdict,
 };
 use itspec_runner::{Event, Reporter, SpecInfo};
 
@@ -102,6 +102,16 @@ impl<W: Write> Console<W> {
             line.push_str(&self.paint(yellow, &format!("  {unverified} unverified")));
         }
         line.push('\n');
+        // Contract findings `[contract] undocumented_status = "warn"` lets
+        // pass: shown with the case.
+        for check in &case.checks {
+            if let (CheckKind::Contract, Verdict::Unverified { reason }) =
+                (&check.kind, &check.verdict)
+            {
+                line.push_str(&self.paint(yellow, &format!("        {}", safe(reason))));
+                line.push('\n');
+            }
+        }
         self.write(&line);
         if matches!(case.outcome, Outcome::Failed) {
             self.failed.push(format!(
