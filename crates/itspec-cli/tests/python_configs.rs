@@ -124,6 +124,16 @@ fn a_sqlalchemy_project_runs(backend: Backend) {
         );
     }
 
+    // Two workers: each service gets its copy's URL in the same form
+    // (`sqlite:///data/app_itspec_…_w2.db?mode=rwc&cache=private`,
+    // `postgresql+psycopg://…/…_w2`), and reaches the copy itspec reads.
+    let project = project.file("specs/more.md", SPEC.replace("Accounts", "More accounts"));
+    let output = project.run_with(&["run", "--jobs", "2"]);
+    let said = format!("{}\n{}", output.stdout, output.stderr);
+    assert_eq!(output.code, 0, "{backend:?} --jobs 2\n{said}");
+    assert!(said.contains("2 passed, 0 failed"), "{backend:?}\n{said}");
+    std::fs::remove_file(project.path("specs/more.md")).unwrap();
+
     // Without the defaults, the NOT NULL column is named with the setting.
     let toml = std::fs::read_to_string(project.path("itspec.toml")).unwrap();
     let without = toml.replace("is_active = true, ", "");
