@@ -199,8 +199,8 @@ fn an_unset_variable_stops_the_command_and_names_it() {
             "[service] env.PAY uses {{mocks.paymnts.…}}, but no mock `paymnts` is defined",
         ),
         (
-            "[service]\ncommand = \"serve\"\nenv_file = \"missing.env\"\n",
-            "[service] env_file",
+            "[service]\ncommand = \"serve {{env.ITSPEC_TEST_UNSET}}\"\nenv_file = \"missing.env\"\n",
+            "missing.env (which does not exist)",
         ),
     ] {
         let output = Test::new()

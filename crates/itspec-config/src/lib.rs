@@ -232,6 +232,12 @@ fn env_source(
         None => std::env::vars().collect(),
     };
     let file = match interpolate::env_file_path(table, overrides.env_file.as_deref(), cwd, dir) {
+        // `[service] env_file` may be missing where the environment has
+        // it all (CI); `--env-file` names a file that must be there.
+        Some((origin, file)) if origin != "--env-file" && !file.exists() => Some((
+            format!("{} (which does not exist)", file.display()),
+            Default::default(),
+        )),
         Some((origin, file)) => {
             let vars =
                 interpolate::read_env_file(&file).map_err(|message| ConfigError::Override {
@@ -608,16 +614,36 @@ max_body = "16 MB"
             "postgres://app:ci@127.0.0.1/app"
         );
 
-        // A missing file is named.
-        let error = load_in(
-            dir.path(),
-            &text.replace(".env", "nope.env"),
-            &with_env(&[]),
-        )
-        .unwrap_err()
-        .to_string();
+        // A missing `[service] env_file` is named only when a variable is
+        // missing too (CI exports them all); a missing --env-file always.
+        let missing = text.replace(".env", "nope.env");
+        let loaded = load_in(dir.path(), &missing, &with_env(&[("DB_PASSWORD", "ci")]));
+        assert!(loaded.is_ok(), "{loaded:?}");
+        let Err(ConfigError::Invalid { message, .. }) =
+            load_in(dir.path(), &missing, &with_env(&[]))
+        else {
+            panic!("expected an error");
+        };
         assert!(
-            error.starts_with("[service] env_file ") && error.contains("nope.env: cannot read it"),
+            message.contains("which is not set: export DB_PASSWORD or add it to ")
+                && message.ends_with("nope.env (which does not exist)"),
+            "{message}"
+        );
+        let mut overrides = with_env(&[]);
+        overrides.env_file = Some(PathBuf::from("nope.env"));
+        let error = load_in(dir.path(), text, &overrides)
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("--env-file ") && error.contains("nope.env: cannot read it"),
+            "{error}"
+        );
+        std::fs::write(dir.path().join("bad.env"), "NOT A LINE\n").unwrap();
+        let error = load_in(dir.path(), &text.replace(".env", "bad.env"), &with_env(&[]))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.starts_with("[service] env_file ") && error.contains("bad.env: line"),
             "{error}"
         );
     }
