@@ -96,7 +96,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut databases = vec![(
         "SQLite",
-        format!("sqlite://{}/bench.db", dir.path().display()),
+        format!("sqlite:///{}/bench.db", dir.path().display()),
     )];
     match std::env::var("ITSPEC_TEST_POSTGRES_URL") {
         Ok(url) if !url.is_empty() => databases.push(("PostgreSQL", url)),

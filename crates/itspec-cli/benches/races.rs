@@ -57,7 +57,7 @@ fn main() {
                     &format!("service.command={}", shop.display()),
                     "--set",
                     &format!(
-                        "database.url=sqlite://{}/{variant}-{run}.db",
+                        "database.url=sqlite:///{}/{variant}-{run}.db",
                         dir.path().display()
                     ),
                     "--set",

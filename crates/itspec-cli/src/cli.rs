@@ -184,6 +184,10 @@ pub struct RunArgs {
     /// Override a setting of itspec.toml, like `target.timeout=30s`.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_var)]
     pub set: Vec<(String, String)>,
+    /// Read this dotenv file (instead of `[service] env_file`) for
+    /// `{{env.NAME}}` and the service's environment; the environment wins.
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
     /// Send requests to a service you started yourself, at URL: overrides
     /// `target.base_url`, and `[service]` is not started.
     #[arg(long, value_name = "URL", value_parser = parse_base_url)]
@@ -244,6 +248,10 @@ pub struct CheckArgs {
     /// Override a setting of itspec.toml, like `vars.currency=EUR`.
     #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_var)]
     pub set: Vec<(String, String)>,
+    /// Read this dotenv file (instead of `[service] env_file`) for
+    /// `{{env.NAME}}`, as `run --env-file` would.
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
 }
 
 /// `itspec list`.

@@ -54,7 +54,12 @@ fn run(cli: &Cli) -> Result<u8> {
             (&args.paths, set)
         }
     };
-    let config = load_config(cli, paths, &set)?;
+    let env_file = match &cli.command {
+        Command::Check(args) => args.env_file.clone(),
+        Command::Run(args) => args.env_file.clone(),
+        _ => None,
+    };
+    let config = load_config(cli, paths, &set, env_file)?;
     let context = Context {
         config,
         explicit_config: cli.config.is_some(),
@@ -73,11 +78,13 @@ fn run(cli: &Cli) -> Result<u8> {
 
 /// The configuration: `--config`, else the nearest `itspec.toml` above the
 /// paths given (their common folder) or the current folder; `ITSPEC_…`
-/// variables and `--set` flags on top.
+/// variables and `--set` flags on top; `{{env.NAME}}` read from the
+/// environment, then `--env-file` (or `[service] env_file`).
 fn load_config(
     cli: &Cli,
     paths: &[PathBuf],
     set: &[(String, String)],
+    env_file: Option<PathBuf>,
 ) -> Result<Option<itspec_config::Loaded>> {
     let cwd = std::env::current_dir()?;
     let path = match &cli.config {
@@ -88,6 +95,7 @@ fn load_config(
     for (key, value) in set {
         overrides.push_flag(key, value);
     }
+    overrides.env_file = env_file;
     if path.is_none() && overrides.entries.is_empty() {
         return Ok(None);
     }

@@ -260,3 +260,69 @@ fn new_from_openapi_writes_a_draft_whose_cases_keep_the_contract() {
     assert_eq!(without.code, 2, "{}", without.stderr);
     assert!(without.stderr.contains("--operation"), "{}", without.stderr);
 }
+
+/// FastAPI documents 200 and 422 only: with `[contract]
+/// undocumented_status = "warn"`, a status the contract leaves out is a
+/// warning in `check` and beside the case in `run`, and fails neither.
+#[test]
+fn an_undocumented_status_can_be_a_warning() {
+    let without_422 = |doc: String| {
+        doc.replacen(
+            "        '422': { $ref: '#/components/responses/Error' }\n  /reservations:",
+            "  /reservations:",
+            1,
+        )
+    };
+    let project = project(without_422, SPEC);
+
+    let check = project.run_with(&["check"]);
+    assert_eq!(check.code, 1, "{}\n{}", check.stdout, check.stderr);
+    assert!(check.stdout.contains("error[IT704]"), "{}", check.stdout);
+
+    let check = project.run_with(&["check", "--set", "contract.undocumented_status=warn"]);
+    assert_eq!(check.code, 0, "{}\n{}", check.stdout, check.stderr);
+    assert!(
+        check
+            .stdout
+            .contains("warning[IT704]: status 422 is not documented for putInventory")
+            && check.stdout.contains("undocumented_status = \"warn\""),
+        "{}",
+        check.stdout
+    );
+
+    let run = project
+        .env("ITSPEC_CONTRACT_UNDOCUMENTED_STATUS", "warn")
+        .run_with(&["run"]);
+    assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
+    assert!(run.stdout.contains("2 passed, 0 failed"), "{}", run.stdout);
+    assert!(
+        run.stdout
+            .contains("warning: status 422 is not documented for putInventory in api/openapi.yaml"),
+        "{}",
+        run.stdout
+    );
+
+    let bad = project_with_status("loud");
+    let output = bad.run_with(&["check"]);
+    assert_eq!(output.code, 2, "{}\n{}", output.stdout, output.stderr);
+    assert!(
+        output.stderr.contains("itspec.toml:")
+            && output
+                .stderr
+                .contains("unknown variant `loud`, expected `error` or `warn`"),
+        "{}",
+        output.stderr
+    );
+}
+
+fn project_with_status(value: &str) -> Test {
+    Test::new()
+        .file(
+            "itspec.toml",
+            format!("[contract]\nopenapi = \"openapi.yaml\"\nundocumented_status = \"{value}\"\n"),
+        )
+        .file(
+            "openapi.yaml",
+            "openapi: 3.0.3\ninfo: { title: x, version: '1' }\npaths: {}\n",
+        )
+}

@@ -286,7 +286,7 @@ fn the_database_is_unreachable_at_start(backend: Backend) {
         Backend::Sqlite => (
             // A folder that cannot be made: its parent is a file.
             format!(
-                "sqlite://{}/specs/faults.md/db/app.db",
+                "sqlite:///{}/specs/faults.md/db/app.db",
                 world.project.root().display()
             ),
             "cannot connect to the database",

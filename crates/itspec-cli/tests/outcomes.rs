@@ -57,7 +57,7 @@ impl Drop for Running {
 /// A config whose service itspec starts itself.
 fn started_by_itspec() -> String {
     format!(
-        "[service]\ncommand = \"python3 {SERVICE} $PORT\"\nenv = {{ PORT = \"{{{{service.port}}}}\" }}\nready = \"GET /ok\"\n"
+        "[service]\ncommand = \"python3 {SERVICE} {{{{service.port}}}}\"\nready = \"GET /ok\"\n"
     )
 }
 

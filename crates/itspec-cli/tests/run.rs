@@ -30,7 +30,7 @@ fn the_shop_examples_pass() {
             "--set",
             &format!("service.command={}", shop().display()),
             "--set",
-            &format!("database.url=sqlite://{}/shop.db", dir.path().display()),
+            &format!("database.url=sqlite:///{}/shop.db", dir.path().display()),
         ])
         .run();
     assert_eq!(output.code, 0, "{}\n{}", output.stdout, output.stderr);
@@ -253,7 +253,7 @@ fn a_lost_update_is_caught_and_the_atomic_shop_passes() {
                 &format!("service.command={}", shop().display()),
                 "--set",
                 &format!(
-                    "database.url=sqlite://{}/{stock_update}.db",
+                    "database.url=sqlite:///{}/{stock_update}.db",
                     dir.path().display()
                 ),
                 "--set",

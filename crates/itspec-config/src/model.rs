@@ -63,6 +63,20 @@ pub struct Limits {
 pub struct ContractConfig {
     /// An OpenAPI 3.0 or 3.1 document, YAML or JSON.
     pub openapi: Option<PathBuf>,
+    /// What a status the contract does not document is: an error (the
+    /// default) or a warning.
+    pub undocumented_status: Option<Severity>,
+}
+
+/// How much a finding weighs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// It fails `check` and the case.
+    #[default]
+    Error,
+    /// It is shown, and fails nothing.
+    Warn,
 }
 
 /// `[redact]`: added to what is always hidden.
@@ -96,9 +110,13 @@ pub struct Target {
 pub struct Service {
     /// The command that starts the service.
     pub command: String,
-    /// Its environment.
+    /// Its environment (with the env file's variables that the
+    /// environment does not set, once loaded).
     #[serde(default)]
     pub env: BTreeMap<String, String>,
+    /// A dotenv file: its variables join the service's environment and
+    /// `{{env.NAME}}`.
+    pub env_file: Option<PathBuf>,
     /// Its port.
     #[serde(default)]
     pub port: Port,
@@ -131,9 +149,12 @@ impl<'de> Deserialize<'de> for Port {
         match Raw::deserialize(deserializer)? {
             Raw::Number(port) => Ok(Port::Fixed(port)),
             Raw::Text(text) if text == "auto" => Ok(Port::Auto),
-            Raw::Text(text) => Err(serde::de::Error::custom(format!(
-                "`{text}` is not a port: write a number or \"auto\""
-            ))),
+            // `"{{env.PORT}}"`, once replaced.
+            Raw::Text(text) => text.trim().parse().map(Port::Fixed).map_err(|_| {
+                serde::de::Error::custom(format!(
+                    "`{text}` is not a port: write a number or \"auto\""
+                ))
+            }),
         }
     }
 }
@@ -152,11 +173,52 @@ pub struct Database {
     /// Allow writing to a database on another host.
     #[serde(default)]
     pub allow_remote: bool,
-    /// Entity class → table.
+    /// Entity class → its table and defaults.
     #[serde(default)]
-    pub entities: BTreeMap<String, String>,
+    pub entities: BTreeMap<String, Entity>,
     /// How long a restore waits for a database that stopped answering.
     pub reconnect_timeout: Option<Duration>,
+}
+
+/// `[database.entities.NAME]`, or `NAME = "table"` in `[database]
+/// entities`.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Entity {
+    /// Its table, when the default naming rule does not find it.
+    pub table: Option<String>,
+    /// Values of the fields a fixture row does not give.
+    pub defaults: BTreeMap<String, toml::Value>,
+}
+
+impl<'de> Deserialize<'de> for Entity {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Full {
+            table: Option<String>,
+            #[serde(default)]
+            defaults: BTreeMap<String, toml::Value>,
+        }
+        match toml::Value::deserialize(deserializer)? {
+            toml::Value::String(table) => Ok(Entity {
+                table: Some(table),
+                defaults: BTreeMap::new(),
+            }),
+            value @ toml::Value::Table(_) => {
+                let full = Full::deserialize(value).map_err(|e| {
+                    serde::de::Error::custom(format!("an entity: {}", e.message().trim()))
+                })?;
+                Ok(Entity {
+                    table: full.table,
+                    defaults: full.defaults,
+                })
+            }
+            _ => Err(serde::de::Error::custom(
+                "an entity is its table's name (`User = \"user\"`) or a table like \
+                 `{ table = \"user\", defaults = { is_active = true } }`",
+            )),
+        }
+    }
 }
 
 /// `[mocks.NAME]`.

@@ -17,6 +17,7 @@ const ENV_SETTINGS: &[&str] = &[
     "service.ready",
     "service.ready_timeout",
     "service.stop_timeout",
+    "service.env_file",
     "database.url",
     "database.schema",
     "database.allow_remote",
@@ -24,6 +25,8 @@ const ENV_SETTINGS: &[&str] = &[
     "workers.jobs",
     "workers.independent",
     "limits.max_body",
+    "contract.openapi",
+    "contract.undocumented_status",
 ];
 
 /// One override: a dotted setting path and its value as written.
@@ -38,18 +41,37 @@ pub struct Override {
     pub origin: String,
 }
 
-/// The overrides of a run, in the order they apply.
+/// The overrides of a run, in the order they apply, and where
+/// `{{env.NAME}}` finds its values.
 #[derive(Clone, Debug, Default)]
 pub struct Overrides {
     /// The overrides.
     pub entries: Vec<Override>,
+    /// The environment `{{env.NAME}}` reads (`None`: the process's).
+    pub environment: Option<Environment>,
+    /// `--env-file`: a dotenv file read instead of `[service] env_file`,
+    /// relative to the current folder.
+    pub env_file: Option<std::path::PathBuf>,
+}
+
+/// Environment variables, never shown by `Debug` (they hold secrets).
+#[derive(Clone, Default)]
+pub struct Environment(pub std::collections::BTreeMap<String, String>);
+
+impl std::fmt::Debug for Environment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Environment({} variables)", self.0.len())
+    }
 }
 
 impl Overrides {
     /// The overrides found among environment variables.
+    /// The variables are also the environment `{{env.NAME}}` reads.
     pub fn from_env(vars: impl IntoIterator<Item = (String, String)>) -> Self {
         let mut entries = Vec::new();
+        let mut environment = std::collections::BTreeMap::new();
         for (name, value) in vars {
+            environment.insert(name.clone(), value.clone());
             let Some(rest) = name.strip_prefix(ENV_PREFIX) else {
                 continue;
             };
@@ -70,7 +92,11 @@ impl Overrides {
             });
         }
         entries.sort_by(|a, b| a.origin.cmp(&b.origin));
-        Self { entries }
+        Self {
+            entries,
+            environment: Some(Environment(environment)),
+            env_file: None,
+        }
     }
 
     /// Adds a `--set path=value` flag.
@@ -107,10 +133,20 @@ impl Override {
             )));
         };
         let mut current = table;
+        let mut walked = Vec::new();
         for key in keys {
             let entry = current
                 .entry(key.to_string())
                 .or_insert_with(|| toml::Value::Table(toml::Table::new()));
+            walked.push(key);
+            // `User = "user"` is `[database.entities.User] table = "user"`.
+            if let (["database", "entities", _], toml::Value::String(table)) =
+                (walked.as_slice(), &*entry)
+            {
+                let mut full = toml::Table::new();
+                full.insert("table".to_string(), toml::Value::String(table.clone()));
+                *entry = toml::Value::Table(full);
+            }
             current = match entry {
                 toml::Value::Table(inner) => inner,
                 _ => {

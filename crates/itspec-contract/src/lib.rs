@@ -36,7 +36,7 @@ mod validate;
 
 pub use coverage::{CaseRef, Coverage, OperationCoverage, StatusCoverage};
 pub use document::Contract;
-pub use lint::lint;
+pub use lint::{lint, lint_with};
 pub use operation::Operation;
 pub use scaffold::{reference, scaffold};
 pub use set::Contracts;

@@ -8,7 +8,7 @@
 
 use itspec_spec::model::{Contract as Related, ExpectedOutput, Spec, Value, ValueKind};
 use itspec_spec::template::is_slot;
-use itspec_spec::{Code, Diagnostic, Span};
+use itspec_spec::{Code, Diagnostic, Severity, Span};
 use serde_json::{Map, Value as Json};
 
 use crate::sent::{Sent, placeholders, sent};
@@ -19,6 +19,13 @@ const MOST: usize = 5;
 
 /// Every problem of `spec` against `contract`.
 pub fn lint(spec: &Spec, contract: &Contract) -> Vec<Diagnostic> {
+    lint_with(spec, contract, Severity::Error)
+}
+
+/// [`lint`], with an expected status the contract does not document
+/// (IT704) of severity `undocumented` (`[contract] undocumented_status`:
+/// FastAPI documents only 200 and 422 unless told otherwise).
+pub fn lint_with(spec: &Spec, contract: &Contract, undocumented: Severity) -> Vec<Diagnostic> {
     let mut out = Vec::new();
     let related = match &spec.related.contract {
         Some(named) => match &named.value {
@@ -54,7 +61,9 @@ pub fn lint(spec: &Spec, contract: &Contract) -> Vec<Diagnostic> {
     for case in &spec.cases {
         for sent in sent(case, related, contract) {
             match &sent.reached {
-                Ok(operation) => lint_sent(spec, &sent, operation, contract, &mut out),
+                Ok(operation) => {
+                    lint_sent(spec, &sent, operation, contract, undocumented, &mut out);
+                }
                 Err(unrouted) => out.push(unknown_endpoint(
                     unrouted.span,
                     unrouted.method,
@@ -83,6 +92,7 @@ fn lint_sent(
     sent: &Sent<'_, '_>,
     operation: &Operation,
     contract: &Contract,
+    undocumented: Severity,
     out: &mut Vec<Diagnostic>,
 ) {
     // A case that expects a refusal may send what the schema forbids, and
@@ -114,8 +124,9 @@ fn lint_sent(
     for &(status, span) in &sent.statuses {
         if operation.documented(status).is_none() {
             out.push(
-                Diagnostic::error(
+                Diagnostic::new(
                     Code::UndocumentedStatus,
+                    undocumented,
                     span,
                     format!(
                         "status {status} is not documented for {} in {}",
@@ -123,7 +134,10 @@ fn lint_sent(
                         contract.file
                     ),
                 )
-                .with_help(format!("it documents {}", operation.statuses.join(", "))),
+                .with_help(format!(
+                    "it documents {}; document the status, or set [contract] undocumented_status = \"warn\" in itspec.toml",
+                    operation.statuses.join(", ")
+                )),
             );
         }
     }

@@ -878,6 +878,16 @@ fn each_break_of_the_bookshop_contract_is_reported_where_it_is_written() {
         found[0].help.as_deref(),
         Some("did you mean `createOrder`?")
     );
-    assert_eq!(found[2].help.as_deref(), Some("it documents 200, 401"));
-    assert_eq!(found[3].help.as_deref(), Some("it documents 200, 409, 4XX"));
+    assert_eq!(
+        found[2].help.as_deref(),
+        Some(
+            "it documents 200, 401; document the status, or set [contract] undocumented_status = \"warn\" in itspec.toml"
+        )
+    );
+    assert_eq!(
+        found[3].help.as_deref(),
+        Some(
+            "it documents 200, 409, 4XX; document the status, or set [contract] undocumented_status = \"warn\" in itspec.toml"
+        )
+    );
 }

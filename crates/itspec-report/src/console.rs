@@ -11,8 +11,8 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use itspec_runner::results::{
-    CaseResult, CheckResult, DiffLine, Evidence, Exchange, Iterations, Outcome, RunOutcome,
-    RunResult, Verdict,
+    CaseResult, CheckKind, CheckResult, DiffLine, Evidence, Exchange, Iterations, Outcome,
+    RunOutcome, RunResult, Verdict,
 };
 use itspec_runner::{Event, Reporter, SpecInfo};
 
@@ -138,9 +138,16 @@ impl<W: Write> Console<W> {
                 .get(check.span.range())
                 .and_then(|t| t.lines().next())
                 .map_or(check.text.as_str(), str::trim);
+            // A contract finding `[contract] undocumented_status = "warn"`
+            // lets pass is a warning; anything else was not checked.
+            let label = if check.kind == CheckKind::Contract {
+                "warning"
+            } else {
+                "unverified"
+            };
             out.push_str(&format!(
                 "        {} {}:{}  {}  {}\n",
-                self.paint(yellow, "unverified"),
+                self.paint(yellow, label),
                 safe(&spec.path),
                 check.span.line,
                 safe(text),

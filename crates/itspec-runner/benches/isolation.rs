@@ -37,7 +37,7 @@ fn main() {
     let dir = tempfile::tempdir().unwrap();
     let mut servers = vec![(
         "SQLite",
-        format!("sqlite://{}/server.db", dir.path().display()),
+        format!("sqlite:///{}/server.db", dir.path().display()),
     )];
     for (label, variable) in [
         ("PostgreSQL", "ITSPEC_TEST_POSTGRES_URL"),

@@ -35,6 +35,8 @@ pub struct Isolation {
     pub tracked: Schema,
     /// `[database.entities]`.
     pub entities: BTreeMap<String, String>,
+    /// `[database.entities.NAME] defaults`.
+    pub defaults: BTreeMap<String, serde_json::Map<String, serde_json::Value>>,
     /// How long a restore waits for a database that stopped answering.
     pub reconnect_timeout: Duration,
     /// The user's triggers on the tracked tables.
@@ -98,6 +100,7 @@ impl Isolation {
             schema,
             tracked,
             entities,
+            defaults: BTreeMap::new(),
             reconnect_timeout: DEFAULT_RECONNECT_TIMEOUT,
             triggers,
             base,

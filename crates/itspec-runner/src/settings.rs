@@ -58,6 +58,9 @@ pub struct Settings {
     pub independent: bool,
     /// `[contract] openapi`, resolved.
     pub contract: Option<PathBuf>,
+    /// `[contract] undocumented_status = "warn"`: a status the contract
+    /// does not document is a warning, not a failure.
+    pub undocumented_status_warns: bool,
     /// `[limits] max_body`: the largest response body, and request body
     /// of a mock, read.
     pub max_body: BodyLimit,
@@ -96,6 +99,9 @@ pub struct DatabaseSettings {
     pub allow_remote: bool,
     /// Entity class → table.
     pub entities: BTreeMap<String, String>,
+    /// Entity class → the values of the fields its fixture rows do not
+    /// give (`{{uuid}}`, `{{now}}` fresh for each row).
+    pub defaults: BTreeMap<String, Map<String, Value>>,
     /// How long a restore waits for a database that stopped answering.
     pub reconnect_timeout: Duration,
 }
@@ -109,6 +115,7 @@ impl DatabaseSettings {
             exclude: Vec::new(),
             allow_remote: false,
             entities: BTreeMap::new(),
+            defaults: BTreeMap::new(),
             reconnect_timeout: crate::isolation::DEFAULT_RECONNECT_TIMEOUT,
         }
     }
@@ -168,7 +175,24 @@ impl Settings {
                 schema: d.schema.as_ref().map(|p| loaded.dir.join(p)),
                 exclude: d.exclude.clone(),
                 allow_remote: d.allow_remote,
-                entities: d.entities.clone(),
+                entities: d
+                    .entities
+                    .iter()
+                    .filter_map(|(name, e)| Some((name.clone(), e.table.clone()?)))
+                    .collect(),
+                defaults: d
+                    .entities
+                    .iter()
+                    .filter(|(_, e)| !e.defaults.is_empty())
+                    .map(|(name, e)| {
+                        let values = e
+                            .defaults
+                            .iter()
+                            .map(|(field, value)| (field.clone(), toml_to_json(value)))
+                            .collect();
+                        (name.clone(), values)
+                    })
+                    .collect(),
                 reconnect_timeout: d
                     .reconnect_timeout
                     .map_or(crate::isolation::DEFAULT_RECONNECT_TIMEOUT, |d| d.std()),
@@ -196,6 +220,8 @@ impl Settings {
             redaction: crate::redact::Redaction::new(&config.redact.headers, &config.redact.vars)
                 .map_err(SettingsError)?,
             contract: config.contract.openapi.as_ref().map(|p| loaded.dir.join(p)),
+            undocumented_status_warns: config.contract.undocumented_status
+                == Some(itspec_config::Severity::Warn),
             max_body: config
                 .limits
                 .max_body

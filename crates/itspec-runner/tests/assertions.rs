@@ -100,6 +100,25 @@ fn headers_are_text_and_joined() {
     assert!(support::passed(case), "{:#?}", support::verdicts(case));
 }
 
+/// FastAPI's `{"detail": [{"msg", "type"}]}` and Rails' `{"errors":
+/// {"field": ["message"]}}` are read by the default `[errors]` paths.
+#[test]
+fn python_and_rails_error_bodies_are_read_by_default() {
+    let base = serve(api());
+    let result = run(
+        &base,
+        "### TC-INT-001: FastAPI\n\n**Request:** GET /error/fastapi\n\n**Expected:**\n- Status: 422\n- Error code: missing\n- Message contains: \"Field required\"\n\n\
+         ### TC-INT-002: Rails\n\n**Request:** GET /error/rails\n\n**Expected:**\n- Status: 422\n- Message contains: \"already been taken\"\n- Message contains: \"is invalid\"\n",
+    );
+    let all = cases(&result);
+    assert!(support::passed(all[0]), "{:#?}", support::verdicts(all[0]));
+    let verdicts = support::verdicts(all[1]);
+    assert_eq!(verdicts[1].1, "pass", "{verdicts:#?}");
+    // The first message of the first field is the message.
+    assert_eq!(verdicts[2].1, "fail", "{verdicts:#?}");
+    assert!(verdicts[2].2.contains("$.errors.*[0]"), "{verdicts:#?}");
+}
+
 #[test]
 fn expected_items_read_error_codes_and_messages() {
     let base = serve(api());

@@ -145,6 +145,19 @@ async fn error(Path(style): Path<String>) -> impl IntoResponse {
             axum::Json(json!({ "code": "FLAT", "detail": "flat detail" })),
         )
             .into_response(),
+        // FastAPI's validation error, Rails' errors by field.
+        "fastapi" => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({ "detail": [
+                { "type": "missing", "loc": ["body", "email"], "msg": "Field required", "input": {} }
+            ] })),
+        )
+            .into_response(),
+        "rails" => (
+            StatusCode::UNPROCESSABLE_ENTITY,
+            axum::Json(json!({ "errors": { "email": ["has already been taken", "is invalid"] } })),
+        )
+            .into_response(),
         _ => (StatusCode::INTERNAL_SERVER_ERROR, "plain failure message").into_response(),
     }
 }

@@ -3,7 +3,7 @@
 use anyhow::Result;
 use itspec_contract::Contracts;
 use itspec_report::diagnostics::{Counts, FileReport, render_github, render_human, render_json};
-use itspec_spec::{Code, Diagnostic, LintOptions};
+use itspec_spec::{Code, Diagnostic, LintOptions, Severity};
 
 use super::Context;
 use crate::cli::{CheckArgs, Format};
@@ -17,14 +17,28 @@ struct Checked {
     path: String,
     text: String,
     diagnostics: Vec<Diagnostic>,
+    /// The mocks the spec defines.
+    mocks: Vec<String>,
 }
 
-fn check_one(spec: SpecText, options: &LintOptions, contracts: &Contracts) -> Checked {
+fn check_one(
+    spec: SpecText,
+    options: &LintOptions,
+    contracts: &Contracts,
+    undocumented: Severity,
+) -> Checked {
+    let mut mocks = Vec::new();
     let diagnostics = match spec.utf8_diagnostic() {
         Some(diagnostic) => vec![diagnostic],
         None => {
             let mut checked = itspec_spec::check(&spec.text, options);
-            let held = against_contract(&checked.spec, contracts);
+            mocks = checked
+                .spec
+                .mocks
+                .iter()
+                .map(|m| m.name.value.clone())
+                .collect();
+            let held = against_contract(&checked.spec, contracts, undocumented);
             if !held.is_empty() {
                 checked.diagnostics.extend(held);
                 checked
@@ -42,13 +56,57 @@ fn check_one(spec: SpecText, options: &LintOptions, contracts: &Contracts) -> Ch
             spec.text
         },
         diagnostics,
+        mocks,
     }
 }
 
+/// A `{{mocks.NAME.…}}` of itspec.toml that names a mock neither the file
+/// nor a spec defines.
+fn unknown_mocks(context: &Context, checked: &[Checked]) -> Result<()> {
+    let Some(loaded) = &context.config else {
+        return Ok(());
+    };
+    let defined: std::collections::BTreeSet<&str> = loaded
+        .config
+        .mocks
+        .keys()
+        .map(String::as_str)
+        .chain(
+            checked
+                .iter()
+                .flat_map(|c| c.mocks.iter().map(String::as_str)),
+        )
+        .collect();
+    for (setting, mock) in itspec_config::interpolate::mocks_named(&loaded.config) {
+        if !defined.contains(mock.as_str()) {
+            let known = if defined.is_empty() {
+                "none is defined".to_string()
+            } else {
+                format!(
+                    "the mocks are {}",
+                    defined.iter().copied().collect::<Vec<_>>().join(", ")
+                )
+            };
+            anyhow::bail!(
+                "invalid configuration {}: {setting} uses {{{{mocks.{mock}.…}}}}, but no mock `{mock}` is defined ({known}): define it in a spec's Mocks or add [mocks.{mock}]",
+                loaded.path.as_deref().map_or_else(
+                    || itspec_config::FILE_NAME.to_string(),
+                    crate::load::display
+                )
+            );
+        }
+    }
+    Ok(())
+}
+
 /// A spec against its OpenAPI contract, when it has one.
-fn against_contract(spec: &itspec_spec::Spec, contracts: &Contracts) -> Vec<Diagnostic> {
+fn against_contract(
+    spec: &itspec_spec::Spec,
+    contracts: &Contracts,
+    undocumented: Severity,
+) -> Vec<Diagnostic> {
     match contracts.of(spec) {
-        Ok((Some(contract), _)) => itspec_contract::lint(spec, &contract),
+        Ok((Some(contract), _)) => itspec_contract::lint_with(spec, &contract, undocumented),
         Ok((None, _)) => Vec::new(),
         Err(error) => spec
             .related
@@ -71,10 +129,20 @@ pub fn run(context: &Context, args: &CheckArgs) -> Result<u8> {
         args.vars.iter().map(|(name, _)| name.clone()).collect(),
     );
     let contracts = context.contracts()?;
+    // `[contract] undocumented_status = "warn"`: IT704 is a warning.
+    let undocumented = match context
+        .config
+        .as_ref()
+        .and_then(|loaded| loaded.config.contract.undocumented_status)
+    {
+        Some(itspec_config::Severity::Warn) => Severity::Warning,
+        _ => Severity::Error,
+    };
     let checked = super::map_spec_files(context, &args.paths, |spec| {
         let options = known.options(&spec.path, args.strict);
-        check_one(spec, &options, &contracts)
+        check_one(spec, &options, &contracts, undocumented)
     })?;
+    unknown_mocks(context, &checked)?;
     let reports: Vec<FileReport<'_>> = checked
         .iter()
         .map(|file| FileReport {

@@ -5,10 +5,18 @@
 
 use itspec_contract::{Contract, ResponseCheck};
 
-use crate::results::{CheckKind, CheckResult, Evidence, Exchange};
+use crate::results::{CheckKind, CheckResult, Evidence, Exchange, Verdict};
 
-/// A check per answered exchange whose request the contract knows.
-pub(crate) fn contract(contract: &Contract, exchanges: &[Exchange], checks: &mut Vec<CheckResult>) {
+/// A check per answered exchange whose request the contract knows. With
+/// `undocumented_warns` (`[contract] undocumented_status = "warn"`), a
+/// status the contract does not document is a warning: shown with the
+/// case, failing nothing.
+pub(crate) fn contract(
+    contract: &Contract,
+    exchanges: &[Exchange],
+    undocumented_warns: bool,
+    checks: &mut Vec<CheckResult>,
+) {
     for exchange in exchanges {
         let Some(response) = &exchange.response else {
             continue;
@@ -26,9 +34,26 @@ pub(crate) fn contract(contract: &Contract, exchanges: &[Exchange], checks: &mut
                 Ok(ResponseCheck::Valid) => {
                     CheckResult::passed(CheckKind::Contract, exchange.span, &text)
                 }
+                Ok(ResponseCheck::Undocumented { documented }) if undocumented_warns => {
+                    CheckResult {
+                        kind: CheckKind::Contract,
+                        span: exchange.span,
+                        text: text.clone(),
+                        verdict: Verdict::Unverified {
+                            reason: format!(
+                                "warning: status {} is not documented for {} in {} (it documents {}); \
+                                 [contract] undocumented_status = \"warn\" lets it pass",
+                                response.status,
+                                operation.name(),
+                                contract.file,
+                                documented.join(", ")
+                            ),
+                        },
+                    }
+                }
                 Ok(ResponseCheck::Undocumented { documented }) => failed(
                     format!(
-                        "status {} is not documented for {} in {}",
+                        "status {} is not documented for {} in {} (document it, or set [contract] undocumented_status = \"warn\" in itspec.toml)",
                         response.status,
                         operation.name(),
                         contract.file

@@ -17,16 +17,30 @@ pub struct ErrorPaths {
 }
 
 impl Default for ErrorPaths {
+    /// The shapes services answer errors in: `{"error": {"code", "message"}}`,
+    /// `{"code", "message"}`, `{"error_code"}`, `{"errors": [{"code",
+    /// "message"}]}`; FastAPI and Django REST framework's `{"detail":
+    /// "…"}`, FastAPI's validation errors `{"detail": [{"msg", "type"}]}`;
+    /// and Rails' `{"errors": {"field": ["message"]}}` (the first message
+    /// of the first field).
     fn default() -> Self {
         Self {
-            code: ["$.error.code", "$.code", "$.error_code", "$.errors[0].code"]
-                .map(String::from)
-                .to_vec(),
+            code: [
+                "$.error.code",
+                "$.code",
+                "$.error_code",
+                "$.errors[0].code",
+                "$.detail[0].type",
+            ]
+            .map(String::from)
+            .to_vec(),
             message: [
                 "$.error.message",
                 "$.message",
+                "$.detail[0].msg",
                 "$.detail",
                 "$.errors[0].message",
+                "$.errors.*[0]",
             ]
             .map(String::from)
             .to_vec(),
@@ -96,4 +110,55 @@ fn excerpt(text: &str) -> String {
         out.push_str("...");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn found(paths: &[String], body: &Value) -> Option<(String, String)> {
+        first(paths, Some(body)).map(|(path, value)| (path, to_text(&value)))
+    }
+
+    #[test]
+    fn the_default_paths_read_what_python_and_rails_services_answer() {
+        let defaults = ErrorPaths::default();
+        for path in defaults.code.iter().chain(&defaults.message) {
+            assert!(itspec_spec::jsonpath::parse(path).is_ok(), "{path}");
+        }
+        let message = |body: Value| found(&defaults.message, &body);
+        let code = |body: Value| found(&defaults.code, &body);
+        // FastAPI's HTTPException, Django REST framework.
+        assert_eq!(
+            message(json!({"detail": "Item not found"})),
+            Some(("$.detail".into(), "Item not found".into()))
+        );
+        // FastAPI's validation error.
+        let invalid = json!({"detail": [
+            {"type": "missing", "loc": ["body", "email"], "msg": "Field required", "input": {}}
+        ]});
+        assert_eq!(
+            message(invalid.clone()),
+            Some(("$.detail[0].msg".into(), "Field required".into()))
+        );
+        assert_eq!(
+            code(invalid),
+            Some(("$.detail[0].type".into(), "missing".into()))
+        );
+        // Rails: the first message of the first field.
+        assert_eq!(
+            message(json!({"errors": {"email": ["has already been taken", "is invalid"]}})),
+            Some(("$.errors.*[0]".into(), "has already been taken".into()))
+        );
+        // The shapes read before.
+        assert_eq!(
+            message(json!({"errors": [{"code": "E1", "message": "no"}]})),
+            Some(("$.errors[0].message".into(), "no".into()))
+        );
+        assert_eq!(
+            code(json!({"error": {"code": "OUT_OF_STOCK"}})),
+            Some(("$.error.code".into(), "OUT_OF_STOCK".into()))
+        );
+    }
 }

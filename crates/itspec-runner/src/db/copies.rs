@@ -319,6 +319,14 @@ mod tests {
             copy_name("sqlite://target/itspec/shop.db", "ab12", 1).unwrap(),
             "shop_itspec_ab12_w1"
         );
+        assert_eq!(
+            copy_name("postgresql+psycopg://u@127.0.0.1/app", "ab12", 1).unwrap(),
+            "app_itspec_ab12_w1"
+        );
+        assert_eq!(
+            copy_name("sqlite:///accounts.db", "ab12", 1).unwrap(),
+            "accounts_itspec_ab12_w1"
+        );
         assert!(copy_name("postgres://127.0.0.1:5432", "ab12", 1).is_err());
         assert!(copy_name("mysql://root@127.0.0.1/a;b", "ab12", 1).is_err());
     }

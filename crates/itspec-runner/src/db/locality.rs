@@ -9,7 +9,7 @@
 use std::net::IpAddr;
 use std::path::Path;
 
-use super::{Kind, kind_of};
+use super::{Kind, driver_url, kind_of};
 
 /// Why the database `url` names may not be on this machine, or `None`
 /// when it is.
@@ -17,7 +17,7 @@ pub async fn remote_reason(url: &str) -> Option<String> {
     let (host, port) = match kind_of(url).ok()? {
         Kind::Sqlite => return None,
         Kind::Postgres => {
-            let options: sqlx::postgres::PgConnectOptions = match url.parse() {
+            let options: sqlx::postgres::PgConnectOptions = match driver_url(url).parse() {
                 Ok(options) => options,
                 Err(e) => return Some(format!("its options cannot be read ({e})")),
             };
@@ -27,8 +27,7 @@ pub async fn remote_reason(url: &str) -> Option<String> {
             (options.get_host().to_string(), options.get_port())
         }
         Kind::MySql => {
-            let url = url.replacen("mariadb://", "mysql://", 1);
-            let options: sqlx::mysql::MySqlConnectOptions = match url.parse() {
+            let options: sqlx::mysql::MySqlConnectOptions = match driver_url(url).parse() {
                 Ok(options) => options,
                 Err(e) => return Some(format!("its options cannot be read ({e})")),
             };
@@ -100,6 +99,11 @@ mod tests {
             "mysql://root@127.0.0.2/test",
             "mysql://root@localhost/test?socket=/run/mysqld/mysqld.sock",
             "postgres://u@127.0.0.1/db?hostaddr=127.0.0.1",
+            "postgresql+psycopg://u:p@127.0.0.1:5432/app",
+            "postgresql+asyncpg://u@localhost/app",
+            "mysql+pymysql://root@127.0.0.1:3306/app",
+            "mariadb+mariadbconnector://root@[::1]/app",
+            "sqlite:///app.db",
         ] {
             assert_eq!(reason(url), None, "{url}");
         }
@@ -115,6 +119,10 @@ mod tests {
             "postgres://u@localhost/db?hostaddr=10.0.0.1",
             "postgres://u@127.attacker.invalid/db",
             "mysql://root@127.0.0.1.nip.invalid/db",
+            "postgresql+psycopg2://u:p@10.1.2.3:5432/app",
+            "postgresql+asyncpg://u@127.0.0.1/db?host=10.0.0.1",
+            "mysql+mysqldb://root@10.0.0.5/x",
+            "mariadb+mariadbconnector://root@db.example.invalid/x",
         ] {
             assert!(reason(url).is_some(), "{url}");
         }

@@ -18,7 +18,7 @@ use std::path::{Path, PathBuf};
 use nix::fcntl::{Flock, FlockArg};
 use sqlx::{ConnectOptions as _, Connection as _};
 
-use super::{DbError, Kind, kind_of, redact, sqlite_file};
+use super::{DbError, Kind, driver_url, kind_of, redact, sqlite_file};
 
 /// The advisory lock's key: a 64-bit hash of `itspec:` and the database's
 /// name, computed by the server.
@@ -79,7 +79,7 @@ impl RunLock {
         let holder = match kind_of(url)? {
             Kind::Postgres => {
                 let options: sqlx::postgres::PgConnectOptions =
-                    url.parse().map_err(cannot_connect)?;
+                    driver_url(url).parse().map_err(cannot_connect)?;
                 let name = options.get_database().unwrap_or_default().to_string();
                 let options = options.application_name(&who());
                 // The server's own database first: the lock must not keep
@@ -110,9 +110,8 @@ impl RunLock {
                 Holder::Postgres(connection, name)
             }
             Kind::MySql => {
-                let url = url.replacen("mariadb://", "mysql://", 1);
                 let options: sqlx::mysql::MySqlConnectOptions =
-                    url.parse().map_err(cannot_connect)?;
+                    driver_url(url).parse().map_err(cannot_connect)?;
                 let mut connection = options.connect().await.map_err(cannot_connect)?;
                 let name: String = sqlx::query_scalar(
                     "SELECT LEFT(CONCAT('itspec:', COALESCE(DATABASE(), '')), 64)",
@@ -128,7 +127,7 @@ impl RunLock {
                 if got != Some(1) {
                     let holder = mysql_holder(&mut connection, &name).await;
                     let _ = connection.close().await;
-                    return Err(refused(&url, &holder));
+                    return Err(refused(url, &holder));
                 }
                 Holder::MySql(connection)
             }

@@ -171,7 +171,7 @@ impl Database {
                 (Pool::Sqlite(pool), Kind::Sqlite)
             }
             Kind::Postgres => {
-                let options: PgConnectOptions = url.parse().map_err(connect_error)?;
+                let options: PgConnectOptions = driver_url(url).parse().map_err(connect_error)?;
                 // Rows are read and written back as text: floats in their
                 // shortest exact form, intervals in one style.
                 let options = options
@@ -190,8 +190,8 @@ impl Database {
                 (Pool::Postgres(pool), Kind::Postgres)
             }
             Kind::MySql => {
-                let url = url.replacen("mariadb://", "mysql://", 1);
-                let options: MySqlConnectOptions = url.parse().map_err(connect_error)?;
+                let options: MySqlConnectOptions =
+                    driver_url(url).parse().map_err(connect_error)?;
                 let first = options.connect().await.map_err(connect_error)?;
                 let _ = sqlx::Connection::close(first).await;
                 let pool = MySqlPoolOptions::new()
@@ -322,12 +322,31 @@ impl Database {
     }
 }
 
-/// The path of a `sqlite:` URL, as written: `sqlite://target/app.db` →
-/// `target/app.db`.
+/// The path of a `sqlite:` URL, as SQLAlchemy reads it:
+/// `sqlite:///app.db` (three slashes) → `app.db`, relative;
+/// `sqlite:////srv/app.db` (four) → `/srv/app.db`, absolute; and, as
+/// before, `sqlite://target/app.db` → `target/app.db`, relative, and
+/// `sqlite:app.db` → `app.db`. A driver (`sqlite+pysqlite://`) changes
+/// nothing.
 pub(crate) fn sqlite_path(url: &str) -> &str {
-    let path = url.get("sqlite:".len()..).unwrap_or("");
-    let path = path.strip_prefix("//").unwrap_or(path);
-    path.split('?').next().unwrap_or(path)
+    url.get(sqlite_path_range(url)).unwrap_or("")
+}
+
+/// Where [`sqlite_path`] is in the URL.
+pub(crate) fn sqlite_path_range(url: &str) -> std::ops::Range<usize> {
+    let start = url.find(':').map_or(url.len(), |colon| colon + 1);
+    let rest = url.get(start..).unwrap_or("");
+    let skip = match rest.strip_prefix("//") {
+        // Four slashes: an absolute path, which keeps its own slash.
+        Some(after) if after.starts_with("//") => 3,
+        // Three: relative to the configuration's folder.
+        Some(after) if after.starts_with('/') => 3,
+        Some(_) => 2,
+        None => 0,
+    };
+    let path = rest.get(skip..).unwrap_or("");
+    let len = path.find('?').unwrap_or(path.len());
+    start + skip..start + skip + len
 }
 
 /// The file a `sqlite:` URL names, relative paths against `dir`.
@@ -349,18 +368,41 @@ pub(crate) fn remove_sqlite_files(file: &std::path::Path) {
     }
 }
 
-/// Which database a URL names, by its scheme.
+/// Which database a URL names, by its scheme; a driver as SQLAlchemy
+/// writes it (`postgresql+psycopg://`, `mysql+pymysql://`,
+/// `mariadb+mariadbconnector://`, `sqlite+pysqlite://`) is allowed and
+/// changes nothing.
 pub fn kind_of(url: &str) -> Result<Kind, DbError> {
     let scheme = url.split(':').next().unwrap_or("").to_ascii_lowercase();
-    match scheme.as_str() {
-        "sqlite" => Ok(Kind::Sqlite),
-        "postgres" | "postgresql" => Ok(Kind::Postgres),
-        "mysql" | "mariadb" => Ok(Kind::MySql),
+    let (scheme, driver) = scheme.split_once('+').unwrap_or((scheme.as_str(), "x"));
+    let driver_ok = !driver.is_empty()
+        && driver
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '_');
+    match scheme {
+        "sqlite" if driver_ok => Ok(Kind::Sqlite),
+        "postgres" | "postgresql" if driver_ok => Ok(Kind::Postgres),
+        "mysql" | "mariadb" if driver_ok => Ok(Kind::MySql),
         _ => Err(DbError(format!(
             "`{}` is not a database URL itspec knows: use sqlite://, postgres:// or mysql:// (mariadb://)",
             redact(url)
         ))),
     }
+}
+
+/// The URL the driver reads: the scheme without SQLAlchemy's driver
+/// (`postgresql+asyncpg://` → `postgres://`, `mariadb+…://` → `mysql://`).
+pub(crate) fn driver_url(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let scheme = match kind_of(url) {
+        Ok(Kind::Postgres) => "postgres",
+        Ok(Kind::MySql) => "mysql",
+        Ok(Kind::Sqlite) => "sqlite",
+        Err(_) => scheme,
+    };
+    format!("{scheme}://{rest}")
 }
 
 /// A URL without its password, for messages: `postgres://u:***@host/db`
@@ -400,6 +442,54 @@ mod tests {
             redact("postgres://u@h/db?password=s3cret"),
             "postgres://u@h/db?password=***"
         );
+    }
+
+    #[test]
+    fn urls_as_sqlalchemy_writes_them() {
+        for (url, kind) in [
+            ("postgresql+psycopg://u@127.0.0.1/db", Kind::Postgres),
+            ("postgresql+psycopg2://u@127.0.0.1/db", Kind::Postgres),
+            ("postgresql+asyncpg://u@127.0.0.1/db", Kind::Postgres),
+            ("mysql+pymysql://root@127.0.0.1/db", Kind::MySql),
+            ("mysql+mysqldb://root@127.0.0.1/db", Kind::MySql),
+            ("mariadb+mariadbconnector://root@127.0.0.1/db", Kind::MySql),
+            ("sqlite+pysqlite:///app.db", Kind::Sqlite),
+            ("SQLite:///app.db", Kind::Sqlite),
+        ] {
+            assert_eq!(kind_of(url).unwrap(), kind, "{url}");
+        }
+        for url in ["postgresql+://h/db", "mysql+a b://h/db", "oracle+cx://h/db"] {
+            assert!(kind_of(url).is_err(), "{url}");
+        }
+        assert_eq!(
+            driver_url("postgresql+psycopg://u:p@127.0.0.1:5432/db?sslmode=disable"),
+            "postgres://u:p@127.0.0.1:5432/db?sslmode=disable"
+        );
+        assert_eq!(
+            driver_url("mariadb+mariadbconnector://root@h/db"),
+            "mysql://root@h/db"
+        );
+        assert_eq!(driver_url("postgres://h/db"), "postgres://h/db");
+    }
+
+    #[test]
+    fn sqlite_paths_as_sqlalchemy_reads_them() {
+        let dir = std::path::Path::new("/project");
+        for (url, file) in [
+            ("sqlite:///accounts.db", "/project/accounts.db"),
+            ("sqlite:////var/lib/app.db", "/var/lib/app.db"),
+            ("sqlite://target/shop.db", "/project/target/shop.db"),
+            ("sqlite://shop.db?mode=rwc", "/project/shop.db"),
+            ("sqlite+pysqlite:///data/app.db", "/project/data/app.db"),
+            ("sqlite:app.db", "/project/app.db"),
+            ("sqlite://:memory:", ":memory:"),
+        ] {
+            assert_eq!(
+                sqlite_file(url, dir),
+                std::path::PathBuf::from(file),
+                "{url}"
+            );
+        }
     }
 
     #[test]

@@ -3,14 +3,25 @@
 
 use std::path::Path;
 
-use super::{Database, DbError, quote, redact, remove_sqlite_files, sqlite_file, sqlite_path};
+use super::{
+    Database, DbError, quote, redact, remove_sqlite_files, sqlite_file, sqlite_path,
+    sqlite_path_range,
+};
 
 /// `url` with its database replaced by `name`: the path of a PostgreSQL or
 /// MySQL URL, or the file name (`name.db`) of a SQLite URL.
 pub fn url_with_database(url: &str, name: &str) -> String {
-    if url.to_ascii_lowercase().starts_with("sqlite:") {
+    if matches!(super::kind_of(url), Ok(super::Kind::Sqlite)) {
+        // The URL keeps the form it was written in (`sqlite:///app.db`
+        // stays relative, `sqlite:////srv/app.db` absolute).
+        let range = sqlite_path_range(url);
         let file = Path::new(sqlite_path(url)).with_file_name(format!("{name}.db"));
-        return format!("sqlite://{}", file.display());
+        return format!(
+            "{}{}{}",
+            url.get(..range.start).unwrap_or(""),
+            file.display(),
+            url.get(range.end..).unwrap_or("")
+        );
     }
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
@@ -95,6 +106,23 @@ mod tests {
         assert_eq!(
             url_with_database("sqlite://target/itspec/shop.db", "w1"),
             "sqlite://target/itspec/w1.db"
+        );
+        // In the form it was written: a driver, three or four slashes, a query.
+        assert_eq!(
+            url_with_database("postgresql+psycopg://u@127.0.0.1:5432/app?x=1", "w1"),
+            "postgresql+psycopg://u@127.0.0.1:5432/w1?x=1"
+        );
+        assert_eq!(
+            url_with_database("sqlite:///data/app.db", "w1"),
+            "sqlite:///data/w1.db"
+        );
+        assert_eq!(
+            url_with_database("sqlite:////srv/app.db?mode=rwc", "w1"),
+            "sqlite:////srv/w1.db?mode=rwc"
+        );
+        assert_eq!(
+            url_with_database("sqlite+pysqlite:///app.db", "w1"),
+            "sqlite+pysqlite:///w1.db"
         );
     }
 }

@@ -18,7 +18,7 @@ pub use service::Service;
 use crate::db::Database;
 use crate::mock::Mocks;
 use crate::settings::Settings;
-use crate::vars::{Scope, interpolate_text};
+use crate::vars::{Scope, interpolate_text, to_text};
 
 /// Why the environment could not be set up: the command exits 3.
 #[derive(Clone, Debug, thiserror::Error)]
@@ -33,6 +33,8 @@ pub struct Environment {
     pub mocks: Mocks,
     /// Where requests go.
     pub base_url: String,
+    /// `[target] headers`, variables replaced.
+    pub headers: Vec<(String, String)>,
     /// The service, when itspec started it.
     pub service: Option<Service>,
     /// How long the service took to become ready.
@@ -56,8 +58,10 @@ impl Environment {
         };
         let mocks = Mocks::start(mocks, &settings.mocks).map_err(EnvError)?;
         let Some(service_settings) = &settings.service else {
+            let scope = template_scope(settings, None, &mocks);
+            let headers = headers(settings, &scope)?;
             let base_url = match &settings.base_url {
-                Some(url) => interpolate_text(url, &template_scope(settings, None, &mocks))
+                Some(url) => interpolate_text(url, &scope)
                     .map_err(|e| EnvError(format!("target.base_url: {e}")))?,
                 None => {
                     return Err(EnvError(
@@ -70,6 +74,7 @@ impl Environment {
                 database,
                 mocks,
                 base_url,
+                headers,
                 service: None,
                 ready_after: None,
                 notices: Vec::new(),
@@ -88,6 +93,14 @@ impl Environment {
             &scope,
         )
         .map_err(|e| EnvError(format!("target.base_url: {e}")))?;
+        let headers = headers(settings, &scope)?;
+        // Each value shell-quoted for where it lands in the command.
+        let command = itspec_config::interpolate::substitute(
+            &service_settings.command,
+            itspec_config::interpolate::Quoting::Shell,
+            |name| Some(scope.lookup(name).map(|value| to_text(&value))),
+        )
+        .map_err(|e| EnvError(format!("[service] command: {e}")))?;
         let mut env = Vec::with_capacity(service_settings.env.len());
         for (name, value) in &service_settings.env {
             let value = interpolate_text(value, &scope)
@@ -96,14 +109,7 @@ impl Environment {
         }
         let log_dir = settings.dir.join("target").join("itspec");
         let notices: Vec<String> = service::left_behind(&log_dir, worker).into_iter().collect();
-        let mut service = Service::start(
-            &service_settings.command,
-            &env,
-            &settings.dir,
-            &log_dir,
-            worker,
-        )
-        .await?;
+        let mut service = Service::start(&command, &env, &settings.dir, &log_dir, worker).await?;
         let ready_after = match service
             .wait_ready(
                 &base_url,
@@ -123,6 +129,7 @@ impl Environment {
             database,
             mocks,
             base_url,
+            headers,
             service: Some(service),
             ready_after: Some(ready_after),
             notices,
@@ -165,7 +172,21 @@ impl Environment {
     }
 }
 
-/// The variables of `[service] env` and `target.base_url`.
+/// `[target] headers`, variables replaced.
+fn headers(settings: &Settings, scope: &Scope) -> Result<Vec<(String, String)>, EnvError> {
+    settings
+        .headers
+        .iter()
+        .map(|(name, value)| {
+            interpolate_text(value, scope)
+                .map(|value| (name.clone(), value))
+                .map_err(|e| EnvError(format!("[target] headers {name}: {e}")))
+        })
+        .collect()
+}
+
+/// The variables of `[service] command`, `[service] env`,
+/// `target.base_url` and `[target] headers`.
 fn template_scope(settings: &Settings, port: Option<u16>, mocks: &Mocks) -> Scope {
     let mut scope = Scope::new();
     if let Some(port) = port {

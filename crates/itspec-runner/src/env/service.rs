@@ -110,7 +110,19 @@ impl Service {
         };
         let group = Pid::from_raw(i32::try_from(id).unwrap_or(i32::MAX));
         let group_file = group_file(log_dir, worker);
-        let _ = std::fs::write(&group_file, format!("{group}\n{command}\n"));
+        // Readable by its owner only: the command may hold a password put
+        // in by `{{database.url}}` or `{{env.NAME}}`.
+        {
+            use std::io::Write as _;
+            use std::os::unix::fs::OpenOptionsExt as _;
+            let _ = std::fs::OpenOptions::new()
+                .write(true)
+                .create(true)
+                .truncate(true)
+                .mode(0o600)
+                .open(&group_file)
+                .and_then(|mut file| file.write_all(format!("{group}\n{command}\n").as_bytes()));
+        }
         let mut service = Service {
             child,
             group,

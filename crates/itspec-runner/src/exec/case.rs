@@ -27,6 +27,8 @@ pub(crate) struct CaseRunner<'a> {
     /// The OpenAPI contract the spec's responses answer to, and the
     /// operation its Related names.
     pub contract: (Option<&'a Contract>, Option<&'a Operation>),
+    /// `[contract] undocumented_status = "warn"`.
+    pub undocumented_status_warns: bool,
     /// The spec's text, for the text of checks.
     pub source: &'a str,
     pub http: &'a Http,
@@ -340,7 +342,12 @@ impl CaseRunner<'_> {
         };
         self.checks(case, &cx, &mut attempt.checks).await;
         if let (Some(contract), _) = self.contract {
-            check::contract(contract, &attempt.exchanges, &mut attempt.checks);
+            check::contract(
+                contract,
+                &attempt.exchanges,
+                self.undocumented_status_warns,
+                &mut attempt.checks,
+            );
         }
         self.unexpected_calls(case, journals.as_ref(), &mut attempt.checks);
         attempt.mock_calls = journals.clone().unwrap_or_default();

@@ -268,19 +268,127 @@ fn values(columns: &[Column], scope: &Scope) -> Result<Map<String, Value>, Strin
         .collect()
 }
 
-/// Inserts a fixture row into its table (named, or its entity's).
+/// Inserts a fixture row into its table (named, or its entity's), the
+/// entity's configured defaults filling the fields it does not give.
 async fn insert_row(isolation: &Isolation, row: &Row, scope: &Scope) -> Result<Value, String> {
-    let table = match (&row.table, &row.entity) {
-        (Some(table), _) => table.value.clone(),
-        (None, Some(entity)) => {
+    let (table, entity) = match (&row.table, &row.entity) {
+        (Some(table), _) => {
+            // The entity whose configured table this is, for its defaults.
+            let entity = isolation
+                .entities
+                .iter()
+                .find(|(_, t)| t.eq_ignore_ascii_case(&table.value))
+                .map(|(entity, _)| entity.clone());
+            (table.value.clone(), entity)
+        }
+        (None, Some(entity)) => (
             db::table_of(&isolation.schema, &isolation.entities, &entity.value)?
                 .name
-                .clone()
-        }
+                .clone(),
+            Some(entity.value.clone()),
+        ),
         (None, None) => return Err("the row names no table".to_string()),
     };
-    let values = values(&row.columns, scope)?;
-    insert(isolation, &table, &values).await
+    let mut values = values(&row.columns, scope)?;
+    let given: Vec<String> = values.keys().cloned().collect();
+    if let Some(defaults) = entity.as_ref().and_then(|e| isolation.defaults.get(e)) {
+        for (field, default) in defaults {
+            if values.contains_key(field) {
+                continue;
+            }
+            let value = fill(default, scope).map_err(|e| {
+                format!(
+                    "[database.entities.{}] defaults.{field}: variable `{{{{{}}}}}`: {}",
+                    entity.as_deref().unwrap_or_default(),
+                    e.name,
+                    e.message
+                )
+            })?;
+            values.insert(field.clone(), value);
+        }
+    }
+    insert(isolation, &table, &values).await.map_err(|message| {
+        match not_null_column(&message) {
+            Some(column) if !given.iter().any(|g| g.eq_ignore_ascii_case(&column)) => {
+                let table = isolation
+                    .schema
+                    .table(&table)
+                    .map_or(table.as_str(), |t| t.name.as_str());
+                let setting = match &entity {
+                    Some(entity) => format!("[database.entities.{entity}] defaults = {{ {column} = … }}"),
+                    None => format!(
+                        "[database.entities.ENTITY] table = \"{table}\", defaults = {{ {column} = … }}"
+                    ),
+                };
+                format!(
+                    "{table}.{column} has no value and no database default: give it in the fixture or set {setting} in itspec.toml ({message})"
+                )
+            }
+            _ => message,
+        }
+    })
+}
+
+/// A configured default with its variables replaced: a text that is one
+/// variable keeps the variable's type; `{{uuid}}` and `{{now}}` are fresh
+/// each time.
+fn fill(value: &Value, scope: &Scope) -> Result<Value, crate::vars::VarError> {
+    Ok(match value {
+        Value::String(text) => {
+            let found = itspec_spec::interpolation::find(text);
+            match found.as_slice() {
+                [only] if only.terminated && only.start == 0 && only.end == text.len() => {
+                    scope.lookup(only.name(text))?
+                }
+                _ => Value::String(crate::vars::interpolate_text(text, scope)?),
+            }
+        }
+        Value::Array(items) => Value::Array(
+            items
+                .iter()
+                .map(|item| fill(item, scope))
+                .collect::<Result<_, _>>()?,
+        ),
+        Value::Object(members) => Value::Object(
+            members
+                .iter()
+                .map(|(k, v)| Ok((k.clone(), fill(v, scope)?)))
+                .collect::<Result<_, crate::vars::VarError>>()?,
+        ),
+        other => other.clone(),
+    })
+}
+
+/// The column a database refused a row for, having no value: SQLite's
+/// `NOT NULL constraint failed: user.is_active`, PostgreSQL's `null value
+/// in column "is_active" … violates not-null constraint`, MySQL's `Field
+/// 'is_active' doesn't have a default value` and `Column 'is_active'
+/// cannot be null`.
+fn not_null_column(message: &str) -> Option<String> {
+    if let Some((_, rest)) = message.split_once("NOT NULL constraint failed: ") {
+        let qualified = rest.split_whitespace().next()?;
+        return Some(
+            qualified
+                .rsplit_once('.')
+                .map_or(qualified, |(_, column)| column)
+                .to_string(),
+        );
+    }
+    if message.contains("violates not-null constraint") {
+        let (_, rest) = message.split_once("null value in column \"")?;
+        return Some(rest.split_once('"')?.0.to_string());
+    }
+    for (before, after) in [
+        ("Field '", "' doesn't have a default value"),
+        ("Column '", "' cannot be null"),
+    ] {
+        if let Some((_, rest)) = message.split_once(before)
+            && let Some((column, _)) = rest.split_once(after)
+        {
+            return Some(column.to_string());
+        }
+    }
+    None
 }
 
 /// Inserts a row into a tracked table; the row as stored.
@@ -305,4 +413,51 @@ async fn insert(
     db::insert_fixture(&isolation.db, found, values)
         .await
         .map_err(|DbError(message)| format!("cannot insert into `{}`: {message}", found.name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_column_without_a_value_is_read_from_each_database_s_message() {
+        for message in [
+            "cannot insert into `user`: NOT NULL constraint failed: user.is_active",
+            "cannot insert into `user`: null value in column \"is_active\" of relation \"user\" violates not-null constraint",
+            "cannot insert into `user`: null value in column \"is_active\" violates not-null constraint",
+            "cannot insert into `user`: Field 'is_active' doesn't have a default value",
+            "cannot insert into `user`: Column 'is_active' cannot be null",
+        ] {
+            assert_eq!(
+                not_null_column(message).as_deref(),
+                Some("is_active"),
+                "{message}"
+            );
+        }
+        assert_eq!(
+            not_null_column("UNIQUE constraint failed: user.email"),
+            None
+        );
+    }
+
+    #[test]
+    fn defaults_keep_their_type_and_generators_are_fresh() {
+        let mut scope = Scope::new();
+        scope.set("n", serde_json::json!(3));
+        assert_eq!(
+            fill(&serde_json::json!("{{n}}"), &scope).unwrap(),
+            serde_json::json!(3)
+        );
+        assert_eq!(
+            fill(&serde_json::json!("n={{n}}"), &scope).unwrap(),
+            serde_json::json!("n=3")
+        );
+        assert_eq!(
+            fill(&serde_json::json!(true), &scope).unwrap(),
+            serde_json::json!(true)
+        );
+        let a = fill(&serde_json::json!("{{uuid}}"), &scope).unwrap();
+        let b = fill(&serde_json::json!("{{uuid}}"), &scope).unwrap();
+        assert_ne!(a, b);
+    }
 }

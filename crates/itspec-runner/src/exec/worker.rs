@@ -80,6 +80,7 @@ impl Worker {
                     Ok(mut isolation) => {
                         if let Some(d) = &settings.database {
                             isolation.reconnect_timeout = d.reconnect_timeout;
+                            isolation.defaults = d.defaults.clone();
                         }
                         Some(isolation)
                     }
@@ -94,7 +95,7 @@ impl Worker {
         let http = match Http::new(
             &environment.base_url,
             settings.timeout,
-            settings.headers.clone(),
+            environment.headers.clone(),
         ) {
             Ok(http) => http.with_max_body(settings.max_body.clone()),
             Err(message) => {
@@ -166,6 +167,7 @@ impl Worker {
         let runner = CaseRunner {
             spec: &spec,
             contract: (contract.as_deref(), operation.as_ref()),
+            undocumented_status_warns: job.settings.undocumented_status_warns,
             source: &planned.text,
             http,
             errors: &job.settings.errors,

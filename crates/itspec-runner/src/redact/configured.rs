@@ -197,4 +197,35 @@ mod tests {
                 .contains(&"pa/ss?word".to_string())
         );
     }
+
+    /// A password that reaches the settings through `{{env.NAME}}` (from
+    /// the environment or an env file) is hidden like one written there.
+    #[test]
+    fn secrets_read_through_env_variables_are_hidden() {
+        let dir = tempfile::tempdir().unwrap_or_else(|_| unreachable!("a temporary folder"));
+        let path = dir.path().join("itspec.toml");
+        let written = std::fs::write(
+            &path,
+            "[service]\ncommand = \"x\"\nenv_file = \".env\"\n\n\
+             [database]\nurl = \"postgresql+psycopg://app:{{env.DB_PASSWORD}}@127.0.0.1/app\"\n",
+        )
+        .and_then(|()| std::fs::write(dir.path().join(".env"), "API_TOKEN=tok-from-file-9\n"));
+        assert!(written.is_ok());
+        let overrides = itspec_config::Overrides::from_env([(
+            "DB_PASSWORD".to_string(),
+            "s3cret/pw".to_string(),
+        )]);
+        let Ok(loaded) = itspec_config::load_with(Some(&path), &overrides, dir.path()) else {
+            unreachable!("the configuration is valid")
+        };
+        let Ok(settings) = Settings::from_config(&loaded) else {
+            unreachable!("the settings are valid")
+        };
+        let redaction = Redaction::default().for_run(&settings, &[]);
+        let hidden = redaction.hide_run_secrets(
+            "cannot connect to postgresql+psycopg://app:s3cret/pw@127.0.0.1/app; s3cret/pw; tok-from-file-9",
+        );
+        assert!(!hidden.contains("s3cret"), "{hidden}");
+        assert!(!hidden.contains("tok-from-file-9"), "{hidden}");
+    }
 }

@@ -36,7 +36,7 @@ pub struct TestDb {
 pub fn fresh_db(backend: Backend, name: &str) -> Option<TestDb> {
     let dir = tempfile::tempdir().unwrap();
     let server = match backend {
-        Backend::Sqlite => format!("sqlite://{}/server.db", dir.path().display()),
+        Backend::Sqlite => format!("sqlite:///{}/server.db", dir.path().display()),
         Backend::Postgres | Backend::MySql => {
             let variable = if backend == Backend::Postgres {
                 "ITSPEC_TEST_POSTGRES_URL"
