@@ -22,7 +22,7 @@ import jwt
 from app.core.config import settings
 
 ALGORITHM = "HS256"
-DEFAULT_ITERATIONS = 600_000
+DEFAULT_ITERATIONS = settings.PASSWORD_HASH_ITERATIONS
 
 
 def create_access_token(subject: str | Any, expires_delta: timedelta) -> str:
