@@ -259,7 +259,9 @@ fn specs_run_fixtures_and_assertions_and_leave_nothing_behind(backend: Backend) 
             .checks
             .iter()
             .filter_map(|c| match &c.verdict {
-                Verdict::Failed { message, .. } => Some((c.text.clone(), message.clone())),
+                Verdict::Failed { message, .. } | Verdict::Error { message, .. } => {
+                    Some((c.text.clone(), message.clone()))
+                }
                 _ => None,
             })
             .collect()
