@@ -295,6 +295,12 @@ fn an_undocumented_status_can_be_a_warning() {
         .run_with(&["run"]);
     assert_eq!(run.code, 0, "{}\n{}", run.stdout, run.stderr);
     assert!(run.stdout.contains("2 passed, 0 failed"), "{}", run.stdout);
+    // Counted as what it is: a warning, not an unverified check.
+    assert!(
+        run.stdout.contains("0 unverified, 1 warning (") && run.stdout.contains("  1 warning\n"),
+        "{}",
+        run.stdout
+    );
     assert!(
         run.stdout
             .contains("warning: status 422 is not documented for putInventory in api/openapi.yaml"),

@@ -11,8 +11,8 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use itspec_runner::results::{
-    CaseResult, CheckKind, CheckResult, DiffLine, Evidence, Exchange, Iterations, Outcome,
-    RunOutcome, RunResult, Verdict,
+    CaseResult, CheckResult, DiffLine, Evidence, Exchange, Iterations, Outcome, RunOutcome,
+    RunResult, Verdict,
 };
 use itspec_runner::{Event, Reporter, SpecInfo};
 
@@ -88,11 +88,13 @@ impl<W: Write> Console<W> {
             Outcome::Error => (self.paint(red, "ERROR"), timing),
             Outcome::Skipped { reason } => (self.paint(yellow, "SKIP"), safe(reason).into_owned()),
         };
+        let warnings = case.checks.iter().filter(|c| c.is_warning()).count();
         let unverified = case
             .checks
             .iter()
             .filter(|c| matches!(c.verdict, Verdict::Unverified { .. }))
-            .count();
+            .count()
+            - warnings;
         let mut line = format!(
             "  {status}  {}  {}  {}",
             safe(&case.id),
@@ -101,6 +103,11 @@ impl<W: Write> Console<W> {
         );
         if unverified > 0 {
             line.push_str(&self.paint(yellow, &format!("  {unverified} unverified")));
+        }
+        match warnings {
+            0 => {}
+            1 => line.push_str(&self.paint(yellow, "  1 warning")),
+            n => line.push_str(&self.paint(yellow, &format!("  {n} warnings"))),
         }
         line.push('\n');
         line.push_str(&self.unverified(spec, case));
@@ -140,7 +147,7 @@ impl<W: Write> Console<W> {
                 .map_or(check.text.as_str(), str::trim);
             // A contract finding `[contract] undocumented_status = "warn"`
             // lets pass is a warning; anything else was not checked.
-            let label = if check.kind == CheckKind::Contract {
+            let label = if check.is_warning() {
                 "warning"
             } else {
                 "unverified"
@@ -370,8 +377,13 @@ impl<W: Write> Console<W> {
             1 => "1 error, ".to_string(),
             n => format!("{n} errors, "),
         };
+        let warnings = match summary.warnings {
+            0 => String::new(),
+            1 => ", 1 warning".to_string(),
+            n => format!(", {n} warnings"),
+        };
         out.push_str(&format!(
-            "\n{} passed, {} failed, {errors}{} skipped, {} unverified ({:.1} s)\n",
+            "\n{} passed, {} failed, {errors}{} skipped, {} unverified{warnings} ({:.1} s)\n",
             summary.passed,
             summary.failed,
             summary.skipped,

@@ -70,8 +70,12 @@ pub struct Summary {
     pub errors: usize,
     /// Cases skipped (with `**Skip:**`).
     pub skipped: usize,
-    /// Prose assertions that could not be checked.
+    /// Prose assertions and setup lines that could not be checked.
     pub unverified: usize,
+    /// Findings that were let pass: a status the contract does not
+    /// document under `[contract] undocumented_status = "warn"`.
+    #[serde(default)]
+    pub warnings: usize,
 }
 
 impl Summary {
@@ -83,11 +87,13 @@ impl Summary {
             Outcome::Error => self.errors += 1,
             Outcome::Skipped { .. } => self.skipped += 1,
         }
-        self.unverified += case
-            .checks
-            .iter()
-            .filter(|c| matches!(c.verdict, Verdict::Unverified { .. }))
-            .count();
+        for check in &case.checks {
+            if check.is_warning() {
+                self.warnings += 1;
+            } else if matches!(check.verdict, Verdict::Unverified { .. }) {
+                self.unverified += 1;
+            }
+        }
     }
 }
 
@@ -492,6 +498,12 @@ impl CheckResult {
     /// Whether the check did not hold: it failed, or could not be made.
     pub fn is_failed(&self) -> bool {
         matches!(self.verdict, Verdict::Failed { .. } | Verdict::Error { .. })
+    }
+
+    /// Whether it is a finding that was let pass (a contract warning),
+    /// not a check that could not be made.
+    pub fn is_warning(&self) -> bool {
+        self.kind == CheckKind::Contract && matches!(self.verdict, Verdict::Unverified { .. })
     }
 
     /// Whether the check could not be made.
