@@ -4,6 +4,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::pick::SpecArg;
+
 /// Executable integration test specs.
 #[derive(Debug, Parser)]
 #[command(name = "itspec", version, about, long_about = None, arg_required_else_help = true)]
@@ -38,6 +40,27 @@ pub enum Command {
     /// Work with run reports.
     #[command(subcommand)]
     Report(ReportCommand),
+    /// Print a shell completion script: `itspec completions bash >
+    /// ~/.local/share/bash-completion/completions/itspec`.
+    Completions(CompletionsArgs),
+    /// Print the manual page (roff): `itspec man > ~/.local/share/man/man1/itspec.1`;
+    /// `itspec man run` prints itspec-run(1).
+    Man(ManArgs),
+}
+
+/// `itspec man`.
+#[derive(Debug, Args)]
+pub struct ManArgs {
+    /// A command, for its own page.
+    pub command: Option<String>,
+}
+
+/// `itspec completions`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell.
+    #[arg(value_enum)]
+    pub shell: clap_complete::Shell,
 }
 
 /// `itspec report`.
@@ -147,11 +170,30 @@ fn parse_shard(text: &str) -> Result<itspec_runner::shard::Shard, String> {
 /// `itspec run`.
 #[derive(Debug, Args)]
 pub struct RunArgs {
-    /// Spec files or folders (default: `specs` of itspec.toml, else the current folder).
-    pub paths: Vec<PathBuf>,
-    /// Run only cases whose id or name matches this glob (repeatable).
+    /// Spec files or folders (default: `specs` of itspec.toml, else the
+    /// current folder); `FILE:LINE` or `FILE::ID` runs one case.
+    #[arg(value_parser = SpecArg::parse, value_name = "PATHS")]
+    pub paths: Vec<SpecArg>,
+    /// Run only cases whose id, name or `ID: Name` matches this glob or
+    /// holds this text (repeatable).
     #[arg(long, value_name = "GLOB")]
     pub filter: Vec<String>,
+    /// Rerun only the cases that failed (or errored) in the last run; all
+    /// of them when none did.
+    #[arg(long = "last-failed", visible_alias = "lf")]
+    pub last_failed: bool,
+    /// Stop after the first case that fails or errors (the cases running
+    /// finish, and the database is put back).
+    #[arg(short = 'x', long)]
+    pub fail_fast: bool,
+    /// Keep running: rerun the specs whose file changed, all of them when
+    /// itspec.toml changed, keeping the service up while its command stays
+    /// the same. Ctrl-C stops.
+    #[arg(long)]
+    pub watch: bool,
+    /// List every check of each case, the ones that passed too.
+    #[arg(short, long)]
+    pub verbose: bool,
     /// Run only cases with one of these tags.
     #[arg(long, value_delimiter = ',', value_name = "TAGS")]
     pub tags: Vec<String>,
@@ -229,6 +271,8 @@ pub enum RunFormat {
     Human,
     /// The same, then a GitHub Actions annotation per failed check.
     Github,
+    /// One JSON event per line, for tools (docs/machine-interface.md).
+    Jsonl,
 }
 
 /// `itspec check`.

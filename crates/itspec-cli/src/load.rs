@@ -39,10 +39,10 @@ impl SpecText {
     }
 }
 
-/// A path for messages: without a leading `./`.
+/// A path for messages: relative to the current folder, without a
+/// leading `./`.
 pub fn display(path: &Path) -> String {
-    let text = path.display().to_string();
-    text.strip_prefix("./").map(str::to_string).unwrap_or(text)
+    itspec_config::shown(path)
 }
 
 /// Reads every candidate that is a spec and applies `work` to it on a

@@ -16,8 +16,10 @@ mod cli;
 mod commands;
 mod discover;
 mod exit_codes;
+mod last_failed;
 mod load;
 mod output;
+mod pick;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -40,6 +42,10 @@ fn main() -> ExitCode {
 }
 
 fn run(cli: &Cli) -> Result<u8> {
+    let run_paths: Vec<PathBuf> = match &cli.command {
+        Command::Run(args) => args.paths.iter().map(|arg| arg.path.clone()).collect(),
+        _ => Vec::new(),
+    };
     let (paths, set): (&[PathBuf], Vec<(String, String)>) = match &cli.command {
         Command::Check(args) => (&args.paths, args.set.clone()),
         Command::List(args) => (&args.paths, Vec::new()),
@@ -51,20 +57,35 @@ fn run(cli: &Cli) -> Result<u8> {
             if let Some(url) = &args.base_url {
                 set.push(("target.base_url".to_string(), url.clone()));
             }
-            (&args.paths, set)
+            (&run_paths, set)
         }
+        Command::Completions(args) => return commands::completions::print_completions(args.shell),
+        Command::Man(args) => return commands::completions::man(args.command.as_deref()),
     };
     let env_file = match &cli.command {
         Command::Check(args) => args.env_file.clone(),
         Command::Run(args) => args.env_file.clone(),
         _ => None,
     };
-    let config = load_config(cli, paths, &set, env_file)?;
-    let context = Context {
-        config,
-        explicit_config: cli.config.is_some(),
-        color: output::use_color(cli.color),
+    let context = || -> Result<Context> {
+        Ok(Context {
+            config: load_config(cli, paths, &set, env_file.clone())?,
+            explicit_config: cli.config.is_some(),
+            color: output::use_color(cli.color),
+        })
     };
+    if let Command::Run(args) = &cli.command
+        && args.watch
+    {
+        // The configuration is read again each time it changes.
+        loop {
+            match commands::watch::run(&context()?, args)? {
+                commands::watch::Watched::ConfigChanged => continue,
+                commands::watch::Watched::Done(code) => return Ok(code),
+            }
+        }
+    }
+    let context = context()?;
     match &cli.command {
         Command::Check(args) => commands::check::run(&context, args),
         Command::List(args) => commands::list::run(&context, args),
@@ -73,6 +94,7 @@ fn run(cli: &Cli) -> Result<u8> {
         Command::Trace(args) => commands::trace::run(&context, args),
         Command::Report(command) => commands::report::run(command),
         Command::Restore(args) => commands::restore::run(&context, args),
+        Command::Completions(_) | Command::Man(_) => Ok(exit_codes::SUCCESS),
     }
 }
 

@@ -18,6 +18,7 @@ mod duration;
 pub mod interpolate;
 mod model;
 mod overrides;
+mod shown;
 mod size;
 
 use std::path::{Path, PathBuf};
@@ -28,6 +29,7 @@ pub use model::{
     Service, Severity, Target, Workers,
 };
 pub use overrides::{ENV_PREFIX, Environment, Override, Overrides};
+pub use shown::shown;
 pub use size::Size;
 
 use serde::Deserialize;

@@ -29,6 +29,7 @@ pub struct Console<W: Write> {
     out: W,
     color: bool,
     github: bool,
+    verbose: bool,
     failed: Vec<String>,
 }
 
@@ -39,6 +40,7 @@ impl<W: Write> Console<W> {
             out,
             color,
             github: false,
+            verbose: false,
             failed: Vec::new(),
         }
     }
@@ -47,6 +49,12 @@ impl<W: Write> Console<W> {
     /// workflow commands are neutralised.
     pub fn github(mut self, github: bool) -> Self {
         self.github = github;
+        self
+    }
+
+    /// `-v`: list every check of each case, the passed ones too.
+    pub fn verbose(mut self, verbose: bool) -> Self {
+        self.verbose = verbose;
         self
     }
 
@@ -70,6 +78,28 @@ impl<W: Write> Console<W> {
     }
 
     fn case(&mut self, spec: &SpecInfo, case: &CaseResult) {
+        if matches!(case.outcome, Outcome::Failed | Outcome::Error) {
+            let label = if case.outcome == Outcome::Error {
+                "(error) "
+            } else {
+                ""
+            };
+            self.failed.push(format!(
+                "{}:{} {} {label}{}",
+                safe(&spec.path),
+                case.heading.line,
+                safe(&case.id),
+                safe(&case.name)
+            ));
+        }
+        let text = self.case_text(spec, case);
+        self.write(&text);
+    }
+
+    /// What the console prints of a case: its line, the checks it did not
+    /// make (every check with `-v`) and, for a failure or an error, every
+    /// failed check with its evidence.
+    pub fn case_text(&self, spec: &SpecInfo, case: &CaseResult) -> String {
         let green = Style::new().fg_color(Some(AnsiColor::Green.into())).bold();
         let red = Style::new().fg_color(Some(AnsiColor::Red.into())).bold();
         let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into())).bold();
@@ -110,41 +140,41 @@ impl<W: Write> Console<W> {
             n => line.push_str(&self.paint(yellow, &format!("  {n} warnings"))),
         }
         line.push('\n');
-        line.push_str(&self.unverified(spec, case));
-        self.write(&line);
+        line.push_str(&self.listed_checks(spec, case));
         if matches!(case.outcome, Outcome::Failed | Outcome::Error) {
-            let label = if case.outcome == Outcome::Error {
-                "(error) "
-            } else {
-                ""
-            };
-            self.failed.push(format!(
-                "{}:{} {} {label}{}",
-                safe(&spec.path),
-                case.heading.line,
-                safe(&case.id),
-                safe(&case.name)
-            ));
-            let details = self.failure(spec, case);
-            self.write(&details);
+            line.push_str(&self.failure(spec, case));
         }
+        line
     }
 
     /// Every check of a case that was not made — prose, and setup lines
     /// that did not run — at its line, with the nearest form when there
-    /// is one: what the case's verdict does not cover.
-    fn unverified(&self, spec: &SpecInfo, case: &CaseResult) -> String {
+    /// is one: what the case's verdict does not cover. With `-v`, the
+    /// checks that passed too.
+    fn listed_checks(&self, spec: &SpecInfo, case: &CaseResult) -> String {
         let yellow = Style::new().fg_color(Some(AnsiColor::Yellow.into()));
+        let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
         let mut out = String::new();
         for check in &case.checks {
-            let Verdict::Unverified { reason } = &check.verdict else {
-                continue;
-            };
             let text = spec
                 .text
                 .get(check.span.range())
                 .and_then(|t| t.lines().next())
                 .map_or(check.text.as_str(), str::trim);
+            let reason = match &check.verdict {
+                Verdict::Unverified { reason } => reason,
+                Verdict::Passed if self.verbose => {
+                    out.push_str(&format!(
+                        "        {} {}:{}  {}\n",
+                        self.paint(green, "ok"),
+                        safe(&spec.path),
+                        check.span.line,
+                        safe(text),
+                    ));
+                    continue;
+                }
+                _ => continue,
+            };
             // A contract finding `[contract] undocumented_status = "warn"`
             // lets pass is a warning; anything else was not checked.
             let label = if check.is_warning() {
@@ -426,13 +456,29 @@ impl<W: Write> Reporter for Console<W> {
                 };
                 self.write(&text);
             }
+            Event::ServiceStarting {
+                command,
+                log,
+                workers,
+            } => {
+                let each = if workers > 1 {
+                    format!(" ({workers} of them, one per worker)")
+                } else {
+                    String::new()
+                };
+                self.write(&format!(
+                    "itspec: starting the service `{}`{each} (log: {})…\n",
+                    safe(command),
+                    safe(log)
+                ));
+            }
             Event::Notice { message } => self.write(&format!("note: {}\n", safe(message))),
             Event::SpecStarted { spec } => {
                 let title = self.paint(Style::new().bold(), &safe(&spec.path));
                 self.write(&format!("\n{title}  {}\n", safe(&spec.component)));
             }
             Event::CaseFinished { spec, result } => self.case(spec, result),
-            Event::SpecFinished { .. } => {}
+            Event::SpecFinished { .. } | Event::IterationFinished { .. } => {}
             Event::RunFinished { result } => self.finished(result),
         }
     }

@@ -17,5 +17,6 @@ pub mod console;
 pub mod diagnostics;
 pub mod escape;
 pub mod frame;
+pub mod jsonl;
 pub mod progress;
 pub mod results;

@@ -30,6 +30,16 @@ pub enum Event<'a> {
         /// What was started, and how long it took to become ready.
         service: Option<(&'a str, u64)>,
     },
+    /// itspec is starting the service — perhaps building it first —, said
+    /// before the wait so a slow start is never silent.
+    ServiceStarting {
+        /// The command, as configured.
+        command: &'a str,
+        /// Where its output goes, as shown.
+        log: &'a str,
+        /// Services started side by side, one per worker.
+        workers: usize,
+    },
     /// A spec starts.
     SpecStarted {
         /// The spec.
@@ -41,6 +51,17 @@ pub enum Event<'a> {
         spec: &'a SpecInfo,
         /// Its result.
         result: &'a CaseResult,
+    },
+    /// An iteration of a concurrency case finished.
+    IterationFinished {
+        /// Its spec.
+        spec: &'a SpecInfo,
+        /// The case's id.
+        case: &'a str,
+        /// Which one, from 1.
+        iteration: u32,
+        /// Of how many planned.
+        of: u32,
     },
     /// A spec finished.
     SpecFinished {

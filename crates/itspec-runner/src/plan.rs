@@ -160,6 +160,13 @@ impl Chooser {
 
     /// The cases of `input` that run; its model is dropped.
     pub fn choose(&self, input: SpecInput) -> Choice {
+        self.choose_among(input, None)
+    }
+
+    /// [`Chooser::choose`], among the cases at `only` (indexes into the
+    /// spec's cases: those named on the command line, or that failed last
+    /// time) when given.
+    pub fn choose_among(&self, input: SpecInput, only: Option<&[usize]>) -> Choice {
         let spec = &input.spec;
         if spec.is_draft() && !self.selection.include_drafts {
             return Choice::Draft;
@@ -172,7 +179,15 @@ impl Chooser {
             .cases
             .iter()
             .enumerate()
-            .filter(|(_, case)| selected(case, &self.filters, &self.selection.tags))
+            .filter(|(i, _)| only.is_none_or(|only| only.contains(i)))
+            .filter(|(_, case)| {
+                selected(
+                    case,
+                    &self.filters,
+                    &self.selection.filters,
+                    &self.selection.tags,
+                )
+            })
             .map(|(i, _)| i)
             .collect();
         if cases.is_empty() {
@@ -216,13 +231,19 @@ pub fn priority_of(spec: &Spec) -> Priority {
     spec.priority.as_ref().map_or(Priority::Medium, |p| p.value)
 }
 
-fn selected(case: &TestCase, filters: &[GlobMatcher], tags: &[String]) -> bool {
+/// Whether a case is chosen: a filter matches it as a glob (its id, its
+/// name or `ID: Name`) or is a part of `ID: Name` (without regard to case,
+/// as pytest's `-k`), and it has one of the tags.
+fn selected(case: &TestCase, filters: &[GlobMatcher], texts: &[String], tags: &[String]) -> bool {
+    let title = format!("{}: {}", case.id.value, case.name.value);
+    let lower = title.to_lowercase();
     let by_filter = filters.is_empty()
         || filters.iter().any(|f| {
-            f.is_match(&case.id.value)
-                || f.is_match(&case.name.value)
-                || f.is_match(format!("{}: {}", case.id.value, case.name.value))
-        });
+            f.is_match(&case.id.value) || f.is_match(&case.name.value) || f.is_match(&title)
+        })
+        || texts
+            .iter()
+            .any(|text| lower.contains(&text.to_lowercase()));
     let by_tag = tags.is_empty()
         || case.tags.iter().any(|tag| {
             tags.iter()

@@ -1,6 +1,7 @@
 //! One file per command. Each returns the exit code; only `main` exits.
 
 pub mod check;
+pub mod completions;
 pub mod list;
 pub mod new;
 pub mod report;
@@ -10,6 +11,7 @@ pub mod run;
 mod status;
 pub mod trace;
 mod vars;
+pub mod watch;
 
 pub use vars::KnownVars;
 

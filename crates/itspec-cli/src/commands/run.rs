@@ -1,6 +1,8 @@
 //! `itspec run`: check the specs, choose the cases, start the environment,
 //! run, report.
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
 use std::sync::Arc;
 
 use anyhow::{Result, bail};
@@ -8,6 +10,7 @@ use std::io::IsTerminal as _;
 
 use itspec_report::console::Console;
 use itspec_report::diagnostics::{FileReport, render_human};
+use itspec_report::jsonl::JsonLines;
 use itspec_report::progress::Progress;
 use itspec_report::results::github::StopCommands;
 use itspec_runner::{
@@ -18,21 +21,48 @@ use itspec_spec::{Diagnostic, Severity};
 use super::Context;
 use crate::cli::{RunArgs, RunFormat};
 use crate::exit_codes;
+use crate::last_failed::LastFailed;
 use crate::output::print;
+use crate::pick::{self, Picks};
 
 /// A spec file as read: its errors and what of it runs.
 struct Loaded {
     /// The file.
-    file: std::path::PathBuf,
+    file: PathBuf,
     errors: Vec<Diagnostic>,
+    /// A `FILE:LINE` or `FILE::ID` that names no case of it.
+    pick_error: Option<String>,
     choice: Choice,
 }
 
 /// Runs the command.
 pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
-    if let Some(config) = &context.config {
-        warn_of_saved_rows(config.dir());
-    }
+    run_once(context, args, None)
+}
+
+/// One run. `changed`: under `--watch`, the spec files (canonical) to run
+/// instead of every one found.
+pub fn run_once(
+    context: &Context,
+    args: &RunArgs,
+    changed: Option<&BTreeSet<PathBuf>>,
+) -> Result<u8> {
+    let jsonl = args.format == RunFormat::Jsonl;
+    // What a person reads goes to standard error when standard output is
+    // a tool's stream of events.
+    let say = |text: &str| -> Result<()> {
+        if jsonl {
+            crate::output::eprint(text.trim_end_matches('\n'));
+            Ok(())
+        } else {
+            Ok(print(text)?)
+        }
+    };
+    let project = match &context.config {
+        Some(config) => config.dir().to_path_buf(),
+        None => std::env::current_dir()?,
+    };
+    warn_of_saved_rows(&project);
     let known = super::KnownVars::new(
         context,
         args.vars.iter().map(|(name, _)| name.clone()).collect(),
@@ -44,9 +74,25 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         include_drafts: args.include_drafts,
     };
     let chooser = Chooser::new(&selection)?;
+    let picks = Picks::new(&args.paths);
+    let mut last_failed = LastFailed::load(&project);
+    let rerun_failed = args.last_failed && !last_failed.is_empty();
+    if args.last_failed {
+        say(&if rerun_failed {
+            format!(
+                "itspec: --last-failed: rerunning the {} case{} that failed last time\n",
+                last_failed.len(),
+                if last_failed.len() == 1 { "" } else { "s" }
+            )
+        } else {
+            "itspec: --last-failed: no case failed last time: running every case\n".to_string()
+        })?;
+    }
+    let paths: Vec<PathBuf> = args.paths.iter().map(|arg| arg.path.clone()).collect();
     // Each spec is checked and its cases chosen as it is read: what stays
     // is its text and the chosen cases, not its model.
-    let files = super::map_spec_files(context, &args.paths, |file| {
+    let files = super::map_spec_files(context, &paths, |file| {
+        let canonical = pick::canonical(&file.path);
         let (spec, diagnostics) = match file.utf8_diagnostic() {
             Some(diagnostic) => (itspec_spec::Spec::default(), vec![diagnostic]),
             None => {
@@ -59,20 +105,47 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
             .into_iter()
             .filter(|d| d.severity == Severity::Error)
             .collect();
+        let (mut only, pick_error) = match picks.resolve(&file.path, &file.text, &spec) {
+            Ok(only) => (only, None),
+            Err(error) => (Some(Vec::new()), Some(error)),
+        };
+        if changed.is_some_and(|changed| !changed.contains(&canonical)) {
+            only = Some(Vec::new());
+        }
+        if rerun_failed {
+            let failed = spec
+                .cases
+                .iter()
+                .enumerate()
+                .filter(|(_, case)| last_failed.contains(&canonical, &case.id.value))
+                .map(|(index, _)| index);
+            only = Some(match only {
+                Some(named) => failed.filter(|index| named.contains(index)).collect(),
+                None => failed.collect(),
+            });
+        }
         let input = SpecInput {
             path: file.display_path(),
             text: Arc::from(file.text),
             spec,
         };
         Loaded {
-            file: file.path,
+            file: canonical,
             errors,
-            choice: chooser.choose(input),
+            pick_error,
+            choice: chooser.choose_among(input, only.as_deref()),
         }
     })?;
 
+    let pick_errors: Vec<&str> = files
+        .iter()
+        .filter_map(|f| f.pick_error.as_deref())
+        .collect();
+    if !pick_errors.is_empty() {
+        bail!("{}", pick_errors.join("\n"));
+    }
     // No report may replace one of them.
-    let spec_files: Vec<std::path::PathBuf> = files.iter().map(|f| f.file.clone()).collect();
+    let spec_files: Vec<PathBuf> = files.iter().map(|f| f.file.clone()).collect();
     let mut files_by_path = std::collections::HashMap::new();
     let mut chosen = Vec::new();
     // A spec with errors blocks the run only when it would have run.
@@ -96,7 +169,7 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
                     text: &planned.text,
                     diagnostics: errors,
                 },
-                context.color,
+                context.color && !jsonl,
             ));
         }
         out.push_str(&format!(
@@ -105,7 +178,7 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
             if blocking.len() == 1 { "" } else { "s" },
             if blocking.len() == 1 { "has" } else { "have" },
         ));
-        print(&out)?;
+        say(&out)?;
         return Ok(exit_codes::USAGE);
     }
 
@@ -124,7 +197,7 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         let all = plan.case_count();
         plan = plan.shard(shard);
         if plan.specs.is_empty() {
-            print(&format!(
+            say(&format!(
                 "itspec: shard {}/{} has none of the {all} cases to run\n",
                 shard.index, shard.total
             ))?;
@@ -182,25 +255,40 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
             Some(file) => timings(file)?,
             None => Default::default(),
         },
+        fail_fast: args.fail_fast,
     };
     itspec_runner::worker_count(&plan, &settings, &run_options).map_err(anyhow::Error::msg)?;
     // A contract that cannot be read is the user's to fix, like a spec error.
     let contracts = itspec_runner::contracts(&settings, &plan).map_err(anyhow::Error::msg)?;
-    let github = args.format == RunFormat::Github;
-    // For GitHub Actions, the console report — which quotes what the
-    // service sent — is fenced off: no line of it is obeyed as a workflow
-    // command, and only after it do itspec's annotations follow.
-    let fence = github.then(StopCommands::new);
-    if let Some(fence) = &fence {
-        print(&fence.stop())?;
-    }
-    let console = Console::new(std::io::stdout(), context.color).github(github);
-    let mut reporter = Progress::new(console, std::io::stderr().is_terminal());
-    let result = itspec_runner::run_with(&plan, &settings, &run_options, &contracts, &mut reporter);
-    if let Some(fence) = &fence {
-        print(&fence.resume())?;
-        print(&itspec_report::results::github::write(&result))?;
-    }
+    let result = match args.format {
+        RunFormat::Jsonl => {
+            let mut reporter = JsonLines::new(std::io::stdout(), args.verbose);
+            itspec_runner::run_with(&plan, &settings, &run_options, &contracts, &mut reporter)
+        }
+        RunFormat::Human | RunFormat::Github => {
+            let github = args.format == RunFormat::Github;
+            // For GitHub Actions, the console report — which quotes what
+            // the service sent — is fenced off: no line of it is obeyed as
+            // a workflow command, and only after it do itspec's
+            // annotations follow.
+            let fence = github.then(StopCommands::new);
+            if let Some(fence) = &fence {
+                print(&fence.stop())?;
+            }
+            let console = Console::new(std::io::stdout(), context.color)
+                .github(github)
+                .verbose(args.verbose);
+            let mut reporter = Progress::new(console, std::io::stderr().is_terminal());
+            let result =
+                itspec_runner::run_with(&plan, &settings, &run_options, &contracts, &mut reporter);
+            if let Some(fence) = &fence {
+                print(&fence.resume())?;
+                print(&itspec_report::results::github::write(&result))?;
+            }
+            result
+        }
+    };
+    remember_failures(&mut last_failed, &result, &files_by_path);
     let code = match result.outcome {
         RunOutcome::Interrupted => exit_codes::INTERRUPTED,
         RunOutcome::EnvironmentFailed { .. } => exit_codes::ENVIRONMENT,
@@ -222,10 +310,32 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
             }
         }
         for path in promoted {
-            print(&format!("itspec: {path} is now Implemented\n"))?;
+            say(&format!("itspec: {path} is now Implemented\n"))?;
         }
     }
     Ok(code)
+}
+
+/// Keeps what failed for `--last-failed`; a file that cannot be written
+/// is told, and the run's verdict stands.
+fn remember_failures(
+    last_failed: &mut LastFailed,
+    result: &itspec_runner::RunResult,
+    files: &std::collections::HashMap<String, PathBuf>,
+) {
+    for spec in &result.specs {
+        let Some(file) = files.get(&spec.path) else {
+            continue;
+        };
+        for case in &spec.cases {
+            last_failed.update(file, &case.id, &case.outcome);
+        }
+    }
+    if let Err(error) = last_failed.save() {
+        crate::output::eprint(&format!(
+            "warning: cannot keep the failed cases for --last-failed: {error:#}"
+        ));
+    }
 }
 
 /// Each spec's duration in the JSON report `file`, by path.
@@ -271,7 +381,7 @@ fn warn_of_saved_rows(project: &std::path::Path) {
     let Ok(entries) = std::fs::read_dir(project.join("target").join("itspec")) else {
         return;
     };
-    let mut saved: Vec<std::path::PathBuf> = entries
+    let mut saved: Vec<PathBuf> = entries
         .flatten()
         .map(|entry| entry.path())
         .filter(|path| {

@@ -254,9 +254,9 @@ fn lock_file(database: &Path) -> Result<Option<(PathBuf, Flock<File>)>, String> 
                 let holder = std::fs::read_to_string(&path).unwrap_or_default();
                 let holder = holder.trim();
                 return Err(if holder.is_empty() {
-                    format!("it holds {}", path.display())
+                    format!("it holds {}", itspec_config::shown(&path))
                 } else {
-                    format!("{holder}; lock file {}", path.display())
+                    format!("{holder}; lock file {}", itspec_config::shown(&path))
                 });
             }
         };
@@ -276,6 +276,6 @@ fn lock_file(database: &Path) -> Result<Option<(PathBuf, Flock<File>)>, String> 
     }
     Err(format!(
         "its lock file {} keeps being replaced",
-        path.display()
+        itspec_config::shown(&path)
     ))
 }

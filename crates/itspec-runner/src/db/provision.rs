@@ -19,7 +19,7 @@ pub fn url_with_database(url: &str, name: &str) -> String {
         return format!(
             "{}{}{}",
             url.get(..range.start).unwrap_or(""),
-            file.display(),
+            itspec_config::shown(&file),
             url.get(range.end..).unwrap_or("")
         );
     }

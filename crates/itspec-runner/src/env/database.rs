@@ -50,11 +50,14 @@ async fn apply_schema(database: &Database, file: &Path) -> Result<(), EnvError> 
     let script = std::fs::read_to_string(file).map_err(|e| {
         EnvError(format!(
             "[database] schema: cannot read {}: {e}",
-            file.display()
+            itspec_config::shown(&file)
         ))
     })?;
-    db::apply_script(database, &script)
-        .await
-        .map_err(|e| EnvError(format!("[database] schema {}: {e}", file.display())))?;
+    db::apply_script(database, &script).await.map_err(|e| {
+        EnvError(format!(
+            "[database] schema {}: {e}",
+            itspec_config::shown(&file)
+        ))
+    })?;
     Ok(())
 }

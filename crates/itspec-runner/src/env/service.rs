@@ -74,8 +74,12 @@ impl Service {
         log_dir: &Path,
         worker: usize,
     ) -> Result<Service, EnvError> {
-        std::fs::create_dir_all(log_dir)
-            .map_err(|error| EnvError(format!("cannot create {}: {error}", log_dir.display())))?;
+        std::fs::create_dir_all(log_dir).map_err(|error| {
+            EnvError(format!(
+                "cannot create {}: {error}",
+                itspec_config::shown(&log_dir)
+            ))
+        })?;
         let log = log_dir.join(if worker > 1 {
             format!("service-w{worker}.log")
         } else {
@@ -89,11 +93,19 @@ impl Service {
                 .truncate(true)
                 .mode(0o600)
                 .open(&log)
-                .map_err(|error| EnvError(format!("cannot create {}: {error}", log.display())))?
+                .map_err(|error| {
+                    EnvError(format!(
+                        "cannot create {}: {error}",
+                        itspec_config::shown(&log)
+                    ))
+                })?
         };
-        let stderr = file
-            .try_clone()
-            .map_err(|error| EnvError(format!("cannot write {}: {error}", log.display())))?;
+        let stderr = file.try_clone().map_err(|error| {
+            EnvError(format!(
+                "cannot write {}: {error}",
+                itspec_config::shown(&log)
+            ))
+        })?;
         let child = Command::new("sh")
             .arg("-c")
             .arg(command)
@@ -281,9 +293,12 @@ impl Service {
         let all: Vec<&str> = text.lines().collect();
         let tail = all.get(all.len().saturating_sub(lines)..).unwrap_or(&[]);
         if tail.is_empty() {
-            return format!("(the service wrote nothing to {})", self.log.display());
+            return format!(
+                "(the service wrote nothing to {})",
+                itspec_config::shown(&self.log)
+            );
         }
-        let mut out = format!("last lines of {}:", self.log.display());
+        let mut out = format!("last lines of {}:", itspec_config::shown(&self.log));
         for line in tail {
             out.push_str("\n    ");
             out.push_str(line);

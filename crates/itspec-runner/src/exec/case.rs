@@ -44,6 +44,9 @@ pub(crate) struct CaseRunner<'a> {
     pub default_iterations: u32,
     /// What the case's result hides.
     pub redaction: &'a Redaction,
+    /// Told of each iteration of a concurrency case as it ends: the case's
+    /// id, the iteration, how many are planned.
+    pub progress: &'a dyn Fn(&str, u32, u32),
 }
 
 /// What one run of a case's requests and checks produced.
@@ -261,6 +264,9 @@ impl CaseRunner<'_> {
             self.attempt(case, prepared, &mut attempt, last, spec_scope)
                 .await;
             let passed = attempt.passed();
+            if planned > 1 {
+                (self.progress)(&case.id.value, i, planned);
+            }
             tally.run = i;
             tally.runs.push(attempt.run(i));
             if !passed {

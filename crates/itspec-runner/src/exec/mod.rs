@@ -17,6 +17,7 @@ mod workers;
 pub use workers::worker_count;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::AtomicBool;
 use std::time::Instant;
 
 use crate::events::{Event, Reporter};
@@ -48,6 +49,8 @@ pub struct RunOptions {
     /// Each spec's duration in an earlier run (ms, by path): workers are
     /// handed the longest first.
     pub timings: BTreeMap<String, u64>,
+    /// `-x`: no case starts after one failed or errored.
+    pub fail_fast: bool,
 }
 
 /// Runs a plan and reports as it goes. Blocks until the run is over. The
@@ -106,6 +109,7 @@ pub fn run_with(
         settings: &settings,
         options,
         contracts,
+        stopping: AtomicBool::new(false),
     };
     let mut result = runtime.block_on(workers::run(&job, jobs, &mut reporter));
     reporter.result(&mut result);
@@ -188,4 +192,6 @@ struct Job<'a> {
     settings: &'a Settings,
     options: &'a RunOptions,
     contracts: &'a Contracts,
+    /// A case failed under `--fail-fast`: workers start no other.
+    stopping: AtomicBool,
 }

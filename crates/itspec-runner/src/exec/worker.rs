@@ -5,6 +5,7 @@
 //! prints nothing and shares nothing with other workers.
 
 use std::collections::BTreeSet;
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -29,6 +30,13 @@ pub(super) enum Message {
     CaseFinished {
         spec: usize,
         result: Box<CaseResult>,
+    },
+    /// An iteration of a concurrency case of spec `spec` finished.
+    Iteration {
+        spec: usize,
+        case: String,
+        iteration: u32,
+        of: u32,
     },
     /// Its environment failed; it stops after this spec.
     Failed { message: String },
@@ -164,7 +172,16 @@ impl Worker {
         let spec = planned.spec();
         // Read before the run: a document that cannot be read stopped it.
         let (contract, operation) = job.contracts.of(&spec).unwrap_or_default();
+        let progress = |case: &str, iteration: u32, of: u32| {
+            let _ = messages.send(Message::Iteration {
+                spec: index,
+                case: case.to_string(),
+                iteration,
+                of,
+            });
+        };
         let runner = CaseRunner {
+            progress: &progress,
             spec: &spec,
             contract: (contract.as_deref(), operation.as_ref()),
             undocumented_status_warns: job.settings.undocumented_status_warns,
@@ -180,6 +197,9 @@ impl Worker {
         };
         let mut spec_scope = self.scope.clone();
         for &case_index in &planned.cases {
+            if job.stopping.load(Ordering::Relaxed) {
+                break;
+            }
             let Some(case) = spec.cases.get(case_index) else {
                 continue;
             };
@@ -220,6 +240,10 @@ impl Worker {
             }
             // A request that failed may mean the service is going down.
             let unanswered = result.exchanges.iter().any(|e| e.error.is_some());
+            if job.options.fail_fast && matches!(result.outcome, Outcome::Failed | Outcome::Error) {
+                // No other case starts, here or on another worker.
+                job.stopping.store(true, Ordering::Relaxed);
+            }
             let _ = messages.send(Message::CaseFinished {
                 spec: index,
                 result: Box::new(result),
@@ -312,7 +336,7 @@ fn service_log(
     Some(ServiceLog {
         file: settings
             .redaction
-            .hide_run_secrets(&file.display().to_string()),
+            .hide_run_secrets(&itspec_config::shown(file)),
         lines: lines
             .iter()
             .map(|line| settings.redaction.hide_run_secrets(line))

@@ -7,6 +7,7 @@
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
@@ -173,6 +174,18 @@ async fn run_locked(
     let mut copies = Vec::new();
     let mut workers = Vec::new();
     let mut notices = Vec::new();
+    if let Some(service) = &settings.service {
+        let log = settings
+            .dir
+            .join("target")
+            .join("itspec")
+            .join("service.log");
+        reporter.event(Event::ServiceStarting {
+            command: &service.command,
+            log: &itspec_config::shown(&log),
+            workers: jobs,
+        });
+    }
     let prepared = tokio::select! {
         prepared = prepare(job, jobs, &mut copies, &mut workers, &mut notices) => prepared,
         () = shutdown_signal() => Err(None),
@@ -258,6 +271,18 @@ async fn run_locked(
             });
         }
     }
+    if job.stopping.load(Ordering::Relaxed) {
+        let summary = &result.summary;
+        let ran = summary.passed + summary.failed + summary.errors + summary.skipped;
+        let left = plan.case_count().saturating_sub(ran);
+        if left > 0 {
+            let message = format!(
+                "stopped after the first failure (--fail-fast): {left} case{} not run",
+                if left == 1 { "" } else { "s" }
+            );
+            reporter.event(Event::Notice { message: &message });
+        }
+    }
     result.outcome = if interrupted {
         RunOutcome::Interrupted
     } else if let Some(message) = collected.failure.take() {
@@ -279,8 +304,8 @@ async fn run_locked(
             for record in records {
                 let message = format!(
                     "interrupted again before the database was put back: the rows recorded before the first case are saved in {}; `itspec restore {}` puts them back",
-                    record.display(),
-                    record.display()
+                    itspec_config::shown(&record),
+                    itspec_config::shown(&record)
                 );
                 reporter.event(Event::Notice { message: &message });
             }
@@ -403,7 +428,26 @@ async fn hand_out(
                 Message::SpecStarted { spec } => collected.start(job, spec, reporter),
                 Message::CaseFinished { spec, result: case } => {
                     result.summary.add(&case);
+                    if job.stopping.load(Ordering::Relaxed) {
+                        // --fail-fast: a case failed; no other spec starts.
+                        queue.clear();
+                    }
                     collected.case(spec, *case, reporter);
+                }
+                Message::Iteration {
+                    spec,
+                    case,
+                    iteration,
+                    of,
+                } => {
+                    if let Some(info) = collected.infos.get(spec) {
+                        reporter.event(Event::IterationFinished {
+                            spec: info,
+                            case: &case,
+                            iteration,
+                            of,
+                        });
+                    }
                 }
                 Message::Failed { message } => {
                     collected.failure.get_or_insert(message);

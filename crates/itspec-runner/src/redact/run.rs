@@ -44,6 +44,18 @@ impl Reporter for Redacting<'_> {
                 let message = self.text(message);
                 self.inner.event(Event::Notice { message: &message });
             }
+            Event::ServiceStarting {
+                command,
+                log,
+                workers,
+            } => {
+                let command = self.text(command);
+                self.inner.event(Event::ServiceStarting {
+                    command: &command,
+                    log,
+                    workers,
+                });
+            }
             Event::RunStarted {
                 specs,
                 cases,

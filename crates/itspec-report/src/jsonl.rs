@@ -1,0 +1,125 @@
+//! The machine interface of `run --format jsonl`: one JSON object per
+//! event and line, flushed as it happens, for tools that drive itspec —
+//! the pytest plugin, editors, CI wrappers (docs/machine-interface.md).
+//! Each case carries the console's text of it, so a tool shows the same
+//! evidence a person would read.
+
+use std::io::Write;
+
+use itspec_runner::results::{Outcome, RunOutcome, Verdict};
+use itspec_runner::{Event, Reporter};
+use serde_json::{Value, json};
+
+use crate::console::Console;
+
+/// The version of the stream: raised when a change would break a reader.
+pub const VERSION: u32 = 1;
+
+/// Writes events as JSON lines.
+pub struct JsonLines<W: Write> {
+    out: W,
+    /// Renders each case's text, without colour.
+    console: Console<std::io::Sink>,
+    /// Resolves a spec's shown path to an absolute one.
+    cwd: std::path::PathBuf,
+}
+
+impl<W: Write> JsonLines<W> {
+    /// A reporter writing to `out`; `verbose` lists passed checks in each
+    /// case's text too.
+    pub fn new(out: W, verbose: bool) -> Self {
+        Self {
+            out,
+            console: Console::new(std::io::sink(), false).verbose(verbose),
+            cwd: std::env::current_dir().unwrap_or_default(),
+        }
+    }
+
+    fn line(&mut self, value: &Value) {
+        // A reader that went away cannot be told anything better.
+        let _ = writeln!(self.out, "{value}");
+        let _ = self.out.flush();
+    }
+}
+
+impl<W: Write> Reporter for JsonLines<W> {
+    fn event(&mut self, event: Event<'_>) {
+        let value = match event {
+            Event::RunStarted {
+                specs,
+                cases,
+                workers,
+                target,
+                ..
+            } => json!({
+                "event": "run-started",
+                "version": VERSION,
+                "specs": specs,
+                "cases": cases,
+                "workers": workers,
+                "target": target,
+            }),
+            Event::ServiceStarting { command, log, .. } => json!({
+                "event": "notice",
+                "message": format!("starting the service `{command}` (log: {log})"),
+            }),
+            Event::Notice { message } => json!({"event": "notice", "message": message}),
+            Event::CaseFinished { spec, result } => {
+                let (outcome, skip_reason) = match &result.outcome {
+                    Outcome::Passed => ("passed", None),
+                    Outcome::Failed => ("failed", None),
+                    Outcome::Error => ("error", None),
+                    Outcome::Skipped { reason } => ("skipped", Some(reason.as_str())),
+                };
+                let unverified: Vec<Value> = result
+                    .checks
+                    .iter()
+                    .filter(|check| {
+                        matches!(check.verdict, Verdict::Unverified { .. }) && !check.is_warning()
+                    })
+                    .map(|check| json!({"line": check.span.line, "text": check.text}))
+                    .collect();
+                let warnings: Vec<Value> = result
+                    .checks
+                    .iter()
+                    .filter(|check| check.is_warning())
+                    .map(|check| json!({"line": check.span.line, "text": check.text}))
+                    .collect();
+                json!({
+                    "event": "case-finished",
+                    "path": spec.path,
+                    "file": self.cwd.join(&spec.path),
+                    "line": result.heading.line,
+                    "id": result.id,
+                    "name": result.name,
+                    "outcome": outcome,
+                    "duration_ms": result.duration_ms,
+                    "skip_reason": skip_reason,
+                    "unverified": unverified,
+                    "warnings": warnings,
+                    "text": self.console.case_text(spec, result),
+                })
+            }
+            Event::RunFinished { result } => {
+                let (outcome, message) = match &result.outcome {
+                    RunOutcome::Completed => ("completed", None),
+                    RunOutcome::Interrupted => ("interrupted", None),
+                    RunOutcome::EnvironmentFailed { message } => {
+                        ("environment_failed", Some(message.as_str()))
+                    }
+                };
+                json!({
+                    "event": "run-finished",
+                    "outcome": outcome,
+                    "message": message,
+                    "summary": result.summary,
+                    "duration_ms": result.duration_ms,
+                })
+            }
+            Event::SpecStarted { .. }
+            | Event::SpecFinished { .. }
+            | Event::IterationFinished { .. } => return,
+        };
+        self.line(&value);
+    }
+}
