@@ -80,7 +80,7 @@ fn run(cli: &Cli) -> Result<u8> {
         // The configuration is read again each time it changes.
         loop {
             match commands::watch::run(&context()?, args)? {
-                commands::watch::Watched::ConfigChanged => continue,
+                commands::watch::Watched::Restart => continue,
                 commands::watch::Watched::Done(code) => return Ok(code),
             }
         }

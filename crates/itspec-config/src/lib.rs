@@ -237,16 +237,16 @@ fn env_source(
         // `[service] env_file` may be missing where the environment has
         // it all (CI); `--env-file` names a file that must be there.
         Some((origin, file)) if origin != "--env-file" && !file.exists() => Some((
-            format!("{} (which does not exist)", file.display()),
+            format!("{} (which does not exist)", shown(&file)),
             Default::default(),
         )),
         Some((origin, file)) => {
             let vars =
                 interpolate::read_env_file(&file).map_err(|message| ConfigError::Override {
-                    origin: format!("{origin} {}", file.display()),
+                    origin: format!("{origin} {}", shown(&file)),
                     message,
                 })?;
-            Some((file.display().to_string(), vars))
+            Some((shown(&file), vars))
         }
         None => None,
     };

@@ -392,12 +392,14 @@ impl<W: Write> Console<W> {
             }
             RunOutcome::Completed => {}
         }
-        if !self.failed.is_empty() {
+        // Under --watch the next run starts its own list.
+        let failed = std::mem::take(&mut self.failed);
+        if !failed.is_empty() {
             out.push_str(&format!(
                 "\n{}\n",
                 self.paint(Style::new().bold(), "failed:")
             ));
-            for failed in &self.failed {
+            for failed in &failed {
                 out.push_str(&format!("  {failed}\n"));
             }
         }

@@ -33,7 +33,7 @@ pub mod shard;
 pub mod vars;
 
 pub use events::{Event, Reporter, Silent, SpecInfo};
-pub use exec::{RunOptions, contracts, run, run_with, worker_count};
+pub use exec::{Rerun, RunOptions, contracts, run, run_watching, run_with, worker_count};
 pub use plan::{
     About, Choice, Chooser, FilterError, Plan, Planned, Selection, SpecInput, plan, priority_of,
 };

@@ -1,7 +1,7 @@
 //! `itspec run`: check the specs, choose the cases, start the environment,
 //! run, report.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashMap};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -14,7 +14,8 @@ use itspec_report::jsonl::JsonLines;
 use itspec_report::progress::Progress;
 use itspec_report::results::github::StopCommands;
 use itspec_runner::{
-    Choice, Chooser, Plan, RunOptions, RunOutcome, Selection, Settings, SpecInput,
+    Choice, Chooser, Plan, Reporter, RunOptions, RunOutcome, RunResult, Selection, Settings,
+    SpecInput,
 };
 use itspec_spec::{Diagnostic, Severity};
 
@@ -35,29 +36,74 @@ struct Loaded {
     choice: Choice,
 }
 
-/// Runs the command.
-pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
-    run_once(context, args, None)
+/// The cases a run will run, and what is kept from reading their specs.
+pub struct Chosen {
+    /// The plan.
+    pub plan: Plan,
+    /// Each planned spec's file (canonical), by its shown path.
+    pub files: HashMap<String, PathBuf>,
+    /// What failed in earlier runs, updated by this one.
+    pub last_failed: LastFailed,
 }
 
-/// One run. `changed`: under `--watch`, the spec files (canonical) to run
-/// instead of every one found.
-pub fn run_once(
+/// Runs the command.
+pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
+    let chosen = match choose(context, args, None)? {
+        Ok(chosen) => chosen,
+        Err(code) => return Ok(code),
+    };
+    let Chosen {
+        plan,
+        files,
+        mut last_failed,
+    } = chosen;
+    let settings = settings(context, args)?;
+    let run_options = run_options(args)?;
+    itspec_runner::worker_count(&plan, &settings, &run_options).map_err(anyhow::Error::msg)?;
+    // A contract that cannot be read is the user's to fix, like a spec error.
+    let contracts = itspec_runner::contracts(&settings, &plan).map_err(anyhow::Error::msg)?;
+    let result = with_reporter(context, args, |reporter| {
+        itspec_runner::run_with(&plan, &settings, &run_options, &contracts, reporter)
+    })?;
+    let code = after_run(args, &result, &files, &mut last_failed)?;
+    if args.update_status && matches!(result.outcome, RunOutcome::Completed) {
+        let mut promoted = Vec::new();
+        for (planned, spec_result) in plan.specs.iter().zip(&result.specs) {
+            let spec = planned.spec();
+            if let Some(file) = files.get(&planned.path)
+                && super::status::earned(&spec, spec_result)
+                && super::status::promote(file, &spec)?
+            {
+                promoted.push(planned.path.clone());
+            }
+        }
+        for path in promoted {
+            say(args, &format!("itspec: {path} is now Implemented\n"))?;
+        }
+    }
+    Ok(code)
+}
+
+/// Writes what a person reads: on standard output, or on standard error
+/// when standard output is a tool's stream of events.
+pub fn say(args: &RunArgs, text: &str) -> Result<()> {
+    if args.format == RunFormat::Jsonl {
+        crate::output::eprint(text.trim_end_matches('\n'));
+        Ok(())
+    } else {
+        Ok(print(text)?)
+    }
+}
+
+/// Reads and checks the specs and chooses the cases to run; `changed`:
+/// under `--watch`, the spec files (canonical) that changed, the only ones
+/// to run. `Err(code)`: the run ends here, and what it needed to say is
+/// said (a spec with errors, a shard with nothing to run).
+pub fn choose(
     context: &Context,
     args: &RunArgs,
     changed: Option<&BTreeSet<PathBuf>>,
-) -> Result<u8> {
-    let jsonl = args.format == RunFormat::Jsonl;
-    // What a person reads goes to standard error when standard output is
-    // a tool's stream of events.
-    let say = |text: &str| -> Result<()> {
-        if jsonl {
-            crate::output::eprint(text.trim_end_matches('\n'));
-            Ok(())
-        } else {
-            Ok(print(text)?)
-        }
-    };
+) -> Result<Result<Chosen, u8>> {
     let project = match &context.config {
         Some(config) => config.dir().to_path_buf(),
         None => std::env::current_dir()?,
@@ -75,18 +121,21 @@ pub fn run_once(
     };
     let chooser = Chooser::new(&selection)?;
     let picks = Picks::new(&args.paths);
-    let mut last_failed = LastFailed::load(&project);
+    let last_failed = LastFailed::load(&project);
     let rerun_failed = args.last_failed && !last_failed.is_empty();
     if args.last_failed {
-        say(&if rerun_failed {
-            format!(
-                "itspec: --last-failed: rerunning the {} case{} that failed last time\n",
-                last_failed.len(),
-                if last_failed.len() == 1 { "" } else { "s" }
-            )
-        } else {
-            "itspec: --last-failed: no case failed last time: running every case\n".to_string()
-        })?;
+        say(
+            args,
+            &if rerun_failed {
+                format!(
+                    "itspec: --last-failed: rerunning the {} case{} that failed last time\n",
+                    last_failed.len(),
+                    if last_failed.len() == 1 { "" } else { "s" }
+                )
+            } else {
+                "itspec: --last-failed: no case failed last time: running every case\n".to_string()
+            },
+        )?;
     }
     let paths: Vec<PathBuf> = args.paths.iter().map(|arg| arg.path.clone()).collect();
     // Each spec is checked and its cases chosen as it is read: what stays
@@ -109,9 +158,7 @@ pub fn run_once(
             Ok(only) => (only, None),
             Err(error) => (Some(Vec::new()), Some(error)),
         };
-        if changed.is_some_and(|changed| !changed.contains(&canonical)) {
-            only = Some(Vec::new());
-        }
+
         if rerun_failed {
             let failed = spec
                 .cases
@@ -129,11 +176,17 @@ pub fn run_once(
             text: Arc::from(file.text),
             spec,
         };
+        // Under --watch, a spec that did not change is not run again.
+        let unchanged = changed.is_some_and(|changed| !changed.contains(&canonical));
         Loaded {
             file: canonical,
             errors,
             pick_error,
-            choice: chooser.choose_among(input, only.as_deref()),
+            choice: if unchanged {
+                Choice::Nothing
+            } else {
+                chooser.choose_among(input, only.as_deref())
+            },
         }
     })?;
 
@@ -146,7 +199,7 @@ pub fn run_once(
     }
     // No report may replace one of them.
     let spec_files: Vec<PathBuf> = files.iter().map(|f| f.file.clone()).collect();
-    let mut files_by_path = std::collections::HashMap::new();
+    let mut files_by_path = HashMap::new();
     let mut chosen = Vec::new();
     // A spec with errors blocks the run only when it would have run.
     let mut blocking = Vec::new();
@@ -169,7 +222,7 @@ pub fn run_once(
                     text: &planned.text,
                     diagnostics: errors,
                 },
-                context.color && !jsonl,
+                context.color && args.format != RunFormat::Jsonl,
             ));
         }
         out.push_str(&format!(
@@ -178,8 +231,8 @@ pub fn run_once(
             if blocking.len() == 1 { "" } else { "s" },
             if blocking.len() == 1 { "has" } else { "have" },
         ));
-        say(&out)?;
-        return Ok(exit_codes::USAGE);
+        say(args, &out)?;
+        return Ok(Err(exit_codes::USAGE));
     }
 
     let mut plan = Plan::from_chosen(chosen);
@@ -197,18 +250,27 @@ pub fn run_once(
         let all = plan.case_count();
         plan = plan.shard(shard);
         if plan.specs.is_empty() {
-            say(&format!(
-                "itspec: shard {}/{} has none of the {all} cases to run\n",
-                shard.index, shard.total
-            ))?;
-            // An empty report still, so a merge step finds every shard's file.
-            return write_reports(
-                &itspec_runner::RunResult::starting_now(),
+            say(
                 args,
-                exit_codes::SUCCESS,
-            );
+                &format!(
+                    "itspec: shard {}/{} has none of the {all} cases to run\n",
+                    shard.index, shard.total
+                ),
+            )?;
+            // An empty report still, so a merge step finds every shard's file.
+            return write_reports(&RunResult::starting_now(), args, exit_codes::SUCCESS).map(Err);
         }
     }
+    Ok(Ok(Chosen {
+        plan,
+        files: files_by_path,
+        last_failed,
+    }))
+}
+
+/// The settings of `itspec.toml` (or none), with `--base-url` and
+/// `--no-service` applied.
+pub fn settings(context: &Context, args: &RunArgs) -> Result<Settings> {
     let empty = itspec_config::Loaded {
         path: None,
         dir: std::env::current_dir()?,
@@ -239,7 +301,12 @@ pub fn run_once(
             "nothing to send requests to: set target.base_url in itspec.toml (or pass --base-url URL), or add [service] so itspec starts the service"
         );
     }
-    let run_options = RunOptions {
+    Ok(settings)
+}
+
+/// How to run, from the flags.
+pub fn run_options(args: &RunArgs) -> Result<RunOptions> {
+    Ok(RunOptions {
         vars: args.vars.clone(),
         strict: args.strict,
         repeat: args.repeat,
@@ -256,15 +323,17 @@ pub fn run_once(
             None => Default::default(),
         },
         fail_fast: args.fail_fast,
-    };
-    itspec_runner::worker_count(&plan, &settings, &run_options).map_err(anyhow::Error::msg)?;
-    // A contract that cannot be read is the user's to fix, like a spec error.
-    let contracts = itspec_runner::contracts(&settings, &plan).map_err(anyhow::Error::msg)?;
-    let result = match args.format {
-        RunFormat::Jsonl => {
-            let mut reporter = JsonLines::new(std::io::stdout(), args.verbose);
-            itspec_runner::run_with(&plan, &settings, &run_options, &contracts, &mut reporter)
-        }
+    })
+}
+
+/// Runs `run` with the reporter `--format` asks for.
+pub fn with_reporter(
+    context: &Context,
+    args: &RunArgs,
+    run: impl FnOnce(&mut dyn Reporter) -> RunResult,
+) -> Result<RunResult> {
+    Ok(match args.format {
+        RunFormat::Jsonl => run(&mut JsonLines::new(std::io::stdout(), args.verbose)),
         RunFormat::Human | RunFormat::Github => {
             let github = args.format == RunFormat::Github;
             // For GitHub Actions, the console report — which quotes what
@@ -278,17 +347,25 @@ pub fn run_once(
             let console = Console::new(std::io::stdout(), context.color)
                 .github(github)
                 .verbose(args.verbose);
-            let mut reporter = Progress::new(console, std::io::stderr().is_terminal());
-            let result =
-                itspec_runner::run_with(&plan, &settings, &run_options, &contracts, &mut reporter);
+            let result = run(&mut Progress::new(console, std::io::stderr().is_terminal()));
             if let Some(fence) = &fence {
                 print(&fence.resume())?;
                 print(&itspec_report::results::github::write(&result))?;
             }
             result
         }
-    };
-    remember_failures(&mut last_failed, &result, &files_by_path);
+    })
+}
+
+/// What follows a run: the failures kept for `--last-failed`, the
+/// reports written; the exit code.
+pub fn after_run(
+    args: &RunArgs,
+    result: &RunResult,
+    files: &HashMap<String, PathBuf>,
+    last_failed: &mut LastFailed,
+) -> Result<u8> {
+    remember_failures(last_failed, result, files);
     let code = match result.outcome {
         RunOutcome::Interrupted => exit_codes::INTERRUPTED,
         RunOutcome::EnvironmentFailed { .. } => exit_codes::ENVIRONMENT,
@@ -297,31 +374,15 @@ pub fn run_once(
         }
         RunOutcome::Completed => exit_codes::SUCCESS,
     };
-    let code = write_reports(&result, args, code)?;
-    if args.update_status && matches!(result.outcome, RunOutcome::Completed) {
-        let mut promoted = Vec::new();
-        for (planned, spec_result) in plan.specs.iter().zip(&result.specs) {
-            let spec = planned.spec();
-            if let Some(file) = files_by_path.get(&planned.path)
-                && super::status::earned(&spec, spec_result)
-                && super::status::promote(file, &spec)?
-            {
-                promoted.push(planned.path.clone());
-            }
-        }
-        for path in promoted {
-            say(&format!("itspec: {path} is now Implemented\n"))?;
-        }
-    }
-    Ok(code)
+    write_reports(result, args, code)
 }
 
 /// Keeps what failed for `--last-failed`; a file that cannot be written
 /// is told, and the run's verdict stands.
 fn remember_failures(
     last_failed: &mut LastFailed,
-    result: &itspec_runner::RunResult,
-    files: &std::collections::HashMap<String, PathBuf>,
+    result: &RunResult,
+    files: &HashMap<String, PathBuf>,
 ) {
     for spec in &result.specs {
         let Some(file) = files.get(&spec.path) else {
@@ -359,7 +420,7 @@ fn timings(file: &std::path::Path) -> Result<std::collections::BTreeMap<String, 
 /// Writes the reports asked for. A report that cannot be written after the
 /// run (its folder was checked before) is reported, and a run that passed
 /// then exits as an environment failure.
-fn write_reports(result: &itspec_runner::RunResult, args: &RunArgs, code: u8) -> Result<u8> {
+fn write_reports(result: &RunResult, args: &RunArgs, code: u8) -> Result<u8> {
     match super::reports::write_all(result, &args.reports) {
         Ok(()) => Ok(code),
         Err(error) => {

@@ -18,6 +18,8 @@ pub use workers::worker_count;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicBool;
+
+use futures_util::future::LocalBoxFuture;
 use std::time::Instant;
 
 use crate::events::{Event, Reporter};
@@ -82,6 +84,17 @@ pub fn run_with(
     contracts: &Contracts,
     reporter: &mut dyn Reporter,
 ) -> RunResult {
+    run_inner(plan, settings, options, contracts, reporter, None)
+}
+
+fn run_inner(
+    plan: &Plan,
+    settings: &Settings,
+    options: &RunOptions,
+    contracts: &Contracts,
+    reporter: &mut dyn Reporter,
+    rerun: Option<&mut dyn Rerun>,
+) -> RunResult {
     // What the settings and `--var` hold that is secret is hidden in every
     // case, and in what is said about the run.
     let mut settings = settings.clone();
@@ -111,9 +124,33 @@ pub fn run_with(
         contracts,
         stopping: AtomicBool::new(false),
     };
-    let mut result = runtime.block_on(workers::run(&job, jobs, &mut reporter));
+    let mut result = runtime.block_on(workers::run(&job, jobs, &mut reporter, rerun));
     reporter.result(&mut result);
     result
+}
+
+/// What `run --watch` does between runs: told each run's result once it
+/// is reported, it waits — for a file to change — and gives the next plan
+/// to run in the same environment, or `None` to stop (the environment is
+/// then stopped and the database put back). Ctrl-C while it waits stops
+/// the run as interrupted.
+pub trait Rerun {
+    /// The next plan and its contracts, or `None`.
+    fn next(&mut self, result: RunResult) -> LocalBoxFuture<'_, Option<(Plan, Contracts)>>;
+}
+
+/// [`run_with`], then again for each plan `rerun` gives, keeping the
+/// service, the mocks and the database's record up in between. Returns
+/// the last run's result; each run's is also reported as it ends.
+pub fn run_watching(
+    plan: &Plan,
+    settings: &Settings,
+    options: &RunOptions,
+    contracts: &Contracts,
+    reporter: &mut dyn Reporter,
+    rerun: &mut dyn Rerun,
+) -> RunResult {
+    run_inner(plan, settings, options, contracts, reporter, Some(rerun))
 }
 
 /// A run that failed before it started, reported.

@@ -15,13 +15,15 @@ use tokio::sync::mpsc;
 
 use super::schedule;
 use super::worker::{Message, Worker};
-use super::{Job, RunOptions, finish, mock_names, run_id, shutdown_signal};
+use super::{Job, Rerun, RunOptions, finish, mock_names, run_id, shutdown_signal};
 use crate::db;
 use crate::env::EnvError;
 use crate::events::{Event, Reporter, SpecInfo};
 use crate::plan::Plan;
 use crate::results::{RunOutcome, RunResult, SpecResult};
 use crate::settings::Settings;
+use itspec_contract::Contracts;
+use std::sync::atomic::AtomicBool;
 
 /// How many workers the run gets: `--jobs`, else `[workers] jobs`, at most
 /// one per spec. More than one needs an environment per worker: itspec
@@ -117,7 +119,12 @@ struct Collected {
 }
 
 /// Runs the plan on `jobs` workers.
-pub(super) async fn run(job: &Job<'_>, jobs: usize, reporter: &mut dyn Reporter) -> RunResult {
+pub(super) async fn run(
+    job: &Job<'_>,
+    jobs: usize,
+    reporter: &mut dyn Reporter,
+    rerun: Option<&mut dyn Rerun>,
+) -> RunResult {
     let settings = job.settings;
     let started = Instant::now();
     let mut result = RunResult::starting_now();
@@ -141,7 +148,7 @@ pub(super) async fn run(job: &Job<'_>, jobs: usize, reporter: &mut dyn Reporter)
             return finish(result, started, reporter);
         }
     };
-    let result = run_locked(job, jobs, reporter, result, started, grace).await;
+    let result = run_locked(job, jobs, reporter, result, started, grace, rerun).await;
     if let Some(lock) = lock {
         lock.release().await;
     }
@@ -169,6 +176,7 @@ async fn run_locked(
     mut result: RunResult,
     started: Instant,
     grace: Duration,
+    mut rerun: Option<&mut dyn Rerun>,
 ) -> RunResult {
     let (plan, settings, options) = (job.plan, job.settings, job.options);
     let mut copies = Vec::new();
@@ -230,6 +238,108 @@ async fn run_locked(
             told.push(message);
         }
     }
+    drafts_notice(plan, reporter);
+    // Under --watch, each plan after the first: run in the same
+    // environment, its service, mocks and database record kept up.
+    let mut rerun_plan: Option<(Plan, Contracts)> = None;
+    let mut started = started;
+    let mut between_runs = false;
+    let interrupted = loop {
+        let this = Job {
+            plan: rerun_plan.as_ref().map_or(plan, |(plan, _)| plan),
+            settings,
+            options,
+            contracts: rerun_plan
+                .as_ref()
+                .map_or(job.contracts, |(_, contracts)| contracts),
+            stopping: AtomicBool::new(false),
+        };
+        if run_plan(&this, jobs, &mut workers, &mut result, reporter).await {
+            break true;
+        }
+        let Some(rerun) = rerun.as_deref_mut() else {
+            break false;
+        };
+        // This run is over and told; the environment stays up while the
+        // watcher waits for a change.
+        let done = finish(
+            std::mem::replace(&mut result, RunResult::starting_now()),
+            started,
+            reporter,
+        );
+        result.target.clone_from(&done.target);
+        between_runs = true;
+        let next = tokio::select! {
+            next = rerun.next(done) => next,
+            () = shutdown_signal() => break true,
+        };
+        let Some(next) = next else {
+            break false;
+        };
+        rerun_plan = Some(next);
+        started = Instant::now();
+        between_runs = false;
+        let plan = rerun_plan.as_ref().map_or(plan, |(plan, _)| plan);
+        reporter.event(Event::RunStarted {
+            specs: plan.specs.len(),
+            cases: plan.case_count(),
+            workers: jobs,
+            target: &result.target,
+            service: None,
+        });
+        drafts_notice(plan, reporter);
+    };
+    if interrupted {
+        result.outcome = RunOutcome::Interrupted;
+        // A second Ctrl-C does not wait for the database: the recorded
+        // rows are on disk already.
+        let records: Vec<std::path::PathBuf> =
+            workers.iter().filter_map(Worker::record_file).collect();
+        let stopped = tokio::select! {
+            () = stop_all(&mut workers, grace, &mut result, reporter) => true,
+            () = shutdown_signal() => false,
+        };
+        if !stopped {
+            for record in records {
+                let message = format!(
+                    "interrupted again before the database was put back: the rows recorded before the first case are saved in {}; `itspec restore {}` puts them back",
+                    itspec_config::shown(&record),
+                    itspec_config::shown(&record)
+                );
+                reporter.event(Event::Notice { message: &message });
+            }
+            // The services die with the workers (their process groups are
+            // killed when dropped); the copies are dropped by the next run.
+            drop(workers);
+            return finish(result, started, reporter);
+        }
+    } else {
+        stop_all(&mut workers, grace, &mut result, reporter).await;
+    }
+    drop_copies(settings, &copies, reporter).await;
+    end(result, started, between_runs, reporter)
+}
+
+/// The end of a run — or, under `--watch` between two runs, of the
+/// watch: each run was told as it finished, so this is a notice unless
+/// stopping found something wrong.
+fn end(
+    result: RunResult,
+    started: Instant,
+    between_runs: bool,
+    reporter: &mut dyn Reporter,
+) -> RunResult {
+    if between_runs && !matches!(result.outcome, RunOutcome::EnvironmentFailed { .. }) {
+        reporter.event(Event::Notice {
+            message: "stopped watching: the service is stopped and the database put back",
+        });
+        return result;
+    }
+    finish(result, started, reporter)
+}
+
+/// How many Draft specs the plan leaves out.
+fn drafts_notice(plan: &Plan, reporter: &mut dyn Reporter) {
     if plan.drafts > 0 {
         let message = format!(
             "{} Draft spec{} not run (--include-drafts runs them)",
@@ -238,6 +348,18 @@ async fn run_locked(
         );
         reporter.event(Event::Notice { message: &message });
     }
+}
+
+/// Runs one plan on the workers that are up, collecting its results into
+/// `result`. `true`: Ctrl-C or SIGTERM cut it short.
+async fn run_plan(
+    job: &Job<'_>,
+    jobs: usize,
+    workers: &mut [Worker],
+    result: &mut RunResult,
+    reporter: &mut dyn Reporter,
+) -> bool {
+    let plan = job.plan;
     let mut collected = Collected {
         infos: plan
             .specs
@@ -250,12 +372,12 @@ async fn run_locked(
             .collect(),
         specs: vec![None; plan.specs.len()],
         live: jobs == 1,
-        drop_passed_exchanges: options.drop_passed_exchanges,
+        drop_passed_exchanges: job.options.drop_passed_exchanges,
         open: BTreeSet::new(),
         failure: None,
     };
     let interrupted = tokio::select! {
-        () = hand_out(job, &mut workers, &mut collected, &mut result, reporter) => false,
+        () = hand_out(job, workers, &mut collected, result, reporter) => false,
         () = shutdown_signal() => true,
     };
     // What was cut short is printed too, each spec whole.
@@ -291,34 +413,7 @@ async fn run_locked(
         RunOutcome::Completed
     };
     result.specs = collected.specs.into_iter().flatten().collect();
-    if interrupted {
-        // A second Ctrl-C does not wait for the database: the recorded
-        // rows are on disk already.
-        let records: Vec<std::path::PathBuf> =
-            workers.iter().filter_map(Worker::record_file).collect();
-        let stopped = tokio::select! {
-            () = stop_all(&mut workers, grace, &mut result, reporter) => true,
-            () = shutdown_signal() => false,
-        };
-        if !stopped {
-            for record in records {
-                let message = format!(
-                    "interrupted again before the database was put back: the rows recorded before the first case are saved in {}; `itspec restore {}` puts them back",
-                    itspec_config::shown(&record),
-                    itspec_config::shown(&record)
-                );
-                reporter.event(Event::Notice { message: &message });
-            }
-            // The services die with the workers (their process groups are
-            // killed when dropped); the copies are dropped by the next run.
-            drop(workers);
-            return finish(result, started, reporter);
-        }
-    } else {
-        stop_all(&mut workers, grace, &mut result, reporter).await;
-    }
-    drop_copies(settings, &copies, reporter).await;
-    finish(result, started, reporter)
+    interrupted
 }
 
 /// Copies the database for each worker (when there are several and
