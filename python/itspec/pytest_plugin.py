@@ -149,7 +149,7 @@ class _Plugin:
         if self._bin is None:
             found = find_itspec_bin(self.config.getoption("itspec_bin"))
             if found is None:
-                raise pytest.UsageError(
+                raise _ItspecError(
                     "itspec: cannot find the itspec binary: install the itspec wheel "
                     "(pip install itspec) beside pytest, put `itspec` on PATH, or pass "
                     "--itspec-bin PATH (or set ITSPEC_BIN)"
@@ -184,18 +184,18 @@ class _Plugin:
                 errors="replace",
             )
         except OSError as error:
-            raise pytest.UsageError(f"itspec: cannot run {command[0]}: {error}") from None
+            raise _ItspecError(f"itspec: cannot run {command[0]}: {error}") from None
 
     def list_specs(self, paths: list[str]) -> list[dict[str, Any]]:
         done = self.itspec(*self.global_args(), "list", "--format", "json", *paths)
         if done.returncode != 0:
-            raise _ListError(
+            raise _ItspecError(
                 f"`itspec list` failed (exit {done.returncode}):\n{done.stderr.rstrip()}"
             )
         try:
             return json.loads(done.stdout)
         except ValueError as error:
-            raise _ListError(f"`itspec list --format json` printed no JSON: {error}") from None
+            raise _ItspecError(f"`itspec list --format json` printed no JSON: {error}") from None
 
     def display(self, path: Path) -> str:
         """A path as itspec is given it: relative to pytest's invocation
@@ -256,8 +256,8 @@ class _Plugin:
         return ["--fail-fast"] if "--fail-fast" in done.stdout else []
 
 
-class _ListError(Exception):
-    pass
+class _ItspecError(Exception):
+    """itspec could not be found or run, or `itspec list` failed."""
 
 
 def _plugin(config: pytest.Config) -> _Plugin:
@@ -276,7 +276,7 @@ def pytest_configure(config: pytest.Config) -> None:
     if config.getoption("itspec") and config.args_source != pytest.Config.ArgsSource.ARGS:
         try:
             specs = plugin.list_specs([])
-        except _ListError as error:
+        except _ItspecError as error:
             raise pytest.UsageError(f"itspec: --itspec found no specs: {error}") from None
         config.args = [str(plugin.cwd / spec["file"]) for spec in specs]
 
@@ -303,7 +303,7 @@ class SpecFile(pytest.File):
         plugin = _plugin(self.config)
         try:
             specs = plugin.list_specs([plugin.display(self.path)])
-        except _ListError as error:
+        except _ItspecError as error:
             raise self.CollectError(str(error)) from None
         for spec in specs:
             for case in spec.get("cases", []):
@@ -483,17 +483,27 @@ class _Run:
 
     def start(self) -> None:
         plugin = self.plugin
-        extra = plugin.fail_fast()
+        # Runs of other itspec.toml files go one after the other: two
+        # might share a database or a port.
+        for other in plugin.runs.values():
+            if other is not self and other.proc is not None:
+                other.wait_ended()
+        try:
+            extra = plugin.fail_fast()
+            self.command = [
+                plugin.binary(),
+                "run",
+                "--format",
+                "jsonl",
+                *extra,
+                *plugin.run_args(),
+                *[item.selector() for item in self.items],
+            ]
+        except _ItspecError as error:
+            self.start_error = str(error)
+            self.ended = True
+            return
         self.fail_fast = bool(extra)
-        self.command = [
-            plugin.binary(),
-            "run",
-            "--format",
-            "jsonl",
-            *extra,
-            *plugin.run_args(),
-            *[item.selector() for item in self.items],
-        ]
         self.t0 = time.monotonic()
         try:
             self.proc = subprocess.Popen(
@@ -576,6 +586,17 @@ class _Run:
             if ended:
                 return None
 
+    def wait_ended(self) -> None:
+        while True:
+            with self.lock:
+                if not self.ended and not self.live:
+                    self.lock.wait(timeout=0.5)
+                live, self.live = self.live, []
+                ended = self.ended
+            self._show(live)
+            if ended:
+                return
+
     def _show(self, lines: list[str]) -> None:
         """itspec's notices and what it says before the run starts (the
         service building, starting), on the terminal as they come."""
@@ -646,14 +667,12 @@ class _Run:
         if proc is None:
             return
         if proc.poll() is None:
-            if interrupted:
-                # A Ctrl-C on the terminal reached itspec too: a second one
-                # would cut its restore short. Give it time to stop by itself.
-                self._wait(10.0)
-            else:
-                # Every item had its event: itspec is stopping the service.
-                if all(item.key in self.events for item in self.items):
-                    self._wait(STOP_TIMEOUT_S)
+            if interrupted or all(item.key in self.events for item in self.items):
+                # A Ctrl-C on the terminal reached itspec too, and a second
+                # SIGINT would cut its restore short; or every case is done
+                # and itspec is stopping the service. Either way it ends by
+                # itself: wait for it.
+                self._wait(STOP_TIMEOUT_S)
             if proc.poll() is None:
                 _signal(proc, signal.SIGINT)
                 if not self._wait(STOP_TIMEOUT_S):

@@ -283,3 +283,32 @@ def test_an_early_stop_sends_sigint_and_waits(pytester: pytest.Pytester) -> None
     result.assert_outcomes(failed=1)
     result.stdout.fnmatch_lines(["*expected 200, got 500*", "*itspec run:*(interrupted, exit 130*"])
     assert log.read_text() == "SIGINT\n"
+
+
+def test_itspec_args_reach_the_run(shop: Shop) -> None:
+    """--itspec-arg passes options through: the racy stock update makes the
+    race case fail, as `itspec run --set vars.stock_update=racy` does."""
+    race = next(c for c in shop.cases() if "race" in c.name.lower())
+    result = shop.pytest(
+        "specs", "-k", "race", "--itspec-arg=--set=vars.stock_update=racy"
+    )
+    result.assert_outcomes(failed=1, deselected=len(shop.cases()) - 1)
+    result.stdout.fnmatch_lines([f"FAILED {race.nodeid}*"])
+    assert shop.runs()[-1][3:] == ["--set=vars.stock_update=racy", race.nodeid]
+
+
+def test_specs_of_two_projects_run_one_after_the_other(shop: Shop) -> None:
+    """Specs under two itspec.toml files: a run for each, one at a time."""
+    other = shop.root / "other"
+    (other / "specs").mkdir(parents=True)
+    (other / "itspec.toml").write_text((shop.root / "itspec.toml").read_text())
+    (other / "specs" / "inventory.md").write_text((shop.root / "specs" / "inventory.md").read_text())
+    n = len([c for c in shop.cases() if c.file == "specs/inventory.md"])
+    result = shop.pytest("specs/inventory.md", "other/specs/inventory.md")
+    result.assert_outcomes(passed=2 * n)
+    runs = shop.runs()
+    assert len(runs) == 2
+    assert {tuple(ran_selectors(r)[:1]) for r in runs} == {
+        ("specs/inventory.md::TC-INT-001",),
+        ("other/specs/inventory.md::TC-INT-001",),
+    }
