@@ -35,6 +35,9 @@ from itspec import find_itspec_bin
 # put the database back after SIGINT before it is sent SIGTERM, then SIGKILL.
 STOP_TIMEOUT_S = 300.0
 TERMINATE_TIMEOUT_S = 30.0
+# After a Ctrl-C, how long itspec gets to stop by itself before the plugin
+# sends it SIGINT (in case the signal reached pytest alone).
+INTERRUPTED_GRACE_S = 10.0
 # At most this much of itspec's standard error is quoted in a failure.
 STDERR_LINES = 60
 # pytest's own markers and those of other plugins are never set from a tag:
@@ -667,12 +670,15 @@ class _Run:
         if proc is None:
             return
         if proc.poll() is None:
-            if interrupted or all(item.key in self.events for item in self.items):
-                # A Ctrl-C on the terminal reached itspec too, and a second
-                # SIGINT would cut its restore short; or every case is done
-                # and itspec is stopping the service. Either way it ends by
-                # itself: wait for it.
+            if all(item.key in self.events for item in self.items):
+                # Every case is done: itspec is stopping the service.
                 self._wait(STOP_TIMEOUT_S)
+            elif interrupted:
+                # A Ctrl-C on the terminal reached itspec too, and a second
+                # SIGINT could cut its restore short: give it time to stop
+                # by itself. (A SIGINT sent to pytest alone did not reach
+                # it: then it is asked below.)
+                self._wait(INTERRUPTED_GRACE_S)
             if proc.poll() is None:
                 _signal(proc, signal.SIGINT)
                 if not self._wait(STOP_TIMEOUT_S):
@@ -684,12 +690,28 @@ class _Run:
             thread.join(timeout=TERMINATE_TIMEOUT_S)
 
     def _wait(self, timeout: float) -> bool:
+        """Waits for itspec to end. A Ctrl-C meanwhile (which reaches itspec
+        too) does not stop the wait at once: pytest leaving would close
+        itspec's output while it puts the database back. A second one does."""
         assert self.proc is not None
-        try:
-            self.proc.wait(timeout=timeout)
-            return True
-        except subprocess.TimeoutExpired:
-            return False
+        deadline = time.monotonic() + timeout
+        warned = False
+        while True:
+            try:
+                self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+                return True
+            except subprocess.TimeoutExpired:
+                return False
+            except KeyboardInterrupt:
+                if warned:
+                    raise
+                warned = True
+                self._show(
+                    [
+                        "still stopping the service and putting the database back "
+                        f"(pid {self.proc.pid}); Ctrl-C again leaves it to finish alone"
+                    ]
+                )
 
 
 def _signal(proc: subprocess.Popen[bytes], sig: int) -> None:

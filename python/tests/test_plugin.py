@@ -312,3 +312,43 @@ def test_specs_of_two_projects_run_one_after_the_other(shop: Shop) -> None:
         ("specs/inventory.md::TC-INT-001",),
         ("other/specs/inventory.md::TC-INT-001",),
     }
+
+
+def test_ctrl_c_reaches_itspec_which_puts_the_database_back(shop: Shop) -> None:
+    """Ctrl-C on the terminal (SIGINT to pytest's process group) mid-case:
+    itspec stops the service and restores the database, the plugin waits
+    for it, and the next run starts clean."""
+    import signal
+    import subprocess
+    import time
+
+    race = next(c for c in shop.cases() if "race" in c.name.lower())
+    command = [
+        sys.executable, "-m", "pytest", f"--itspec-bin={shop.bin}", race.nodeid,
+        # Long enough to be running when Ctrl-C comes.
+        "--itspec-arg=--repeat=5000",
+    ]
+    proc = subprocess.Popen(
+        command, cwd=shop.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )
+    assert proc.stdout is not None
+    lines = []
+    for line in proc.stdout:
+        lines.append(line)
+        if "itspec: starting the service" in line:
+            break
+    time.sleep(3)
+    os.killpg(proc.pid, signal.SIGINT)
+    out, _ = proc.communicate(timeout=120)
+    output = "".join(lines) + out
+    assert proc.returncode == 2, output  # pytest: interrupted
+    assert "KeyboardInterrupt" in output
+    assert "(interrupted, exit 130" in output, output
+    for pid in shop.pids():
+        with pytest.raises(ProcessLookupError):
+            os.kill(pid, 0)
+    # The database was put back: the next run finds nothing to restore and passes.
+    result = shop.pytest("specs/reservations.md")
+    result.assert_outcomes(passed=len([c for c in shop.cases() if c.file == "specs/reservations.md"]))
+    assert "itspec restore" not in result.stdout.str()
