@@ -473,6 +473,9 @@ class _Run:
         self.finished: dict[str, Any] | None = None
         self.notices: list[str] = []
         self.stderr: list[str] = []
+        # What itspec says once the run has started (warnings, the restore)
+        # is shown at the end, in the itspec section.
+        self.late_stderr: list[str] = []
         self.bad_lines: list[str] = []
         self.live: list[str] = []
         self.ended = False
@@ -534,6 +537,8 @@ class _Run:
                 self.stderr.append(line)
                 if self.started is None:
                     self.live.append(line)
+                else:
+                    self.late_stderr.append(line)
                 self.lock.notify_all()
 
     def _read_stdout(self) -> None:
@@ -757,6 +762,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         )
         if run.finished and run.finished.get("message"):
             terminalreporter.write_line(f"  {run.finished['message']}")
+        for line in run.late_stderr[-STDERR_LINES:]:
+            terminalreporter.write_line(f"  {line}")
         for event in run.events.values():
             for kind, label in (("unverified", "unverified"), ("warnings", "warning")):
                 for check in event.get(kind) or []:
