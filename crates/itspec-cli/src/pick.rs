@@ -261,7 +261,7 @@ mod tests {
             "{message}"
         );
         let message = no_case_at("orders.md", 99, SPEC, &spec);
-        assert!(message.contains("the file has 21 lines"), "{message}");
+        assert!(message.contains("the file has 20 lines"), "{message}");
         assert!(
             message.contains("7 (TC-INT-001), 11 (TC-INT-002)"),
             "{message}"

@@ -19,7 +19,7 @@ pub fn url_with_database(url: &str, name: &str) -> String {
         return format!(
             "{}{}{}",
             url.get(..range.start).unwrap_or(""),
-            itspec_config::shown(&file),
+            file.display(),
             url.get(range.end..).unwrap_or("")
         );
     }
