@@ -77,7 +77,14 @@ pub fn merge(reports: Vec<RunResult>) -> RunResult {
             }
         }
     }
-    merged.specs.sort_by(|a, b| a.path.cmp(&b.path));
+    // The order a whole run has: by priority, then path.
+    let rank = |spec: &SpecResult| {
+        itspec_spec::model::Priority::parse(&spec.priority)
+            .unwrap_or(itspec_spec::model::Priority::Medium)
+    };
+    merged
+        .specs
+        .sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.path.cmp(&b.path)));
     let mut summary = Summary::default();
     for case in merged.specs.iter().flat_map(|s| &s.cases) {
         summary.add(case);
@@ -103,4 +110,35 @@ fn worst(a: RunOutcome, b: RunOutcome) -> RunOutcome {
         RunOutcome::EnvironmentFailed { .. } => 2,
     };
     if rank(&b) > rank(&a) { b } else { a }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(path: &str, priority: &str) -> SpecResult {
+        SpecResult {
+            path: path.to_string(),
+            component: String::new(),
+            priority: priority.to_string(),
+            status: String::new(),
+            stories: Vec::new(),
+            contract: None,
+            cases: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn merged_specs_come_in_the_order_a_whole_run_has_them() {
+        let shard = |specs: Vec<SpecResult>| RunResult {
+            specs,
+            ..RunResult::default()
+        };
+        let merged = merge(vec![
+            shard(vec![spec("a.md", "Low"), spec("z.md", "Critical")]),
+            shard(vec![spec("b.md", "High"), spec("c.md", "Critical")]),
+        ]);
+        let order: Vec<&str> = merged.specs.iter().map(|s| s.path.as_str()).collect();
+        assert_eq!(order, ["c.md", "z.md", "b.md", "a.md"]);
+    }
 }

@@ -43,11 +43,20 @@ const WATCHDOG: &str =
 pub fn left_behind(log_dir: &Path, worker: usize) -> Option<String> {
     let file = group_file(log_dir, worker);
     let text = std::fs::read_to_string(&file).ok()?;
-    let (group, command) = text.split_once('\n').unwrap_or((text.as_str(), ""));
-    let group = Pid::from_raw(group.trim().parse().ok()?);
+    let mut lines = text.lines();
+    let group = Pid::from_raw(lines.next()?.trim().parse().ok()?);
+    let command = lines.next().unwrap_or_default();
+    let owner = lines.next().and_then(|pid| pid.trim().parse::<i32>().ok());
     if group.as_raw() <= 1 || !group_alive(group) {
         let _ = std::fs::remove_file(&file);
         return None;
+    }
+    if let Some(owner) = owner.filter(|&pid| pid > 1 && pid_is_itspec(pid)) {
+        return Some(format!(
+            "another itspec run (pid {owner}) is running here with its service (process group {group}): \
+             the two share {}; let it finish first",
+            itspec_config::shown(&log_dir.join("service.log"))
+        ));
     }
     Some(format!(
         "a service an earlier run started is still running (process group {group}: `{}`); \
@@ -133,7 +142,12 @@ impl Service {
                 .truncate(true)
                 .mode(0o600)
                 .open(&group_file)
-                .and_then(|mut file| file.write_all(format!("{group}\n{command}\n").as_bytes()));
+                .and_then(|mut file| {
+                    // The run that started it: while it lives, its service
+                    // is not left behind.
+                    let owner = std::process::id();
+                    file.write_all(format!("{group}\n{command}\n{owner}\n").as_bytes())
+                });
         }
         let mut service = Service {
             child,
@@ -336,6 +350,22 @@ impl Service {
 }
 
 /// Whether any process of `group` is alive (a zombie is not).
+/// Whether `pid` is a living itspec process other than this one.
+fn pid_is_itspec(pid: i32) -> bool {
+    pid != i32::try_from(std::process::id()).unwrap_or(0)
+        && std::fs::read(format!("/proc/{pid}/cmdline")).is_ok_and(|cmdline| {
+            cmdline
+                .split(|&b| b == 0)
+                .next()
+                .and_then(|program| {
+                    Path::new(std::str::from_utf8(program).ok()?)
+                        .file_name()
+                        .map(|n| n.to_os_string())
+                })
+                .is_some_and(|name| name.to_string_lossy().starts_with("itspec"))
+        })
+}
+
 fn group_alive(group: Pid) -> bool {
     if killpg(group, None).is_err() {
         return false;
@@ -400,6 +430,47 @@ mod tests {
         orphan.wait().unwrap();
         assert_eq!(left_behind(dir.path(), 2), None);
         assert!(!file.exists(), "a stale file is removed");
+    }
+
+    /// A service whose run is still going is that run's, not left behind:
+    /// no `kill` is suggested for it.
+    #[test]
+    fn a_service_of_a_run_that_is_still_going_is_not_left_behind() {
+        use std::os::unix::process::CommandExt as _;
+        let dir = tempfile::tempdir().unwrap();
+        // A living process named like itspec stands for the other run.
+        let other_run = dir.path().join("itspec");
+        std::fs::copy("/bin/sleep", &other_run).unwrap();
+        let mut other_run = std::process::Command::new(&other_run)
+            .arg("30")
+            .spawn()
+            .unwrap();
+        let mut service = std::process::Command::new("sleep")
+            .arg("30")
+            .process_group(0)
+            .spawn()
+            .unwrap();
+        std::fs::write(
+            dir.path().join("service.pgid"),
+            format!("{}\nsleep 30\n{}\n", service.id(), other_run.id()),
+        )
+        .unwrap();
+        let said = left_behind(dir.path(), 1).unwrap();
+        assert!(
+            said.contains(&format!("another itspec run (pid {})", other_run.id()))
+                && !said.contains("kill"),
+            "{said}"
+        );
+        // Its run is gone: now it is left behind.
+        other_run.kill().unwrap();
+        other_run.wait().unwrap();
+        let said = left_behind(dir.path(), 1).unwrap();
+        assert!(
+            said.contains(&format!("kill -- -{}", service.id())),
+            "{said}"
+        );
+        service.kill().unwrap();
+        service.wait().unwrap();
     }
 
     #[test]
