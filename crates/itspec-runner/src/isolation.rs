@@ -77,7 +77,7 @@ impl Isolation {
             Some(rescue.save(rescue_dir).map_err(|e| {
                 DbError(format!(
                     "cannot save the recorded rows to {} before the first case: {e}",
-                    itspec_config::shown(&rescue_dir)
+                    itspec_config::shown(rescue_dir)
                 ))
             })?)
         } else {
@@ -270,8 +270,8 @@ impl Isolation {
         let where_saved = match &self.on_disk {
             Some(file) => format!(
                 "the rows recorded before the first case are saved in {}: {when}, `itspec restore {}` puts them back",
-                itspec_config::shown(&file.path()),
-                itspec_config::shown(&file.path())
+                itspec_config::shown(file.path()),
+                itspec_config::shown(file.path())
             ),
             None => "this is a worker's copy of the database, dropped after the run: the configured database was not touched".to_string(),
         };

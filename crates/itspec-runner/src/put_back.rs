@@ -24,7 +24,7 @@ pub fn put_back(settings: &Settings, file: &Path) -> Result<(Rescue, PutBack), P
         return Err(PutBackError::Usage(format!(
             "{} is the record of a run that is still going: it removes the file itself once the database is back. \
              Stop that run first if it is stuck",
-            itspec_config::shown(&file)
+            itspec_config::shown(file)
         )));
     }
     let rescue = Rescue::load(file).map_err(PutBackError::Usage)?;
@@ -36,7 +36,7 @@ pub fn put_back(settings: &Settings, file: &Path) -> Result<(Rescue, PutBack), P
     if db::redact(&database.url) != rescue.database {
         return Err(PutBackError::Usage(format!(
             "{} holds rows of {}, but the configured database is {}: name it with `--set database.url=…`",
-            itspec_config::shown(&file),
+            itspec_config::shown(file),
             rescue.database,
             db::redact(&database.url)
         )));
@@ -84,7 +84,7 @@ pub fn put_back(settings: &Settings, file: &Path) -> Result<(Rescue, PutBack), P
     std::fs::remove_file(file).map_err(|e| {
         PutBackError::Usage(format!(
             "the rows are back, but {} could not be removed: {e}",
-            itspec_config::shown(&file)
+            itspec_config::shown(file)
         ))
     })?;
     Ok((rescue, done))

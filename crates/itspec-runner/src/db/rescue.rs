@@ -136,7 +136,7 @@ impl Rescue {
     /// Reads a file [`Rescue::save`] wrote.
     pub fn load(path: &Path) -> Result<Rescue, String> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", itspec_config::shown(&path)))?;
+            .map_err(|e| format!("cannot read {}: {e}", itspec_config::shown(path)))?;
         let format = serde_json::from_str::<serde_json::Value>(&text)
             .ok()
             .and_then(|v| v.get("format")?.as_str().map(str::to_string));
@@ -148,13 +148,13 @@ impl Rescue {
             };
             return Err(format!(
                 "{}: not a file of recorded rows this itspec reads (its format is `{format}`, not `{FORMAT}`){hint}",
-                itspec_config::shown(&path)
+                itspec_config::shown(path)
             ));
         }
         serde_json::from_str(&text).map_err(|e| {
             format!(
                 "{}:{}:{}: not a file of recorded rows: {e}",
-                itspec_config::shown(&path),
+                itspec_config::shown(path),
                 e.line(),
                 e.column()
             )

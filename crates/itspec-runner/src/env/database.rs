@@ -50,13 +50,13 @@ async fn apply_schema(database: &Database, file: &Path) -> Result<(), EnvError> 
     let script = std::fs::read_to_string(file).map_err(|e| {
         EnvError(format!(
             "[database] schema: cannot read {}: {e}",
-            itspec_config::shown(&file)
+            itspec_config::shown(file)
         ))
     })?;
     db::apply_script(database, &script).await.map_err(|e| {
         EnvError(format!(
             "[database] schema {}: {e}",
-            itspec_config::shown(&file)
+            itspec_config::shown(file)
         ))
     })?;
     Ok(())

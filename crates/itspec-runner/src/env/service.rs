@@ -86,7 +86,7 @@ impl Service {
         std::fs::create_dir_all(log_dir).map_err(|error| {
             EnvError(format!(
                 "cannot create {}: {error}",
-                itspec_config::shown(&log_dir)
+                itspec_config::shown(log_dir)
             ))
         })?;
         let log = log_dir.join(if worker > 1 {
