@@ -25,7 +25,8 @@ import threading
 import time
 import warnings
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
+from collections.abc import Iterator
 
 import pytest
 
@@ -213,8 +214,7 @@ class _Plugin:
     def marker_for_tag(self, tag: str) -> str | None:
         if self.reserved_markers is None:
             self.reserved_markers = {
-                line.split(":")[0].split("(")[0].strip()
-                for line in self.config.getini("markers")
+                line.split(":")[0].split("(")[0].strip() for line in self.config.getini("markers")
             }
         if not _MARKER_NAME.match(tag):
             return None
@@ -628,9 +628,7 @@ class _Run:
             return ("error", self.start_error)
         finished = self.finished or {}
         outcome = finished.get("outcome")
-        failed = [
-            e for e in self.events.values() if e.get("outcome") in ("failed", "error")
-        ]
+        failed = [e for e in self.events.values() if e.get("outcome") in ("failed", "error")]
         if self.fail_fast and failed and outcome not in ("environment_failed", "interrupted"):
             first = failed[0]
             return (

@@ -53,9 +53,7 @@ def read_cases(root: Path) -> list[Case]:
         for number, line in enumerate(text.splitlines(), 1):
             match = CASE.match(line)
             if match:
-                cases.append(
-                    Case(f"specs/{spec.name}", match[1], match[2], number, draft=draft)
-                )
+                cases.append(Case(f"specs/{spec.name}", match[1], match[2], number, draft=draft))
             elif cases and cases[-1].file == f"specs/{spec.name}":
                 if line.startswith("**Tags:**"):
                     cases[-1].tags = [t.strip() for t in line.split(":**", 1)[1].split(",")]

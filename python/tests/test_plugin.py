@@ -6,7 +6,6 @@ import os
 import sys
 import textwrap
 import xml.etree.ElementTree as ET
-from pathlib import Path
 
 import pytest
 
@@ -59,7 +58,9 @@ def test_k_runs_the_matching_cases_in_one_itspec_run(shop: Shop) -> None:
     assert len(runs) == 1, runs
     assert runs[0][:3] == ["run", "--format", "jsonl"]
     assert ran_selectors(runs[0]) == [case.nodeid for case in chosen]
-    result.stdout.fnmatch_lines([f"itspec run: {len(chosen)} passed, 0 failed, *(completed, exit 0*"])
+    result.stdout.fnmatch_lines(
+        [f"itspec run: {len(chosen)} passed, 0 failed, *(completed, exit 0*"]
+    )
 
 
 def test_the_whole_shop_passes_with_skips_reported(shop: Shop) -> None:
@@ -87,7 +88,9 @@ def test_a_failing_case_shows_the_evidence_and_lf_reruns_only_it(shop: Shop) -> 
         "**Request:** GET /inventory/NOPE\n\n**Expected:**\n- Status: 404",
         "**Request:** GET /inventory/NOPE\n\n**Expected:**\n- Status: 200",
     )
-    failing = next(c for c in shop.cases() if c.file == "specs/inventory.md" and c.id == "TC-INT-004")
+    failing = next(
+        c for c in shop.cases() if c.file == "specs/inventory.md" and c.id == "TC-INT-004"
+    )
     others = [c for c in shop.cases() if c.file == "specs/inventory.md" and c.id != failing.id]
     status_line = next(
         n
@@ -130,19 +133,29 @@ def test_a_failing_case_shows_the_evidence_and_lf_reruns_only_it(shop: Shop) -> 
     # --ff: the failed case first, then the rest.
     result = shop.pytest("--ff", "-v", "specs/inventory.md")
     result.assert_outcomes(passed=len(others), failed=1)
-    ran = [line.split()[0] for line in result.outlines if line.startswith("specs/") and "::" in line]
+    ran = [
+        line.split()[0] for line in result.outlines if line.startswith("specs/") and "::" in line
+    ]
     assert ran[0] == failing.nodeid
     assert ran_selectors(shop.runs()[-1])[0] == failing.nodeid
 
     # Fixed, the rerun passes.
-    shop.edit("inventory.md", "- Status: 200\n- Error code: SKU_NOT_FOUND", "- Status: 404\n- Error code: SKU_NOT_FOUND")
+    shop.edit(
+        "inventory.md",
+        "- Status: 200\n- Error code: SKU_NOT_FOUND",
+        "- Status: 404\n- Error code: SKU_NOT_FOUND",
+    )
     result = shop.pytest("--lf", "specs")
     result.assert_outcomes(passed=1)
     assert ran_selectors(shop.runs()[-1]) == [failing.nodeid]
 
 
 def test_x_stops_at_the_first_failure(shop: Shop) -> None:
-    shop.edit("customers.md", "- Status: 401\n- Error code: INVALID_CREDENTIALS", "- Status: 418\n- Error code: INVALID_CREDENTIALS")
+    shop.edit(
+        "customers.md",
+        "- Status: 401\n- Error code: INVALID_CREDENTIALS",
+        "- Status: 418\n- Error code: INVALID_CREDENTIALS",
+    )
     result = shop.pytest("-x", "specs")
     result.assert_outcomes(failed=1, passed=1, skipped=1)  # catalog's Draft, customers 001, 002
     result.stdout.fnmatch_lines(["*stopping after 1 failures*"])
@@ -184,7 +197,9 @@ def test_an_environment_that_does_not_start_errors_every_case(shop: Shop) -> Non
     start = text.index("command = ")
     end = text.index("\n", start)
     config.write_text(
-        text[:start] + "command = \"sh -c 'echo the shop refuses to start >&2; exit 7'\"" + text[end:]
+        text[:start]
+        + "command = \"sh -c 'echo the shop refuses to start >&2; exit 7'\""
+        + text[end:]
     )
     n = len([c for c in shop.cases() if c.file == "specs/inventory.md"])
     result = shop.pytest("specs/inventory.md")
@@ -289,9 +304,7 @@ def test_itspec_args_reach_the_run(shop: Shop) -> None:
     """--itspec-arg passes options through: the racy stock update makes the
     race case fail, as `itspec run --set vars.stock_update=racy` does."""
     race = next(c for c in shop.cases() if "race" in c.name.lower())
-    result = shop.pytest(
-        "specs", "-k", "race", "--itspec-arg=--set=vars.stock_update=racy"
-    )
+    result = shop.pytest("specs", "-k", "race", "--itspec-arg=--set=vars.stock_update=racy")
     result.assert_outcomes(failed=1, deselected=len(shop.cases()) - 1)
     result.stdout.fnmatch_lines([f"FAILED {race.nodeid}*"])
     assert shop.runs()[-1][3:] == ["--set=vars.stock_update=racy", race.nodeid]
@@ -302,7 +315,9 @@ def test_specs_of_two_projects_run_one_after_the_other(shop: Shop) -> None:
     other = shop.root / "other"
     (other / "specs").mkdir(parents=True)
     (other / "itspec.toml").write_text((shop.root / "itspec.toml").read_text())
-    (other / "specs" / "inventory.md").write_text((shop.root / "specs" / "inventory.md").read_text())
+    (other / "specs" / "inventory.md").write_text(
+        (shop.root / "specs" / "inventory.md").read_text()
+    )
     n = len([c for c in shop.cases() if c.file == "specs/inventory.md"])
     result = shop.pytest("specs/inventory.md", "other/specs/inventory.md")
     result.assert_outcomes(passed=2 * n)
@@ -324,13 +339,21 @@ def test_ctrl_c_reaches_itspec_which_puts_the_database_back(shop: Shop) -> None:
 
     race = next(c for c in shop.cases() if "race" in c.name.lower())
     command = [
-        sys.executable, "-m", "pytest", f"--itspec-bin={shop.bin}", race.nodeid,
+        sys.executable,
+        "-m",
+        "pytest",
+        f"--itspec-bin={shop.bin}",
+        race.nodeid,
         # Long enough to be running when Ctrl-C comes.
         "--itspec-arg=--repeat=5000",
     ]
     proc = subprocess.Popen(
-        command, cwd=shop.root, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-        text=True, start_new_session=True,
+        command,
+        cwd=shop.root,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        start_new_session=True,
     )
     assert proc.stdout is not None
     lines = []
@@ -350,5 +373,7 @@ def test_ctrl_c_reaches_itspec_which_puts_the_database_back(shop: Shop) -> None:
             os.kill(pid, 0)
     # The database was put back: the next run finds nothing to restore and passes.
     result = shop.pytest("specs/reservations.md")
-    result.assert_outcomes(passed=len([c for c in shop.cases() if c.file == "specs/reservations.md"]))
+    result.assert_outcomes(
+        passed=len([c for c in shop.cases() if c.file == "specs/reservations.md"])
+    )
     assert "itspec restore" not in result.stdout.str()
