@@ -321,34 +321,40 @@ fn watch_reruns_the_spec_that_changed_until_ctrl_c() {
             }
         });
     }
-    let wait_for = |text: &str| -> Vec<String> {
+    // Standard output and standard error come through two pipes, so
+    // their lines are waited for together, in any order.
+    let wait_for = |texts: &[&str]| {
         let deadline = Instant::now() + Duration::from_secs(60);
-        let mut seen = Vec::new();
+        let mut seen: Vec<String> = Vec::new();
         while Instant::now() < deadline {
+            if texts
+                .iter()
+                .all(|text| seen.iter().any(|line| line.contains(text)))
+            {
+                return seen;
+            }
             if let Ok(line) = received.recv_timeout(Duration::from_millis(200)) {
-                let done = line.contains(text);
                 seen.push(line);
-                if done {
-                    return seen;
-                }
             }
         }
-        panic!("no `{text}` in:\n{}", seen.join("\n"));
+        panic!("not all of {texts:?} in:\n{}", seen.join("\n"));
     };
-    let first = wait_for("watching for changes");
-    assert!(
-        first.iter().any(|l| l.contains("5 passed, 1 failed")),
-        "{first:?}"
-    );
+    wait_for(&["5 passed, 1 failed", "watching for changes"]);
     std::fs::write(test.path("specs/stock.md"), stock_spec(true)).unwrap();
-    let second = wait_for("watching for changes");
+    let second = wait_for(&[
+        "changed: specs/stock.md",
+        "3 passed, 0 failed",
+        "watching for changes",
+    ]);
     assert!(
-        second.iter().any(|l| l.contains("changed: specs/stock.md")),
-        "{second:?}"
+        second
+            .iter()
+            .any(|l| l.contains("running 3 cases from 1 spec")),
+        "only the spec that changed ran: {second:?}"
     );
     assert!(
-        second.iter().any(|l| l.contains("3 passed, 0 failed")),
-        "only the spec that changed ran: {second:?}"
+        !second.iter().any(|l| l.contains("starting the service")),
+        "the service stayed up: {second:?}"
     );
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(child.id() as i32),
