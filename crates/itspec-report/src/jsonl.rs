@@ -42,6 +42,12 @@ impl<W: Write> JsonLines<W> {
     }
 }
 
+/// A spec's absolute path, without `.` or `..` when it exists.
+fn absolute(cwd: &std::path::Path, path: &str) -> std::path::PathBuf {
+    let joined = cwd.join(path);
+    std::fs::canonicalize(&joined).unwrap_or(joined)
+}
+
 impl<W: Write> Reporter for JsonLines<W> {
     fn event(&mut self, event: Event<'_>) {
         let value = match event {
@@ -88,7 +94,7 @@ impl<W: Write> Reporter for JsonLines<W> {
                 json!({
                     "event": "case-finished",
                     "path": spec.path,
-                    "file": self.cwd.join(&spec.path),
+                    "file": absolute(&self.cwd, &spec.path),
                     "line": result.heading.line,
                     "id": result.id,
                     "name": result.name,

@@ -291,6 +291,9 @@ async fn run_locked(
     };
     if interrupted {
         result.outcome = RunOutcome::Interrupted;
+        reporter.event(Event::Notice {
+            message: "interrupted: stopping the service and putting the database back",
+        });
         // A second Ctrl-C does not wait for the database: the recorded
         // rows are on disk already.
         let records: Vec<std::path::PathBuf> =
