@@ -186,9 +186,9 @@ pub struct RunArgs {
     /// finish, and the database is put back).
     #[arg(short = 'x', long)]
     pub fail_fast: bool,
-    /// Keep running: rerun the specs whose file changed, all of them when
-    /// itspec.toml changed, keeping the service up while its command stays
-    /// the same. Ctrl-C stops.
+    /// Keep running: rerun the specs whose file changed, with the service,
+    /// its mocks and the database record kept up between runs; when
+    /// itspec.toml changes, start again from it. Ctrl-C stops.
     #[arg(long)]
     pub watch: bool,
     /// List every check of each case, the ones that passed too.
