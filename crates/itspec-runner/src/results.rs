@@ -449,12 +449,7 @@ pub struct DiffLine {
 impl CheckResult {
     /// A passed check.
     pub fn passed(kind: CheckKind, span: Span, text: impl Into<String>) -> Self {
-        Self {
-            kind,
-            span,
-            text: text.into(),
-            verdict: Verdict::Passed,
-        }
+        Self::with(kind, span, text, Verdict::Passed)
     }
 
     /// A failed check.
@@ -465,15 +460,11 @@ impl CheckResult {
         message: impl Into<String>,
         evidence: Evidence,
     ) -> Self {
-        Self {
-            kind,
-            span,
-            text: text.into(),
-            verdict: Verdict::Failed {
-                message: message.into(),
-                evidence: Box::new(evidence),
-            },
-        }
+        let verdict = Verdict::Failed {
+            message: message.into(),
+            evidence: Box::new(evidence),
+        };
+        Self::with(kind, span, text, verdict)
     }
 
     /// A check that could not be made (an error, not a failure).
@@ -484,14 +475,19 @@ impl CheckResult {
         message: impl Into<String>,
         evidence: Evidence,
     ) -> Self {
+        let verdict = Verdict::Error {
+            message: message.into(),
+            evidence: Box::new(evidence),
+        };
+        Self::with(kind, span, text, verdict)
+    }
+
+    fn with(kind: CheckKind, span: Span, text: impl Into<String>, verdict: Verdict) -> Self {
         Self {
             kind,
             span,
             text: text.into(),
-            verdict: Verdict::Error {
-                message: message.into(),
-                evidence: Box::new(evidence),
-            },
+            verdict,
         }
     }
 

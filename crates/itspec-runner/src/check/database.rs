@@ -57,6 +57,26 @@ struct Found {
     columns: Vec<db::Column>,
 }
 
+/// What a column assertion reads: the rows `var` found, the first of
+/// them and its `column`; the message says which is missing.
+fn first_row_column<'r>(
+    results: &'r HashMap<&str, Found>,
+    var: &str,
+    column: &str,
+) -> Result<(&'r Found, &'r Value, &'r Value), String> {
+    let result = results
+        .get(var)
+        .ok_or_else(|| format!("`{var}` is not defined before this line"))?;
+    let row = result
+        .rows
+        .first()
+        .ok_or_else(|| format!("`{var}` is None: no row of {}", result.described))?;
+    let actual = row
+        .get(column)
+        .ok_or_else(|| format!("the row has no column `{column}`"))?;
+    Ok((result, row, actual))
+}
+
 impl Found {
     fn notes(&self, title: &str) -> Vec<String> {
         let mut notes: Vec<String> = self
@@ -433,20 +453,10 @@ pub(super) async fn call(
                 value,
                 ..
             } => {
-                let result = results
-                    .get(var.as_str())
-                    .ok_or_else(|| fail(format!("`{var}` is not defined before this line")))?;
-                let Some(row) = result.rows.first() else {
-                    return Err(fail(format!(
-                        "`{var}` is None: no row of {}",
-                        result.described
-                    )));
-                };
+                let (_, row, actual) =
+                    first_row_column(&results, var, &column.value).map_err(fail)?;
                 let expected = check_value(value, &argument, &check.param.value)
                     .map_err(|f| fail(f.message))?;
-                let actual = row
-                    .get(&column.value)
-                    .ok_or_else(|| fail(format!("the row has no column `{}`", column.value)))?;
                 if db_holds(*op, actual, &expected) != Some(true) {
                     return Err(Failure {
                         error: false,
@@ -474,18 +484,8 @@ pub(super) async fn call(
             CheckStep::AssertTruth {
                 var, column, test, ..
             } => {
-                let result = results
-                    .get(var.as_str())
-                    .ok_or_else(|| fail(format!("`{var}` is not defined before this line")))?;
-                let Some(row) = result.rows.first() else {
-                    return Err(fail(format!(
-                        "`{var}` is None: no row of {}",
-                        result.described
-                    )));
-                };
-                let actual = row
-                    .get(&column.value)
-                    .ok_or_else(|| fail(format!("the row has no column `{}`", column.value)))?;
+                let (result, row, actual) =
+                    first_row_column(&results, var, &column.value).map_err(fail)?;
                 let declared = result.columns.iter().find(|c| c.name == column.value);
                 if !truth::holds(*test, actual, declared) {
                     let mut notes = vec![format!("the row: {row}")];
