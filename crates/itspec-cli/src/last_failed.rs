@@ -8,7 +8,7 @@ use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result};
-use itspec_runner::results::Outcome;
+use itspec_results::Outcome;
 use serde::{Deserialize, Serialize};
 
 /// The file, under the project's folder.

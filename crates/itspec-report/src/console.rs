@@ -10,11 +10,11 @@
 use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
-use itspec_runner::results::{
+use itspec_results::{
     CaseResult, CheckResult, DiffLine, Evidence, Exchange, Iterations, Outcome, RunOutcome,
     RunResult, Verdict,
 };
-use itspec_runner::{Event, Reporter, SpecInfo};
+use itspec_results::{Event, Reporter, SpecInfo};
 
 use crate::escape::{self, controls as safe};
 use crate::frame::{self, Frame};
@@ -553,7 +553,7 @@ fn first_lines(text: &str, range: std::ops::Range<usize>, lines: usize) -> std::
 fn omitted(out: &mut String, bytes: Option<u64>) {
     if let Some(bytes) = bytes {
         out.push_str("  ");
-        out.push_str(&itspec_runner::display::omitted_note(bytes));
+        out.push_str(&itspec_results::display::omitted_note(bytes));
         out.push('\n');
     }
 }

@@ -6,8 +6,8 @@
 
 use std::io::Write;
 
-use itspec_runner::results::{Outcome, RunOutcome, Verdict};
-use itspec_runner::{Event, Reporter};
+use itspec_results::{Event, Reporter};
+use itspec_results::{Outcome, RunOutcome, Verdict};
 use serde_json::{Value, json};
 
 use crate::console::Console;

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use itspec_runner::{Event, Reporter};
+use itspec_results::{Event, Reporter};
 
 /// Runs with this many cases or fewer get no bar.
 pub const FEW_CASES: usize = 5;

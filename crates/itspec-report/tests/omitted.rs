@@ -2,7 +2,8 @@
 //! it left out — JSON (`body_omitted`), HTML, JUnit (and so GitHub's
 //! annotations, from the same text).
 
-use itspec_report::results::{html, json, junit, text};
+use itspec_report::results::{html, junit, text};
+use itspec_results::report;
 
 const REPORT: &str = r#"{
   "format": "itspec-report",
@@ -52,8 +53,8 @@ const CALL_NOTE: &str = "… 99 more bytes not shown (reports keep the first 64 
 
 #[test]
 fn every_report_says_how_much_of_a_body_it_left_out() {
-    let result = json::read(REPORT).unwrap();
-    let written: serde_json::Value = serde_json::from_str(&json::write(&result)).unwrap();
+    let result = report::read(REPORT).unwrap();
+    let written: serde_json::Value = serde_json::from_str(&report::write(&result)).unwrap();
     let case = &written["specs"][0]["cases"][0];
     assert_eq!(case["exchanges"][0]["response"]["body_omitted"], 1_234_567);
     assert_eq!(case["exchanges"][0]["request"]["body_omitted"], 70_000);

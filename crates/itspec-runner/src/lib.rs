@@ -4,8 +4,9 @@
 //! the environment (the database, the mock servers of the service's
 //! dependencies, the service itspec starts or the one already running),
 //! the database engine and the isolation of cases, the HTTP engine,
-//! matching and assertions, and the result tree. It prints
-//! nothing: reporters receive [`Event`]s and the final [`RunResult`].
+//! matching and assertions. It prints nothing: reporters receive
+//! `itspec_results::Event`s and the final `itspec_results::RunResult`,
+//! made at one seam from what the engines record.
 
 #![deny(
     clippy::unwrap_used,
@@ -17,9 +18,7 @@
 
 pub mod check;
 pub mod db;
-pub mod display;
 mod env;
-mod events;
 mod exec;
 pub mod http;
 pub mod isolation;
@@ -27,16 +26,15 @@ pub mod mock;
 mod plan;
 mod put_back;
 pub mod redact;
-pub mod results;
 mod settings;
 pub mod shard;
 pub mod vars;
 
-pub use events::{Event, Reporter, Silent, SpecInfo};
-pub use exec::{Rerun, RunOptions, contracts, run, run_watching, run_with, worker_count};
+pub use exec::{
+    Rerun, RunOptions, contracts, run, run_starting_now, run_watching, run_with, worker_count,
+};
 pub use plan::{
     About, Choice, Chooser, FilterError, Plan, Planned, Selection, SpecInput, plan, priority_of,
 };
 pub use put_back::{PutBackError, put_back};
-pub use results::{RunOutcome, RunResult};
 pub use settings::{DatabaseSettings, ServiceSettings, Settings, SettingsError};

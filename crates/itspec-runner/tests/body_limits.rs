@@ -14,10 +14,10 @@ use axum::Router;
 use axum::body::{Body, Bytes};
 use axum::routing::get;
 use itspec_config::{Port, Size};
+use itspec_results::display::DISPLAY_BODY;
+use itspec_results::{Outcome, Verdict};
 use itspec_runner::RunOptions;
-use itspec_runner::display::DISPLAY_BODY;
 use itspec_runner::mock::MockSettings;
-use itspec_runner::results::{Outcome, Verdict};
 use support::{HEAD, api, cases, serve};
 
 const CHUNK: usize = 64 * 1024;
@@ -51,7 +51,7 @@ fn service(sent: Arc<AtomicUsize>) -> Router {
         )
 }
 
-fn failures(result: &itspec_runner::RunResult) -> Vec<Vec<String>> {
+fn failures(result: &itspec_results::RunResult) -> Vec<Vec<String>> {
     cases(result)
         .iter()
         .map(|case| {

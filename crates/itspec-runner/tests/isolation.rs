@@ -15,8 +15,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use databases::{Backend, TestDb, block_on, fresh_db};
+use itspec_results::{Outcome, Verdict};
 use itspec_runner::db::{self, Database};
-use itspec_runner::results::{Outcome, Verdict};
 use itspec_runner::{DatabaseSettings, RunOptions};
 use serde_json::{Value, json};
 use support::cases;
@@ -349,7 +349,7 @@ fn specs_run_fixtures_and_assertions_and_leave_nothing_behind(backend: Backend) 
     );
 
     assert!(
-        matches!(result.outcome, itspec_runner::RunOutcome::Completed),
+        matches!(result.outcome, itspec_results::RunOutcome::Completed),
         "{:?}",
         result.outcome
     );

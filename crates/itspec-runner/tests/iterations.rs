@@ -15,8 +15,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use databases::{Backend, block_on, fresh_db};
+use itspec_results::{Outcome, Verdict};
 use itspec_runner::db::{self, Database};
-use itspec_runner::results::{Outcome, Verdict};
 use itspec_runner::{DatabaseSettings, RunOptions};
 use support::{cases, serve};
 
@@ -41,7 +41,7 @@ fn flaky(fail_at: usize) -> Router {
 const RACE: &str = "### TC-INT-001: Two at once\n\n**Actions:**\n1. Request A: GET /flaky\n2. Request B (concurrent): GET /flaky\n\n\
                     **Expected:**\n- statuses == [200, 200] in any order\n- no race conditions\n\n**Repeat:** 5\n";
 
-fn race_verdict(result: &itspec_runner::RunResult) -> String {
+fn race_verdict(result: &itspec_results::RunResult) -> String {
     let case = cases(result)[0];
     case.checks
         .iter()

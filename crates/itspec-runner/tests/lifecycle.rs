@@ -7,8 +7,9 @@ mod support;
 use std::time::{Duration, Instant};
 
 use itspec_config::Port;
-use itspec_runner::results::Outcome;
-use itspec_runner::{RunOptions, RunOutcome, ServiceSettings, Settings};
+use itspec_results::Outcome;
+use itspec_results::RunOutcome;
+use itspec_runner::{RunOptions, ServiceSettings, Settings};
 
 const SERVER: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/server.py");
 
@@ -52,7 +53,7 @@ fn settings(
     settings
 }
 
-fn run(settings: &Settings, cases: &str) -> itspec_runner::RunResult {
+fn run(settings: &Settings, cases: &str) -> itspec_results::RunResult {
     support::run_with(
         settings,
         &format!("{}{cases}", support::HEAD),

@@ -5,9 +5,9 @@
 mod support;
 
 use itspec_config::Port;
+use itspec_results::{Outcome, Verdict};
 use itspec_runner::RunOptions;
 use itspec_runner::mock::MockSettings;
-use itspec_runner::results::{Outcome, Verdict};
 use support::{api, cases, serve};
 
 const SPEC: &str = r##"# Integration Test Spec: Payments

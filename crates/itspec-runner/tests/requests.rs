@@ -3,7 +3,7 @@
 
 mod support;
 
-use itspec_runner::results::{Outcome, Verdict};
+use itspec_results::{Outcome, Verdict};
 use support::{api, assert_verdicts, cases, passed, run, serve, verdicts};
 
 #[test]

@@ -9,8 +9,8 @@ mod databases;
 mod support;
 
 use databases::{Backend, block_on, fresh_db};
+use itspec_results::{Outcome, Verdict};
 use itspec_runner::db::{self, Database};
-use itspec_runner::results::{Outcome, Verdict};
 use itspec_runner::{DatabaseSettings, RunOptions};
 use serde_json::json;
 use support::cases;

@@ -10,8 +10,9 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use itspec_runner::results::{CaseResult, CheckResult, Outcome, Verdict};
-use itspec_runner::{RunOptions, RunResult, Selection, Settings, Silent, SpecInput};
+use itspec_results::{CaseResult, CheckResult, Outcome, Verdict};
+use itspec_results::{RunResult, Silent};
+use itspec_runner::{RunOptions, Selection, Settings, SpecInput};
 use serde_json::{Value, json};
 
 /// Serves `app` on a free loopback port from a thread of its own.

@@ -2,7 +2,8 @@
 //! one run — as one report, written as JSON, JUnit or HTML.
 
 use anyhow::{Context as _, Result};
-use itspec_report::results::json;
+use itspec_results::report;
+use itspec_spec::model::Priority;
 
 use crate::cli::{MergeArgs, ReportCommand};
 use crate::exit_codes;
@@ -20,12 +21,14 @@ fn merge(args: &MergeArgs) -> Result<u8> {
     for file in &args.reports {
         let text = std::fs::read_to_string(file)
             .with_context(|| format!("cannot read {}", file.display()))?;
-        reports.push(json::read(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?);
+        reports.push(report::read(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?);
     }
     super::reports::check_writable(&args.outputs, &[])?;
-    let merged = json::merge(reports);
+    let merged = report::merge(reports, |priority| {
+        Priority::parse(priority).unwrap_or(Priority::Medium)
+    });
     if args.outputs.is_empty() {
-        print(&(json::write(&merged) + "\n"))?;
+        print(&(report::write(&merged) + "\n"))?;
     } else {
         super::reports::write_all(&merged, &args.outputs)?;
     }

@@ -8,8 +8,9 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use itspec_report::results::{html, json, junit, marker};
-use itspec_runner::RunResult;
+use itspec_report::results::{html, junit, marker};
+use itspec_results::RunResult;
+use itspec_results::report;
 
 use crate::cli::{ReportKind, ReportOutput};
 use crate::discover::looks_like_spec;
@@ -116,7 +117,7 @@ fn create_folder(output: &ReportOutput) -> Result<()> {
 pub fn write_all(result: &RunResult, outputs: &[ReportOutput]) -> Result<()> {
     for output in outputs {
         let text = match output.kind {
-            ReportKind::Json => json::write(result),
+            ReportKind::Json => report::write(result),
             ReportKind::Junit => junit::write(result).map_err(anyhow::Error::msg)?,
             ReportKind::Html => html::write(result),
         };

@@ -13,10 +13,8 @@ use itspec_report::diagnostics::{FileReport, render_human};
 use itspec_report::jsonl::JsonLines;
 use itspec_report::progress::Progress;
 use itspec_report::results::github::StopCommands;
-use itspec_runner::{
-    Choice, Chooser, Plan, Reporter, RunOptions, RunOutcome, RunResult, Selection, Settings,
-    SpecInput,
-};
+use itspec_results::{Reporter, RunOutcome, RunResult};
+use itspec_runner::{Choice, Chooser, Plan, RunOptions, Selection, Settings, SpecInput};
 use itspec_spec::{Diagnostic, Severity};
 
 use super::Context;
@@ -258,7 +256,12 @@ pub fn choose(
                 ),
             )?;
             // An empty report still, so a merge step finds every shard's file.
-            return write_reports(&RunResult::starting_now(), args, exit_codes::SUCCESS).map(Err);
+            return write_reports(
+                &itspec_runner::run_starting_now(),
+                args,
+                exit_codes::SUCCESS,
+            )
+            .map(Err);
         }
     }
     Ok(Ok(Chosen {
@@ -403,7 +406,7 @@ fn remember_failures(
 fn timings(file: &std::path::Path) -> Result<std::collections::BTreeMap<String, u64>> {
     let text = std::fs::read_to_string(file)
         .map_err(|e| anyhow::anyhow!("--timings: cannot read {}: {e}", file.display()))?;
-    let report = itspec_report::results::json::read(&text)
+    let report = itspec_results::report::read(&text)
         .map_err(|e| anyhow::anyhow!("--timings {}: {e}", file.display()))?;
     Ok(report
         .specs

@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use itspec_runner::results::{Outcome, SpecResult};
+use itspec_results::{Outcome, SpecResult};
 use itspec_spec::Spec;
 use itspec_spec::model::Status;
 

@@ -13,7 +13,8 @@ use std::time::Duration;
 use anyhow::{Context as _, Result};
 use futures_util::future::LocalBoxFuture;
 use itspec_contract::Contracts;
-use itspec_runner::{Plan, Rerun, RunResult, Settings};
+use itspec_results::RunResult;
+use itspec_runner::{Plan, Rerun, Settings};
 use notify::{RecursiveMode, Watcher as _};
 use tokio::sync::mpsc::UnboundedReceiver;
 

@@ -3,7 +3,7 @@
 //! and the `stop-commands` fence that keeps the console report before
 //! them, which quotes what services sent, from being read as commands.
 
-use itspec_runner::results::{RunResult, Verdict};
+use itspec_results::{RunResult, Verdict};
 
 use super::text;
 use crate::diagnostics::{workflow_data, workflow_property};

@@ -8,7 +8,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use itspec_runner::results::{
+use itspec_results::{
     CaseResult, CheckResult, Evidence, Exchange, IterationRun, Outcome, RunOutcome, RunResult,
     SpecResult, Verdict,
 };

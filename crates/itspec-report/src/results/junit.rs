@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use itspec_runner::results::{CaseResult, Outcome, RunOutcome, RunResult, SpecResult};
+use itspec_results::{CaseResult, Outcome, RunOutcome, RunResult, SpecResult};
 use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
 
 use super::text;

@@ -4,7 +4,8 @@
 //! report's `<meta name="generator" content="itspec">` — so `--report`
 //! can replace itspec's own earlier reports and refuse any other file.
 
-use super::{html, json, junit};
+use super::{html, junit};
+use itspec_results::report;
 
 /// How much of a file's start holds the mark.
 pub const HEAD: usize = 4096;
@@ -28,7 +29,7 @@ fn json_mark(head: &str) -> bool {
         return false;
     };
     rest.trim_start()
-        .starts_with(&format!("\"{}\"", json::FORMAT))
+        .starts_with(&format!("\"{}\"", report::FORMAT))
 }
 
 /// `<testsuites name="itspec"` as the document's first element.
@@ -56,13 +57,13 @@ fn head_of_html(head: &str) -> &str {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use itspec_runner::RunResult;
+    use itspec_results::RunResult;
 
     #[test]
     fn every_report_itspec_writes_carries_its_mark() {
-        let result = RunResult::starting_now();
+        let result = RunResult::default();
         for report in [
-            json::write(&result),
+            report::write(&result),
             junit::write(&result).unwrap_or_default(),
             html::write(&result),
         ] {
@@ -88,7 +89,7 @@ mod tests {
 
     #[test]
     fn a_head_cut_inside_a_character_is_read() {
-        let report = json::write(&RunResult::starting_now());
+        let report = report::write(&RunResult::default());
         let mut bytes = report.into_bytes();
         bytes.truncate(40);
         bytes.extend([0xe2, 0x82]);

@@ -3,12 +3,11 @@
 
 pub mod github;
 pub mod html;
-pub mod json;
 pub mod junit;
 pub mod marker;
 pub mod text;
 
-use itspec_runner::display::omitted_note;
+use itspec_results::display::omitted_note;
 
 /// A body as a report shows it: `shown` (the body, maybe indented or cut
 /// to its first lines), then, when the result kept only the start of the

@@ -2,7 +2,7 @@
 //! its message and evidence, then the last exchange — for JUnit failure
 //! descriptions and annotations, where no colour or code frame fits.
 
-use itspec_runner::results::{CaseResult, CheckResult, Evidence, Exchange, ServiceLog};
+use itspec_results::{CaseResult, CheckResult, Evidence, Exchange, ServiceLog};
 
 /// Lines of a body shown, at most.
 const BODY_LINES: usize = 20;
@@ -133,7 +133,7 @@ pub fn service_log(log: &ServiceLog) -> String {
 fn omitted(out: &mut String, bytes: Option<u64>) {
     if let Some(bytes) = bytes {
         out.push_str("  ");
-        out.push_str(&itspec_runner::display::omitted_note(bytes));
+        out.push_str(&itspec_results::display::omitted_note(bytes));
         out.push('\n');
     }
 }

@@ -5,7 +5,7 @@
 
 use itspec_contract::{Contract, ResponseCheck};
 
-use crate::results::{CheckKind, CheckResult, Evidence, Exchange, Verdict};
+use itspec_results::{CheckKind, CheckResult, Evidence, Exchange, Verdict};
 
 /// A check per answered exchange whose request the contract knows. With
 /// `undocumented_warns` (`[contract] undocumented_status = "warn"`), a

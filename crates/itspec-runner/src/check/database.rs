@@ -18,7 +18,7 @@ use super::expected::render;
 use super::{Context, Failure, operand_value, predicate, truth};
 use crate::db::{self, Snapshot, Table, db_holds};
 use crate::isolation::Isolation;
-use crate::results::{DiffLine, Evidence, Mismatch};
+use itspec_results::{DiffLine, Evidence, Mismatch};
 
 /// Rows shown as evidence, at most.
 const SHOWN_ROWS: usize = 5;

@@ -11,8 +11,8 @@ use itspec_spec::marker::{Marker, parse_marker};
 use serde_json::{Map, Value};
 
 use super::compare::equal;
-use crate::results::{DiffLine, Mismatch};
 use crate::vars::to_text;
+use itspec_results::{DiffLine, Mismatch};
 
 /// The mismatches of `actual` against `expected`, and the expected body
 /// with its matched markers replaced by the actual values.

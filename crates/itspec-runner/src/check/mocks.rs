@@ -9,9 +9,10 @@ use serde_json::Value;
 
 use super::expected::{match_body, render};
 use super::{Context, Failure, predicate};
-use crate::mock::{Call, path_matches};
-use crate::results::Evidence;
+use crate::mock::path_matches;
 use crate::vars::interpolate_json;
+use itspec_results::Call;
+use itspec_results::Evidence;
 
 /// Calls shown as evidence, at most.
 const SHOWN_CALLS: usize = 10;
@@ -121,7 +122,7 @@ fn received(
     calls: &[Call],
     matching: &[&Call],
 ) -> Result<(), Failure> {
-    let mut closest: Option<(usize, &Call, Vec<crate::results::Mismatch>)> = None;
+    let mut closest: Option<(usize, &Call, Vec<itspec_results::Mismatch>)> = None;
     for call in matching {
         let body = call.json.clone();
         let (mismatches, _) = match_body(expected, body.as_ref());

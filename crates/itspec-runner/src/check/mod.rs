@@ -25,8 +25,8 @@ pub use errors::ErrorPaths;
 pub(crate) use mocks::call_notes;
 
 use crate::mock::Journals;
-use crate::results::{CheckKind, CheckResult, Evidence, ResponseRecord, Verdict};
 use crate::vars::{Scope, VarError, interpolate_json};
+use itspec_results::{CheckKind, CheckResult, Evidence, ResponseRecord, Verdict};
 
 /// What a case's checks look at.
 pub struct Context<'a> {

@@ -4,7 +4,7 @@ use itspec_spec::model::{CmpOp, PathSegment, ResponsePart, Subject, SubjectKind}
 use serde_json::Value;
 
 use super::{Context, Failure, compare, operand_value};
-use crate::results::ResponseRecord;
+use itspec_results::ResponseRecord;
 
 /// The value a subject designates; `None` when it is absent (a missing
 /// header, a body path that leads nowhere).

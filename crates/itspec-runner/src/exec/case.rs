@@ -13,13 +13,14 @@ use crate::check::{self, Context, DbContext, ErrorPaths};
 use crate::db::Snapshot;
 use crate::http::Http;
 use crate::isolation::Isolation;
-use crate::mock::{Call, Journals, Mocks};
-use crate::results::{
+use crate::mock::{Journals, Mocks};
+use crate::vars::Scope;
+use itspec_contract::{Contract, Operation};
+use itspec_results::Call;
+use itspec_results::{
     CaseResult, CheckKind, CheckResult, Evidence, Exchange, IterationRun, Iterations, Outcome,
     ResponseRecord, TimedRequest, Verdict,
 };
-use crate::vars::Scope;
-use itspec_contract::{Contract, Operation};
 
 /// What every case of a spec shares.
 pub(crate) struct CaseRunner<'a> {
@@ -163,7 +164,7 @@ impl CaseRunner<'_> {
         // and responses held.
         let secrets = redact::merged(self.redaction.secrets(spec_scope), shown_secrets);
         self.redaction.case(&mut result, &secrets);
-        crate::display::shorten(&mut result);
+        itspec_results::display::shorten(&mut result);
         result.duration_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
         result
     }

@@ -8,7 +8,7 @@
 //! cookie's `Domain`, `Path` and `Secure` are not compared; an expiry
 //! (`Max-Age=0`, an `Expires` in the past) or an empty value removes it.
 
-use crate::results::ResponseRecord;
+use itspec_results::ResponseRecord;
 
 /// Cookies by name, in the order they were first set.
 #[derive(Debug, Default)]

@@ -22,12 +22,12 @@ use std::sync::atomic::AtomicBool;
 use futures_util::future::LocalBoxFuture;
 use std::time::Instant;
 
-use crate::events::{Event, Reporter};
 use crate::plan::Plan;
 use crate::redact::Redacting;
-use crate::results::{RunOutcome, RunResult};
 use crate::settings::Settings;
 use itspec_contract::Contracts;
+use itspec_results::{Event, Reporter};
+use itspec_results::{RunOutcome, RunResult};
 
 /// How to run, beyond the settings.
 #[derive(Clone, Debug, Default)]
@@ -153,11 +153,16 @@ pub fn run_watching(
     run_inner(plan, settings, options, contracts, reporter, Some(rerun))
 }
 
+/// A run beginning now, with nothing in it yet.
+pub fn run_starting_now() -> RunResult {
+    RunResult::starting_at(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+}
+
 /// A run that failed before it started, reported.
 fn failed_before(message: String, reporter: &mut Redacting<'_>) -> RunResult {
     let mut result = RunResult {
         outcome: RunOutcome::EnvironmentFailed { message },
-        ..RunResult::starting_now()
+        ..run_starting_now()
     };
     reporter.event(Event::RunFinished { result: &result });
     reporter.result(&mut result);

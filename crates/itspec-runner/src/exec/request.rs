@@ -5,8 +5,8 @@ use itspec_spec::Span;
 use itspec_spec::model::{Action, ActionBody, Contract, Header, Spec, TestCase};
 
 use crate::http::{Http, Outgoing, encode_body};
-use crate::results::{CheckKind, CheckResult, Evidence};
 use crate::vars::{Scope, VarError, interpolate_json, interpolate_text};
+use itspec_results::{CheckKind, CheckResult, Evidence};
 
 /// A request to send, with its label and where it is written.
 pub(crate) struct Built {

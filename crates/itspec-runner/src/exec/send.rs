@@ -12,8 +12,8 @@ use super::case::{Attempt, CaseRunner, response_value};
 use super::cookies::CookieJar;
 use super::request::{self, Built};
 use crate::http::{self, Outgoing};
-use crate::results::{CheckKind, CheckResult, Evidence, Exchange, RequestRecord, ResponseRecord};
 use crate::vars::Scope;
+use itspec_results::{CheckKind, CheckResult, Evidence, Exchange, RequestRecord, ResponseRecord};
 
 /// The responses of a case.
 #[derive(Debug, Default)]

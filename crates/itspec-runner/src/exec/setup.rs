@@ -16,8 +16,8 @@ use serde_json::{Map, Value};
 use crate::db::{self, DbError};
 use crate::isolation::Isolation;
 use crate::mock::{Mocks, Override};
-use crate::results::{CheckKind, CheckResult, Evidence, Verdict};
 use crate::vars::{Scope, interpolate_json};
+use itspec_results::{CheckKind, CheckResult, Evidence, Verdict};
 
 /// What setup needs.
 pub(super) struct Setup<'a> {

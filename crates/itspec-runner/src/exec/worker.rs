@@ -17,9 +17,9 @@ use crate::env::{EnvError, Environment};
 use crate::http::Http;
 use crate::isolation::Isolation;
 use crate::mock::Mocks;
-use crate::results::{CaseResult, CheckKind, CheckResult, Evidence, Outcome, ServiceLog};
 use crate::settings::{Settings, var_value};
 use crate::vars::Scope;
+use itspec_results::{CaseResult, CheckKind, CheckResult, Evidence, Outcome, ServiceLog};
 
 /// What a worker tells the coordinator.
 #[derive(Debug)]

@@ -18,11 +18,11 @@ use super::worker::{Message, Worker};
 use super::{Job, Rerun, RunOptions, finish, mock_names, run_id, shutdown_signal};
 use crate::db;
 use crate::env::EnvError;
-use crate::events::{Event, Reporter, SpecInfo};
 use crate::plan::Plan;
-use crate::results::{RunOutcome, RunResult, SpecResult};
 use crate::settings::Settings;
 use itspec_contract::Contracts;
+use itspec_results::{Event, Reporter, SpecInfo};
+use itspec_results::{RunOutcome, RunResult, SpecResult};
 use std::sync::atomic::AtomicBool;
 
 /// How many workers the run gets: `--jobs`, else `[workers] jobs`, at most
@@ -127,7 +127,7 @@ pub(super) async fn run(
 ) -> RunResult {
     let settings = job.settings;
     let started = Instant::now();
-    let mut result = RunResult::starting_now();
+    let mut result = super::run_starting_now();
     let grace = settings
         .service
         .as_ref()
@@ -263,7 +263,7 @@ async fn run_locked(
         // This run is over and told; the environment stays up while the
         // watcher waits for a change.
         let done = finish(
-            std::mem::replace(&mut result, RunResult::starting_now()),
+            std::mem::replace(&mut result, super::run_starting_now()),
             started,
             reporter,
         );
@@ -595,7 +595,7 @@ impl Collected {
     fn case(
         &mut self,
         index: usize,
-        mut case: crate::results::CaseResult,
+        mut case: itspec_results::CaseResult,
         reporter: &mut dyn Reporter,
     ) {
         let (Some(Some(spec)), Some(info)) = (self.specs.get_mut(index), self.infos.get(index))
@@ -633,7 +633,7 @@ impl Collected {
             {
                 spec.cases
                     .iter_mut()
-                    .for_each(crate::results::CaseResult::slim);
+                    .for_each(itspec_results::CaseResult::slim);
             }
         }
     }

@@ -15,7 +15,7 @@ use tokio::net::TcpStream;
 use tokio::sync::Barrier;
 
 use super::{BodyError, Http, Outgoing};
-use crate::results::{RequestRecord, ResponseRecord};
+use itspec_results::{RequestRecord, ResponseRecord};
 
 /// One request of a burst: what was sent, what came back, and when.
 #[derive(Debug)]

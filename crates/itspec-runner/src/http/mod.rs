@@ -10,7 +10,7 @@ pub use body::encode_body;
 pub use burst::{Timed, burst, start_skew};
 pub use limit::{BodyError, BodyLimit, DEFAULT_MAX_BODY};
 
-use crate::results::{RequestRecord, ResponseRecord};
+use itspec_results::{RequestRecord, ResponseRecord};
 
 /// A request ready to send.
 #[derive(Clone, Debug)]

@@ -3,7 +3,6 @@
 //! stopped after it, answering with the routes of the spec being run and
 //! the case's overrides, and keeping a journal of every request per case.
 
-mod journal;
 mod routes;
 mod server;
 
@@ -12,10 +11,10 @@ use std::sync::{Arc, PoisonError};
 use std::time::Instant;
 
 use itspec_config::Port;
+use itspec_results::Call;
 use itspec_spec::model::Spec;
 use serde_json::{Value, json};
 
-pub use journal::Call;
 pub use routes::{Answer, Override, Route, RouteTable, path_matches, table};
 use server::State;
 

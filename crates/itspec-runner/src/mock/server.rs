@@ -23,9 +23,9 @@ use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::sync::watch;
 
-use super::journal::Call;
 use super::routes::{Answer, RouteTable};
 use crate::http::{BodyError, BodyLimit};
+use itspec_results::Call;
 
 /// The listen backlog: a burst of this many connections is never dropped
 /// (the kernel may lower it to `net.core.somaxconn`).

@@ -27,8 +27,8 @@ pub(crate) use run::Redacting;
 use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
 
-use crate::results::{CaseResult, Evidence, Exchange, Outcome, ResponseRecord, Verdict};
 use crate::vars::Scope;
+use itspec_results::{CaseResult, Evidence, Exchange, Outcome, ResponseRecord, Verdict};
 
 /// What replaces a secret.
 pub const REDACTED: &str = "[redacted]";
@@ -408,7 +408,7 @@ mod tests {
     use super::*;
 
     fn echoed(headers: Vec<(String, String)>, body: &str) -> CaseResult {
-        use crate::results::{RequestRecord, ResponseRecord};
+        use itspec_results::{RequestRecord, ResponseRecord};
         CaseResult {
             id: "TC-INT-001".into(),
             name: "Echo".into(),
@@ -518,19 +518,19 @@ mod tests {
     fn a_secret_column_of_a_row_diff_is_hidden_on_both_sides() {
         let redaction = Redaction::default();
         let mut case = echoed(Vec::new(), "");
-        case.checks.push(crate::results::CheckResult::failed(
-            crate::results::CheckKind::Assertion,
+        case.checks.push(itspec_results::CheckResult::failed(
+            itspec_results::CheckKind::Assertion,
             itspec_spec::Span::default(),
             "database unchanged",
             "the database changed",
             Evidence {
                 diff: vec![
-                    crate::results::DiffLine {
+                    itspec_results::DiffLine {
                         tag: '-',
                         text: r#"{"id":1,"hashed_password":"old-hash-1","token_type":"bearer"}"#
                             .to_string(),
                     },
-                    crate::results::DiffLine {
+                    itspec_results::DiffLine {
                         tag: '+',
                         text: r#"{"id":1,"hashed_password":"new-hash-2","token_type":"bearer"}"#
                             .to_string(),

@@ -4,8 +4,8 @@
 //! redacted where they end; this covers what is said about the run.
 
 use super::Finder;
-use crate::events::{Event, Reporter};
-use crate::results::{RunOutcome, RunResult};
+use itspec_results::{Event, Reporter};
+use itspec_results::{RunOutcome, RunResult};
 
 /// A reporter in front of another that hides the run's secrets in the
 /// run-level events it passes on.

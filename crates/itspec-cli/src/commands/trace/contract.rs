@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::{Result, bail};
 use itspec_contract::{CaseRef, Contract, Contracts, Coverage, OperationCoverage};
 use itspec_report::results::html::escape;
-use itspec_runner::results::SpecResult;
+use itspec_results::SpecResult;
 use itspec_spec::Spec;
 use serde_json::{Value, json};
 

@@ -7,7 +7,7 @@ mod contract;
 mod stories;
 
 use anyhow::{Context as _, Result};
-use itspec_runner::results::{Outcome, SpecResult};
+use itspec_results::{Outcome, SpecResult};
 use serde::Serialize;
 
 use super::Context;
@@ -21,7 +21,7 @@ pub fn run(context: &Context, args: &TraceArgs) -> Result<u8> {
         Some(file) => {
             let text = std::fs::read_to_string(file)
                 .with_context(|| format!("cannot read {}", file.display()))?;
-            itspec_report::results::json::read(&text)
+            itspec_results::report::read(&text)
                 .map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))?
                 .specs
         }

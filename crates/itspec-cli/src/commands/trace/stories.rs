@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 
 use anyhow::Result;
 use itspec_report::results::html::escape;
-use itspec_runner::results::SpecResult;
+use itspec_results::SpecResult;
 use serde::Serialize;
 
 use super::{Last, result_of};

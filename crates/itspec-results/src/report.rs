@@ -2,7 +2,7 @@
 //! (see docs/report-format.md), written by `run --report json=PATH` and
 //! read back by `report merge` and `trace --from`.
 
-use itspec_runner::results::{RunOutcome, RunResult, SpecResult, Summary};
+use crate::{RunOutcome, RunResult, SpecResult, Summary};
 use serde::{Deserialize, Serialize};
 
 /// The `format` of every itspec report.
@@ -56,8 +56,10 @@ pub fn read(text: &str) -> Result<RunResult, String> {
 
 /// One report from several (the shards of a run): the specs of all, a case
 /// that appears in several kept once (the last), counts recomputed, the
-/// earliest start, the longest duration, and the worst outcome.
-pub fn merge(reports: Vec<RunResult>) -> RunResult {
+/// earliest start, the longest duration, and the worst outcome. Specs are
+/// in the order of a whole run: by `priority` (which ranks a spec's
+/// `priority` text, as the spec parser does), then path.
+pub fn merge<K: Ord>(reports: Vec<RunResult>, priority: impl Fn(&str) -> K) -> RunResult {
     let mut merged = RunResult::default();
     for report in reports {
         if merged.started_at.is_empty()
@@ -78,10 +80,7 @@ pub fn merge(reports: Vec<RunResult>) -> RunResult {
         }
     }
     // The order a whole run has: by priority, then path.
-    let rank = |spec: &SpecResult| {
-        itspec_spec::model::Priority::parse(&spec.priority)
-            .unwrap_or(itspec_spec::model::Priority::Medium)
-    };
+    let rank = |spec: &SpecResult| priority(&spec.priority);
     merged
         .specs
         .sort_by(|a, b| rank(a).cmp(&rank(b)).then_with(|| a.path.cmp(&b.path)));
@@ -134,10 +133,17 @@ mod tests {
             specs,
             ..RunResult::default()
         };
-        let merged = merge(vec![
-            shard(vec![spec("a.md", "Low"), spec("z.md", "Critical")]),
-            shard(vec![spec("b.md", "High"), spec("c.md", "Critical")]),
-        ]);
+        let merged = merge(
+            vec![
+                shard(vec![spec("a.md", "Low"), spec("z.md", "Critical")]),
+                shard(vec![spec("b.md", "High"), spec("c.md", "Critical")]),
+            ],
+            |p| {
+                ["Critical", "High", "Medium", "Low"]
+                    .iter()
+                    .position(|r| *r == p)
+            },
+        );
         let order: Vec<&str> = merged.specs.iter().map(|s| s.path.as_str()).collect();
         assert_eq!(order, ["c.md", "z.md", "b.md", "a.md"]);
     }

@@ -1,7 +1,7 @@
 //! Events out, reporters in: the runner tells reporters what happens as it
 //! happens; it prints nothing itself.
 
-use crate::results::{CaseResult, RunResult, SpecResult};
+use crate::{CaseResult, RunResult, SpecResult};
 
 /// A spec as reporters need it: where it is and its text, for code frames.
 #[derive(Clone, Debug)]

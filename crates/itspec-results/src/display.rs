@@ -9,8 +9,7 @@
 //! saying how many bytes are missing, and so are the texts and diffs of
 //! its evidence.
 
-use crate::mock::Call;
-use crate::results::{CaseResult, DiffLine, Evidence, Verdict};
+use crate::{Call, CaseResult, DiffLine, Evidence, Verdict};
 
 /// The most of a body (and of a piece of evidence) that reports keep:
 /// 64 KB.
@@ -25,7 +24,7 @@ pub fn omitted_note(bytes: u64) -> String {
 }
 
 /// Cuts every body and piece of evidence of `case` over [`DISPLAY_BODY`].
-pub(crate) fn shorten(case: &mut CaseResult) {
+pub fn shorten(case: &mut CaseResult) {
     for exchange in &mut case.exchanges {
         if let Some(body) = &mut exchange.request.body {
             exchange.request.body_omitted = cut(body);
