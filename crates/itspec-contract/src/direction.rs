@@ -6,7 +6,7 @@
 
 use serde_json::Value;
 
-use crate::document::follow;
+use crate::refs::follow;
 
 /// Which way a body goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

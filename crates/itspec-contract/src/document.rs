@@ -10,7 +10,7 @@ use saphyr::{LoadableYamlNode, Scalar, Yaml};
 use serde_json::{Map, Value, json};
 
 use crate::direction::{Direction, seen_by};
-use crate::operation::{Operation, operations};
+use crate::operation::{Operation, operations, percent_decode};
 
 /// The base URI the document is registered under.
 pub(crate) const BASE: &str = "urn:itspec:openapi";
@@ -116,6 +116,44 @@ impl Contract {
     }
 }
 
+impl Contract {
+    /// The operation an API contract names after `#`: an `operationId`, or
+    /// a JSON pointer to the operation (`/paths/~1orders/post`).
+    pub fn find(&self, reference: &str) -> Option<&Operation> {
+        if reference.starts_with('/') {
+            let pointer = percent_decode(reference);
+            self.operations.iter().find(|op| op.pointer == pointer)
+        } else {
+            self.operations
+                .iter()
+                .find(|op| op.id.as_deref() == Some(reference))
+        }
+    }
+
+    /// The operation a request to `path` (query and all) with `method`
+    /// reaches, with or without the servers' path prefix.
+    pub fn route(&self, method: &str, path: &str) -> Option<&Operation> {
+        let path = path.split(['?', '#']).next().unwrap_or(path);
+        let unprefixed = (!self.prefix.is_empty())
+            .then(|| path.strip_prefix(self.prefix.as_str()))
+            .flatten();
+        self.operations
+            .iter()
+            .filter(|op| op.method.eq_ignore_ascii_case(method))
+            .filter(|op| op.matches(path) || unprefixed.is_some_and(|p| op.matches(p)))
+            .max_by_key(|op| op.literal_segments())
+    }
+
+    /// The names most like `reference`, for a "did you mean".
+    pub fn nearest(&self, reference: &str) -> Option<String> {
+        self.operations
+            .iter()
+            .filter_map(|op| op.id.clone())
+            .min_by_key(|id| strsim::levenshtein(id, reference))
+            .filter(|id| strsim::levenshtein(id, reference) <= reference.len().max(3) / 3)
+    }
+}
+
 /// The schemas of `components/schemas` with their own `$id` (3.1), each a
 /// resource of its own: the `#…` `$ref`s inside one resolve against its
 /// id, so they are written out as `id#…` (in the document too, where a
@@ -159,23 +197,6 @@ fn absolute_refs(value: &mut Value, base: &str) {
         Value::Array(items) => items.iter_mut().for_each(|item| absolute_refs(item, base)),
         _ => {}
     }
-}
-
-/// The schema a `$ref` (`#/components/…`, inside the document) points to,
-/// followed to the end; `schema` itself when it has none.
-pub(crate) fn follow<'d>(doc: &'d Value, mut schema: &'d Value) -> &'d Value {
-    for _ in 0..32 {
-        match schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|pointer| doc.pointer(pointer))
-        {
-            Some(target) => schema = target,
-            None => break,
-        }
-    }
-    schema
 }
 
 /// The path of a server URL: `https://api.example.com/v1/` → `/v1`.

@@ -10,7 +10,8 @@
 use serde_json::{Map, Value, json};
 
 use crate::direction::Direction;
-use crate::document::{Contract, follow};
+use crate::document::Contract;
+use crate::refs::follow;
 
 /// Deeper than this, a (recursive) schema gives `null`.
 const DEPTH: usize = 8;

@@ -29,6 +29,7 @@ mod document;
 mod example;
 mod lint;
 mod operation;
+mod refs;
 mod scaffold;
 mod sent;
 mod set;

@@ -2,8 +2,6 @@
 
 use serde_json::Value;
 
-use crate::document::Contract;
-
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
 ];
@@ -52,7 +50,7 @@ impl Operation {
 
     /// Whether `path` (without its query) is this operation's path, each
     /// `{parameter}` standing for one non-empty segment.
-    fn matches(&self, path: &str) -> bool {
+    pub(crate) fn matches(&self, path: &str) -> bool {
         let want: Vec<&str> = self.path.trim_end_matches('/').split('/').collect();
         let have: Vec<&str> = path.trim_end_matches('/').split('/').collect();
         want.len() == have.len()
@@ -64,46 +62,8 @@ impl Operation {
 
     /// How many segments are literal: a literal `/orders/mine` wins over
     /// `/orders/{id}`.
-    fn literal_segments(&self) -> usize {
+    pub(crate) fn literal_segments(&self) -> usize {
         self.path.split('/').filter(|s| !s.starts_with('{')).count()
-    }
-}
-
-impl Contract {
-    /// The operation an API contract names after `#`: an `operationId`, or
-    /// a JSON pointer to the operation (`/paths/~1orders/post`).
-    pub fn find(&self, reference: &str) -> Option<&Operation> {
-        if reference.starts_with('/') {
-            let pointer = percent_decode(reference);
-            self.operations.iter().find(|op| op.pointer == pointer)
-        } else {
-            self.operations
-                .iter()
-                .find(|op| op.id.as_deref() == Some(reference))
-        }
-    }
-
-    /// The operation a request to `path` (query and all) with `method`
-    /// reaches, with or without the servers' path prefix.
-    pub fn route(&self, method: &str, path: &str) -> Option<&Operation> {
-        let path = path.split(['?', '#']).next().unwrap_or(path);
-        let unprefixed = (!self.prefix.is_empty())
-            .then(|| path.strip_prefix(self.prefix.as_str()))
-            .flatten();
-        self.operations
-            .iter()
-            .filter(|op| op.method.eq_ignore_ascii_case(method))
-            .filter(|op| op.matches(path) || unprefixed.is_some_and(|p| op.matches(p)))
-            .max_by_key(|op| op.literal_segments())
-    }
-
-    /// The names most like `reference`, for a "did you mean".
-    pub fn nearest(&self, reference: &str) -> Option<String> {
-        self.operations
-            .iter()
-            .filter_map(|op| op.id.clone())
-            .min_by_key(|id| strsim::levenshtein(id, reference))
-            .filter(|id| strsim::levenshtein(id, reference) <= reference.len().max(3) / 3)
     }
 }
 
@@ -145,7 +105,7 @@ pub(crate) fn escape(segment: &str) -> String {
 }
 
 /// `%7B` → `{`: a pointer written in a URI fragment.
-fn percent_decode(text: &str) -> String {
+pub(crate) fn percent_decode(text: &str) -> String {
     let bytes = text.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;

@@ -173,7 +173,7 @@ impl Contract {
             .should_validate_formats(true)
             // OpenAPI documents use `uuid` whatever the draft; Draft 4
             // does not know it.
-            .with_format("uuid", is_uuid)
+            .with_format("uuid", itspec_spec::value_type::is_uuid)
             .build(&json!({ "$ref": format!("{BASE}#{}", fragment(pointer)) }))
             .map_err(|e| format!("{}: the schema at #{pointer}: {e}", self.file))?;
         let validator = Arc::new(validator);
@@ -194,14 +194,4 @@ fn fragment(pointer: &str) -> String {
         }
     }
     out
-}
-
-/// `8-4-4-4-12` hexadecimal digits.
-fn is_uuid(text: &str) -> bool {
-    let groups: Vec<&str> = text.split('-').collect();
-    groups.len() == 5
-        && groups
-            .iter()
-            .zip([8, 4, 4, 4, 12])
-            .all(|(group, len)| group.len() == len && group.chars().all(|c| c.is_ascii_hexdigit()))
 }

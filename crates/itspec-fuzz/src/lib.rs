@@ -78,7 +78,8 @@ pub fn json_match(data: &[u8]) {
         return;
     };
     let actual = serde_json::from_slice::<Value>(actual).ok();
-    use itspec_runner::check::expected::{diff, match_body};
+    use itspec_runner::matching::body::match_body;
+    use itspec_runner::matching::diff::diff;
     let (mismatches, projected) = match_body(&expected, actual.as_ref());
     for mismatch in &mismatches {
         assert!(mismatch.path.starts_with('$'), "{mismatch:?}");

@@ -22,6 +22,7 @@ mod env;
 mod exec;
 pub mod http;
 pub mod isolation;
+pub mod matching;
 pub mod mock;
 mod plan;
 mod put_back;

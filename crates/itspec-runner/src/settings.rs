@@ -272,6 +272,39 @@ pub fn toml_to_json(value: &toml::Value) -> Value {
     }
 }
 
+impl Settings {
+    /// The redaction of a run with these settings and `--var` values
+    /// `vars`: what they hold that is secret is hidden in every case and
+    /// in the run's own messages.
+    pub fn redaction_for_run(&self, vars: &[(String, String)]) -> crate::redact::Redaction {
+        let urls = self
+            .database
+            .iter()
+            .map(|database| database.url.as_str())
+            .chain(self.base_url.as_deref())
+            .collect();
+        let env = self
+            .service
+            .as_ref()
+            .map_or(&[][..], |service| &service.env[..]);
+        let vars = self
+            .vars
+            .iter()
+            .map(|(name, value)| (name.as_str(), value.clone(), None))
+            .chain(
+                vars.iter()
+                    .map(|(name, text)| (name.as_str(), var_value(text), Some(text.as_str()))),
+            )
+            .collect();
+        self.redaction.for_run(&crate::redact::RunValues {
+            urls,
+            headers: &self.headers,
+            env,
+            vars,
+        })
+    }
+}
+
 /// A `--var` value: JSON when it reads as a number, boolean or null, else text.
 pub fn var_value(text: &str) -> Value {
     match serde_json::from_str::<Value>(text) {
@@ -303,5 +336,101 @@ mod tests {
         assert_eq!(var_value("true"), Value::Bool(true));
         assert_eq!(var_value("SKU-1"), Value::String("SKU-1".into()));
         assert_eq!(var_value("\"x\""), Value::String("\"x\"".into()));
+    }
+
+    fn settings() -> Settings {
+        let loaded = Loaded {
+            path: None,
+            dir: std::env::temp_dir(),
+            config: itspec_config::Config::default(),
+        };
+        let Ok(settings) = Settings::from_config(&loaded) else {
+            unreachable!("the default configuration is valid")
+        };
+        settings
+    }
+
+    #[test]
+    fn the_settings_give_away_the_database_password_and_hidden_values() {
+        let mut settings = settings();
+        settings.database = Some(DatabaseSettings::new(
+            "postgres://app:pa%2Fss%3Fword@127.0.0.1/shop?sslpassword=ssl-secret",
+        ));
+        settings.base_url = Some("http://u:base-pass@127.0.0.1:8080".to_string());
+        settings.headers = vec![
+            (
+                "Authorization".to_string(),
+                "Bearer conf-token-1".to_string(),
+            ),
+            ("Accept".to_string(), "application/json".to_string()),
+        ];
+        settings.vars.insert(
+            "stripe_key".to_string(),
+            Value::String("sk-live-42".to_string()),
+        );
+        settings
+            .vars
+            .insert("currency".to_string(), Value::String("EURO".to_string()));
+        let redaction = settings.redaction_for_run(&[
+            ("session_token".to_string(), "cli-token-7".to_string()),
+            ("sku".to_string(), "SKU-1234".to_string()),
+        ]);
+        let secrets = redaction.run_secrets();
+        for wanted in [
+            "pa%2Fss%3Fword",
+            "pa/ss?word",
+            "ssl-secret",
+            "base-pass",
+            "Bearer conf-token-1",
+            "conf-token-1",
+            "sk-live-42",
+            "cli-token-7",
+        ] {
+            assert!(
+                secrets.contains(&wanted.to_string()),
+                "{wanted}: {secrets:?}"
+            );
+        }
+        for kept in ["application/json", "EURO", "SKU-1234"] {
+            assert!(!secrets.contains(&kept.to_string()), "{kept}: {secrets:?}");
+        }
+        // Every case of the run hides them too.
+        let scope = crate::vars::Scope::new();
+        assert!(
+            redaction
+                .secrets(&scope)
+                .contains(&"pa/ss?word".to_string())
+        );
+    }
+
+    /// A password that reaches the settings through `{{env.NAME}}` (from
+    /// the environment or an env file) is hidden like one written there.
+    #[test]
+    fn secrets_read_through_env_variables_are_hidden() {
+        let dir = tempfile::tempdir().unwrap_or_else(|_| unreachable!("a temporary folder"));
+        let path = dir.path().join("itspec.toml");
+        let written = std::fs::write(
+            &path,
+            "[service]\ncommand = \"x\"\nenv_file = \".env\"\n\n\
+             [database]\nurl = \"postgresql+psycopg://app:{{env.DB_PASSWORD}}@127.0.0.1/app\"\n",
+        )
+        .and_then(|()| std::fs::write(dir.path().join(".env"), "API_TOKEN=tok-from-file-9\n"));
+        assert!(written.is_ok());
+        let overrides = itspec_config::Overrides::from_env([(
+            "DB_PASSWORD".to_string(),
+            "s3cret/pw".to_string(),
+        )]);
+        let Ok(loaded) = itspec_config::load_with(Some(&path), &overrides, dir.path()) else {
+            unreachable!("the configuration is valid")
+        };
+        let Ok(settings) = Settings::from_config(&loaded) else {
+            unreachable!("the settings are valid")
+        };
+        let redaction = settings.redaction_for_run(&[]);
+        let hidden = redaction.hide_run_secrets(
+            "cannot connect to postgresql+psycopg://app:s3cret/pw@127.0.0.1/app; s3cret/pw; tok-from-file-9",
+        );
+        assert!(!hidden.contains("s3cret"), "{hidden}");
+        assert!(!hidden.contains("tok-from-file-9"), "{hidden}");
     }
 }

@@ -8,7 +8,8 @@ mod databases;
 use std::collections::BTreeSet;
 
 use databases::{Backend, TestDb, block_on, fresh_db};
-use itspec_runner::db::{self, Database, Schema, Snapshot, db_equal};
+use itspec_runner::db::{self, Database, Schema, Snapshot};
+use itspec_runner::matching::database::db_equal;
 use itspec_runner::vars::Scope;
 use serde_json::{Map, Value, json};
 

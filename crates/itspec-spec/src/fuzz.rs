@@ -6,7 +6,7 @@ use crate::diagnostic::Diagnostic;
 use crate::markdown::{CodeBlock, MappedText};
 use crate::parse::context::Cx;
 use crate::parse::located::Located;
-use crate::python::{Section, read_block};
+use crate::parse::python::{Section, read_block};
 use crate::source::Source;
 
 /// Parses `line` as one assertion line (its text is the whole source) and

@@ -35,9 +35,9 @@ pub mod marker;
 pub mod model;
 mod parse;
 pub mod pattern;
-mod python;
 mod source;
 pub mod template;
+pub mod value_type;
 
 pub use diagnostic::{Code, Diagnostic, Note, Severity};
 pub use duration::parse_duration;
@@ -45,6 +45,7 @@ pub use lint::{LintOptions, lint};
 pub use model::Spec;
 pub use parse::{Parsed, parse};
 pub use source::{Source, Span, Spanned, strip_bom};
+pub use value_type::ValueType;
 
 /// Parses and lints a spec: the model and every problem, in document order.
 pub fn check(text: &str, options: &LintOptions) -> Parsed {

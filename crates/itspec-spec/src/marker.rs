@@ -6,6 +6,8 @@
 
 use serde::Serialize;
 
+use crate::ValueType;
+
 /// A parsed marker.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(tag = "marker", content = "arg", rename_all = "snake_case")]
@@ -16,30 +18,10 @@ pub enum Marker {
     Present,
     /// `#notpresent`: the key is absent.
     NotPresent,
-    /// `#null`.
-    Null,
     /// `#notnull`.
     NotNull,
-    /// `#string`.
-    String,
-    /// `#number`.
-    Number,
-    /// `#integer`.
-    Integer,
-    /// `#boolean`.
-    Boolean,
-    /// `#array`.
-    Array,
-    /// `#object`.
-    Object,
-    /// `#uuid`: RFC 4122.
-    Uuid,
-    /// `#datetime`: RFC 3339 date-time.
-    Datetime,
-    /// `#date`: RFC 3339 full date.
-    Date,
-    /// `#email`.
-    Email,
+    /// `#string`, `#uuid`, `#date`, …: a value of that type.
+    Type(ValueType),
     /// `#regex <re>`: a string fully matching `re`.
     Regex(String),
     /// `#[N] <marker>` / `#[] <marker>`: an array of N (any number of)
@@ -54,23 +36,22 @@ pub enum Marker {
     Literal(String),
 }
 
+/// The markers that are not types, by name.
 const NAMES: &[(&str, Marker)] = &[
     ("ignore", Marker::Ignore),
     ("present", Marker::Present),
     ("notpresent", Marker::NotPresent),
-    ("null", Marker::Null),
     ("notnull", Marker::NotNull),
-    ("string", Marker::String),
-    ("number", Marker::Number),
-    ("integer", Marker::Integer),
-    ("boolean", Marker::Boolean),
-    ("array", Marker::Array),
-    ("object", Marker::Object),
-    ("uuid", Marker::Uuid),
-    ("datetime", Marker::Datetime),
-    ("date", Marker::Date),
-    ("email", Marker::Email),
 ];
+
+/// Every marker without an argument, by name: [`NAMES`] and the types.
+fn named() -> impl Iterator<Item = (&'static str, Marker)> {
+    NAMES.iter().cloned().chain(
+        ValueType::ALL
+            .iter()
+            .map(|(name, value_type)| (*name, Marker::Type(*value_type))),
+    )
+}
 
 /// Why a marker is invalid, and how to fix it.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -165,12 +146,11 @@ fn parse_body(rest: &str, whole: &str, depth: usize) -> Result<Marker, MarkerErr
         };
         return Ok(Marker::Each { count, inner });
     }
-    if let Some((_, marker)) = NAMES.iter().find(|(name, _)| *name == rest) {
-        return Ok(marker.clone());
+    if let Some((_, marker)) = named().find(|(name, _)| *name == rest) {
+        return Ok(marker);
     }
-    let nearest = NAMES
-        .iter()
-        .map(|(name, _)| (strsim::levenshtein(name, rest), *name))
+    let nearest = named()
+        .map(|(name, _)| (strsim::levenshtein(name, rest), name))
         .min()
         .filter(|(distance, name)| *distance <= 2.max(name.len() / 3));
     let help = match nearest {
@@ -195,7 +175,10 @@ mod tests {
 
     #[test]
     fn markers() {
-        assert_eq!(parse_marker("#uuid"), Ok(Some(Marker::Uuid)));
+        assert_eq!(
+            parse_marker("#uuid"),
+            Ok(Some(Marker::Type(ValueType::Uuid)))
+        );
         assert_eq!(
             parse_marker("##text"),
             Ok(Some(Marker::Literal("#text".to_string())))
@@ -208,7 +191,7 @@ mod tests {
             parse_marker("#[2] #string"),
             Ok(Some(Marker::Each {
                 count: Some(2),
-                inner: Some(Box::new(Marker::String))
+                inner: Some(Box::new(Marker::Type(ValueType::String)))
             }))
         );
         assert_eq!(

@@ -14,10 +14,11 @@ use itspec_spec::model::{
 };
 use serde_json::Value;
 
-use super::expected::render;
 use super::{Context, Failure, operand_value, predicate, truth};
-use crate::db::{self, Snapshot, Table, db_holds};
+use crate::db::{self, Snapshot, Table};
 use crate::isolation::Isolation;
+use crate::matching::body::render;
+use crate::matching::database::db_holds;
 use itspec_results::{DiffLine, Evidence, Mismatch};
 
 /// Rows shown as evidence, at most.

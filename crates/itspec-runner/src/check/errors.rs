@@ -3,8 +3,9 @@
 
 use serde_json::Value;
 
-use super::{Context, Failure, compare};
-use crate::check::expected::render;
+use super::{Context, Failure};
+use crate::matching::body::render;
+use crate::matching::values as compare;
 use crate::vars::to_text;
 
 /// Where error codes and messages are read, in order.

@@ -7,8 +7,8 @@ use itspec_spec::Spanned;
 use itspec_spec::model::{Predicate, RouteRef, Subject, SubjectKind};
 use serde_json::Value;
 
-use super::expected::{match_body, render};
 use super::{Context, Failure, predicate};
+use crate::matching::body::{match_body, render};
 use crate::mock::path_matches;
 use crate::vars::interpolate_json;
 use itspec_results::Call;

@@ -2,11 +2,9 @@
 //! assertion lines (FORMAT §4). Each check becomes a [`CheckResult`] with its
 //! span and, when it fails, its evidence.
 
-pub mod compare;
 mod contract;
 mod database;
 mod errors;
-pub mod expected;
 mod mocks;
 mod predicate;
 mod subject;
@@ -246,7 +244,8 @@ pub fn expected_output(
                 }
             };
             let actual = response.body_value();
-            let (mismatches, projected) = expected::match_body(&expected, Some(&actual));
+            let (mismatches, projected) =
+                crate::matching::body::match_body(&expected, Some(&actual));
             if mismatches.is_empty() {
                 return CheckResult::passed(kind, span, text);
             }
@@ -260,7 +259,7 @@ pub fn expected_output(
                 )
             };
             let evidence = Evidence {
-                diff: expected::diff(&projected, &actual),
+                diff: crate::matching::diff::diff(&projected, &actual),
                 mismatches,
                 ..Evidence::default()
             };
@@ -287,7 +286,7 @@ pub fn expected_output(
                 return CheckResult::passed(kind, span, text);
             }
             let evidence = Evidence {
-                diff: expected::text_diff(&want, &response.body),
+                diff: crate::matching::diff::text_diff(&want, &response.body),
                 ..Evidence::default()
             };
             CheckResult::failed(

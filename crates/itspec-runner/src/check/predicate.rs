@@ -2,12 +2,13 @@
 
 use std::cmp::Ordering;
 
-use itspec_spec::model::{CmpOp, Predicate, ResponsePart, Subject, SubjectKind, TypeName};
+use itspec_spec::model::{CmpOp, Predicate, ResponsePart, Subject, SubjectKind};
 use serde_json::Value;
 
-use super::expected::{is_date, is_datetime, is_email, is_integer, is_uuid, render};
 use super::subject::{status_class, status_holds};
-use super::{Context, Failure, compare, operand_value};
+use super::{Context, Failure, operand_value};
+use crate::matching::body::render;
+use crate::matching::values as compare;
 use crate::vars::to_text;
 
 pub(super) fn ordering_holds(op: CmpOp, ordering: Ordering) -> bool {
@@ -82,7 +83,7 @@ pub(super) fn apply(
                 }
                 (Some(actual), _) => {
                     let holds = if is_database(subject) {
-                        crate::db::db_holds(*op, actual, &expected)
+                        crate::matching::database::db_holds(*op, actual, &expected)
                     } else {
                         match op {
                             CmpOp::Eq => Some(same(actual, &expected)),
@@ -127,7 +128,7 @@ pub(super) fn apply(
                         .as_u64()
                         .and_then(|s| u16::try_from(s).ok())
                         .is_some_and(|status| status_holds(status, CmpOp::Eq, e)),
-                    _ if is_database(subject) => crate::db::db_equal(a, e),
+                    _ if is_database(subject) => crate::matching::database::db_equal(a, e),
                     _ => same(a, e),
                 })
             });
@@ -195,11 +196,11 @@ pub(super) fn apply(
             )),
         },
         Predicate::Is { type_name } => {
-            let holds = actual.is_some_and(|a| is_type(a, type_name.value));
+            let holds = actual.is_some_and(|a| type_name.value.holds(a));
             if holds {
                 Ok(())
             } else {
-                let name = type_label(type_name.value);
+                let name = type_name.value.describe();
                 Err(Failure::with(
                     format!("expected {name}, got {}", shown(actual)),
                     name,
@@ -281,38 +282,6 @@ fn multiset_equal(actual: &[Value], expected: &[Value]) -> bool {
         }
     }
     true
-}
-
-fn is_type(value: &Value, type_name: TypeName) -> bool {
-    match type_name {
-        TypeName::String => value.is_string(),
-        TypeName::Number => value.is_number(),
-        TypeName::Integer => is_integer(value),
-        TypeName::Boolean => value.is_boolean(),
-        TypeName::Null => value.is_null(),
-        TypeName::Array => value.is_array(),
-        TypeName::Object => value.is_object(),
-        TypeName::Uuid => value.as_str().is_some_and(is_uuid),
-        TypeName::Datetime => value.as_str().is_some_and(is_datetime),
-        TypeName::Date => value.as_str().is_some_and(is_date),
-        TypeName::Email => value.as_str().is_some_and(is_email),
-    }
-}
-
-fn type_label(type_name: TypeName) -> &'static str {
-    match type_name {
-        TypeName::String => "a string",
-        TypeName::Number => "a number",
-        TypeName::Integer => "an integer",
-        TypeName::Boolean => "a boolean",
-        TypeName::Null => "null",
-        TypeName::Array => "an array",
-        TypeName::Object => "an object",
-        TypeName::Uuid => "a UUID",
-        TypeName::Datetime => "an RFC 3339 date-time",
-        TypeName::Date => "an RFC 3339 date",
-        TypeName::Email => "an email address",
-    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 use itspec_spec::model::{CmpOp, PathSegment, ResponsePart, Subject, SubjectKind};
 use serde_json::Value;
 
-use super::{Context, Failure, compare, operand_value};
+use super::{Context, Failure, operand_value};
+use crate::matching::values as compare;
 use itspec_results::ResponseRecord;
 
 /// The value a subject designates; `None` when it is absent (a missing

@@ -5,7 +5,6 @@
 //!
 //! Identifiers are always quoted; values are always bound as parameters.
 
-mod compare;
 mod copies;
 mod entities;
 mod locality;
@@ -30,7 +29,6 @@ use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
-pub use compare::{db_equal, db_holds};
 pub use copies::{copy_database, copy_name, drop_copy, drop_stale_copies};
 pub use entities::table_of;
 pub use locality::remote_reason;

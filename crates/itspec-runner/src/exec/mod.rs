@@ -67,10 +67,7 @@ pub fn run(
     match contracts(settings, plan) {
         Ok(contracts) => run_with(plan, settings, options, &contracts, reporter),
         Err(message) => {
-            let secrets = settings
-                .redaction
-                .for_run(settings, &options.vars)
-                .run_secrets();
+            let secrets = settings.redaction_for_run(&options.vars).run_secrets();
             failed_before(message, &mut Redacting::new(reporter, &secrets))
         }
     }
@@ -98,7 +95,7 @@ fn run_inner(
     // What the settings and `--var` hold that is secret is hidden in every
     // case, and in what is said about the run.
     let mut settings = settings.clone();
-    settings.redaction = settings.redaction.for_run(&settings, &options.vars);
+    settings.redaction = settings.redaction_for_run(&options.vars);
     let secrets = settings.redaction.run_secrets();
     let mut reporter = Redacting::new(reporter, &secrets);
     let runtime = match tokio::runtime::Builder::new_current_thread()

@@ -9,7 +9,7 @@ use std::time::Duration;
 use itspec_spec::model::{Fault, Mock, MockKind, MockOverride, MockResponse};
 use serde_json::Value;
 
-use crate::check::expected::match_body;
+use crate::matching::body::match_body;
 use crate::vars::{Scope, VarError, interpolate_json, interpolate_text};
 
 /// What a route answers.

@@ -20,7 +20,7 @@ pub mod forms;
 mod run;
 pub mod url;
 
-pub use configured::header_secrets;
+pub use configured::{RunValues, header_secrets};
 pub use finder::Finder;
 pub(crate) use run::Redacting;
 

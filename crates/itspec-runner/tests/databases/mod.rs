@@ -164,7 +164,7 @@ pub fn wait_for_value(
             db.close().await;
             value
         });
-        if value.is_some_and(|v| itspec_runner::db::db_equal(&v, expected)) {
+        if value.is_some_and(|v| itspec_runner::matching::database::db_equal(&v, expected)) {
             return true;
         }
         if std::time::Instant::now() > deadline || child.try_wait().unwrap().is_some() {

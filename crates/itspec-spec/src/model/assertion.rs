@@ -3,6 +3,7 @@
 use serde::Serialize;
 
 use super::value::Value;
+use crate::ValueType;
 use crate::source::{Span, Spanned};
 
 /// One assertion line.
@@ -234,7 +235,7 @@ pub enum Predicate {
     /// `is TYPE`.
     Is {
         /// The type or format.
-        type_name: Spanned<TypeName>,
+        type_name: Spanned<ValueType>,
     },
     /// `has COL = V {, COL = V}` (row subjects).
     Has {
@@ -258,59 +259,6 @@ pub enum Predicate {
         /// The expected values.
         values: Vec<Operand>,
     },
-}
-
-/// The types and formats of `is TYPE`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum TypeName {
-    /// A JSON string.
-    String,
-    /// A JSON number.
-    Number,
-    /// A number without a fraction.
-    Integer,
-    /// `true` or `false`.
-    Boolean,
-    /// `null`.
-    Null,
-    /// A JSON array.
-    Array,
-    /// A JSON object.
-    Object,
-    /// A string that is an RFC 4122 UUID.
-    Uuid,
-    /// A string that is an RFC 3339 date-time.
-    Datetime,
-    /// A string that is an RFC 3339 full date.
-    Date,
-    /// A string that is an email address.
-    Email,
-}
-
-impl TypeName {
-    /// Every type name, as written.
-    pub const ALL: &'static [(&'static str, TypeName)] = &[
-        ("string", TypeName::String),
-        ("number", TypeName::Number),
-        ("integer", TypeName::Integer),
-        ("boolean", TypeName::Boolean),
-        ("null", TypeName::Null),
-        ("array", TypeName::Array),
-        ("object", TypeName::Object),
-        ("uuid", TypeName::Uuid),
-        ("datetime", TypeName::Datetime),
-        ("date", TypeName::Date),
-        ("email", TypeName::Email),
-    ];
-
-    /// Reads a type name.
-    pub fn parse(word: &str) -> Option<TypeName> {
-        TypeName::ALL
-            .iter()
-            .find(|(name, _)| name.eq_ignore_ascii_case(word))
-            .map(|(_, t)| *t)
-    }
 }
 
 /// A value on the right of a predicate.

@@ -17,7 +17,7 @@ mod var;
 pub use action::{Action, ActionBody, Group};
 pub use assertion::{
     Assertion, AssertionKind, CmpOp, Condition, Operand, OperandKind, PathSegment, Phrase,
-    Predicate, ResponsePart, RouteRef, Subject, SubjectKind, TypeName,
+    Predicate, ResponsePart, RouteRef, Subject, SubjectKind,
 };
 pub use case::{
     Body, BodyKind, Capture, CaseKind, ExpectedOutput, FixtureSelection, Header, RequestLine,

@@ -123,14 +123,6 @@ pub enum Contract {
     },
 }
 
-impl Contract {
-    /// Reads a contract: `POST /reservations`, `openapi.yaml#createOrder`
-    /// or `openapi.yaml#/paths/~1orders/post`.
-    pub fn parse(text: &str) -> Option<Contract> {
-        crate::parse::contract(text)
-    }
-}
-
 impl std::fmt::Display for Contract {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {

@@ -8,11 +8,12 @@ use super::context::Cx;
 use super::cursor::{Cursor, Parsed};
 use super::hint::nearest_form;
 use super::located::Located;
+use crate::ValueType;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::jsonpath::JsonPathError;
 use crate::model::{
     Assertion, AssertionKind, CmpOp, Condition, Operand, OperandKind, PathSegment, Phrase,
-    Predicate, ResponsePart, RouteRef, Subject, SubjectKind, TypeName, Value, ValueKind,
+    Predicate, ResponsePart, RouteRef, Subject, SubjectKind, Value, ValueKind,
 };
 use crate::source::Spanned;
 
@@ -500,7 +501,7 @@ fn predicate(cursor: &mut Cursor<'_, '_>, subject: &Subject) -> Parsed<Predicate
         let Some(word) = cursor.ident() else {
             return cursor.fail("a type");
         };
-        return match TypeName::parse(&word.value) {
+        return match ValueType::parse(&word.value) {
             Some(type_name) => Ok(Predicate::Is {
                 type_name: Spanned::new(type_name, word.span),
             }),
@@ -739,7 +740,7 @@ mod tests {
             ]
         );
         assert!(
-            matches!(predicate, Predicate::Is { type_name } if type_name.value == TypeName::Uuid)
+            matches!(predicate, Predicate::Is { type_name } if type_name.value == ValueType::Uuid)
         );
     }
 

@@ -19,7 +19,7 @@ use crate::markdown::{Block, TextRange};
 use crate::model::{
     Body, BodyKind, ExpectedOutput, FixtureSelection, Setup, TestCase, VarContext, VarUse,
 };
-use crate::python::{Section, read_block};
+use crate::parse::python::{Section, read_block};
 use crate::source::{Span, Spanned};
 
 /// What a case needs to know about its spec.

@@ -11,7 +11,7 @@ use super::vars::variables;
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::markdown::{Block, TextRange, parse_blocks_bounded};
 use crate::model::{Priority, Section, SectionKind, Spec, Status, Title, VarRef};
-use crate::python::{Section as PythonSection, read_block};
+use crate::parse::python::{Section as PythonSection, read_block};
 use crate::source::{Span, Spanned};
 
 const TITLE_PREFIX: &str = "Integration Test Spec:";

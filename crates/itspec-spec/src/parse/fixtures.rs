@@ -7,7 +7,7 @@ use super::yaml::parse_yaml;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::markdown::CodeBlock;
 use crate::model::{Column, Fixture, FixtureKind, FixtureSource, Row, Value, ValueKind};
-use crate::python::{Section, read_block};
+use crate::parse::python::{Section, read_block};
 use crate::source::Spanned;
 
 /// Reads one code block of Data Fixtures.

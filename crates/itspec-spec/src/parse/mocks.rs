@@ -9,7 +9,7 @@ use crate::diagnostic::{Code, Diagnostic};
 use crate::duration::parse_duration;
 use crate::markdown::CodeBlock;
 use crate::model::{Fault, Member, Mock, MockKind, MockResponse, MockRoute, Value, ValueKind};
-use crate::python::{Section, read_block};
+use crate::parse::python::{Section, read_block};
 use crate::source::{Span, Spanned};
 
 const ROUTE_HELP: &str = "a mock is a list of routes:\n```yaml\npayments:\n  - when: POST /charges\n    body: { amount: \"#number\" }\n    then: { status: 201, body: { id: ch_1 } }\n```";

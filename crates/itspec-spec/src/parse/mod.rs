@@ -18,6 +18,7 @@ mod json;
 mod label;
 pub(crate) mod located;
 mod mocks;
+pub(crate) mod python;
 mod related;
 mod request;
 mod setup_line;
@@ -52,5 +53,4 @@ pub fn parse(text: &str) -> Parsed {
 }
 
 pub(crate) use document::nearest;
-pub(crate) use related::contract;
 pub(crate) use unclosed::drop_lint_cascade;

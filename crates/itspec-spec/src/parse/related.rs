@@ -21,8 +21,16 @@ pub(crate) fn is_story_id(item: &str) -> bool {
         && number.chars().all(|c| c.is_ascii_digit())
 }
 
+impl Contract {
+    /// Reads a contract: `POST /reservations`, `openapi.yaml#createOrder`
+    /// or `openapi.yaml#/paths/~1orders/post`.
+    pub fn parse(text: &str) -> Option<Contract> {
+        contract(text)
+    }
+}
+
 /// Reads a contract: `POST /x`, `file.yaml#operationId`, `file.yaml#/paths/…`.
-pub(crate) fn contract(text: &str) -> Option<Contract> {
+fn contract(text: &str) -> Option<Contract> {
     let text = text.trim();
     if let Some((method, path)) = text.split_once(' ') {
         let path = path.trim();

@@ -5,9 +5,10 @@
 use std::cmp::Ordering;
 
 use itspec_spec::model::CmpOp;
+use itspec_spec::value_type::is_uuid;
 use serde_json::Value;
 
-use crate::check::compare::{equal, order};
+use super::values::{equal, order};
 
 /// A date-time in any of the forms databases write: RFC 3339, or
 /// `YYYY-MM-DD HH:MM:SS[.f]` (read as UTC).
@@ -52,7 +53,7 @@ pub fn db_equal(actual: &Value, expected: &Value) -> bool {
             serde_json::from_str::<Value>(text).is_ok_and(|parsed| equal(&parsed, expected))
         }
         (Value::String(a), Value::String(e)) => {
-            if a.eq_ignore_ascii_case(e) && a.len() == 36 && uuid::Uuid::try_parse(a).is_ok() {
+            if a.eq_ignore_ascii_case(e) && is_uuid(a) {
                 return true;
             }
             match (instant(a), instant(e)) {

@@ -10,9 +10,8 @@
 use itspec_spec::marker::{Marker, parse_marker};
 use serde_json::{Map, Value};
 
-use super::compare::equal;
-use crate::vars::to_text;
-use itspec_results::{DiffLine, Mismatch};
+use super::values::equal;
+use itspec_results::Mismatch;
 
 /// The mismatches of `actual` against `expected`, and the expected body
 /// with its matched markers replaced by the actual values.
@@ -157,18 +156,8 @@ pub fn check_marker(marker: &Marker, actual: Option<&Value>) -> Result<(), Strin
         Marker::Ignore => true,
         Marker::Present => actual.is_some(),
         Marker::NotPresent => actual.is_none(),
-        Marker::Null => actual == Some(&Value::Null),
         Marker::NotNull => actual.is_some_and(|a| !a.is_null()),
-        Marker::String => actual.is_some_and(Value::is_string),
-        Marker::Number => actual.is_some_and(Value::is_number),
-        Marker::Integer => actual.is_some_and(is_integer),
-        Marker::Boolean => actual.is_some_and(Value::is_boolean),
-        Marker::Array => actual.is_some_and(Value::is_array),
-        Marker::Object => actual.is_some_and(Value::is_object),
-        Marker::Uuid => string_is(actual, is_uuid),
-        Marker::Datetime => string_is(actual, is_datetime),
-        Marker::Date => string_is(actual, is_date),
-        Marker::Email => string_is(actual, is_email),
+        Marker::Type(value_type) => actual.is_some_and(|a| value_type.holds(a)),
         Marker::Regex(pattern) => string_is(actual, |s| full_match(pattern, s)),
         Marker::Literal(text) => actual.and_then(Value::as_str) == Some(text.as_str()),
         Marker::Each { count, inner } => match actual {
@@ -195,18 +184,8 @@ fn describe_marker(marker: &Marker) -> String {
         Marker::Ignore => "anything".to_string(),
         Marker::Present => "the key present".to_string(),
         Marker::NotPresent => "the key absent".to_string(),
-        Marker::Null => "null".to_string(),
         Marker::NotNull => "a value that is not null".to_string(),
-        Marker::String => "a string".to_string(),
-        Marker::Number => "a number".to_string(),
-        Marker::Integer => "an integer".to_string(),
-        Marker::Boolean => "a boolean".to_string(),
-        Marker::Array => "an array".to_string(),
-        Marker::Object => "an object".to_string(),
-        Marker::Uuid => "a UUID".to_string(),
-        Marker::Datetime => "an RFC 3339 date-time".to_string(),
-        Marker::Date => "an RFC 3339 date".to_string(),
-        Marker::Email => "an email address".to_string(),
+        Marker::Type(value_type) => value_type.describe().to_string(),
         Marker::Regex(pattern) => format!("a string matching /{pattern}/"),
         Marker::Literal(text) => render(&Value::String(text.clone())),
         Marker::Each { count, inner } => {
@@ -223,76 +202,10 @@ fn string_is(actual: Option<&Value>, test: impl Fn(&str) -> bool) -> bool {
     actual.and_then(Value::as_str).is_some_and(test)
 }
 
-/// A number without a fractional part.
-pub fn is_integer(value: &Value) -> bool {
-    match value {
-        Value::Number(n) => {
-            n.is_i64() || n.is_u64() || n.as_f64().is_some_and(|f| f.fract() == 0.0)
-        }
-        _ => false,
-    }
-}
-
-/// RFC 4122 text form: 8-4-4-4-12 hexadecimal digits.
-pub fn is_uuid(text: &str) -> bool {
-    text.len() == 36 && uuid::Uuid::try_parse(text).is_ok()
-}
-
-/// RFC 3339 date-time.
-pub fn is_datetime(text: &str) -> bool {
-    chrono::DateTime::parse_from_rfc3339(text).is_ok()
-}
-
-/// RFC 3339 full date.
-pub fn is_date(text: &str) -> bool {
-    text.len() == 10 && chrono::NaiveDate::parse_from_str(text, "%Y-%m-%d").is_ok()
-}
-
-/// `local@domain.tld`, without spaces.
-pub fn is_email(text: &str) -> bool {
-    let Some((local, domain)) = text.rsplit_once('@') else {
-        return false;
-    };
-    !local.is_empty()
-        && !text.chars().any(char::is_whitespace)
-        && domain.contains('.')
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
-}
-
 /// Whether the whole string matches; a pattern that does not compile
 /// matches nothing (lint reports it before a run).
-pub fn full_match(pattern: &str, text: &str) -> bool {
+fn full_match(pattern: &str, text: &str) -> bool {
     regex::Regex::new(&format!("^(?:{pattern})$")).is_ok_and(|re| re.is_match(text))
-}
-
-/// A line diff of two JSON values, pretty-printed.
-pub fn diff(expected: &Value, actual: &Value) -> Vec<DiffLine> {
-    let left = serde_json::to_string_pretty(expected).unwrap_or_default();
-    let right = serde_json::to_string_pretty(actual).unwrap_or_default();
-    text_diff(&left, &right)
-}
-
-/// A line diff of two texts.
-pub fn text_diff(expected: &str, actual: &str) -> Vec<DiffLine> {
-    let diff = similar::TextDiff::configure()
-        .timeout(std::time::Duration::from_millis(200))
-        .diff_lines(expected, actual);
-    diff.iter_all_changes()
-        .map(|change| DiffLine {
-            tag: match change.tag() {
-                similar::ChangeTag::Delete => '-',
-                similar::ChangeTag::Insert => '+',
-                similar::ChangeTag::Equal => ' ',
-            },
-            text: change.value().trim_end_matches(['\n', '\r']).to_string(),
-        })
-        .collect()
-}
-
-/// The text of a value for `contains` on text bodies.
-pub fn as_text(value: &Value) -> String {
-    to_text(value)
 }
 
 #[cfg(test)]
@@ -385,21 +298,11 @@ mod tests {
             json!({"id": "0b8a4a0e-6d0c-4f57-9a3f-2f1e5c0c9d11", "status": "pending", "extra": 1});
         let (mismatches, projected) = match_body(&expected, Some(&actual));
         assert_eq!(mismatches.len(), 1);
-        let changed: Vec<_> = diff(&projected, &actual)
+        let changed: Vec<_> = super::super::diff::diff(&projected, &actual)
             .into_iter()
             .filter(|l| l.tag != ' ')
             .collect();
         assert_eq!(changed.len(), 2, "{changed:?}");
         assert!(changed[0].text.contains("paid") && changed[1].text.contains("pending"));
-    }
-
-    #[test]
-    fn formats() {
-        assert!(is_uuid("0b8a4a0e-6d0c-4f57-9a3f-2f1e5c0c9d11"));
-        assert!(!is_uuid("0b8a4a0e6d0c4f579a3f2f1e5c0c9d11"));
-        assert!(is_datetime("2026-11-24T10:00:00.123+01:00"));
-        assert!(!is_datetime("2026-11-24 10:00"));
-        assert!(is_date("2026-02-28") && !is_date("2026-02-30"));
-        assert!(is_email("a.b@c.io") && !is_email("a@b") && !is_email("a b@c.io"));
     }
 }
