@@ -16,7 +16,7 @@
     reason = "a run reports failures as results, it never panics on them"
 )]
 
-pub mod check;
+pub mod assert;
 pub mod db;
 mod env;
 mod exec;

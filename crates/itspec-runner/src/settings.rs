@@ -8,7 +8,7 @@ use std::time::Duration;
 use itspec_config::{Loaded, Port};
 use serde_json::{Map, Value};
 
-use crate::check::ErrorPaths;
+use crate::assert::ErrorPaths;
 use crate::http::BodyLimit;
 use crate::mock::MockSettings;
 

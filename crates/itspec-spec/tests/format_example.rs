@@ -488,7 +488,7 @@ fn data_fixtures_mocks_and_checks() {
     let [query, found, column] = check.steps.as_slice() else {
         panic!("{:?}", check.steps)
     };
-    let CheckStep::Query {
+    let DbCheckStep::Query {
         var,
         entity,
         filters,
@@ -503,19 +503,22 @@ fn data_fixtures_mocks_and_checks() {
     );
     assert_eq!(filters.len(), 1);
     assert_eq!(filters[0].column.value, "sku");
-    let CheckValue::Argument(keys) = &filters[0].value else {
+    let DbCheckValue::Argument(keys) = &filters[0].value else {
         panic!()
     };
     assert_eq!(keys.value, ["sku"]);
-    assert!(matches!(found, CheckStep::AssertFound { found: true, .. }));
-    let CheckStep::AssertColumn {
+    assert!(matches!(
+        found,
+        DbCheckStep::AssertFound { found: true, .. }
+    ));
+    let DbCheckStep::AssertColumn {
         column, op, value, ..
     } = column
     else {
         panic!()
     };
     assert_eq!((column.value.as_str(), *op), ("sku", CmpOp::Eq));
-    assert!(matches!(value, CheckValue::Argument(keys) if keys.value == ["sku"]));
+    assert!(matches!(value, DbCheckValue::Argument(keys) if keys.value == ["sku"]));
 }
 
 #[test]

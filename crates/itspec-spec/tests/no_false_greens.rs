@@ -3,7 +3,7 @@
 //! lines in prose, an unclosed fence, and the Python of the template's
 //! users.
 
-use itspec_spec::model::{AssertionKind, CheckStep, ExpectedOutput, SetupLineKind, Truth};
+use itspec_spec::model::{AssertionKind, DbCheckStep, ExpectedOutput, SetupLineKind, Truth};
 use itspec_spec::{Code, Diagnostic, LintOptions, Parsed, Severity, check};
 
 const HEAD: &str =
@@ -215,7 +215,7 @@ fn identity_and_truth_tests_are_read() {
     let tests: Vec<Truth> = steps
         .iter()
         .filter_map(|s| match s {
-            CheckStep::AssertTruth { test, .. } => Some(*test),
+            DbCheckStep::AssertTruth { test, .. } => Some(*test),
             _ => None,
         })
         .collect();
@@ -233,7 +233,7 @@ fn identity_and_truth_tests_are_read() {
     assert_eq!(
         steps
             .iter()
-            .filter(|s| matches!(s, CheckStep::AssertColumn { .. }))
+            .filter(|s| matches!(s, DbCheckStep::AssertColumn { .. }))
             .count(),
         3
     );
@@ -270,7 +270,7 @@ fn every_unsupported_line_of_a_check_is_reported_and_its_calls_still_resolve() {
         parsed.spec.checks[0]
             .steps
             .iter()
-            .any(|s| matches!(s, CheckStep::Unreadable { .. })),
+            .any(|s| matches!(s, DbCheckStep::Unreadable { .. })),
         "a run would fail the check where it cannot execute it"
     );
 }

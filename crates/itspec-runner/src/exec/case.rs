@@ -9,7 +9,7 @@ use itspec_spec::model::{AssertionKind, ExpectedOutput, Phrase, Spec, TestCase};
 use serde_json::{Map, Value, json};
 
 use super::setup::{MockOverrides, Setup};
-use crate::check::{self, Context, DbContext, ErrorPaths};
+use crate::assert::{self, Context, DbContext, ErrorPaths};
 use crate::db::Snapshot;
 use crate::http::Http;
 use crate::isolation::Isolation;
@@ -349,7 +349,7 @@ impl CaseRunner<'_> {
         };
         self.checks(case, &cx, &mut attempt.checks).await;
         if let (Some(contract), _) = self.contract {
-            check::contract(
+            assert::contract(
                 contract,
                 &attempt.exchanges,
                 self.undocumented_status_warns,
@@ -377,7 +377,7 @@ impl CaseRunner<'_> {
                 ExpectedOutput::Json(value) => value.span,
                 ExpectedOutput::Text(text) => text.span,
             };
-            checks.push(check::expected_output(
+            checks.push(assert::expected_output(
                 expected,
                 cx,
                 span,
@@ -385,7 +385,7 @@ impl CaseRunner<'_> {
             ));
         }
         for assertion in case.all_assertions() {
-            checks.push(check::assertion(assertion, cx).await);
+            checks.push(assert::assertion(assertion, cx).await);
         }
     }
 
@@ -419,7 +419,7 @@ impl CaseRunner<'_> {
                     format!("mock {name}"),
                     format!("mock {name} refused a call: {reason}"),
                     Evidence {
-                        notes: check::call_notes(name, &refused),
+                        notes: assert::call_notes(name, &refused),
                         ..Evidence::default()
                     },
                 ));
@@ -442,7 +442,7 @@ impl CaseRunner<'_> {
                     if count == 1 { "" } else { "s" }
                 ),
                 Evidence {
-                    notes: check::call_notes(name, &unexpected),
+                    notes: assert::call_notes(name, &unexpected),
                     ..Evidence::default()
                 },
             ));
@@ -462,7 +462,7 @@ impl CaseRunner<'_> {
                 .get(capture.span.range())
                 .unwrap_or(&capture.name.value)
                 .to_string();
-            match check::capture(&capture.subject, cx).await {
+            match assert::capture(&capture.subject, cx).await {
                 Ok(Some(value)) => {
                     spec_scope.set(capture.name.value.clone(), value);
                     checks.push(CheckResult::passed(CheckKind::Capture, capture.span, text));

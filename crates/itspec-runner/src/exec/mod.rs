@@ -7,14 +7,14 @@
 
 mod case;
 mod cookies;
+mod coordinator;
 mod request;
 mod schedule;
 mod send;
 mod setup;
 mod worker;
-mod workers;
 
-pub use workers::worker_count;
+pub use coordinator::worker_count;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicBool;
@@ -121,7 +121,7 @@ fn run_inner(
         contracts,
         stopping: AtomicBool::new(false),
     };
-    let mut result = runtime.block_on(workers::run(&job, jobs, &mut reporter, rerun));
+    let mut result = runtime.block_on(coordinator::run(&job, jobs, &mut reporter, rerun));
     reporter.result(&mut result);
     result
 }

@@ -6,7 +6,7 @@
 mod action;
 mod assertion;
 mod case;
-mod check;
+mod db_check;
 mod fixture;
 mod mock;
 mod setup;
@@ -23,7 +23,7 @@ pub use case::{
     Body, BodyKind, Capture, CaseKind, ExpectedOutput, FixtureSelection, Header, RequestLine,
     TestCase,
 };
-pub use check::{Check, CheckFilter, CheckStep, CheckValue, Truth};
+pub use db_check::{DbCheck, DbCheckFilter, DbCheckStep, DbCheckValue, Truth};
 pub use fixture::{Column, Fixture, FixtureKind, FixtureSource, Row};
 pub use mock::{Fault, Mock, MockKind, MockOverride, MockResponse, MockRoute};
 pub use setup::{Setup, SetupLine, SetupLineKind};

@@ -3,7 +3,7 @@
 use serde::Serialize;
 
 use super::case::TestCase;
-use super::check::Check;
+use super::db_check::DbCheck;
 use super::fixture::Fixture;
 use super::mock::Mock;
 use super::var::VarRef;
@@ -31,7 +31,7 @@ pub struct Spec {
     /// `## Mocks`.
     pub mocks: Vec<Mock>,
     /// `## Database State Verification`.
-    pub checks: Vec<Check>,
+    pub checks: Vec<DbCheck>,
     /// `## Related`.
     pub related_section: Option<RelatedSection>,
     /// Every `##` section, known or not, in order.

@@ -8,8 +8,8 @@ use super::parser::parse_module;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::markdown::CodeBlock;
 use crate::model::{
-    Check, CheckFilter, CheckStep, CheckValue, CmpOp, Column, Fixture, FixtureKind, FixtureSource,
-    Member, Mock, MockKind, Row, Truth, Value, ValueKind, VarRef,
+    CmpOp, Column, DbCheck, DbCheckFilter, DbCheckStep, DbCheckValue, Fixture, FixtureKind,
+    FixtureSource, Member, Mock, MockKind, Row, Truth, Value, ValueKind, VarRef,
 };
 use crate::parse::context::Cx;
 use crate::parse::located::Located;
@@ -52,7 +52,7 @@ impl Section {
 pub(crate) struct PythonItems {
     pub fixtures: Vec<Fixture>,
     pub mocks: Vec<Mock>,
-    pub checks: Vec<Check>,
+    pub checks: Vec<DbCheck>,
 }
 
 /// Reads a Python block of a section.
@@ -262,7 +262,7 @@ impl Reader<'_, '_, '_> {
                     );
                     let first_param = first.unwrap_or("db_session").to_string();
                     if let Some(steps) = self.check_steps(body, &first_param, &param.value) {
-                        self.items.checks.push(Check {
+                        self.items.checks.push(DbCheck {
                             name,
                             param,
                             doc,
@@ -807,7 +807,12 @@ impl Reader<'_, '_, '_> {
         }
     }
 
-    fn check_steps(&mut self, body: &[Stmt], session: &str, param: &str) -> Option<Vec<CheckStep>> {
+    fn check_steps(
+        &mut self,
+        body: &[Stmt],
+        session: &str,
+        param: &str,
+    ) -> Option<Vec<DbCheckStep>> {
         let mut steps = Vec::new();
         // Names whose assignment was reported: their uses are not reported again.
         let mut broken: Vec<String> = Vec::new();
@@ -816,7 +821,7 @@ impl Reader<'_, '_, '_> {
             if let StmtKind::Assert(test) = &statement.kind
                 && mentions(test, &broken)
             {
-                steps.push(CheckStep::Unreadable { span });
+                steps.push(DbCheckStep::Unreadable { span });
                 continue;
             }
             let step = match &statement.kind {
@@ -831,7 +836,7 @@ impl Reader<'_, '_, '_> {
                     Ok((entity, filters, terminal))
                         if matches!(terminal.as_str(), "first" | "one" | "one_or_none") =>
                     {
-                        Ok(CheckStep::Query {
+                        Ok(DbCheckStep::Query {
                             var: var.clone(),
                             entity,
                             filters,
@@ -880,7 +885,7 @@ impl Reader<'_, '_, '_> {
                                 ),
                         );
                     }
-                    steps.push(CheckStep::Unreadable { span });
+                    steps.push(DbCheckStep::Unreadable { span });
                 }
             }
         }
@@ -893,16 +898,16 @@ impl Reader<'_, '_, '_> {
         session: &str,
         param: &str,
         span: Span,
-    ) -> Result<CheckStep, Unsupported> {
+    ) -> Result<DbCheckStep, Unsupported> {
         match &test.kind {
-            ExprKind::Name(var) => Ok(CheckStep::AssertFound {
+            ExprKind::Name(var) => Ok(DbCheckStep::AssertFound {
                 var: var.clone(),
                 found: true,
                 span,
             }),
             ExprKind::Attr { .. } => self.truth(test, Truth::Truthy, span),
             ExprKind::Unary { op: "not", operand } => match &operand.kind {
-                ExprKind::Name(var) => Ok(CheckStep::AssertFound {
+                ExprKind::Name(var) => Ok(DbCheckStep::AssertFound {
                     var: var.clone(),
                     found: false,
                     span,
@@ -917,7 +922,7 @@ impl Reader<'_, '_, '_> {
                 if let (ExprKind::Name(var), CompareOp::Is | CompareOp::IsNot, ExprKind::None) =
                     (&left.kind, op, &right.kind)
                 {
-                    return Ok(CheckStep::AssertFound {
+                    return Ok(DbCheckStep::AssertFound {
                         var: var.clone(),
                         found: *op == CompareOp::IsNot,
                         span,
@@ -956,7 +961,7 @@ impl Reader<'_, '_, '_> {
                 } = &left.kind
                     && let ExprKind::Name(var) = &object.kind
                 {
-                    return Ok(CheckStep::AssertColumn {
+                    return Ok(DbCheckStep::AssertColumn {
                         var: var.clone(),
                         column: Spanned::new(attr.clone(), self.span(*attr_start, left.end)),
                         op,
@@ -971,7 +976,7 @@ impl Reader<'_, '_, '_> {
                         left,
                     );
                 }
-                Ok(CheckStep::AssertCount {
+                Ok(DbCheckStep::AssertCount {
                     entity,
                     filters,
                     op,
@@ -984,7 +989,7 @@ impl Reader<'_, '_, '_> {
     }
 
     /// `result.col` under an identity or truth test.
-    fn truth(&self, expr: &Expr, test: Truth, span: Span) -> Result<CheckStep, Unsupported> {
+    fn truth(&self, expr: &Expr, test: Truth, span: Span) -> Result<DbCheckStep, Unsupported> {
         if let ExprKind::Attr {
             value: object,
             attr,
@@ -992,7 +997,7 @@ impl Reader<'_, '_, '_> {
         } = &expr.kind
             && let ExprKind::Name(var) = &object.kind
         {
-            return Ok(CheckStep::AssertTruth {
+            return Ok(DbCheckStep::AssertTruth {
                 var: var.clone(),
                 column: Spanned::new(attr.clone(), self.span(*attr_start, expr.end)),
                 test,
@@ -1015,7 +1020,7 @@ impl Reader<'_, '_, '_> {
         expr: &Expr,
         session: &str,
         param: &str,
-    ) -> Result<(Spanned<String>, Vec<CheckFilter>, String), Unsupported> {
+    ) -> Result<(Spanned<String>, Vec<DbCheckFilter>, String), Unsupported> {
         let ExprKind::Call { func, args, .. } = &expr.kind else {
             return unsupported(
                 format!("{} where a query belongs", describe_expr(expr)),
@@ -1049,7 +1054,7 @@ impl Reader<'_, '_, '_> {
                     return unsupported("a positional argument to `filter_by`", arg);
                 }
                 for keyword in kwargs {
-                    filters.push(CheckFilter {
+                    filters.push(DbCheckFilter {
                         column: Spanned::new(
                             keyword.name.clone(),
                             self.span(keyword.start, keyword.end),
@@ -1089,7 +1094,7 @@ impl Reader<'_, '_, '_> {
         ))
     }
 
-    fn check_value(&self, expr: &Expr, param: &str) -> Result<CheckValue, Unsupported> {
+    fn check_value(&self, expr: &Expr, param: &str) -> Result<DbCheckValue, Unsupported> {
         let mut keys = Vec::new();
         let mut current = expr;
         while let ExprKind::Subscript { value, index } = &current.kind {
@@ -1104,7 +1109,7 @@ impl Reader<'_, '_, '_> {
             && name == param
         {
             keys.reverse();
-            return Ok(CheckValue::Argument(Spanned::new(
+            return Ok(DbCheckValue::Argument(Spanned::new(
                 keys,
                 self.span(expr.start, expr.end),
             )));
@@ -1118,7 +1123,7 @@ impl Reader<'_, '_, '_> {
                 expr,
             );
         }
-        Ok(CheckValue::Literal(self.literal(
+        Ok(DbCheckValue::Literal(self.literal(
             expr,
             &[],
             &HashMap::new(),

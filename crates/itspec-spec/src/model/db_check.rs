@@ -8,7 +8,7 @@ use crate::source::{Span, Spanned};
 
 /// `def assert_x(db_session, expected):` in the check shape.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct Check {
+pub struct DbCheck {
     /// Its name, called from assertions.
     pub name: Spanned<String>,
     /// The name of its argument (`expected`).
@@ -16,7 +16,7 @@ pub struct Check {
     /// The docstring.
     pub doc: Option<String>,
     /// Its statements, in order.
-    pub steps: Vec<CheckStep>,
+    pub steps: Vec<DbCheckStep>,
     /// The definition.
     pub span: Span,
 }
@@ -24,7 +24,7 @@ pub struct Check {
 /// One statement of a check.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "step", rename_all = "snake_case")]
-pub enum CheckStep {
+pub enum DbCheckStep {
     /// `result = db_session.query(E).filter_by(…).first()`.
     Query {
         /// The local name bound to the row.
@@ -32,7 +32,7 @@ pub enum CheckStep {
         /// The entity class.
         entity: Spanned<String>,
         /// The filters.
-        filters: Vec<CheckFilter>,
+        filters: Vec<DbCheckFilter>,
         /// The statement.
         span: Span,
     },
@@ -54,7 +54,7 @@ pub enum CheckStep {
         /// The comparison.
         op: CmpOp,
         /// The value compared with.
-        value: CheckValue,
+        value: DbCheckValue,
         /// The statement.
         span: Span,
     },
@@ -83,11 +83,11 @@ pub enum CheckStep {
         /// The entity class.
         entity: Spanned<String>,
         /// The filters.
-        filters: Vec<CheckFilter>,
+        filters: Vec<DbCheckFilter>,
         /// The comparison.
         op: CmpOp,
         /// The count compared with.
-        value: CheckValue,
+        value: DbCheckValue,
         /// The statement.
         span: Span,
     },
@@ -95,17 +95,17 @@ pub enum CheckStep {
 
 /// `col=value` in `filter_by(…)`.
 #[derive(Clone, Debug, PartialEq, Serialize)]
-pub struct CheckFilter {
+pub struct DbCheckFilter {
     /// The column.
     pub column: Spanned<String>,
     /// The value.
-    pub value: CheckValue,
+    pub value: DbCheckValue,
 }
 
 /// A value in a check: a literal, or a key of the argument.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 #[serde(tag = "type", content = "value", rename_all = "snake_case")]
-pub enum CheckValue {
+pub enum DbCheckValue {
     /// A Python literal.
     Literal(Value),
     /// `expected["k"]["j"]`: the keys into the argument.

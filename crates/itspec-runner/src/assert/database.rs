@@ -9,8 +9,8 @@ use std::collections::HashMap;
 
 use itspec_spec::Spanned;
 use itspec_spec::model::{
-    Check, CheckFilter, CheckStep, CheckValue, CmpOp, Condition, Operand, Predicate, Subject,
-    SubjectKind,
+    CmpOp, Condition, DbCheck, DbCheckFilter, DbCheckStep, DbCheckValue, Operand, Predicate,
+    Subject, SubjectKind,
 };
 use serde_json::Value;
 
@@ -29,7 +29,7 @@ pub struct DbContext<'a> {
     /// The database and its tables.
     pub isolation: &'a Isolation,
     /// The spec's Database State Verification checks.
-    pub checks: &'a [Check],
+    pub checks: &'a [DbCheck],
     /// The spec's text, to quote a check's failing statement.
     pub source: &'a str,
     /// The tracked tables after Setup, before the first request.
@@ -406,7 +406,7 @@ pub(super) async fn call(
         let fail =
             |message: String| Failure::new(format!("{}: `{statement}`: {message}", name.value));
         match step {
-            CheckStep::Query {
+            DbCheckStep::Query {
                 var,
                 entity,
                 filters,
@@ -417,7 +417,7 @@ pub(super) async fn call(
                     .map_err(|f| fail(f.message))?;
                 results.insert(var.as_str(), found);
             }
-            CheckStep::AssertFound { var, found, .. } => {
+            DbCheckStep::AssertFound { var, found, .. } => {
                 let result = results
                     .get(var.as_str())
                     .ok_or_else(|| fail(format!("`{var}` is not defined before this line")))?;
@@ -447,7 +447,7 @@ pub(super) async fn call(
                     }
                 }
             }
-            CheckStep::AssertColumn {
+            DbCheckStep::AssertColumn {
                 var,
                 column,
                 op,
@@ -482,7 +482,7 @@ pub(super) async fn call(
                     });
                 }
             }
-            CheckStep::AssertTruth {
+            DbCheckStep::AssertTruth {
                 var, column, test, ..
             } => {
                 let (result, row, actual) =
@@ -507,12 +507,12 @@ pub(super) async fn call(
                     });
                 }
             }
-            CheckStep::Unreadable { .. } => {
+            DbCheckStep::Unreadable { .. } => {
                 return Err(fail(
                     "itspec cannot execute this statement (`itspec check` says why)".to_string(),
                 ));
             }
-            CheckStep::AssertCount {
+            DbCheckStep::AssertCount {
                 entity,
                 filters,
                 op,
@@ -547,14 +547,14 @@ pub(super) async fn call(
     Ok(())
 }
 
-fn step_span(step: &CheckStep) -> itspec_spec::Span {
+fn step_span(step: &DbCheckStep) -> itspec_spec::Span {
     match step {
-        CheckStep::Query { span, .. }
-        | CheckStep::AssertFound { span, .. }
-        | CheckStep::AssertColumn { span, .. }
-        | CheckStep::AssertTruth { span, .. }
-        | CheckStep::Unreadable { span }
-        | CheckStep::AssertCount { span, .. } => *span,
+        DbCheckStep::Query { span, .. }
+        | DbCheckStep::AssertFound { span, .. }
+        | DbCheckStep::AssertColumn { span, .. }
+        | DbCheckStep::AssertTruth { span, .. }
+        | DbCheckStep::Unreadable { span }
+        | DbCheckStep::AssertCount { span, .. } => *span,
     }
 }
 
@@ -562,7 +562,7 @@ fn step_span(step: &CheckStep) -> itspec_spec::Span {
 async fn query(
     db: &DbContext<'_>,
     entity: &str,
-    filters: &[CheckFilter],
+    filters: &[DbCheckFilter],
     argument: &Value,
     param: &str,
 ) -> Result<Found, Failure> {
@@ -581,12 +581,12 @@ async fn query(
 }
 
 /// A literal, or `expected["k"]["j"]` read from the argument.
-fn check_value(value: &CheckValue, argument: &Value, param: &str) -> Result<Value, Failure> {
+fn check_value(value: &DbCheckValue, argument: &Value, param: &str) -> Result<Value, Failure> {
     match value {
-        CheckValue::Literal(literal) => {
+        DbCheckValue::Literal(literal) => {
             super::interpolate_json(literal, &crate::vars::Scope::new()).map_err(Failure::from)
         }
-        CheckValue::Argument(keys) => {
+        DbCheckValue::Argument(keys) => {
             let mut at = argument;
             let mut walked = param.to_string();
             for key in &keys.value {
