@@ -16,7 +16,8 @@
     reason = "a run reports failures as results, it never panics on them"
 )]
 
-pub mod assert;
+mod assert;
+mod channel;
 pub mod db;
 mod env;
 mod exec;

@@ -610,7 +610,15 @@ fn check_value(value: &DbCheckValue, argument: &Value, param: &str) -> Result<Va
 
 /// `database unchanged` (every tracked table) or `table X unchanged`.
 pub(super) fn unchanged(table: Option<&Spanned<String>>, cx: &Context<'_>) -> Result<(), Failure> {
-    let db = database(cx)?;
+    unchanged_in(table, database(cx)?)
+}
+
+/// Whether the tracked tables (or one of them) are as they were after
+/// Setup: the database's part of `no side effects` too.
+pub(crate) fn unchanged_in(
+    table: Option<&Spanned<String>>,
+    db: &DbContext<'_>,
+) -> Result<(), Failure> {
     let (Some(before), Some(after)) = (db.before, db.after) else {
         return Err(Failure::new("the database was not recorded for this case"));
     };

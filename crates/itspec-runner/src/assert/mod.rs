@@ -19,8 +19,10 @@ use serde_json::Value;
 
 pub(crate) use contract::contract;
 pub use database::DbContext;
+pub(crate) use database::unchanged_in;
 pub use errors::ErrorPaths;
 pub(crate) use mocks::call_notes;
+pub(crate) use mocks::none_in;
 
 use crate::mock::Journals;
 use crate::vars::{Scope, VarError, interpolate_json};
@@ -44,6 +46,16 @@ pub struct Context<'a> {
     pub journals: Option<&'a Journals>,
     /// The database, when one is configured.
     pub db: Option<&'a DbContext<'a>>,
+    /// Every side-effect channel of the case, for `no side effects`.
+    pub side_effects: &'a dyn SideEffects,
+}
+
+/// What `no side effects` asks of a case's side-effect channels (the
+/// database, the mocks, …; `crate::channel` implements it).
+pub(crate) trait SideEffects {
+    /// `Ok` when no channel saw anything happen since Setup; else what the
+    /// first one that did saw.
+    fn none(&self) -> Result<(), Failure>;
 }
 
 /// A check failed: a message and its evidence. `error`: it could not be
@@ -174,17 +186,7 @@ fn phrase_check(phrase: &Phrase, cx: &Context<'_>) -> Result<(), Failure> {
     match phrase {
         Phrase::DatabaseUnchanged => database::unchanged(None, cx),
         Phrase::TableUnchanged(table) => database::unchanged(Some(table), cx),
-        Phrase::NoSideEffects => {
-            if cx.db.is_none() && cx.journals.is_none() {
-                return Err(Failure::new(
-                    "`no side effects` compares the database and the mocks' journals, and this run has neither: add [database] (and mocks) to itspec.toml",
-                ));
-            }
-            if cx.db.is_some() {
-                database::unchanged(None, cx)?;
-            }
-            mocks::none(cx)
-        }
+        Phrase::NoSideEffects => cx.side_effects.none(),
         Phrase::NoMockCalls => mocks::none(cx),
         // Decided over all iterations by the runner.
         Phrase::NoRaceConditions => Ok(()),

@@ -8,9 +8,9 @@ use std::time::Instant;
 use itspec_spec::model::{AssertionKind, ExpectedOutput, Phrase, Spec, TestCase};
 use serde_json::{Map, Value, json};
 
-use super::setup::{MockOverrides, Setup};
-use crate::assert::{self, Context, DbContext, ErrorPaths};
-use crate::db::Snapshot;
+use super::setup::Setup;
+use crate::assert::{self, Context, ErrorPaths};
+use crate::channel::{ChannelError, Channels, DatabaseChannel, MockChannel};
 use crate::http::Http;
 use crate::isolation::Isolation;
 use crate::mock::{Journals, Mocks};
@@ -96,10 +96,8 @@ impl Attempt {
 
 /// What the iterations of a case share: the state right after Setup.
 struct Prepared<'a> {
-    isolation: Option<&'a Isolation>,
-    /// The tracked tables after Setup (rows included), when recorded.
-    after_setup: Option<Snapshot>,
-    overrides: MockOverrides<'a>,
+    /// The case's side-effect channels, observing since Setup.
+    channels: Channels<'a>,
     /// The variables after Setup.
     scope: Scope,
     /// The checks Setup produced (unverified setup lines).
@@ -155,7 +153,7 @@ impl CaseRunner<'_> {
         let mut scope = spec_scope.clone();
         scope.set("case_id", Value::String(case.id.value.clone()));
         let shown_secrets = match self.prepare(case, scope, isolation, &mut result).await {
-            Some(prepared) => self.iterate(case, &prepared, spec_scope, &mut result).await,
+            Some(prepared) => self.iterate(case, prepared, spec_scope, &mut result).await,
             None => Vec::new(),
         };
         result.outcome = CaseResult::outcome_of(&result.checks);
@@ -181,11 +179,11 @@ impl CaseRunner<'_> {
             .max(1)
     }
 
-    /// Setup, the mocks' routes, and the record of the state after Setup
-    /// when an iteration or an assertion needs it. `None`: the case cannot
+    /// Setup, then every side-effect channel observing from the state
+    /// after it. `None`: the case cannot
     /// go on (the failure is in `result`).
     async fn prepare<'c>(
-        &self,
+        &'c self,
         case: &'c TestCase,
         mut scope: Scope,
         isolation: Option<&'c Isolation>,
@@ -198,25 +196,24 @@ impl CaseRunner<'_> {
             strict: self.strict,
         };
         let overrides = setup.run(case, &mut scope, &mut result.checks).await?;
-        if let Err(message) = self.mocks.begin_case(self.spec, &overrides, &scope) {
-            result.checks.push(CheckResult::error(
-                CheckKind::Setup,
-                case.heading_span,
-                "mocks",
-                message,
-                Evidence::default(),
-            ));
+        let mut channels = Channels {
+            database: isolation.map(|isolation| {
+                DatabaseChannel::new(
+                    isolation,
+                    &self.spec.checks,
+                    self.source,
+                    compares_snapshots(case),
+                    self.iterations(case) > 1,
+                )
+            }),
+            mocks: MockChannel::new(self.mocks, self.spec, overrides, scope.clone()),
+        };
+        if let Err(error) = channels.observe().await {
+            result.checks.push(channel_error(case, error));
             return None;
         }
-        let records = isolation.filter(|_| self.iterations(case) > 1 || compares_snapshots(case));
-        let after_setup = match records {
-            Some(isolation) => Some(record(isolation, None, case, &mut result.checks).await?),
-            None => None,
-        };
         Some(Prepared {
-            isolation,
-            after_setup,
-            overrides,
+            channels,
             scope,
             checks: std::mem::take(&mut result.checks),
         })
@@ -227,7 +224,7 @@ impl CaseRunner<'_> {
     async fn iterate(
         &self,
         case: &TestCase,
-        prepared: &Prepared<'_>,
+        mut prepared: Prepared<'_>,
         spec_scope: &mut Scope,
         result: &mut CaseResult,
     ) -> Vec<String> {
@@ -243,7 +240,7 @@ impl CaseRunner<'_> {
                 ..Attempt::default()
             };
             if i > 1
-                && let Err(message) = self.reset(prepared).await
+                && let Err(message) = prepared.channels.reset().await
             {
                 attempt.checks.push(CheckResult::error(
                     CheckKind::Setup,
@@ -262,7 +259,7 @@ impl CaseRunner<'_> {
                 break;
             }
             let last = i == planned;
-            self.attempt(case, prepared, &mut attempt, last, spec_scope)
+            self.attempt(case, &mut prepared, &mut attempt, last, spec_scope)
                 .await;
             let passed = attempt.passed();
             if planned > 1 {
@@ -295,24 +292,12 @@ impl CaseRunner<'_> {
         secrets
     }
 
-    /// Back to the state right after Setup: the tracked tables, the mocks'
-    /// routes and journals.
-    async fn reset(&self, prepared: &Prepared<'_>) -> Result<(), String> {
-        if let (Some(isolation), Some(after_setup)) = (prepared.isolation, &prepared.after_setup) {
-            isolation.restore_to(after_setup).await.map_err(|e| {
-                format!("cannot restore the database to the state after Setup: {e}")
-            })?;
-        }
-        self.mocks
-            .begin_case(self.spec, &prepared.overrides, &prepared.scope)
-    }
-
     /// One run of the requests and the checks; the captures too when it is
     /// the run the case reports.
     async fn attempt(
         &self,
         case: &TestCase,
-        prepared: &Prepared<'_>,
+        prepared: &mut Prepared<'_>,
         attempt: &mut Attempt,
         last: bool,
         spec_scope: &mut Scope,
@@ -323,20 +308,12 @@ impl CaseRunner<'_> {
             return;
         };
         attempt.skew_ms = responses.skew_ms;
-        let after = match (prepared.isolation, &prepared.after_setup) {
-            (Some(isolation), Some(before)) if compares_snapshots(case) => {
-                record(isolation, Some(before), case, &mut attempt.checks).await
-            }
-            _ => None,
-        };
-        let journals = (!self.mocks.is_empty()).then(|| self.mocks.journals());
-        let db = prepared.isolation.map(|isolation| DbContext {
-            isolation,
-            checks: &self.spec.checks,
-            source: self.source,
-            before: prepared.after_setup.as_ref(),
-            after: after.as_ref(),
-        });
+        for error in prepared.channels.collect().await {
+            attempt.checks.push(channel_error(case, error));
+        }
+        let channels = &prepared.channels;
+        let journal = channels.journal();
+        let db = channels.database.as_ref().map(DatabaseChannel::context);
         let cx = Context {
             last: responses.last.as_ref(),
             labelled: &responses.labelled,
@@ -344,8 +321,9 @@ impl CaseRunner<'_> {
             scope: &scope,
             errors: self.errors,
             strict: self.strict,
-            journals: journals.as_ref(),
+            journals: channels.mocks.as_ref().and_then(MockChannel::journals),
             db: db.as_ref(),
+            side_effects: channels,
         };
         self.checks(case, &cx, &mut attempt.checks).await;
         if let (Some(contract), _) = self.contract {
@@ -356,8 +334,8 @@ impl CaseRunner<'_> {
                 &mut attempt.checks,
             );
         }
-        self.unexpected_calls(case, journals.as_ref(), &mut attempt.checks);
-        attempt.mock_calls = journals.clone().unwrap_or_default();
+        self.unexpected_calls(case, cx.journals, &mut attempt.checks);
+        attempt.mock_calls = journal.mock_calls;
         if last || (!attempt.passed() && !self.keep_going) {
             self.captures(case, &cx, spec_scope, &mut attempt.checks)
                 .await;
@@ -534,24 +512,13 @@ fn compares_snapshots(case: &TestCase) -> bool {
     })
 }
 
-/// A snapshot of the tracked tables; a failure to take one fails the case.
-async fn record(
-    isolation: &Isolation,
-    reference: Option<&Snapshot>,
-    case: &TestCase,
-    checks: &mut Vec<CheckResult>,
-) -> Option<Snapshot> {
-    match isolation.snapshot(reference).await {
-        Ok(snapshot) => Some(snapshot),
-        Err(error) => {
-            checks.push(CheckResult::error(
-                CheckKind::Setup,
-                case.heading_span,
-                "database snapshot",
-                format!("cannot record the database: {error}"),
-                Evidence::default(),
-            ));
-            None
-        }
-    }
+/// A channel that could not observe or collect: an error of the case.
+fn channel_error(case: &TestCase, error: ChannelError) -> CheckResult {
+    CheckResult::error(
+        CheckKind::Setup,
+        case.heading_span,
+        error.what,
+        error.message,
+        Evidence::default(),
+    )
 }

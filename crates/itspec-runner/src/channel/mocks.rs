@@ -1,0 +1,83 @@
+//! The mocks of the service's HTTP dependencies as a side-effect channel:
+//! observing starts the case on every mock (the spec's routes with the
+//! case's overrides, an empty journal), collecting reads the journals, and
+//! nothing happened when no call reached any mock.
+
+use futures_util::future::LocalBoxFuture;
+use itspec_spec::model::Spec;
+
+use super::{Channel, ChannelError, Journal};
+use crate::assert::{Failure, none_in};
+use crate::mock::{Journals, Mocks, Override};
+use crate::vars::Scope;
+
+/// The mocks, for one case.
+pub(crate) struct MockChannel<'a> {
+    mocks: &'a Mocks,
+    spec: &'a Spec,
+    /// The case's overrides (`mock NAME METHOD /path -> …` setup lines).
+    overrides: Vec<(String, Override<'a>)>,
+    /// The variables after Setup, for the routes' templates.
+    scope: Scope,
+    /// What the mocks received, once collected.
+    journals: Option<Journals>,
+}
+
+impl<'a> MockChannel<'a> {
+    /// The channel of a run's mocks; `None` when it has none.
+    pub fn new(
+        mocks: &'a Mocks,
+        spec: &'a Spec,
+        overrides: Vec<(String, Override<'a>)>,
+        scope: Scope,
+    ) -> Option<Self> {
+        (!mocks.is_empty()).then_some(Self {
+            mocks,
+            spec,
+            overrides,
+            scope,
+            journals: None,
+        })
+    }
+
+    /// What the mocks received during the attempt, once collected.
+    pub fn journals(&self) -> Option<&Journals> {
+        self.journals.as_ref()
+    }
+
+    fn begin(&mut self) -> Result<(), String> {
+        self.journals = None;
+        self.mocks
+            .begin_case(self.spec, &self.overrides, &self.scope)
+    }
+}
+
+impl Channel for MockChannel<'_> {
+    fn observe(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>> {
+        let begun = self.begin().map_err(|message| ChannelError {
+            what: "mocks",
+            message,
+        });
+        Box::pin(async move { begun })
+    }
+
+    fn reset(&mut self) -> LocalBoxFuture<'_, Result<(), String>> {
+        let begun = self.begin();
+        Box::pin(async move { begun })
+    }
+
+    fn collect(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>> {
+        self.journals = Some(self.mocks.journals());
+        Box::pin(async { Ok(()) })
+    }
+
+    fn nothing_happened(&self) -> Result<(), Failure> {
+        self.journals.as_ref().map_or(Ok(()), none_in)
+    }
+
+    fn journal(&self, journal: &mut Journal) {
+        if let Some(journals) = &self.journals {
+            journal.mock_calls.clone_from(journals);
+        }
+    }
+}
