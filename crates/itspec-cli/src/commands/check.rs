@@ -3,7 +3,7 @@
 use anyhow::Result;
 use itspec_contract::Contracts;
 use itspec_report::diagnostics::{Counts, FileReport, render_github, render_human, render_json};
-use itspec_spec::{Code, Diagnostic, LintOptions, Severity};
+use itspec_spec::{Diagnostic, LintOptions, Severity};
 
 use super::Context;
 use crate::cli::{CheckArgs, Format};
@@ -31,20 +31,13 @@ fn check_one(
     let diagnostics = match spec.utf8_diagnostic() {
         Some(diagnostic) => vec![diagnostic],
         None => {
-            let mut checked = itspec_spec::check(&spec.text, options);
+            let checked = itspec_contract::check(&spec.text, options, contracts, undocumented);
             mocks = checked
                 .spec
                 .mocks
                 .iter()
                 .map(|m| m.name.value.clone())
                 .collect();
-            let held = against_contract(&checked.spec, contracts, undocumented);
-            if !held.is_empty() {
-                checked.diagnostics.extend(held);
-                checked
-                    .diagnostics
-                    .sort_by_key(|d| (d.span.start, d.span.end, d.code));
-            }
             checked.diagnostics
         }
     };
@@ -99,29 +92,6 @@ fn unknown_mocks(context: &Context, checked: &[Checked]) -> Result<()> {
     Ok(())
 }
 
-/// A spec against its OpenAPI contract, when it has one.
-fn against_contract(
-    spec: &itspec_spec::Spec,
-    contracts: &Contracts,
-    undocumented: Severity,
-) -> Vec<Diagnostic> {
-    match contracts.of(spec) {
-        Ok((Some(contract), _)) => itspec_contract::lint_with(spec, &contract, undocumented),
-        Ok((None, _)) => Vec::new(),
-        Err(error) => spec
-            .related
-            .contract
-            .as_ref()
-            .map(|named| {
-                Diagnostic::error(Code::UnknownOperation, named.span, error).with_help(
-                    "name an OpenAPI document beside itspec.toml, or set [contract] openapi",
-                )
-            })
-            .into_iter()
-            .collect(),
-    }
-}
-
 /// Runs the command.
 pub fn run(context: &Context, args: &CheckArgs) -> Result<u8> {
     let known = super::KnownVars::new(
@@ -129,15 +99,7 @@ pub fn run(context: &Context, args: &CheckArgs) -> Result<u8> {
         args.vars.iter().map(|(name, _)| name.clone()).collect(),
     );
     let contracts = context.contracts()?;
-    // `[contract] undocumented_status = "warn"`: IT704 is a warning.
-    let undocumented = match context
-        .config
-        .as_ref()
-        .and_then(|loaded| loaded.config.contract.undocumented_status)
-    {
-        Some(itspec_config::Severity::Warn) => Severity::Warning,
-        _ => Severity::Error,
-    };
+    let undocumented = context.undocumented_status();
     let checked = super::map_spec_files(context, &args.paths, |spec| {
         let options = known.options(&spec.path, args.strict);
         check_one(spec, &options, &contracts, undocumented)

@@ -41,6 +41,19 @@ pub struct Context {
 }
 
 impl Context {
+    /// The severity of a status the contract does not document:
+    /// `[contract] undocumented_status = "warn"` makes IT704 a warning.
+    pub fn undocumented_status(&self) -> itspec_spec::Severity {
+        match self
+            .config
+            .as_ref()
+            .and_then(|loaded| loaded.config.contract.undocumented_status)
+        {
+            Some(itspec_config::Severity::Warn) => itspec_spec::Severity::Warning,
+            _ => itspec_spec::Severity::Error,
+        }
+    }
+
     /// The project's contracts: `[contract] openapi`, and the documents
     /// specs name, resolved beside itspec.toml — or in the current folder
     /// without one.
