@@ -294,3 +294,192 @@ fn mark_added(
         ),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Section;
+    use super::super::testing::read;
+    use crate::diagnostic::Code;
+
+    #[test]
+    fn reads_entity_fixtures() {
+        let table = [
+            (
+                "@pytest.fixture\ndef inventory(db_session):\n    \"\"\"Stock.\"\"\"\n    item = Inventory(sku=\"SKU-1\", stock=5)\n    db_session.add(item)\n    db_session.commit()\n    return item",
+                "inventory \"Stock.\": rows Inventory(sku=\"SKU-1\", stock=5)",
+            ),
+            // Rows come in the order they are added, each once.
+            (
+                "def stock(session):\n    a = Inventory(sku=\"A\")\n    b = Inventory(sku=\"B\")\n    session.add_all([b, a, Inventory(sku=\"C\")])\n    session.add(a)\n    session.flush()\n    yield a",
+                "stock: rows Inventory(sku=\"B\"); Inventory(sku=\"A\"); Inventory(sku=\"C\")",
+            ),
+            // The other parameters are fixtures whose values are variables.
+            (
+                "def order(db, customer):\n    db.add(Order(customer_id=customer.id, total=Decimal(\"9.50\"), tags=[\"new\"]))",
+                "order: rows Order(customer_id={{customer.id}}, total=9.5, tags=[\"new\"])",
+            ),
+            (
+                "def {{fixture_name}}(db_session):\n    db_session.add({{Entity}}(name={{value}}))\n    db_session.refresh(x)",
+                "{{fixture_name}}: rows {{Entity}}(name={{value}})",
+            ),
+        ];
+        for (python, expected) in table {
+            read(Section::DataFixtures, python).assert_reads(&[expected]);
+        }
+    }
+
+    #[test]
+    fn reads_payload_fixtures() {
+        let table = [
+            (
+                "@pytest.fixture()\ndef reservation_request(customer):\n    \"\"\"  A request.  \"\"\"\n    sku = \"SKU-1\"\n    items = [{\"sku\": sku, \"qty\": 2}]\n    pass\n    return {\"customer\": customer.id, \"items\": items}",
+                "reservation_request \"A request.\": payload {\"customer\": {{customer.id}}, \"items\": [{\"sku\": \"SKU-1\", \"qty\": 2}]}",
+            ),
+            ("def limit():\n    yield 5", "limit: payload 5"),
+        ];
+        for (python, expected) in table {
+            for section in [Section::Setup, Section::DataFixtures] {
+                read(section, python).assert_reads(&[expected]);
+            }
+        }
+        // Several functions: one fixture each, in order.
+        let read = read(
+            Section::Setup,
+            "def sku():\n    return \"A\"\n\ndef qty():\n    return 2",
+        );
+        read.assert_reads(&["sku: payload \"A\"", "qty: payload 2"]);
+    }
+
+    #[test]
+    fn refuses_entity_fixtures_outside_the_shape() {
+        let table: &[(&str, &[(&str, &str)])] = &[
+            (
+                "def f(db_session):\n    db_session.add(missing)",
+                &[(
+                    "adding `missing`, which this fixture does not build",
+                    "missing",
+                )],
+            ),
+            (
+                "def f(db_session):\n    db_session.execute(\"DELETE FROM t\")",
+                &[(
+                    "the call `db_session.execute`",
+                    "db_session.execute(\"DELETE FROM t\")",
+                )],
+            ),
+            (
+                "def f(db_session):\n    print(\"x\")",
+                &[("the call `print`", "print(\"x\")")],
+            ),
+            (
+                "def f(db_session):\n    db_session.add(Inventory(\"SKU-1\"))",
+                &[(
+                    "a positional argument to `Inventory(…)`: name each column, like `sku=\"SKU-1\"`",
+                    "\"SKU-1\"",
+                )],
+            ),
+            (
+                "def f(db_session):\n    item = inventory(sku=1)",
+                &[(
+                    "the call `inventory(…)`: an entity class starts with a capital letter",
+                    "inventory(sku=1)",
+                )],
+            ),
+            (
+                "def f(db_session):\n    item = {\"sku\": 1}",
+                &[(
+                    "a literal where an entity `Entity(col=value)` belongs",
+                    "{\"sku\": 1}",
+                )],
+            ),
+            (
+                "def f(db_session):\n    db_session.add(a, b)",
+                &[("`add` with several arguments", "db_session.add(a, b)")],
+            ),
+            (
+                "def f(db_session):\n    db_session.add_all(items)",
+                &[("`add_all` without a list", "db_session.add_all(items)")],
+            ),
+            (
+                "def f(db_session):\n    item",
+                &[("the name `item` in an entity fixture", "item")],
+            ),
+            (
+                "def f(db_session):\n    for i in range(3):\n        pass",
+                &[("a `for` loop in an entity fixture", "for i in range(3):")],
+            ),
+            // A local that could not be read is reported once, not at its uses.
+            (
+                "def f(db_session):\n    item = Inventory(sku=uuid4())\n    db_session.add(item)\n    db_session.add_all([item])",
+                &[(
+                    "the call `uuid4(…)`: write \"{{uuid}}\" for a fresh UUID",
+                    "uuid4()",
+                )],
+            ),
+            // Every statement is read, so each problem is reported at once.
+            (
+                "def f(db_session):\n    db_session.add(Inventory(sku=x))\n    db_session.merge(y)",
+                &[
+                    ("a reference to `x`, which is not a fixture parameter", "x"),
+                    ("the call `db_session.merge`", "db_session.merge(y)"),
+                ],
+            ),
+        ];
+        for (python, expected) in table {
+            read(Section::DataFixtures, python).assert_unsupported(expected, &[]);
+        }
+    }
+
+    #[test]
+    fn warns_of_entities_never_added() {
+        let read = read(
+            Section::DataFixtures,
+            "def f(db_session):\n    a = Inventory(sku=\"A\")\n    b = Inventory(sku=\"B\")\n    db_session.add(b)",
+        );
+        read.assert_refuses(
+            &[(
+                Code::EntityNotAdded,
+                "`a` is built but never added, so it will not be inserted",
+                "Inventory(sku=\"A\")",
+            )],
+            &["f: rows Inventory(sku=\"B\")"],
+        );
+        assert_eq!(
+            read.diagnostics[0].help.as_deref(),
+            Some("add `db_session.add(a)` after building it, or remove it")
+        );
+    }
+
+    #[test]
+    fn refuses_payload_fixtures_outside_the_shape() {
+        let table: &[(&str, &[(&str, &str)])] = &[
+            (
+                "def p():\n    x = 1",
+                &[("a payload fixture without `return`", "")],
+            ),
+            (
+                "def p():\n    assert True\n    return 1",
+                &[("an `assert` in a payload fixture", "assert True")],
+            ),
+            (
+                "def p():\n    x += 1\n    return 1",
+                &[("an augmented assignment in a payload fixture", "x += 1")],
+            ),
+            // A local that could not be read is reported once, not at its uses.
+            (
+                "def p():\n    x = now()\n    return {\"x\": x}",
+                &[("the call `now(…)`", "now()")],
+            ),
+            (
+                "def p():\n    x = now()\n    return {\"x\": x, \"y\": y}",
+                &[
+                    ("the call `now(…)`", "now()"),
+                    ("a reference to `y`, which is not a fixture parameter", "y"),
+                ],
+            ),
+        ];
+        for (python, expected) in table {
+            read(Section::Setup, python).assert_unsupported(expected, &[]);
+        }
+    }
+}

@@ -221,3 +221,152 @@ fn float_value(text: &str) -> Option<serde_json::Number> {
     }
     serde_json::Number::from_f64(text.replace('_', "").parse().ok()?)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Section;
+    use super::super::testing::read;
+
+    /// A payload fixture returning `expr`, whose value is the literal.
+    fn returning(expr: &str) -> String {
+        format!("def p():\n    return {expr}")
+    }
+
+    #[test]
+    fn reads_literals() {
+        let table = [
+            (r#""SKU-1""#, r#""SKU-1""#),
+            ("'single'", r#""single""#),
+            (r#""{{now}}""#, r#""{{now}}""#),
+            ("42", "42"),
+            ("-7", "-7"),
+            ("-(1)", "-1"),
+            ("1_000", "1000"),
+            ("0x1F", "31"),
+            ("-0x10", "-16"),
+            ("0o17", "15"),
+            ("0b101", "5"),
+            ("2.5", "2.5"),
+            ("-0.5", "-0.5"),
+            ("1e3", "1000.0"),
+            ("True", "true"),
+            ("False", "false"),
+            ("None", "null"),
+            (r#"Decimal("9.99")"#, "9.99"),
+            ("[1, 'a', None]", r#"[1, "a", null]"#),
+            ("(1, 2)", "[1, 2]"),
+            ("[]", "[]"),
+            (r#"{"a": 1, 2: "b"}"#, r#"{"a": 1, "2": "b"}"#),
+            (
+                r#"{"items": [{"sku": "A", "qty": -1}], "ok": True}"#,
+                r#"{"items": [{"sku": "A", "qty": -1}], "ok": true}"#,
+            ),
+            ("{{sku}}", "{{sku}}"),
+            ("{{ sku }}", "{{sku}}"),
+        ];
+        for (expr, expected) in table {
+            read(Section::Setup, &returning(expr))
+                .assert_reads(&[&format!("p: payload {expected}")]);
+        }
+    }
+
+    #[test]
+    fn reads_fixture_parameters_as_variables() {
+        let table = [
+            ("customer", "{{customer}}"),
+            ("customer.id", "{{customer.id}}"),
+            (r#"customer["id"]"#, "{{customer.id}}"),
+            (
+                r#"customer.address["lines"][0]"#,
+                "{{customer.address.lines.0}}",
+            ),
+            ("order.customer.id", "{{order.customer.id}}"),
+        ];
+        for (expr, expected) in table {
+            let python = format!("def p(customer, order):\n    return {{\"v\": {expr}}}");
+            read(Section::Setup, &python)
+                .assert_reads(&[&format!("p: payload {{\"v\": {expected}}}")]);
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_literal() {
+        let table: &[(&str, &[(&str, &str)])] = &[
+            (
+                "true",
+                &[(
+                    "a reference to `true`, which is not a fixture parameter: JSON writes `true`; Python writes `True`",
+                    "true",
+                )],
+            ),
+            (
+                "null",
+                &[(
+                    "a reference to `null`, which is not a fixture parameter: JSON writes `null`; Python writes `None`",
+                    "null",
+                )],
+            ),
+            (
+                "sku",
+                &[(
+                    "a reference to `sku`, which is not a fixture parameter",
+                    "sku",
+                )],
+            ),
+            (
+                "uuid4()",
+                &[(
+                    "the call `uuid4(…)`: write \"{{uuid}}\" for a fresh UUID",
+                    "uuid4()",
+                )],
+            ),
+            (
+                "datetime.now()",
+                &[(
+                    "the call `datetime.now(…)`: write \"{{now}}\" for the current time",
+                    "datetime.now()",
+                )],
+            ),
+            ("str(1)", &[("the call `str(…)`", "str(1)")]),
+            ("1 + 2", &[("an expression with `+`", "1 + 2")]),
+            ("-x", &[("arithmetic (`-`)", "-x")]),
+            ("0b12", &[("the number `0b12`", "0b12")]),
+            ("1j", &[("the number `1j`", "1j")]),
+            (
+                r#"Decimal("abc")"#,
+                &[(
+                    r#"`Decimal("abc")`, which is not a number"#,
+                    r#"Decimal("abc")"#,
+                )],
+            ),
+            (
+                "Decimal(1)",
+                &[("`Decimal` without a string argument", "Decimal(1)")],
+            ),
+            (
+                "other.id",
+                &[("the attribute `other.id` in a value", "other.id")],
+            ),
+            ("{x: 1}", &[("a dict key that is not a string", "x")]),
+            ("lambda: 1", &[("a lambda", "lambda: 1")]),
+            // Every problem of a list or dict is reported, in order.
+            (
+                "[f\"a{b}\", b\"x\", 3]",
+                &[("an f-string", "f\"a{b}\""), ("a bytes literal", "b\"x\"")],
+            ),
+            (
+                r#"{"a": undefined, "b": 2 * 3}"#,
+                &[
+                    (
+                        "a reference to `undefined`, which is not a fixture parameter",
+                        "undefined",
+                    ),
+                    ("an expression with `*`", "2 * 3"),
+                ],
+            ),
+        ];
+        for (expr, expected) in table {
+            read(Section::Setup, &returning(expr)).assert_unsupported(expected, &[]);
+        }
+    }
+}

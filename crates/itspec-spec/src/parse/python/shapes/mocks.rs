@@ -137,3 +137,120 @@ impl Reader<'_, '_, '_> {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Section;
+    use super::super::testing::read;
+    use crate::diagnostic::Code;
+
+    #[test]
+    fn reads_patches() {
+        let table = [
+            (
+                "@pytest.fixture\ndef payments(mocker):\n    \"\"\"External.\"\"\"\n    return mocker.patch(\n        \"shop.payments.charge\",\n        return_value={\"id\": \"ch_1\", \"ok\": True}\n    )",
+                "payments \"External.\": patch shop.payments.charge -> {\"id\": \"ch_1\", \"ok\": true}",
+            ),
+            (
+                "def m(mocker):\n    mock = mocker.patch(\"a.b\", return_value=[1])\n    return mock",
+                "m: patch a.b -> [1]",
+            ),
+            (
+                "def m(mocker):\n    mock = mocker.patch(\"a.b\", return_value=2)\n    pass\n    yield mock",
+                "m: patch a.b -> 2",
+            ),
+            (
+                "def m(mocker):\n    mocker.patch(\"a.b\")",
+                "m: patch a.b -> null",
+            ),
+            (
+                "def {{mock_name}}(mocker):\n    yield mocker.patch(\"{{module}}\", return_value={{mock_return_value}})",
+                "{{mock_name}}: patch {{module}} -> {{mock_return_value}}",
+            ),
+        ];
+        for (python, expected) in table {
+            read(Section::Mocks, python).assert_reads(&[expected]);
+        }
+    }
+
+    #[test]
+    fn refuses_mocks_outside_the_shape() {
+        let table: &[(&str, &[(&str, &str)])] = &[
+            (
+                "def m(mocker):\n    pass",
+                &[("a mock fixture without `mocker.patch(…)`", "")],
+            ),
+            (
+                "def m(mocker):\n    mocker.patch(\"a\")\n    mocker.patch(\"b\")",
+                &[(
+                    "a second statement after `mocker.patch(…)`",
+                    "mocker.patch(\"b\")",
+                )],
+            ),
+            (
+                "def m(mocker):\n    assert mocker\n    return mocker.patch(\"a\")",
+                &[("an `assert` in a mock fixture", "assert mocker")],
+            ),
+            (
+                "def m(mocker):\n    return {\"a\": 1}",
+                &[("a literal where `mocker.patch(…)` belongs", "{\"a\": 1}")],
+            ),
+            (
+                "def m(mocker):\n    return mocker.patch.object(Client, \"get\")",
+                &[(
+                    "the call `mocker.patch.object(…)`: only `mocker.patch(\"module.path\", return_value=…)` is read",
+                    "mocker.patch.object(Client, \"get\")",
+                )],
+            ),
+            (
+                "def m(mocker):\n    return mocker.patch(TARGET)",
+                &[(
+                    "`mocker.patch` without a module path string",
+                    "mocker.patch(TARGET)",
+                )],
+            ),
+            (
+                "def m(mocker):\n    return mocker.patch(\"a\", \"b\")",
+                &[("a second positional argument to `mocker.patch`", "\"b\"")],
+            ),
+            (
+                "def m(mocker):\n    return mocker.patch(\"a\", side_effect=TimeoutError)",
+                &[(
+                    "`side_effect=` in `mocker.patch`: use the YAML form for status codes, delays and faults",
+                    "side_effect=TimeoutError",
+                )],
+            ),
+            (
+                "def m(mocker):\n    return mocker.patch(\"a\", return_value=uuid4())",
+                &[(
+                    "the call `uuid4(…)`: write \"{{uuid}}\" for a fresh UUID",
+                    "uuid4()",
+                )],
+            ),
+        ];
+        for (python, expected) in table {
+            read(Section::Mocks, python).assert_unsupported(expected, &[]);
+        }
+    }
+
+    #[test]
+    fn a_mock_takes_mocker_only() {
+        for python in [
+            "def payments():\n    return mocker.patch(\"a\")",
+            "def payments(mocker, db_session):\n    return mocker.patch(\"a\")",
+            "def payments(db_session):\n    return mocker.patch(\"a\")",
+        ] {
+            let read = read(Section::Mocks, python);
+            read.assert_refuses(
+                &[(
+                    Code::InvalidMock,
+                    "mock `payments` must take `(mocker)`",
+                    "payments",
+                )],
+                &[],
+            );
+            let help = read.diagnostics[0].help.as_deref().unwrap_or_default();
+            assert!(help.starts_with("write the mock as a YAML block"), "{help}");
+        }
+    }
+}

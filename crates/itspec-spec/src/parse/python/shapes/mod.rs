@@ -10,6 +10,8 @@ mod checks;
 mod fixtures;
 mod literals;
 mod mocks;
+#[cfg(test)]
+mod testing;
 
 use super::ast::{Expr, ExprKind, Param, Stmt, StmtKind};
 use super::lexer::tokenize;
