@@ -404,3 +404,219 @@ fn cmp_op(op: CompareOp) -> Option<CmpOp> {
         _ => return None,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::super::Section;
+    use super::super::testing::read;
+    use crate::diagnostic::Code;
+
+    /// A check that queries `r`, then runs `statement`.
+    fn check(statement: &str) -> String {
+        format!(
+            "def assert_x(db_session, expected):\n    r = db_session.query(E).first()\n    {statement}"
+        )
+    }
+
+    #[test]
+    fn reads_asserts() {
+        let table = [
+            ("assert r", "r found"),
+            ("assert not r", "r not found"),
+            ("assert r is None", "r not found"),
+            ("assert r is not None", "r found"),
+            (
+                r#"assert r.status == "confirmed""#,
+                r#"r.status == "confirmed""#,
+            ),
+            (
+                r#"assert r.qty != expected["qty"]"#,
+                r#"r.qty != arg["qty"]"#,
+            ),
+            ("assert r.qty < 3", "r.qty < 3"),
+            ("assert r.qty <= -1.5", "r.qty <= -1.5"),
+            ("assert r.qty > None", "r.qty > null"),
+            ("assert r.qty >= {{min}}", "r.qty >= {{min}}"),
+            (
+                r#"assert r.total == expected["order"]["total"]"#,
+                r#"r.total == arg["order"]["total"]"#,
+            ),
+            (
+                r#"assert r.sku == expected["items"][0]"#,
+                r#"r.sku == arg["items"]["0"]"#,
+            ),
+            ("assert r.data == expected", "r.data == arg"),
+            ("assert r.active is True", "r.active is True"),
+            ("assert r.active is not True", "r.active is not True"),
+            ("assert r.active is False", "r.active is False"),
+            ("assert r.active is not False", "r.active is not False"),
+            ("assert r.note is None", "r.note is None"),
+            ("assert r.note is not None", "r.note is not None"),
+            ("assert r.paid", "r.paid is truthy"),
+            ("assert not r.paid", "r.paid is falsy"),
+            ("assert db_session.query(E).count() == 0", "count E[] == 0"),
+            (
+                r#"assert db_session.query(E).filter_by(a=1, b=expected["b"]).count() >= expected["n"]"#,
+                r#"count E[a=1, b=arg["b"]] >= arg["n"]"#,
+            ),
+        ];
+        for (statement, step) in table {
+            read(Section::Checks, &check(statement))
+                .assert_reads(&[&format!("assert_x(expected): r = E[]; {step}")]);
+        }
+    }
+
+    #[test]
+    fn reads_queries() {
+        let table = [
+            (
+                "def assert_created(db_session, expected):\n    \"\"\"The row.\"\"\"\n    row = db_session.query(Reservation).filter_by(sku=expected[\"sku\"], status=\"pending\").first()\n    pass\n    assert row is not None",
+                "assert_created(expected) \"The row.\": row = Reservation[sku=arg[\"sku\"], status=\"pending\"]; row found",
+            ),
+            (
+                "def assert_one(session, want):\n    row = session.query(Order).filter_by(id=want[\"id\"]).one()\n    assert row.total == want[\"total\"]",
+                "assert_one(want): row = Order[id=arg[\"id\"]]; row.total == arg[\"total\"]",
+            ),
+            (
+                "def assert_gone(db, expected):\n    row = db.query(Order).one_or_none()\n    assert row is None",
+                "assert_gone(expected): row = Order[]; row not found",
+            ),
+        ];
+        for (python, expected) in table {
+            read(Section::Checks, python).assert_reads(&[expected]);
+        }
+    }
+
+    #[test]
+    fn refuses_statements_outside_the_shape() {
+        let table = [
+            (
+                "r2 = db_session.query(E).all()",
+                "`.all()` in a query assigned to a name: end it with `.first()`",
+                "db_session.query(E).all()",
+            ),
+            (
+                r#"r2 = db_session.query(E).filter(E.sku == "A").first()"#,
+                "`filter(…)` with SQLAlchemy expressions: use `filter_by(col=value)`",
+                r#"db_session.query(E).filter(E.sku == "A")"#,
+            ),
+            (
+                r#"r2 = db_session.query(E).filter_by("A").first()"#,
+                "a positional argument to `filter_by`",
+                r#""A""#,
+            ),
+            (
+                "r2 = db_session.query(E, F).first()",
+                "`query(…)` of anything but one entity class",
+                "db_session.query(E, F)",
+            ),
+            (
+                "r2 = other.query(E).first()",
+                "a query that does not start with `db_session.query(Entity)`",
+                "other.query(E)",
+            ),
+            (
+                "r2 = db_session.query(E).first(1)",
+                "arguments to `.first()`",
+                "db_session.query(E).first(1)",
+            ),
+            ("r2 = fetch(E)", "a call that is not a query", "fetch(E)"),
+            ("r2 = 5", "a literal where a query belongs", "5"),
+            (
+                "assert r.active is 5",
+                "`is` with anything but `True`, `False` or `None`: compare values with `==`",
+                "r.active is 5",
+            ),
+            (
+                "assert r.x in [1]",
+                "this comparison: use `==`, `!=`, `<`, `<=`, `>` or `>=`",
+                "r.x in [1]",
+            ),
+            (
+                "assert db_session.query(E).first() == 1",
+                "`.first()` compared with a value: compare `.count()`",
+                "db_session.query(E).first()",
+            ),
+            (
+                r#"assert r.x == other["k"]"#,
+                r#"a subscript in a check: read the argument as `expected["key"]`"#,
+                r#"other["k"]"#,
+            ),
+            (
+                "assert r.x == expected[k]",
+                "a subscript that is not a string key",
+                "k",
+            ),
+            (
+                "assert r.x == uuid4()",
+                "the call `uuid4(…)`: write \"{{uuid}}\" for a fresh UUID",
+                "uuid4()",
+            ),
+            (
+                "assert not 5",
+                "`assert not …` of anything but a query result or its column",
+                "not 5",
+            ),
+            ("assert 5", "`assert` of a literal", "5"),
+            (
+                "assert r.a.b",
+                "`is truthy` of the attribute `r.a.b`: test a column of a query result, like `result.active`",
+                "r.a.b",
+            ),
+            ("print(r)", "the call `print(…)` in a check", "print(r)"),
+        ];
+        for (statement, what, at) in table {
+            let message = format!("unsupported Python in a check: {what}");
+            // The check is kept, with the statement unreadable, so its
+            // calls are not reported as calls of a missing check.
+            read(Section::Checks, &check(statement)).assert_refuses(
+                &[(Code::InvalidCheck, &message, at)],
+                &["assert_x(expected): r = E[]; unreadable"],
+            );
+        }
+    }
+
+    #[test]
+    fn reports_each_problem_once() {
+        // Every statement is read; the uses of a name whose query was
+        // refused are not reported again.
+        let read = read(
+            Section::Checks,
+            "def assert_x(db_session, expected):\n    r = db_session.query(E).all()\n    assert r is not None\n    assert r.x == 1\n    assert 5\n    assert db_session.query(E).count() == 1",
+        );
+        read.assert_refuses(
+            &[
+                (
+                    Code::InvalidCheck,
+                    "unsupported Python in a check: `.all()` in a query assigned to a name: end it with `.first()`",
+                    "db_session.query(E).all()",
+                ),
+                (
+                    Code::InvalidCheck,
+                    "unsupported Python in a check: `assert` of a literal",
+                    "5",
+                ),
+            ],
+            &["assert_x(expected): unreadable; unreadable; unreadable; unreadable; count E[] == 1"],
+        );
+    }
+
+    #[test]
+    fn a_check_takes_a_session_and_its_argument() {
+        for python in [
+            "def assert_x(db_session):\n    pass",
+            "def assert_x(db_session, expected, extra):\n    pass",
+            "def assert_x(conn, expected):\n    pass",
+            "def assert_x():\n    pass",
+        ] {
+            read(Section::Checks, python).assert_refuses(
+                &[(
+                    Code::InvalidCheck,
+                    "check `assert_x` must take `(db_session, expected)`",
+                    "assert_x",
+                )],
+                &[],
+            );
+        }
+    }
+}
