@@ -350,3 +350,187 @@ fn describe_expr(expr: &Expr) -> String {
         _ => "a literal".to_string(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Section;
+    use super::testing::read;
+    use crate::diagnostic::Code;
+
+    const SECTIONS: [Section; 4] = [
+        Section::Setup,
+        Section::DataFixtures,
+        Section::Mocks,
+        Section::Checks,
+    ];
+
+    #[test]
+    fn skips_imports_pass_and_docstrings() {
+        for section in SECTIONS {
+            read(
+                section,
+                "\"\"\"Module doc.\"\"\"\nimport pytest\nfrom shop.models import Inventory\npass\n",
+            )
+            .assert_reads(&[]);
+        }
+    }
+
+    #[test]
+    fn hands_each_def_to_its_section() {
+        let table = [
+            (Section::Setup, "def p():\n    return 1", "p: payload 1"),
+            (
+                Section::DataFixtures,
+                "def f(db_session):\n    db_session.add(E(a=1))",
+                "f: rows E(a=1)",
+            ),
+            (
+                Section::Mocks,
+                "def m(mocker):\n    return mocker.patch(\"a\")",
+                "m: patch a -> null",
+            ),
+            (
+                Section::Checks,
+                "def assert_x(db_session, expected):\n    assert db_session.query(E).count() == 1",
+                "assert_x(expected): count E[] == 1",
+            ),
+        ];
+        for (section, python, expected) in table {
+            read(section, python).assert_reads(&[expected]);
+            for decorator in [
+                "@pytest.fixture",
+                "@pytest.fixture(scope=\"function\")",
+                "@fixture",
+            ] {
+                read(section, &format!("{decorator}\n{python}")).assert_reads(&[expected]);
+            }
+        }
+    }
+
+    #[test]
+    fn refuses_what_is_not_a_fixture_definition() {
+        /// The Python; each error's (what, text pointed at); the items read.
+        type Case = (
+            &'static str,
+            &'static [(&'static str, &'static str)],
+            &'static [&'static str],
+        );
+        let table: &[Case] = &[
+            (
+                "x = 1",
+                &[("an assignment outside a function", "x = 1")],
+                &[],
+            ),
+            (
+                "assert True",
+                &[("an `assert` outside a function", "assert True")],
+                &[],
+            ),
+            (
+                "print(1)",
+                &[("the call `print(…)` outside a function", "print(1)")],
+                &[],
+            ),
+            ("if x:\n    pass", &[("an `if` statement", "if x:")], &[]),
+            (
+                "class Foo:\n    pass",
+                &[("a class definition", "class Foo:")],
+                &[],
+            ),
+            // The function is still read.
+            (
+                "@app.route(\"/x\")\ndef p():\n    return 1",
+                &[("the decorator `@app.route`", "app.route(\"/x\")")],
+                &["p: payload 1"],
+            ),
+            (
+                "def p(x=1):\n    return 1",
+                &[("a parameter with a default value or `*`", "x")],
+                &[],
+            ),
+            (
+                "def p(*args):\n    return 1",
+                &[("a parameter with a default value or `*`", "args")],
+                &[],
+            ),
+        ];
+        for (python, expected, items) in table {
+            read(Section::Setup, python).assert_unsupported(expected, items);
+        }
+    }
+
+    #[test]
+    fn a_mock_belongs_in_mocks() {
+        let python = "def payments(mocker):\n    return mocker.patch(\"a\")";
+        for section in [Section::Setup, Section::DataFixtures, Section::Checks] {
+            let read = read(section, python);
+            read.assert_unsupported(&[("a mock in this section", python)], &[]);
+            assert_eq!(
+                read.diagnostics[0].help.as_deref(),
+                Some("move it to ## Mocks")
+            );
+        }
+    }
+
+    #[test]
+    fn syntax_errors() {
+        let table = [
+            (
+                "def p(:\n    return 1",
+                "Python syntax error: expected a parameter name",
+                ":",
+            ),
+            (
+                "x = \"open",
+                "Python syntax error: this string is never closed on its line",
+                "\"",
+            ),
+            (
+                "def p():\nreturn 1",
+                "Python syntax error: expected an indented block",
+                "return",
+            ),
+        ];
+        for (python, message, at) in table {
+            read(Section::Setup, python).assert_refuses(&[(Code::PythonSyntax, message, at)], &[]);
+        }
+    }
+
+    #[test]
+    fn too_deep() {
+        let python = format!("def p():\n    return {}1{}", "[".repeat(40), "]".repeat(40));
+        let read = read(Section::Setup, &python);
+        assert_eq!(
+            read.diagnostics().first(),
+            Some(&(
+                Code::TooComplex,
+                "this Python code nests deeper than 32 levels, the most itspec reads",
+                "[",
+            )),
+        );
+        assert!(read.shown().is_empty());
+    }
+
+    #[test]
+    fn help_shows_the_native_form_of_the_section() {
+        let table = [
+            (Section::Setup, "use setup lines instead"),
+            (
+                Section::DataFixtures,
+                "write the rows as a YAML block instead",
+            ),
+            (Section::Mocks, "write the mock as a YAML block instead"),
+            (
+                Section::Checks,
+                "write the check as assertion lines instead",
+            ),
+        ];
+        for (section, help) in table {
+            for python in ["x = 1", "def p(:"] {
+                let read = read(section, python);
+                let found = read.diagnostics[0].help.as_deref().unwrap_or_default();
+                assert!(found.starts_with(help), "{section:?} {python}: {found}");
+            }
+        }
+    }
+}
