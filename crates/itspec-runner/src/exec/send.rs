@@ -11,7 +11,7 @@ use serde_json::Value;
 use super::case::{Attempt, CaseRunner, response_value};
 use super::cookies::CookieJar;
 use super::request::{self, Built};
-use crate::http::{self, Outgoing};
+use crate::http::{self, HttpError, Outgoing};
 use crate::vars::Scope;
 use itspec_results::{CheckKind, CheckResult, Evidence, Exchange, RequestRecord, ResponseRecord};
 
@@ -29,7 +29,7 @@ pub(crate) struct Responses {
 /// in a burst.
 type Sent = (
     RequestRecord,
-    Result<ResponseRecord, String>,
+    Result<ResponseRecord, HttpError>,
     Option<(f64, f64)>,
 );
 
@@ -138,7 +138,7 @@ impl CaseRunner<'_> {
                 let text = format!("{} {}", record.method, record.url);
                 // A body past the cap was an answer; no answer at all is an
                 // error of the case, not a failed assertion.
-                let check = if *error == self.http.too_large() {
+                let check = if error.answered() {
                     CheckResult::failed
                 } else {
                     CheckResult::error
@@ -147,10 +147,11 @@ impl CaseRunner<'_> {
                     CheckKind::Request,
                     span,
                     text,
-                    error.clone(),
+                    error.to_string(),
                     Evidence::default(),
                 ));
             }
+            let error = error.map(|error| error.to_string());
             result.exchanges.push(Exchange {
                 label: label.clone(),
                 request: record,

@@ -14,7 +14,7 @@ use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 use tokio::sync::Barrier;
 
-use super::{BodyError, Http, Outgoing};
+use super::{BodyError, Http, HttpError, Outgoing};
 use itspec_results::{RequestRecord, ResponseRecord};
 
 /// One request of a burst: what was sent, what came back, and when.
@@ -23,7 +23,7 @@ pub struct Timed {
     /// What was sent.
     pub record: RequestRecord,
     /// The response, or why there is none.
-    pub result: Result<ResponseRecord, String>,
+    pub result: Result<ResponseRecord, HttpError>,
     /// When it was sent, in milliseconds after the first request of the
     /// burst was.
     pub start_ms: f64,
@@ -42,43 +42,35 @@ async fn prepare(
     http: &Http,
     outgoing: &Outgoing,
     headers: &[(String, String)],
-) -> Result<Ready, String> {
-    let url = reqwest::Url::parse(&outgoing.url)
-        .map_err(|e| format!("`{}` is not a URL: {e}", outgoing.url))?;
+) -> Result<Ready, HttpError> {
+    let url = reqwest::Url::parse(&outgoing.url).map_err(|e| HttpError::Url {
+        url: outgoing.url.clone(),
+        reason: e.to_string(),
+    })?;
     if url.scheme() != "http" {
-        return Err(format!(
-            "{}: only http:// targets are supported",
-            outgoing.url
-        ));
+        return Err(HttpError::Scheme(outgoing.url.clone()));
     }
     let host = url.host_str().unwrap_or("127.0.0.1").to_string();
     let port = url.port_or_known_default().unwrap_or(80);
     let connect = tokio::time::timeout(http.timeout, TcpStream::connect((host.as_str(), port)));
     let stream = match connect.await {
         Ok(Ok(stream)) => stream,
-        Ok(Err(_)) => {
-            return Err(format!(
-                "cannot connect to {}: nothing answers there",
-                outgoing.url
-            ));
-        }
+        Ok(Err(_)) => return Err(HttpError::Refused(outgoing.url.clone())),
         Err(_) => {
-            return Err(format!(
-                "cannot connect to {} within {} ms",
-                outgoing.url,
-                http.timeout.as_millis()
-            ));
+            return Err(HttpError::ConnectTimeout {
+                url: outgoing.url.clone(),
+                ms: http.timeout.as_millis(),
+            });
         }
     };
     let _ = stream.set_nodelay(true);
     let (mut sender, connection) = http1::handshake(TokioIo::new(stream))
         .await
-        .map_err(|e| format!("cannot talk HTTP to {}: {e}", outgoing.url))?;
+        .map_err(|e| HttpError::Failed(format!("cannot talk HTTP to {}: {e}", outgoing.url)))?;
     tokio::spawn(connection);
-    sender
-        .ready()
-        .await
-        .map_err(|e| format!("the connection to {} closed: {e}", outgoing.url))?;
+    sender.ready().await.map_err(|e| {
+        HttpError::Failed(format!("the connection to {} closed: {e}", outgoing.url))
+    })?;
     let target = match url.query() {
         Some(query) => format!("{}?{query}", url.path()),
         None => url.path().to_string(),
@@ -99,14 +91,14 @@ async fn prepare(
         .as_ref()
         .map(|(bytes, _)| Bytes::from(bytes.clone()))
         .unwrap_or_default();
-    let request = builder
-        .body(Full::new(body))
-        .map_err(|e| format!("cannot build the request to {}: {e}", outgoing.url))?;
+    let request = builder.body(Full::new(body)).map_err(|e| {
+        HttpError::Failed(format!("cannot build the request to {}: {e}", outgoing.url))
+    })?;
     Ok(Ready { sender, request })
 }
 
 /// Sends a request on its ready connection; the response as recorded.
-async fn exchange(ready: Ready, http: &Http, url: &str) -> Result<ResponseRecord, String> {
+async fn exchange(ready: Ready, http: &Http, url: &str) -> Result<ResponseRecord, HttpError> {
     let timeout = http.timeout;
     let Ready {
         mut sender,
@@ -117,23 +109,25 @@ async fn exchange(ready: Ready, http: &Http, url: &str) -> Result<ResponseRecord
         let response = sender
             .send_request(request)
             .await
-            .map_err(|e| format!("{url}: {e}"))?;
+            .map_err(|e| HttpError::Failed(format!("{url}: {e}")))?;
         let status = response.status().as_u16();
         let headers = super::header_list(response.headers());
         let bytes = match http.max_body.read(response.into_body()).await {
             Ok(bytes) => bytes,
             Err(BodyError::TooLarge) => return Err(http.too_large()),
-            Err(BodyError::Failed(error)) => return Err(format!("{url}: {error}")),
+            Err(BodyError::Failed(error)) => {
+                return Err(HttpError::Failed(format!("{url}: {error}")));
+            }
         };
-        Ok::<_, String>((status, headers, bytes))
+        Ok::<_, HttpError>((status, headers, bytes))
     };
     let (status, headers, bytes) =
-        tokio::time::timeout(timeout, answer).await.map_err(|_| {
-            format!(
-                "no response from {url} within {} ms (the request timeout)",
-                timeout.as_millis()
-            )
-        })??;
+        tokio::time::timeout(timeout, answer)
+            .await
+            .map_err(|_| HttpError::Timeout {
+                url: url.to_string(),
+                ms: timeout.as_millis(),
+            })??;
     Ok(super::response_record(status, headers, &bytes, started))
 }
 
@@ -163,7 +157,7 @@ pub async fn burst(http: &Http, requests: Vec<Outgoing>) -> Vec<Timed> {
     for task in tasks {
         done.push(
             task.await
-                .map_err(|e| format!("the request's task failed: {e}")),
+                .map_err(|e| HttpError::Failed(format!("the request's task failed: {e}"))),
         );
     }
     let origin = done

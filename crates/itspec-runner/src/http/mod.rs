@@ -2,12 +2,14 @@
 
 mod body;
 mod burst;
+mod error;
 mod limit;
 
 use std::time::{Duration, Instant};
 
 pub use body::encode_body;
 pub use burst::{Timed, burst, start_skew};
+pub use error::HttpError;
 pub use limit::{BodyError, BodyLimit, DEFAULT_MAX_BODY};
 
 use itspec_results::{RequestRecord, ResponseRecord};
@@ -73,14 +75,9 @@ impl Http {
         &self.max_body
     }
 
-    /// Why a response whose body went past the cap fails: the service
-    /// answered, so this is a failure of the case, where every other reason
-    /// a request has no response is an error.
-    pub(crate) fn too_large(&self) -> String {
-        format!(
-            "{}: itspec stopped reading it there (raise `[limits] max_body` to read it whole)",
-            self.max_body.exceeded("the response body")
-        )
+    /// A response whose body went past the cap.
+    pub(crate) fn too_large(&self) -> HttpError {
+        HttpError::TooLarge(self.max_body.exceeded("the response body"))
     }
 
     /// The URL of a request target: a path is appended to the base URL, an
@@ -113,7 +110,7 @@ impl Http {
     pub async fn send(
         &self,
         outgoing: Outgoing,
-    ) -> (RequestRecord, Result<ResponseRecord, String>) {
+    ) -> (RequestRecord, Result<ResponseRecord, HttpError>) {
         let (record, headers) = self.record(&outgoing);
         let result = self
             .exchange(outgoing.method, outgoing.url, headers, outgoing.body)
@@ -151,9 +148,9 @@ impl Http {
         url: String,
         headers: Vec<(String, String)>,
         body: Option<(Vec<u8>, &'static str)>,
-    ) -> Result<ResponseRecord, String> {
+    ) -> Result<ResponseRecord, HttpError> {
         let method = reqwest::Method::from_bytes(method.as_bytes())
-            .map_err(|_| format!("`{method}` is not an HTTP method"))?;
+            .map_err(|_| HttpError::Method(method.clone()))?;
         let mut request = self.client.request(method, &url);
         for (name, value) in headers {
             request = request.header(name, value);
@@ -171,20 +168,22 @@ impl Http {
         let bytes = match self.max_body.read_response(response).await {
             Ok(bytes) => bytes,
             Err(BodyError::TooLarge) => return Err(self.too_large()),
-            Err(BodyError::Failed(error)) => return Err(format!("{url}: {error}")),
+            Err(BodyError::Failed(error)) => {
+                return Err(HttpError::Failed(format!("{url}: {error}")));
+            }
         };
         Ok(response_record(status, headers, &bytes, started))
     }
 
-    fn describe(&self, url: &str, error: &reqwest::Error) -> String {
+    fn describe(&self, url: &str, error: &reqwest::Error) -> HttpError {
         if error.is_timeout() {
-            return format!(
-                "no response from {url} within {} ms (the request timeout)",
-                self.timeout.as_millis()
-            );
+            return HttpError::Timeout {
+                url: url.to_string(),
+                ms: self.timeout.as_millis(),
+            };
         }
         if error.is_connect() {
-            return format!("cannot connect to {url}: nothing answers there");
+            return HttpError::Refused(url.to_string());
         }
         let mut message = error.to_string();
         let mut source = std::error::Error::source(error);
@@ -193,7 +192,7 @@ impl Http {
             message.push_str(&inner.to_string());
             source = inner.source();
         }
-        message
+        HttpError::Failed(message)
     }
 }
 
