@@ -49,6 +49,7 @@ impl<'a> MockChannel<'a> {
         self.journals = None;
         self.mocks
             .begin_case(self.spec, &self.overrides, &self.scope)
+            .map_err(|error| error.to_string())
     }
 }
 

@@ -56,7 +56,7 @@ impl Environment {
             Some(database) => Some(database::prepare(database, &settings.dir).await?),
             None => None,
         };
-        let mocks = Mocks::start(mocks, &settings.mocks).map_err(EnvError)?;
+        let mocks = Mocks::start(mocks, &settings.mocks).map_err(|e| EnvError(e.to_string()))?;
         let Some(service_settings) = &settings.service else {
             let scope = template_scope(settings, None, &mocks);
             let headers = headers(settings, &scope)?;

@@ -19,10 +19,41 @@ pub use routes::{Answer, Override, Route, RouteTable, path_matches, table};
 use server::State;
 
 use crate::http::BodyLimit;
-use crate::vars::Scope;
+use crate::vars::{Scope, VarError};
 
 /// What the journals of a case hold: calls by mock name.
 pub type Journals = BTreeMap<String, Vec<Call>>;
+
+/// Why a mock could not start, or not begin a case.
+#[derive(Debug, thiserror::Error)]
+pub enum MockError {
+    /// Its port is taken (or not ours to take).
+    #[error("mock `{name}` cannot listen on 127.0.0.1:{port}: {reason}")]
+    Listen {
+        /// The mock.
+        name: String,
+        /// The port asked for (0: any).
+        port: u16,
+        /// Why.
+        reason: String,
+    },
+    /// Its address could not be read back.
+    #[error("mock `{name}`: {reason}")]
+    Address {
+        /// The mock.
+        name: String,
+        /// Why.
+        reason: String,
+    },
+    /// A route's template names a variable that cannot be read.
+    #[error("mock `{mock}`: variable `{{{{{}}}}}`: {}", .error.name, .error.message)]
+    Variable {
+        /// The mock.
+        mock: String,
+        /// The variable and what is wrong with it.
+        error: VarError,
+    },
+}
 
 /// One running mock.
 pub struct MockServer {
@@ -40,16 +71,22 @@ pub struct MockServer {
 
 impl MockServer {
     /// Starts a mock on `port` (`Auto`: a free one).
-    pub fn start(name: &str, port: Port, allow_unexpected: bool) -> Result<MockServer, String> {
+    pub fn start(name: &str, port: Port, allow_unexpected: bool) -> Result<MockServer, MockError> {
         let wanted = match port {
             Port::Fixed(port) => port,
             Port::Auto => 0,
         };
-        let listener = server::bind(wanted)
-            .map_err(|e| format!("mock `{name}` cannot listen on 127.0.0.1:{wanted}: {e}"))?;
+        let listener = server::bind(wanted).map_err(|e| MockError::Listen {
+            name: name.to_string(),
+            port: wanted,
+            reason: e.to_string(),
+        })?;
         let port = listener
             .local_addr()
-            .map_err(|e| format!("mock `{name}`: {e}"))?
+            .map_err(|e| MockError::Address {
+                name: name.to_string(),
+                reason: e.to_string(),
+            })?
             .port();
         let state = Arc::new(State::new(name));
         let task = tokio::spawn(server::serve(listener, Arc::clone(&state)));
@@ -136,7 +173,7 @@ impl Mocks {
     pub fn start(
         names: &BTreeSet<String>,
         settings: &BTreeMap<String, MockSettings>,
-    ) -> Result<Mocks, String> {
+    ) -> Result<Mocks, MockError> {
         let mut servers = BTreeMap::new();
         for name in names.iter().chain(settings.keys()) {
             if servers.contains_key(name) {
@@ -183,7 +220,7 @@ impl Mocks {
         spec: &Spec,
         overrides: &[(String, Override<'_>)],
         scope: &Scope,
-    ) -> Result<(), String> {
+    ) -> Result<(), MockError> {
         for server in self.servers.values() {
             let defined = spec.mocks.iter().find(|m| m.name.value == server.name);
             let mine: Vec<Override<'_>> = overrides
@@ -191,11 +228,9 @@ impl Mocks {
                 .filter(|(name, _)| *name == server.name)
                 .map(|(_, o)| o.clone())
                 .collect();
-            let routes = table(defined, &mine, scope).map_err(|e| {
-                format!(
-                    "mock `{}`: variable `{{{{{}}}}}`: {}",
-                    server.name, e.name, e.message
-                )
+            let routes = table(defined, &mine, scope).map_err(|error| MockError::Variable {
+                mock: server.name.clone(),
+                error,
             })?;
             server.begin_case(routes);
         }
@@ -222,5 +257,25 @@ impl Mocks {
         for server in self.servers.values() {
             server.stop();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_route_with_an_unreadable_variable_names_the_mock_and_the_variable() {
+        let error = MockError::Variable {
+            mock: "payments".to_string(),
+            error: VarError {
+                name: "charge.id".to_string(),
+                message: "no variable `charge`".to_string(),
+            },
+        };
+        assert_eq!(
+            error.to_string(),
+            "mock `payments`: variable `{{charge.id}}`: no variable `charge`"
+        );
     }
 }
