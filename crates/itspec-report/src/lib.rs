@@ -20,3 +20,4 @@ pub mod frame;
 pub mod jsonl;
 pub mod progress;
 pub mod results;
+pub mod trace;

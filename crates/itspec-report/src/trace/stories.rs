@@ -5,13 +5,11 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use anyhow::Result;
-use itspec_report::results::html::escape;
+use crate::results::html::escape;
 use itspec_results::SpecResult;
 use serde::Serialize;
 
-use super::{Last, result_of};
-use crate::cli::TraceFormat;
+use super::{Format, Last, result_of};
 
 #[derive(Clone, Debug, Serialize)]
 struct CaseTrace {
@@ -48,16 +46,16 @@ struct Trace {
 }
 
 /// The stories, their specs and cases, as Markdown, JSON or HTML.
-pub(super) fn render(
+pub fn render(
     specs: &[(String, itspec_spec::Spec)],
     results: &[SpecResult],
-    format: TraceFormat,
-) -> Result<String> {
+    format: Format,
+) -> Result<String, serde_json::Error> {
     let trace = build(specs, results);
     Ok(match format {
-        TraceFormat::Md => markdown(&trace),
-        TraceFormat::Json => serde_json::to_string_pretty(&trace)? + "\n",
-        TraceFormat::Html => html(&trace),
+        Format::Markdown => markdown(&trace),
+        Format::Json => serde_json::to_string_pretty(&trace)? + "\n",
+        Format::Html => html(&trace),
     })
 }
 
