@@ -182,17 +182,8 @@ fn no_case_at(shown: &str, line: u32, text: &str, spec: &Spec) -> String {
 
 fn no_case_named(shown: &str, id: &str, spec: &Spec) -> String {
     let ids: Vec<&str> = spec.cases.iter().map(|c| c.id.value.as_str()).collect();
-    let nearest = ids
-        .iter()
-        .map(|candidate| {
-            (
-                strsim::jaro_winkler(&id.to_lowercase(), &candidate.to_lowercase()),
-                candidate,
-            )
-        })
-        .filter(|(score, _)| *score > 0.8)
-        .max_by(|a, b| a.0.total_cmp(&b.0))
-        .map(|(_, candidate)| format!(" (did you mean {shown}::{candidate}?)"))
+    let nearest = itspec_spec::suggest::nearest(id, ids.iter().copied())
+        .map(|candidate| format!(" (did you mean {shown}::{candidate}?)"))
         .unwrap_or_default();
     if ids.is_empty() {
         return format!("{shown}::{id}: the spec has no cases");

@@ -144,13 +144,14 @@ impl Contract {
             .max_by_key(|op| op.literal_segments())
     }
 
-    /// The names most like `reference`, for a "did you mean".
+    /// The operation id most like `reference`, for a "did you mean"
+    /// ([`itspec_spec::suggest`]).
     pub fn nearest(&self, reference: &str) -> Option<String> {
-        self.operations
-            .iter()
-            .filter_map(|op| op.id.clone())
-            .min_by_key(|id| strsim::levenshtein(id, reference))
-            .filter(|id| strsim::levenshtein(id, reference) <= reference.len().max(3) / 3)
+        itspec_spec::suggest::nearest(
+            reference,
+            self.operations.iter().filter_map(|op| op.id.as_deref()),
+        )
+        .map(str::to_string)
     }
 }
 

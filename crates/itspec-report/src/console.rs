@@ -11,18 +11,21 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use itspec_results::{
-    CaseResult, CheckResult, DiffLine, Evidence, Exchange, Iterations, Outcome, RunOutcome,
-    RunResult, Verdict,
+    CaseResult, CheckResult, DiffLine, Exchange, Iterations, Outcome, RunOutcome, RunResult,
+    Verdict,
 };
 use itspec_results::{Event, Reporter, SpecInfo};
 
 use crate::escape::{self, controls as safe};
+use crate::evidence::{self, DiffRow, DiffView};
 use crate::frame::{self, Frame};
 
 /// Lines of a response body shown with a failure.
 const BODY_LINES: usize = 20;
 /// Lines of a diff shown with a failure.
 const DIFF_LINES: usize = 40;
+/// Unchanged lines of a diff shown on each side of a change.
+const DIFF_CONTEXT: usize = 2;
 
 /// Writes a run to a terminal or a log.
 pub struct Console<W: Write> {
@@ -239,7 +242,7 @@ impl<W: Write> Console<W> {
             span: first_lines(&spec.text, check.span.range(), 6),
             label: None,
             context: Vec::new(),
-            notes: evidence_notes(evidence)
+            notes: evidence::notes(evidence)
                 .iter()
                 .map(|note| safe(note).into_owned())
                 .collect(),
@@ -247,44 +250,33 @@ impl<W: Write> Console<W> {
         };
         let mut out = frame::render(&frame, self.color);
         out.push('\n');
-        out.push_str(&self.diff(&evidence.diff, evidence.diff_title.as_deref()));
+        if let Some(title) = evidence::diff_title(evidence) {
+            out.push_str(&self.diff(title, &evidence.diff));
+        }
         out
     }
 
-    fn diff(&self, diff: &[DiffLine], title: Option<&str>) -> String {
-        if !diff.iter().any(|line| line.tag != ' ') {
-            return String::new();
-        }
+    /// The diff near its changes ([`evidence::diff_rows`]), painted.
+    fn diff(&self, title: &str, diff: &[DiffLine]) -> String {
         let red = Style::new().fg_color(Some(AnsiColor::Red.into()));
         let green = Style::new().fg_color(Some(AnsiColor::Green.into()));
-        let mut out = format!(
-            "{}\n",
-            self.paint(
-                Style::new().bold(),
-                &safe(title.unwrap_or("diff (- expected, + actual):"))
-            )
-        );
-        let near = |i: usize| {
-            let from = i.saturating_sub(2);
-            diff.get(from..(i + 3).min(diff.len()))
-                .is_some_and(|lines| lines.iter().any(|l| l.tag != ' '))
+        let mut out = format!("{}\n", self.paint(Style::new().bold(), &safe(title)));
+        let view = DiffView::Near {
+            context: DIFF_CONTEXT,
+            lines: DIFF_LINES,
         };
-        let mut shown = 0;
-        let mut skipped = false;
-        for (i, line) in diff.iter().enumerate() {
-            if !near(i) {
-                skipped = true;
-                continue;
-            }
-            if skipped {
-                out.push_str("  ...\n");
-                skipped = false;
-            }
-            if shown == DIFF_LINES {
-                out.push_str("  ... (diff cut)\n");
-                break;
-            }
-            shown += 1;
+        for row in evidence::diff_rows(diff, view) {
+            let line = match row {
+                DiffRow::Line(line) => line,
+                DiffRow::Gap => {
+                    out.push_str("  ...\n");
+                    continue;
+                }
+                DiffRow::Cut => {
+                    out.push_str("  ... (diff cut)\n");
+                    continue;
+                }
+            };
             let text = format!("{} {}", line.tag, safe(&line.text));
             out.push_str(&match line.tag {
                 '-' => self.paint(red, &text),
@@ -518,26 +510,6 @@ fn iterations_failure(iterations: &Iterations) -> String {
             iterations.planned
         )
     }
-}
-
-fn evidence_notes(evidence: &Evidence) -> Vec<String> {
-    let mut notes = Vec::new();
-    for mismatch in &evidence.mismatches {
-        notes.push(format!(
-            "{}: expected {}, got {}",
-            mismatch.path, mismatch.expected, mismatch.actual
-        ));
-    }
-    if evidence.mismatches.is_empty() {
-        if let Some(expected) = &evidence.expected {
-            notes.push(format!("expected: {expected}"));
-        }
-        if let Some(actual) = &evidence.actual {
-            notes.push(format!("actual:   {actual}"));
-        }
-    }
-    notes.extend(evidence.notes.iter().cloned());
-    notes
 }
 
 /// At most `lines` lines of a span, so a long block does not flood the frame.

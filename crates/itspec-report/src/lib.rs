@@ -16,6 +16,7 @@
 pub mod console;
 pub mod diagnostics;
 pub mod escape;
+pub mod evidence;
 pub mod frame;
 pub mod jsonl;
 pub mod progress;

@@ -36,6 +36,7 @@ pub mod model;
 mod parse;
 pub mod pattern;
 mod source;
+pub mod suggest;
 pub mod template;
 pub mod value_type;
 

@@ -149,12 +149,8 @@ fn parse_body(rest: &str, whole: &str, depth: usize) -> Result<Marker, MarkerErr
     if let Some((_, marker)) = named().find(|(name, _)| *name == rest) {
         return Ok(marker);
     }
-    let nearest = named()
-        .map(|(name, _)| (strsim::levenshtein(name, rest), name))
-        .min()
-        .filter(|(distance, name)| *distance <= 2.max(name.len() / 3));
-    let help = match nearest {
-        Some((_, name)) => {
+    let help = match crate::suggest::nearest(rest, named().map(|(name, _)| name)) {
+        Some(name) => {
             format!("did you mean `#{name}`? To match the text `{whole}` itself, write `#{whole}`")
         }
         None => format!(

@@ -5,7 +5,6 @@
 
 use itspec_results::{RunResult, Verdict};
 
-use super::text;
 use crate::diagnostics::{workflow_data, workflow_property};
 
 /// The annotations of a run, a line each.
@@ -18,7 +17,7 @@ pub fn write(result: &RunResult) -> String {
                     Verdict::Failed { message, evidence }
                     | Verdict::Error { message, evidence } => {
                         let mut lines = vec![message.clone()];
-                        lines.extend(text::evidence(evidence));
+                        lines.extend(crate::evidence::lines(evidence));
                         ("error", lines.join("\n"))
                     }
                     Verdict::Unverified { reason } => ("notice", reason.clone()),

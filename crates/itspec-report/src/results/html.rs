@@ -377,11 +377,7 @@ fn evidence_block(page: &mut String, evidence: &Evidence) {
         }
         page.push_str("</ul>");
     }
-    if evidence.diff.iter().any(|line| line.tag != ' ') {
-        let title = evidence
-            .diff_title
-            .as_deref()
-            .unwrap_or("diff (- expected, + actual):");
+    if let Some(title) = crate::evidence::diff_title(evidence) {
         let _ = write!(
             page,
             "<div class=\"diff\"><div class=\"title\">{}</div><pre>",

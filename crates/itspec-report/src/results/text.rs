@@ -2,45 +2,10 @@
 //! its message and evidence, then the last exchange — for JUnit failure
 //! descriptions and annotations, where no colour or code frame fits.
 
-use itspec_results::{CaseResult, CheckResult, Evidence, Exchange, ServiceLog};
+use itspec_results::{CaseResult, CheckResult, Exchange, ServiceLog};
 
 /// Lines of a body shown, at most.
 const BODY_LINES: usize = 20;
-
-/// The evidence lines of a failure.
-pub fn evidence(evidence: &Evidence) -> Vec<String> {
-    let mut lines = Vec::new();
-    for mismatch in &evidence.mismatches {
-        lines.push(format!(
-            "{}: expected {}, got {}",
-            mismatch.path, mismatch.expected, mismatch.actual
-        ));
-    }
-    if evidence.mismatches.is_empty() {
-        if let Some(expected) = &evidence.expected {
-            lines.push(format!("expected: {expected}"));
-        }
-        if let Some(actual) = &evidence.actual {
-            lines.push(format!("actual:   {actual}"));
-        }
-    }
-    lines.extend(evidence.notes.iter().cloned());
-    if evidence.diff.iter().any(|line| line.tag != ' ') {
-        lines.push(
-            evidence
-                .diff_title
-                .clone()
-                .unwrap_or_else(|| "diff (- expected, + actual):".to_string()),
-        );
-        lines.extend(
-            evidence
-                .diff
-                .iter()
-                .map(|line| format!("{} {}", line.tag, line.text)),
-        );
-    }
-    lines
-}
 
 /// One failed check: `path:line:col: text: message` and its evidence.
 pub fn check(path: &str, check: &CheckResult) -> String {
@@ -52,7 +17,7 @@ pub fn check(path: &str, check: &CheckResult) -> String {
         "{path}:{}:{}: {}\n  {kind}{message}\n",
         check.span.line, check.span.col, check.text
     );
-    for line in evidence(found) {
+    for line in crate::evidence::lines(found) {
         out.push_str("  ");
         out.push_str(&line);
         out.push('\n');

@@ -85,19 +85,13 @@ impl RouteTable {
         self.routes.iter().find(|r| r.matches(method, path, body))
     }
 
-    /// The route most like a request, to name when none matches.
+    /// The route most like a request, to name when none matches
+    /// ([`itspec_spec::suggest::closest`]).
     pub fn closest(&self, method: &str, path: &str) -> Option<String> {
         let wanted = format!("{method} {path}");
-        self.routes
-            .iter()
-            .map(|r| {
-                (
-                    strsim::normalized_levenshtein(&r.label(), &wanted),
-                    r.label(),
-                )
-            })
-            .max_by(|a, b| a.0.total_cmp(&b.0))
-            .map(|(_, label)| label)
+        let labels: Vec<String> = self.routes.iter().map(Route::label).collect();
+        itspec_spec::suggest::closest(&wanted, labels.iter().map(String::as_str))
+            .map(str::to_string)
     }
 }
 

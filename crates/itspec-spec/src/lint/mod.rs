@@ -60,11 +60,3 @@ pub(crate) fn defined_names(spec: &Spec) -> impl Iterator<Item = &str> {
         .map(|c| c.name.value.as_str());
     fixtures.chain(setups).chain(captures)
 }
-
-/// "did you mean" among candidates.
-pub(crate) fn did_you_mean<'a>(
-    name: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
-    crate::parse::nearest(name, candidates)
-}

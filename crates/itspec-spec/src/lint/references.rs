@@ -4,11 +4,12 @@
 use std::collections::HashMap;
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::lint::{LintOptions, did_you_mean};
+use crate::lint::LintOptions;
 use crate::model::{
     AssertionKind, FixtureSelection, Phrase, SetupLineKind, Spec, SubjectKind, TestCase,
 };
 use crate::source::Spanned;
+use crate::suggest::nearest;
 
 pub(crate) fn check(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic>) {
     let fixtures: Vec<&str> = spec
@@ -83,7 +84,7 @@ fn fixture(name: &Spanned<String>, fixtures: &[&str], out: &mut Vec<Diagnostic>)
     if fixtures.contains(&name.value.as_str()) {
         return;
     }
-    let help = match did_you_mean(&name.value, fixtures.iter().copied()) {
+    let help = match nearest(&name.value, fixtures.iter().copied()) {
         Some(near) => format!("did you mean `{near}`?"),
         None if fixtures.is_empty() => {
             "the spec has no named Data Fixtures: define one in `## Data Fixtures`".to_string()
@@ -104,7 +105,7 @@ fn mock(name: &Spanned<String>, mocks: &[&str], out: &mut Vec<Diagnostic>) {
     if mocks.contains(&name.value.as_str()) {
         return;
     }
-    let help = match did_you_mean(&name.value, mocks.iter().copied()) {
+    let help = match nearest(&name.value, mocks.iter().copied()) {
         Some(near) => format!("did you mean `{near}`?"),
         None if mocks.is_empty() => {
             "the spec has no mocks: define one in `## Mocks` (or under [mocks.NAME] in itspec.toml)"
@@ -131,7 +132,7 @@ fn check_call(
 ) {
     let Some(check) = spec.checks.iter().find(|c| c.name.value == name.value) else {
         let names: Vec<&str> = spec.checks.iter().map(|c| c.name.value.as_str()).collect();
-        let help = match did_you_mean(&name.value, names.iter().copied()) {
+        let help = match nearest(&name.value, names.iter().copied()) {
             Some(near) => format!("did you mean `{near}`?"),
             None if names.is_empty() => {
                 "define it in `## Database State Verification` as `def name(db_session, expected):`"
@@ -210,7 +211,7 @@ fn label_use(case: &TestCase, label: &Spanned<String>, out: &mut Vec<Diagnostic>
         return;
     }
     let names: Vec<&str> = expanded.iter().map(|(l, _)| l.as_str()).collect();
-    let help = match did_you_mean(&label.value, names.iter().copied()) {
+    let help = match nearest(&label.value, names.iter().copied()) {
         Some(near) => format!("did you mean `{near}`?"),
         None if names.is_empty() => {
             "labels name the requests of **Actions:**, like `1. Request A: POST /path`".to_string()

@@ -5,11 +5,12 @@ use std::collections::HashMap;
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::interpolation::is_well_formed;
-use crate::lint::{LintOptions, did_you_mean};
+use crate::lint::LintOptions;
 use crate::model::{
     ActionBody, AssertionKind, FixtureKind, FixtureSelection, OperandKind, Spec, TestCase, Value,
     ValueKind, VarContext, VarRef,
 };
+use crate::suggest::nearest;
 use crate::template::is_slot;
 
 /// Variables every case has.
@@ -254,7 +255,7 @@ impl Checker<'_> {
                         }
                         _ => Vec::new(),
                     };
-                    let help = match did_you_mean(key, keys.iter().copied()) {
+                    let help = match nearest(key, keys.iter().copied()) {
                         Some(near) => format!("did you mean `{near}`?"),
                         None if keys.is_empty() => format!(
                             "`{}` is {} here, with no keys",
@@ -324,7 +325,7 @@ fn unknown(var: &VarRef, at: &At<'_>) -> Diagnostic {
             ));
         }
     }
-    match did_you_mean(root, at.known.iter().copied().filter(|k| !BUILTINS.contains(k))) {
+    match nearest(root, at.known.iter().copied().filter(|k| !BUILTINS.contains(k))) {
         Some(near) => diagnostic.with_help(format!("did you mean `{near}`?")),
         None => diagnostic.with_help(format!(
             "define it: `{root} = \"…\"` under [vars] in itspec.toml, `--var {root}=…`, a Setup fixture, or a Capture in an earlier case"

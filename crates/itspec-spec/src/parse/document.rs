@@ -13,6 +13,7 @@ use crate::markdown::{Block, TextRange, parse_blocks_bounded};
 use crate::model::{Priority, Section, SectionKind, Spec, Status, Title, VarRef};
 use crate::parse::python::{Section as PythonSection, read_block};
 use crate::source::{Span, Spanned};
+use crate::suggest::nearest;
 
 const TITLE_PREFIX: &str = "Integration Test Spec:";
 
@@ -272,21 +273,6 @@ fn invalid_priority(cx: &mut Cx<'_>, value: &Spanned<String>, draft: bool) {
         })
     };
     cx.push(diagnostic);
-}
-
-/// The candidate nearest to `text`, when it is close.
-pub(crate) fn nearest<'a>(
-    text: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
-    let lower = text.to_ascii_lowercase();
-    candidates
-        .map(|c| (strsim::levenshtein(&c.to_ascii_lowercase(), &lower), c))
-        .min()
-        .filter(|(distance, c)| {
-            *distance <= 2.max(c.len() / 3) && *distance < c.len().min(lower.len())
-        })
-        .map(|(_, c)| c)
 }
 
 fn read_sections(cx: &mut Cx<'_>, spec: &mut Spec, blocks: &[Block]) {

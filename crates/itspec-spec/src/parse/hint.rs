@@ -59,7 +59,7 @@ pub(crate) fn nearest_form(source: &Source<'_>, line: &str) -> Option<String> {
     phrasing(line).filter(|candidate| parses(candidate))
 }
 
-/// Replaces words that are one or two edits away from a keyword. Quoted
+/// Replaces words that are close to a keyword ([`crate::suggest`]). Quoted
 /// text, `{{variables}}` and path keys (`body.stock`) are left alone.
 fn respell(line: &str) -> String {
     let mut out = String::with_capacity(line.len());
@@ -112,14 +112,7 @@ fn nearest_keyword(word: &str) -> Option<&'static str> {
     if word.len() < 3 || KEYWORDS.iter().any(|k| k.eq_ignore_ascii_case(word)) {
         return None;
     }
-    let lower = word.to_ascii_lowercase();
-    let limit = if word.len() <= 5 { 1 } else { 2 };
-    KEYWORDS
-        .iter()
-        .map(|k| (strsim::damerau_levenshtein(k, &lower), *k))
-        .filter(|(distance, _)| *distance <= limit)
-        .min()
-        .map(|(_, k)| k)
+    crate::suggest::nearest(word, KEYWORDS.iter().copied())
 }
 
 /// `=`, `is`, `equals`, `should be` → `==` between a subject and a value.

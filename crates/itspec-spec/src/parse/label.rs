@@ -33,24 +33,14 @@ pub(crate) struct LabelLine {
     pub form: Form,
 }
 
-/// The field name a misspelt label is close to: at most two edits away,
-/// not counting case.
+/// The field name a misspelt label (of four characters or more) is close
+/// to ([`crate::suggest`]).
 pub(crate) fn near_field(label: &str) -> Option<&'static str> {
-    let lower = label.trim().to_ascii_lowercase();
-    if lower.len() < 4 || FieldKind::from_label(&lower).is_some() {
+    let label = label.trim();
+    if label.len() < 4 || FieldKind::from_label(&label.to_ascii_lowercase()).is_some() {
         return None;
     }
-    FieldKind::ALL
-        .iter()
-        .map(|(_, name)| {
-            (
-                strsim::levenshtein(&name.to_ascii_lowercase(), &lower),
-                *name,
-            )
-        })
-        .filter(|(distance, _)| *distance <= 2)
-        .min()
-        .map(|(_, name)| name)
+    crate::suggest::nearest(label, FieldKind::ALL.iter().map(|(_, name)| *name))
 }
 
 /// Whether a label's text names a field or is a misspelling of one.

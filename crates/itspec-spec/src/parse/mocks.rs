@@ -70,13 +70,8 @@ fn invalid(cx: &mut Cx<'_>, span: Span, message: String) {
 }
 
 fn unknown_key(cx: &mut Cx<'_>, key: &Spanned<String>, known: &[&str]) {
-    let nearest = known
-        .iter()
-        .map(|k| (strsim::levenshtein(k, &key.value), *k))
-        .min()
-        .filter(|(distance, _)| *distance <= 2);
-    let help = match nearest {
-        Some((_, k)) => format!("did you mean `{k}`?"),
+    let help = match crate::suggest::nearest(&key.value, known.iter().copied()) {
+        Some(k) => format!("did you mean `{k}`?"),
         None => format!(
             "the keys here are {}",
             known

@@ -52,5 +52,4 @@ pub fn parse(text: &str) -> Parsed {
     Parsed { spec, diagnostics }
 }
 
-pub(crate) use document::nearest;
 pub(crate) use unclosed::drop_lint_cascade;
