@@ -11,8 +11,7 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use itspec_results::{
-    CaseResult, CheckResult, DiffLine, Exchange, Iterations, Outcome, RunOutcome, RunResult,
-    Verdict,
+    CaseResult, DiffLine, Exchange, Iterations, Outcome, RunOutcome, RunResult, StepResult, Verdict,
 };
 use itspec_results::{Event, Reporter, SpecInfo};
 
@@ -223,7 +222,7 @@ impl<W: Write> Console<W> {
         indent(&out)
     }
 
-    fn check(&self, spec: &SpecInfo, check: &CheckResult) -> String {
+    fn check(&self, spec: &SpecInfo, check: &StepResult) -> String {
         let Some((message, evidence)) = check.problem() else {
             return String::new();
         };

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Call, CheckResult, Exchange, Span};
+use crate::{Call, Exchange, Span, StepResult};
 
 /// One case's result.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -24,7 +24,7 @@ pub struct CaseResult {
     /// The HTTP exchanges, in order.
     pub exchanges: Vec<Exchange>,
     /// Every check, in spec order; the first failed ones explain the outcome.
-    pub checks: Vec<CheckResult>,
+    pub checks: Vec<StepResult>,
     /// For a concurrency case: how its iterations went. The exchanges and
     /// checks are those of the first iteration that failed, else the last.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -123,16 +123,16 @@ impl CaseResult {
 
     /// The checks that failed or could not be made: what explains the
     /// outcome.
-    pub fn failures(&self) -> impl Iterator<Item = &CheckResult> {
+    pub fn failures(&self) -> impl Iterator<Item = &StepResult> {
         self.checks.iter().filter(|c| c.is_failed())
     }
 
     /// The outcome its checks give: an error if one could not be made,
     /// else a failure if one failed, else passed.
-    pub fn outcome_of(checks: &[CheckResult]) -> Outcome {
-        if checks.iter().any(CheckResult::is_error) {
+    pub fn outcome_of(checks: &[StepResult]) -> Outcome {
+        if checks.iter().any(StepResult::is_error) {
             Outcome::Error
-        } else if checks.iter().any(CheckResult::is_failed) {
+        } else if checks.iter().any(StepResult::is_failed) {
             Outcome::Failed
         } else {
             Outcome::Passed

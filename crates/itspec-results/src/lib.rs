@@ -18,18 +18,18 @@
 
 mod call;
 mod case;
-mod check;
 pub mod display;
 mod events;
 mod exchange;
 pub mod report;
 mod run;
 mod span;
+mod step;
 
 pub use call::Call;
 pub use case::{CaseResult, IterationRun, Iterations, Outcome, ServiceLog, TimedRequest};
-pub use check::{CheckKind, CheckResult, DiffLine, Evidence, Mismatch, Verdict};
 pub use events::{Event, Reporter, Silent, SpecInfo};
 pub use exchange::{Exchange, RequestRecord, ResponseRecord};
 pub use run::{RunOutcome, RunResult, SpecResult, Summary};
 pub use span::Span;
+pub use step::{DiffLine, Evidence, Mismatch, StepKind, StepResult, Verdict};

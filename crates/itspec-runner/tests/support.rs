@@ -10,7 +10,7 @@ use axum::extract::Path;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
-use itspec_results::{CaseResult, CheckResult, Outcome, Verdict};
+use itspec_results::{CaseResult, Outcome, StepResult, Verdict};
 use itspec_results::{RunResult, Silent};
 use itspec_runner::{RunOptions, Selection, Settings, SpecInput};
 use serde_json::{Value, json};
@@ -276,7 +276,7 @@ pub fn cases(result: &RunResult) -> Vec<&CaseResult> {
 pub fn verdicts(case: &CaseResult) -> Vec<(String, &'static str, String)> {
     case.checks
         .iter()
-        .map(|c: &CheckResult| match &c.verdict {
+        .map(|c: &StepResult| match &c.verdict {
             Verdict::Passed => (c.text.clone(), "pass", String::new()),
             Verdict::Failed { message, .. } => (c.text.clone(), "fail", message.clone()),
             Verdict::Error { message, .. } => (c.text.clone(), "error", message.clone()),

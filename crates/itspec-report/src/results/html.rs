@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 use itspec_results::{
-    CaseResult, CheckResult, Evidence, Exchange, IterationRun, Outcome, RunOutcome, RunResult,
-    SpecResult, Verdict,
+    CaseResult, Evidence, Exchange, IterationRun, Outcome, RunOutcome, RunResult, SpecResult,
+    StepResult, Verdict,
 };
 
 use super::text::pretty;
@@ -305,7 +305,7 @@ fn case_section(page: &mut String, i: usize, j: usize, spec: &SpecResult, case: 
     page.push_str("</div>\n</details>\n");
 }
 
-fn check_item(page: &mut String, check: &CheckResult) {
+fn check_item(page: &mut String, check: &StepResult) {
     let (class, mark) = match &check.verdict {
         Verdict::Passed => ("pass", "✓"),
         Verdict::Failed { .. } => ("fail", "✗"),

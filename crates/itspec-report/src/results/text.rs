@@ -2,13 +2,13 @@
 //! its message and evidence, then the last exchange — for JUnit failure
 //! descriptions and annotations, where no colour or code frame fits.
 
-use itspec_results::{CaseResult, CheckResult, Exchange, ServiceLog};
+use itspec_results::{CaseResult, Exchange, ServiceLog, StepResult};
 
 /// Lines of a body shown, at most.
 const BODY_LINES: usize = 20;
 
 /// One failed check: `path:line:col: text: message` and its evidence.
-pub fn check(path: &str, check: &CheckResult) -> String {
+pub fn check(path: &str, check: &StepResult) -> String {
     let Some((message, found)) = check.problem() else {
         return String::new();
     };

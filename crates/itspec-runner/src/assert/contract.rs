@@ -5,7 +5,7 @@
 
 use itspec_contract::{Contract, ResponseCheck};
 
-use itspec_results::{CheckKind, CheckResult, Evidence, Exchange, Verdict};
+use itspec_results::{Evidence, Exchange, StepKind, StepResult, Verdict};
 
 /// A check per answered exchange whose request the contract knows. With
 /// `undocumented_warns` (`[contract] undocumented_status = "warn"`), a
@@ -15,7 +15,7 @@ pub(crate) fn contract(
     contract: &Contract,
     exchanges: &[Exchange],
     undocumented_warns: bool,
-    checks: &mut Vec<CheckResult>,
+    checks: &mut Vec<StepResult>,
 ) {
     for exchange in exchanges {
         let Some(response) = &exchange.response else {
@@ -27,16 +27,16 @@ pub(crate) fn contract(
         };
         let text = format!("the response of {} ({})", operation.name(), contract.file);
         let failed = |message: String, evidence: Evidence| {
-            CheckResult::failed(CheckKind::Contract, exchange.span, &text, message, evidence)
+            StepResult::failed(StepKind::Contract, exchange.span, &text, message, evidence)
         };
         checks.push(
             match contract.check_response(operation, response.status, response.json.as_ref()) {
                 Ok(ResponseCheck::Valid) => {
-                    CheckResult::passed(CheckKind::Contract, exchange.span, &text)
+                    StepResult::passed(StepKind::Contract, exchange.span, &text)
                 }
                 Ok(ResponseCheck::Undocumented { documented }) if undocumented_warns => {
-                    CheckResult {
-                        kind: CheckKind::Contract,
+                    StepResult {
+                        kind: StepKind::Contract,
                         span: exchange.span,
                         text: text.clone(),
                         verdict: Verdict::Unverified {

@@ -1,5 +1,5 @@
 //! Checking a case's responses: Expected Output, Expected items and
-//! assertion lines (FORMAT §4). Each check becomes a [`CheckResult`] with its
+//! assertion lines (FORMAT §4). Each check becomes a [`StepResult`] with its
 //! span and, when it fails, its evidence.
 
 mod contract;
@@ -26,7 +26,7 @@ pub(crate) use mocks::none_in;
 
 use crate::mock::Journals;
 use crate::vars::{Scope, VarError, interpolate_json};
-use itspec_results::{CheckKind, CheckResult, Evidence, ResponseRecord, Verdict};
+use itspec_results::{Evidence, ResponseRecord, StepKind, StepResult, Verdict};
 
 /// What a case's checks look at.
 pub struct Context<'a> {
@@ -112,7 +112,7 @@ impl From<VarError> for Failure {
 }
 
 /// Checks one assertion line or Expected item.
-pub async fn assertion(assertion: &Assertion, cx: &Context<'_>) -> CheckResult {
+pub async fn assertion(assertion: &Assertion, cx: &Context<'_>) -> StepResult {
     let verdict = match evaluate(assertion, cx).await {
         Ok(Some(reason)) if !cx.strict => Verdict::Unverified { reason },
         Ok(Some(reason)) => Verdict::Failed {
@@ -129,8 +129,8 @@ pub async fn assertion(assertion: &Assertion, cx: &Context<'_>) -> CheckResult {
             evidence: failure.evidence,
         },
     };
-    CheckResult {
-        kind: CheckKind::Assertion,
+    StepResult {
+        kind: StepKind::Assertion,
         span: assertion.span,
         text: assertion.text.clone(),
         verdict,
@@ -219,10 +219,10 @@ pub fn expected_output(
     cx: &Context<'_>,
     span: itspec_spec::Span,
     text: &str,
-) -> CheckResult {
-    let kind = CheckKind::ExpectedOutput;
+) -> StepResult {
+    let kind = StepKind::ExpectedOutput;
     let Some(response) = cx.last else {
-        return CheckResult::failed(
+        return StepResult::failed(
             kind,
             span,
             text,
@@ -236,7 +236,7 @@ pub fn expected_output(
                 Ok(expected) => expected,
                 Err(error) => {
                     let failure = Failure::from(error);
-                    return CheckResult::failed(
+                    return StepResult::failed(
                         kind,
                         span,
                         text,
@@ -249,7 +249,7 @@ pub fn expected_output(
             let (mismatches, projected) =
                 crate::matching::body::match_body(&expected, Some(&actual));
             if mismatches.is_empty() {
-                return CheckResult::passed(kind, span, text);
+                return StepResult::passed(kind, span, text);
             }
             let message = if response.json.is_none() {
                 "the response body is not JSON".to_string()
@@ -265,7 +265,7 @@ pub fn expected_output(
                 mismatches,
                 ..Evidence::default()
             };
-            CheckResult::failed(kind, span, text, message, evidence)
+            StepResult::failed(kind, span, text, message, evidence)
         }
         ExpectedOutput::Text(expected) => {
             let want = match crate::vars::interpolate_text(
@@ -275,7 +275,7 @@ pub fn expected_output(
                 Ok(want) => want,
                 Err(error) => {
                     let failure = Failure::from(error);
-                    return CheckResult::failed(
+                    return StepResult::failed(
                         kind,
                         span,
                         text,
@@ -285,13 +285,13 @@ pub fn expected_output(
                 }
             };
             if response.body == want {
-                return CheckResult::passed(kind, span, text);
+                return StepResult::passed(kind, span, text);
             }
             let evidence = Evidence {
                 diff: crate::matching::diff::text_diff(&want, &response.body),
                 ..Evidence::default()
             };
-            CheckResult::failed(
+            StepResult::failed(
                 kind,
                 span,
                 text,

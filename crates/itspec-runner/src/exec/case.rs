@@ -18,8 +18,8 @@ use crate::vars::Scope;
 use itspec_contract::{Contract, Operation};
 use itspec_results::Call;
 use itspec_results::{
-    CaseResult, CheckKind, CheckResult, Evidence, Exchange, IterationRun, Iterations, Outcome,
-    ResponseRecord, TimedRequest, Verdict,
+    CaseResult, Evidence, Exchange, IterationRun, Iterations, Outcome, ResponseRecord, StepKind,
+    StepResult, TimedRequest, Verdict,
 };
 
 /// What every case of a spec shares.
@@ -54,7 +54,7 @@ pub(crate) struct CaseRunner<'a> {
 #[derive(Debug, Default)]
 pub(crate) struct Attempt {
     /// The checks, setup's first.
-    pub checks: Vec<CheckResult>,
+    pub checks: Vec<StepResult>,
     /// The exchanges.
     pub exchanges: Vec<Exchange>,
     /// The widest start skew of its concurrent groups, in ms.
@@ -68,7 +68,7 @@ pub(crate) struct Attempt {
 
 impl Attempt {
     fn passed(&self) -> bool {
-        !self.checks.iter().any(CheckResult::is_failed)
+        !self.checks.iter().any(StepResult::is_failed)
     }
 
     /// Its place in the iterations of its case.
@@ -101,7 +101,7 @@ struct Prepared<'a> {
     /// The variables after Setup.
     scope: Scope,
     /// The checks Setup produced (unverified setup lines).
-    checks: Vec<CheckResult>,
+    checks: Vec<StepResult>,
 }
 
 /// The variables a response defines: `status`, `headers`, `body`.
@@ -242,8 +242,8 @@ impl CaseRunner<'_> {
             if i > 1
                 && let Err(message) = prepared.channels.reset().await
             {
-                attempt.checks.push(CheckResult::error(
-                    CheckKind::Setup,
+                attempt.checks.push(StepResult::error(
+                    StepKind::Setup,
                     case.heading_span,
                     format!("iteration {i}"),
                     message,
@@ -349,7 +349,7 @@ impl CaseRunner<'_> {
         }
     }
 
-    async fn checks(&self, case: &TestCase, cx: &Context<'_>, checks: &mut Vec<CheckResult>) {
+    async fn checks(&self, case: &TestCase, cx: &Context<'_>, checks: &mut Vec<StepResult>) {
         if let Some(expected) = &case.expected_output {
             let span = match expected {
                 ExpectedOutput::Json(value) => value.span,
@@ -382,7 +382,7 @@ impl CaseRunner<'_> {
         &self,
         case: &TestCase,
         journals: Option<&Journals>,
-        checks: &mut Vec<CheckResult>,
+        checks: &mut Vec<StepResult>,
     ) {
         for (name, calls) in journals.into_iter().flatten() {
             let refused: Vec<Call> = calls
@@ -391,8 +391,8 @@ impl CaseRunner<'_> {
                 .cloned()
                 .collect();
             if let Some(reason) = refused.first().and_then(|c| c.refused.clone()) {
-                checks.push(CheckResult::failed(
-                    CheckKind::Assertion,
+                checks.push(StepResult::failed(
+                    StepKind::Assertion,
                     self.mock_span(case, name),
                     format!("mock {name}"),
                     format!("mock {name} refused a call: {reason}"),
@@ -411,8 +411,8 @@ impl CaseRunner<'_> {
                 continue;
             }
             let count = unexpected.len();
-            checks.push(CheckResult::failed(
-                CheckKind::Assertion,
+            checks.push(StepResult::failed(
+                StepKind::Assertion,
                 self.mock_span(case, name),
                 format!("mock {name}"),
                 format!(
@@ -432,7 +432,7 @@ impl CaseRunner<'_> {
         case: &TestCase,
         cx: &Context<'_>,
         spec_scope: &mut Scope,
-        checks: &mut Vec<CheckResult>,
+        checks: &mut Vec<StepResult>,
     ) {
         for capture in &case.captures {
             let text = self
@@ -443,17 +443,17 @@ impl CaseRunner<'_> {
             match assert::capture(&capture.subject, cx).await {
                 Ok(Some(value)) => {
                     spec_scope.set(capture.name.value.clone(), value);
-                    checks.push(CheckResult::passed(CheckKind::Capture, capture.span, text));
+                    checks.push(StepResult::passed(StepKind::Capture, capture.span, text));
                 }
-                Ok(None) => checks.push(CheckResult::failed(
-                    CheckKind::Capture,
+                Ok(None) => checks.push(StepResult::failed(
+                    StepKind::Capture,
                     capture.span,
                     text,
                     "nothing to capture: the subject is absent",
                     Evidence::default(),
                 )),
-                Err(message) => checks.push(CheckResult::failed(
-                    CheckKind::Capture,
+                Err(message) => checks.push(StepResult::failed(
+                    StepKind::Capture,
                     capture.span,
                     text,
                     message,
@@ -466,7 +466,7 @@ impl CaseRunner<'_> {
 
 /// `no race conditions` holds when every iteration passed every other
 /// assertion; when one did not, it fails saying which and how often.
-fn race_verdicts(case: &TestCase, tally: &Iterations, checks: &mut [CheckResult]) {
+fn race_verdicts(case: &TestCase, tally: &Iterations, checks: &mut [StepResult]) {
     let Some(first) = tally.first_failed else {
         return;
     };
@@ -513,9 +513,9 @@ fn compares_snapshots(case: &TestCase) -> bool {
 }
 
 /// A channel that could not observe or collect: an error of the case.
-fn channel_error(case: &TestCase, error: ChannelError) -> CheckResult {
-    CheckResult::error(
-        CheckKind::Setup,
+fn channel_error(case: &TestCase, error: ChannelError) -> StepResult {
+    StepResult::error(
+        StepKind::Setup,
         case.heading_span,
         error.what,
         error.message,

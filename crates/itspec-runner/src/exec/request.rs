@@ -6,7 +6,7 @@ use itspec_spec::model::{Action, ActionBody, Contract, Header, Spec, TestCase};
 
 use crate::http::{Http, Outgoing, encode_body};
 use crate::vars::{Scope, VarError, interpolate_json, interpolate_text};
-use itspec_results::{CheckKind, CheckResult, Evidence};
+use itspec_results::{Evidence, StepKind, StepResult};
 
 /// A request to send, with its label and where it is written.
 pub(crate) struct Built {
@@ -15,9 +15,9 @@ pub(crate) struct Built {
     pub span: Span,
 }
 
-fn failed(span: Span, text: &str, message: String) -> Box<CheckResult> {
-    Box::new(CheckResult::failed(
-        CheckKind::Request,
+fn failed(span: Span, text: &str, message: String) -> Box<StepResult> {
+    Box::new(StepResult::failed(
+        StepKind::Request,
         span,
         text,
         message,
@@ -25,7 +25,7 @@ fn failed(span: Span, text: &str, message: String) -> Box<CheckResult> {
     ))
 }
 
-fn var_failed(span: Span, text: &str, error: &VarError) -> Box<CheckResult> {
+fn var_failed(span: Span, text: &str, error: &VarError) -> Box<StepResult> {
     failed(
         span,
         text,
@@ -51,7 +51,7 @@ pub(crate) fn single(
     operation: Option<&Operation>,
     scope: &Scope,
     http: &Http,
-) -> Result<Built, Box<CheckResult>> {
+) -> Result<Built, Box<StepResult>> {
     let (method, target, target_span, own_headers, span, text) = match &case.request {
         Some(request) => (
             request.method.value.clone(),
@@ -132,7 +132,7 @@ pub(crate) fn action(
     label: String,
     scope: &Scope,
     http: &Http,
-) -> Result<Built, Box<CheckResult>> {
+) -> Result<Built, Box<StepResult>> {
     let text = format!("Request {label}");
     let target = interpolate_text(&action.target.value, scope)
         .map_err(|e| var_failed(action.target.span, &text, &e))?;

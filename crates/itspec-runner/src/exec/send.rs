@@ -13,7 +13,7 @@ use super::cookies::CookieJar;
 use super::request::{self, Built};
 use crate::http::{self, HttpError, Outgoing};
 use crate::vars::Scope;
-use itspec_results::{CheckKind, CheckResult, Evidence, Exchange, RequestRecord, ResponseRecord};
+use itspec_results::{Evidence, Exchange, RequestRecord, ResponseRecord, StepKind, StepResult};
 
 /// The responses of a case.
 #[derive(Debug, Default)]
@@ -139,12 +139,12 @@ impl CaseRunner<'_> {
                 // A body past the cap was an answer; no answer at all is an
                 // error of the case, not a failed assertion.
                 let check = if error.answered() {
-                    CheckResult::failed
+                    StepResult::failed
                 } else {
-                    CheckResult::error
+                    StepResult::error
                 };
                 result.checks.push(check(
-                    CheckKind::Request,
+                    StepKind::Request,
                     span,
                     text,
                     error.to_string(),

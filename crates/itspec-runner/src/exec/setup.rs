@@ -17,7 +17,7 @@ use crate::db::{self, DbError};
 use crate::isolation::Isolation;
 use crate::mock::{Mocks, Override};
 use crate::vars::{Scope, interpolate_json};
-use itspec_results::{CheckKind, CheckResult, Evidence, Verdict};
+use itspec_results::{Evidence, StepKind, StepResult, Verdict};
 
 /// What setup needs.
 pub(super) struct Setup<'a> {
@@ -56,13 +56,13 @@ impl Setup<'_> {
         &self,
         case: &'c TestCase,
         scope: &mut Scope,
-        checks: &mut Vec<CheckResult>,
+        checks: &mut Vec<StepResult>,
     ) -> Option<MockOverrides<'c>> {
         match self.steps(case, scope, checks).await {
             Ok(overrides) => Some(overrides),
             Err(failed) => {
-                checks.push(CheckResult::error(
-                    CheckKind::Setup,
+                checks.push(StepResult::error(
+                    StepKind::Setup,
                     failed.span,
                     failed.text,
                     failed.message,
@@ -77,7 +77,7 @@ impl Setup<'_> {
         &self,
         case: &'c TestCase,
         scope: &mut Scope,
-        checks: &mut Vec<CheckResult>,
+        checks: &mut Vec<StepResult>,
     ) -> Result<MockOverrides<'c>, Failed> {
         let mut overrides = Vec::new();
         let mut applied: BTreeSet<&str> = BTreeSet::new();
@@ -178,8 +178,8 @@ impl Setup<'_> {
                         ),
                     ));
                 }
-                SetupLineKind::Prose { text, hint } => checks.push(CheckResult {
-                    kind: CheckKind::Setup,
+                SetupLineKind::Prose { text, hint } => checks.push(StepResult {
+                    kind: StepKind::Setup,
                     span: line.span,
                     text: text.clone(),
                     verdict: Verdict::Unverified {

@@ -19,7 +19,7 @@ use crate::isolation::Isolation;
 use crate::mock::Mocks;
 use crate::settings::{Settings, var_value};
 use crate::vars::Scope;
-use itspec_results::{CaseResult, CheckKind, CheckResult, Evidence, Outcome, ServiceLog};
+use itspec_results::{CaseResult, Evidence, Outcome, ServiceLog, StepKind, StepResult};
 
 /// What a worker tells the coordinator.
 #[derive(Debug)]
@@ -228,8 +228,8 @@ impl Worker {
                     "the database could not be restored after {}: {error}",
                     case.id.value
                 ));
-                result.checks.push(CheckResult::error(
-                    CheckKind::Setup,
+                result.checks.push(StepResult::error(
+                    StepKind::Setup,
                     case.heading_span,
                     "restore",
                     message.clone(),

@@ -518,8 +518,8 @@ mod tests {
     fn a_secret_column_of_a_row_diff_is_hidden_on_both_sides() {
         let redaction = Redaction::default();
         let mut case = echoed(Vec::new(), "");
-        case.checks.push(itspec_results::CheckResult::failed(
-            itspec_results::CheckKind::Assertion,
+        case.checks.push(itspec_results::StepResult::failed(
+            itspec_results::StepKind::Assertion,
             itspec_spec::Span::default(),
             "database unchanged",
             "the database changed",

@@ -1,13 +1,17 @@
-//! One check and its verdict, with the evidence of a failure.
+//! One step of a case and its verdict, with the evidence of a failure: a
+//! request sent, a Setup line run, the Expected Output or an assertion
+//! checked, a value captured, a response held to its contract. A step
+//! that could not be made (no answer, a database error) is an `error`,
+//! one that was made and did not hold is `failed`.
 
 use serde::{Deserialize, Serialize};
 
 use crate::Span;
 
-/// What kind of thing a check verified.
+/// What kind of step it was.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
-pub enum CheckKind {
+pub enum StepKind {
     /// A request could be built and sent.
     Request,
     /// Setup ran.
@@ -22,11 +26,11 @@ pub enum CheckKind {
     Contract,
 }
 
-/// One check and its verdict.
+/// One step and its verdict.
 #[derive(Clone, Debug, Serialize, Deserialize)]
-pub struct CheckResult {
+pub struct StepResult {
     /// What was checked.
-    pub kind: CheckKind,
+    pub kind: StepKind,
     /// Where it is written.
     pub span: Span,
     /// Its text, as written.
@@ -36,7 +40,7 @@ pub struct CheckResult {
     pub verdict: Verdict,
 }
 
-/// The verdict of a check.
+/// The verdict of a step.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 #[serde(tag = "verdict", rename_all = "snake_case")]
 pub enum Verdict {
@@ -102,15 +106,15 @@ pub struct DiffLine {
     pub text: String,
 }
 
-impl CheckResult {
+impl StepResult {
     /// A passed check.
-    pub fn passed(kind: CheckKind, span: Span, text: impl Into<String>) -> Self {
+    pub fn passed(kind: StepKind, span: Span, text: impl Into<String>) -> Self {
         Self::with(kind, span, text, Verdict::Passed)
     }
 
     /// A failed check.
     pub fn failed(
-        kind: CheckKind,
+        kind: StepKind,
         span: Span,
         text: impl Into<String>,
         message: impl Into<String>,
@@ -125,7 +129,7 @@ impl CheckResult {
 
     /// A check that could not be made (an error, not a failure).
     pub fn error(
-        kind: CheckKind,
+        kind: StepKind,
         span: Span,
         text: impl Into<String>,
         message: impl Into<String>,
@@ -138,7 +142,7 @@ impl CheckResult {
         Self::with(kind, span, text, verdict)
     }
 
-    fn with(kind: CheckKind, span: Span, text: impl Into<String>, verdict: Verdict) -> Self {
+    fn with(kind: StepKind, span: Span, text: impl Into<String>, verdict: Verdict) -> Self {
         Self {
             kind,
             span,
@@ -155,7 +159,7 @@ impl CheckResult {
     /// Whether it is a finding that was let pass (a contract warning),
     /// not a check that could not be made.
     pub fn is_warning(&self) -> bool {
-        self.kind == CheckKind::Contract && matches!(self.verdict, Verdict::Unverified { .. })
+        self.kind == StepKind::Contract && matches!(self.verdict, Verdict::Unverified { .. })
     }
 
     /// Whether the check could not be made.
