@@ -6,13 +6,13 @@
 //! quoted identifier or a dollar-quoted string is left as written
 //! ([`lex`] finds those regions).
 
-mod lex;
+pub(super) mod lex;
 
 use serde_json::Value;
 use sqlx::{Executor as _, Statement as _};
 
-use self::lex::{Dialect, Region, regions};
-use super::{Database, DbError, Kind, Param, Pool};
+use self::lex::{Dialect as Lexer, Region, regions};
+use super::{Database, DbError, Param, Pool};
 use crate::vars::{Scope, VarError, interpolate_text, to_text};
 
 /// A statement whose variables became parameters.
@@ -23,20 +23,12 @@ struct Bound {
     values: Vec<Value>,
 }
 
-fn dialect(kind: Kind) -> Dialect {
-    match kind {
-        Kind::Postgres => Dialect::Postgres,
-        Kind::MySql => Dialect::MySql,
-        Kind::Sqlite => Dialect::Sqlite,
-    }
-}
-
 /// Replaces every `{{x}}` in the statement's code, and every string
 /// literal that holds a `{{…}}`, by a placeholder bound to the value.
 fn bind(db: &Database, sql: &str, scope: &Scope) -> Result<Bound, VarError> {
     let mut out = String::with_capacity(sql.len());
     let mut values = Vec::new();
-    for (region, range) in regions(sql, dialect(db.kind)) {
+    for (region, range) in regions(sql, db.dialect().lexer()) {
         let text = sql.get(range).unwrap_or("");
         match region {
             Region::Code => bind_code(db, text, scope, &mut out, &mut values)?,
@@ -96,7 +88,7 @@ fn bind_code(
 /// `rewrite(N)` gives it; `None` keeps it as it is.
 fn rewrite_placeholders(sql: &str, rewrite: impl Fn(usize) -> Option<String>) -> String {
     let mut out = String::with_capacity(sql.len());
-    for (region, range) in regions(sql, Dialect::Postgres) {
+    for (region, range) in regions(sql, Lexer::Postgres) {
         let text = sql.get(range).unwrap_or("");
         if region != Region::Code {
             out.push_str(text);
@@ -154,8 +146,11 @@ fn params(values: &[Value]) -> Vec<Param> {
 /// For PostgreSQL, which types parameters strictly: every value goes as
 /// text, cast in the SQL to the type the server infers for its place.
 async fn postgres_statement(db: &Database, bound: &Bound) -> Result<(String, Vec<Param>), DbError> {
-    let Pool::Postgres(pool) = &db.pool else {
-        return Err(DbError("not a PostgreSQL database".to_string()));
+    let pool = match &db.pool {
+        Pool::Postgres(pool) => pool,
+        Pool::Sqlite(_) | Pool::MySql(_) => {
+            return Err(DbError("not a PostgreSQL database".to_string()));
+        }
     };
     let params: Vec<Param> = bound
         .values
@@ -201,9 +196,10 @@ async fn statement(
 ) -> Result<(String, Vec<Param>), DbError> {
     let bound = bind(db, sql, scope)
         .map_err(|e| DbError(format!("variable `{{{{{}}}}}`: {}", e.name, e.message)))?;
-    match db.kind {
-        Kind::Postgres => postgres_statement(db, &bound).await,
-        _ => Ok((bound.sql, params(&bound.values))),
+    if db.dialect().casts_bound_text() {
+        postgres_statement(db, &bound).await
+    } else {
+        Ok((bound.sql, params(&bound.values)))
     }
 }
 
@@ -225,8 +221,7 @@ pub async fn first_value(
 ) -> Result<Option<Value>, DbError> {
     let sql = sql.trim().trim_end_matches(';');
     let (sql, params) = statement(db, sql, scope).await?;
-    if db.kind == Kind::Postgres {
-        let wrapped = format!("SELECT row_to_json(q.*)::text FROM ({sql}) AS q LIMIT 1");
+    if let Some(wrapped) = db.dialect().first_row_as_json(&sql) {
         let Some(raw) = db.fetch_first(&wrapped, &params).await? else {
             return Ok(None);
         };

@@ -1,0 +1,418 @@
+//! MySQL's and MariaDB's dialect: `` `quoted` `` names and `?`
+//! placeholders; a row's lossless text is each column as text
+//! (`CAST(… AS CHAR)`, `FLOAT` widened to `DOUBLE` first; bytes, `BIT` and
+//! spatial values as `HEX`, written back with `UNHEX`) as a JSON array,
+//! rows matched with `<=>` and compared in that form (`utf8mb4_bin`);
+//! rows hashed here and checksums the server's own (`CHECKSUM TABLE`);
+//! introspection through `information_schema`; `AUTO_INCREMENT`
+//! counters; triggers that cannot be switched off; foreign key checks off
+//! around a restore; fixtures read back by `LAST_INSERT_ID()`.
+
+use std::collections::HashMap;
+
+use serde_json::Value;
+
+use super::{
+    ChecksumQuery, Dialect, FixtureInsert, Introspection, Lexer, RestoreSession, RowPlaces,
+    SequenceSource,
+};
+use crate::db::record::{self, Field};
+use crate::db::rows::Row;
+use crate::db::schema::{Column, Table};
+use crate::db::statements::{
+    Statement, delete_key_fields, fields_of, insert_fields, update_fields,
+};
+use crate::db::triggers::Trigger;
+use crate::db::write::fixture_param;
+use crate::db::{Database, DbError, Param, Pool};
+
+/// MySQL or MariaDB.
+pub(crate) struct MySql;
+
+/// How a key column is matched: also when it is NULL.
+const KEY_OPERATOR: &str = "<=>";
+
+/// How MySQL renders a column as exact text.
+fn mysql_text(d: &MySql, column: &Column, alias: &str) -> String {
+    let name = format!("{alias}.{}", d.quote(&column.name));
+    if mysql_hex(column) {
+        format!("HEX({name})")
+    } else if column.data_type.starts_with("float") {
+        format!("CAST(CAST({name} AS DOUBLE) AS CHAR CHARACTER SET utf8mb4)")
+    } else {
+        format!("CAST({name} AS CHAR CHARACTER SET utf8mb4)")
+    }
+}
+
+/// Whether a MySQL column is read as hex: bytes, bits, spatial values.
+fn mysql_hex(column: &Column) -> bool {
+    const SPATIAL: [&str; 8] = [
+        "geometry",
+        "point",
+        "linestring",
+        "polygon",
+        "multipoint",
+        "multilinestring",
+        "multipolygon",
+        "geometrycollection",
+    ];
+    let base = column
+        .data_type
+        .split(['(', ' '])
+        .next()
+        .unwrap_or_default();
+    column.binary || base == "bit" || SPATIAL.contains(&base)
+}
+
+/// The SQL that is true when `column` of the row read through `alias`
+/// holds exactly the value of a field: compared in the lossless form, so
+/// that no conversion or collation can match another value.
+fn same_field(d: &MySql, column: &Column, alias: &str) -> String {
+    if mysql_hex(column) {
+        format!("{} <=> ?", mysql_text(d, column, alias))
+    } else {
+        format!("{} COLLATE utf8mb4_bin <=> ?", mysql_text(d, column, alias))
+    }
+}
+
+/// The placeholder and parameter that write a field back into `column`:
+/// its text, bytes through `UNHEX`.
+fn field_param(column: &Column, field: &Field) -> Result<(String, Param), DbError> {
+    Ok(match field {
+        Field::Null => ("?".to_string(), Param::Null),
+        Field::Literal(text) if mysql_hex(column) => {
+            ("UNHEX(?)".to_string(), Param::Text(text.clone()))
+        }
+        Field::Literal(text) => ("?".to_string(), Param::Text(text.clone())),
+    })
+}
+
+/// A fixture's number, written as it was read, so no digit is lost.
+fn fixture_number(_number: &serde_json::Number, text: &str) -> Param {
+    Param::Text(text.to_string())
+}
+
+/// The placeholders and parameters of fixture values.
+fn bound_values(given: &[(&Column, Value)]) -> (Vec<String>, Vec<Param>) {
+    given
+        .iter()
+        .map(|(column, value)| fixture_param(column, value, fixture_number, "UNHEX"))
+        .unzip()
+}
+
+/// Inserts fixture values (fitted) into `table` and reads the row back
+/// as stored: the generated key by `LAST_INSERT_ID()` on the insert's
+/// connection, then the row by its key.
+pub(crate) async fn insert_fixture(
+    db: &Database,
+    table: &Table,
+    given: &[(&Column, Value)],
+) -> Result<Value, DbError> {
+    use sqlx::Row as _;
+    let d = &MySql;
+    let pool = match &db.pool {
+        Pool::MySql(pool) => pool,
+        Pool::Sqlite(_) | Pool::Postgres(_) => {
+            return Err(DbError("not a MySQL database".to_string()));
+        }
+    };
+    let name = d.quote(&table.name);
+    let list = db.column_list(given.iter().map(|(c, _)| c.name.as_str()));
+    let (placeholders, params) = bound_values(given);
+    let sql = sqlx::AssertSqlSafe(format!(
+        "INSERT INTO {name} ({list}) VALUES ({})",
+        placeholders.join(", ")
+    ));
+    let mut connection = pool.acquire().await?;
+    crate::db::bind_all!(sqlx::query(sql), &params)
+        .execute(&mut *connection)
+        .await?;
+    let mut key: HashMap<String, Value> = given
+        .iter()
+        .map(|(c, v)| (c.name.clone(), v.clone()))
+        .collect();
+    if let Some(auto) = table
+        .columns
+        .iter()
+        .find(|c| c.auto && !key.contains_key(&c.name))
+    {
+        let id: u64 = sqlx::query("SELECT LAST_INSERT_ID()")
+            .fetch_one(&mut *connection)
+            .await?
+            .try_get(0)?;
+        key.insert(auto.name.clone(), Value::from(id));
+    }
+    drop(connection);
+    if table.primary_key.is_empty() || !table.primary_key.iter().all(|k| key.contains_key(k)) {
+        return Ok(Value::Object(
+            given
+                .iter()
+                .map(|(c, v)| (c.name.clone(), v.clone()))
+                .collect(),
+        ));
+    }
+    let (expression, mut select_params) = d.json_object(table, "t", "t.");
+    let matches: Vec<String> = table
+        .primary_key
+        .iter()
+        .map(|k| format!("t.{} = ?", d.quote(k)))
+        .collect();
+    for k in &table.primary_key {
+        let value = key.get(k).cloned().unwrap_or(Value::Null);
+        let column = table.column(k).cloned().unwrap_or(Column {
+            name: k.clone(),
+            data_type: String::new(),
+            generated: false,
+            auto: false,
+            json: false,
+            binary: false,
+        });
+        select_params.push(fixture_param(&column, &value, fixture_number, "UNHEX").1);
+    }
+    let sql = format!(
+        "SELECT {expression} FROM {name} t WHERE {} LIMIT 1",
+        matches.join(" AND ")
+    );
+    let raw = db
+        .fetch_first(&sql, &select_params)
+        .await?
+        .unwrap_or_default();
+    serde_json::from_str(&raw).map_err(|e| DbError(format!("the inserted row is not JSON: {e}")))
+}
+
+impl Dialect for MySql {
+    fn engine(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn lexer(&self) -> Lexer {
+        Lexer::MySql
+    }
+
+    fn quote(&self, name: &str) -> String {
+        format!("`{}`", name.replace('`', "``"))
+    }
+
+    fn placeholder(&self, _n: usize) -> String {
+        "?".to_string()
+    }
+
+    fn row_text(&self, table: &Table, alias: &str) -> String {
+        let parts: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| mysql_text(self, c, alias))
+            .collect();
+        format!("JSON_ARRAY({})", parts.join(", "))
+    }
+
+    fn row_fields(&self, text: &str) -> Result<Vec<Field>, DbError> {
+        record::json_array_fields(text)
+    }
+
+    fn row_id(&self, _table: &Table) -> Option<&'static str> {
+        None
+    }
+
+    fn display_field(&self, column: &Column, field: &Field) -> Value {
+        record::display_text(column, field, None)
+    }
+
+    fn row_hash(&self, _alias: &str) -> Option<String> {
+        None
+    }
+
+    fn sum_hashes(&self, _hashes: &mut dyn Iterator<Item = u64>) -> Option<String> {
+        // The checksum is the server's own.
+        None
+    }
+
+    fn checksum_query(&self, tables: &[&Table]) -> ChecksumQuery {
+        // One row per table, in the order asked: `database.table` (either
+        // may hold dots), checksum.
+        let names: Vec<String> = tables.iter().map(|t| self.quote(&t.name)).collect();
+        ChecksumQuery::InOrder(format!("CHECKSUM TABLE {}", names.join(", ")))
+    }
+
+    fn row_places(&self, _table: &Table, _alias: &str) -> Option<RowPlaces> {
+        None
+    }
+
+    fn insert_row(&self, table: &Table, row: &Row) -> Result<Statement, DbError> {
+        insert_fields(self, field_param, table, row)
+    }
+
+    fn update_row(&self, table: &Table, row: &Row) -> Result<Option<Statement>, DbError> {
+        update_fields(self, field_param, KEY_OPERATOR, table, row)
+    }
+
+    fn delete_by_key(&self, table: &Table, row: &Row) -> Result<Statement, DbError> {
+        delete_key_fields(self, field_param, KEY_OPERATOR, " LIMIT 1", table, row)
+    }
+
+    fn delete_exact(&self, table: &Table, row: &Row) -> Result<Statement, DbError> {
+        // Every column compared in its lossless form.
+        let name = self.quote(&table.name);
+        let fields = self.row_fields(&row.text)?;
+        let columns: Vec<&Column> = table.columns.iter().collect();
+        let fields = fields_of(table, &fields, &columns)?;
+        let matches: Vec<String> = columns.iter().map(|c| same_field(self, c, &name)).collect();
+        let params = fields.into_iter().map(record::field_param).collect();
+        Ok((
+            format!("DELETE FROM {name} WHERE {} LIMIT 1", matches.join(" AND ")),
+            params,
+        ))
+    }
+
+    fn json_object(&self, table: &Table, _alias: &str, prefix: &str) -> (String, Vec<Param>) {
+        // Column names are bound; JSON stays JSON, bytes become hex.
+        let mut params = Vec::with_capacity(table.columns.len());
+        let parts: Vec<String> = table
+            .columns
+            .iter()
+            .map(|c| {
+                params.push(Param::Text(c.name.clone()));
+                let column = format!("{prefix}{}", self.quote(&c.name));
+                if c.json {
+                    format!("?, JSON_EXTRACT({column}, '$')")
+                } else if c.binary {
+                    format!("?, HEX({column})")
+                } else if c.data_type.starts_with("bit") {
+                    format!("?, CAST({column} AS UNSIGNED)")
+                } else {
+                    format!("?, {column}")
+                }
+            })
+            .collect();
+        (format!("JSON_OBJECT({})", parts.join(", ")), params)
+    }
+
+    fn fixture_value(&self, column: &Column, value: &Value) -> Value {
+        // Date-times from RFC 3339.
+        match value {
+            Value::String(s) if column.is_datetime() => {
+                match chrono::DateTime::parse_from_rfc3339(s) {
+                    Ok(at) => Value::String(
+                        at.with_timezone(&chrono::Utc)
+                            .format("%Y-%m-%d %H:%M:%S%.6f")
+                            .to_string(),
+                    ),
+                    Err(_) => value.clone(),
+                }
+            }
+            _ => value.clone(),
+        }
+    }
+
+    fn fixture_insert(
+        &self,
+        _table: &Table,
+        _given: &[(&Column, Value)],
+    ) -> Result<FixtureInsert, DbError> {
+        Ok(FixtureInsert::ThenReadByKey)
+    }
+
+    fn casts_bound_text(&self) -> bool {
+        false
+    }
+
+    fn first_row_as_json(&self, _sql: &str) -> Option<String> {
+        None
+    }
+
+    fn introspection(&self) -> Introspection {
+        Introspection {
+            tables: "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name",
+            columns: "SELECT c.table_name, c.column_name, c.column_type, \
+                    CASE WHEN c.extra LIKE '%GENERATED%' THEN 'ALWAYS' ELSE 'NEVER' END, \
+                    CASE WHEN c.extra LIKE '%auto_increment%' THEN 'YES' ELSE 'NO' END, \
+                    CASE WHEN c.data_type = 'json' OR EXISTS (SELECT 1 FROM information_schema.check_constraints k \
+                        WHERE k.constraint_schema = c.table_schema AND k.table_name = c.table_name \
+                          AND k.check_clause LIKE CONCAT('%json_valid(`', c.column_name, '`)%')) THEN 'json' ELSE '' END \
+             FROM information_schema.columns c WHERE c.table_schema = DATABASE() ORDER BY c.table_name, c.ordinal_position",
+            keys: "SELECT table_name, column_name FROM information_schema.key_column_usage \
+             WHERE table_schema = DATABASE() AND constraint_name = 'PRIMARY' ORDER BY table_name, ordinal_position",
+            references: "SELECT table_name, referenced_table_name FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE()",
+            schema_qualified: false,
+            sequences: None,
+        }
+    }
+
+    fn sequence_source(&self) -> SequenceSource {
+        SequenceSource::Counters {
+            // MySQL 8 caches these figures unless told not to; MariaDB has
+            // no such setting.
+            session: "SET SESSION information_schema_stats_expiry = 0",
+            query: "SELECT table_name, CAST(auto_increment AS UNSIGNED) FROM information_schema.tables \
+                     WHERE table_schema = DATABASE() AND auto_increment IS NOT NULL",
+        }
+    }
+
+    fn reset_sequence(&self, _name: &str, table: &str, value: Option<String>) -> Vec<Statement> {
+        // InnoDB takes the larger of this and the highest key + 1.
+        let next = value.unwrap_or_else(|| "1".to_string());
+        if next.chars().all(|c| c.is_ascii_digit()) {
+            vec![(
+                format!("ALTER TABLE {} AUTO_INCREMENT = {next}", self.quote(table)),
+                Vec::new(),
+            )]
+        } else {
+            Vec::new()
+        }
+    }
+
+    fn triggers_query(&self) -> &'static str {
+        "SELECT event_object_table, trigger_name, '', '', '' FROM information_schema.triggers \
+         WHERE trigger_schema = DATABASE() ORDER BY 1, 2"
+    }
+
+    fn rules_query(&self) -> Option<&'static str> {
+        None
+    }
+
+    fn may_write_elsewhere(&self, any_trigger: bool, _rules: bool, _superuser: bool) -> bool {
+        any_trigger
+    }
+
+    fn fires_during_restore(&self, _trigger: &Trigger, _superuser: bool) -> bool {
+        // Triggers cannot be switched off, nor changed inside a transaction.
+        true
+    }
+
+    fn trigger_guard(
+        &self,
+        _trigger: &Trigger,
+        _superuser: bool,
+        _drop: bool,
+    ) -> Option<(String, String)> {
+        None
+    }
+
+    fn drops_triggers(&self) -> bool {
+        false
+    }
+
+    fn live_foreign_keys(&self, _superuser: bool) -> bool {
+        false
+    }
+
+    fn restore_session(&self, _superuser: bool) -> RestoreSession {
+        // A connection's setting, which works only outside a transaction.
+        RestoreSession {
+            before: Some("SET FOREIGN_KEY_CHECKS = 0"),
+            first: Vec::new(),
+            after: Some("SET FOREIGN_KEY_CHECKS = 1"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn identifiers_are_quoted() {
+        assert_eq!(MySql.quote("user"), "`user`");
+        assert_eq!(MySql.quote("a`b"), "`a``b`");
+    }
+}
