@@ -396,9 +396,7 @@ pub(crate) fn driver_url(url: &str) -> String {
         return url.to_string();
     };
     let scheme = match kind_of(url) {
-        Ok(Kind::Postgres) => "postgres",
-        Ok(Kind::MySql) => "mysql",
-        Ok(Kind::Sqlite) => "sqlite",
+        Ok(kind) => kind.dialect().scheme(),
         Err(_) => scheme,
     };
     format!("{scheme}://{rest}")

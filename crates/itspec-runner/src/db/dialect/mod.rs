@@ -13,6 +13,10 @@ pub(crate) mod mysql;
 pub(crate) mod postgres;
 pub(crate) mod sqlite;
 
+use std::future::Future;
+use std::path::Path;
+use std::pin::Pin;
+
 use serde_json::Value;
 
 use super::record::Field;
@@ -21,7 +25,11 @@ use super::schema::{Column, Table};
 use super::sql::lex::Dialect as Lexer;
 use super::statements::Statement;
 use super::triggers::Trigger;
-use super::{DbError, Kind};
+use super::{Database, DbError, Kind};
+
+/// An operation on a database server's (or folder's) databases, on
+/// connections of its own.
+pub(crate) type DbFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbError>> + Send + 'a>>;
 
 /// How the checksums of tables are asked for.
 pub(crate) enum ChecksumQuery {
@@ -112,6 +120,8 @@ pub(crate) struct RestoreSession {
 pub(crate) trait Dialect: Send + Sync {
     /// Its name in rescue files: `sqlite`, `postgres`, `mysql`.
     fn engine(&self) -> &'static str;
+    /// The URL scheme the driver reads: `sqlite`, `postgres`, `mysql`.
+    fn scheme(&self) -> &'static str;
     /// How [`super::sql::lex`] finds the regions of its statements.
     fn lexer(&self) -> Lexer;
 
@@ -206,6 +216,42 @@ pub(crate) trait Dialect: Send + Sync {
     fn live_foreign_keys(&self, superuser: bool) -> bool;
     /// The settings around a restore's transaction.
     fn restore_session(&self, superuser: bool) -> RestoreSession;
+
+    /// The database a URL names (SQLite: its file's stem), as written.
+    fn database_name(&self, url: &str) -> String;
+    /// `url` with its database replaced by `name`, in the form it was
+    /// written in.
+    fn url_with_database(&self, url: &str, name: &str) -> String;
+    /// The databases beside the one `url` names (SQLite: the `.db` files
+    /// in its folder), each as (what to call it, its database name).
+    fn databases<'a>(&'a self, url: &'a str, dir: &'a Path) -> DbFuture<'a, Vec<(String, String)>>;
+    /// Copies the database `url` names (schema and rows) as `name`, whose
+    /// URL is `copy_url`. Nothing may be connected to the base.
+    fn copy_database<'a>(
+        &'a self,
+        url: &'a str,
+        name: &'a str,
+        copy_url: &'a str,
+        dir: &'a Path,
+    ) -> DbFuture<'a, ()>;
+    /// Drops the database `name` (URL `copy_url`) beside the one `url`
+    /// names.
+    fn drop_database<'a>(
+        &'a self,
+        url: &'a str,
+        name: &'a str,
+        copy_url: &'a str,
+        dir: &'a Path,
+    ) -> DbFuture<'a, ()>;
+    /// Makes `name` (URL `target`) an empty database beside `server`'s,
+    /// dropping one of that name first.
+    fn recreate_database<'a>(
+        &'a self,
+        server: &'a Database,
+        name: &'a str,
+        target: &'a str,
+        dir: &'a Path,
+    ) -> DbFuture<'a, ()>;
 }
 
 impl Kind {

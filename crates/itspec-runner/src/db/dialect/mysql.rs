@@ -9,13 +9,16 @@
 //! around a restore; fixtures read back by `LAST_INSERT_ID()`.
 
 use std::collections::HashMap;
+use std::path::Path;
 
 use serde_json::Value;
 
 use super::{
-    ChecksumQuery, Dialect, FixtureInsert, Introspection, Lexer, RestoreSession, RowPlaces,
-    SequenceSource,
+    ChecksumQuery, DbFuture, Dialect, FixtureInsert, Introspection, Lexer, RestoreSession,
+    RowPlaces, SequenceSource,
 };
+use crate::db::copies::{database_name, server_database_name, server_databases};
+use crate::db::provision::server_url_with_database;
 use crate::db::record::{self, Field};
 use crate::db::rows::Row;
 use crate::db::schema::{Column, Table};
@@ -180,8 +183,82 @@ pub(crate) async fn insert_fixture(
     serde_json::from_str(&raw).map_err(|e| DbError(format!("the inserted row is not JSON: {e}")))
 }
 
+/// Copies the base as `name`: a database with each table's definition
+/// and rows.
+async fn copy_mysql(url: &str, name: &str, dir: &Path) -> Result<(), DbError> {
+    let base = Database::connect(url, dir).await?;
+    let copied = copy_mysql_tables(&base, &database_name(url)?, name).await;
+    base.close().await;
+    copied
+}
+
+/// On one connection: foreign key checks off while tables are created
+/// and filled in any order.
+async fn copy_mysql_tables(base: &Database, from: &str, to: &str) -> Result<(), DbError> {
+    let d = &MySql;
+    let pool = match &base.pool {
+        Pool::MySql(pool) => pool,
+        Pool::Sqlite(_) | Pool::Postgres(_) => {
+            return Err(DbError("not a MySQL database".to_string()));
+        }
+    };
+    let mut connection = pool.acquire().await?;
+    let run = |sql: String| sqlx::query(sqlx::AssertSqlSafe(sql));
+    let (from_q, to_q) = (d.quote(from), d.quote(to));
+    run(format!("DROP DATABASE IF EXISTS {to_q}"))
+        .execute(&mut *connection)
+        .await?;
+    run(format!("CREATE DATABASE {to_q}"))
+        .execute(&mut *connection)
+        .await?;
+    let tables = base
+        .fetch_text(
+            "SELECT table_name FROM information_schema.tables \
+             WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name",
+            &[],
+        )
+        .await?;
+    run("SET FOREIGN_KEY_CHECKS = 0".to_string())
+        .execute(&mut *connection)
+        .await?;
+    let copied = async {
+        for table in tables.iter().filter_map(|row| row.first().cloned().flatten()) {
+            let table_q = d.quote(&table);
+            let row = run(format!("SHOW CREATE TABLE {from_q}.{table_q}"))
+                .fetch_one(&mut *connection)
+                .await?;
+            let create: String = sqlx::Row::try_get(&row, 1)?;
+            run(format!("USE {to_q}")).execute(&mut *connection).await?;
+            run(create).execute(&mut *connection).await?;
+            let columns = base
+                .fetch_text(
+                    "SELECT column_name FROM information_schema.columns \
+                     WHERE table_schema = DATABASE() AND table_name = ? AND extra NOT LIKE '%GENERATED%' \
+                     ORDER BY ordinal_position",
+                    &[Param::Text(table.clone())],
+                )
+                .await?;
+            let list = base.column_list(columns.iter().filter_map(|row| row.first().and_then(|c| c.as_deref())));
+            run(format!("INSERT INTO {to_q}.{table_q} ({list}) SELECT {list} FROM {from_q}.{table_q}"))
+                .execute(&mut *connection)
+                .await?;
+        }
+        Ok::<(), DbError>(())
+    }
+    .await;
+    let _ = run("SET FOREIGN_KEY_CHECKS = 1".to_string())
+        .execute(&mut *connection)
+        .await;
+    let _ = run(format!("USE {from_q}")).execute(&mut *connection).await;
+    copied
+}
+
 impl Dialect for MySql {
     fn engine(&self) -> &'static str {
+        "mysql"
+    }
+
+    fn scheme(&self) -> &'static str {
         "mysql"
     }
 
@@ -403,6 +480,71 @@ impl Dialect for MySql {
             first: Vec::new(),
             after: Some("SET FOREIGN_KEY_CHECKS = 1"),
         }
+    }
+
+    fn database_name(&self, url: &str) -> String {
+        server_database_name(url)
+    }
+
+    fn url_with_database(&self, url: &str, name: &str) -> String {
+        server_url_with_database(url, name)
+    }
+
+    fn databases<'a>(&'a self, url: &'a str, dir: &'a Path) -> DbFuture<'a, Vec<(String, String)>> {
+        Box::pin(server_databases(
+            url,
+            dir,
+            "SELECT schema_name FROM information_schema.schemata",
+        ))
+    }
+
+    fn copy_database<'a>(
+        &'a self,
+        url: &'a str,
+        name: &'a str,
+        _copy_url: &'a str,
+        dir: &'a Path,
+    ) -> DbFuture<'a, ()> {
+        Box::pin(copy_mysql(url, name, dir))
+    }
+
+    fn drop_database<'a>(
+        &'a self,
+        url: &'a str,
+        name: &'a str,
+        _copy_url: &'a str,
+        dir: &'a Path,
+    ) -> DbFuture<'a, ()> {
+        Box::pin(async move {
+            let server = Database::connect(url, dir).await?;
+            let dropped = server
+                .execute(
+                    &format!("DROP DATABASE IF EXISTS {}", self.quote(name)),
+                    &[],
+                )
+                .await;
+            server.close().await;
+            dropped.map(|_| ())
+        })
+    }
+
+    fn recreate_database<'a>(
+        &'a self,
+        server: &'a Database,
+        name: &'a str,
+        _target: &'a str,
+        _dir: &'a Path,
+    ) -> DbFuture<'a, ()> {
+        Box::pin(async move {
+            let quoted = self.quote(name);
+            server
+                .execute(&format!("DROP DATABASE IF EXISTS {quoted}"), &[])
+                .await?;
+            server
+                .execute(&format!("CREATE DATABASE {quoted}"), &[])
+                .await
+                .map(|_| ())
+        })
     }
 }
 

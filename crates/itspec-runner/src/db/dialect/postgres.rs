@@ -7,21 +7,81 @@
 //! triggers disabled by name (or by `session_replication_role` as
 //! superuser) and rules; restores with constraints deferred or off.
 
+use std::path::Path;
+use std::time::Duration;
+
 use serde_json::{Map, Value};
 
 use super::{
-    ChecksumQuery, Dialect, FixtureInsert, Introspection, Lexer, RestoreSession, RowPlaces,
-    SequenceSource,
+    ChecksumQuery, DbFuture, Dialect, FixtureInsert, Introspection, Lexer, RestoreSession,
+    RowPlaces, SequenceSource,
 };
+use crate::db::copies::{database_name, server_database_name, server_databases};
+use crate::db::provision::server_url_with_database;
 use crate::db::record::{self, Field};
 use crate::db::rows::Row;
 use crate::db::schema::{Column, Table};
 use crate::db::statements::{Statement, column_list};
 use crate::db::triggers::Trigger;
-use crate::db::{DbError, Param};
+use crate::db::{Database, DbError, Param, url_with_database};
 
 /// PostgreSQL.
 pub(crate) struct Postgres;
+
+/// How long PostgreSQL is given for other sessions to leave the base.
+const TEMPLATE_RETRIES: u32 = 25;
+
+/// A connection to the server for `CREATE`/`DROP DATABASE`: the
+/// `postgres` database, else `template1`.
+async fn maintenance(url: &str, dir: &Path) -> Result<Database, DbError> {
+    match Database::connect(&url_with_database(url, "postgres"), dir).await {
+        Ok(server) => Ok(server),
+        Err(first) => Database::connect(&url_with_database(url, "template1"), dir)
+            .await
+            .map_err(|_| first),
+    }
+}
+
+/// Copies the base as `name` with `CREATE DATABASE … TEMPLATE`, while
+/// nothing is connected to it.
+async fn copy_postgres(url: &str, name: &str, dir: &Path) -> Result<(), DbError> {
+    let d = &Postgres;
+    let base = database_name(url)?;
+    let server = maintenance(url, dir).await?;
+    let quoted = d.quote(name);
+    let mut result = server
+        .execute(
+            &format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
+            &[],
+        )
+        .await
+        .map(|_| ());
+    if result.is_ok() {
+        let create = format!("CREATE DATABASE {quoted} TEMPLATE {}", d.quote(&base));
+        for attempt in 0..=TEMPLATE_RETRIES {
+            result = server.execute(&create, &[]).await.map(|_| ());
+            match &result {
+                Err(e)
+                    if e.0.contains("being accessed by other users")
+                        && attempt < TEMPLATE_RETRIES =>
+                {
+                    tokio::time::sleep(Duration::from_millis(200)).await;
+                }
+                _ => break,
+            }
+        }
+    }
+    server.close().await;
+    result.map_err(|e| {
+        if e.0.contains("being accessed by other users") {
+            DbError(format!(
+                "{e} (PostgreSQL copies a database only while nothing is connected to it: close the other sessions on `{base}`)"
+            ))
+        } else {
+            e
+        }
+    })
+}
 
 /// The table's row type, schema-qualified (a table named `text` must not
 /// be read as the built-in type).
@@ -135,6 +195,10 @@ fn sequence_value(i: usize, name: &str) -> String {
 
 impl Dialect for Postgres {
     fn engine(&self) -> &'static str {
+        "postgres"
+    }
+
+    fn scheme(&self) -> &'static str {
         "postgres"
     }
 
@@ -447,6 +511,82 @@ impl Dialect for Postgres {
             first: vec![relax, "SET LOCAL lock_timeout = '30s'"],
             after: None,
         }
+    }
+
+    fn database_name(&self, url: &str) -> String {
+        server_database_name(url)
+    }
+
+    fn url_with_database(&self, url: &str, name: &str) -> String {
+        server_url_with_database(url, name)
+    }
+
+    fn databases<'a>(&'a self, url: &'a str, dir: &'a Path) -> DbFuture<'a, Vec<(String, String)>> {
+        Box::pin(server_databases(
+            url,
+            dir,
+            "SELECT datname::text FROM pg_database",
+        ))
+    }
+
+    fn copy_database<'a>(
+        &'a self,
+        url: &'a str,
+        name: &'a str,
+        _copy_url: &'a str,
+        dir: &'a Path,
+    ) -> DbFuture<'a, ()> {
+        Box::pin(copy_postgres(url, name, dir))
+    }
+
+    fn drop_database<'a>(
+        &'a self,
+        url: &'a str,
+        name: &'a str,
+        _copy_url: &'a str,
+        dir: &'a Path,
+    ) -> DbFuture<'a, ()> {
+        Box::pin(async move {
+            let server = maintenance(url, dir).await?;
+            let dropped = server
+                .execute(
+                    &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.quote(name)),
+                    &[],
+                )
+                .await;
+            server.close().await;
+            dropped.map(|_| ())
+        })
+    }
+
+    fn recreate_database<'a>(
+        &'a self,
+        server: &'a Database,
+        name: &'a str,
+        _target: &'a str,
+        _dir: &'a Path,
+    ) -> DbFuture<'a, ()> {
+        Box::pin(async move {
+            let quoted = self.quote(name);
+            // Connections left open do not keep it alive; a server without
+            // `FORCE` (before PostgreSQL 13) drops it as it can.
+            let forced = server
+                .execute(
+                    &format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
+                    &[],
+                )
+                .await
+                .is_ok();
+            if !forced {
+                server
+                    .execute(&format!("DROP DATABASE IF EXISTS {quoted}"), &[])
+                    .await?;
+            }
+            server
+                .execute(&format!("CREATE DATABASE {quoted}"), &[])
+                .await
+                .map(|_| ())
+        })
     }
 }
 

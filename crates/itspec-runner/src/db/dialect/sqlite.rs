@@ -10,9 +10,11 @@
 
 use serde_json::Value;
 
+use std::path::Path;
+
 use super::{
-    ChecksumQuery, Dialect, FixtureInsert, Introspection, Lexer, RestoreSession, RowPlaces,
-    SequenceSource,
+    ChecksumQuery, DbFuture, Dialect, FixtureInsert, Introspection, Lexer, RestoreSession,
+    RowPlaces, SequenceSource,
 };
 use crate::db::record::{self, Field};
 use crate::db::rows::{Row, wrapping_sum};
@@ -22,7 +24,9 @@ use crate::db::statements::{
 };
 use crate::db::triggers::Trigger;
 use crate::db::write::fixture_param;
-use crate::db::{DbError, Param};
+use crate::db::{
+    Database, DbError, Param, remove_sqlite_files, sqlite_file, sqlite_path, sqlite_path_range,
+};
 
 /// SQLite.
 pub(crate) struct Sqlite;
@@ -88,6 +92,10 @@ fn fixture_number(number: &serde_json::Number, _text: &str) -> Param {
 
 impl Dialect for Sqlite {
     fn engine(&self) -> &'static str {
+        "sqlite"
+    }
+
+    fn scheme(&self) -> &'static str {
         "sqlite"
     }
 
@@ -350,6 +358,92 @@ impl Dialect for Sqlite {
             first: Vec::new(),
             after: Some("PRAGMA foreign_keys = ON"),
         }
+    }
+
+    fn database_name(&self, url: &str) -> String {
+        Path::new(sqlite_path(url))
+            .file_stem()
+            .map(|s| s.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    fn url_with_database(&self, url: &str, name: &str) -> String {
+        // The URL keeps the form it was written in (`sqlite:///app.db`
+        // stays relative, `sqlite:////srv/app.db` absolute).
+        let range = sqlite_path_range(url);
+        let file = Path::new(sqlite_path(url)).with_file_name(format!("{name}.db"));
+        format!(
+            "{}{}{}",
+            url.get(..range.start).unwrap_or(""),
+            file.display(),
+            url.get(range.end..).unwrap_or("")
+        )
+    }
+
+    fn databases<'a>(&'a self, url: &'a str, dir: &'a Path) -> DbFuture<'a, Vec<(String, String)>> {
+        Box::pin(async move {
+            let file = sqlite_file(url, dir);
+            let folder = file.parent().unwrap_or(Path::new("."));
+            let Ok(entries) = std::fs::read_dir(folder) else {
+                return Ok(Vec::new());
+            };
+            Ok(entries
+                .flatten()
+                .filter_map(|entry| {
+                    let name = entry.file_name().to_string_lossy().into_owned();
+                    let stem = name.strip_suffix(".db")?.to_string();
+                    Some((name, stem))
+                })
+                .collect())
+        })
+    }
+
+    fn copy_database<'a>(
+        &'a self,
+        url: &'a str,
+        _name: &'a str,
+        copy_url: &'a str,
+        dir: &'a Path,
+    ) -> DbFuture<'a, ()> {
+        Box::pin(async move {
+            let target = sqlite_file(copy_url, dir);
+            remove_sqlite_files(&target);
+            let base = Database::connect(url, dir).await?;
+            let copied = base
+                .execute(
+                    "VACUUM INTO ?",
+                    &[Param::Text(target.to_string_lossy().into_owned())],
+                )
+                .await;
+            base.close().await;
+            copied.map(|_| ())
+        })
+    }
+
+    fn drop_database<'a>(
+        &'a self,
+        _url: &'a str,
+        _name: &'a str,
+        copy_url: &'a str,
+        dir: &'a Path,
+    ) -> DbFuture<'a, ()> {
+        Box::pin(async move {
+            remove_sqlite_files(&sqlite_file(copy_url, dir));
+            Ok(())
+        })
+    }
+
+    fn recreate_database<'a>(
+        &'a self,
+        _server: &'a Database,
+        _name: &'a str,
+        target: &'a str,
+        dir: &'a Path,
+    ) -> DbFuture<'a, ()> {
+        Box::pin(async move {
+            remove_sqlite_files(&sqlite_file(target, dir));
+            Ok(())
+        })
     }
 }
 
