@@ -31,6 +31,13 @@ use super::{Database, DbError, Kind};
 /// connections of its own.
 pub(crate) type DbFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, DbError>> + Send + 'a>>;
 
+/// A run's lock on its database ([`super::RunLock`]), held until
+/// released.
+pub(crate) trait HeldLock: Send {
+    /// Lets the database go.
+    fn release(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>>;
+}
+
 /// How the checksums of tables are asked for.
 pub(crate) enum ChecksumQuery {
     /// One query whose rows are (index of the table, checksum).
@@ -122,6 +129,10 @@ pub(crate) trait Dialect: Send + Sync {
     fn engine(&self) -> &'static str;
     /// The URL scheme the driver reads: `sqlite`, `postgres`, `mysql`.
     fn scheme(&self) -> &'static str;
+    /// The host and port the driver will connect to for `url`, from the
+    /// options it will actually use (`None`: a file or a Unix socket, on
+    /// this machine).
+    fn server_address(&self, url: &str) -> Result<Option<(String, u16)>, sqlx::Error>;
     /// How [`super::sql::lex`] finds the regions of its statements.
     fn lexer(&self) -> Lexer;
 
@@ -243,6 +254,9 @@ pub(crate) trait Dialect: Send + Sync {
         copy_url: &'a str,
         dir: &'a Path,
     ) -> DbFuture<'a, ()>;
+    /// Takes a run's lock on the database `url` names (relative SQLite
+    /// paths against `dir`), or fails at once naming who holds it.
+    fn lock<'a>(&'a self, url: &'a str, dir: &'a Path) -> DbFuture<'a, Box<dyn HeldLock>>;
     /// Makes `name` (URL `target`) an empty database beside `server`'s,
     /// dropping one of that name first.
     fn recreate_database<'a>(

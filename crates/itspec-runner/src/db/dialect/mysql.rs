@@ -9,15 +9,20 @@
 //! around a restore; fixtures read back by `LAST_INSERT_ID()`.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
+
+use sqlx::{ConnectOptions as _, Connection as _};
 
 use serde_json::Value;
 
 use super::{
-    ChecksumQuery, DbFuture, Dialect, FixtureInsert, Introspection, Lexer, RestoreSession,
-    RowPlaces, SequenceSource,
+    ChecksumQuery, DbFuture, Dialect, FixtureInsert, HeldLock, Introspection, Lexer,
+    RestoreSession, RowPlaces, SequenceSource,
 };
 use crate::db::copies::{database_name, server_database_name, server_databases};
+use crate::db::lock::{cannot_connect, cannot_lock, refused};
 use crate::db::provision::server_url_with_database;
 use crate::db::record::{self, Field};
 use crate::db::rows::Row;
@@ -27,10 +32,71 @@ use crate::db::statements::{
 };
 use crate::db::triggers::Trigger;
 use crate::db::write::fixture_param;
-use crate::db::{Database, DbError, Param, Pool};
+use crate::db::{Database, DbError, Param, Pool, driver_url};
 
 /// MySQL or MariaDB.
 pub(crate) struct MySql;
+
+/// A `GET_LOCK` lock, on a connection of its own.
+struct NamedLock(sqlx::MySqlConnection);
+
+impl HeldLock for NamedLock {
+    fn release(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let NamedLock(connection) = *self;
+        Box::pin(async move {
+            // Closing the connection releases its locks.
+            let _ = connection.close().await;
+        })
+    }
+}
+
+/// Takes `GET_LOCK` named after the database.
+async fn named_lock(url: &str) -> Result<Box<dyn HeldLock>, DbError> {
+    let options: sqlx::mysql::MySqlConnectOptions = driver_url(url)
+        .parse()
+        .map_err(|e| cannot_connect(url, e))?;
+    let mut connection = options
+        .connect()
+        .await
+        .map_err(|e| cannot_connect(url, e))?;
+    let name: String =
+        sqlx::query_scalar("SELECT LEFT(CONCAT('itspec:', COALESCE(DATABASE(), '')), 64)")
+            .fetch_one(&mut connection)
+            .await
+            .map_err(|e| cannot_lock(url, e))?;
+    let got: Option<i64> = sqlx::query_scalar("SELECT GET_LOCK(?, 0)")
+        .bind(&name)
+        .fetch_one(&mut connection)
+        .await
+        .map_err(|e| cannot_lock(url, e))?;
+    if got != Some(1) {
+        let holder = mysql_holder(&mut connection, &name).await;
+        let _ = connection.close().await;
+        return Err(refused(url, &holder));
+    }
+    Ok(Box::new(NamedLock(connection)))
+}
+
+async fn mysql_holder(connection: &mut sqlx::MySqlConnection, name: &str) -> String {
+    let found: Option<(Option<String>, Option<String>, Option<String>)> = sqlx::query_as(
+        "SELECT CAST(p.id AS CHAR), CAST(p.host AS CHAR), CAST(p.time AS CHAR) \
+         FROM information_schema.processlist p WHERE p.id = IS_USED_LOCK(?)",
+    )
+    .bind(name)
+    .fetch_optional(&mut *connection)
+    .await
+    .ok()
+    .flatten();
+    match found {
+        Some((id, host, idle)) => format!(
+            "held by connection {} from {}, idle for {} s",
+            id.unwrap_or_default(),
+            host.unwrap_or_else(|| "an unknown host".to_string()),
+            idle.unwrap_or_else(|| "?".to_string())
+        ),
+        None => "a session that has just ended or cannot be seen".to_string(),
+    }
+}
 
 /// How a key column is matched: also when it is NULL.
 const KEY_OPERATOR: &str = "<=>";
@@ -260,6 +326,14 @@ impl Dialect for MySql {
 
     fn scheme(&self) -> &'static str {
         "mysql"
+    }
+
+    fn server_address(&self, url: &str) -> Result<Option<(String, u16)>, sqlx::Error> {
+        let options: sqlx::mysql::MySqlConnectOptions = driver_url(url).parse()?;
+        if options.get_socket().is_some() {
+            return Ok(None);
+        }
+        Ok(Some((options.get_host().to_string(), options.get_port())))
     }
 
     fn lexer(&self) -> Lexer {
@@ -545,6 +619,10 @@ impl Dialect for MySql {
                 .await
                 .map(|_| ())
         })
+    }
+
+    fn lock<'a>(&'a self, url: &'a str, _dir: &'a Path) -> DbFuture<'a, Box<dyn HeldLock>> {
+        Box::pin(named_lock(url))
     }
 }
 

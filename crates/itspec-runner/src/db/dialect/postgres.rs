@@ -7,26 +7,125 @@
 //! triggers disabled by name (or by `session_replication_role` as
 //! superuser) and rules; restores with constraints deferred or off.
 
+use std::future::Future;
 use std::path::Path;
+use std::pin::Pin;
 use std::time::Duration;
+
+use sqlx::{ConnectOptions as _, Connection as _};
 
 use serde_json::{Map, Value};
 
 use super::{
-    ChecksumQuery, DbFuture, Dialect, FixtureInsert, Introspection, Lexer, RestoreSession,
-    RowPlaces, SequenceSource,
+    ChecksumQuery, DbFuture, Dialect, FixtureInsert, HeldLock, Introspection, Lexer,
+    RestoreSession, RowPlaces, SequenceSource,
 };
 use crate::db::copies::{database_name, server_database_name, server_databases};
+use crate::db::lock::{cannot_connect, cannot_lock, refused, who};
 use crate::db::provision::server_url_with_database;
 use crate::db::record::{self, Field};
 use crate::db::rows::Row;
 use crate::db::schema::{Column, Table};
 use crate::db::statements::{Statement, column_list};
 use crate::db::triggers::Trigger;
-use crate::db::{Database, DbError, Param, url_with_database};
+use crate::db::{Database, DbError, Param, driver_url, url_with_database};
 
 /// PostgreSQL.
 pub(crate) struct Postgres;
+
+/// The run lock's key: a 64-bit hash of `itspec:` and the database's
+/// name, computed by the server.
+const PG_KEY: &str = "hashtextextended('itspec:' || $1, 0)";
+
+/// A session advisory lock, on a connection of its own.
+struct AdvisoryLock(sqlx::PgConnection, String);
+
+impl HeldLock for AdvisoryLock {
+    fn release(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let AdvisoryLock(mut connection, name) = *self;
+        Box::pin(async move {
+            let _ = sqlx::query(sqlx::AssertSqlSafe(format!(
+                "SELECT pg_advisory_unlock({PG_KEY})"
+            )))
+            .bind(&name)
+            .execute(&mut connection)
+            .await;
+            let _ = connection.close().await;
+        })
+    }
+}
+
+/// Takes the advisory lock keyed by the database's name, on a connection
+/// to the server's own database (the lock must not keep the database
+/// from being copied) named after who holds it.
+async fn advisory_lock(url: &str) -> Result<Box<dyn HeldLock>, DbError> {
+    let options: sqlx::postgres::PgConnectOptions = driver_url(url)
+        .parse()
+        .map_err(|e| cannot_connect(url, e))?;
+    let name = options.get_database().unwrap_or_default().to_string();
+    let options = options.application_name(&who());
+    // The server's own database first: the lock must not keep
+    // the database from being copied.
+    let mut connection = None;
+    for maintenance in ["postgres", "template1"] {
+        if let Ok(c) = options.clone().database(maintenance).connect().await {
+            connection = Some(c);
+            break;
+        }
+    }
+    let mut connection = match connection {
+        Some(c) => c,
+        None => options
+            .connect()
+            .await
+            .map_err(|e| cannot_connect(url, e))?,
+    };
+    let got: bool = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+        "SELECT pg_try_advisory_lock({PG_KEY})"
+    )))
+    .bind(&name)
+    .fetch_one(&mut connection)
+    .await
+    .map_err(|e| cannot_lock(url, e))?;
+    if !got {
+        let holder = pg_holder(&mut connection, &name).await;
+        let _ = connection.close().await;
+        return Err(refused(url, &holder));
+    }
+    Ok(Box::new(AdvisoryLock(connection, name)))
+}
+
+/// The holder's application name, address, start and server process.
+type PgHolder = (Option<String>, Option<String>, Option<String>, i32);
+
+async fn pg_holder(connection: &mut sqlx::PgConnection, name: &str) -> String {
+    let found: Option<PgHolder> =
+        sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "WITH k AS (SELECT {PG_KEY} AS key) \
+             SELECT a.application_name, a.client_addr::text, a.backend_start::text, a.pid \
+             FROM k, pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid \
+             WHERE l.locktype = 'advisory' AND l.granted AND l.database = \
+               (SELECT oid FROM pg_database WHERE datname = current_database()) \
+               AND l.classid = ((k.key >> 32) & 4294967295)::oid AND l.objid = (k.key & 4294967295)::oid \
+               AND l.objsubid = 1 \
+             LIMIT 1"
+        )))
+        .bind(name)
+    .fetch_optional(&mut *connection)
+    .await
+    .ok()
+    .flatten();
+    match found {
+        Some((name, address, since, pid)) => format!(
+            "{}; server process {pid}, connected from {} at {}",
+            name.filter(|n| !n.is_empty())
+                .unwrap_or_else(|| "a session".to_string()),
+            address.unwrap_or_else(|| "a local socket".to_string()),
+            since.unwrap_or_default()
+        ),
+        None => "a session that has just ended or cannot be seen".to_string(),
+    }
+}
 
 /// How long PostgreSQL is given for other sessions to leave the base.
 const TEMPLATE_RETRIES: u32 = 25;
@@ -200,6 +299,14 @@ impl Dialect for Postgres {
 
     fn scheme(&self) -> &'static str {
         "postgres"
+    }
+
+    fn server_address(&self, url: &str) -> Result<Option<(String, u16)>, sqlx::Error> {
+        let options: sqlx::postgres::PgConnectOptions = driver_url(url).parse()?;
+        if options.get_socket().is_some() || options.get_host().starts_with('/') {
+            return Ok(None);
+        }
+        Ok(Some((options.get_host().to_string(), options.get_port())))
     }
 
     fn lexer(&self) -> Lexer {
@@ -587,6 +694,10 @@ impl Dialect for Postgres {
                 .await
                 .map(|_| ())
         })
+    }
+
+    fn lock<'a>(&'a self, url: &'a str, _dir: &'a Path) -> DbFuture<'a, Box<dyn HeldLock>> {
+        Box::pin(advisory_lock(url))
     }
 }
 

@@ -10,12 +10,20 @@
 
 use serde_json::Value;
 
-use std::path::Path;
+use std::fs::File;
+use std::future::Future;
+use std::io::Write as _;
+use std::os::unix::fs::{MetadataExt as _, OpenOptionsExt as _};
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+
+use nix::fcntl::{Flock, FlockArg};
 
 use super::{
-    ChecksumQuery, DbFuture, Dialect, FixtureInsert, Introspection, Lexer, RestoreSession,
-    RowPlaces, SequenceSource,
+    ChecksumQuery, DbFuture, Dialect, FixtureInsert, HeldLock, Introspection, Lexer,
+    RestoreSession, RowPlaces, SequenceSource,
 };
+use crate::db::lock::{refused, who};
 use crate::db::record::{self, Field};
 use crate::db::rows::{Row, wrapping_sum};
 use crate::db::schema::{Column, Table};
@@ -30,6 +38,82 @@ use crate::db::{
 
 /// SQLite.
 pub(crate) struct Sqlite;
+
+/// An exclusive `flock` on a file beside the database file.
+struct FileLock(PathBuf, Flock<File>);
+
+impl HeldLock for FileLock {
+    fn release(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        let FileLock(path, lock) = *self;
+        let _ = std::fs::remove_file(&path);
+        drop(lock);
+        Box::pin(async {})
+    }
+}
+
+/// An in-memory database, which nothing else can reach, or one where no
+/// lock file can be made (nor the database opened: the connection says
+/// why).
+struct NoLock;
+
+impl HeldLock for NoLock {
+    fn release(self: Box<Self>) -> Pin<Box<dyn Future<Output = ()> + Send>> {
+        Box::pin(async {})
+    }
+}
+
+/// Locks `{database}.itspec-lock` beside the database file and writes
+/// who holds it (`None` when the file cannot be made); when another holds
+/// it, what the holder wrote.
+fn lock_file(database: &Path) -> Result<Option<(PathBuf, Flock<File>)>, String> {
+    let mut name = database.as_os_str().to_owned();
+    name.push(".itspec-lock");
+    let path = PathBuf::from(name);
+    if let Some(parent) = path.parent() {
+        let _ = std::fs::create_dir_all(parent);
+    }
+    for _ in 0..10 {
+        let Ok(file) = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .mode(0o600)
+            .open(&path)
+        else {
+            return Ok(None);
+        };
+        let mut lock = match Flock::lock(file, FlockArg::LockExclusiveNonblock) {
+            Ok(lock) => lock,
+            Err(_) => {
+                let holder = std::fs::read_to_string(&path).unwrap_or_default();
+                let holder = holder.trim();
+                return Err(if holder.is_empty() {
+                    format!("it holds {}", itspec_config::shown(&path))
+                } else {
+                    format!("{holder}; lock file {}", itspec_config::shown(&path))
+                });
+            }
+        };
+        // The file may have been removed by the run that held it between
+        // the open and the lock: then lock the new one.
+        let same = match (lock.metadata(), std::fs::metadata(&path)) {
+            (Ok(locked), Ok(now)) => locked.ino() == now.ino() && locked.dev() == now.dev(),
+            _ => false,
+        };
+        if !same {
+            continue;
+        }
+        let _ = lock.set_len(0);
+        let _ = lock.write_all(who().as_bytes());
+        let _ = lock.sync_all();
+        return Ok(Some((path, lock)));
+    }
+    Err(format!(
+        "its lock file {} keeps being replaced",
+        itspec_config::shown(&path)
+    ))
+}
 
 /// How a key column is matched: also when it is NULL (SQLite allows NULL
 /// in a key that is not an integer one).
@@ -97,6 +181,10 @@ impl Dialect for Sqlite {
 
     fn scheme(&self) -> &'static str {
         "sqlite"
+    }
+
+    fn server_address(&self, _url: &str) -> Result<Option<(String, u16)>, sqlx::Error> {
+        Ok(None)
     }
 
     fn lexer(&self) -> Lexer {
@@ -443,6 +531,22 @@ impl Dialect for Sqlite {
         Box::pin(async move {
             remove_sqlite_files(&sqlite_file(target, dir));
             Ok(())
+        })
+    }
+
+    fn lock<'a>(&'a self, url: &'a str, dir: &'a Path) -> DbFuture<'a, Box<dyn HeldLock>> {
+        Box::pin(async move {
+            let file = sqlite_file(url, dir);
+            if file.as_os_str() == ":memory:" {
+                return Ok(Box::new(NoLock) as Box<dyn HeldLock>);
+            }
+            match lock_file(&file) {
+                Ok(Some((path, lock))) => Ok(Box::new(FileLock(path, lock)) as Box<dyn HeldLock>),
+                // Where no file can be made, no database can be opened
+                // either: the connection says why.
+                Ok(None) => Ok(Box::new(NoLock) as Box<dyn HeldLock>),
+                Err(holder) => Err(refused(url, &holder)),
+            }
         })
     }
 }
