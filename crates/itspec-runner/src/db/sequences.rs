@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use super::dialect::SequenceSource;
 use super::schema::Schema;
-use super::{Database, DbError, Pool};
+use super::{Database, DbError};
 
 /// A generator's state: its table and its value as text (`None`: never
 /// used).
@@ -79,16 +79,8 @@ pub async fn read(db: &Database, schema: &Schema) -> Result<Sequences, DbError> 
             }
             return Ok(sequences);
         }
-        SequenceSource::Counters { session, query } => {
-            // Typed: the counters are unsigned.
-            let pool = match &db.pool {
-                Pool::MySql(pool) => pool,
-                Pool::Sqlite(_) | Pool::Postgres(_) => return Ok(Sequences::new()),
-            };
-            let mut connection = pool.acquire().await?;
-            let _ = sqlx::query(session).execute(&mut *connection).await;
-            let rows: Vec<(String, Option<u64>)> =
-                sqlx::query_as(query).fetch_all(&mut *connection).await?;
+        SequenceSource::Counters(read_counters) => {
+            let rows = read_counters(db).await?;
             return Ok(rows
                 .into_iter()
                 .filter(|(table, _)| schema.tables.contains_key(table))

@@ -8,12 +8,10 @@
 
 pub(super) mod lex;
 
-use serde_json::Value;
-use sqlx::{Executor as _, Statement as _};
-
 use self::lex::{Dialect as Lexer, Region, regions};
-use super::{Database, DbError, Param, Pool};
+use super::{Database, DbError, Param};
 use crate::vars::{Scope, VarError, interpolate_text, to_text};
+use serde_json::Value;
 
 /// A statement whose variables became parameters.
 struct Bound {
@@ -86,7 +84,7 @@ fn bind_code(
 /// Rewrites each PostgreSQL placeholder `$N` in the code of `sql` (never
 /// inside a literal, identifier, dollar-quoted string or comment) as
 /// `rewrite(N)` gives it; `None` keeps it as it is.
-fn rewrite_placeholders(sql: &str, rewrite: impl Fn(usize) -> Option<String>) -> String {
+pub(super) fn rewrite_placeholders(sql: &str, rewrite: impl Fn(usize) -> Option<String>) -> String {
     let mut out = String::with_capacity(sql.len());
     for (region, range) in regions(sql, Lexer::Postgres) {
         let text = sql.get(range).unwrap_or("");
@@ -128,7 +126,7 @@ fn rewrite_placeholders(sql: &str, rewrite: impl Fn(usize) -> Option<String>) ->
 }
 
 /// Parameters for MySQL and SQLite, which convert text as needed.
-fn params(values: &[Value]) -> Vec<Param> {
+pub(super) fn params(values: &[Value]) -> Vec<Param> {
     values
         .iter()
         .map(|value| match value {
@@ -143,52 +141,6 @@ fn params(values: &[Value]) -> Vec<Param> {
         .collect()
 }
 
-/// For PostgreSQL, which types parameters strictly: every value goes as
-/// text, cast in the SQL to the type the server infers for its place.
-async fn postgres_statement(db: &Database, bound: &Bound) -> Result<(String, Vec<Param>), DbError> {
-    let pool = match &db.pool {
-        Pool::Postgres(pool) => pool,
-        Pool::Sqlite(_) | Pool::MySql(_) => {
-            return Err(DbError("not a PostgreSQL database".to_string()));
-        }
-    };
-    let params: Vec<Param> = bound
-        .values
-        .iter()
-        .map(|v| {
-            if v.is_null() {
-                Param::Null
-            } else {
-                Param::Text(to_text(v))
-            }
-        })
-        .collect();
-    if bound.values.is_empty() {
-        return Ok((bound.sql.clone(), params));
-    }
-    let describe = pool
-        .prepare(sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(
-            bound.sql.clone(),
-        )))
-        .await?;
-    let types: Vec<String> = match describe.parameters() {
-        Some(sqlx::Either::Left(types)) => types
-            .iter()
-            .map(|t| sqlx::TypeInfo::name(t).to_string())
-            .collect(),
-        _ => Vec::new(),
-    };
-    let sql = rewrite_placeholders(&bound.sql, |n| {
-        let type_name = types.get(n.checked_sub(1)?)?;
-        let safe = type_name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '[' | ']' | ' '));
-        (safe && !type_name.eq_ignore_ascii_case("text"))
-            .then(|| format!("CAST(${n}::text AS {type_name})"))
-    });
-    Ok((sql, params))
-}
-
 async fn statement(
     db: &Database,
     sql: &str,
@@ -196,11 +148,7 @@ async fn statement(
 ) -> Result<(String, Vec<Param>), DbError> {
     let bound = bind(db, sql, scope)
         .map_err(|e| DbError(format!("variable `{{{{{}}}}}`: {}", e.name, e.message)))?;
-    if db.dialect().casts_bound_text() {
-        postgres_statement(db, &bound).await
-    } else {
-        Ok((bound.sql, params(&bound.values)))
-    }
+    db.dialect().bind_values(db, bound.sql, bound.values).await
 }
 
 /// Runs one or more statements (separated by `;`); the rows changed.

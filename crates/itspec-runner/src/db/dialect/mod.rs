@@ -89,19 +89,16 @@ pub(crate) struct Introspection {
     pub sequences: Option<&'static str>,
 }
 
+/// Reads the tables' counters: (table, value).
+pub(crate) type ReadCounters = for<'a> fn(&'a Database) -> DbFuture<'a, Vec<(String, Option<u64>)>>;
+
 /// Where the key generators' states are read from.
 pub(crate) enum SequenceSource {
     /// The sequences found with the schema, in one `UNION ALL` of
     /// `query(index, name)`, whose rows are (index, value).
     Named(fn(usize, &str) -> String),
-    /// The tables' counters, read on one connection after `session` (whose
-    /// failure is ignored); rows (table, unsigned value).
-    Counters {
-        /// Run first.
-        session: &'static str,
-        /// Rows (table, value).
-        query: &'static str,
-    },
+    /// The tables' counters, read by the function: (table, value).
+    Counters(ReadCounters),
     /// A table of counters that exists once a counter is used: `exists`
     /// answers `1` then; `query`'s rows are (name, table, value).
     Table {
@@ -187,9 +184,14 @@ pub(crate) trait Dialect: Send + Sync {
         given: &[(&Column, Value)],
     ) -> Result<FixtureInsert, DbError>;
 
-    /// Whether values bound to a spec's SQL go as text, cast to the types
-    /// the server describes for their places.
-    fn casts_bound_text(&self) -> bool;
+    /// A spec's statement (`sql`, its variables made placeholders) with
+    /// their `values` bound: the SQL as it runs, and its parameters.
+    fn bind_values<'a>(
+        &'a self,
+        db: &'a Database,
+        sql: String,
+        values: Vec<Value>,
+    ) -> DbFuture<'a, Statement>;
     /// A spec's query wrapped to return its first row as a JSON object
     /// text (`None`: its first value is read as text).
     fn first_row_as_json(&self, sql: &str) -> Option<String>;

@@ -27,6 +27,7 @@ use crate::db::provision::server_url_with_database;
 use crate::db::record::{self, Field};
 use crate::db::rows::Row;
 use crate::db::schema::{Column, Table};
+use crate::db::sql;
 use crate::db::statements::{
     Statement, delete_key_fields, fields_of, insert_fields, update_fields,
 };
@@ -319,6 +320,30 @@ async fn copy_mysql_tables(base: &Database, from: &str, to: &str) -> Result<(), 
     copied
 }
 
+/// The tables' `AUTO_INCREMENT` counters, on one connection: (table,
+/// value), unsigned.
+fn read_counters(db: &Database) -> DbFuture<'_, Vec<(String, Option<u64>)>> {
+    Box::pin(async move {
+        let pool = match &db.pool {
+            Pool::MySql(pool) => pool,
+            Pool::Sqlite(_) | Pool::Postgres(_) => return Ok(Vec::new()),
+        };
+        let mut connection = pool.acquire().await?;
+        // MySQL 8 caches these figures unless told not to; MariaDB has no
+        // such setting.
+        let _ = sqlx::query("SET SESSION information_schema_stats_expiry = 0")
+            .execute(&mut *connection)
+            .await;
+        let rows: Vec<(String, Option<u64>)> = sqlx::query_as(
+            "SELECT table_name, CAST(auto_increment AS UNSIGNED) FROM information_schema.tables \
+             WHERE table_schema = DATABASE() AND auto_increment IS NOT NULL",
+        )
+        .fetch_all(&mut *connection)
+        .await?;
+        Ok(rows)
+    })
+}
+
 impl Dialect for MySql {
     fn engine(&self) -> &'static str {
         "mysql"
@@ -463,8 +488,13 @@ impl Dialect for MySql {
         Ok(FixtureInsert::ThenReadByKey)
     }
 
-    fn casts_bound_text(&self) -> bool {
-        false
+    fn bind_values<'a>(
+        &'a self,
+        _db: &'a Database,
+        sql: String,
+        values: Vec<Value>,
+    ) -> DbFuture<'a, Statement> {
+        Box::pin(async move { Ok((sql, sql::params(&values))) })
     }
 
     fn first_row_as_json(&self, _sql: &str) -> Option<String> {
@@ -490,13 +520,7 @@ impl Dialect for MySql {
     }
 
     fn sequence_source(&self) -> SequenceSource {
-        SequenceSource::Counters {
-            // MySQL 8 caches these figures unless told not to; MariaDB has
-            // no such setting.
-            session: "SET SESSION information_schema_stats_expiry = 0",
-            query: "SELECT table_name, CAST(auto_increment AS UNSIGNED) FROM information_schema.tables \
-                     WHERE table_schema = DATABASE() AND auto_increment IS NOT NULL",
-        }
+        SequenceSource::Counters(read_counters)
     }
 
     fn reset_sequence(&self, _name: &str, table: &str, value: Option<String>) -> Vec<Statement> {

@@ -12,7 +12,7 @@ use std::path::Path;
 use std::pin::Pin;
 use std::time::Duration;
 
-use sqlx::{ConnectOptions as _, Connection as _};
+use sqlx::{ConnectOptions as _, Connection as _, Executor as _, Statement as _};
 
 use serde_json::{Map, Value};
 
@@ -26,9 +26,11 @@ use crate::db::provision::server_url_with_database;
 use crate::db::record::{self, Field};
 use crate::db::rows::Row;
 use crate::db::schema::{Column, Table};
+use crate::db::sql::rewrite_placeholders;
 use crate::db::statements::{Statement, column_list};
 use crate::db::triggers::Trigger;
-use crate::db::{Database, DbError, Param, driver_url, url_with_database};
+use crate::db::{Database, DbError, Param, Pool, driver_url, url_with_database};
+use crate::vars::to_text;
 
 /// PostgreSQL.
 pub(crate) struct Postgres;
@@ -125,6 +127,55 @@ async fn pg_holder(connection: &mut sqlx::PgConnection, name: &str) -> String {
         ),
         None => "a session that has just ended or cannot be seen".to_string(),
     }
+}
+
+/// For PostgreSQL, which types parameters strictly: every value goes as
+/// text, cast in the SQL to the type the server infers for its place.
+async fn typed_statement(
+    db: &Database,
+    sql: String,
+    values: Vec<Value>,
+) -> Result<Statement, DbError> {
+    let pool = match &db.pool {
+        Pool::Postgres(pool) => pool,
+        Pool::Sqlite(_) | Pool::MySql(_) => {
+            return Err(DbError("not a PostgreSQL database".to_string()));
+        }
+    };
+    let params: Vec<Param> = values
+        .iter()
+        .map(|v| {
+            if v.is_null() {
+                Param::Null
+            } else {
+                Param::Text(to_text(v))
+            }
+        })
+        .collect();
+    if values.is_empty() {
+        return Ok((sql, params));
+    }
+    let describe = pool
+        .prepare(sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(
+            sql.clone(),
+        )))
+        .await?;
+    let types: Vec<String> = match describe.parameters() {
+        Some(sqlx::Either::Left(types)) => types
+            .iter()
+            .map(|t| sqlx::TypeInfo::name(t).to_string())
+            .collect(),
+        _ => Vec::new(),
+    };
+    let sql = rewrite_placeholders(&sql, |n| {
+        let type_name = types.get(n.checked_sub(1)?)?;
+        let safe = type_name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '[' | ']' | ' '));
+        (safe && !type_name.eq_ignore_ascii_case("text"))
+            .then(|| format!("CAST(${n}::text AS {type_name})"))
+    });
+    Ok((sql, params))
 }
 
 /// How long PostgreSQL is given for other sessions to leave the base.
@@ -490,8 +541,13 @@ impl Dialect for Postgres {
         Ok(FixtureInsert::Returning((sql, params)))
     }
 
-    fn casts_bound_text(&self) -> bool {
-        true
+    fn bind_values<'a>(
+        &'a self,
+        db: &'a Database,
+        sql: String,
+        values: Vec<Value>,
+    ) -> DbFuture<'a, Statement> {
+        Box::pin(typed_statement(db, sql, values))
     }
 
     fn first_row_as_json(&self, sql: &str) -> Option<String> {

@@ -27,6 +27,7 @@ use crate::db::lock::{refused, who};
 use crate::db::record::{self, Field};
 use crate::db::rows::{Row, wrapping_sum};
 use crate::db::schema::{Column, Table};
+use crate::db::sql;
 use crate::db::statements::{
     Statement, column_list, delete_key_fields, insert_fields, row_id_of, update_fields,
 };
@@ -353,8 +354,13 @@ impl Dialect for Sqlite {
         Ok(FixtureInsert::Returning((sql, values_params)))
     }
 
-    fn casts_bound_text(&self) -> bool {
-        false
+    fn bind_values<'a>(
+        &'a self,
+        _db: &'a Database,
+        sql: String,
+        values: Vec<Value>,
+    ) -> DbFuture<'a, Statement> {
+        Box::pin(async move { Ok((sql, sql::params(&values))) })
     }
 
     fn first_row_as_json(&self, _sql: &str) -> Option<String> {
