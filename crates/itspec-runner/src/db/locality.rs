@@ -4,40 +4,22 @@
 //! variables the driver reads. A Unix socket is local; an IP address must
 //! be a loopback one; a name must resolve, and every address it resolves to
 //! must be a loopback one (`127.attacker.example` is a name, not an
-//! address).
+//! address). Each engine's dialect reads its driver's options
+//! ([`super::dialect::Dialect::server_address`]).
 
 use std::net::IpAddr;
 use std::path::Path;
 
-use super::{Kind, driver_url, kind_of};
+use super::kind_of;
 
 /// Why the database `url` names may not be on this machine, or `None`
 /// when it is.
 pub async fn remote_reason(url: &str) -> Option<String> {
-    let (host, port) = match kind_of(url).ok()? {
-        Kind::Sqlite => return None,
-        Kind::Postgres => {
-            let options: sqlx::postgres::PgConnectOptions = match driver_url(url).parse() {
-                Ok(options) => options,
-                Err(e) => return Some(format!("its options cannot be read ({e})")),
-            };
-            if options.get_socket().is_some() || options.get_host().starts_with('/') {
-                return None;
-            }
-            (options.get_host().to_string(), options.get_port())
-        }
-        Kind::MySql => {
-            let options: sqlx::mysql::MySqlConnectOptions = match driver_url(url).parse() {
-                Ok(options) => options,
-                Err(e) => return Some(format!("its options cannot be read ({e})")),
-            };
-            if options.get_socket().is_some() {
-                return None;
-            }
-            (options.get_host().to_string(), options.get_port())
-        }
-    };
-    host_reason(&host, port).await
+    match kind_of(url).ok()?.dialect().server_address(url) {
+        Ok(None) => None,
+        Ok(Some((host, port))) => host_reason(&host, port).await,
+        Err(e) => Some(format!("its options cannot be read ({e})")),
+    }
 }
 
 /// Why `host` may not be this machine.

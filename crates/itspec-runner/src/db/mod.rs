@@ -6,6 +6,7 @@
 //! Identifiers are always quoted; values are always bound as parameters.
 
 mod copies;
+mod dialect;
 mod entities;
 mod locality;
 mod lock;
@@ -106,6 +107,7 @@ macro_rules! with_pool {
         }
     };
 }
+pub(crate) use with_pool;
 
 /// Binds params to a query, whatever the backend.
 macro_rules! bind_all {
@@ -217,8 +219,9 @@ impl Database {
     /// Whether the role is a PostgreSQL superuser (false elsewhere): asked
     /// once per connection pool.
     pub async fn is_superuser(&self) -> Result<bool, DbError> {
-        let Pool::Postgres(pool) = &self.pool else {
-            return Ok(false);
+        let pool = match &self.pool {
+            Pool::Postgres(pool) => pool,
+            Pool::Sqlite(_) | Pool::MySql(_) => return Ok(false),
         };
         let answer = self
             .superuser
@@ -232,26 +235,24 @@ impl Database {
         Ok(*answer)
     }
 
+    /// What this database's engine says in SQL, and knows.
+    pub(crate) fn dialect(&self) -> &'static dyn dialect::Dialect {
+        self.kind.dialect()
+    }
+
     /// Quotes an identifier for this database.
     pub fn quote(&self, name: &str) -> String {
-        quote(self.kind, name)
+        self.dialect().quote(name)
     }
 
     /// Column names quoted and joined: `"a", "b"`.
     pub fn column_list<'c>(&self, names: impl IntoIterator<Item = &'c str>) -> String {
-        names
-            .into_iter()
-            .map(|name| self.quote(name))
-            .collect::<Vec<_>>()
-            .join(", ")
+        statements::column_list(self.dialect(), names)
     }
 
     /// The `n`th (from 1) parameter placeholder.
     pub fn placeholder(&self, n: usize) -> String {
-        match self.kind {
-            Kind::Postgres => format!("${n}"),
-            Kind::Sqlite | Kind::MySql => "?".to_string(),
-        }
+        self.dialect().placeholder(n)
     }
 
     /// Runs a statement; the rows it changed.
@@ -395,9 +396,7 @@ pub(crate) fn driver_url(url: &str) -> String {
         return url.to_string();
     };
     let scheme = match kind_of(url) {
-        Ok(Kind::Postgres) => "postgres",
-        Ok(Kind::MySql) => "mysql",
-        Ok(Kind::Sqlite) => "sqlite",
+        Ok(kind) => kind.dialect().scheme(),
         Err(_) => scheme,
     };
     format!("{scheme}://{rest}")
@@ -411,10 +410,7 @@ pub fn redact(url: &str) -> String {
 
 /// Quotes an identifier: `"name"` (`` `name` `` on MySQL), inner quotes doubled.
 pub fn quote(kind: Kind, name: &str) -> String {
-    match kind {
-        Kind::MySql => format!("`{}`", name.replace('`', "``")),
-        Kind::Sqlite | Kind::Postgres => format!("\"{}\"", name.replace('"', "\"\"")),
-    }
+    kind.dialect().quote(name)
 }
 
 #[cfg(test)]

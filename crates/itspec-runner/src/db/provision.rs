@@ -3,26 +3,19 @@
 
 use std::path::Path;
 
-use super::{
-    Database, DbError, quote, redact, remove_sqlite_files, sqlite_file, sqlite_path,
-    sqlite_path_range,
-};
+use super::{Database, DbError, redact};
 
 /// `url` with its database replaced by `name`: the path of a PostgreSQL or
 /// MySQL URL, or the file name (`name.db`) of a SQLite URL.
 pub fn url_with_database(url: &str, name: &str) -> String {
-    if matches!(super::kind_of(url), Ok(super::Kind::Sqlite)) {
-        // The URL keeps the form it was written in (`sqlite:///app.db`
-        // stays relative, `sqlite:////srv/app.db` absolute).
-        let range = sqlite_path_range(url);
-        let file = Path::new(sqlite_path(url)).with_file_name(format!("{name}.db"));
-        return format!(
-            "{}{}{}",
-            url.get(..range.start).unwrap_or(""),
-            file.display(),
-            url.get(range.end..).unwrap_or("")
-        );
+    match super::kind_of(url) {
+        Ok(kind) => kind.dialect().url_with_database(url, name),
+        Err(_) => server_url_with_database(url, name),
     }
+}
+
+/// A server URL with its path replaced by `name`.
+pub(super) fn server_url_with_database(url: &str, name: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
         return url.to_string();
     };
@@ -48,33 +41,10 @@ pub async fn recreate_database(url: &str, name: &str, dir: &Path) -> Result<Stri
     }
     let target = url_with_database(url, name);
     let server = Database::connect(url, dir).await?;
-    let quoted = quote(server.kind, name);
-    let result = match server.kind {
-        super::Kind::Sqlite => {
-            remove_sqlite_files(&sqlite_file(&target, dir));
-            Ok(())
-        }
-        kind @ (super::Kind::Postgres | super::Kind::MySql) => {
-            // PostgreSQL: connections left open do not keep it alive.
-            let forced = kind == super::Kind::Postgres
-                && server
-                    .execute(
-                        &format!("DROP DATABASE IF EXISTS {quoted} WITH (FORCE)"),
-                        &[],
-                    )
-                    .await
-                    .is_ok();
-            if !forced {
-                server
-                    .execute(&format!("DROP DATABASE IF EXISTS {quoted}"), &[])
-                    .await?;
-            }
-            server
-                .execute(&format!("CREATE DATABASE {quoted}"), &[])
-                .await
-                .map(|_| ())
-        }
-    };
+    let result = server
+        .dialect()
+        .recreate_database(&server, name, &target, dir)
+        .await;
     server.close().await;
     result.map_err(|e| {
         DbError(format!(

@@ -71,11 +71,7 @@ pub struct RescueFile {
 }
 
 fn engine(kind: Kind) -> &'static str {
-    match kind {
-        Kind::Sqlite => "sqlite",
-        Kind::Postgres => "postgres",
-        Kind::MySql => "mysql",
-    }
+    kind.dialect().engine()
 }
 
 impl Rescue {

@@ -20,7 +20,7 @@ use super::sequences;
 use super::snapshot::Snapshot;
 use super::statements::{Statement, delete_by_key, delete_exact, insert, update};
 use super::triggers::{Guard, Triggers};
-use super::{Database, DbError, Kind, Pool, bind_all};
+use super::{Database, DbError, bind_all, with_pool};
 
 /// How many times a restore is run and checked before itspec gives up:
 /// each pass undoes what triggers and cascades wrote during the last.
@@ -155,7 +155,7 @@ pub async fn restore(
                 // dropped for the restore (the third pass's way).
                 Err(_)
                     if pass < DROP_TRIGGERS
-                        && db.kind == Kind::Sqlite
+                        && db.dialect().drops_triggers()
                         && changed.iter().any(|t| !triggers.on(t).is_empty()) =>
                 {
                     pass = DROP_TRIGGERS;
@@ -253,7 +253,7 @@ async fn restore_once(
     let guard = triggers.guard(db, superuser, changed, pass >= DROP_TRIGGERS);
     // Where foreign keys stay live, updates first (cascades); elsewhere
     // deletes first (unique keys).
-    let live_keys = db.kind == Kind::Postgres && !superuser;
+    let live_keys = db.dialect().live_foreign_keys(superuser);
     let inserts: Vec<Statement> = plan.inserts.into_iter().flatten().collect();
     let (first, second) = if live_keys {
         (&plan.updates, &plan.deletes)
@@ -295,13 +295,13 @@ async fn restore_once(
     Err(first_error.unwrap_or_else(|| DbError("the restore failed".to_string())))
 }
 
-/// Runs statements in one transaction: `relax` first, the guard's
-/// statements around the rows, `reset` (also when a statement failed) last.
+/// Runs statements in one transaction: the session's first statements,
+/// the guard's statements around the rows.
 macro_rules! in_transaction {
-    ($conn:expr, $relax:expr, $guard:expr, $statements:expr) => {{
+    ($conn:expr, $first:expr, $guard:expr, $statements:expr) => {{
         let mut tx = sqlx::Connection::begin(&mut *$conn).await?;
-        if let Some(relax) = $relax {
-            sqlx::query(relax).execute(&mut *tx).await?;
+        for sql in $first {
+            sqlx::query(*sql).execute(&mut *tx).await?;
         }
         let run = |sql: &String| sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for sql in &$guard.before {
@@ -319,58 +319,26 @@ macro_rules! in_transaction {
 }
 
 /// Runs statements in one transaction with foreign-key checks off (or
-/// deferred) and triggers kept from firing where the database allows.
+/// deferred) and triggers kept from firing where the database allows:
+/// the dialect's settings before the transaction (connection settings,
+/// which work only outside one), first inside it, and after it — put back
+/// also when it failed.
 async fn apply(
     db: &Database,
     superuser: bool,
     guard: &Guard,
     statements: &[&Statement],
 ) -> Result<(), DbError> {
-    match &db.pool {
-        Pool::Postgres(pool) => {
-            // As superuser, ordinary triggers and foreign keys are off: the
-            // rows go back exactly as they were.
-            let relax = if superuser {
-                "SET LOCAL session_replication_role = replica"
-            } else {
-                "SET CONSTRAINTS ALL DEFERRED"
-            };
-            let mut conn = pool.acquire().await?;
-            // A service's transaction left open must not hold the restore
-            // forever: it fails, and the rows stay saved.
-            let guarded = Guard {
-                before: std::iter::once("SET LOCAL lock_timeout = '30s'".to_string())
-                    .chain(guard.before.iter().cloned())
-                    .collect(),
-                after: guard.after.clone(),
-            };
-            in_transaction!(conn, Some(relax), guarded, statements)
+    let session = db.dialect().restore_session(superuser);
+    with_pool!(&db.pool, pool => {
+        let mut conn = pool.acquire().await?;
+        if let Some(before) = session.before {
+            sqlx::query(before).execute(&mut *conn).await?;
         }
-        // Both settings belong to the connection and work only outside a
-        // transaction: set before, put back after, also on failure.
-        Pool::MySql(pool) => {
-            let mut conn = pool.acquire().await?;
-            sqlx::query("SET FOREIGN_KEY_CHECKS = 0")
-                .execute(&mut *conn)
-                .await?;
-            let result =
-                async { in_transaction!(conn, None::<&'static str>, guard, statements) }.await;
-            sqlx::query("SET FOREIGN_KEY_CHECKS = 1")
-                .execute(&mut *conn)
-                .await?;
-            result
+        let result = async { in_transaction!(conn, &session.first, guard, statements) }.await;
+        if let Some(after) = session.after {
+            sqlx::query(after).execute(&mut *conn).await?;
         }
-        Pool::Sqlite(pool) => {
-            let mut conn = pool.acquire().await?;
-            sqlx::query("PRAGMA foreign_keys = OFF")
-                .execute(&mut *conn)
-                .await?;
-            let result =
-                async { in_transaction!(conn, None::<&'static str>, guard, statements) }.await;
-            sqlx::query("PRAGMA foreign_keys = ON")
-                .execute(&mut *conn)
-                .await?;
-            result
-        }
-    }
+        result
+    })
 }

@@ -9,8 +9,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::dialect::ChecksumQuery;
 use super::record::{self, Field};
 use super::schema::Table;
+use super::statements::row_id_of;
 use super::{Database, DbError, Kind, Param};
 
 /// One row: its lossless text (kept to write it back exactly) and its
@@ -95,27 +97,20 @@ impl TableRows {
     }
 }
 
-fn sum_hashes(kind: Kind, hashes: impl Iterator<Item = u64>) -> Option<String> {
+fn sum_hashes(kind: Kind, mut hashes: impl Iterator<Item = u64>) -> Option<String> {
+    kind.dialect().sum_hashes(&mut hashes)
+}
+
+/// The count and the wrapping sum of hashes, in hex: a checksum of rows
+/// computed here.
+pub(super) fn wrapping_sum(hashes: &mut dyn Iterator<Item = u64>) -> String {
     let mut count = 0u64;
-    match kind {
-        Kind::Postgres => {
-            let mut sum = 0i128;
-            for hash in hashes {
-                sum += i128::from(hash.cast_signed());
-                count += 1;
-            }
-            Some(format!("{count}:{sum}"))
-        }
-        Kind::Sqlite => {
-            let mut sum = 0u64;
-            for hash in hashes {
-                sum = sum.wrapping_add(hash);
-                count += 1;
-            }
-            Some(format!("{count}:{sum:016x}"))
-        }
-        Kind::MySql => None,
+    let mut sum = 0u64;
+    for hash in hashes {
+        sum = sum.wrapping_add(hash);
+        count += 1;
     }
+    format!("{count}:{sum:016x}")
 }
 
 /// The hash of a row's text, computed here.
@@ -123,21 +118,6 @@ pub fn hash_text(raw: &str) -> u64 {
     let mut hasher = std::collections::hash_map::DefaultHasher::new();
     raw.hash(&mut hasher);
     hasher.finish()
-}
-
-/// PostgreSQL's hash of a row read through `alias`: one expression for the
-/// checksum and the per-row hashes, which must agree.
-fn pg_row_hash(alias: &str) -> String {
-    format!("hashtextextended({alias}::text, 0)")
-}
-
-/// PostgreSQL's checksum of the rows read through `alias`: their count and
-/// the exact sum of their hashes (`sum` of `bigint` is a `numeric`).
-fn pg_checksum(alias: &str) -> String {
-    format!(
-        "count(*)::text || ':' || coalesce(sum({}), 0)::text",
-        pg_row_hash(alias)
-    )
 }
 
 /// A row's lossless text and its hash, as read.
@@ -153,12 +133,11 @@ async fn fetch_raw_where(
     params: Vec<Param>,
 ) -> Result<Vec<RawRow>, DbError> {
     let alias = record::alias(table);
-    let expression = record::expression(db, table, &alias);
-    let hash = if db.kind == Kind::Postgres {
-        format!(", {}::text", pg_row_hash(&alias))
-    } else {
-        String::new()
-    };
+    let dialect = db.dialect();
+    let expression = dialect.row_text(table, &alias);
+    let hash = dialect
+        .row_hash(&alias)
+        .map_or_else(String::new, |hash| format!(", {hash}::text"));
     let sql = format!(
         "SELECT {expression}{hash} FROM {} {alias}{filter}",
         db.quote(&table.name)
@@ -254,18 +233,16 @@ pub async fn fetch_since(
     table: &Table,
     reference: &TableRows,
 ) -> Result<TableRows, DbError> {
-    if db.kind != Kind::Postgres {
-        return parse_against(db.kind, table, fetch_raw(db, table).await?, reference);
-    }
     let alias = record::alias(table);
-    let place = if table.partitioned {
-        format!("{alias}.tableoid::text || ':' || {alias}.ctid::text")
-    } else {
-        format!("{alias}.ctid::text")
+    let dialect = db.dialect();
+    let (Some(places_of), Some(row_hash)) =
+        (dialect.row_places(table, &alias), dialect.row_hash(&alias))
+    else {
+        return parse_against(db.kind, table, fetch_raw(db, table).await?, reference);
     };
     let sql = format!(
-        "SELECT {place}, {}::text FROM {} {alias}",
-        pg_row_hash(&alias),
+        "SELECT {}, {row_hash}::text FROM {} {alias}",
+        places_of.place,
         db.quote(&table.name)
     );
     let mut places = Vec::new();
@@ -291,12 +268,7 @@ pub async fn fetch_since(
         .map(String::as_str)
         .collect();
     let array = format!("{{\"{}\"}}", wanted.join("\",\""));
-    let filter = if table.partitioned {
-        format!(" WHERE ({place}) = ANY($1::text[])")
-    } else {
-        format!(" WHERE {alias}.ctid = ANY($1::text::tid[])")
-    };
-    let fetched = fetch_raw_where(db, table, &filter, vec![Param::Text(array)]).await?;
+    let fetched = fetch_raw_where(db, table, &places_of.filter, vec![Param::Text(array)]).await?;
     // A row that moved between the two reads: read the whole table.
     let mut expected: Vec<u64> = new.iter().filter_map(|&i| hashes.get(i).copied()).collect();
     let mut got: Vec<u64> = fetched.iter().map(|(_, hash)| *hash).collect();
@@ -314,16 +286,17 @@ pub async fn fetch_since(
 /// A checksum of rows read in process, whatever their order: the count
 /// and the sum of the rows' hashes.
 pub fn hash_rows(raws: &[RawRow]) -> String {
-    sum_hashes(Kind::Sqlite, raws.iter().map(|(_, hash)| *hash)).unwrap_or_default()
+    wrapping_sum(&mut raws.iter().map(|(_, hash)| *hash))
 }
 
 /// The identity of a row: its primary key's fields, else (SQLite) its row
 /// id, else the whole row.
 pub fn key_of(kind: Kind, table: &Table, text: &str) -> Result<String, DbError> {
     if table.primary_key.is_empty() {
-        if kind == Kind::Sqlite && record::sqlite_rowid(table).is_some() {
-            let fields = record::fields(kind, text)?;
-            if let Some(rowid) = record::sqlite_rowid_of(table, &fields) {
+        let dialect = kind.dialect();
+        if dialect.row_id(table).is_some() {
+            let fields = dialect.row_fields(text)?;
+            if let Some(rowid) = row_id_of(dialect, table, &fields) {
                 return Ok(format!("{rowid:020}"));
             }
         }
@@ -350,22 +323,21 @@ pub fn key_of(kind: Kind, table: &Table, text: &str) -> Result<String, DbError> 
 /// PostgreSQL (`UNION ALL`) and MySQL (`CHECKSUM TABLE a, b`); SQLite reads
 /// each table's rows.
 pub async fn checksums(db: &Database, tables: &[&Table]) -> Result<Vec<String>, DbError> {
-    match db.kind {
-        _ if tables.is_empty() => Ok(Vec::new()),
-        Kind::Postgres => {
-            let parts: Vec<String> = tables
-                .iter()
-                .enumerate()
-                .map(|(i, table)| {
-                    let alias = record::alias(table);
-                    format!(
-                        "SELECT '{i}' AS i, {} FROM {} {alias}",
-                        pg_checksum(&alias),
-                        db.quote(&table.name)
-                    )
-                })
-                .collect();
-            let rows = db.fetch_text(&parts.join(" UNION ALL "), &[]).await?;
+    checksums_by(db, db.dialect().checksum_query(tables), tables).await
+}
+
+/// The checksums of `tables`, asked for by `query`.
+pub(super) async fn checksums_by(
+    db: &Database,
+    query: ChecksumQuery,
+    tables: &[&Table],
+) -> Result<Vec<String>, DbError> {
+    if tables.is_empty() {
+        return Ok(Vec::new());
+    }
+    match query {
+        ChecksumQuery::Indexed(sql) => {
+            let rows = db.fetch_text(&sql, &[]).await?;
             let mut sums = vec![String::new(); tables.len()];
             for row in rows {
                 let index = row
@@ -381,20 +353,15 @@ pub async fn checksums(db: &Database, tables: &[&Table]) -> Result<Vec<String>, 
             }
             Ok(sums)
         }
-        Kind::MySql => {
-            let names: Vec<String> = tables.iter().map(|t| db.quote(&t.name)).collect();
-            let rows = db
-                .fetch_text(&format!("CHECKSUM TABLE {}", names.join(", ")), &[])
-                .await?;
-            // One row per table, in the order asked: `database.table`
-            // (either may hold dots), checksum.
+        ChecksumQuery::InOrder(sql) => {
+            let rows = db.fetch_text(&sql, &[]).await?;
             let mut sums = vec![String::new(); tables.len()];
             for (slot, row) in sums.iter_mut().zip(rows) {
                 *slot = row.into_iter().nth(1).flatten().unwrap_or_default();
             }
             Ok(sums)
         }
-        Kind::Sqlite => {
+        ChecksumQuery::InProcess => {
             let mut sums = Vec::with_capacity(tables.len());
             for table in tables {
                 sums.push(hash_rows(&fetch_raw(db, table).await?));

@@ -1,9 +1,10 @@
 //! What the database holds: its tables (the tracked ones), their columns
-//! and types, primary keys and foreign keys.
+//! and types, primary keys and foreign keys, read with the queries of
+//! the engine's dialect.
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::{Database, DbError, Kind};
+use super::{Database, DbError};
 
 /// Tables itspec never tracks: migration bookkeeping.
 pub const MIGRATION_TABLES: &[&str] = &[
@@ -166,57 +167,11 @@ fn text(row: &[Option<String>], i: usize) -> String {
 
 /// Reads every base table of the database (of the connection's schema).
 pub async fn introspect(db: &Database) -> Result<Schema, DbError> {
-    let (names, columns, keys, references) = match db.kind {
-        Kind::Postgres => (
-            "SELECT c.relname::text, (c.relkind = 'p')::text, n.nspname::text FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace \
-             WHERE n.nspname = current_schema() AND c.relkind IN ('r', 'p') AND NOT c.relispartition ORDER BY 1",
-            "SELECT table_name::text, column_name::text, \
-                    CASE WHEN data_type = 'USER-DEFINED' OR data_type = 'ARRAY' THEN udt_name::text ELSE data_type::text END, \
-                    is_generated::text, \
-                    CASE WHEN is_identity = 'YES' OR coalesce(column_default, '') LIKE 'nextval(%' THEN 'YES' ELSE 'NO' END \
-             FROM information_schema.columns WHERE table_schema = current_schema() ORDER BY table_name, ordinal_position",
-            "SELECT tc.table_name::text, kcu.column_name::text FROM information_schema.table_constraints tc \
-             JOIN information_schema.key_column_usage kcu ON tc.constraint_name = kcu.constraint_name \
-               AND tc.table_schema = kcu.table_schema AND tc.table_name = kcu.table_name \
-             WHERE tc.constraint_type = 'PRIMARY KEY' AND tc.table_schema = current_schema() \
-             ORDER BY tc.table_name, kcu.ordinal_position",
-            "SELECT cl.relname::text, ref.relname::text FROM pg_constraint co \
-             JOIN pg_class cl ON cl.oid = co.conrelid JOIN pg_class ref ON ref.oid = co.confrelid \
-             JOIN pg_namespace n ON n.oid = cl.relnamespace WHERE co.contype = 'f' AND n.nspname = current_schema()",
-        ),
-        Kind::MySql => (
-            "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE' ORDER BY table_name",
-            "SELECT c.table_name, c.column_name, c.column_type, \
-                    CASE WHEN c.extra LIKE '%GENERATED%' THEN 'ALWAYS' ELSE 'NEVER' END, \
-                    CASE WHEN c.extra LIKE '%auto_increment%' THEN 'YES' ELSE 'NO' END, \
-                    CASE WHEN c.data_type = 'json' OR EXISTS (SELECT 1 FROM information_schema.check_constraints k \
-                        WHERE k.constraint_schema = c.table_schema AND k.table_name = c.table_name \
-                          AND k.check_clause LIKE CONCAT('%json_valid(`', c.column_name, '`)%')) THEN 'json' ELSE '' END \
-             FROM information_schema.columns c WHERE c.table_schema = DATABASE() ORDER BY c.table_name, c.ordinal_position",
-            "SELECT table_name, column_name FROM information_schema.key_column_usage \
-             WHERE table_schema = DATABASE() AND constraint_name = 'PRIMARY' ORDER BY table_name, ordinal_position",
-            "SELECT table_name, referenced_table_name FROM information_schema.referential_constraints WHERE constraint_schema = DATABASE()",
-        ),
-        Kind::Sqlite => (
-            "SELECT m.name, CASE WHEN l.wr = 1 THEN 'rowless' ELSE '' END FROM sqlite_master m \
-             LEFT JOIN pragma_table_list l ON l.name = m.name AND l.schema = 'main' \
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name",
-            "SELECT m.name, p.name, lower(p.type), CASE WHEN p.hidden IN (2, 3) THEN 'ALWAYS' ELSE 'NEVER' END, \
-                    CASE WHEN p.pk = 1 AND lower(p.type) = 'integer' AND \
-                      (SELECT count(*) FROM pragma_table_info(m.name) q WHERE q.pk > 0) = 1 THEN 'YES' ELSE 'NO' END \
-             FROM sqlite_master m, pragma_table_xinfo(m.name) p WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' ORDER BY m.name, p.cid",
-            "SELECT m.name, p.name FROM sqlite_master m, pragma_table_info(m.name) p \
-             WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%' AND p.pk > 0 ORDER BY m.name, p.pk",
-            "SELECT m.name, f.\"table\" FROM sqlite_master m, pragma_foreign_key_list(m.name) f WHERE m.type = 'table'",
-        ),
-    };
+    let queries = db.dialect().introspection();
     let mut schema = Schema::default();
-    for row in db.fetch_text(names, &[]).await? {
+    for row in db.fetch_text(queries.tables, &[]).await? {
         let name = text(&row, 0);
-        let schema_name = match db.kind {
-            Kind::Postgres => Some(text(&row, 2)),
-            _ => None,
-        };
+        let schema_name = queries.schema_qualified.then(|| text(&row, 2));
         schema.tables.insert(
             name.clone(),
             Table {
@@ -230,7 +185,7 @@ pub async fn introspect(db: &Database) -> Result<Schema, DbError> {
             },
         );
     }
-    for row in db.fetch_text(columns, &[]).await? {
+    for row in db.fetch_text(queries.columns, &[]).await? {
         let Some(table) = schema.tables.get_mut(&text(&row, 0)) else {
             continue;
         };
@@ -247,18 +202,18 @@ pub async fn introspect(db: &Database) -> Result<Schema, DbError> {
             data_type,
         });
     }
-    for row in db.fetch_text(keys, &[]).await? {
+    for row in db.fetch_text(queries.keys, &[]).await? {
         if let Some(table) = schema.tables.get_mut(&text(&row, 0)) {
             table.primary_key.push(text(&row, 1));
         }
     }
-    for row in db.fetch_text(references, &[]).await? {
+    for row in db.fetch_text(queries.references, &[]).await? {
         if let Some(table) = schema.tables.get_mut(&text(&row, 0)) {
             table.references.insert(text(&row, 1));
         }
     }
-    if db.kind == Kind::Postgres {
-        schema.sequences = super::sequences::of_schema(db).await?;
+    if let Some(sequences) = queries.sequences {
+        schema.sequences = super::sequences::of_schema(db, sequences).await?;
     }
     Ok(schema)
 }

@@ -5,8 +5,9 @@
 
 use std::collections::BTreeMap;
 
+use super::dialect::SequenceSource;
 use super::schema::Schema;
-use super::{Database, DbError, Kind, Param, Pool};
+use super::{Database, DbError};
 
 /// A generator's state: its table and its value as text (`None`: never
 /// used).
@@ -21,25 +22,14 @@ pub struct Sequence {
 /// Every generator of a tracked table, by name.
 pub type Sequences = BTreeMap<String, Sequence>;
 
-/// PostgreSQL: every sequence of the current schema, as (qualified,
-/// quoted name; the table whose column owns it — serial, identity — or
-/// takes its next value by default, else empty). A sequence the service
-/// calls by name, owned by no column, is put back too.
-pub(super) async fn of_schema(db: &Database) -> Result<Vec<(String, String)>, DbError> {
-    let rows = db
-        .fetch_text(
-            "SELECT quote_ident(n.nspname) || '.' || quote_ident(seq.relname), coalesce( \
-               (SELECT tbl.relname::text FROM pg_depend d JOIN pg_class tbl ON tbl.oid = d.refobjid \
-                WHERE d.objid = seq.oid AND d.classid = 'pg_class'::regclass \
-                  AND d.refclassid = 'pg_class'::regclass AND d.deptype IN ('a', 'i') LIMIT 1), \
-               (SELECT tbl.relname::text FROM pg_depend d JOIN pg_attrdef ad ON ad.oid = d.objid \
-                JOIN pg_class tbl ON tbl.oid = ad.adrelid \
-                WHERE d.refobjid = seq.oid AND d.classid = 'pg_attrdef'::regclass LIMIT 1), '') \
-             FROM pg_class seq JOIN pg_namespace n ON n.oid = seq.relnamespace \
-             WHERE seq.relkind = 'S' AND n.nspname = current_schema() ORDER BY 1",
-            &[],
-        )
-        .await?;
+/// The schema's own sequences (PostgreSQL), read by the dialect's
+/// `query`, as (qualified, quoted name; the table whose column owns it or
+/// takes its next value by default, else empty).
+pub(super) async fn of_schema(
+    db: &Database,
+    query: &str,
+) -> Result<Vec<(String, String)>, DbError> {
+    let rows = db.fetch_text(query, &[]).await?;
     Ok(rows
         .into_iter()
         .filter_map(|row| {
@@ -54,8 +44,8 @@ pub(super) async fn of_schema(db: &Database) -> Result<Vec<(String, String)>, Db
 
 /// Reads the generators of the tracked tables.
 pub async fn read(db: &Database, schema: &Schema) -> Result<Sequences, DbError> {
-    let sql = match db.kind {
-        Kind::Postgres => {
+    let sql = match db.dialect().sequence_source() {
+        SequenceSource::Named(query) => {
             // Straight from the sequences found with the schema, in one
             // query; a sequence never used has no value.
             if schema.sequences.is_empty() {
@@ -65,11 +55,7 @@ pub async fn read(db: &Database, schema: &Schema) -> Result<Sequences, DbError> 
                 .sequences
                 .iter()
                 .enumerate()
-                .map(|(i, (name, _))| {
-                    format!(
-                        "SELECT '{i}', CASE WHEN is_called THEN last_value::text END FROM {name}"
-                    )
-                })
+                .map(|(i, (name, _))| query(i, name))
                 .collect();
             let mut sequences = Sequences::new();
             for row in db.fetch_text(&parts.join(" UNION ALL "), &[]).await? {
@@ -93,41 +79,22 @@ pub async fn read(db: &Database, schema: &Schema) -> Result<Sequences, DbError> 
             }
             return Ok(sequences);
         }
-        Kind::MySql => {
-            // MySQL 8 caches these figures unless told not to; MariaDB has
-            // no such setting.
-            if let Pool::MySql(pool) = &db.pool {
-                let mut connection = pool.acquire().await?;
-                let _ = sqlx::query("SET SESSION information_schema_stats_expiry = 0")
-                    .execute(&mut *connection)
-                    .await;
-                let rows: Vec<(String, Option<u64>)> = sqlx::query_as(
-                    "SELECT table_name, CAST(auto_increment AS UNSIGNED) FROM information_schema.tables \
-                     WHERE table_schema = DATABASE() AND auto_increment IS NOT NULL",
-                )
-                .fetch_all(&mut *connection)
-                .await?;
-                return Ok(rows
-                    .into_iter()
-                    .filter(|(table, _)| schema.tables.contains_key(table))
-                    .map(|(table, value)| {
-                        let sequence = Sequence {
-                            table: table.clone(),
-                            value: value.map(|v| v.to_string()),
-                        };
-                        (table, sequence)
-                    })
-                    .collect());
-            }
-            return Ok(Sequences::new());
+        SequenceSource::Counters(read_counters) => {
+            let rows = read_counters(db).await?;
+            return Ok(rows
+                .into_iter()
+                .filter(|(table, _)| schema.tables.contains_key(table))
+                .map(|(table, value)| {
+                    let sequence = Sequence {
+                        table: table.clone(),
+                        value: value.map(|v| v.to_string()),
+                    };
+                    (table, sequence)
+                })
+                .collect());
         }
-        Kind::Sqlite => {
-            let exists = db
-                .fetch_text(
-                    "SELECT count(*) FROM sqlite_master WHERE name = 'sqlite_sequence'",
-                    &[],
-                )
-                .await?;
+        SequenceSource::Table { exists, query } => {
+            let exists = db.fetch_text(exists, &[]).await?;
             if exists
                 .first()
                 .and_then(|r| r.first().cloned().flatten())
@@ -136,7 +103,7 @@ pub async fn read(db: &Database, schema: &Schema) -> Result<Sequences, DbError> 
             {
                 return Ok(Sequences::new());
             }
-            "SELECT name, name, CAST(seq AS TEXT) FROM sqlite_sequence"
+            query
         }
     };
     let mut sequences = Sequences::new();
@@ -166,51 +133,11 @@ pub async fn reset(
             continue;
         }
         let value = want.and_then(|w| w.value.clone());
-        match db.kind {
-            Kind::Postgres => {
-                match value {
-                    Some(value) => {
-                        db.execute(
-                            "SELECT setval($1::regclass, $2::bigint, true)",
-                            &[Param::Text(name.clone()), Param::Text(value)],
-                        )
-                        .await?
-                    }
-                    // Never used before: back to its start.
-                    None => {
-                        db.execute(&format!("ALTER SEQUENCE {name} RESTART"), &[])
-                            .await?
-                    }
-                };
-            }
-            Kind::MySql => {
-                // InnoDB takes the larger of this and the highest key + 1.
-                let next = value.unwrap_or_else(|| "1".to_string());
-                if next.chars().all(|c| c.is_ascii_digit()) {
-                    db.execute(
-                        &format!(
-                            "ALTER TABLE {} AUTO_INCREMENT = {next}",
-                            db.quote(&current_state.table)
-                        ),
-                        &[],
-                    )
-                    .await?;
-                }
-            }
-            Kind::Sqlite => {
-                db.execute(
-                    "DELETE FROM sqlite_sequence WHERE name = ?",
-                    &[Param::Text(name.clone())],
-                )
-                .await?;
-                if let Some(value) = value {
-                    db.execute(
-                        "INSERT INTO sqlite_sequence (name, seq) VALUES (?, CAST(? AS INTEGER))",
-                        &[Param::Text(name.clone()), Param::Text(value)],
-                    )
-                    .await?;
-                }
-            }
+        for (sql, params) in db
+            .dialect()
+            .reset_sequence(name, &current_state.table, value)
+        {
+            db.execute(&sql, &params).await?;
         }
     }
     Ok(())

@@ -10,9 +10,10 @@ use std::sync::Arc;
 
 use serde_json::Value;
 
+use super::dialect::ChecksumQuery;
 use super::rows::{
-    Row, TableRows, checksum, checksums, fetch, fetch_raw, fetch_since, hash_rows, parse,
-    parse_against,
+    Row, TableRows, checksum, checksums, checksums_by, fetch, fetch_raw, fetch_since, hash_rows,
+    parse, parse_against,
 };
 use super::schema::{Schema, Table};
 use super::sequences::{self, Sequences};
@@ -72,14 +73,18 @@ impl Snapshot {
         // The server's checksums of every table at once; SQLite's are
         // computed here, from the rows themselves.
         let all: Vec<&Table> = schema.tables.values().collect();
-        let server_sums = match db.kind {
-            Kind::Sqlite => Vec::new(),
-            _ => checksums(db, &all).await?,
+        let query = db.dialect().checksum_query(&all);
+        let in_process = matches!(query, ChecksumQuery::InProcess);
+        let server_sums = if in_process {
+            Vec::new()
+        } else {
+            checksums_by(db, query, &all).await?
         };
         for (i, table) in all.into_iter().enumerate() {
-            let raws = match db.kind {
-                Kind::Sqlite => Some(fetch_raw(db, table).await?),
-                _ => None,
+            let raws = if in_process {
+                Some(fetch_raw(db, table).await?)
+            } else {
+                None
             };
             let sum = match &raws {
                 Some(raws) => hash_rows(raws),

@@ -6,14 +6,12 @@
 //! quoted identifier or a dollar-quoted string is left as written
 //! ([`lex`] finds those regions).
 
-mod lex;
+pub(super) mod lex;
 
-use serde_json::Value;
-use sqlx::{Executor as _, Statement as _};
-
-use self::lex::{Dialect, Region, regions};
-use super::{Database, DbError, Kind, Param, Pool};
+use self::lex::{Dialect as Lexer, Region, regions};
+use super::{Database, DbError, Param};
 use crate::vars::{Scope, VarError, interpolate_text, to_text};
+use serde_json::Value;
 
 /// A statement whose variables became parameters.
 struct Bound {
@@ -23,20 +21,12 @@ struct Bound {
     values: Vec<Value>,
 }
 
-fn dialect(kind: Kind) -> Dialect {
-    match kind {
-        Kind::Postgres => Dialect::Postgres,
-        Kind::MySql => Dialect::MySql,
-        Kind::Sqlite => Dialect::Sqlite,
-    }
-}
-
 /// Replaces every `{{x}}` in the statement's code, and every string
 /// literal that holds a `{{…}}`, by a placeholder bound to the value.
 fn bind(db: &Database, sql: &str, scope: &Scope) -> Result<Bound, VarError> {
     let mut out = String::with_capacity(sql.len());
     let mut values = Vec::new();
-    for (region, range) in regions(sql, dialect(db.kind)) {
+    for (region, range) in regions(sql, db.dialect().lexer()) {
         let text = sql.get(range).unwrap_or("");
         match region {
             Region::Code => bind_code(db, text, scope, &mut out, &mut values)?,
@@ -94,9 +84,9 @@ fn bind_code(
 /// Rewrites each PostgreSQL placeholder `$N` in the code of `sql` (never
 /// inside a literal, identifier, dollar-quoted string or comment) as
 /// `rewrite(N)` gives it; `None` keeps it as it is.
-fn rewrite_placeholders(sql: &str, rewrite: impl Fn(usize) -> Option<String>) -> String {
+pub(super) fn rewrite_placeholders(sql: &str, rewrite: impl Fn(usize) -> Option<String>) -> String {
     let mut out = String::with_capacity(sql.len());
-    for (region, range) in regions(sql, Dialect::Postgres) {
+    for (region, range) in regions(sql, Lexer::Postgres) {
         let text = sql.get(range).unwrap_or("");
         if region != Region::Code {
             out.push_str(text);
@@ -136,7 +126,7 @@ fn rewrite_placeholders(sql: &str, rewrite: impl Fn(usize) -> Option<String>) ->
 }
 
 /// Parameters for MySQL and SQLite, which convert text as needed.
-fn params(values: &[Value]) -> Vec<Param> {
+pub(super) fn params(values: &[Value]) -> Vec<Param> {
     values
         .iter()
         .map(|value| match value {
@@ -151,49 +141,6 @@ fn params(values: &[Value]) -> Vec<Param> {
         .collect()
 }
 
-/// For PostgreSQL, which types parameters strictly: every value goes as
-/// text, cast in the SQL to the type the server infers for its place.
-async fn postgres_statement(db: &Database, bound: &Bound) -> Result<(String, Vec<Param>), DbError> {
-    let Pool::Postgres(pool) = &db.pool else {
-        return Err(DbError("not a PostgreSQL database".to_string()));
-    };
-    let params: Vec<Param> = bound
-        .values
-        .iter()
-        .map(|v| {
-            if v.is_null() {
-                Param::Null
-            } else {
-                Param::Text(to_text(v))
-            }
-        })
-        .collect();
-    if bound.values.is_empty() {
-        return Ok((bound.sql.clone(), params));
-    }
-    let describe = pool
-        .prepare(sqlx::SqlSafeStr::into_sql_str(sqlx::AssertSqlSafe(
-            bound.sql.clone(),
-        )))
-        .await?;
-    let types: Vec<String> = match describe.parameters() {
-        Some(sqlx::Either::Left(types)) => types
-            .iter()
-            .map(|t| sqlx::TypeInfo::name(t).to_string())
-            .collect(),
-        _ => Vec::new(),
-    };
-    let sql = rewrite_placeholders(&bound.sql, |n| {
-        let type_name = types.get(n.checked_sub(1)?)?;
-        let safe = type_name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '[' | ']' | ' '));
-        (safe && !type_name.eq_ignore_ascii_case("text"))
-            .then(|| format!("CAST(${n}::text AS {type_name})"))
-    });
-    Ok((sql, params))
-}
-
 async fn statement(
     db: &Database,
     sql: &str,
@@ -201,10 +148,7 @@ async fn statement(
 ) -> Result<(String, Vec<Param>), DbError> {
     let bound = bind(db, sql, scope)
         .map_err(|e| DbError(format!("variable `{{{{{}}}}}`: {}", e.name, e.message)))?;
-    match db.kind {
-        Kind::Postgres => postgres_statement(db, &bound).await,
-        _ => Ok((bound.sql, params(&bound.values))),
-    }
+    db.dialect().bind_values(db, bound.sql, bound.values).await
 }
 
 /// Runs one or more statements (separated by `;`); the rows changed.
@@ -225,8 +169,7 @@ pub async fn first_value(
 ) -> Result<Option<Value>, DbError> {
     let sql = sql.trim().trim_end_matches(';');
     let (sql, params) = statement(db, sql, scope).await?;
-    if db.kind == Kind::Postgres {
-        let wrapped = format!("SELECT row_to_json(q.*)::text FROM ({sql}) AS q LIMIT 1");
+    if let Some(wrapped) = db.dialect().first_row_as_json(&sql) {
         let Some(raw) = db.fetch_first(&wrapped, &params).await? else {
             return Ok(None);
         };

@@ -16,11 +16,12 @@
 //!   and passes after every restore.
 //!
 //! Where triggers fire during a restore, the run says so when it starts.
+//! The queries and statements are each engine's dialect's.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::schema::Schema;
-use super::{Database, DbError, Kind, quote};
+use super::{Database, DbError, Kind};
 
 /// A trigger of a tracked table.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -30,11 +31,11 @@ pub struct Trigger {
     /// Its name.
     pub name: String,
     /// PostgreSQL: `tgenabled` (`O`, `A`, `R`, `D`).
-    mode: String,
+    pub(super) mode: String,
     /// PostgreSQL: whether the role may alter the table (owns it).
-    owned: bool,
+    pub(super) owned: bool,
     /// SQLite: the statement that creates it.
-    sql: String,
+    pub(super) sql: String,
 }
 
 /// The triggers of the tracked tables.
@@ -59,20 +60,8 @@ pub struct Guard {
 impl Triggers {
     /// Reads the triggers of the tables of `schema`.
     pub async fn read(db: &Database, schema: &Schema) -> Result<Triggers, DbError> {
-        let sql = match db.kind {
-            Kind::Postgres => {
-                "SELECT c.relname::text, t.tgname::text, t.tgenabled::text, pg_has_role(c.relowner, 'USAGE')::text, '' \
-                 FROM pg_trigger t JOIN pg_class c ON c.oid = t.tgrelid JOIN pg_namespace n ON n.oid = c.relnamespace \
-                 WHERE NOT t.tgisinternal AND n.nspname = current_schema() ORDER BY 1, 2"
-            }
-            Kind::Sqlite => {
-                "SELECT tbl_name, name, '', '', sql FROM sqlite_master WHERE type = 'trigger' ORDER BY rowid"
-            }
-            Kind::MySql => {
-                "SELECT event_object_table, trigger_name, '', '', '' FROM information_schema.triggers \
-                 WHERE trigger_schema = DATABASE() ORDER BY 1, 2"
-            }
-        };
+        let dialect = db.dialect();
+        let sql = dialect.triggers_query();
         let mut list = Vec::new();
         for row in db.fetch_text(sql, &[]).await? {
             let text = |i: usize| row.get(i).cloned().flatten().unwrap_or_default();
@@ -88,14 +77,10 @@ impl Triggers {
                 sql: text(4),
             });
         }
-        let rules = db.kind == Kind::Postgres
-            && db
-                .fetch_first(
-                    "SELECT count(*)::text FROM pg_rules WHERE schemaname = current_schema() AND rulename <> '_RETURN'",
-                    &[],
-                )
-                .await?
-                .is_some_and(|n| n != "0");
+        let rules = match dialect.rules_query() {
+            Some(query) => db.fetch_first(query, &[]).await?.is_some_and(|n| n != "0"),
+            None => false,
+        };
         Ok(Triggers { list, rules })
     }
 
@@ -104,10 +89,8 @@ impl Triggers {
     /// without superuser — cascades act and triggers of tables the role
     /// does not own fire.
     pub fn may_write_elsewhere(&self, kind: Kind, superuser: bool) -> bool {
-        match kind {
-            Kind::Sqlite | Kind::MySql => !self.list.is_empty(),
-            Kind::Postgres => self.rules || !superuser,
-        }
+        kind.dialect()
+            .may_write_elsewhere(!self.list.is_empty(), self.rules, superuser)
     }
 
     /// The triggers of `table`, by name.
@@ -124,13 +107,10 @@ impl Triggers {
     /// dropped only when they keep a restore from holding); on PostgreSQL,
     /// those the role may not disable.
     pub fn firing_during_restore(&self, kind: Kind, superuser: bool) -> BTreeMap<&str, Vec<&str>> {
+        let dialect = kind.dialect();
         let mut firing: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
         for trigger in &self.list {
-            let fires = match kind {
-                Kind::Postgres => !superuser && !trigger.owned && pg_fires(trigger, false),
-                Kind::Sqlite | Kind::MySql => true,
-            };
-            if fires {
+            if dialect.fires_during_restore(trigger, superuser) {
                 firing
                     .entry(trigger.table.as_str())
                     .or_default()
@@ -151,44 +131,11 @@ impl Triggers {
     ) -> Guard {
         let mut guard = Guard::default();
         for trigger in self.list.iter().filter(|t| written.contains(&t.table)) {
-            match db.kind {
-                Kind::Postgres if pg_fires(trigger, superuser) && (superuser || trigger.owned) => {
-                    let table = db.quote(&trigger.table);
-                    let name = quote(Kind::Postgres, &trigger.name);
-                    guard
-                        .before
-                        .push(format!("ALTER TABLE {table} DISABLE TRIGGER {name}"));
-                    let mode = match trigger.mode.as_str() {
-                        "A" => "ALWAYS ",
-                        "R" => "REPLICA ",
-                        _ => "",
-                    };
-                    guard
-                        .after
-                        .push(format!("ALTER TABLE {table} ENABLE {mode}TRIGGER {name}"));
-                }
-                Kind::Sqlite if drop && !trigger.sql.is_empty() => {
-                    guard.before.push(format!(
-                        "DROP TRIGGER {}",
-                        quote(Kind::Sqlite, &trigger.name)
-                    ));
-                    guard.after.push(trigger.sql.clone());
-                }
-                _ => {}
+            if let Some((before, after)) = db.dialect().trigger_guard(trigger, superuser, drop) {
+                guard.before.push(before);
+                guard.after.push(after);
             }
         }
         guard
-    }
-}
-
-/// Whether a PostgreSQL trigger fires: as superuser the restore runs as a
-/// replica (`ENABLE REPLICA` and `ENABLE ALWAYS` triggers fire), else as
-/// an origin (ordinary and `ENABLE ALWAYS` triggers fire).
-fn pg_fires(trigger: &Trigger, replica: bool) -> bool {
-    match trigger.mode.as_str() {
-        "A" => true,
-        "R" => replica,
-        "O" => !replica,
-        _ => false,
     }
 }

@@ -1,78 +1,40 @@
 //! Inserting fixture rows (only the columns given; the database fills the
-//! rest) and reading back the row as stored, values always bound. The
-//! statements that put recorded rows back are [`super::statements`].
-
-use std::collections::HashMap;
+//! rest) and reading back the row as stored, values always bound, in the
+//! form the engine's dialect chooses ([`super::dialect::FixtureInsert`]).
+//! The statements that put recorded rows back are [`super::statements`].
 
 use serde_json::value::RawValue;
 use serde_json::{Map, Value};
 
+use super::dialect::{FixtureInsert, mysql};
 use super::schema::{Column, Table};
-use super::statements::row_type;
-use super::values::json_expression;
-use super::{Database, DbError, Kind, Param};
+use super::{Database, DbError, Param};
 
 /// The parameter of a fixture's JSON value, and how to write its
-/// placeholder (`UNHEX(?)` for bytes). MySQL and SQLite: PostgreSQL reads
-/// whole rows with `jsonb_populate_record`.
-fn param_of(db: &Database, column: &Column, raw: Option<&RawValue>) -> (String, Param) {
+/// placeholder (`{unhex}(?)` for bytes): numbers bound as `number` makes
+/// them from the number and its JSON text.
+pub(super) fn fixture_param(
+    column: &Column,
+    value: &Value,
+    number: fn(&serde_json::Number, &str) -> Param,
+    unhex: &str,
+) -> (String, Param) {
+    let raw = RawValue::from_string(value.to_string()).ok();
     let placeholder = "?".to_string();
-    let text = raw.map_or("null", RawValue::get);
+    let text = raw.as_deref().map_or("null", RawValue::get);
     let param = match serde_json::from_str::<Value>(text).unwrap_or(Value::Null) {
         Value::Null => Param::Null,
         Value::Bool(b) => Param::Int(i64::from(b)),
-        Value::Number(number) => match db.kind {
-            Kind::Sqlite => match number.as_i64() {
-                Some(i) => Param::Int(i),
-                None => Param::Float(number.as_f64().unwrap_or(0.0)),
-            },
-            // Written as it was read, so no digit is lost.
-            _ => Param::Text(text.to_string()),
-        },
+        Value::Number(n) => number(&n, text),
         Value::String(s) => Param::Text(s),
         other @ (Value::Array(_) | Value::Object(_)) => Param::Text(other.to_string()),
     };
     let placeholder = if column.binary && param != Param::Null {
-        match db.kind {
-            Kind::MySql => format!("UNHEX({placeholder})"),
-            _ => format!("unhex({placeholder})"),
-        }
+        format!("{unhex}({placeholder})")
     } else {
         placeholder
     };
     (placeholder, param)
-}
-
-/// A fixture value made to fit its column: booleans from 0/1 and back,
-/// MySQL date-times from RFC 3339, JSON as text where the database wants text.
-fn fit(db: &Database, column: &Column, value: &Value) -> Value {
-    match (value, db.kind) {
-        (Value::Number(n), Kind::Postgres) if column.is_bool() => {
-            Value::Bool(n.as_i64().unwrap_or(0) != 0)
-        }
-        (Value::String(s), Kind::MySql) if column.is_datetime() => {
-            match chrono::DateTime::parse_from_rfc3339(s) {
-                Ok(at) => Value::String(
-                    at.with_timezone(&chrono::Utc)
-                        .format("%Y-%m-%d %H:%M:%S%.6f")
-                        .to_string(),
-                ),
-                Err(_) => value.clone(),
-            }
-        }
-        _ => value.clone(),
-    }
-}
-
-/// The placeholders and parameters of fixture values (MySQL, SQLite).
-fn bound_values(db: &Database, given: &[(&Column, Value)]) -> (Vec<String>, Vec<Param>) {
-    given
-        .iter()
-        .map(|(column, value)| {
-            let raw = RawValue::from_string(value.to_string()).ok();
-            param_of(db, column, raw.as_deref())
-        })
-        .unzip()
 }
 
 /// Inserts a fixture row (only the columns given; the database fills the
@@ -82,6 +44,7 @@ pub async fn insert_fixture(
     table: &Table,
     values: &Map<String, Value>,
 ) -> Result<Value, DbError> {
+    let dialect = db.dialect();
     let mut given: Vec<(&Column, Value)> = Vec::with_capacity(values.len());
     for (name, value) in values {
         let Some(column) = table.column(name) else {
@@ -98,135 +61,14 @@ pub async fn insert_fixture(
                 table.name
             )));
         }
-        given.push((column, fit(db, column, value)));
+        given.push((column, dialect.fixture_value(column, value)));
     }
-    let name = db.quote(&table.name);
-    let list = db.column_list(given.iter().map(|(c, _)| c.name.as_str()));
-    let row_json = |raw: &str| {
-        serde_json::from_str::<Value>(raw)
-            .map_err(|e| DbError(format!("the inserted row is not JSON: {e}")))
-    };
-    match db.kind {
-        Kind::Postgres => {
-            let object: Map<String, Value> = given
-                .iter()
-                .map(|(c, v)| (c.name.clone(), v.clone()))
-                .collect();
-            let (columns_sql, select_sql) = if given.is_empty() {
-                (String::new(), "DEFAULT VALUES".to_string())
-            } else {
-                (
-                    format!(" ({list})"),
-                    format!(
-                        "OVERRIDING SYSTEM VALUE SELECT {list} FROM jsonb_populate_record(NULL::{}, $1::jsonb)",
-                        row_type(db, table)
-                    ),
-                )
-            };
-            let alias = super::record::alias(table);
-            let sql = format!(
-                "INSERT INTO {name} AS {alias}{columns_sql} {select_sql} RETURNING row_to_json({alias})::text"
-            );
-            let params = if given.is_empty() {
-                Vec::new()
-            } else {
-                vec![Param::Text(Value::Object(object).to_string())]
-            };
+    match dialect.fixture_insert(table, &given)? {
+        FixtureInsert::Returning((sql, params)) => {
             let raw = db.fetch_first(&sql, &params).await?.unwrap_or_default();
-            row_json(&raw)
+            serde_json::from_str::<Value>(&raw)
+                .map_err(|e| DbError(format!("the inserted row is not JSON: {e}")))
         }
-        Kind::Sqlite => {
-            let (expression, mut params) = json_expression(db, table, "", "");
-            let (placeholders, mut values_params) = bound_values(db, &given);
-            let sql = if given.is_empty() {
-                format!("INSERT INTO {name} DEFAULT VALUES RETURNING {expression}")
-            } else {
-                format!(
-                    "INSERT INTO {name} ({list}) VALUES ({}) RETURNING {expression}",
-                    placeholders.join(", ")
-                )
-            };
-            values_params.append(&mut params);
-            let raw = db
-                .fetch_first(&sql, &values_params)
-                .await?
-                .unwrap_or_default();
-            row_json(&raw)
-        }
-        Kind::MySql => insert_fixture_mysql(db, table, &given).await,
+        FixtureInsert::ThenReadByKey => mysql::insert_fixture(db, table, &given).await,
     }
-}
-
-async fn insert_fixture_mysql(
-    db: &Database,
-    table: &Table,
-    given: &[(&Column, Value)],
-) -> Result<Value, DbError> {
-    use sqlx::Row as _;
-    let super::Pool::MySql(pool) = &db.pool else {
-        return Err(DbError("not a MySQL database".to_string()));
-    };
-    let name = db.quote(&table.name);
-    let list = db.column_list(given.iter().map(|(c, _)| c.name.as_str()));
-    let (placeholders, params) = bound_values(db, given);
-    let sql = sqlx::AssertSqlSafe(format!(
-        "INSERT INTO {name} ({list}) VALUES ({})",
-        placeholders.join(", ")
-    ));
-    let mut connection = pool.acquire().await?;
-    super::bind_all!(sqlx::query(sql), &params)
-        .execute(&mut *connection)
-        .await?;
-    let mut key: HashMap<String, Value> = given
-        .iter()
-        .map(|(c, v)| (c.name.clone(), v.clone()))
-        .collect();
-    if let Some(auto) = table
-        .columns
-        .iter()
-        .find(|c| c.auto && !key.contains_key(&c.name))
-    {
-        let id: u64 = sqlx::query("SELECT LAST_INSERT_ID()")
-            .fetch_one(&mut *connection)
-            .await?
-            .try_get(0)?;
-        key.insert(auto.name.clone(), Value::from(id));
-    }
-    drop(connection);
-    if table.primary_key.is_empty() || !table.primary_key.iter().all(|k| key.contains_key(k)) {
-        return Ok(Value::Object(
-            given
-                .iter()
-                .map(|(c, v)| (c.name.clone(), v.clone()))
-                .collect(),
-        ));
-    }
-    let (expression, mut select_params) = json_expression(db, table, "t", "t.");
-    let matches: Vec<String> = table
-        .primary_key
-        .iter()
-        .map(|k| format!("t.{} = ?", db.quote(k)))
-        .collect();
-    for k in &table.primary_key {
-        let raw =
-            RawValue::from_string(key.get(k).cloned().unwrap_or(Value::Null).to_string()).ok();
-        let column = table.column(k).cloned().unwrap_or(Column {
-            name: k.clone(),
-            data_type: String::new(),
-            generated: false,
-            auto: false,
-            json: false,
-            binary: false,
-        });
-        select_params.push(param_of(db, &column, raw.as_deref()).1);
-    }
-    let sql = format!(
-        "SELECT {expression} FROM {name} t WHERE {} LIMIT 1",
-        matches.join(" AND ")
-    );
-    let raw = db
-        .fetch_first(&sql, &select_params)
-        .await?
-        .unwrap_or_default();
-    serde_json::from_str(&raw).map_err(|e| DbError(format!("the inserted row is not JSON: {e}")))
 }
