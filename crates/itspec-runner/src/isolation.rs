@@ -75,7 +75,7 @@ impl Isolation {
         let on_disk = if write_ahead {
             let rescue = Rescue::of(&base, &tracked, db.kind, &db.url, "the run");
             Some(rescue.save(rescue_dir).map_err(|e| {
-                DbError(format!(
+                DbError::new(format!(
                     "cannot save the recorded rows to {} before the first case: {e}",
                     itspec_config::shown(rescue_dir)
                 ))
@@ -183,7 +183,7 @@ impl Isolation {
                 return Err(self.rescue(&error, true));
             }
             if !self.answers_by(deadline).await {
-                let waited = DbError(format!(
+                let waited = DbError::new(format!(
                     "the database stopped answering ({error}) and did not answer again within {} s",
                     self.reconnect_timeout.as_secs_f64()
                 ));
@@ -219,7 +219,7 @@ impl Isolation {
         if let Some(file) = self.on_disk.take() {
             let path = file.path().to_path_buf();
             file.remove().map_err(|e| {
-                DbError(format!(
+                DbError::new(format!(
                     "every table is back as it was, but {} could not be removed: {e}",
                     itspec_config::shown(&path)
                 ))
@@ -275,7 +275,7 @@ impl Isolation {
             ),
             None => "this is a worker's copy of the database, dropped after the run: the configured database was not touched".to_string(),
         };
-        DbError(format!(
+        DbError::new(format!(
             "cannot restore the tracked tables after {}: {error}; {where_saved}",
             self.case
         ))

@@ -52,15 +52,15 @@ pub fn put_back(settings: &Settings, file: &Path) -> Result<(Rescue, PutBack), P
         connect.schema = None;
         crate::env::check_local(&connect)
             .await
-            .map_err(|e| PutBackError::Database(e.0))?;
+            .map_err(|e| PutBackError::Database(e.to_string()))?;
         let lock = db::RunLock::acquire(&connect.url, &settings.dir)
             .await
-            .map_err(|e| PutBackError::Database(e.0))?;
+            .map_err(|e| PutBackError::Database(e.to_string()))?;
         let db = match prepare_database(&connect, &settings.dir).await {
             Ok(db) => db,
             Err(e) => {
                 lock.release().await;
-                return Err(PutBackError::Database(e.0));
+                return Err(PutBackError::Database(e.to_string()));
             }
         };
         let result = async {
@@ -79,7 +79,7 @@ pub fn put_back(settings: &Settings, file: &Path) -> Result<(Rescue, PutBack), P
         .await;
         db.close().await;
         lock.release().await;
-        result.map_err(|e| PutBackError::Database(e.0))
+        result.map_err(|e| PutBackError::Database(e.to_string()))
     })?;
     std::fs::remove_file(file).map_err(|e| {
         PutBackError::Usage(format!(

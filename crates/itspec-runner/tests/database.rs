@@ -203,7 +203,7 @@ fn fixtures_are_converted_to_column_types(backend: Backend) {
             &object(json!({ "nmae": "x" })),
         )
         .await;
-        let message = unknown.unwrap_err().0;
+        let message = unknown.unwrap_err().to_string();
         assert!(
             message.contains("no column `nmae`") && message.contains("name"),
             "{message}"
@@ -215,7 +215,7 @@ fn fixtures_are_converted_to_column_types(backend: Backend) {
         )
         .await;
         assert!(
-            generated.unwrap_err().0.contains("generated"),
+            generated.unwrap_err().to_string().contains("generated"),
             "{backend:?}"
         );
     });
@@ -388,6 +388,9 @@ fn variables_are_bound_never_spliced(backend: Backend) {
         assert_eq!(missing, None);
         let undefined =
             db::run_statement(&db, "DELETE FROM audit_log WHERE n = {{nope}}", &scope).await;
-        assert!(undefined.unwrap_err().0.contains("nope"), "{backend:?}");
+        assert!(
+            undefined.unwrap_err().to_string().contains("nope"),
+            "{backend:?}"
+        );
     });
 }

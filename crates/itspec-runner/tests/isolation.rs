@@ -69,7 +69,9 @@ fn sql_service(url: String, dir: std::path::PathBuf) -> Router {
                         Ok(n) => (StatusCode::OK, axum::Json(json!({ "statements": n }))),
                         Err(e) => (
                             StatusCode::BAD_REQUEST,
-                            axum::Json(json!({ "error": { "code": "BAD_SQL", "message": e.0 } })),
+                            axum::Json(
+                                json!({ "error": { "code": "BAD_SQL", "message": e.to_string() } }),
+                            ),
                         ),
                     }
                 },
@@ -490,7 +492,7 @@ fn text_that_is_not_utf8_is_named_not_lost() {
         .unwrap();
         assert!(
             error
-                .0
+                .to_string()
                 .contains("table `notes` holds text that is not valid UTF-8"),
             "{error}"
         );

@@ -74,7 +74,7 @@ pub(super) fn database_name(url: &str) -> Result<String, DbError> {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
     {
-        return Err(DbError(format!(
+        return Err(DbError::new(format!(
             "cannot copy the database {} for parallel workers: name the database in [database] url \
              with letters, digits, _ and - (like postgres://127.0.0.1/app_test)",
             redact(url)
@@ -108,7 +108,7 @@ pub async fn copy_database(
         .copy_database(url, &name, &copy_url, dir)
         .await;
     copied.map_err(|e| {
-        DbError(format!(
+        DbError::new(format!(
             "cannot copy the database {} for worker {worker}: {e}",
             redact(url)
         ))

@@ -36,7 +36,7 @@ pub(super) fn who() -> String {
 
 /// Another run holds the database `url` names: `holder` says who.
 pub(super) fn refused(url: &str, holder: &str) -> DbError {
-    DbError(format!(
+    DbError::new(format!(
         "another itspec run is using the database {} ({holder}): one run per database at a time. \
          Wait for it to end, or stop it",
         redact(url)
@@ -45,7 +45,7 @@ pub(super) fn refused(url: &str, holder: &str) -> DbError {
 
 /// The lock's connection could not be made.
 pub(super) fn cannot_connect(url: &str, e: sqlx::Error) -> DbError {
-    DbError(format!(
+    DbError::new(format!(
         "cannot connect to the database {}: {}",
         redact(url),
         DbError::from(e)
@@ -54,7 +54,7 @@ pub(super) fn cannot_connect(url: &str, e: sqlx::Error) -> DbError {
 
 /// The lock could not be asked for.
 pub(super) fn cannot_lock(url: &str, e: sqlx::Error) -> DbError {
-    DbError(format!(
+    DbError::new(format!(
         "cannot lock the database {}: {}",
         redact(url),
         DbError::from(e)

@@ -47,16 +47,48 @@ pub use values::fetch_objects;
 pub use write::insert_fixture;
 
 /// What went wrong with the database.
-#[derive(Clone, Debug, thiserror::Error)]
-#[error("{0}")]
-pub struct DbError(pub String);
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+pub enum DbError {
+    /// The database refused a statement: its message, and the code it
+    /// gave (PostgreSQL's SQLSTATE, MySQL's and SQLite's own) when it gave
+    /// one.
+    #[error("{message}")]
+    Refused {
+        /// The database's message.
+        message: String,
+        /// Its code.
+        code: Option<String>,
+    },
+    /// Anything else: the connection failed or was lost, a value could not
+    /// be read, or what itspec found wrong.
+    #[error("{0}")]
+    Other(String),
+}
+
+impl DbError {
+    /// An error with this message.
+    pub fn new(message: impl Into<String>) -> Self {
+        DbError::Other(message.into())
+    }
+
+    /// The code the database refused a statement with.
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            DbError::Refused { code, .. } => code.as_deref(),
+            DbError::Other(_) => None,
+        }
+    }
+}
 
 impl From<sqlx::Error> for DbError {
     fn from(error: sqlx::Error) -> Self {
-        DbError(match error {
-            sqlx::Error::Database(db) => db.message().to_string(),
-            other => other.to_string(),
-        })
+        match error {
+            sqlx::Error::Database(db) => DbError::Refused {
+                message: db.message().to_string(),
+                code: db.code().map(|code| code.into_owned()),
+            },
+            other => DbError::Other(other.to_string()),
+        }
     }
 }
 
@@ -146,7 +178,7 @@ impl Database {
     pub async fn connect(url: &str, dir: &std::path::Path) -> Result<Database, DbError> {
         use sqlx::ConnectOptions as _;
         let connect_error = |error: sqlx::Error| {
-            DbError(format!(
+            DbError::new(format!(
                 "cannot connect to the database {}: {}",
                 redact(url),
                 DbError::from(error)
@@ -382,7 +414,7 @@ pub fn kind_of(url: &str) -> Result<Kind, DbError> {
         "sqlite" if driver_ok => Ok(Kind::Sqlite),
         "postgres" | "postgresql" if driver_ok => Ok(Kind::Postgres),
         "mysql" | "mariadb" if driver_ok => Ok(Kind::MySql),
-        _ => Err(DbError(format!(
+        _ => Err(DbError::new(format!(
             "`{}` is not a database URL itspec knows: use sqlite://, postgres:// or mysql:// (mariadb://)",
             redact(url)
         ))),
@@ -416,6 +448,24 @@ pub fn quote(kind: Kind, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_refused_statement_keeps_the_database_code_and_says_only_its_message() {
+        let refused = DbError::Refused {
+            message: "source database \"shop\" is being accessed by other users".to_string(),
+            code: Some("55006".to_string()),
+        };
+        assert_eq!(refused.code(), Some("55006"));
+        assert_eq!(
+            refused.to_string(),
+            "source database \"shop\" is being accessed by other users"
+        );
+        let other = DbError::new("the restore failed");
+        assert_eq!(
+            (other.code(), other.to_string().as_str()),
+            (None, "the restore failed")
+        );
+    }
 
     #[test]
     fn passwords_stay_out_of_messages() {

@@ -35,7 +35,7 @@ pub(super) fn server_url_with_database(url: &str, name: &str) -> String {
 /// `name.db` next to the one `url` names, relative to `dir`.
 pub async fn recreate_database(url: &str, name: &str, dir: &Path) -> Result<String, DbError> {
     if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
-        return Err(DbError(format!(
+        return Err(DbError::new(format!(
             "`{name}` cannot name a database: use letters, digits and _"
         )));
     }
@@ -47,7 +47,7 @@ pub async fn recreate_database(url: &str, name: &str, dir: &Path) -> Result<Stri
         .await;
     server.close().await;
     result.map_err(|e| {
-        DbError(format!(
+        DbError::new(format!(
             "cannot create database `{name}` on {}: {e}",
             redact(url)
         ))

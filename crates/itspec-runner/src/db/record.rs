@@ -78,7 +78,7 @@ pub fn fields(kind: Kind, text: &str) -> Result<Vec<Field>, DbError> {
 /// MySQL): its fields.
 pub(super) fn json_array_fields(text: &str) -> Result<Vec<Field>, DbError> {
     let values: Vec<Option<String>> = serde_json::from_str(text)
-        .map_err(|e| DbError(format!("a recorded row is not a list of texts: {e}")))?;
+        .map_err(|e| DbError::new(format!("a recorded row is not a list of texts: {e}")))?;
     Ok(values
         .into_iter()
         .map(|v| v.map_or(Field::Null, Field::Literal))

@@ -167,7 +167,7 @@ impl Rescue {
         triggers: &Triggers,
     ) -> Result<PutBack, DbError> {
         if self.engine != engine(db.kind) {
-            return Err(DbError(format!(
+            return Err(DbError::new(format!(
                 "the rows were recorded from a {} database, and this one is {}",
                 self.engine,
                 engine(db.kind)
@@ -211,14 +211,14 @@ impl Rescue {
         let mut saved = BTreeMap::new();
         for (name, table_rows) in &self.tables {
             let Some(table) = schema.tables.get(name) else {
-                return Err(DbError(format!(
+                return Err(DbError::new(format!(
                     "the database has no table `{name}`: is it the one the rows were recorded from ({})?",
                     self.database
                 )));
             };
             let columns: Vec<&str> = table.columns.iter().map(|c| c.name.as_str()).collect();
             if columns != table_rows.columns {
-                return Err(DbError(format!(
+                return Err(DbError::new(format!(
                     "table `{name}` has the columns {} now, and had {} when the rows were recorded: \
                      put its columns back as they were first",
                     columns.join(", "),

@@ -183,7 +183,7 @@ pub async fn restore(
             }
         })
         .collect();
-    Err(DbError(format!(
+    Err(DbError::new(format!(
         "after {PASSES} restores, {} still differ{} from the recorded state: something keeps writing to {} as rows are put back (a trigger, or the service)",
         if named.is_empty() {
             "the key generators".to_string()
@@ -239,7 +239,7 @@ async fn restore_once(
             target.rows(name),
             current.rows(name),
         ) else {
-            return Err(DbError(format!(
+            return Err(DbError::new(format!(
                 "cannot restore table `{name}`: its rows were not read"
             )));
         };
@@ -292,7 +292,7 @@ async fn restore_once(
             }
         }
     }
-    Err(first_error.unwrap_or_else(|| DbError("the restore failed".to_string())))
+    Err(first_error.unwrap_or_else(|| DbError::new("the restore failed".to_string())))
 }
 
 /// Runs statements in one transaction: the session's first statements,

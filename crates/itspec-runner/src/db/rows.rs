@@ -143,8 +143,8 @@ async fn fetch_raw_where(
         db.quote(&table.name)
     );
     let fetched = db.fetch_text(&sql, &params).await.map_err(|e| {
-        if e.0.contains("invalid utf-8") {
-            DbError(format!(
+        if e.to_string().contains("invalid utf-8") {
+            DbError::new(format!(
                 "table `{}` holds text that is not valid UTF-8, which itspec cannot record exactly ({e}): \
                  store such values as BLOBs, or exclude the table under [database] exclude",
                 table.name
@@ -157,7 +157,7 @@ async fn fetch_raw_where(
     for fetched in fetched {
         let mut values = fetched.into_iter();
         let Some(text) = values.next().flatten() else {
-            return Err(DbError(format!(
+            return Err(DbError::new(format!(
                 "a row of `{}` could not be read in its exact form",
                 table.name
             )));
@@ -165,7 +165,7 @@ async fn fetch_raw_where(
         let hash = match values.next().flatten() {
             Some(hash) => hash
                 .parse::<i64>()
-                .map_err(|e| DbError(format!("a row hash of `{}`: {e}", table.name)))?
+                .map_err(|e| DbError::new(format!("a row hash of `{}`: {e}", table.name)))?
                 .cast_unsigned(),
             None => hash_text(&text),
         };

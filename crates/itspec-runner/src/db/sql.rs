@@ -147,7 +147,7 @@ async fn statement(
     scope: &Scope,
 ) -> Result<(String, Vec<Param>), DbError> {
     let bound = bind(db, sql, scope)
-        .map_err(|e| DbError(format!("variable `{{{{{}}}}}`: {}", e.name, e.message)))?;
+        .map_err(|e| DbError::new(format!("variable `{{{{{}}}}}`: {}", e.name, e.message)))?;
     db.dialect().bind_values(db, bound.sql, bound.values).await
 }
 
@@ -174,7 +174,7 @@ pub async fn first_value(
             return Ok(None);
         };
         let object: serde_json::Map<String, Value> = serde_json::from_str(&raw)
-            .map_err(|e| DbError(format!("the result is not JSON: {e}")))?;
+            .map_err(|e| DbError::new(format!("the result is not JSON: {e}")))?;
         return Ok(object.into_iter().next().map(|(_, v)| v));
     }
     let rows = db.fetch_text(&sql, &params).await?;
@@ -197,7 +197,7 @@ pub async fn apply_script(db: &Database, script: &str) -> Result<usize, DbError>
     let statements = split_statements(script);
     for (i, statement) in statements.iter().enumerate() {
         db.execute(statement, &[]).await.map_err(|e| {
-            DbError(format!(
+            DbError::new(format!(
                 "statement {} (`{}`) failed: {e}",
                 i + 1,
                 first_line(statement)

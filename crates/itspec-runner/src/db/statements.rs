@@ -48,7 +48,7 @@ pub(super) fn fields_of<'f>(
                 .position(|t| t.name == c.name)
                 .and_then(|i| fields.get(i))
                 .ok_or_else(|| {
-                    DbError(format!(
+                    DbError::new(format!(
                         "a recorded row of `{}` has no value for `{}`",
                         table.name, c.name
                     ))

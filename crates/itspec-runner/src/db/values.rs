@@ -22,7 +22,7 @@ pub async fn fetch_objects(db: &Database, table: &Table) -> Result<Vec<Value>, D
         .filter_map(|row| row.into_iter().next().flatten())
         .map(|text| {
             serde_json::from_str(&text)
-                .map_err(|e| DbError(format!("a row of {} is not JSON: {e}", table.name)))
+                .map_err(|e| DbError::new(format!("a row of {} is not JSON: {e}", table.name)))
         })
         .collect()
 }

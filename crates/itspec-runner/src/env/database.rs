@@ -12,7 +12,7 @@ use crate::settings::DatabaseSettings;
 /// `allow_remote`: decided from the options the driver will use.
 pub async fn check_local(settings: &DatabaseSettings) -> Result<(), EnvError> {
     let url = &settings.url;
-    db::kind_of(url).map_err(|e| EnvError(e.0))?;
+    db::kind_of(url).map_err(|e| EnvError(e.to_string()))?;
     if !settings.allow_remote
         && let Some(reason) = db::remote_reason(url).await
     {
@@ -31,7 +31,7 @@ pub async fn prepare(settings: &DatabaseSettings, dir: &Path) -> Result<Database
     check_local(settings).await?;
     let database = Database::connect(url, dir)
         .await
-        .map_err(|e| EnvError(e.0))?;
+        .map_err(|e| EnvError(e.to_string()))?;
     if let Some(schema) = &settings.schema {
         apply_schema(&database, schema).await?;
     }

@@ -165,7 +165,7 @@ async fn lock_database(settings: &Settings) -> Result<Option<db::RunLock>, Optio
     db::RunLock::acquire(&database.url, &settings.dir)
         .await
         .map(Some)
-        .map_err(|e| Some(EnvError(e.0)))
+        .map_err(|e| Some(EnvError(e.to_string())))
 }
 
 /// [`run`], with the database locked.
@@ -469,7 +469,7 @@ async fn prepare(
             }
         }
         if let Some(error) = failed {
-            return Err(Some(EnvError(error.0)));
+            return Err(Some(EnvError(error.to_string())));
         }
     }
     let mocks = mock_names(job.plan);

@@ -13,7 +13,7 @@ use itspec_spec::model::{
 };
 use serde_json::{Map, Value};
 
-use crate::db::{self, DbError};
+use crate::db;
 use crate::isolation::Isolation;
 use crate::mock::{Mocks, Override};
 use crate::vars::{Scope, interpolate_json};
@@ -412,7 +412,7 @@ async fn insert(
     }
     db::insert_fixture(&isolation.db, found, values)
         .await
-        .map_err(|DbError(message)| format!("cannot insert into `{}`: {message}", found.name))
+        .map_err(|error| format!("cannot insert into `{}`: {error}", found.name))
 }
 
 #[cfg(test)]

@@ -183,7 +183,7 @@ pub(crate) async fn insert_fixture(
     let pool = match &db.pool {
         Pool::MySql(pool) => pool,
         Pool::Sqlite(_) | Pool::Postgres(_) => {
-            return Err(DbError("not a MySQL database".to_string()));
+            return Err(DbError::new("not a MySQL database".to_string()));
         }
     };
     let name = d.quote(&table.name);
@@ -247,7 +247,8 @@ pub(crate) async fn insert_fixture(
         .fetch_first(&sql, &select_params)
         .await?
         .unwrap_or_default();
-    serde_json::from_str(&raw).map_err(|e| DbError(format!("the inserted row is not JSON: {e}")))
+    serde_json::from_str(&raw)
+        .map_err(|e| DbError::new(format!("the inserted row is not JSON: {e}")))
 }
 
 /// Copies the base as `name`: a database with each table's definition
@@ -266,7 +267,7 @@ async fn copy_mysql_tables(base: &Database, from: &str, to: &str) -> Result<(), 
     let pool = match &base.pool {
         Pool::MySql(pool) => pool,
         Pool::Sqlite(_) | Pool::Postgres(_) => {
-            return Err(DbError("not a MySQL database".to_string()));
+            return Err(DbError::new("not a MySQL database".to_string()));
         }
     };
     let mut connection = pool.acquire().await?;

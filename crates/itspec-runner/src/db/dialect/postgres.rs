@@ -23,6 +23,10 @@ use super::{
 use crate::db::copies::{database_name, server_database_name, server_databases};
 use crate::db::lock::{cannot_connect, cannot_lock, refused, who};
 use crate::db::provision::server_url_with_database;
+
+/// PostgreSQL's SQLSTATE for an object in use: a database copied as a
+/// template while another session is connected to it.
+const OBJECT_IN_USE: &str = "55006";
 use crate::db::record::{self, Field};
 use crate::db::rows::Row;
 use crate::db::schema::{Column, Table};
@@ -139,7 +143,7 @@ async fn typed_statement(
     let pool = match &db.pool {
         Pool::Postgres(pool) => pool,
         Pool::Sqlite(_) | Pool::MySql(_) => {
-            return Err(DbError("not a PostgreSQL database".to_string()));
+            return Err(DbError::new("not a PostgreSQL database".to_string()));
         }
     };
     let params: Vec<Param> = values
@@ -211,10 +215,7 @@ async fn copy_postgres(url: &str, name: &str, dir: &Path) -> Result<(), DbError>
         for attempt in 0..=TEMPLATE_RETRIES {
             result = server.execute(&create, &[]).await.map(|_| ());
             match &result {
-                Err(e)
-                    if e.0.contains("being accessed by other users")
-                        && attempt < TEMPLATE_RETRIES =>
-                {
+                Err(e) if e.code() == Some(OBJECT_IN_USE) && attempt < TEMPLATE_RETRIES => {
                     tokio::time::sleep(Duration::from_millis(200)).await;
                 }
                 _ => break,
@@ -223,8 +224,8 @@ async fn copy_postgres(url: &str, name: &str, dir: &Path) -> Result<(), DbError>
     }
     server.close().await;
     result.map_err(|e| {
-        if e.0.contains("being accessed by other users") {
-            DbError(format!(
+        if e.code() == Some(OBJECT_IN_USE) {
+            DbError::new(format!(
                 "{e} (PostgreSQL copies a database only while nothing is connected to it: close the other sessions on `{base}`)"
             ))
         } else {
@@ -272,7 +273,7 @@ fn fires(trigger: &Trigger, replica: bool) -> bool {
 /// The fields of PostgreSQL's row text: `(1,abc,"a b",,"say ""hi""")`;
 /// an empty field is NULL, `""` is the empty text.
 fn postgres_fields(text: &str) -> Result<Vec<Field>, DbError> {
-    let malformed = || DbError(format!("`{text}` is not a row's text"));
+    let malformed = || DbError::new(format!("`{text}` is not a row's text"));
     let inner = text
         .strip_prefix('(')
         .and_then(|t| t.strip_suffix(')'))

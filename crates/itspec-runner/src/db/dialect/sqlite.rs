@@ -131,7 +131,7 @@ fn sqlite_param(field: &Field) -> Result<Param, DbError> {
     let Field::Literal(literal) = field else {
         return Ok(Param::Null);
     };
-    let bad = || DbError(format!("`{literal}` is not a value SQLite wrote"));
+    let bad = || DbError::new(format!("`{literal}` is not a value SQLite wrote"));
     if literal == "NULL" {
         return Ok(Param::Null);
     }
@@ -301,7 +301,7 @@ impl Dialect for Sqlite {
             // so the key names one row.
             return self.delete_by_key(table, row);
         }
-        Err(DbError(format!(
+        Err(DbError::new(format!(
             "cannot delete one of several equal rows of `{}`: it has no primary key, \
              and its columns take every name of SQLite's row id (rowid, _rowid_, oid); \
              give it a primary key",
