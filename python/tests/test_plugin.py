@@ -361,7 +361,15 @@ def test_ctrl_c_reaches_itspec_which_puts_the_database_back(shop: Shop) -> None:
         lines.append(line)
         if "itspec: starting the service" in line:
             break
-    time.sleep(3)
+    # Mid-case: the shop is up (it may take a while to start: `cargo run`
+    # checks the build first), and the iterations are running.
+    log = shop.root / "target" / "itspec" / "service.log"
+    deadline = time.monotonic() + 300
+    while not (log.exists() and "shop: listening on" in log.read_text(errors="replace")):
+        assert time.monotonic() < deadline, "the shop did not start"
+        assert proc.poll() is None, "pytest ended before the shop started"
+        time.sleep(0.1)
+    time.sleep(1.5)
     os.killpg(proc.pid, signal.SIGINT)
     out, _ = proc.communicate(timeout=120)
     output = "".join(lines) + out
