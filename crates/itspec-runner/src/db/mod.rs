@@ -351,6 +351,14 @@ impl Database {
     pub async fn close(&self) {
         with_pool!(&self.pool, pool => pool.close().await);
     }
+
+    /// Runs one statement on a connection opened for it, then closes it
+    /// whether the statement ran or not.
+    pub(crate) async fn execute_once(self, sql: &str, params: &[Param]) -> Result<(), DbError> {
+        let executed = self.execute(sql, params).await;
+        self.close().await;
+        executed.map(|_| ())
+    }
 }
 
 /// The path of a `sqlite:` URL, as SQLAlchemy reads it:

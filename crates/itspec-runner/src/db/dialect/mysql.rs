@@ -615,15 +615,13 @@ impl Dialect for MySql {
         dir: &'a Path,
     ) -> DbFuture<'a, ()> {
         Box::pin(async move {
-            let server = Database::connect(url, dir).await?;
-            let dropped = server
-                .execute(
+            Database::connect(url, dir)
+                .await?
+                .execute_once(
                     &format!("DROP DATABASE IF EXISTS {}", self.quote(name)),
                     &[],
                 )
-                .await;
-            server.close().await;
-            dropped.map(|_| ())
+                .await
         })
     }
 

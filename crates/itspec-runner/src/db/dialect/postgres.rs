@@ -711,15 +711,13 @@ impl Dialect for Postgres {
         dir: &'a Path,
     ) -> DbFuture<'a, ()> {
         Box::pin(async move {
-            let server = maintenance(url, dir).await?;
-            let dropped = server
-                .execute(
+            maintenance(url, dir)
+                .await?
+                .execute_once(
                     &format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.quote(name)),
                     &[],
                 )
-                .await;
-            server.close().await;
-            dropped.map(|_| ())
+                .await
         })
     }
 

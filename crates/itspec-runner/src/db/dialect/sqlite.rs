@@ -502,15 +502,13 @@ impl Dialect for Sqlite {
         Box::pin(async move {
             let target = sqlite_file(copy_url, dir);
             remove_sqlite_files(&target);
-            let base = Database::connect(url, dir).await?;
-            let copied = base
-                .execute(
+            Database::connect(url, dir)
+                .await?
+                .execute_once(
                     "VACUUM INTO ?",
                     &[Param::Text(target.to_string_lossy().into_owned())],
                 )
-                .await;
-            base.close().await;
-            copied.map(|_| ())
+                .await
         })
     }
 
