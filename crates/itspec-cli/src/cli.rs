@@ -122,43 +122,22 @@ pub enum TraceFormat {
     Html,
 }
 
-/// A report to write: its kind and where.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct ReportOutput {
-    /// `json`, `junit` or `html`.
-    pub kind: ReportKind,
-    /// The file.
-    pub path: PathBuf,
-}
-
-/// The kinds of report.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum ReportKind {
-    /// The result tree (docs/report-format.md).
-    Json,
-    /// JUnit XML.
-    Junit,
-    /// One self-contained HTML page.
-    Html,
-}
+/// A report to write: its format and where.
+pub use itspec_report::files::ReportFile as ReportOutput;
 
 fn parse_report(text: &str) -> Result<ReportOutput, String> {
     let (kind, path) = text
         .split_once('=')
         .filter(|(_, path)| !path.is_empty())
         .ok_or_else(|| format!("`{text}` is not KIND=PATH (json=, junit= or html=)"))?;
-    let kind = match kind.to_ascii_lowercase().as_str() {
-        "json" => ReportKind::Json,
-        "junit" | "xml" => ReportKind::Junit,
-        "html" => ReportKind::Html,
-        other => {
-            return Err(format!(
-                "`{other}` is not a report kind: use json, junit or html"
-            ));
-        }
-    };
+    let format = itspec_report::files::ReportFormat::parse(kind).ok_or_else(|| {
+        format!(
+            "`{}` is not a report kind: use json, junit or html",
+            kind.to_ascii_lowercase()
+        )
+    })?;
     Ok(ReportOutput {
-        kind,
+        format,
         path: PathBuf::from(path),
     })
 }

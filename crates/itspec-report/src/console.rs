@@ -13,7 +13,7 @@ use anstyle::{AnsiColor, Style};
 use itspec_results::{
     CaseResult, DiffLine, Exchange, Iterations, Outcome, RunOutcome, RunResult, StepResult, Verdict,
 };
-use itspec_results::{Event, Reporter, SpecInfo};
+use itspec_results::{Event, Reporter, SpecInfo, Stamped};
 
 use crate::escape::{self, controls as safe};
 use crate::evidence::{self, DiffRow, DiffView};
@@ -418,8 +418,8 @@ impl<W: Write> Console<W> {
 }
 
 impl<W: Write> Reporter for Console<W> {
-    fn event(&mut self, event: Event<'_>) {
-        match event {
+    fn report(&mut self, stamped: Stamped<'_>) {
+        match stamped.event {
             Event::RunStarted {
                 specs,
                 cases,

@@ -6,7 +6,7 @@
 
 use std::io::Write;
 
-use itspec_results::{Event, Reporter};
+use itspec_results::{Event, Reporter, Stamped};
 use itspec_results::{Outcome, RunOutcome, Verdict};
 use serde_json::{Value, json};
 
@@ -42,6 +42,11 @@ impl<W: Write> JsonLines<W> {
     }
 }
 
+/// When an event happened, as RFC 3339 in UTC with milliseconds.
+fn time(at: std::time::SystemTime) -> String {
+    chrono::DateTime::<chrono::Utc>::from(at).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
+}
+
 /// A spec's absolute path, without `.` or `..` when it exists.
 fn absolute(cwd: &std::path::Path, path: &str) -> std::path::PathBuf {
     let joined = cwd.join(path);
@@ -49,8 +54,8 @@ fn absolute(cwd: &std::path::Path, path: &str) -> std::path::PathBuf {
 }
 
 impl<W: Write> Reporter for JsonLines<W> {
-    fn event(&mut self, event: Event<'_>) {
-        let value = match event {
+    fn report(&mut self, stamped: Stamped<'_>) {
+        let mut value = match stamped.event {
             Event::RunStarted {
                 specs,
                 cases,
@@ -123,6 +128,40 @@ impl<W: Write> Reporter for JsonLines<W> {
             | Event::SpecFinished { .. }
             | Event::IterationFinished { .. } => return,
         };
+        if let Value::Object(members) = &mut value {
+            members.insert("time".to_string(), json!(time(stamped.at)));
+        }
         self.line(&value);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::{Duration, SystemTime};
+
+    #[test]
+    fn every_line_says_when_its_event_happened() {
+        let mut out = Vec::new();
+        let mut reporter = JsonLines::new(&mut out, false);
+        reporter.report(Stamped {
+            at: SystemTime::UNIX_EPOCH + Duration::from_millis(1_500),
+            event: Event::Notice { message: "hello" },
+        });
+        reporter.event(Event::Notice { message: "now" });
+        let text = String::from_utf8(out).unwrap_or_default();
+        let lines: Vec<Value> = text
+            .lines()
+            .map(|line| serde_json::from_str(line).unwrap_or_default())
+            .collect();
+        assert_eq!(lines.len(), 2, "{text}");
+        let time = |line: usize| lines.get(line).and_then(|l| l["time"].as_str());
+        assert_eq!(time(0), Some("1970-01-01T00:00:01.500Z"), "{text}");
+        let now = time(1).unwrap_or_default();
+        let parsed = chrono::DateTime::parse_from_rfc3339(now)
+            .map(|time| time.timestamp())
+            .unwrap_or_default();
+        let age = chrono::Utc::now().timestamp() - parsed;
+        assert!((0..60).contains(&age), "{now}");
     }
 }

@@ -7,7 +7,7 @@
 use std::time::Duration;
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use itspec_results::{Event, Reporter};
+use itspec_results::{Event, Reporter, Stamped};
 
 /// Runs with this many cases or fewer get no bar.
 pub const FEW_CASES: usize = 5;
@@ -49,10 +49,10 @@ impl<R: Reporter> Progress<R> {
 }
 
 impl<R: Reporter> Reporter for Progress<R> {
-    fn event(&mut self, event: Event<'_>) {
-        match &event {
+    fn report(&mut self, stamped: Stamped<'_>) {
+        match &stamped.event {
             Event::ServiceStarting { .. } if self.enabled => {
-                self.inner.event(event);
+                self.inner.report(stamped);
                 let spinner = Self::bar(None, "{spinner} starting the service  {elapsed}");
                 spinner.enable_steady_tick(Duration::from_millis(120));
                 self.bar = Some(spinner);
@@ -64,7 +64,7 @@ impl<R: Reporter> Reporter for Progress<R> {
                 }
                 if self.enabled && *cases > FEW_CASES {
                     let len = u64::try_from(*cases).unwrap_or(u64::MAX);
-                    self.inner.event(event);
+                    self.inner.report(stamped);
                     self.bar = Some(Self::bar(
                         Some(len),
                         "{bar:30} {pos}/{len} cases  {elapsed}  {msg}",
@@ -113,8 +113,8 @@ impl<R: Reporter> Reporter for Progress<R> {
             _ => {}
         }
         match &self.bar {
-            Some(bar) => bar.suspend(|| self.inner.event(event)),
-            None => self.inner.event(event),
+            Some(bar) => bar.suspend(|| self.inner.report(stamped)),
+            None => self.inner.report(stamped),
         }
     }
 }

@@ -1,5 +1,7 @@
 //! Events out, reporters in: the runner tells reporters what happens as it
-//! happens; it prints nothing itself.
+//! happens, each event stamped with when; it prints nothing itself.
+
+use std::time::SystemTime;
 
 use crate::{CaseResult, RunResult, SpecResult};
 
@@ -15,7 +17,7 @@ pub struct SpecInfo {
 }
 
 /// Something that happened in a run.
-#[derive(Debug)]
+#[derive(Clone, Copy, Debug)]
 pub enum Event<'a> {
     /// The environment is ready and cases are about to run.
     RunStarted {
@@ -82,10 +84,40 @@ pub enum Event<'a> {
     },
 }
 
+/// An event and when it happened.
+#[derive(Clone, Copy, Debug)]
+pub struct Stamped<'a> {
+    /// When it happened (a reporter in front of another passes it on).
+    pub at: SystemTime,
+    /// What happened.
+    pub event: Event<'a>,
+}
+
+impl<'a> Stamped<'a> {
+    /// `event`, happening now.
+    pub fn now(event: Event<'a>) -> Self {
+        Self {
+            at: SystemTime::now(),
+            event,
+        }
+    }
+
+    /// Another event at the same time: what a reporter in front of
+    /// another passes on in place of this one.
+    pub fn with<'b>(&self, event: Event<'b>) -> Stamped<'b> {
+        Stamped { at: self.at, event }
+    }
+}
+
 /// Receives events. Reporters implement it.
 pub trait Reporter {
     /// Handles one event.
-    fn event(&mut self, event: Event<'_>);
+    fn report(&mut self, stamped: Stamped<'_>);
+
+    /// Reports `event` as happening now: how the runner tells.
+    fn event(&mut self, event: Event<'_>) {
+        self.report(Stamped::now(event));
+    }
 }
 
 /// A reporter that does nothing, for callers that only want the result.
@@ -93,5 +125,5 @@ pub trait Reporter {
 pub struct Silent;
 
 impl Reporter for Silent {
-    fn event(&mut self, _: Event<'_>) {}
+    fn report(&mut self, _: Stamped<'_>) {}
 }

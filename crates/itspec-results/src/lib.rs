@@ -28,7 +28,7 @@ mod step;
 
 pub use call::Call;
 pub use case::{CaseResult, IterationRun, Iterations, Outcome, ServiceLog, TimedRequest};
-pub use events::{Event, Reporter, Silent, SpecInfo};
+pub use events::{Event, Reporter, Silent, SpecInfo, Stamped};
 pub use exchange::{Exchange, RequestRecord, ResponseRecord};
 pub use run::{RunOutcome, RunResult, SpecResult, Summary};
 pub use span::Span;

@@ -33,7 +33,8 @@ pub mod shard;
 pub mod vars;
 
 pub use exec::{
-    Rerun, RunOptions, contracts, run, run_starting_now, run_watching, run_with, worker_count,
+    ContractsError, PrepareError, PreparedRun, Rerun, RunOptions, WorkersError, contracts,
+    prepare_run, run, run_starting_now,
 };
 pub use plan::{
     About, Choice, Chooser, FilterError, Plan, Planned, Selection, SpecInput, plan, priority_of,

@@ -80,7 +80,7 @@ impl Planned {
 }
 
 /// The plan, and what was left out on purpose.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Plan {
     /// Specs to run, in order.
     pub specs: Vec<Planned>,

@@ -30,7 +30,7 @@ fn merge(args: &MergeArgs) -> Result<u8> {
     if args.outputs.is_empty() {
         print(&(report::write(&merged) + "\n"))?;
     } else {
-        super::reports::write_all(&merged, &args.outputs)?;
+        itspec_report::files::write_all(&args.outputs, &merged)?;
     }
     Ok(exit_codes::SUCCESS)
 }

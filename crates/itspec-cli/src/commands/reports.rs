@@ -1,6 +1,7 @@
-//! Writing the reports of a run — JSON, JUnit, HTML — to the files asked
-//! for; shared by `run --report` and `report merge`. A report replaces
-//! only an empty file or an earlier itspec report (which carries its mark,
+//! Where the reports of a run — JSON, JUnit, HTML — may go, checked before
+//! the run (`itspec_report::files` writes them); shared by `run --report`
+//! and `report merge`. A report replaces only an empty file or an earlier
+//! itspec report (which carries its mark,
 //! [`itspec_report::results::marker`]): never a spec, never a file of the
 //! user's.
 
@@ -8,11 +9,9 @@ use std::io::Read as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context as _, Result, bail};
-use itspec_report::results::{html, junit, marker};
-use itspec_results::RunResult;
-use itspec_results::report;
+use itspec_report::results::marker;
 
-use crate::cli::{ReportKind, ReportOutput};
+use crate::cli::ReportOutput;
 use crate::discover::looks_like_spec;
 use crate::load::display;
 
@@ -31,24 +30,17 @@ pub fn check_writable(outputs: &[ReportOutput], specs: &[PathBuf]) -> Result<()>
                 output.path.display()
             );
         }
-        tempfile::NamedTempFile::new_in(folder(&output.path))
+        tempfile::NamedTempFile::new_in(output.folder())
             .with_context(|| format!("cannot write the report {}", output.path.display()))?;
     }
     Ok(())
-}
-
-/// The folder a report is written in.
-fn folder(path: &Path) -> &Path {
-    path.parent()
-        .filter(|p| !p.as_os_str().is_empty())
-        .unwrap_or(Path::new("."))
 }
 
 /// A usage error when the report would replace a spec or a file that is
 /// not an itspec report.
 fn refuse_to_replace(output: &ReportOutput, specs: &[PathBuf]) -> Result<()> {
     let path = &output.path;
-    let kind = kind_name(output.kind);
+    let kind = output.format.name();
     let shown = display(path);
     let fix = format!("choose another path for --report {kind}=PATH");
     if let Ok(target) = path.canonicalize()
@@ -92,14 +84,6 @@ fn read_head(path: &Path) -> std::io::Result<Vec<u8>> {
     Ok(head)
 }
 
-fn kind_name(kind: ReportKind) -> &'static str {
-    match kind {
-        ReportKind::Json => "json",
-        ReportKind::Junit => "junit",
-        ReportKind::Html => "html",
-    }
-}
-
 fn create_folder(output: &ReportOutput) -> Result<()> {
     if let Some(parent) = output.path.parent().filter(|p| !p.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).with_context(|| {
@@ -109,36 +93,6 @@ fn create_folder(output: &ReportOutput) -> Result<()> {
                 parent.display()
             )
         })?;
-    }
-    Ok(())
-}
-
-/// Writes every report asked for; folders are created.
-pub fn write_all(result: &RunResult, outputs: &[ReportOutput]) -> Result<()> {
-    for output in outputs {
-        let text = match output.kind {
-            ReportKind::Json => report::write(result),
-            ReportKind::Junit => junit::write(result).map_err(anyhow::Error::msg)?,
-            ReportKind::Html => html::write(result),
-        };
-        create_folder(output)?;
-        // Written beside it, then renamed over it: a reader never sees a
-        // half-written report, and a write that fails leaves the old one.
-        let write = || -> std::io::Result<()> {
-            let mut file = tempfile::NamedTempFile::new_in(folder(&output.path))?;
-            // A report is read by other tools: the permissions of the one
-            // it replaces, else those of a new file (not the temporary
-            // file's 0600).
-            let permissions = match std::fs::metadata(&output.path) {
-                Ok(old) => old.permissions(),
-                Err(_) => std::os::unix::fs::PermissionsExt::from_mode(0o644),
-            };
-            file.as_file().set_permissions(permissions)?;
-            std::io::Write::write_all(&mut file, text.as_bytes())?;
-            file.persist(&output.path)?;
-            Ok(())
-        };
-        write().with_context(|| format!("cannot write the report {}", output.path.display()))?;
     }
     Ok(())
 }

@@ -8,11 +8,8 @@ use std::sync::Arc;
 use anyhow::{Result, bail};
 use std::io::IsTerminal as _;
 
-use itspec_report::console::Console;
 use itspec_report::diagnostics::{FileReport, render_human};
-use itspec_report::jsonl::JsonLines;
-use itspec_report::progress::Progress;
-use itspec_report::results::github::StopCommands;
+use itspec_report::reporters::{ConsoleFormat, ConsoleOptions, Reporters};
 use itspec_results::{Reporter, RunOutcome, RunResult};
 use itspec_runner::{Choice, Chooser, Plan, RunOptions, Selection, Settings, SpecInput};
 use itspec_spec::{Diagnostic, Severity};
@@ -55,18 +52,14 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
         files,
         mut last_failed,
     } = chosen;
-    let settings = settings(context, args)?;
-    let run_options = run_options(args)?;
-    itspec_runner::worker_count(&plan, &settings, &run_options).map_err(anyhow::Error::msg)?;
-    // A contract that cannot be read is the user's to fix, like a spec error.
-    let contracts = itspec_runner::contracts(&settings, &plan).map_err(anyhow::Error::msg)?;
-    let result = with_reporter(context, args, |reporter| {
-        itspec_runner::run_with(&plan, &settings, &run_options, &contracts, reporter)
-    })?;
-    let code = after_run(args, &result, &files, &mut last_failed)?;
+    // Too many workers, a contract that cannot be read: the user's to
+    // fix, like a spec error.
+    let prepared = itspec_runner::prepare_run(plan, settings(context, args)?, run_options(args)?)?;
+    let (result, written) = with_reporters(context, args, |reporter| prepared.run(reporter));
+    let code = after_run(&result, written, &files, &mut last_failed);
     if args.update_status && matches!(result.outcome, RunOutcome::Completed) {
         let mut promoted = Vec::new();
-        for (planned, spec_result) in plan.specs.iter().zip(&result.specs) {
+        for (planned, spec_result) in prepared.plan.specs.iter().zip(&result.specs) {
             let spec = planned.spec();
             if let Some(file) = files.get(&planned.path)
                 && super::status::earned(&spec, spec_result)
@@ -259,12 +252,8 @@ pub fn choose(
                 ),
             )?;
             // An empty report still, so a merge step finds every shard's file.
-            return write_reports(
-                &itspec_runner::run_starting_now(),
-                args,
-                exit_codes::SUCCESS,
-            )
-            .map(Err);
+            itspec_report::files::write_all(&args.reports, &itspec_runner::run_starting_now())?;
+            return Ok(Err(exit_codes::SUCCESS));
         }
     }
     Ok(Ok(Chosen {
@@ -318,12 +307,7 @@ pub fn run_options(args: &RunArgs) -> Result<RunOptions> {
         repeat: args.repeat,
         keep_going: args.keep_going,
         jobs: args.jobs,
-        drop_passed_exchanges: !args.reports.iter().any(|r| {
-            matches!(
-                r.kind,
-                crate::cli::ReportKind::Json | crate::cli::ReportKind::Html
-            )
-        }),
+        drop_passed_exchanges: !Reporters::need_passed_exchanges(&args.reports),
         timings: match &args.timings {
             Some(file) => timings(file)?,
             None => Default::default(),
@@ -332,45 +316,42 @@ pub fn run_options(args: &RunArgs) -> Result<RunOptions> {
     })
 }
 
-/// Runs `run` with the reporter `--format` asks for.
-pub fn with_reporter(
+/// Runs `run` with the reporters the flags ask for — the console as
+/// `--format` says and every `--report`, written as the run ends — and
+/// says whether every report was written.
+pub fn with_reporters(
     context: &Context,
     args: &RunArgs,
     run: impl FnOnce(&mut dyn Reporter) -> RunResult,
-) -> Result<RunResult> {
-    Ok(match args.format {
-        RunFormat::Jsonl => run(&mut JsonLines::new(std::io::stdout(), args.verbose)),
-        RunFormat::Human | RunFormat::Github => {
-            let github = args.format == RunFormat::Github;
-            // For GitHub Actions, the console report — which quotes what
-            // the service sent — is fenced off: no line of it is obeyed as
-            // a workflow command, and only after it do itspec's
-            // annotations follow.
-            let fence = github.then(StopCommands::new);
-            if let Some(fence) = &fence {
-                print(&fence.stop())?;
-            }
-            let console = Console::new(std::io::stdout(), context.color)
-                .github(github)
-                .verbose(args.verbose);
-            let result = run(&mut Progress::new(console, std::io::stderr().is_terminal()));
-            if let Some(fence) = &fence {
-                print(&fence.resume())?;
-                print(&itspec_report::results::github::write(&result))?;
-            }
-            result
-        }
-    })
+) -> (RunResult, bool) {
+    let format = match args.format {
+        RunFormat::Human => ConsoleFormat::Human,
+        RunFormat::Github => ConsoleFormat::Github,
+        RunFormat::Jsonl => ConsoleFormat::Jsonl,
+    };
+    let mut reporters = Reporters::new(
+        ConsoleOptions {
+            format,
+            color: context.color,
+            verbose: args.verbose,
+            progress: std::io::stderr().is_terminal(),
+        },
+        args.reports.clone(),
+    );
+    let result = run(&mut reporters);
+    let written = reporters.finish(&result);
+    (result, written)
 }
 
-/// What follows a run: the failures kept for `--last-failed`, the
-/// reports written; the exit code.
+/// What follows a run: the failures kept for `--last-failed`; the exit
+/// code. A report that could not be written (its folder was checked
+/// before) makes a run that passed exit as an environment failure.
 pub fn after_run(
-    args: &RunArgs,
     result: &RunResult,
+    reports_written: bool,
     files: &HashMap<String, PathBuf>,
     last_failed: &mut LastFailed,
-) -> Result<u8> {
+) -> u8 {
     remember_failures(last_failed, result, files);
     let code = match result.outcome {
         RunOutcome::Interrupted => exit_codes::INTERRUPTED,
@@ -380,7 +361,11 @@ pub fn after_run(
         }
         RunOutcome::Completed => exit_codes::SUCCESS,
     };
-    write_reports(result, args, code)
+    if code == exit_codes::SUCCESS && !reports_written {
+        exit_codes::ENVIRONMENT
+    } else {
+        code
+    }
 }
 
 /// Keeps what failed for `--last-failed`; a file that cannot be written
@@ -421,23 +406,6 @@ fn timings(file: &std::path::Path) -> Result<std::collections::BTreeMap<String, 
             )
         })
         .collect())
-}
-
-/// Writes the reports asked for. A report that cannot be written after the
-/// run (its folder was checked before) is reported, and a run that passed
-/// then exits as an environment failure.
-fn write_reports(result: &RunResult, args: &RunArgs, code: u8) -> Result<u8> {
-    match super::reports::write_all(result, &args.reports) {
-        Ok(()) => Ok(code),
-        Err(error) => {
-            crate::output::eprint(&format!("error: {error:#}"));
-            Ok(if code == exit_codes::SUCCESS {
-                exit_codes::ENVIRONMENT
-            } else {
-                code
-            })
-        }
-    }
 }
 
 /// An earlier run that did not end well — it could not restore the

@@ -106,21 +106,14 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<Watched> {
     waiting.files = files;
     waiting.last_failed = last_failed;
     waiting.mocks = mocks_of(&plan);
-    let options = super::run::run_options(args)?;
-    itspec_runner::worker_count(&plan, &waiting.settings, &options).map_err(anyhow::Error::msg)?;
-    let contracts =
-        itspec_runner::contracts(&waiting.settings, &plan).map_err(anyhow::Error::msg)?;
-    let settings = waiting.settings.clone();
-    let result = super::run::with_reporter(context, args, |reporter| {
-        itspec_runner::run_watching(
-            &plan,
-            &settings,
-            &options,
-            &contracts,
-            reporter,
-            &mut waiting,
-        )
-    })?;
+    let prepared = itspec_runner::prepare_run(
+        plan,
+        waiting.settings.clone(),
+        super::run::run_options(args)?,
+    )?;
+    let (result, written) = super::run::with_reporters(context, args, |reporter| {
+        prepared.run_watching(reporter, &mut waiting)
+    });
     if waiting.restart {
         return Ok(Watched::Restart);
     }
@@ -129,7 +122,7 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<Watched> {
     let code = if result.specs.is_empty() {
         exit_codes::INTERRUPTED
     } else {
-        after_run(args, &result, &waiting.files, &mut waiting.last_failed)?
+        after_run(&result, written, &waiting.files, &mut waiting.last_failed)
     };
     Ok(Watched::Done(code))
 }
@@ -201,9 +194,8 @@ impl Waiting<'_> {
 impl Rerun for Waiting<'_> {
     fn next(&mut self, result: RunResult) -> LocalBoxFuture<'_, Option<(Plan, Contracts)>> {
         Box::pin(async move {
-            if let Err(error) = after_run(self.args, &result, &self.files, &mut self.last_failed) {
-                eprint(&format!("error: {error:#}"));
-            }
+            // The reports were written as the run ended.
+            after_run(&result, true, &self.files, &mut self.last_failed);
             loop {
                 let changed = self.wait_for_a_change().await?;
                 let chosen = match choose(self.context, self.args, Some(&changed)) {

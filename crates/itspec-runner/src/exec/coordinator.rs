@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::schedule;
 use super::worker::{Message, Worker};
-use super::{Job, Rerun, RunOptions, finish, mock_names, run_id, shutdown_signal};
+use super::{Job, Rerun, finish, mock_names, run_id, shutdown_signal};
 use crate::db;
 use crate::env::EnvError;
 use crate::plan::Plan;
@@ -24,85 +24,6 @@ use itspec_contract::Contracts;
 use itspec_results::{Event, Reporter, SpecInfo};
 use itspec_results::{RunOutcome, RunResult, SpecResult};
 use std::sync::atomic::AtomicBool;
-
-/// How many workers the run gets: `--jobs`, else `[workers] jobs`, at most
-/// one per spec. More than one needs an environment per worker: itspec
-/// must start the service (on a port of its choosing), and mocks must take
-/// free ports — unless `[workers] independent` says the cases may share a
-/// service, which then may have no database or mocks to keep apart.
-pub fn worker_count(
-    plan: &Plan,
-    settings: &Settings,
-    options: &RunOptions,
-) -> Result<usize, String> {
-    let asked = options.jobs.unwrap_or(settings.jobs).max(1) as usize;
-    let jobs = asked.min(plan.specs.len().max(1));
-    if jobs <= 1 {
-        return Ok(1);
-    }
-    let Some(service) = &settings.service else {
-        let shares_state = settings.database.is_some()
-            || !settings.mocks.is_empty()
-            || !mock_names(plan).is_empty();
-        if settings.own_service && (shares_state || !settings.independent) {
-            let or_independent = if shares_state {
-                ""
-            } else {
-                ", or, if the cases cannot interfere, set `independent = true` under [workers]"
-            };
-            return Err(format!(
-                "--jobs {asked}: every worker would send to the one service you started (--base-url, --no-service) and share its \
-                 database and mocks, so cases would change each other's data. Run without --base-url and --no-service so each \
-                 worker starts [service] with a database and mocks of its own{or_independent}"
-            ));
-        }
-        if !settings.independent {
-            return Err(format!(
-                "--jobs {asked}: without [service] every worker would send to the one service at target.base_url and share its database, \
-                 so cases would change each other's data. Add [service] to itspec.toml so each worker starts a service of its own \
-                 (with its own database and mocks), or, if the cases cannot interfere, set `independent = true` under [workers]"
-            ));
-        }
-        if settings.database.is_some() {
-            return Err(format!(
-                "--jobs {asked}: workers sharing one service would share its database, which cannot be recorded and restored per case \
-                 while other workers write to it. Add [service] to itspec.toml so each worker gets a service and a database of its own"
-            ));
-        }
-        if !settings.mocks.is_empty() || !mock_names(plan).is_empty() {
-            return Err(format!(
-                "--jobs {asked}: workers sharing one service would share its mocks, whose calls cannot be told apart per case. \
-                 Add [service] to itspec.toml so each worker gets a service and mocks of its own"
-            ));
-        }
-        return Ok(jobs);
-    };
-    if let itspec_config::Port::Fixed(port) = service.port {
-        return Err(format!(
-            "--jobs {asked}: [service] port = {port} is fixed, and each worker starts a service of its own. \
-             Use port = \"auto\" and pass {{{{service.port}}}} to the service in [service] env"
-        ));
-    }
-    if let Some(url) = &settings.base_url
-        && !url.contains("{{service.")
-    {
-        return Err(format!(
-            "--jobs {asked}: target.base_url = \"{url}\" sends every worker to one address. \
-             Leave it out (each worker's service is at http://127.0.0.1:{{{{service.port}}}}) or use {{{{service.port}}}} in it"
-        ));
-    }
-    if let Some((name, _)) = settings
-        .mocks
-        .iter()
-        .find(|(_, mock)| matches!(mock.port, itspec_config::Port::Fixed(_)))
-    {
-        return Err(format!(
-            "--jobs {asked}: [mocks.{name}] has a fixed port, and each worker starts mocks of its own. \
-             Use port = \"auto\" and pass {{{{mocks.{name}.url}}}} to the service in [service] env"
-        ));
-    }
-    Ok(jobs)
-}
 
 /// What the run has collected so far; kept outside the futures that an
 /// interruption cancels.

@@ -8,13 +8,17 @@
 mod case;
 mod cookies;
 mod coordinator;
+mod prepare;
 mod request;
 mod schedule;
 mod send;
 mod setup;
 mod worker;
+mod worker_count;
 
-pub use coordinator::worker_count;
+pub use prepare::{
+    ContractsError, PrepareError, PreparedRun, WorkersError, contracts, prepare_run,
+};
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::AtomicBool;
@@ -55,36 +59,25 @@ pub struct RunOptions {
     pub fail_fast: bool,
 }
 
-/// Runs a plan and reports as it goes. Blocks until the run is over. The
-/// contracts are read first ([`contracts`]); a document that cannot be read
-/// fails the run before it starts.
+/// Runs a plan and reports as it goes. Blocks until the run is over. It
+/// is prepared first ([`prepare_run`]); what stops it there fails the run
+/// before it starts.
 pub fn run(
     plan: &Plan,
     settings: &Settings,
     options: &RunOptions,
     reporter: &mut dyn Reporter,
 ) -> RunResult {
-    match contracts(settings, plan) {
-        Ok(contracts) => run_with(plan, settings, options, &contracts, reporter),
-        Err(message) => {
+    match prepare_run(plan.clone(), settings.clone(), options.clone()) {
+        Ok(prepared) => prepared.run(reporter),
+        Err(error) => {
             let secrets = settings.redaction_for_run(&options.vars).run_secrets();
-            failed_before(message, &mut Redacting::new(reporter, &secrets))
+            failed_before(error.to_string(), &mut Redacting::new(reporter, &secrets))
         }
     }
 }
 
-/// [`run`], with the contracts already read.
-pub fn run_with(
-    plan: &Plan,
-    settings: &Settings,
-    options: &RunOptions,
-    contracts: &Contracts,
-    reporter: &mut dyn Reporter,
-) -> RunResult {
-    run_inner(plan, settings, options, contracts, reporter, None)
-}
-
-fn run_inner(
+pub(super) fn run_inner(
     plan: &Plan,
     settings: &Settings,
     options: &RunOptions,
@@ -110,9 +103,9 @@ fn run_inner(
             );
         }
     };
-    let jobs = match worker_count(plan, &settings, options) {
+    let jobs = match worker_count::worker_count(plan, &settings, options) {
         Ok(jobs) => jobs,
-        Err(message) => return failed_before(message, &mut reporter),
+        Err(error) => return failed_before(error.to_string(), &mut reporter),
     };
     let job = Job {
         plan,
@@ -136,20 +129,6 @@ pub trait Rerun {
     fn next(&mut self, result: RunResult) -> LocalBoxFuture<'_, Option<(Plan, Contracts)>>;
 }
 
-/// [`run_with`], then again for each plan `rerun` gives, keeping the
-/// service, the mocks and the database's record up in between. Returns
-/// the last run's result; each run's is also reported as it ends.
-pub fn run_watching(
-    plan: &Plan,
-    settings: &Settings,
-    options: &RunOptions,
-    contracts: &Contracts,
-    reporter: &mut dyn Reporter,
-    rerun: &mut dyn Rerun,
-) -> RunResult {
-    run_inner(plan, settings, options, contracts, reporter, Some(rerun))
-}
-
 /// A run beginning now, with nothing in it yet.
 pub fn run_starting_now() -> RunResult {
     RunResult::starting_at(chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
@@ -164,25 +143,6 @@ fn failed_before(message: String, reporter: &mut Redacting<'_>) -> RunResult {
     reporter.event(Event::RunFinished { result: &result });
     reporter.result(&mut result);
     result
-}
-
-/// The configured contract and every one a planned spec names, read
-/// before the run so a missing or broken document stops it at once.
-pub fn contracts(settings: &Settings, plan: &Plan) -> Result<Contracts, String> {
-    let contracts = Contracts::new(&settings.dir, settings.contract.as_deref())?;
-    for planned in &plan.specs {
-        if let Some(itspec_spec::model::Contract::OpenApi { file, .. }) = planned
-            .about
-            .contract
-            .as_deref()
-            .and_then(itspec_spec::model::Contract::parse)
-        {
-            contracts
-                .named(&file)
-                .map_err(|e| format!("{}: the API contract: {e}", planned.path))?;
-        }
-    }
-    Ok(contracts)
 }
 
 /// The mocks the planned specs define.

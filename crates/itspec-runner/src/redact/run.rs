@@ -4,7 +4,7 @@
 //! redacted where they end; this covers what is said about the run.
 
 use super::Finder;
-use itspec_results::{Event, Reporter};
+use itspec_results::{Event, Reporter, Stamped};
 use itspec_results::{RunOutcome, RunResult};
 
 /// A reporter in front of another that hides the run's secrets in the
@@ -38,11 +38,12 @@ impl<'r> Redacting<'r> {
 }
 
 impl Reporter for Redacting<'_> {
-    fn event(&mut self, event: Event<'_>) {
-        match event {
+    fn report(&mut self, stamped: Stamped<'_>) {
+        match stamped.event {
             Event::Notice { message } => {
                 let message = self.text(message);
-                self.inner.event(Event::Notice { message: &message });
+                self.inner
+                    .report(stamped.with(Event::Notice { message: &message }));
             }
             Event::ServiceStarting {
                 command,
@@ -50,11 +51,11 @@ impl Reporter for Redacting<'_> {
                 workers,
             } => {
                 let command = self.text(command);
-                self.inner.event(Event::ServiceStarting {
+                self.inner.report(stamped.with(Event::ServiceStarting {
                     command: &command,
                     log,
                     workers,
-                });
+                }));
             }
             Event::RunStarted {
                 specs,
@@ -65,15 +66,17 @@ impl Reporter for Redacting<'_> {
             } => {
                 let target = self.text(target);
                 let service = service.map(|(command, ms)| (self.text(command), ms));
-                self.inner.event(Event::RunStarted {
-                    specs,
-                    cases,
-                    workers,
-                    target: &target,
-                    service: service
-                        .as_ref()
-                        .map(|(command, ms)| (command.as_str(), *ms)),
-                });
+                self.inner.report(
+                    stamped.with(Event::RunStarted {
+                        specs,
+                        cases,
+                        workers,
+                        target: &target,
+                        service: service
+                            .as_ref()
+                            .map(|(command, ms)| (command.as_str(), *ms)),
+                    }),
+                );
             }
             Event::RunFinished { result } => {
                 let mut redacted = RunResult {
@@ -83,16 +86,18 @@ impl Reporter for Redacting<'_> {
                 };
                 self.result(&mut redacted);
                 if redacted.outcome == result.outcome && redacted.target == result.target {
-                    self.inner.event(Event::RunFinished { result });
+                    self.inner
+                        .report(stamped.with(Event::RunFinished { result }));
                 } else {
                     // Rare (a failure quoting a secret): a copy with it hidden.
                     let mut copy = result.clone();
                     copy.outcome = redacted.outcome;
                     copy.target = redacted.target;
-                    self.inner.event(Event::RunFinished { result: &copy });
+                    self.inner
+                        .report(stamped.with(Event::RunFinished { result: &copy }));
                 }
             }
-            other => self.inner.event(other),
+            _ => self.inner.report(stamped),
         }
     }
 }
@@ -105,8 +110,8 @@ mod tests {
     struct Said(Vec<String>);
 
     impl Reporter for Said {
-        fn event(&mut self, event: Event<'_>) {
-            match event {
+        fn report(&mut self, stamped: Stamped<'_>) {
+            match stamped.event {
                 Event::Notice { message } => self.0.push(message.to_string()),
                 Event::RunStarted {
                     target, service, ..
