@@ -143,7 +143,7 @@ fn parse_report(text: &str) -> Result<ReportOutput, String> {
 }
 
 fn parse_shard(text: &str) -> Result<itspec_runner::shard::Shard, String> {
-    itspec_runner::shard::Shard::parse(text)
+    itspec_runner::shard::Shard::parse(text).map_err(|e| e.to_string())
 }
 
 /// `itspec run`.

@@ -27,7 +27,7 @@ pub fn put_back(settings: &Settings, file: &Path) -> Result<(Rescue, PutBack), P
             itspec_config::shown(file)
         )));
     }
-    let rescue = Rescue::load(file).map_err(PutBackError::Usage)?;
+    let rescue = Rescue::load(file).map_err(|e| PutBackError::Usage(e.to_string()))?;
     let Some(database) = &settings.database else {
         return Err(PutBackError::Usage(
             "no [database] in itspec.toml: name the database the rows come from".to_string(),

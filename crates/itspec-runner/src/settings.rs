@@ -218,7 +218,7 @@ impl Settings {
             jobs: config.workers.jobs.unwrap_or(1).max(1),
             independent: config.workers.independent,
             redaction: crate::redact::Redaction::new(&config.redact.headers, &config.redact.vars)
-                .map_err(SettingsError)?,
+                .map_err(|e| SettingsError(e.to_string()))?,
             contract: config.contract.openapi.as_ref().map(|p| loaded.dir.join(p)),
             undocumented_status_warns: config.contract.undocumented_status
                 == Some(itspec_config::Severity::Warn),

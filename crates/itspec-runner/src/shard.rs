@@ -15,10 +15,15 @@ pub struct Shard {
     pub total: u32,
 }
 
+/// Text that is not `i/n`.
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("`{0}` is not a shard: write i/n, like 2/4 (i from 1 to n)")]
+pub struct NotAShard(pub String);
+
 impl Shard {
     /// Reads `i/n`.
-    pub fn parse(text: &str) -> Result<Shard, String> {
-        let bad = || format!("`{text}` is not a shard: write i/n, like 2/4 (i from 1 to n)");
+    pub fn parse(text: &str) -> Result<Shard, NotAShard> {
+        let bad = || NotAShard(text.to_string());
         let (index, total) = text.split_once('/').ok_or_else(bad)?;
         let index: u32 = index.trim().parse().map_err(|_| bad())?;
         let total: u32 = total.trim().parse().map_err(|_| bad())?;

@@ -450,7 +450,7 @@ fn a_file_that_is_not_recorded_rows_is_refused_with_where() {
     let dir = tempfile::tempdir().unwrap();
     let other = dir.path().join("other.json");
     std::fs::write(&other, "{\n  \"format\": 1\n}\n").unwrap();
-    let error = db::Rescue::load(&other).unwrap_err();
+    let error = db::Rescue::load(&other).unwrap_err().to_string();
     assert!(
         error.contains("other.json:2:") && error.contains("not a file of recorded rows"),
         "{error}"
@@ -461,7 +461,7 @@ fn a_file_that_is_not_recorded_rows_is_refused_with_where() {
         r#"{"format": "something else", "database": "", "saved_at": "", "before": "", "tables": {}, "sequences": {}}"#,
     )
     .unwrap();
-    let error = db::Rescue::load(&renamed).unwrap_err();
+    let error = db::Rescue::load(&renamed).unwrap_err().to_string();
     assert!(error.contains("its format is `something else`"), "{error}");
 }
 

@@ -82,13 +82,19 @@ impl Channel for DatabaseChannel<'_> {
         })
     }
 
-    fn reset(&mut self) -> LocalBoxFuture<'_, Result<(), String>> {
+    fn reset(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>> {
         Box::pin(async move {
             self.after = None;
             if let Some(after_setup) = &self.after_setup {
-                self.isolation.restore_to(after_setup).await.map_err(|e| {
-                    format!("cannot restore the database to the state after Setup: {e}")
-                })?;
+                self.isolation
+                    .restore_to(after_setup)
+                    .await
+                    .map_err(|e| ChannelError {
+                        what: "database",
+                        message: format!(
+                            "cannot restore the database to the state after Setup: {e}"
+                        ),
+                    })?;
             }
             Ok(())
         })

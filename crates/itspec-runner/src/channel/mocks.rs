@@ -45,24 +45,24 @@ impl<'a> MockChannel<'a> {
         self.journals.as_ref()
     }
 
-    fn begin(&mut self) -> Result<(), String> {
+    fn begin(&mut self) -> Result<(), ChannelError> {
         self.journals = None;
         self.mocks
             .begin_case(self.spec, &self.overrides, &self.scope)
-            .map_err(|error| error.to_string())
+            .map_err(|error| ChannelError {
+                what: "mocks",
+                message: error.to_string(),
+            })
     }
 }
 
 impl Channel for MockChannel<'_> {
     fn observe(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>> {
-        let begun = self.begin().map_err(|message| ChannelError {
-            what: "mocks",
-            message,
-        });
+        let begun = self.begin();
         Box::pin(async move { begun })
     }
 
-    fn reset(&mut self) -> LocalBoxFuture<'_, Result<(), String>> {
+    fn reset(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>> {
         let begun = self.begin();
         Box::pin(async move { begun })
     }

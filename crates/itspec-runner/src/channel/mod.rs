@@ -37,7 +37,7 @@ pub(crate) trait Channel {
     fn observe(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>>;
 
     /// Before a further iteration: back to what [`Channel::observe`] saw.
-    fn reset(&mut self) -> LocalBoxFuture<'_, Result<(), String>>;
+    fn reset(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>>;
 
     /// After the last request: takes in what happened during the case.
     fn collect(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>>;
@@ -50,7 +50,7 @@ pub(crate) trait Channel {
     fn journal(&self, journal: &mut Journal);
 }
 
-/// A channel could not observe or collect: the case errs.
+/// A channel could not observe, reset or collect: the case errs.
 #[derive(Debug)]
 pub(crate) struct ChannelError {
     /// What could not be done, as the check's text: `mocks`,
@@ -111,7 +111,7 @@ impl Channels<'_> {
     }
 
     /// [`Channel::reset`] on every channel; the first error stops.
-    pub async fn reset(&mut self) -> Result<(), String> {
+    pub async fn reset(&mut self) -> Result<(), ChannelError> {
         for channel in self.each_mut() {
             channel.reset().await?;
         }

@@ -35,7 +35,7 @@ pub use entities::table_of;
 pub use locality::remote_reason;
 pub use lock::RunLock;
 pub use provision::{recreate_database, url_with_database};
-pub use rescue::{PutBack, Rescue, RescueFile, rescue_in_use};
+pub use rescue::{PutBack, Rescue, RescueFile, RescueFileError, rescue_in_use};
 pub use restore::restore;
 pub use rows::{Row, TableRows, checksum, fetch};
 pub use schema::{Column, MIGRATION_TABLES, Schema, Table, introspect};

@@ -74,6 +74,43 @@ fn engine(kind: Kind) -> &'static str {
     kind.dialect().engine()
 }
 
+/// A file `itspec restore` cannot read as recorded rows.
+#[derive(Debug, thiserror::Error)]
+pub enum RescueFileError {
+    /// It cannot be read.
+    #[error("cannot read {path}: {source}")]
+    Unreadable {
+        /// The file, as shown.
+        path: String,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// Rows recorded in another format (an earlier itspec's, or none of
+    /// itspec's).
+    #[error(
+        "{path}: not a file of recorded rows this itspec reads (its format is `{format}`, not `{FORMAT}`){}",
+        if format.starts_with("itspec recorded rows") {
+            " (written by an earlier itspec, whose rows were JSON: put them back with that version)"
+        } else {
+            ""
+        }
+    )]
+    OtherFormat {
+        /// The file, as shown.
+        path: String,
+        /// Its `format`.
+        format: String,
+    },
+    /// Not JSON of recorded rows.
+    #[error("{path}:{}:{}: not a file of recorded rows: {source}", source.line(), source.column())]
+    NotRecordedRows {
+        /// The file, as shown.
+        path: String,
+        /// Where and what the JSON reader found.
+        source: serde_json::Error,
+    },
+}
+
 impl Rescue {
     /// The rows of every table `snapshot` holds rows for.
     pub fn of(
@@ -130,30 +167,24 @@ impl Rescue {
     }
 
     /// Reads a file [`Rescue::save`] wrote.
-    pub fn load(path: &Path) -> Result<Rescue, String> {
-        let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", itspec_config::shown(path)))?;
+    pub fn load(path: &Path) -> Result<Rescue, RescueFileError> {
+        let shown = itspec_config::shown(path);
+        let text = std::fs::read_to_string(path).map_err(|source| RescueFileError::Unreadable {
+            path: shown.clone(),
+            source,
+        })?;
         let format = serde_json::from_str::<serde_json::Value>(&text)
             .ok()
             .and_then(|v| v.get("format")?.as_str().map(str::to_string));
         if let Some(format) = format.filter(|f| f != FORMAT) {
-            let hint = if format.starts_with("itspec recorded rows") {
-                " (written by an earlier itspec, whose rows were JSON: put them back with that version)"
-            } else {
-                ""
-            };
-            return Err(format!(
-                "{}: not a file of recorded rows this itspec reads (its format is `{format}`, not `{FORMAT}`){hint}",
-                itspec_config::shown(path)
-            ));
+            return Err(RescueFileError::OtherFormat {
+                path: shown,
+                format,
+            });
         }
-        serde_json::from_str(&text).map_err(|e| {
-            format!(
-                "{}:{}:{}: not a file of recorded rows: {e}",
-                itspec_config::shown(path),
-                e.line(),
-                e.column()
-            )
+        serde_json::from_str(&text).map_err(|source| RescueFileError::NotRecordedRows {
+            path: shown,
+            source,
         })
     }
 

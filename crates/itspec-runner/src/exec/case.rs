@@ -240,13 +240,13 @@ impl CaseRunner<'_> {
                 ..Attempt::default()
             };
             if i > 1
-                && let Err(message) = prepared.channels.reset().await
+                && let Err(error) = prepared.channels.reset().await
             {
                 attempt.checks.push(StepResult::error(
                     StepKind::Setup,
                     case.heading_span,
                     format!("iteration {i}"),
-                    message,
+                    error.message,
                     Evidence::default(),
                 ));
                 tally.run = i;

@@ -106,9 +106,9 @@ impl Worker {
             environment.headers.clone(),
         ) {
             Ok(http) => http.with_max_body(settings.max_body.clone()),
-            Err(message) => {
+            Err(error) => {
                 environment.stop(grace).await;
-                return Err(EnvError(message));
+                return Err(EnvError(error.to_string()));
             }
         };
         // The mocks are lent to the cases; the service is stopped before them.

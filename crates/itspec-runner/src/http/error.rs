@@ -2,9 +2,20 @@
 //! case — nothing answered, so nothing could be checked —; a body past
 //! `[limits] max_body` was an answer, and fails the case instead.
 
-/// Why a request has no (whole) response.
+/// Why a request has no (whole) response, or no client could be made.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum HttpError {
+    /// `target.base_url` is not a URL.
+    #[error("the base URL `{url}` is not a URL: {reason}")]
+    BaseUrl {
+        /// The configured address.
+        url: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// The HTTP client cannot be made.
+    #[error("cannot create the HTTP client: {0}")]
+    Client(String),
     /// The method is not an HTTP method.
     #[error("`{0}` is not an HTTP method")]
     Method(String),

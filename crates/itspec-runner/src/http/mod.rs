@@ -44,15 +44,17 @@ impl Http {
         base_url: &str,
         timeout: Duration,
         default_headers: Vec<(String, String)>,
-    ) -> Result<Self, String> {
-        reqwest::Url::parse(base_url)
-            .map_err(|error| format!("the base URL `{base_url}` is not a URL: {error}"))?;
+    ) -> Result<Self, HttpError> {
+        reqwest::Url::parse(base_url).map_err(|error| HttpError::BaseUrl {
+            url: base_url.to_string(),
+            reason: error.to_string(),
+        })?;
         let client = reqwest::Client::builder()
             .no_proxy()
             .timeout(timeout)
             .redirect(reqwest::redirect::Policy::none())
             .build()
-            .map_err(|error| format!("cannot create the HTTP client: {error}"))?;
+            .map_err(|error| HttpError::Client(error.to_string()))?;
         Ok(Self {
             client,
             base: base_url.trim_end_matches('/').to_string(),

@@ -123,9 +123,19 @@ impl Default for Redaction {
     }
 }
 
+/// A `[redact] vars` pattern that is not a glob.
+#[derive(Clone, Debug, thiserror::Error)]
+#[error("[redact] vars: `{pattern}` is not a pattern: {reason}")]
+pub struct BadPattern {
+    /// The pattern.
+    pub pattern: String,
+    /// What the glob parser said.
+    pub reason: String,
+}
+
 impl Redaction {
     /// The defaults plus more header names and variable-name globs.
-    pub fn new(headers: &[String], vars: &[String]) -> Result<Redaction, String> {
+    pub fn new(headers: &[String], vars: &[String]) -> Result<Redaction, BadPattern> {
         let headers = HEADERS
             .iter()
             .map(|h| (*h).to_string())
@@ -140,7 +150,10 @@ impl Redaction {
                     .case_insensitive(true)
                     .build()
                     .map(|g| g.compile_matcher())
-                    .map_err(|e| format!("[redact] vars: `{pattern}` is not a pattern: {e}"))
+                    .map_err(|e| BadPattern {
+                        reason: e.to_string(),
+                        pattern: pattern.clone(),
+                    })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let env = std::env::vars()
@@ -587,6 +600,7 @@ mod tests {
     #[test]
     fn a_bad_pattern_is_an_error_naming_it() {
         let error = Redaction::new(&[], &["[oops".into()]).unwrap_err();
-        assert!(error.contains("`[oops`"), "{error}");
+        assert_eq!(error.pattern, "[oops");
+        assert!(error.to_string().contains("`[oops`"), "{error}");
     }
 }
