@@ -22,9 +22,12 @@ fn malformed_specs() {
         // Specs that name `openapi.yaml` are held to the shop's contract.
         let contract = std::fs::read(format!("{REPO}/examples/shop/openapi.yaml"))
             .expect("the shop's contract");
+        // One RabbitMQ broker, for the assertions on messages.
+        let config = "[brokers.events]\nurl = \"amqp://guest:guest@127.0.0.1:5672/%2f\"\nwatch = [\"orders\"]\n";
         let output = Test::new()
             .file(name, contents)
             .file("openapi.yaml", contract)
+            .file("itspec.toml", config)
             .args(["check", "--color", "never", name])
             .run();
         assert!(output.stderr.is_empty(), "{name}: {}", output.stderr);

@@ -217,7 +217,7 @@ fn allowed(path: &[String]) -> Allowed {
 pub(crate) fn setting_name(path: &[String]) -> String {
     let section_len = match path.first().map(String::as_str) {
         _ if path.len() <= 1 => 0,
-        Some("mocks") => 2,
+        Some("mocks" | "brokers") => 2,
         Some("database") if path.get(1).map(String::as_str) == Some("entities") => 3,
         _ => 1,
     };
@@ -238,10 +238,11 @@ struct Known {
     service: bool,
     database: bool,
     vars: BTreeSet<String>,
+    brokers: BTreeSet<String>,
 }
 
 const RUNTIME_FORMS: &str = "{{service.port}}, {{service.url}}, {{database.url}}, \
-     {{mocks.NAME.url}}, {{mocks.NAME.port}}, {{vars.NAME}} or {{env.NAME}}";
+     {{mocks.NAME.url}}, {{mocks.NAME.port}}, {{brokers.NAME.url}}, {{vars.NAME}} or {{env.NAME}}";
 
 /// Replaces `{{env.NAME}}` in every string of `table` and checks the other
 /// placeholders; the first problem found.
@@ -253,6 +254,11 @@ pub(crate) fn resolve(table: &mut toml::Table, env: &EnvSource) -> Result<(), Pr
             .get("vars")
             .and_then(toml::Value::as_table)
             .map(|vars| vars.keys().cloned().collect())
+            .unwrap_or_default(),
+        brokers: table
+            .get("brokers")
+            .and_then(toml::Value::as_table)
+            .map(|brokers| brokers.keys().cloned().collect())
             .unwrap_or_default(),
     };
     let mut path = Vec::new();
@@ -350,6 +356,8 @@ fn runtime_name(name: &str, known: &Known) -> Result<(), String> {
         ["database", "url"] if known.database => Ok(()),
         ["database", "url"] => Err("but there is no [database]".to_string()),
         ["mocks", mock, "url" | "port"] if !mock.is_empty() => Ok(()),
+        ["brokers", broker, "url"] if known.brokers.contains(*broker) => Ok(()),
+        ["brokers", broker, "url"] => Err(format!("but there is no [brokers.{broker}]")),
         ["vars", var, ..] => {
             let root = var.split('[').next().unwrap_or(var);
             if known.vars.contains(root) {

@@ -25,6 +25,12 @@ pub struct Config {
     /// Mock servers by name.
     #[serde(default)]
     pub mocks: BTreeMap<String, MockConfig>,
+    /// Message brokers the service publishes to, by name.
+    #[serde(default)]
+    pub brokers: BTreeMap<String, Broker>,
+    /// How long message assertions wait.
+    #[serde(default)]
+    pub channels: ChannelWaits,
     /// Where error codes and messages are read from.
     #[serde(default)]
     pub errors: Errors,
@@ -231,6 +237,38 @@ pub struct MockConfig {
     /// Calls no route matches do not fail the case.
     #[serde(default)]
     pub allow_unexpected: bool,
+}
+
+/// `[brokers.NAME]`: a message broker itspec watches.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Broker {
+    /// Where it is; the scheme says which broker it is: `redis://`,
+    /// `amqp://`, `nats://`, `mqtt://`.
+    pub url: String,
+    /// The topics observed during each case: channel patterns and stream
+    /// names (Redis), exchanges (RabbitMQ), subjects (NATS), topic
+    /// filters (MQTT).
+    #[serde(default)]
+    pub watch: Vec<String>,
+    /// Redis: key patterns recorded before each case and put back after it.
+    #[serde(default)]
+    pub keys: Vec<String>,
+    /// Allow publishing to, and restoring keys on, a broker on another host.
+    #[serde(default)]
+    pub allow_remote: bool,
+}
+
+/// `[channels]`: how long assertions on messages wait.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ChannelWaits {
+    /// How long a `message … received` or `messages … count` waits for
+    /// messages that make it hold (default 2 s).
+    pub wait: Option<Duration>,
+    /// How long `no messages` and `no side effects` wait after the case's
+    /// last step for messages that come late (default 200 ms).
+    pub quiet: Option<Duration>,
 }
 
 /// `[errors]`.

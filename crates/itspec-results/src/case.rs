@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Call, Exchange, Span, StepResult};
+use crate::{Call, Exchange, Message, Span, StepResult};
 
 /// One case's result.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -32,6 +32,10 @@ pub struct CaseResult {
     /// What each mock received (the shown iteration's).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub mock_calls: BTreeMap<String, Vec<Call>>,
+    /// What each broker carried on its watched topics (the shown
+    /// iteration's).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub messages: BTreeMap<String, Vec<Message>>,
     /// What the service wrote to its log during the case, when it
     /// answered a request with a 5xx status and the case did not pass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -119,6 +123,7 @@ impl CaseResult {
             }
         }
         self.mock_calls = BTreeMap::new();
+        self.messages = BTreeMap::new();
     }
 
     /// The checks that failed or could not be made: what explains the
@@ -194,6 +199,7 @@ mod tests {
             checks: Vec::new(),
             iterations: None,
             mock_calls: BTreeMap::from([("payments".to_string(), Vec::new())]),
+            messages: BTreeMap::new(),
             service_log: None,
         }
     }

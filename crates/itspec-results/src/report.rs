@@ -7,8 +7,12 @@ use serde::{Deserialize, Serialize};
 
 /// The `format` of every itspec report.
 pub const FORMAT: &str = "itspec-report";
-/// The version of the report's shape; a reader refuses other versions.
-pub const VERSION: u32 = 1;
+/// The version of the report's shape, raised when it changes (2: the
+/// messages brokers carried, per case).
+pub const VERSION: u32 = 2;
+/// The versions this reader takes: each later one only adds to the one
+/// before, so an older report reads with what it lacks left empty.
+pub const READS: [u32; 2] = [1, 2];
 
 /// A report as stored.
 #[derive(Debug, Serialize, Deserialize)]
@@ -43,9 +47,9 @@ pub fn read(text: &str) -> Result<RunResult, String> {
         ));
     }
     let version = value.get("version").and_then(serde_json::Value::as_u64);
-    if version != Some(u64::from(VERSION)) {
+    if !version.is_some_and(|v| READS.iter().any(|r| u64::from(*r) == v)) {
         return Err(format!(
-            "an itspec report of version {}, and this itspec reads version {VERSION}",
+            "an itspec report of version {}, and this itspec reads versions 1 to {VERSION}",
             version.map_or("?".to_string(), |v| v.to_string())
         ));
     }
@@ -125,6 +129,52 @@ mod tests {
             contract: None,
             cases: Vec::new(),
         }
+    }
+
+    #[test]
+    fn a_report_reads_back_with_its_messages_and_older_ones_still_read() {
+        let mut case: crate::CaseResult = serde_json::from_value(serde_json::json!({
+            "id": "TC-INT-001", "name": "x", "heading": {"start": 0, "end": 1, "line": 1, "col": 1},
+            "outcome": "passed", "duration_ms": 1, "exchanges": [], "checks": []
+        }))
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        case.messages.insert(
+            "events".into(),
+            vec![crate::Message::new(
+                "orders.created".into(),
+                Vec::new(),
+                br#"{"id":1}"#,
+                2.5,
+            )],
+        );
+        let run = RunResult {
+            specs: vec![SpecResult {
+                cases: vec![case],
+                ..spec("a.md", "High")
+            }],
+            ..RunResult::default()
+        };
+        let text = write(&run);
+        assert!(text.contains("\"version\": 2"), "{text}");
+        let back = read(&text).unwrap_or_else(|e| unreachable!("{e}"));
+        let messages = back
+            .specs
+            .first()
+            .and_then(|s| s.cases.first())
+            .map(|c| c.messages["events"].clone())
+            .unwrap_or_default();
+        assert_eq!(messages.len(), 1);
+        assert_eq!(
+            (messages[0].topic.as_str(), messages[0].at_ms),
+            ("orders.created", 2.5)
+        );
+        let older = text.replace("\"version\": 2", "\"version\": 1");
+        assert!(read(&older).is_ok());
+        let newer = text.replace("\"version\": 2", "\"version\": 3");
+        assert_eq!(
+            read(&newer).err().as_deref(),
+            Some("an itspec report of version 3, and this itspec reads versions 1 to 2")
+        );
     }
 
     #[test]

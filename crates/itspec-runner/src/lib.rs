@@ -17,6 +17,7 @@
 )]
 
 mod assert;
+pub mod broker;
 mod channel;
 pub mod db;
 mod env;
@@ -32,6 +33,7 @@ mod settings;
 pub mod shard;
 pub mod vars;
 
+pub use broker::Waits;
 pub use exec::{
     ContractsError, PrepareError, PreparedRun, Rerun, RunOptions, WorkersError, contracts,
     prepare_run, run, run_starting_now,

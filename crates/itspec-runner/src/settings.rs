@@ -9,6 +9,7 @@ use itspec_config::{Loaded, Port};
 use serde_json::{Map, Value};
 
 use crate::assert::ErrorPaths;
+use crate::broker::{BrokerKind, BrokerSettings, Waits};
 use crate::http::BodyLimit;
 use crate::mock::MockSettings;
 
@@ -43,6 +44,10 @@ pub struct Settings {
     pub database: Option<DatabaseSettings>,
     /// `[mocks.NAME]`.
     pub mocks: BTreeMap<String, MockSettings>,
+    /// `[brokers.NAME]`.
+    pub brokers: BTreeMap<String, BrokerSettings>,
+    /// `[channels]`: how long message assertions wait.
+    pub waits: Waits,
     /// Where error codes and messages are read.
     pub errors: ErrorPaths,
     /// `[vars]`.
@@ -208,6 +213,17 @@ impl Settings {
                     (name.clone(), settings)
                 })
                 .collect(),
+            brokers: brokers(&config.brokers)?,
+            waits: Waits {
+                wait: config
+                    .channels
+                    .wait
+                    .map_or(Waits::default().wait, |d| d.std()),
+                quiet: config
+                    .channels
+                    .quiet
+                    .map_or(Waits::default().quiet, |d| d.std()),
+            },
             errors,
             vars,
             iterations: config
@@ -231,6 +247,63 @@ impl Settings {
             own_service: false,
         })
     }
+}
+
+/// `[brokers.NAME]`: the kind each URL names, the watched topics checked
+/// against its wildcards; what itspec cannot do yet is refused, never
+/// ignored.
+fn brokers(
+    config: &BTreeMap<String, itspec_config::Broker>,
+) -> Result<BTreeMap<String, BrokerSettings>, SettingsError> {
+    let mut brokers = BTreeMap::new();
+    for (name, broker) in config {
+        let kind = BrokerKind::of_url(&broker.url).ok_or_else(|| {
+            SettingsError(format!(
+                "[brokers.{name}] url: `{}` names no broker: write redis://, amqp://, nats:// or mqtt://",
+                crate::redact::url::hide_credentials(&broker.url, "***")
+            ))
+        })?;
+        if kind != BrokerKind::Redis {
+            return Err(SettingsError(format!(
+                "[brokers.{name}]: {} brokers are not supported yet: itspec observes Redis brokers (docs/config.md)",
+                kind.name()
+            )));
+        }
+        if broker.watch.is_empty() {
+            return Err(SettingsError(format!(
+                "[brokers.{name}] watches nothing: list what to observe in `watch` (for {}: {})",
+                kind.name(),
+                match kind {
+                    BrokerKind::Redis => "channel patterns, like [\"events:*\"]",
+                    BrokerKind::Amqp => "exchanges, like [\"orders\"]",
+                    BrokerKind::Nats => "subjects, like [\"orders.>\"]",
+                    BrokerKind::Mqtt => "topic filters, like [\"devices/+/status\"]",
+                }
+            )));
+        }
+        for pattern in &broker.watch {
+            if let Some(why) = kind.rules().invalid(pattern) {
+                return Err(SettingsError(format!(
+                    "[brokers.{name}] watch: `{pattern}` is not a {} pattern: {why}",
+                    kind.name()
+                )));
+            }
+        }
+        if !broker.keys.is_empty() {
+            return Err(SettingsError(format!(
+                "[brokers.{name}] keys: recording and restoring Redis keys is not built yet; remove `keys` (docs/config.md)"
+            )));
+        }
+        brokers.insert(
+            name.clone(),
+            BrokerSettings {
+                kind,
+                url: broker.url.clone(),
+                watch: broker.watch.clone(),
+            },
+        );
+    }
+    Ok(brokers)
 }
 
 /// `GET /health` (or just `/health`) → (method, path).

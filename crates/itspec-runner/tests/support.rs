@@ -52,6 +52,46 @@ pub fn api() -> Router {
         .route("/me", get(me))
         .route("/headers", get(headers))
         .route("/forward", post(forward))
+        .route("/publish", post(publish))
+}
+
+/// Publishes what the body says to Redis — `{"url", "messages": [{"channel",
+/// "body"}], "delay_ms"}` — after the delay, and answers 202 at once: a
+/// service that emits events.
+async fn publish(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
+    let url = order["url"].as_str().unwrap_or_default().to_string();
+    let delay = Duration::from_millis(order["delay_ms"].as_u64().unwrap_or(0));
+    let messages: Vec<(String, String)> = order["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|m| {
+            let body = match &m["body"] {
+                Value::String(text) => text.clone(),
+                other => other.to_string(),
+            };
+            (m["channel"].as_str().unwrap_or_default().to_string(), body)
+        })
+        .collect();
+    let send = async move {
+        tokio::time::sleep(delay).await;
+        let client = redis::Client::open(url.as_str()).unwrap();
+        let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+        for (channel, body) in messages {
+            let _: i64 = redis::cmd("PUBLISH")
+                .arg(&channel)
+                .arg(&body)
+                .query_async(&mut connection)
+                .await
+                .unwrap();
+        }
+    };
+    if delay.is_zero() {
+        send.await;
+    } else {
+        tokio::spawn(send);
+    }
+    StatusCode::ACCEPTED
 }
 
 /// Calls what the body says (`{"method", "url", "body"}`) and answers with
@@ -242,6 +282,11 @@ fn spec_input(settings: &Settings, path: &str, text: &str) -> SpecInput {
         &itspec_spec::LintOptions {
             vars: vec!["configured".into(), "n".into()],
             mocks: settings.mocks.keys().cloned().collect(),
+            brokers: settings
+                .brokers
+                .iter()
+                .map(|(name, broker)| (name.clone(), Some(broker.kind.rules())))
+                .collect(),
             strict: false,
         },
     );

@@ -171,6 +171,10 @@ codes! {
     UnknownFixtureKey = ("IT406", "unknown-fixture-key"),
     /// A check is called with the wrong number of arguments.
     CheckArguments = ("IT407", "check-arguments"),
+    /// A broker named in an assertion is not configured.
+    UnknownBroker = ("IT408", "unknown-broker"),
+    /// A topic is not a pattern of its broker.
+    InvalidTopic = ("IT409", "invalid-topic"),
     /// Python that is not one of the template's executable shapes.
     UnsupportedPython = ("IT501", "unsupported-python"),
     /// Python that does not parse.

@@ -38,6 +38,7 @@ pub mod pattern;
 mod source;
 pub mod suggest;
 pub mod template;
+pub mod topics;
 pub mod value_type;
 
 pub use diagnostic::{Code, Diagnostic, Note, Severity};

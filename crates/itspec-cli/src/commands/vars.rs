@@ -1,6 +1,6 @@
-//! What a spec can rely on before it runs, beyond itself: the `[vars]` and
-//! `[mocks.NAME]` of the `itspec.toml` nearest above the spec (or of
-//! `--config`), and `--var`.
+//! What a spec can rely on before it runs, beyond itself: the `[vars]`,
+//! `[mocks.NAME]` and `[brokers.NAME]` of the `itspec.toml` nearest above
+//! the spec (or of `--config`), and `--var`.
 
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -15,6 +15,7 @@ use super::Context;
 struct Defined {
     vars: Vec<String>,
     mocks: Vec<String>,
+    brokers: Vec<(String, Option<itspec_spec::topics::TopicRules>)>,
 }
 
 impl Defined {
@@ -22,6 +23,17 @@ impl Defined {
         Self {
             vars: loaded.config.vars.keys().cloned().collect(),
             mocks: loaded.config.mocks.keys().cloned().collect(),
+            // A broker whose URL names no kind is the configuration's
+            // error, reported when it runs; a spec naming it is not wrong.
+            brokers: loaded
+                .config
+                .brokers
+                .iter()
+                .map(|(name, broker)| {
+                    let kind = itspec_runner::broker::BrokerKind::of_url(&broker.url);
+                    (name.clone(), kind.map(|kind| kind.rules()))
+                })
+                .collect(),
         }
     }
 }
@@ -49,6 +61,7 @@ impl<'a> KnownVars<'a> {
         LintOptions {
             vars: self.flags.iter().chain(&defined.vars).cloned().collect(),
             mocks: defined.mocks.clone(),
+            brokers: defined.brokers.clone(),
             strict,
         }
     }

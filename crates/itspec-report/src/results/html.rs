@@ -302,6 +302,33 @@ fn case_section(page: &mut String, i: usize, j: usize, spec: &SpecResult, case: 
             page.push_str("</tbody>\n</table>\n");
         }
     }
+    if case.messages.values().any(|messages| !messages.is_empty()) {
+        page.push_str("<h3>Messages</h3>\n");
+        for (name, messages) in &case.messages {
+            let _ = writeln!(
+                page,
+                "<table class=\"calls\">\n<caption>broker {}</caption>",
+                escape(name)
+            );
+            page.push_str("<thead><tr><th>ms</th><th>topic</th><th>headers</th><th>body</th></tr></thead>\n<tbody>\n");
+            for message in messages {
+                let headers: Vec<String> = message
+                    .headers
+                    .iter()
+                    .map(|(name, value)| format!("{name}: {value}"))
+                    .collect();
+                let _ = writeln!(
+                    page,
+                    "<tr><td>{:.1}</td><td><code>{}</code></td><td><pre>{}</pre></td><td><pre>{}</pre></td></tr>",
+                    message.at_ms,
+                    escape(&message.topic),
+                    escape(&headers.join("\n")),
+                    escape(&pretty(&message.body)),
+                );
+            }
+            page.push_str("</tbody>\n</table>\n");
+        }
+    }
     page.push_str("</div>\n</details>\n");
 }
 

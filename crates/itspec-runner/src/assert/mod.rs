@@ -5,6 +5,7 @@
 mod contract;
 mod database;
 mod errors;
+mod messages;
 mod mocks;
 mod predicate;
 mod subject;
@@ -21,6 +22,7 @@ pub(crate) use contract::contract;
 pub use database::DbContext;
 pub(crate) use database::unchanged_in;
 pub use errors::ErrorPaths;
+pub(crate) use messages::MessageContext;
 pub(crate) use mocks::call_notes;
 pub(crate) use mocks::none_in;
 
@@ -48,6 +50,8 @@ pub struct Context<'a> {
     pub db: Option<&'a DbContext<'a>>,
     /// Every side-effect channel of the case, for `no side effects`.
     pub side_effects: &'a dyn SideEffects,
+    /// The brokers, when the run has any.
+    pub messages: Option<&'a MessageContext<'a>>,
 }
 
 /// What `no side effects` asks of a case's side-effect channels (the
@@ -162,6 +166,15 @@ async fn evaluate(assertion: &Assertion, cx: &Context<'_>) -> Result<Option<Stri
             mocks::check(subject, predicate, cx)?;
             Ok(None)
         }
+        AssertionKind::Check { subject, predicate }
+            if matches!(
+                subject.kind,
+                SubjectKind::Message { .. } | SubjectKind::Messages { .. }
+            ) =>
+        {
+            messages::check(subject, predicate, cx).await?;
+            Ok(None)
+        }
         AssertionKind::Check { subject, predicate } => {
             let value = subject::resolve(subject, cx).await?;
             predicate::apply(predicate, subject, value, cx)?;
@@ -178,6 +191,11 @@ async fn evaluate(assertion: &Assertion, cx: &Context<'_>) -> Result<Option<Stri
             Ok(None)
         }
         AssertionKind::Phrase { phrase } => phrase_check(phrase, cx).map(|()| None),
+        AssertionKind::NoMessages { broker, topic } => {
+            messages::none(broker.as_ref(), topic.as_ref(), cx)
+                .await
+                .map(|()| None)
+        }
         AssertionKind::Call { name, args } => database::call(name, args, cx).await.map(|()| None),
     }
 }

@@ -47,6 +47,9 @@ pub(super) async fn resolve(subject: &Subject, cx: &Context<'_>) -> Result<Optio
         SubjectKind::Mock { .. } | SubjectKind::MockCalls { .. } => {
             super::mocks::value(subject, cx)
         }
+        SubjectKind::Message { .. } | SubjectKind::Messages { .. } => Err(Failure::error(
+            "a message subject is checked with `received` or `count`; it has no value to capture",
+        )),
     }
 }
 

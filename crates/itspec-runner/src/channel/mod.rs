@@ -1,6 +1,6 @@
 //! Side-effect channels: the places a service writes to besides its
-//! response — its database and the HTTP dependencies itspec mocks today;
-//! message brokers, mail and caches next. A case asks each channel the
+//! response — its database, the HTTP dependencies itspec mocks and the
+//! message brokers it publishes to; mail and caches next. A case asks each channel the
 //! same things at the same moments (docs/architecture.md, "A side-effect
 //! channel"):
 //!
@@ -21,11 +21,13 @@
 //! there.
 
 mod database;
+mod messages;
 mod mocks;
 
 use futures_util::future::LocalBoxFuture;
 
 pub(crate) use database::DatabaseChannel;
+pub(crate) use messages::MessageChannel;
 pub(crate) use mocks::MockChannel;
 
 use crate::assert::{Failure, SideEffects};
@@ -65,6 +67,8 @@ pub(crate) struct ChannelError {
 pub(crate) struct Journal {
     /// What each mock received.
     pub mock_calls: Journals,
+    /// What each broker carried.
+    pub messages: std::collections::BTreeMap<String, Vec<itspec_results::Message>>,
 }
 
 /// The channels of a case. Adding one: a module beside `database` and
@@ -76,6 +80,8 @@ pub(crate) struct Channels<'a> {
     pub database: Option<DatabaseChannel<'a>>,
     /// The mocks, when the run has any.
     pub mocks: Option<MockChannel<'a>>,
+    /// The brokers, when the run has any.
+    pub messages: Option<MessageChannel<'a>>,
 }
 
 impl Channels<'_> {
@@ -88,6 +94,9 @@ impl Channels<'_> {
         if let Some(mocks) = &self.mocks {
             all.push(mocks);
         }
+        if let Some(messages) = &self.messages {
+            all.push(messages);
+        }
         all
     }
 
@@ -98,6 +107,9 @@ impl Channels<'_> {
         }
         if let Some(mocks) = &mut self.mocks {
             all.push(mocks);
+        }
+        if let Some(messages) = &mut self.messages {
+            all.push(messages);
         }
         all
     }
@@ -145,7 +157,7 @@ impl SideEffects for Channels<'_> {
         let channels = self.each();
         if channels.is_empty() {
             return Err(Failure::new(
-                "`no side effects` compares the database and the mocks' journals, and this run has neither: add [database] (and mocks) to itspec.toml",
+                "`no side effects` compares the database, the mocks' journals and the brokers' messages, and this run has none of them: add [database] (and mocks or brokers) to itspec.toml",
             ));
         }
         channels
@@ -164,7 +176,7 @@ mod tests {
             panic!("with nothing to observe, `no side effects` cannot pass");
         };
         assert!(
-            failure.message.contains("this run has neither"),
+            failure.message.contains("this run has none of them"),
             "{}",
             failure.message
         );

@@ -15,6 +15,7 @@ use serde_json::{Value, json};
 pub use database::{check_local, prepare as prepare_database};
 pub use service::Service;
 
+use crate::broker::Brokers;
 use crate::db::Database;
 use crate::mock::Mocks;
 use crate::settings::Settings;
@@ -31,6 +32,8 @@ pub struct Environment {
     pub database: Option<Database>,
     /// The mock servers.
     pub mocks: Mocks,
+    /// The brokers, observed since before the service started.
+    pub brokers: Brokers,
     /// Where requests go.
     pub base_url: String,
     /// `[target] headers`, variables replaced.
@@ -57,6 +60,11 @@ impl Environment {
             None => None,
         };
         let mocks = Mocks::start(mocks, &settings.mocks).map_err(|e| EnvError(e.to_string()))?;
+        // Subscribed before the service starts, so nothing it publishes
+        // is missed.
+        let brokers = Brokers::start(&settings.brokers)
+            .await
+            .map_err(|e| EnvError(e.to_string()))?;
         let Some(service_settings) = &settings.service else {
             let scope = template_scope(settings, None, &mocks);
             let headers = headers(settings, &scope)?;
@@ -73,6 +81,7 @@ impl Environment {
             return Ok(Environment {
                 database,
                 mocks,
+                brokers,
                 base_url,
                 headers,
                 service: None,
@@ -128,6 +137,7 @@ impl Environment {
         Ok(Environment {
             database,
             mocks,
+            brokers,
             base_url,
             headers,
             service: Some(service),
@@ -199,6 +209,12 @@ fn template_scope(settings: &Settings, port: Option<u16>, mocks: &Mocks) -> Scop
         scope.set("database", json!({ "url": database.url }));
     }
     scope.set("mocks", mocks.variables());
+    let brokers: serde_json::Map<String, Value> = settings
+        .brokers
+        .iter()
+        .map(|(name, broker)| (name.clone(), json!({ "url": broker.url })))
+        .collect();
+    scope.set("brokers", Value::Object(brokers));
     scope.set("vars", Value::Object(settings.vars.clone()));
     scope
 }

@@ -9,18 +9,20 @@ use itspec_spec::model::{AssertionKind, ExpectedOutput, Phrase, Spec, TestCase};
 use serde_json::{Map, Value, json};
 
 use super::setup::Setup;
-use crate::assert::{self, Context, ErrorPaths};
-use crate::channel::{ChannelError, Channels, DatabaseChannel, MockChannel};
+use crate::assert::{self, Context, ErrorPaths, MessageContext};
+use crate::broker::{Brokers, Waits};
+use crate::channel::{ChannelError, Channels, DatabaseChannel, MessageChannel, MockChannel};
 use crate::http::Http;
 use crate::isolation::Isolation;
 use crate::mock::{Journals, Mocks};
 use crate::vars::Scope;
 use itspec_contract::{Contract, Operation};
-use itspec_results::Call;
+use itspec_results::{Call, Message};
 use itspec_results::{
     CaseResult, Evidence, Exchange, IterationRun, Iterations, Outcome, ResponseRecord, StepKind,
     StepResult, TimedRequest, Verdict,
 };
+use std::collections::BTreeMap;
 
 /// What every case of a spec shares.
 pub(crate) struct CaseRunner<'a> {
@@ -37,6 +39,10 @@ pub(crate) struct CaseRunner<'a> {
     pub strict: bool,
     /// The mocks of the run.
     pub mocks: &'a Mocks,
+    /// The brokers of the run.
+    pub brokers: &'a Brokers,
+    /// `[channels]`: how long message assertions wait.
+    pub waits: Waits,
     /// Run every iteration even after one failed.
     pub keep_going: bool,
     /// `--repeat`: iterations of every concurrency case.
@@ -61,6 +67,8 @@ pub(crate) struct Attempt {
     pub skew_ms: Option<f64>,
     /// What each mock received.
     pub mock_calls: Journals,
+    /// What each broker carried.
+    pub messages: BTreeMap<String, Vec<Message>>,
     /// The values its variables and responses hold that reports hide
     /// (found only for an attempt the case may show).
     pub secrets: Vec<String>,
@@ -138,6 +146,7 @@ impl CaseRunner<'_> {
             checks: Vec::new(),
             iterations: None,
             mock_calls: Journals::new(),
+            messages: BTreeMap::new(),
             service_log: None,
         };
         if let Some(skip) = &case.skip {
@@ -207,6 +216,10 @@ impl CaseRunner<'_> {
                 )
             }),
             mocks: MockChannel::new(self.mocks, self.spec, overrides, scope.clone()),
+            messages: MessageChannel::new(
+                self.brokers,
+                asks_no_side_effects(case).then_some(self.waits.quiet),
+            ),
         };
         if let Err(error) = channels.observe().await {
             result.checks.push(channel_error(case, error));
@@ -285,6 +298,7 @@ impl CaseRunner<'_> {
         result.checks = shown.checks;
         result.exchanges = shown.exchanges;
         result.mock_calls = shown.mock_calls;
+        result.messages = shown.messages;
         if planned > 1 {
             race_verdicts(case, &tally, &mut result.checks);
             result.iterations = Some(tally);
@@ -308,12 +322,17 @@ impl CaseRunner<'_> {
             return;
         };
         attempt.skew_ms = responses.skew_ms;
+        let last_step = Instant::now();
         for error in prepared.channels.collect().await {
             attempt.checks.push(channel_error(case, error));
         }
         let channels = &prepared.channels;
-        let journal = channels.journal();
         let db = channels.database.as_ref().map(DatabaseChannel::context);
+        let messages = MessageContext {
+            brokers: self.brokers,
+            waits: self.waits,
+            last_step,
+        };
         let cx = Context {
             last: responses.last.as_ref(),
             labelled: &responses.labelled,
@@ -324,6 +343,7 @@ impl CaseRunner<'_> {
             journals: channels.mocks.as_ref().and_then(MockChannel::journals),
             db: db.as_ref(),
             side_effects: channels,
+            messages: (!self.brokers.is_empty()).then_some(&messages),
         };
         self.checks(case, &cx, &mut attempt.checks).await;
         if let (Some(contract), _) = self.contract {
@@ -335,7 +355,11 @@ impl CaseRunner<'_> {
             );
         }
         self.unexpected_calls(case, cx.journals, &mut attempt.checks);
+        // Taken after the checks: messages that came while they waited
+        // are part of what the case shows.
+        let journal = channels.journal();
         attempt.mock_calls = journal.mock_calls;
+        attempt.messages = journal.messages;
         if last || (!attempt.passed() && !self.keep_going) {
             self.captures(case, &cx, spec_scope, &mut attempt.checks)
                 .await;
@@ -499,6 +523,19 @@ fn race_verdicts(case: &TestCase, tally: &Iterations, checks: &mut [StepResult])
 }
 
 /// Whether a case has an assertion that compares database snapshots.
+/// Whether the case asks `no side effects`, which waits for late
+/// messages.
+fn asks_no_side_effects(case: &TestCase) -> bool {
+    case.all_assertions().any(|a| {
+        matches!(
+            &a.kind,
+            AssertionKind::Phrase {
+                phrase: Phrase::NoSideEffects
+            }
+        )
+    })
+}
+
 fn compares_snapshots(case: &TestCase) -> bool {
     case.all_assertions().any(|a| {
         matches!(

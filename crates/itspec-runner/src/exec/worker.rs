@@ -13,6 +13,7 @@ use tokio::sync::mpsc;
 
 use super::Job;
 use super::case::CaseRunner;
+use crate::broker::Brokers;
 use crate::env::{EnvError, Environment};
 use crate::http::Http;
 use crate::isolation::Isolation;
@@ -50,6 +51,8 @@ pub(super) struct Worker {
     pub number: usize,
     pub environment: Environment,
     mocks: Mocks,
+    /// The brokers, observed from start to stop.
+    brokers: Brokers,
     isolation: Option<Isolation>,
     /// Dropped before the service stops, so that no idle keep-alive
     /// connection holds up its graceful shutdown.
@@ -114,10 +117,21 @@ impl Worker {
         // The mocks are lent to the cases; the service is stopped before them.
         let mocks = std::mem::take(&mut environment.mocks);
         mocks.set_max_body(&settings.max_body);
+        let brokers = std::mem::replace(&mut environment.brokers, Brokers::none());
         let mut scope = Scope::new();
         scope.set("run_id", Value::String(run_id.to_string()));
         scope.set("worker", Value::from(number));
         scope.set("mocks", mocks.variables());
+        scope.set(
+            "brokers",
+            Value::Object(
+                settings
+                    .brokers
+                    .iter()
+                    .map(|(name, broker)| (name.clone(), serde_json::json!({ "url": broker.url })))
+                    .collect(),
+            ),
+        );
         for (name, value) in &settings.vars {
             scope.set(name.clone(), value.clone());
         }
@@ -128,6 +142,7 @@ impl Worker {
             number,
             environment,
             mocks,
+            brokers,
             isolation,
             http: Some(http),
             scope,
@@ -190,6 +205,8 @@ impl Worker {
             errors: &job.settings.errors,
             strict: job.options.strict,
             mocks: &self.mocks,
+            brokers: &self.brokers,
+            waits: job.settings.waits,
             keep_going: job.options.keep_going,
             repeat: job.options.repeat,
             default_iterations: job.settings.iterations,

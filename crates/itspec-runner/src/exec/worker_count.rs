@@ -71,6 +71,17 @@ pub enum WorkersError {
         /// The configured address.
         url: String,
     },
+    /// Brokers are configured: workers would see each other's messages.
+    #[error(
+        "--jobs {asked}: every worker would observe the same topics of [brokers.{name}], so one case would see another's messages; \
+         itspec cannot split a broker per worker yet. Run with --jobs 1"
+    )]
+    SharedBroker {
+        /// Workers asked for.
+        asked: usize,
+        /// The first broker.
+        name: String,
+    },
     /// A mock's port is fixed.
     #[error(
         "--jobs {asked}: [mocks.{name}] has a fixed port, and each worker starts mocks of its own. \
@@ -98,6 +109,12 @@ pub fn worker_count(
     let jobs = asked.min(plan.specs.len().max(1));
     if jobs <= 1 {
         return Ok(1);
+    }
+    if let Some(name) = settings.brokers.keys().next() {
+        return Err(WorkersError::SharedBroker {
+            asked,
+            name: name.clone(),
+        });
     }
     let has_mocks = !settings.mocks.is_empty() || !mock_names(plan).is_empty();
     let Some(service) = &settings.service else {

@@ -265,6 +265,16 @@ impl Redaction {
                 }
             }
         }
+        for messages in case.messages.values_mut() {
+            for message in messages {
+                text(&mut message.topic);
+                self.headers(&mut message.headers, secrets);
+                text(&mut message.body);
+                if let Some(json) = &mut message.json {
+                    value(json, secrets);
+                }
+            }
+        }
         if let Outcome::Skipped { reason } = &mut case.outcome {
             text(reason);
         }
@@ -452,6 +462,7 @@ mod tests {
             checks: Vec::new(),
             iterations: None,
             mock_calls: std::collections::BTreeMap::new(),
+            messages: std::collections::BTreeMap::new(),
             service_log: None,
         }
     }
@@ -482,6 +493,29 @@ mod tests {
                 .request
                 .url
                 .ends_with("access_token=[redacted]&page=2")
+        );
+    }
+
+    #[test]
+    fn what_a_broker_carried_loses_the_secrets_of_the_run() {
+        let mut case = echoed(Vec::new(), "{}");
+        case.messages.insert(
+            "events".into(),
+            vec![itspec_results::Message::new(
+                "orders.created".into(),
+                vec![("authorization".into(), "Bearer m-hdr-777".into())],
+                br#"{"token": "m-tok-777", "sku": "SKU-1"}"#,
+                1.0,
+            )],
+        );
+        Redaction::default().case(&mut case, &["m-tok-777".to_string()]);
+        let shown = serde_json::to_string(&case).unwrap_or_default();
+        for secret in ["m-tok-777", "m-hdr-777"] {
+            assert!(!shown.contains(secret), "{secret}: {shown}");
+        }
+        assert!(
+            shown.contains("orders.created") && shown.contains("SKU-1"),
+            "{shown}"
         );
     }
 

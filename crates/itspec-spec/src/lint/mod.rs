@@ -10,6 +10,7 @@ mod definitions;
 mod placeholders;
 mod references;
 mod related;
+mod topics;
 mod variables;
 
 use crate::diagnostic::Diagnostic;
@@ -23,6 +24,9 @@ pub struct LintOptions {
     pub vars: Vec<String>,
     /// Mocks defined outside the spec: `[mocks.NAME]` of the config.
     pub mocks: Vec<String>,
+    /// Brokers of the config (`[brokers.NAME]`), with their wildcards
+    /// (`None`: its URL names no broker, which the run reports).
+    pub brokers: Vec<(String, Option<crate::topics::TopicRules>)>,
     /// Prose assertions are errors, not warnings.
     pub strict: bool,
 }
@@ -35,6 +39,7 @@ pub fn lint(spec: &Spec, options: &LintOptions) -> Vec<Diagnostic> {
     definitions::check(spec, &mut diagnostics);
     variables::check(spec, options, &mut diagnostics);
     references::check(spec, options, &mut diagnostics);
+    topics::check(spec, options, &mut diagnostics);
     related::check(spec, &mut diagnostics);
     diagnostics
 }

@@ -14,7 +14,9 @@ use crate::suggest::nearest;
 use crate::template::is_slot;
 
 /// Variables every case has.
-const BUILTINS: &[&str] = &["run_id", "case_id", "worker", "uuid", "now", "env", "mocks"];
+const BUILTINS: &[&str] = &[
+    "run_id", "case_id", "worker", "uuid", "now", "env", "mocks", "brokers",
+];
 /// Variables of a response, known after the request.
 const RESPONSE: &[&str] = &["status", "headers", "body"];
 

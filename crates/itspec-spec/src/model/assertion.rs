@@ -51,6 +51,14 @@ pub enum AssertionKind {
         /// The expected fragment.
         text: Operand,
     },
+    /// `no messages [on NAME [TOPIC]]`: nothing was published on the
+    /// watched topics of every broker, one broker, or one topic of it.
+    NoMessages {
+        /// Only this broker.
+        broker: Option<Spanned<String>>,
+        /// Only this topic of it (the broker's wildcards).
+        topic: Option<Spanned<String>>,
+    },
     /// A line that is not in the grammar: kept, reported as unverified.
     Prose {
         /// The nearest grammatical form, when one is close.
@@ -119,6 +127,22 @@ pub enum SubjectKind {
         mock: Spanned<String>,
         /// Only calls to this route.
         route: Option<RouteRef>,
+    },
+    /// `message NAME [TOPIC]` before `received`: some message published on
+    /// a watched topic of broker NAME.
+    Message {
+        /// The broker, as named under `[brokers.NAME]`.
+        broker: Spanned<String>,
+        /// Only messages on this topic (routing key, subject, channel),
+        /// with the broker's wildcards.
+        topic: Option<Spanned<String>>,
+    },
+    /// `messages NAME [TOPIC]` before `count`: the messages published.
+    Messages {
+        /// The broker.
+        broker: Spanned<String>,
+        /// Only messages on this topic.
+        topic: Option<Spanned<String>>,
     },
 }
 
@@ -242,14 +266,15 @@ pub enum Predicate {
         /// The column values.
         columns: Vec<Condition>,
     },
-    /// `count OP N` (rows subjects).
+    /// `count OP N` (rows and messages subjects).
     Count {
         /// The operator.
         op: CmpOp,
         /// The number.
         value: Operand,
     },
-    /// `received JSON` (mock subjects): some call's body contains the JSON.
+    /// `received JSON` (mock and message subjects): some call's or
+    /// message's body contains the JSON.
     Received {
         /// The expected body subset.
         body: Value,

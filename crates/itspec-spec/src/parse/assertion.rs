@@ -101,6 +101,10 @@ fn parse_kind(cx: &mut Cx<'_>, line: Located<'_>) -> Parsed<AssertionKind> {
         return Ok(AssertionKind::Phrase { phrase });
     }
     cursor.pos = 0;
+    if let Some(no_messages) = no_messages(&mut cursor)? {
+        return Ok(no_messages);
+    }
+    cursor.pos = 0;
     if let Some(call) = check_call(&mut cursor)? {
         return Ok(call);
     }
@@ -135,6 +139,47 @@ fn phrase(cursor: &mut Cursor<'_, '_>) -> Option<Phrase> {
         }
     }
     None
+}
+
+/// `no messages [on NAME [TOPIC]]`.
+fn no_messages(cursor: &mut Cursor<'_, '_>) -> Parsed<Option<AssertionKind>> {
+    if !(cursor.keyword("no") && cursor.keyword("messages")) {
+        return Ok(None);
+    }
+    let (mut broker, mut topic) = (None, None);
+    if cursor.keyword("on") {
+        let Some(name) = cursor.ident() else {
+            return cursor.fail("a broker name");
+        };
+        broker = Some(name);
+        topic = self::topic(cursor, &[])?;
+    }
+    if !cursor.at_end() {
+        return cursor.fail("the end of the line");
+    }
+    Ok(Some(AssertionKind::NoMessages { broker, topic }))
+}
+
+/// The topic after a broker's name, unless the next word is one of
+/// `stop`: a quoted string, or a word without spaces (the broker's
+/// wildcards in it).
+fn topic(cursor: &mut Cursor<'_, '_>, stop: &[&str]) -> Parsed<Option<Spanned<String>>> {
+    cursor.skip_ws();
+    if cursor.at_end() {
+        return Ok(None);
+    }
+    let start = cursor.pos;
+    if stop.iter().any(|word| cursor.keyword(word)) {
+        cursor.pos = start;
+        return Ok(None);
+    }
+    if cursor.peek() == Some('"') {
+        return match cursor.string() {
+            Some(topic) => Ok(Some(topic)),
+            None => cursor.fail("a topic in double quotes"),
+        };
+    }
+    Ok(cursor.token())
 }
 
 /// `name(arg, …)` on its own.
@@ -212,6 +257,18 @@ pub(crate) fn subject(cursor: &mut Cursor<'_, '_>) -> Parsed<Subject> {
             return cursor.fail("a query in double quotes");
         };
         SubjectKind::Sql { query }
+    } else if cursor.keyword("messages") {
+        let Some(broker) = cursor.ident() else {
+            return cursor.fail("a broker name");
+        };
+        let topic = topic(cursor, &["count"])?;
+        SubjectKind::Messages { broker, topic }
+    } else if cursor.keyword("message") {
+        let Some(broker) = cursor.ident() else {
+            return cursor.fail("a broker name");
+        };
+        let topic = topic(cursor, &["received"])?;
+        SubjectKind::Message { broker, topic }
     } else if cursor.keyword("mock") {
         let Some(mock) = cursor.ident() else {
             return cursor.fail("a mock name");
@@ -567,8 +624,12 @@ fn check_fits(cursor: &Cursor<'_, '_>, subject: &Subject, predicate: &Predicate)
             Predicate::Count { .. } | Predicate::Exists | Predicate::NotExists,
         ) => true,
         (SubjectKind::Rows { .. }, _) => false,
-        (SubjectKind::Mock { .. }, Predicate::Received { .. }) => true,
-        (SubjectKind::Mock { .. }, _) => false,
+        (SubjectKind::Mock { .. } | SubjectKind::Message { .. }, Predicate::Received { .. }) => {
+            true
+        }
+        (SubjectKind::Mock { .. } | SubjectKind::Message { .. }, _) => false,
+        (SubjectKind::Messages { .. }, Predicate::Count { .. }) => true,
+        (SubjectKind::Messages { .. }, _) => false,
         (
             SubjectKind::MockCalls { .. } | SubjectKind::CountStatus { .. },
             Predicate::Compare { .. },
@@ -595,6 +656,8 @@ fn check_fits(cursor: &Cursor<'_, '_>, subject: &Subject, predicate: &Predicate)
         SubjectKind::Row { .. } => "`has COL = V`, `exists` or `not exists` after a `row` subject",
         SubjectKind::Rows { .. } => "`count == N`, `exists` or `not exists` after a `rows` subject",
         SubjectKind::Mock { .. } => "`calls == N` or `received JSON` after a `mock` subject",
+        SubjectKind::Message { .. } => "`received JSON` after a `message` subject",
+        SubjectKind::Messages { .. } => "`count == N` after a `messages` subject",
         SubjectKind::MockCalls { .. } | SubjectKind::CountStatus { .. } => {
             "a comparison like `== 1`"
         }
@@ -817,6 +880,78 @@ mod tests {
             subject,
             SubjectKind::MockCalls { route: None, .. }
         ));
+    }
+
+    #[test]
+    fn messages() {
+        let topic_of = |text: &str| match check(text) {
+            (SubjectKind::Message { broker, topic }, Predicate::Received { body }) => (
+                broker.value,
+                topic.map(|t| t.value),
+                body.to_json().unwrap_or_default(),
+            ),
+            other => panic!("{text}: {other:?}"),
+        };
+        assert_eq!(
+            topic_of(r#"message events received {"order_id": 7}"#),
+            ("events".into(), None, serde_json::json!({"order_id": 7}))
+        );
+        assert_eq!(
+            topic_of(r#"message events order.* received {"order_id": 7}"#).1,
+            Some("order.*".into())
+        );
+        assert_eq!(
+            topic_of(r#"message cache "events:a b" received {}"#).1,
+            Some("events:a b".into())
+        );
+        assert_eq!(
+            topic_of(r#"message devices devices/+/status received {}"#).1,
+            Some("devices/+/status".into())
+        );
+        let (subject, predicate) = check("messages bus orders.> count >= 2");
+        assert!(
+            matches!(&subject, SubjectKind::Messages { broker, topic: Some(topic) } if broker.value == "bus" && topic.value == "orders.>"),
+            "{subject:?}"
+        );
+        assert!(matches!(predicate, Predicate::Count { op: CmpOp::Ge, .. }));
+        assert!(matches!(
+            check("messages bus count == 0").0,
+            SubjectKind::Messages { topic: None, .. }
+        ));
+        for (text, broker, topic) in [
+            ("no messages", None, None),
+            ("no messages on events", Some("events"), None),
+            (
+                "no messages on events order.created",
+                Some("events"),
+                Some("order.created"),
+            ),
+        ] {
+            let AssertionKind::NoMessages {
+                broker: b,
+                topic: t,
+            } = kind(text)
+            else {
+                panic!("{text}")
+            };
+            assert_eq!(
+                (b.map(|b| b.value), t.map(|t| t.value)),
+                (broker.map(String::from), topic.map(String::from)),
+                "{text}"
+            );
+        }
+        // A messages subject counts; a message subject receives.
+        for wrong in [
+            "message events count == 1",
+            "messages events received {}",
+            "message received {}",
+            "no messages on",
+        ] {
+            assert!(
+                matches!(parse(wrong).0.kind, AssertionKind::Prose { .. }),
+                "{wrong}"
+            );
+        }
     }
 
     #[test]

@@ -1,0 +1,193 @@
+//! Message brokers the service publishes to (CHANNELS.md): which kinds
+//! there are, and observing the watched topics of each for a worker's
+//! whole life, through itspec's own subscriptions, into one [`Inbox`].
+//! Each kind is a file; `channel/messages.rs` makes them a side-effect
+//! channel of every case.
+
+mod inbox;
+mod journal;
+mod redis;
+
+use std::collections::BTreeMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use inbox::{Inbox, Received, after};
+use itspec_spec::topics::TopicRules;
+pub use journal::{brokers_of, notes, record};
+
+/// The kinds of broker, by their URL's scheme.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum BrokerKind {
+    /// `redis://`: pub/sub channels.
+    Redis,
+    /// `amqp://`: RabbitMQ.
+    Amqp,
+    /// `nats://`.
+    Nats,
+    /// `mqtt://`.
+    Mqtt,
+}
+
+impl BrokerKind {
+    /// The kind a URL names, from its scheme.
+    pub fn of_url(url: &str) -> Option<BrokerKind> {
+        let scheme = url.split_once("://")?.0.to_ascii_lowercase();
+        Some(match scheme.as_str() {
+            "redis" => BrokerKind::Redis,
+            "amqp" => BrokerKind::Amqp,
+            "nats" => BrokerKind::Nats,
+            "mqtt" => BrokerKind::Mqtt,
+            _ => return None,
+        })
+    }
+
+    /// Its name, for messages.
+    pub fn name(self) -> &'static str {
+        match self {
+            BrokerKind::Redis => "Redis",
+            BrokerKind::Amqp => "RabbitMQ",
+            BrokerKind::Nats => "NATS",
+            BrokerKind::Mqtt => "MQTT",
+        }
+    }
+
+    /// Its wildcards.
+    pub fn rules(self) -> TopicRules {
+        match self {
+            BrokerKind::Redis => TopicRules::Redis,
+            BrokerKind::Amqp => TopicRules::Amqp,
+            BrokerKind::Nats => TopicRules::Nats,
+            BrokerKind::Mqtt => TopicRules::Mqtt,
+        }
+    }
+}
+
+/// `[channels]`: how long assertions on messages wait (CHANNELS.md §5).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Waits {
+    /// For a message that makes `message … received` or `messages …
+    /// count` hold.
+    pub wait: Duration,
+    /// After the case's last step, for messages that come late, before
+    /// `no messages` and `no side effects` hold.
+    pub quiet: Duration,
+}
+
+impl Default for Waits {
+    fn default() -> Self {
+        Self {
+            wait: Duration::from_secs(2),
+            quiet: Duration::from_millis(200),
+        }
+    }
+}
+
+/// `[brokers.NAME]`.
+#[derive(Clone, Debug)]
+pub struct BrokerSettings {
+    /// Which broker.
+    pub kind: BrokerKind,
+    /// Where it is.
+    pub url: String,
+    /// The topics observed.
+    pub watch: Vec<String>,
+}
+
+/// A broker that cannot be observed: the environment fails (exit 3).
+#[derive(Debug, thiserror::Error)]
+#[error("[brokers.{name}] {url}: {message}")]
+pub struct BrokerError {
+    /// The broker.
+    pub name: String,
+    /// Where it is, credentials hidden.
+    pub url: String,
+    /// Why.
+    pub message: String,
+}
+
+/// The brokers of a worker, observed from start to stop.
+pub struct Brokers {
+    inbox: Arc<Inbox>,
+    kinds: BTreeMap<String, BrokerKind>,
+    observers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Brokers {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Brokers")
+            .field("kinds", &self.kinds)
+            .finish()
+    }
+}
+
+impl Brokers {
+    /// Connects to every broker and subscribes to its watched topics; an
+    /// observer then runs for each until [`Brokers`] is dropped. Returns
+    /// only once every subscription is in place, so nothing published
+    /// after it is missed.
+    pub async fn start(
+        settings: &BTreeMap<String, BrokerSettings>,
+    ) -> Result<Brokers, BrokerError> {
+        let inbox = Arc::new(Inbox::default());
+        let mut brokers = Brokers {
+            inbox: inbox.clone(),
+            kinds: BTreeMap::new(),
+            observers: Vec::new(),
+        };
+        for (name, broker) in settings {
+            let fail = |message: String| BrokerError {
+                name: name.clone(),
+                url: crate::redact::url::hide_credentials(&broker.url, "***"),
+                message,
+            };
+            let observer = match broker.kind {
+                BrokerKind::Redis => redis::observe(name, broker, inbox.clone())
+                    .await
+                    .map_err(fail)?,
+                other => {
+                    return Err(fail(format!(
+                        "{} is not supported yet: itspec observes Redis brokers (docs/config.md)",
+                        other.name()
+                    )));
+                }
+            };
+            brokers.kinds.insert(name.clone(), broker.kind);
+            brokers.observers.push(observer);
+        }
+        Ok(brokers)
+    }
+
+    /// No brokers.
+    pub fn none() -> Brokers {
+        Brokers {
+            inbox: Arc::new(Inbox::default()),
+            kinds: BTreeMap::new(),
+            observers: Vec::new(),
+        }
+    }
+
+    /// Whether there are any.
+    pub fn is_empty(&self) -> bool {
+        self.kinds.is_empty()
+    }
+
+    /// What they carry.
+    pub fn inbox(&self) -> &Inbox {
+        &self.inbox
+    }
+
+    /// Each broker's kind, by name.
+    pub fn kinds(&self) -> &BTreeMap<String, BrokerKind> {
+        &self.kinds
+    }
+}
+
+impl Drop for Brokers {
+    fn drop(&mut self) {
+        // The subscriptions end with their connections.
+        for observer in &self.observers {
+            observer.abort();
+        }
+    }
+}

@@ -1,0 +1,408 @@
+//! Specs that assert what a service published, end to end against a real
+//! Redis (`ITSPEC_TEST_REDIS_URL`; under CI it must be set): the messages a
+//! case causes are observed from the end of Setup, waited for, matched by
+//! topic and body, counted, proved absent, and kept in the case's result.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use itspec_results::{Outcome, RunOutcome, Verdict};
+use itspec_runner::{RunOptions, Settings, Waits};
+use support::{HEAD, api, cases, run_with, serve};
+
+/// The Redis to test against, or `None` (said) outside CI.
+#[allow(
+    clippy::print_stderr,
+    reason = "a broker that is not configured is named, not skipped silently"
+)]
+fn redis_url() -> Option<String> {
+    match std::env::var("ITSPEC_TEST_REDIS_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("ITSPEC_TEST_REDIS_URL must be set under CI: the message tests need Redis")
+        }
+        _ => {
+            eprintln!("note: the message tests did not run: ITSPEC_TEST_REDIS_URL is not set");
+            None
+        }
+    }
+}
+
+/// Settings with broker `events` watching `PREFIX:*` on Redis, and short
+/// waits; the prefix is the test's own.
+fn settings(base: &str, url: &str, prefix: &str) -> Settings {
+    let mut config = itspec_config::Config::default();
+    config.brokers.insert(
+        "events".into(),
+        itspec_config::Broker {
+            url: url.to_string(),
+            watch: vec![format!("{prefix}:*")],
+            keys: Vec::new(),
+            allow_remote: false,
+        },
+    );
+    let loaded = itspec_config::Loaded {
+        path: None,
+        dir: std::env::temp_dir(),
+        config,
+    };
+    let mut settings = Settings::from_config(&loaded).unwrap();
+    settings.base_url = Some(base.to_string());
+    settings.timeout = Duration::from_secs(2);
+    settings.waits = Waits {
+        wait: Duration::from_millis(800),
+        quiet: Duration::from_millis(150),
+    };
+    settings
+}
+
+fn prefix() -> String {
+    format!("itspec-test-{}", std::process::id())
+}
+
+/// A case that publishes `messages` (channel suffix, JSON body) after
+/// `delay_ms`, then checks `assertions`.
+fn case(
+    id: u32,
+    name: &str,
+    prefix: &str,
+    messages: &[(&str, &str)],
+    delay_ms: u64,
+    assertions: &str,
+) -> String {
+    let messages: Vec<String> = messages
+        .iter()
+        .map(|(channel, body)| format!(r#"{{"channel": "{prefix}:{channel}", "body": {body}}}"#))
+        .collect();
+    format!(
+        "### TC-INT-{id:03}: {name}\n\n**Request:** POST /publish\n\n**Input:**\n```json\n\
+         {{\"url\": \"{{{{brokers.events.url}}}}\", \"delay_ms\": {delay_ms}, \"messages\": [{}]}}\n```\n\n\
+         **Assertions:**\n{assertions}\n\n---\n\n",
+        messages.join(", ")
+    )
+}
+
+fn verdicts(result: &itspec_results::CaseResult) -> Vec<(String, &'static str)> {
+    result
+        .checks
+        .iter()
+        .map(|c| {
+            let verdict = match &c.verdict {
+                Verdict::Passed => "passed",
+                Verdict::Failed { .. } => "failed",
+                Verdict::Error { .. } => "error",
+                Verdict::Unverified { .. } => "unverified",
+            };
+            (c.text.clone(), verdict)
+        })
+        .collect()
+}
+
+#[test]
+fn published_messages_are_matched_counted_and_kept() {
+    let Some(url) = redis_url() else { return };
+    let base = serve(api());
+    let p = prefix() + "-match";
+    let text = format!(
+        "{HEAD}{}{}",
+        case(
+            1,
+            "Publishes an order",
+            &p,
+            &[
+                ("orders", r#"{"order_id": 7, "sku": "SKU-1"}"#),
+                ("audit", r#""created""#)
+            ],
+            0,
+            "- status == 202\n\
+             - message events received {\"order_id\": 7}\n\
+             - message events *:orders received {\"order_id\": \"#number\", \"sku\": \"SKU-1\"}\n\
+             - messages events count == 2\n\
+             - messages events *:audit count == 1\n\
+             - no messages on events *:shipments",
+        ),
+        case(
+            2,
+            "Publishes late, after answering",
+            &p,
+            &[("orders", r#"{"order_id": 8}"#)],
+            300,
+            "- message events received {\"order_id\": 8}",
+        ),
+    );
+    let result = run_with(&settings(&base, &url, &p), &text, &RunOptions::default());
+    assert_eq!(result.outcome, RunOutcome::Completed);
+    let all = cases(&result);
+    for case in &all {
+        assert_eq!(
+            case.outcome,
+            Outcome::Passed,
+            "{}: {:#?}",
+            case.id,
+            verdicts(case)
+        );
+    }
+    let journal = &all[0].messages["events"];
+    let topics: Vec<&str> = journal.iter().map(|m| m.topic.as_str()).collect();
+    assert_eq!(topics, [format!("{p}:orders"), format!("{p}:audit")]);
+    assert_eq!(
+        journal[0].json,
+        Some(serde_json::json!({"order_id": 7, "sku": "SKU-1"}))
+    );
+    assert_eq!(
+        all[1].messages["events"].len(),
+        1,
+        "a late message is the case's"
+    );
+}
+
+#[test]
+fn wrong_expectations_fail_with_what_was_published() {
+    let Some(url) = redis_url() else { return };
+    let base = serve(api());
+    let p = prefix() + "-fail";
+    let text = format!(
+        "{HEAD}{}",
+        case(
+            1,
+            "Publishes other than expected",
+            &p,
+            &[("orders", r#"{"order_id": 7}"#)],
+            0,
+            "- message events received {\"order_id\": 9}\n\
+             - message events *:refunds received {}\n\
+             - messages events count == 2\n\
+             - no messages\n\
+             - no side effects",
+        ),
+    );
+    let started = Instant::now();
+    let result = run_with(&settings(&base, &url, &p), &text, &RunOptions::default());
+    let case = cases(&result)[0];
+    assert_eq!(case.outcome, Outcome::Failed);
+    let failures: Vec<(&str, String)> = case
+        .checks
+        .iter()
+        .filter_map(|c| match &c.verdict {
+            Verdict::Failed { message, evidence } => Some((
+                c.text.as_str(),
+                format!("{message}\n{}", evidence.notes.join("\n")),
+            )),
+            _ => None,
+        })
+        .collect();
+    let texts: Vec<&str> = failures.iter().map(|(text, _)| *text).collect();
+    assert_eq!(
+        texts,
+        [
+            "message events received {\"order_id\": 9}",
+            "message events *:refunds received {}",
+            "messages events count == 2",
+            "no messages",
+            "no side effects"
+        ]
+    );
+    let said = |i: usize| failures[i].1.clone();
+    assert!(
+        said(0).contains("the closest differs at 1 place"),
+        "{}",
+        said(0)
+    );
+    assert!(
+        said(0).contains(&format!("events carried: {p}:orders {{\"order_id\":7}}")),
+        "{}",
+        said(0)
+    );
+    assert!(
+        said(1).contains("carried no message on *:refunds within 800 ms"),
+        "{}",
+        said(1)
+    );
+    assert!(
+        said(2).contains("carried 1 message, expected == 2"),
+        "{}",
+        said(2)
+    );
+    assert!(
+        said(3).contains("1 message was published (events)"),
+        "{}",
+        said(3)
+    );
+    assert!(
+        said(4).contains("1 message was published (events)"),
+        "{}",
+        said(4)
+    );
+    // Two waits for what never comes (each ends at `wait` after the last
+    // step), not one per assertion.
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[test]
+fn a_case_that_publishes_nothing_proves_it_and_starts_clean() {
+    let Some(url) = redis_url() else { return };
+    let base = serve(api());
+    let p = prefix() + "-none";
+    let text = format!(
+        "{HEAD}{}{}",
+        case(
+            1,
+            "Publishes",
+            &p,
+            &[("orders", r#"{"order_id": 1}"#)],
+            0,
+            "- messages events count == 1",
+        ),
+        case(
+            2,
+            "Publishes nothing",
+            &p,
+            &[],
+            0,
+            "- no messages\n- no messages on events *:orders\n- messages events count == 0\n- no side effects",
+        ),
+    );
+    let result = run_with(&settings(&base, &url, &p), &text, &RunOptions::default());
+    for case in cases(&result) {
+        assert_eq!(
+            case.outcome,
+            Outcome::Passed,
+            "{}: {:#?}",
+            case.id,
+            verdicts(case)
+        );
+    }
+    assert!(
+        cases(&result)[1].messages["events"].is_empty(),
+        "the first case's message is not the second's"
+    );
+}
+
+#[test]
+fn a_broker_that_does_not_answer_fails_the_environment_by_name() {
+    let base = serve(api());
+    let result = run_with(
+        &settings(&base, "redis://127.0.0.1:1/0", "itspec-test-down"),
+        &format!(
+            "{HEAD}{}",
+            case(1, "Publishes", "x", &[], 0, "- no messages")
+        ),
+        &RunOptions::default(),
+    );
+    let RunOutcome::EnvironmentFailed { message } = &result.outcome else {
+        panic!("{:?}", result.outcome)
+    };
+    assert!(
+        message.contains("[brokers.events] redis://127.0.0.1:1/0"),
+        "{message}"
+    );
+}
+
+/// A broker configuration itspec cannot honour is refused with the reason,
+/// never half-observed.
+#[test]
+fn what_cannot_be_observed_is_refused_not_ignored() {
+    let refused = |url: &str, watch: &[&str], keys: &[&str]| {
+        let mut config = itspec_config::Config::default();
+        config.brokers.insert(
+            "events".into(),
+            itspec_config::Broker {
+                url: url.to_string(),
+                watch: watch.iter().map(|w| (*w).to_string()).collect(),
+                keys: keys.iter().map(|k| (*k).to_string()).collect(),
+                allow_remote: false,
+            },
+        );
+        let loaded = itspec_config::Loaded {
+            path: None,
+            dir: std::env::temp_dir(),
+            config,
+        };
+        Settings::from_config(&loaded)
+            .err()
+            .map(|e| e.to_string())
+            .unwrap_or_default()
+    };
+    for (url, watch, keys, said) in [
+        (
+            "amqp://guest:guest@127.0.0.1:5672/%2f",
+            &["orders"][..],
+            &[][..],
+            "[brokers.events]: RabbitMQ brokers are not supported yet",
+        ),
+        (
+            "kafka://127.0.0.1:9092",
+            &["orders"],
+            &[],
+            "`kafka://127.0.0.1:9092` names no broker",
+        ),
+        (
+            "redis://127.0.0.1:6379/0",
+            &[],
+            &[],
+            "[brokers.events] watches nothing",
+        ),
+        (
+            "redis://127.0.0.1:6379/0",
+            &["events:[ab"],
+            &[],
+            "`events:[ab` is not a Redis pattern",
+        ),
+        (
+            "redis://127.0.0.1:6379/0",
+            &["events:*"],
+            &["cart:*"],
+            "keys: recording and restoring Redis keys is not built yet",
+        ),
+    ] {
+        let message = refused(url, watch, keys);
+        assert!(
+            message.contains(said),
+            "{url} {watch:?} {keys:?}: {message}"
+        );
+    }
+}
+
+/// Workers would see each other's messages: more than one is refused.
+#[test]
+fn workers_cannot_share_a_broker() {
+    let mut settings = settings("http://127.0.0.1:1", "redis://127.0.0.1:6379/0", "x");
+    settings.independent = true;
+    let specs: Vec<String> = (0..2)
+        .map(|i| {
+            format!(
+                "{HEAD}{}",
+                case(1, &format!("Case {i}"), "x", &[], 0, "- no messages")
+            )
+        })
+        .collect();
+    let inputs = specs
+        .iter()
+        .enumerate()
+        .map(|(i, text)| itspec_runner::SpecInput {
+            path: format!("s{i}.md"),
+            text: text.as_str().into(),
+            spec: itspec_spec::parse(text).spec,
+        })
+        .collect();
+    let plan = itspec_runner::plan(inputs, &itspec_runner::Selection::default()).unwrap();
+    let options = RunOptions {
+        jobs: Some(2),
+        ..RunOptions::default()
+    };
+    let error = itspec_runner::prepare_run(plan, settings, options)
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(
+        error.starts_with(
+            "--jobs 2: every worker would observe the same topics of [brokers.events]"
+        ),
+        "{error}"
+    );
+}

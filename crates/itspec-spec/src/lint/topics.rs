@@ -1,0 +1,139 @@
+//! IT408, IT409: an assertion on messages names a configured broker, and
+//! its topic is a pattern of that broker.
+
+use crate::diagnostic::{Code, Diagnostic};
+use crate::lint::LintOptions;
+use crate::model::{AssertionKind, Spec, SubjectKind};
+use crate::source::Spanned;
+use crate::suggest::nearest;
+
+pub(crate) fn check(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic>) {
+    for case in &spec.cases {
+        for assertion in case.all_assertions() {
+            let (broker, topic) = match &assertion.kind {
+                AssertionKind::Check { subject, .. } => match &subject.kind {
+                    SubjectKind::Message { broker, topic }
+                    | SubjectKind::Messages { broker, topic } => (broker, topic.as_ref()),
+                    _ => continue,
+                },
+                AssertionKind::NoMessages {
+                    broker: Some(broker),
+                    topic,
+                } => (broker, topic.as_ref()),
+                _ => continue,
+            };
+            on(broker, topic, options, out);
+        }
+    }
+}
+
+fn on(
+    broker: &Spanned<String>,
+    topic: Option<&Spanned<String>>,
+    options: &LintOptions,
+    out: &mut Vec<Diagnostic>,
+) {
+    let Some((_, rules)) = options
+        .brokers
+        .iter()
+        .find(|(name, _)| *name == broker.value)
+    else {
+        let names = options.brokers.iter().map(|(name, _)| name.as_str());
+        let help = match nearest(&broker.value, names) {
+            Some(near) => format!("did you mean `{near}`?"),
+            None if options.brokers.is_empty() => format!(
+                "configure it in itspec.toml: [brokers.{}] with its url and the topics to watch",
+                broker.value
+            ),
+            None => format!(
+                "the brokers are {}",
+                options
+                    .brokers
+                    .iter()
+                    .map(|(name, _)| format!("`{name}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        out.push(
+            Diagnostic::error(
+                Code::UnknownBroker,
+                broker.span,
+                format!("no broker is named `{}`", broker.value),
+            )
+            .with_help(help),
+        );
+        return;
+    };
+    if let (Some(topic), Some(rules)) = (topic, rules)
+        && let Some(why) = rules.invalid(&topic.value)
+    {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidTopic,
+                topic.span,
+                format!(
+                    "`{}` is not a topic of broker `{}`",
+                    topic.value, broker.value
+                ),
+            )
+            .with_help(why),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::topics::TopicRules;
+    use crate::{Code, LintOptions};
+
+    fn codes(assertions: &str, brokers: &[(&str, Option<TopicRules>)]) -> Vec<(Code, String)> {
+        let text = format!(
+            "# Integration Test Spec: Orders\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n\
+             ### TC-INT-001: Publishes\n\n**Request:** POST /orders\n\n**Assertions:**\n{assertions}\n"
+        );
+        let options = LintOptions {
+            brokers: brokers
+                .iter()
+                .map(|(name, rules)| ((*name).to_string(), *rules))
+                .collect(),
+            ..LintOptions::default()
+        };
+        crate::check(&text, &options)
+            .diagnostics
+            .into_iter()
+            .filter(|d| matches!(d.code, Code::UnknownBroker | Code::InvalidTopic))
+            .map(|d| (d.code, d.help.unwrap_or_default()))
+            .collect()
+    }
+
+    #[test]
+    fn a_broker_must_be_configured_and_its_topic_a_pattern_of_it() {
+        let amqp = [("events", Some(TopicRules::Amqp))];
+        assert_eq!(
+            codes(
+                "- message events order.created received {}\n- no messages on events",
+                &amqp
+            ),
+            Vec::new()
+        );
+        assert_eq!(
+            codes("- message event received {}", &amqp),
+            vec![(Code::UnknownBroker, "did you mean `events`?".to_string())]
+        );
+        let unknown = codes("- messages cache count == 1", &[]);
+        assert_eq!(unknown.len(), 1);
+        assert!(unknown[0].1.contains("[brokers.cache]"), "{unknown:?}");
+        let bad = codes("- no messages on events order.cre*", &amqp);
+        assert_eq!(bad.len(), 1);
+        assert_eq!(bad[0].0, Code::InvalidTopic);
+        // A broker whose URL names no kind: its topics are not judged.
+        assert_eq!(
+            codes(
+                "- message events order.cre* received {}",
+                &[("events", None)]
+            ),
+            Vec::new()
+        );
+    }
+}
