@@ -406,3 +406,44 @@ fn workers_cannot_share_a_broker() {
         "{error}"
     );
 }
+
+/// `within D:` waits longer than `[channels] wait` for what comes late,
+/// and a wait that ends without it says how long it waited.
+#[test]
+fn within_waits_for_a_late_message_as_long_as_it_says() {
+    let Some(url) = redis_url() else { return };
+    let base = serve(api());
+    let p = prefix() + "-within";
+    let text = format!(
+        "{HEAD}{}",
+        case(
+            1,
+            "Publishes well after answering",
+            &p,
+            &[("orders", r#"{"order_id": 9}"#)],
+            1_500,
+            "- within 5s: message events received {\"order_id\": 9}\n\
+             - message events received {\"order_id\": 9}\n\
+             - within 300ms: messages events count == 2",
+        ),
+    );
+    let result = run_with(&settings(&base, &url, &p), &text, &RunOptions::default());
+    let case = cases(&result)[0];
+    let checks: Vec<(&str, &'static str, String)> = case
+        .checks
+        .iter()
+        .map(|c| match &c.verdict {
+            Verdict::Passed => (c.text.as_str(), "passed", String::new()),
+            Verdict::Failed { message, .. } => (c.text.as_str(), "failed", message.clone()),
+            other => (c.text.as_str(), "other", format!("{other:?}")),
+        })
+        .collect();
+    assert_eq!(checks[0].1, "passed", "{checks:#?}");
+    // Evaluated after the first one waited: the message is there by then.
+    assert_eq!(checks[1].1, "passed", "{checks:#?}");
+    assert_eq!(checks[2].1, "failed", "{checks:#?}");
+    assert!(
+        checks[2].2.ends_with("(still after waiting 300 ms)"),
+        "{checks:#?}"
+    );
+}

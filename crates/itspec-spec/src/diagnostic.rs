@@ -141,6 +141,8 @@ codes! {
     MisspeltField = ("IT123", "misspelt-field"),
     /// A field label is written in a form that reads like prose or like a case heading.
     FieldLabelForm = ("IT124", "field-label-form"),
+    /// `within` without a duration and a colon.
+    InvalidWithin = ("IT125", "invalid-within"),
     /// A block or value is not valid JSON.
     InvalidJson = ("IT201", "invalid-json"),
     /// A block is not valid YAML.

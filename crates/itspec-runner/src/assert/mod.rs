@@ -26,11 +26,14 @@ pub(crate) use messages::MessageContext;
 pub(crate) use mocks::call_notes;
 pub(crate) use mocks::none_in;
 
-use crate::mock::Journals;
+use crate::broker::{Waits, after};
+use crate::mock::{Journals, Mocks};
 use crate::vars::{Scope, VarError, interpolate_json};
 use itspec_results::{Evidence, ResponseRecord, StepKind, StepResult, Verdict};
+use std::time::{Duration, Instant};
 
 /// What a case's checks look at.
+#[derive(Clone, Copy)]
 pub struct Context<'a> {
     /// The case's last response.
     pub last: Option<&'a ResponseRecord>,
@@ -52,6 +55,10 @@ pub struct Context<'a> {
     pub side_effects: &'a dyn SideEffects,
     /// The brokers, when the run has any.
     pub messages: Option<&'a MessageContext<'a>>,
+    /// The mocks, read again by `within`.
+    pub mocks: Option<&'a Mocks>,
+    /// When the case's last request ended: the waits count from here.
+    pub last_step: Instant,
 }
 
 /// What `no side effects` asks of a case's side-effect channels (the
@@ -115,9 +122,16 @@ impl From<VarError> for Failure {
     }
 }
 
+/// How often `within` looks again.
+const RETRY_EVERY: Duration = Duration::from_millis(50);
+
 /// Checks one assertion line or Expected item.
 pub async fn assertion(assertion: &Assertion, cx: &Context<'_>) -> StepResult {
-    let verdict = match evaluate(assertion, cx).await {
+    let outcome = match assertion.within {
+        Some(ms) => within(assertion, cx, Duration::from_millis(ms)).await,
+        None => evaluate(assertion, cx).await,
+    };
+    let verdict = match outcome {
         Ok(Some(reason)) if !cx.strict => Verdict::Unverified { reason },
         Ok(Some(reason)) => Verdict::Failed {
             message: format!("prose assertion under --strict: {reason}"),
@@ -138,6 +152,51 @@ pub async fn assertion(assertion: &Assertion, cx: &Context<'_>) -> StepResult {
         span: assertion.span,
         text: assertion.text.clone(),
         verdict,
+    }
+}
+
+/// `within D: …`: evaluated again every [`RETRY_EVERY`] against what the
+/// database, the mocks and the brokers hold then, until it holds or `wait`
+/// has passed since the case's last request; a message assertion waits for
+/// messages that long. An assertion that cannot be checked (an error) is
+/// not retried. The last failure is the verdict, and says how long it
+/// waited.
+async fn within(
+    assertion: &Assertion,
+    cx: &Context<'_>,
+    wait: Duration,
+) -> Result<Option<String>, Failure> {
+    let deadline = after(cx.last_step, wait);
+    let messages = cx.messages.map(|m| MessageContext {
+        brokers: m.brokers,
+        waits: Waits {
+            wait,
+            quiet: m.waits.quiet,
+        },
+        last_step: m.last_step,
+    });
+    loop {
+        let live = cx.mocks.map(Mocks::journals);
+        let again = Context {
+            journals: live.as_ref().or(cx.journals),
+            messages: messages.as_ref(),
+            ..*cx
+        };
+        match evaluate(assertion, &again).await {
+            Err(failure) if !failure.error && Instant::now() < deadline => {
+                let left = deadline.saturating_duration_since(Instant::now());
+                tokio::time::sleep(left.min(RETRY_EVERY)).await;
+            }
+            Err(mut failure) if !failure.error => {
+                failure.message = format!(
+                    "{} (still after waiting {} ms)",
+                    failure.message,
+                    wait.as_millis()
+                );
+                return Err(failure);
+            }
+            other => return other,
+        }
     }
 }
 

@@ -344,6 +344,8 @@ impl CaseRunner<'_> {
             db: db.as_ref(),
             side_effects: channels,
             messages: (!self.brokers.is_empty()).then_some(&messages),
+            mocks: Some(self.mocks),
+            last_step,
         };
         self.checks(case, &cx, &mut attempt.checks).await;
         if let (Some(contract), _) = self.contract {

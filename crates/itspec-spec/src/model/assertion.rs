@@ -15,6 +15,10 @@ pub struct Assertion {
     pub text: String,
     /// Where it is.
     pub span: Span,
+    /// `within 5s: …`: retried until it holds or this many milliseconds
+    /// have passed since the case's last request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub within: Option<u64>,
 }
 
 /// What an assertion checks.

@@ -22,10 +22,28 @@ pub(crate) fn parse_assertion(cx: &mut Cx<'_>, line: Located<'_>) -> Assertion {
     let line = strip_code_span(line);
     let span = line.whole_span(cx.source);
     let text = line.text.to_string();
+    let (within, line) = match within(cx, line) {
+        Ok(Some((ms, rest))) => (Some(ms), rest),
+        Ok(None) => (None, line),
+        Err(diagnostic) => {
+            cx.push(*diagnostic);
+            return Assertion {
+                kind: AssertionKind::Prose { hint: None },
+                text,
+                span,
+                within: None,
+            };
+        }
+    };
     match parse_kind(cx, line) {
         Ok(kind) => {
             validate(cx, &kind);
-            Assertion { kind, text, span }
+            Assertion {
+                kind,
+                text,
+                span,
+                within,
+            }
         }
         Err(fail) => {
             let hint = nearest_form(cx.source, line.text);
@@ -55,8 +73,46 @@ pub(crate) fn parse_assertion(cx: &mut Cx<'_>, line: Located<'_>) -> Assertion {
                 kind: AssertionKind::Prose { hint },
                 text,
                 span,
+                within,
             }
         }
+    }
+}
+
+/// `within D: ASSERTION`: the wait in milliseconds and the assertion after
+/// the colon. A `within` that is not followed by a duration and a colon is
+/// an error, never prose: the line would otherwise be checked at once.
+fn within<'t>(
+    cx: &Cx<'_>,
+    line: Located<'t>,
+) -> Result<Option<(u64, Located<'t>)>, Box<Diagnostic>> {
+    let trimmed = line.text.trim_start();
+    let lead = line.text.len() - trimmed.len();
+    let is_within = trimmed
+        .get(..7)
+        .is_some_and(|head| head.eq_ignore_ascii_case("within "));
+    if !is_within {
+        return Ok(None);
+    }
+    let after = trimmed.get(7..).unwrap_or("");
+    let parsed = after.split_once(':').and_then(|(duration, rest)| {
+        let ms = crate::duration::parse_duration(duration)?;
+        (!rest.trim().is_empty()).then_some((ms, duration.len(), rest))
+    });
+    match parsed {
+        Some((ms, duration_len, rest)) if ms > 0 => {
+            let start = lead + 7 + duration_len + 1;
+            let rest_lead = rest.len() - rest.trim_start().len();
+            Ok(Some((ms, line.sub(start + rest_lead, line.text.len()))))
+        }
+        _ => Err(Box::new(
+            Diagnostic::error(
+                Code::InvalidWithin,
+                line.whole_span(cx.source),
+                "`within` needs a duration and a colon before the assertion it waits for",
+            )
+            .with_help("write it like `within 5s: row shipments where order_id = 7 exists`"),
+        )),
     }
 }
 
@@ -952,6 +1008,43 @@ mod tests {
                 "{wrong}"
             );
         }
+    }
+
+    #[test]
+    fn within_waits_for_any_assertion() {
+        let (assertion, diagnostics) = parse("within 5s: row shipments where order_id = 7 exists");
+        assert!(diagnostics.is_empty(), "{diagnostics:?}");
+        assert_eq!(assertion.within, Some(5_000));
+        assert!(matches!(assertion.kind, AssertionKind::Check { .. }));
+        assert_eq!(
+            assertion.text,
+            "within 5s: row shipments where order_id = 7 exists"
+        );
+        let (assertion, _) = parse("WITHIN 250ms:no messages");
+        assert_eq!(assertion.within, Some(250));
+        assert!(matches!(assertion.kind, AssertionKind::NoMessages { .. }));
+        assert_eq!(parse("status == 201").0.within, None);
+        for wrong in [
+            "within 5s row t where a = 1 exists",
+            "within soon: status == 201",
+            "within 0s: status == 201",
+            "within 5s:",
+        ] {
+            let (assertion, diagnostics) = parse(wrong);
+            assert!(
+                matches!(assertion.kind, AssertionKind::Prose { .. }),
+                "{wrong}"
+            );
+            assert_eq!(
+                diagnostics.iter().map(|d| d.code).collect::<Vec<_>>(),
+                [Code::InvalidWithin],
+                "{wrong}"
+            );
+        }
+        // The wrapped line is still checked as a line of its own: prose in
+        // it is prose.
+        let (assertion, _) = parse("within 2s: the order shows up");
+        assert!(matches!(assertion.kind, AssertionKind::Prose { .. }));
     }
 
     #[test]

@@ -38,6 +38,7 @@ pub(crate) fn expected_item(cx: &mut Cx<'_>, line: TextRange) -> Assertion {
                 kind,
                 text: text.to_string(),
                 span,
+                within: None,
             };
         }
     }
