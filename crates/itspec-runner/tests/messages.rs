@@ -32,12 +32,17 @@ fn redis_url() -> Option<String> {
 /// Settings with broker `events` watching `PREFIX:*` on Redis, and short
 /// waits; the prefix is the test's own.
 fn settings(base: &str, url: &str, prefix: &str) -> Settings {
+    settings_watching(base, url, vec![format!("{prefix}:*")])
+}
+
+/// Settings with broker `events` watching `watch`.
+fn settings_watching(base: &str, url: &str, watch: Vec<String>) -> Settings {
     let mut config = itspec_config::Config::default();
     config.brokers.insert(
         "events".into(),
         itspec_config::Broker {
             url: url.to_string(),
-            watch: vec![format!("{prefix}:*")],
+            watch,
             keys: Vec::new(),
             allow_remote: false,
         },
@@ -62,7 +67,8 @@ fn prefix() -> String {
 }
 
 /// A case that publishes `messages` (channel suffix, JSON body) after
-/// `delay_ms`, then checks `assertions`.
+/// `delay_ms`, then checks `assertions`, where `*:` stands for the
+/// prefix's channels.
 fn case(
     id: u32,
     name: &str,
@@ -75,6 +81,7 @@ fn case(
         .iter()
         .map(|(channel, body)| format!(r#"{{"channel": "{prefix}:{channel}", "body": {body}}}"#))
         .collect();
+    let assertions = assertions.replace("*:", &format!("{prefix}:"));
     format!(
         "### TC-INT-{id:03}: {name}\n\n**Request:** POST /publish\n\n**Input:**\n```json\n\
          {{\"url\": \"{{{{brokers.events.url}}}}\", \"delay_ms\": {delay_ms}, \"messages\": [{}]}}\n```\n\n\
@@ -197,7 +204,7 @@ fn wrong_expectations_fail_with_what_was_published() {
         texts,
         [
             "message events received {\"order_id\": 9}",
-            "message events *:refunds received {}",
+            &format!("message events {p}:refunds received {{}}"),
             "messages events count == 2",
             "no messages",
             "no side effects"
@@ -215,7 +222,7 @@ fn wrong_expectations_fail_with_what_was_published() {
         said(0)
     );
     assert!(
-        said(1).contains("carried no message on *:refunds within 800 ms"),
+        said(1).contains(&format!("carried no message on {p}:refunds within 800 ms")),
         "{}",
         said(1)
     );
@@ -446,4 +453,118 @@ fn within_waits_for_a_late_message_as_long_as_it_says() {
         checks[2].2.ends_with("(still after waiting 300 ms)"),
         "{checks:#?}"
     );
+}
+
+/// A Redis of the test's own, on a free port, stopped when dropped.
+struct PrivateRedis {
+    child: std::process::Child,
+    url: String,
+}
+
+impl PrivateRedis {
+    fn start() -> PrivateRedis {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("redis-server, to start a Redis of the test's own");
+        let url = format!("redis://127.0.0.1:{port}/0");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "redis-server did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        PrivateRedis { child, url }
+    }
+}
+
+impl Drop for PrivateRedis {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A broker that goes away mid-run: every later answer about messages is
+/// an error of its case, never a pass.
+#[test]
+fn a_lost_subscription_is_an_error_not_a_quiet_broker() {
+    if redis_url().is_none() {
+        return;
+    }
+    let redis = PrivateRedis::start();
+    let base = serve(api());
+    let p = prefix() + "-lost";
+    let text = format!(
+        "{HEAD}### TC-INT-001: Redis goes away\n\n**Request:** POST /redis-shutdown\n\n\
+         **Input:**\n```json\n{{\"url\": \"{{{{brokers.events.url}}}}\"}}\n```\n\n**Assertions:**\n- status == 204\n\n---\n\n{}",
+        case(
+            3,
+            "Nothing seen, as far as a lost subscription can tell",
+            &p,
+            &[],
+            0,
+            "- no messages\n- no side effects"
+        )
+        .replace("POST /publish", "GET /status/200")
+        .replace("TC-INT-003", "TC-INT-002"),
+    );
+    let result = run_with(
+        &settings(&base, &redis.url, &p),
+        &text,
+        &RunOptions::default(),
+    );
+    let second = cases(&result)[1];
+    assert_eq!(second.outcome, Outcome::Error, "{:#?}", second.checks);
+    let said = format!("{:?}", second.checks);
+    assert!(
+        said.contains("Redis closed itspec's subscription"),
+        "{said}"
+    );
+}
+
+/// Redis sends a message once for each watched pattern its channel
+/// matches: itspec counts it once.
+#[test]
+fn a_message_two_watched_patterns_match_counts_once() {
+    let Some(url) = redis_url() else { return };
+    let base = serve(api());
+    let p = prefix() + "-twice";
+    let text = format!(
+        "{HEAD}{}",
+        case(
+            1,
+            "Publishes once",
+            &p,
+            &[("orders", r#"{"order_id": 1}"#)],
+            0,
+            &format!("- messages events count == 1\n- messages events {p}:orders count == 1"),
+        ),
+    );
+    let watch = vec![format!("{p}:*"), format!("{p}:orders")];
+    let result = run_with(
+        &settings_watching(&base, &url, watch),
+        &text,
+        &RunOptions::default(),
+    );
+    let case = cases(&result)[0];
+    assert_eq!(case.outcome, Outcome::Passed, "{:#?}", verdicts(case));
+    assert_eq!(case.messages["events"].len(), 1);
 }

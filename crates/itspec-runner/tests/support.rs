@@ -53,6 +53,19 @@ pub fn api() -> Router {
         .route("/headers", get(headers))
         .route("/forward", post(forward))
         .route("/publish", post(publish))
+        .route("/redis-shutdown", post(redis_shutdown))
+}
+
+/// Shuts the Redis at `{"url"}` down: a broker that goes away mid-run.
+async fn redis_shutdown(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
+    let client = redis::Client::open(order["url"].as_str().unwrap_or_default()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    // The server goes before it answers.
+    let _: Result<(), _> = redis::cmd("SHUTDOWN")
+        .arg("NOSAVE")
+        .query_async(&mut connection)
+        .await;
+    StatusCode::NO_CONTENT
 }
 
 /// Publishes what the body says to Redis — `{"url", "messages": [{"channel",
@@ -285,7 +298,11 @@ fn spec_input(settings: &Settings, path: &str, text: &str) -> SpecInput {
             brokers: settings
                 .brokers
                 .iter()
-                .map(|(name, broker)| (name.clone(), Some(broker.kind.rules())))
+                .map(|(name, broker)| itspec_spec::KnownBroker {
+                    name: name.clone(),
+                    rules: Some(broker.kind.rules()),
+                    watch: broker.watch.clone(),
+                })
                 .collect(),
             strict: false,
         },

@@ -43,7 +43,7 @@ pub mod value_type;
 
 pub use diagnostic::{Code, Diagnostic, Note, Severity};
 pub use duration::parse_duration;
-pub use lint::{LintOptions, lint};
+pub use lint::{KnownBroker, LintOptions, lint};
 pub use model::Spec;
 pub use parse::{Parsed, parse};
 pub use source::{Source, Span, Spanned, strip_bom};

@@ -41,11 +41,7 @@ impl TopicRules {
                 }
                 topic.next().is_none()
             }
-            TopicRules::Redis => {
-                let pattern: Vec<char> = pattern.chars().collect();
-                let topic: Vec<char> = topic.chars().collect();
-                glob(&pattern, &topic)
-            }
+            TopicRules::Redis => glob(pattern.as_bytes(), topic.as_bytes()),
             TopicRules::Mqtt => {
                 let mut topic = topic.split('/');
                 let mut pattern = pattern.split('/').peekable();
@@ -61,6 +57,59 @@ impl TopicRules {
                 topic.next().is_none()
             }
         }
+    }
+
+    /// Whether every topic `pattern` can match is one that `watch`
+    /// observes — a spec may only ask about what itspec subscribed to: the
+    /// same pattern, a plain topic a watched pattern matches, or a pattern
+    /// inside a watched prefix (`orders:*` covers `orders:eu:*`).
+    /// RabbitMQ's `watch` names exchanges, every routing key of which is
+    /// observed: any routing key is covered.
+    pub fn covered(self, watch: &[String], pattern: &str) -> bool {
+        if self == TopicRules::Amqp || watch.iter().any(|w| w == pattern) {
+            return true;
+        }
+        if !self.has_wildcards(pattern) {
+            return watch.iter().any(|w| self.matches(w, pattern));
+        }
+        watch.iter().any(|w| match self.open_prefix(w) {
+            Some(prefix) => match self {
+                TopicRules::Redis => pattern.starts_with(prefix),
+                // Whole words, levels or tokens, and at least one more.
+                TopicRules::Amqp | TopicRules::Nats | TopicRules::Mqtt => {
+                    prefix.is_empty() || pattern.starts_with(prefix)
+                }
+            },
+            None => false,
+        })
+    }
+
+    /// Whether a pattern holds wildcards.
+    fn has_wildcards(self, pattern: &str) -> bool {
+        match self {
+            TopicRules::Redis => pattern.contains(['*', '?', '[', '\\']),
+            TopicRules::Amqp => pattern.split('.').any(|w| w == "*" || w == "#"),
+            TopicRules::Nats => pattern.split('.').any(|t| t == "*" || t == ">"),
+            TopicRules::Mqtt => pattern.split('/').any(|l| l == "+" || l == "#"),
+        }
+    }
+
+    /// The plain start of a watched pattern that takes anything after it
+    /// (`orders:*` → `orders:`, `orders.#` → `orders.`, `orders.>` →
+    /// `orders.`, `devices/#` → `devices/`, `#` → ``), when it is one.
+    fn open_prefix(self, watch: &str) -> Option<&str> {
+        let (prefix, open) = match self {
+            TopicRules::Redis => (watch.strip_suffix('*')?, true),
+            TopicRules::Amqp => (watch.strip_suffix('#')?, true),
+            TopicRules::Nats => (watch.strip_suffix('>')?, true),
+            TopicRules::Mqtt => (watch.strip_suffix('#')?, true),
+        };
+        let whole = match self {
+            TopicRules::Redis => true,
+            TopicRules::Amqp | TopicRules::Nats => prefix.is_empty() || prefix.ends_with('.'),
+            TopicRules::Mqtt => prefix.is_empty() || prefix.ends_with('/'),
+        };
+        (open && whole && !self.has_wildcards(prefix)).then_some(prefix)
     }
 
     /// Why `pattern` is not a pattern of these rules, if it is not.
@@ -141,62 +190,82 @@ fn amqp(pattern: &[&str], topic: &[&str]) -> bool {
     }
 }
 
-/// Redis glob matching (`stringmatchlen`): `*`, `?`, `[…]` with `^` and
-/// ranges, `\` escapes.
-fn glob(pattern: &[char], text: &[char]) -> bool {
-    match pattern.split_first() {
-        None => text.is_empty(),
-        Some(('*', rest)) => {
-            (0..=text.len()).any(|skip| glob(rest, text.get(skip..).unwrap_or(&[])))
+/// Redis glob matching (`stringmatchlen`), on bytes as Redis compares
+/// them: `*`, `?`, `[…]` with `^` and ranges, `\` escapes. Iterative,
+/// going back only to the last `*`: linear in the name for each star, and
+/// no recursion however long the name.
+fn glob(pattern: &[u8], text: &[u8]) -> bool {
+    let (mut p, mut t) = (0, 0);
+    let mut star: Option<(usize, usize)> = None;
+    while t < text.len() {
+        if pattern.get(p) == Some(&b'*') {
+            star = Some((p, t));
+            p += 1;
+            continue;
         }
-        Some(('?', rest)) => text
-            .split_first()
-            .is_some_and(|(_, others)| glob(rest, others)),
-        Some(('[', rest)) => {
-            let Some((c, others)) = text.split_first() else {
-                return false;
-            };
-            let (negated, mut class) = match rest.split_first() {
-                Some(('^', class)) => (true, class),
-                _ => (false, rest),
-            };
+        if let Some((len, true)) = one(pattern, p, text.get(t).copied().unwrap_or(0)) {
+            p += len;
+            t += 1;
+            continue;
+        }
+        match star {
+            Some((at, from)) => {
+                p = at + 1;
+                t = from + 1;
+                star = Some((at, from + 1));
+            }
+            None => return false,
+        }
+    }
+    pattern.get(p..).unwrap_or(&[]).iter().all(|b| *b == b'*')
+}
+
+/// Whether the one-byte matcher at `pattern[p]` takes `c`, and how long it
+/// is; `None` at the end of the pattern.
+fn one(pattern: &[u8], p: usize, c: u8) -> Option<(usize, bool)> {
+    let first = *pattern.get(p)?;
+    Some(match first {
+        b'?' => (1, true),
+        b'\\' if p + 1 < pattern.len() => (2, pattern.get(p + 1) == Some(&c)),
+        b'[' => {
+            let mut i = p + 1;
+            let negated = pattern.get(i) == Some(&b'^');
+            if negated {
+                i += 1;
+            }
             let mut hit = false;
             loop {
-                match class {
-                    [] => return false,
-                    [']', after @ ..] => {
-                        class = after;
-                        break;
+                match pattern.get(i) {
+                    // Unclosed: the `[` is a plain byte.
+                    None => return Some((1, c == b'[')),
+                    Some(b']') => break,
+                    Some(b'\\') if i + 1 < pattern.len() => {
+                        hit |= pattern.get(i + 1) == Some(&c);
+                        i += 2;
                     }
-                    ['\\', escaped, after @ ..] => {
-                        hit |= escaped == c;
-                        class = after;
-                    }
-                    [low, '-', high, after @ ..] if *high != ']' => {
-                        let (low, high) = if low <= high {
-                            (low, high)
+                    Some(low)
+                        if pattern.get(i + 1) == Some(&b'-')
+                            && pattern.get(i + 2).is_some_and(|h| *h != b']') =>
+                    {
+                        let high = pattern.get(i + 2).copied().unwrap_or(*low);
+                        let (low, high) = if *low <= high {
+                            (*low, high)
                         } else {
-                            (high, low)
+                            (high, *low)
                         };
                         hit |= (low..=high).contains(&c);
-                        class = after;
+                        i += 3;
                     }
-                    [one, after @ ..] => {
-                        hit |= one == c;
-                        class = after;
+                    Some(byte) => {
+                        hit |= *byte == c;
+                        i += 1;
                     }
                 }
             }
-            hit != negated && glob(class, others)
+            (i + 1 - p, hit != negated)
         }
-        Some(('\\', rest)) if !rest.is_empty() => match (rest.split_first(), text.split_first()) {
-            (Some((p, prest)), Some((t, others))) => p == t && glob(prest, others),
-            _ => false,
-        },
-        Some((p, rest)) => text
-            .split_first()
-            .is_some_and(|(t, others)| p == t && glob(rest, others)),
-    }
+        byte => (1, byte == c),
+    })
 }
 
 #[cfg(test)]
@@ -265,6 +334,17 @@ mod tests {
     }
 
     #[test]
+    fn a_long_name_is_matched_without_recursion_or_blowing_up() {
+        let long = format!("events:{}", "a".repeat(1_000_000));
+        assert!(Redis.matches("events:*", &long));
+        assert!(Redis.matches("*a*a*a*", &long));
+        assert!(!Redis.matches("*a*b", &long));
+        // Bytes, as Redis compares them: `?` is one byte of a UTF-8 letter.
+        assert!(Redis.matches("caf??", "café"));
+        assert!(!Redis.matches("caf?", "café"));
+    }
+
+    #[test]
     fn mqtt_levels() {
         table(
             Mqtt,
@@ -277,6 +357,32 @@ mod tests {
                 ("devices/7", "devices/7/status", false),
             ],
         );
+    }
+
+    #[test]
+    fn a_spec_may_ask_only_about_watched_topics() {
+        let watch = |w: &[&str]| w.iter().map(|s| s.to_string()).collect::<Vec<_>>();
+        for (rules, watched, asked, covered) in [
+            (Redis, &["orders:*"][..], "orders:created", true),
+            (Redis, &["orders:*"], "orders:*", true),
+            (Redis, &["orders:*"], "orders:eu:*", true),
+            (Redis, &["orders:*"], "billing:*", false),
+            (Redis, &["orders:*"], "billing", false),
+            (Redis, &["orders:created"], "orders:*", false),
+            (Redis, &["orders:?"], "orders:a*", false),
+            (Amqp, &["orders"], "order.*", true),
+            (Amqp, &["orders"], "anything.at.all", true),
+            (Nats, &["orders.>"], "orders.*", true),
+            (Nats, &["orders.*"], "orders.>", false),
+            (Mqtt, &["devices/#"], "devices/+/status", true),
+            (Mqtt, &["devices/+/status"], "devices/#", false),
+        ] {
+            assert_eq!(
+                rules.covered(&watch(watched), asked),
+                covered,
+                "{rules:?} {watched:?} {asked}"
+            );
+        }
     }
 
     #[test]

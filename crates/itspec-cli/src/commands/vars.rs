@@ -15,7 +15,7 @@ use super::Context;
 struct Defined {
     vars: Vec<String>,
     mocks: Vec<String>,
-    brokers: Vec<(String, Option<itspec_spec::topics::TopicRules>)>,
+    brokers: Vec<itspec_spec::KnownBroker>,
 }
 
 impl Defined {
@@ -29,9 +29,11 @@ impl Defined {
                 .config
                 .brokers
                 .iter()
-                .map(|(name, broker)| {
-                    let kind = itspec_runner::broker::BrokerKind::of_url(&broker.url);
-                    (name.clone(), kind.map(|kind| kind.rules()))
+                .map(|(name, broker)| itspec_spec::KnownBroker {
+                    name: name.clone(),
+                    rules: itspec_runner::broker::BrokerKind::of_url(&broker.url)
+                        .map(|kind| kind.rules()),
+                    watch: broker.watch.clone(),
                 })
                 .collect(),
         }

@@ -1,9 +1,11 @@
 //! Assertions on what the brokers carried (CHANNELS.md §3, §5):
 //! `message NAME [TOPIC] received JSON`, `messages NAME [TOPIC] count OP
 //! N` and `no messages [on NAME [TOPIC]]`. Messages come after the
-//! response, so each waits — counted from the case's last step — and ends
-//! as soon as its answer is known: a message that makes it hold, or one
-//! that makes it fail.
+//! response, so each waits — counted from the case's last request — and
+//! ends as soon as its answer is known. Before a verdict that rests on
+//! what did not come, the brokers are settled, so nothing already sent is
+//! still on its way; a broker that is no longer observed makes every
+//! answer an error, never a pass.
 
 use std::time::Instant;
 
@@ -23,10 +25,19 @@ use crate::vars::interpolate_json;
 pub(crate) struct MessageContext<'a> {
     /// The run's brokers and what they carried.
     pub brokers: &'a Brokers,
-    /// `[channels] wait` and `quiet`.
+    /// `[channels] wait` and `quiet` (`within` sets both to its own).
     pub waits: Waits,
-    /// When the case's last step ended: waits count from here.
+    /// When the case's last request ended: waits count from here.
     pub last_step: Instant,
+}
+
+impl MessageContext<'_> {
+    /// Settles the brokers, and says whether one is lost.
+    async fn settled(&self) -> Result<Vec<Received>, Failure> {
+        self.brokers.settle().await;
+        lost(self)?;
+        Ok(self.brokers.inbox().snapshot().0)
+    }
 }
 
 /// Which messages an assertion is about: a broker's, on a topic.
@@ -48,6 +59,10 @@ impl On<'_> {
         messages.iter().filter(|m| self.holds(m)).collect()
     }
 
+    fn count(&self, messages: &[Received]) -> u64 {
+        messages.iter().filter(|m| self.holds(m)).count() as u64
+    }
+
     /// ` on orders.created`, or nothing.
     fn topic_text(&self) -> String {
         self.topic
@@ -57,34 +72,48 @@ impl On<'_> {
 }
 
 fn context<'c>(cx: &'c Context<'_>) -> Result<&'c MessageContext<'c>, Failure> {
-    cx.messages.ok_or_else(|| {
+    let messages = cx.messages.ok_or_else(|| {
         Failure::error("this run observes no broker: add [brokers.NAME] to itspec.toml")
-    })
+    })?;
+    lost(messages)?;
+    Ok(messages)
 }
 
+/// An error when a broker is no longer observed: nothing about messages
+/// can be answered then.
+fn lost(messages: &MessageContext<'_>) -> Result<(), Failure> {
+    match messages.brokers.inbox().lost() {
+        Some(why) => Err(Failure::error(why)),
+        None => Ok(()),
+    }
+}
+
+/// The broker and topic an assertion names; an error when the broker is
+/// not configured or does not watch the topic (the lint says so first).
 fn on<'s>(
     messages: &MessageContext<'_>,
     broker: &'s Spanned<String>,
     topic: Option<&'s Spanned<String>>,
 ) -> Result<On<'s>, Failure> {
-    let kind = messages
-        .brokers
-        .kinds()
-        .get(&broker.value)
-        .copied()
-        .ok_or_else(|| {
-            let known: Vec<&str> = messages
-                .brokers
-                .kinds()
-                .keys()
-                .map(String::as_str)
-                .collect();
-            Failure::error(format!(
-                "no broker is named `{}`: the brokers are {}",
-                broker.value,
-                known.join(", ")
-            ))
-        })?;
+    let brokers = messages.brokers;
+    let kind = brokers.kinds().get(&broker.value).copied().ok_or_else(|| {
+        let known: Vec<&str> = brokers.kinds().keys().map(String::as_str).collect();
+        Failure::error(format!(
+            "no broker is named `{}`: the brokers are {}",
+            broker.value,
+            known.join(", ")
+        ))
+    })?;
+    if let Some(topic) = topic
+        && !kind
+            .rules()
+            .covered(brokers.watch(&broker.value), &topic.value)
+    {
+        return Err(Failure::error(format!(
+            "broker {} does not watch `{}`: add it to `watch` under [brokers.{}]",
+            broker.value, topic.value, broker.value
+        )));
+    }
     Ok(On {
         broker,
         topic,
@@ -107,7 +136,7 @@ pub(super) async fn check(
         (SubjectKind::Messages { broker, topic }, Predicate::Count { op, value }) => {
             let wanted = operand_value(value, cx.scope)?;
             let Some(wanted) = wanted.as_u64() else {
-                return Err(Failure::new(format!(
+                return Err(Failure::error(format!(
                     "`count {} {wanted}` needs a whole number",
                     op.as_str()
                 )));
@@ -133,28 +162,28 @@ async fn received(
     on: &On<'_>,
     expected: &Value,
 ) -> Result<(), Failure> {
-    let inbox = messages.brokers.inbox();
-    let deadline = after(messages.last_step, messages.waits.wait);
     let contains = |m: &Received| {
         let json = serde_json::from_slice::<Value>(&m.body).ok();
         match_body(expected, json.as_ref()).0.is_empty()
     };
-    let seen = inbox
-        .wait_until(deadline, |all| {
-            all.iter().any(|m| on.holds(m) && contains(m))
-        })
-        .await;
-    if seen.iter().any(|m| on.holds(m) && contains(m)) {
+    let found = |all: &[Received]| all.iter().any(|m| on.holds(m) && contains(m));
+    let deadline = after(messages.last_step, messages.waits.wait);
+    if found(&messages.brokers.inbox().wait_until(deadline, found).await) {
         return Ok(());
     }
-    let (_, since) = inbox.snapshot();
-    let candidates = on.of(&seen);
+    // What was sent before the deadline may still be on its way.
+    let seen = messages.settled().await?;
+    if found(&seen) {
+        return Ok(());
+    }
+    let since = messages.brokers.inbox().snapshot().1;
     let waited = wait_text(messages.waits.wait);
-    let closest = candidates
-        .iter()
+    let closest = on
+        .of(&seen)
+        .into_iter()
         .map(|m| {
             let json = serde_json::from_slice::<Value>(&m.body).ok();
-            (match_body(expected, json.as_ref()).0, *m)
+            (match_body(expected, json.as_ref()).0, m)
         })
         .min_by_key(|(mismatches, _)| mismatches.len());
     let mut failure = match closest {
@@ -192,10 +221,11 @@ async fn received(
     Err(failure)
 }
 
-/// `messages … count OP N`. A count that can only grow is known as soon as
-/// it holds (`>=`, `>`) or exceeds what `==`, `<=`, `<` allow; otherwise it
-/// is read once no message has come for `[channels] quiet`, and at the
-/// latest at `[channels] wait`.
+/// `messages … count OP N`. A count only grows: `>=` and `>` hold as soon
+/// as they do (waiting up to `[channels] wait`), and `==`, `<=`, `<` fail
+/// as soon as the count is past them. Otherwise the count is read once no
+/// message has come for `[channels] quiet` — after the last request, or
+/// after the last message, `==` first waiting up to `wait` for N.
 async fn count(
     messages: &MessageContext<'_>,
     on: &On<'_>,
@@ -203,8 +233,6 @@ async fn count(
     wanted: u64,
 ) -> Result<(), Failure> {
     let inbox = messages.brokers.inbox();
-    let wait_deadline = after(messages.last_step, messages.waits.wait);
-    let count_of = |all: &[Received]| all.iter().filter(|m| on.holds(m)).count() as u64;
     let holds = |n: u64| match op {
         CmpOp::Eq => n == wanted,
         CmpOp::Ne => n != wanted,
@@ -221,35 +249,41 @@ async fn count(
         CmpOp::Lt => n >= wanted,
         CmpOp::Ne => false,
     };
-    let mut seen = inbox
-        .wait_until(wait_deadline, |all| {
-            let n = count_of(all);
-            settled(n) || (matches!(op, CmpOp::Eq) && n == wanted)
-        })
-        .await;
-    // What may still change: wait until no message has come for `quiet`.
-    while !settled(count_of(&seen)) && Instant::now() < wait_deadline {
-        let last = seen
+    if matches!(op, CmpOp::Gt | CmpOp::Ge | CmpOp::Eq) {
+        let deadline = after(messages.last_step, messages.waits.wait);
+        inbox
+            .wait_until(deadline, |all| {
+                let n = on.count(all);
+                settled(n) || n >= wanted
+            })
+            .await;
+    }
+    // Then quiet: until no message on the topic has come for `quiet`.
+    loop {
+        let seen = messages.settled().await?;
+        let n = on.count(&seen);
+        if settled(n) {
+            break;
+        }
+        let last = on
+            .of(&seen)
             .iter()
-            .filter(|m| on.holds(m))
             .map(|m| m.at)
             .max()
             .unwrap_or(messages.last_step)
             .max(messages.last_step);
-        let quiet_end = after(last, messages.waits.quiet).min(wait_deadline);
+        let quiet_end = after(last, messages.waits.quiet);
         if Instant::now() >= quiet_end {
             break;
         }
-        let before = count_of(&seen);
-        seen = inbox
-            .wait_until(quiet_end, |all| count_of(all) != before)
-            .await;
+        inbox.wait_until(quiet_end, |all| on.count(all) != n).await;
     }
-    let n = count_of(&seen);
+    let seen = messages.settled().await?;
+    let n = on.count(&seen);
     if holds(n) {
         return Ok(());
     }
-    let (_, since) = inbox.snapshot();
+    let since = inbox.snapshot().1;
     let mut failure = Failure::with(
         format!(
             "broker {} carried {n} message{}{}, expected {} {wanted}",
@@ -266,7 +300,7 @@ async fn count(
 }
 
 /// `no messages [on NAME [TOPIC]]`: nothing published there, and nothing
-/// for `[channels] quiet` after the last step.
+/// for `[channels] quiet` after the last request.
 pub(super) async fn none(
     broker: Option<&Spanned<String>>,
     topic: Option<&Spanned<String>>,
@@ -279,16 +313,17 @@ pub(super) async fn none(
     };
     let holds = |m: &Received| on.as_ref().is_none_or(|on| on.holds(m));
     let inbox = messages.brokers.inbox();
-    let seen = inbox
+    inbox
         .wait_until(after(messages.last_step, messages.waits.quiet), |all| {
             all.iter().any(holds)
         })
         .await;
+    let seen = messages.settled().await?;
     let found: Vec<Received> = seen.iter().filter(|m| holds(m)).cloned().collect();
     if found.is_empty() {
         return Ok(());
     }
-    let (_, since) = inbox.snapshot();
+    let since = inbox.snapshot().1;
     let place = match &on {
         Some(on) => format!(" on broker {}{}", on.broker.value, on.topic_text()),
         None => format!(" ({})", brokers_of(&found).join(", ")),

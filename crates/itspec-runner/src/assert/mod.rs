@@ -167,11 +167,14 @@ async fn within(
     wait: Duration,
 ) -> Result<Option<String>, Failure> {
     let deadline = after(cx.last_step, wait);
+    // A message assertion waits D for its messages; `no messages` waits D
+    // for latecomers.
+    let negative = matches!(assertion.kind, AssertionKind::NoMessages { .. });
     let messages = cx.messages.map(|m| MessageContext {
         brokers: m.brokers,
         waits: Waits {
             wait,
-            quiet: m.waits.quiet,
+            quiet: if negative { wait } else { m.waits.quiet },
         },
         last_step: m.last_step,
     });

@@ -22,6 +22,9 @@ pub struct Received {
     pub at: Instant,
 }
 
+/// The most messages one case keeps.
+pub const MAX_MESSAGES: usize = 10_000;
+
 /// The messages of the case going on.
 #[derive(Debug)]
 pub struct Inbox {
@@ -34,6 +37,11 @@ struct State {
     messages: Vec<Received>,
     /// When the case (or the iteration) began observing.
     since: Instant,
+    /// Why a broker is no longer observed: from then on nothing about
+    /// messages can be answered.
+    lost: Option<String>,
+    /// The case brought more than [`MAX_MESSAGES`].
+    overflowed: bool,
 }
 
 impl Default for Inbox {
@@ -42,6 +50,8 @@ impl Default for Inbox {
             state: Mutex::new(State {
                 messages: Vec::new(),
                 since: Instant::now(),
+                lost: None,
+                overflowed: false,
             }),
             changed: Notify::new(),
         }
@@ -49,16 +59,46 @@ impl Default for Inbox {
 }
 
 impl Inbox {
-    /// Takes in a message (an observer calls it).
+    /// Takes in a message (an observer calls it). Past [`MAX_MESSAGES`] in
+    /// one case the brokers count as lost: a case cannot be judged on part
+    /// of what it caused.
     pub fn push(&self, message: Received) {
-        self.lock().messages.push(message);
+        {
+            let mut state = self.lock();
+            if state.messages.len() >= MAX_MESSAGES {
+                state.overflowed = true;
+            } else {
+                state.messages.push(message);
+            }
+        }
         self.changed.notify_waiters();
+    }
+
+    /// A broker's subscription ended (an observer calls it): every later
+    /// answer about messages is an error, never a pass.
+    pub fn lose(&self, why: String) {
+        self.lock().lost.get_or_insert(why);
+        self.changed.notify_waiters();
+    }
+
+    /// Why a broker is no longer observed, or the case's messages are
+    /// not all kept, if so.
+    pub fn lost(&self) -> Option<String> {
+        let state = self.lock();
+        state.lost.clone().or_else(|| {
+            state.overflowed.then(|| {
+                format!(
+                    "more than {MAX_MESSAGES} messages came during the case: itspec keeps no more, so what it would say of them is not known"
+                )
+            })
+        })
     }
 
     /// Starts a case (or an iteration): what came before is no part of it.
     pub fn begin(&self) {
         let mut state = self.lock();
         state.messages.clear();
+        state.overflowed = false;
         state.since = Instant::now();
     }
 
@@ -83,7 +123,7 @@ impl Inbox {
             tokio::pin!(changed);
             changed.as_mut().enable();
             let (messages, _) = self.snapshot();
-            if holds(&messages) || Instant::now() >= deadline {
+            if holds(&messages) || Instant::now() >= deadline || self.lost().is_some() {
                 return messages;
             }
             let _ = tokio::time::timeout_at(deadline.into(), changed).await;
@@ -130,6 +170,24 @@ mod tests {
             .await;
         assert_eq!(seen.len(), 1);
         assert!(started.elapsed() < Duration::from_secs(10));
+    }
+
+    #[tokio::test]
+    async fn a_lost_subscription_ends_every_wait_at_once_and_stays_lost() {
+        let inbox = std::sync::Arc::new(Inbox::default());
+        let loser = inbox.clone();
+        let started = Instant::now();
+        tokio::spawn(async move {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            loser.lose("the connection closed".into());
+        });
+        let seen = inbox
+            .wait_until(after(started, Duration::from_secs(20)), |m| !m.is_empty())
+            .await;
+        assert!(seen.is_empty());
+        assert!(started.elapsed() < Duration::from_secs(10));
+        inbox.begin();
+        assert_eq!(inbox.lost().as_deref(), Some("the connection closed"));
     }
 
     #[tokio::test]

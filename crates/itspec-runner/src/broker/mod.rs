@@ -106,11 +106,20 @@ pub struct BrokerError {
     pub message: String,
 }
 
+/// One broker's observer: its task, and how to ask it to settle.
+pub(crate) struct Observer {
+    task: tokio::task::JoinHandle<()>,
+    /// Each request is answered once every message the broker sent
+    /// before it is in the inbox.
+    settle: tokio::sync::mpsc::UnboundedSender<tokio::sync::oneshot::Sender<()>>,
+}
+
 /// The brokers of a worker, observed from start to stop.
 pub struct Brokers {
     inbox: Arc<Inbox>,
     kinds: BTreeMap<String, BrokerKind>,
-    observers: Vec<tokio::task::JoinHandle<()>>,
+    watch: BTreeMap<String, Vec<String>>,
+    observers: Vec<Observer>,
 }
 
 impl std::fmt::Debug for Brokers {
@@ -130,11 +139,8 @@ impl Brokers {
         settings: &BTreeMap<String, BrokerSettings>,
     ) -> Result<Brokers, BrokerError> {
         let inbox = Arc::new(Inbox::default());
-        let mut brokers = Brokers {
-            inbox: inbox.clone(),
-            kinds: BTreeMap::new(),
-            observers: Vec::new(),
-        };
+        let mut brokers = Brokers::none();
+        brokers.inbox = inbox.clone();
         for (name, broker) in settings {
             let fail = |message: String| BrokerError {
                 name: name.clone(),
@@ -153,6 +159,7 @@ impl Brokers {
                 }
             };
             brokers.kinds.insert(name.clone(), broker.kind);
+            brokers.watch.insert(name.clone(), broker.watch.clone());
             brokers.observers.push(observer);
         }
         Ok(brokers)
@@ -163,8 +170,30 @@ impl Brokers {
         Brokers {
             inbox: Arc::new(Inbox::default()),
             kinds: BTreeMap::new(),
+            watch: BTreeMap::new(),
             observers: Vec::new(),
         }
+    }
+
+    /// Waits until every message each broker sent so far is in the inbox
+    /// (a broker that does not answer is lost: see [`Inbox::lost`]).
+    pub async fn settle(&self) {
+        let mut replies = Vec::with_capacity(self.observers.len());
+        for observer in &self.observers {
+            let (reply, answered) = tokio::sync::oneshot::channel();
+            // An observer that is gone has marked its broker lost.
+            if observer.settle.send(reply).is_ok() {
+                replies.push(answered);
+            }
+        }
+        for answered in replies {
+            let _ = answered.await;
+        }
+    }
+
+    /// What broker `name` watches.
+    pub fn watch(&self, name: &str) -> &[String] {
+        self.watch.get(name).map_or(&[], Vec::as_slice)
     }
 
     /// Whether there are any.
@@ -187,7 +216,7 @@ impl Drop for Brokers {
     fn drop(&mut self) {
         // The subscriptions end with their connections.
         for observer in &self.observers {
-            observer.abort();
+            observer.task.abort();
         }
     }
 }

@@ -2,16 +2,24 @@
 //! PSUBSCRIBE of itspec's own. A subscription consumes nothing — every
 //! subscriber gets its own copy — and ends with its connection, so a
 //! killed itspec leaves nothing behind.
+//!
+//! Settling: a PING on the subscription is answered after every message
+//! Redis already owed it, so once its PONG is in, everything published
+//! before is in the inbox. A PING that goes unanswered — Redis stopped,
+//! the network froze — loses the broker, as a closed connection does.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::StreamExt as _;
+use futures_util::{FutureExt as _, StreamExt as _};
+use tokio::sync::{mpsc, oneshot};
 
-use super::{BrokerSettings, Inbox, Received};
+use super::{BrokerSettings, Inbox, Observer, Received};
 
 /// How long connecting and subscribing may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+/// How long a settling PING may take before the broker counts as lost.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Subscribes to `broker`'s watched patterns and starts the task that
 /// puts what they carry into `inbox`.
@@ -19,17 +27,17 @@ pub(super) async fn observe(
     name: &str,
     broker: &BrokerSettings,
     inbox: Arc<Inbox>,
-) -> Result<tokio::task::JoinHandle<()>, String> {
+) -> Result<Observer, String> {
     let client =
         ::redis::Client::open(broker.url.as_str()).map_err(|e| format!("not a Redis URL: {e}"))?;
     let subscribe = async {
-        let mut pubsub = client.get_async_pubsub().await?;
+        let (mut sink, stream) = client.get_async_pubsub().await?.split();
         for pattern in &broker.watch {
-            pubsub.psubscribe(pattern).await?;
+            sink.psubscribe(pattern).await?;
         }
-        Ok::<_, ::redis::RedisError>(pubsub)
+        Ok::<_, ::redis::RedisError>((sink, stream))
     };
-    let pubsub = match tokio::time::timeout(CONNECT_TIMEOUT, subscribe).await {
+    let (mut sink, mut stream) = match tokio::time::timeout(CONNECT_TIMEOUT, subscribe).await {
         Ok(Ok(pubsub)) => pubsub,
         Ok(Err(error)) => return Err(format!("cannot subscribe: {error}")),
         Err(_) => {
@@ -39,17 +47,74 @@ pub(super) async fn observe(
             ));
         }
     };
+    let (settle, mut requests) = mpsc::unbounded_channel::<oneshot::Sender<()>>();
     let name = name.to_string();
-    let mut messages = pubsub.into_on_message();
-    Ok(tokio::spawn(async move {
-        while let Some(message) = messages.next().await {
+    let watch = broker.watch.clone();
+    let take = {
+        let inbox = inbox.clone();
+        let name = name.clone();
+        move |message: ::redis::Msg| {
+            // One pmessage comes for each watched pattern a channel
+            // matches: the first pattern's copy is the message.
+            let pattern: Option<String> = message.get_pattern().ok().flatten();
+            let channel =
+                super::journal::text(&message.get_channel::<Vec<u8>>().unwrap_or_default());
+            let first = watch
+                .iter()
+                .find(|w| itspec_spec::topics::TopicRules::Redis.matches(w, &channel));
+            if pattern.is_some() && first != pattern.as_ref() {
+                return;
+            }
             inbox.push(Received {
                 broker: name.clone(),
-                topic: message.get_channel_name().to_string(),
+                topic: channel,
                 headers: Vec::new(),
                 body: message.get_payload_bytes().to_vec(),
                 at: Instant::now(),
             });
         }
-    }))
+    };
+    let lost =
+        move |why: &str| format!("broker {name}: {why}, so messages published since are not seen");
+    let task = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                message = stream.next() => match message {
+                    Some(message) => take(message),
+                    None => {
+                        inbox.lose(lost("Redis closed itspec's subscription"));
+                        return;
+                    }
+                },
+                request = requests.recv() => {
+                    let Some(reply) = request else { return };
+                    match tokio::time::timeout(SETTLE_TIMEOUT, sink.ping::<::redis::Value>()).await {
+                        Ok(Ok(_)) => loop {
+                            match stream.next().now_or_never() {
+                                Some(Some(message)) => take(message),
+                                Some(None) => {
+                                    inbox.lose(lost("Redis closed itspec's subscription"));
+                                    return;
+                                }
+                                None => break,
+                            }
+                        },
+                        Ok(Err(error)) => {
+                            inbox.lose(lost(&format!("Redis refused a PING on itspec's subscription ({error})")));
+                            return;
+                        }
+                        Err(_) => {
+                            inbox.lose(lost(&format!(
+                                "Redis did not answer a PING on itspec's subscription within {} s",
+                                SETTLE_TIMEOUT.as_secs()
+                            )));
+                            return;
+                        }
+                    }
+                    let _ = reply.send(());
+                }
+            }
+        }
+    });
+    Ok(Observer { task, settle })
 }

@@ -30,10 +30,27 @@ impl<'a> MessageChannel<'a> {
     }
 }
 
+impl MessageChannel<'_> {
+    /// An error when a broker is no longer observed.
+    fn lost(&self) -> Result<(), ChannelError> {
+        match self.brokers.inbox().lost() {
+            Some(message) => Err(ChannelError {
+                what: "messages",
+                message,
+            }),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Channel for MessageChannel<'_> {
     fn observe(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>> {
-        self.brokers.inbox().begin();
-        Box::pin(async { Ok(()) })
+        Box::pin(async move {
+            // What was sent before now is in, and no part of the case.
+            self.brokers.settle().await;
+            self.brokers.inbox().begin();
+            self.lost()
+        })
     }
 
     fn reset(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>> {
@@ -51,11 +68,17 @@ impl Channel for MessageChannel<'_> {
                     })
                     .await;
             }
-            Ok(())
+            // Everything sent so far is in: the journal and `no side
+            // effects` read all of it.
+            self.brokers.settle().await;
+            self.lost()
         })
     }
 
     fn nothing_happened(&self) -> Result<(), Failure> {
+        if let Some(why) = self.brokers.inbox().lost() {
+            return Err(Failure::error(why));
+        }
         let (messages, since) = self.brokers.inbox().snapshot();
         if messages.is_empty() {
             return Ok(());

@@ -24,11 +24,22 @@ pub struct LintOptions {
     pub vars: Vec<String>,
     /// Mocks defined outside the spec: `[mocks.NAME]` of the config.
     pub mocks: Vec<String>,
-    /// Brokers of the config (`[brokers.NAME]`), with their wildcards
-    /// (`None`: its URL names no broker, which the run reports).
-    pub brokers: Vec<(String, Option<crate::topics::TopicRules>)>,
+    /// Brokers of the config (`[brokers.NAME]`).
+    pub brokers: Vec<KnownBroker>,
     /// Prose assertions are errors, not warnings.
     pub strict: bool,
+}
+
+/// A broker of the config, as the lint knows it.
+#[derive(Clone, Debug, Default)]
+pub struct KnownBroker {
+    /// Its name.
+    pub name: String,
+    /// Its wildcards (`None`: its URL names no broker, which the run
+    /// reports).
+    pub rules: Option<crate::topics::TopicRules>,
+    /// What it watches.
+    pub watch: Vec<String>,
 }
 
 /// Runs every rule.

@@ -33,12 +33,8 @@ fn on(
     options: &LintOptions,
     out: &mut Vec<Diagnostic>,
 ) {
-    let Some((_, rules)) = options
-        .brokers
-        .iter()
-        .find(|(name, _)| *name == broker.value)
-    else {
-        let names = options.brokers.iter().map(|(name, _)| name.as_str());
+    let Some(known) = options.brokers.iter().find(|b| b.name == broker.value) else {
+        let names = options.brokers.iter().map(|b| b.name.as_str());
         let help = match nearest(&broker.value, names) {
             Some(near) => format!("did you mean `{near}`?"),
             None if options.brokers.is_empty() => format!(
@@ -50,7 +46,7 @@ fn on(
                 options
                     .brokers
                     .iter()
-                    .map(|(name, _)| format!("`{name}`"))
+                    .map(|b| format!("`{}`", b.name))
                     .collect::<Vec<_>>()
                     .join(", ")
             ),
@@ -65,9 +61,10 @@ fn on(
         );
         return;
     };
-    if let (Some(topic), Some(rules)) = (topic, rules)
-        && let Some(why) = rules.invalid(&topic.value)
-    {
+    let (Some(topic), Some(rules)) = (topic, known.rules) else {
+        return;
+    };
+    if let Some(why) = rules.invalid(&topic.value) {
         out.push(
             Diagnostic::error(
                 Code::InvalidTopic,
@@ -79,6 +76,27 @@ fn on(
             )
             .with_help(why),
         );
+    } else if !rules.covered(&known.watch, &topic.value) {
+        out.push(
+            Diagnostic::error(
+                Code::InvalidTopic,
+                topic.span,
+                format!(
+                    "broker `{}` does not watch `{}`: itspec sees only the topics in `watch`",
+                    broker.value, topic.value
+                ),
+            )
+            .with_help(format!(
+                "add it to `watch` under [brokers.{}] in itspec.toml (it watches {})",
+                broker.value,
+                known
+                    .watch
+                    .iter()
+                    .map(|w| format!("`{w}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )),
+        );
     }
 }
 
@@ -87,7 +105,10 @@ mod tests {
     use crate::topics::TopicRules;
     use crate::{Code, LintOptions};
 
-    fn codes(assertions: &str, brokers: &[(&str, Option<TopicRules>)]) -> Vec<(Code, String)> {
+    fn codes(
+        assertions: &str,
+        brokers: &[(&str, Option<TopicRules>, &[&str])],
+    ) -> Vec<(Code, String)> {
         let text = format!(
             "# Integration Test Spec: Orders\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n\
              ### TC-INT-001: Publishes\n\n**Request:** POST /orders\n\n**Assertions:**\n{assertions}\n"
@@ -95,7 +116,11 @@ mod tests {
         let options = LintOptions {
             brokers: brokers
                 .iter()
-                .map(|(name, rules)| ((*name).to_string(), *rules))
+                .map(|(name, rules, watch)| crate::KnownBroker {
+                    name: (*name).to_string(),
+                    rules: *rules,
+                    watch: watch.iter().map(|w| (*w).to_string()).collect(),
+                })
                 .collect(),
             ..LintOptions::default()
         };
@@ -109,7 +134,7 @@ mod tests {
 
     #[test]
     fn a_broker_must_be_configured_and_its_topic_a_pattern_of_it() {
-        let amqp = [("events", Some(TopicRules::Amqp))];
+        let amqp = [("events", Some(TopicRules::Amqp), &["order.#"][..])];
         assert_eq!(
             codes(
                 "- message events order.created received {}\n- no messages on events",
@@ -127,11 +152,23 @@ mod tests {
         let bad = codes("- no messages on events order.cre*", &amqp);
         assert_eq!(bad.len(), 1);
         assert_eq!(bad[0].0, Code::InvalidTopic);
+        // A topic the broker does not watch could never show a message.
+        let redis = [("events", Some(TopicRules::Redis), &["orders:*"][..])];
+        assert_eq!(
+            codes("- no messages on events orders:eu:*", &redis),
+            Vec::new()
+        );
+        let unwatched = codes("- no messages on events billing:*", &redis);
+        assert_eq!(unwatched.len(), 1);
+        assert!(
+            unwatched[0].1.contains("add it to `watch`"),
+            "{unwatched:?}"
+        );
         // A broker whose URL names no kind: its topics are not judged.
         assert_eq!(
             codes(
                 "- message events order.cre* received {}",
-                &[("events", None)]
+                &[("events", None, &[][..])]
             ),
             Vec::new()
         );

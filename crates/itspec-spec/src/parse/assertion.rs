@@ -36,6 +36,25 @@ pub(crate) fn parse_assertion(cx: &mut Cx<'_>, line: Located<'_>) -> Assertion {
         }
     };
     match parse_kind(cx, line) {
+        Ok(AssertionKind::Phrase { .. }) if within.is_some() => {
+            cx.push(
+                Diagnostic::error(
+                    Code::InvalidWithin,
+                    span,
+                    format!(
+                        "`within` waits for something to come, and `{}` is judged once, on what the case's requests left",
+                        line.text.trim()
+                    ),
+                )
+                .with_help("write the phrase without `within`; to wait for late messages, write `within D: no messages`"),
+            );
+            Assertion {
+                kind: AssertionKind::Prose { hint: None },
+                text,
+                span,
+                within: None,
+            }
+        }
         Ok(kind) => {
             validate(cx, &kind);
             Assertion {
@@ -79,6 +98,9 @@ pub(crate) fn parse_assertion(cx: &mut Cx<'_>, line: Located<'_>) -> Assertion {
     }
 }
 
+/// The longest `within`: ten minutes.
+const MAX_WITHIN_MS: u64 = 600_000;
+
 /// `within D: ASSERTION`: the wait in milliseconds and the assertion after
 /// the colon. A `within` that is not followed by a duration and a colon is
 /// an error, never prose: the line would otherwise be checked at once.
@@ -100,7 +122,7 @@ fn within<'t>(
         (!rest.trim().is_empty()).then_some((ms, duration.len(), rest))
     });
     match parsed {
-        Some((ms, duration_len, rest)) if ms > 0 => {
+        Some((ms, duration_len, rest)) if ms > 0 && ms <= MAX_WITHIN_MS => {
             let start = lead + 7 + duration_len + 1;
             let rest_lead = rest.len() - rest.trim_start().len();
             Ok(Some((ms, line.sub(start + rest_lead, line.text.len()))))
@@ -111,7 +133,9 @@ fn within<'t>(
                 line.whole_span(cx.source),
                 "`within` needs a duration and a colon before the assertion it waits for",
             )
-            .with_help("write it like `within 5s: row shipments where order_id = 7 exists`"),
+            .with_help(
+                "write it like `within 5s: row shipments where order_id = 7 exists` (at most 10m)",
+            ),
         )),
     }
 }
@@ -1029,6 +1053,7 @@ mod tests {
             "within soon: status == 201",
             "within 0s: status == 201",
             "within 5s:",
+            "within 11m: status == 201",
         ] {
             let (assertion, diagnostics) = parse(wrong);
             assert!(
@@ -1040,6 +1065,16 @@ mod tests {
                 [Code::InvalidWithin],
                 "{wrong}"
             );
+        }
+        // A phrase is judged once: waiting for it would check nothing more.
+        for phrase in ["database unchanged", "no side effects", "no mock calls"] {
+            let (assertion, diagnostics) = parse(&format!("within 5s: {phrase}"));
+            assert!(
+                matches!(assertion.kind, AssertionKind::Prose { .. }),
+                "{phrase}"
+            );
+            assert_eq!(diagnostics.len(), 1, "{phrase}");
+            assert_eq!(diagnostics[0].code, Code::InvalidWithin, "{phrase}");
         }
         // The wrapped line is still checked as a line of its own: prose in
         // it is prose.
