@@ -51,7 +51,7 @@ pub fn lint(spec: &Spec, options: &LintOptions) -> Vec<Diagnostic> {
     variables::check(spec, options, &mut diagnostics);
     references::check(spec, options, &mut diagnostics);
     topics::check(spec, options, &mut diagnostics);
-    related::check(spec, &mut diagnostics);
+    related::check(spec, options, &mut diagnostics);
     diagnostics
 }
 

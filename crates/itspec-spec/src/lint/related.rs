@@ -1,12 +1,15 @@
 //! IT009, IT013, IT014: the header against the sections.
 
 use crate::diagnostic::{Code, Diagnostic};
-use crate::model::{DependencyKind, Spec};
+use crate::lint::LintOptions;
+use crate::model::{AssertionKind, DependencyKind, Spec, SubjectKind};
+use crate::source::Spanned;
 use crate::template::is_slot;
 
-pub(crate) fn check(spec: &Spec, out: &mut Vec<Diagnostic>) {
+pub(crate) fn check(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic>) {
     related(spec, out);
     dependencies(spec, out);
+    brokers(spec, options, out);
     if spec.title.is_some() && spec.cases.is_empty() {
         let span = spec.title.as_ref().map(|t| t.span).unwrap_or_default();
         out.push(
@@ -99,6 +102,73 @@ fn related(spec: &Spec, out: &mut Vec<Diagnostic>) {
     }
 }
 
+/// A broker listed in Dependencies is configured, and a broker the
+/// assertions read is listed (when the spec lists its dependencies).
+fn brokers(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic>) {
+    let listed: Vec<&Spanned<String>> = spec
+        .dependencies
+        .iter()
+        .filter_map(|d| match &d.kind {
+            DependencyKind::Broker { name } => Some(name),
+            _ => None,
+        })
+        .collect();
+    for name in &listed {
+        if !options.brokers.iter().any(|b| b.name == name.value) && !has_slot(&name.value) {
+            out.push(
+                Diagnostic::warning(
+                    Code::DependencyMismatch,
+                    name.span,
+                    format!(
+                        "broker `{}` is listed in Dependencies but not configured",
+                        name.value
+                    ),
+                )
+                .with_help(format!(
+                    "add [brokers.{}] to itspec.toml, or fix the name in Dependencies",
+                    name.value
+                )),
+            );
+        }
+    }
+    if spec.dependencies.is_empty() {
+        return;
+    }
+    let mut warned: Vec<&str> = Vec::new();
+    for assertion in spec.cases.iter().flat_map(|c| c.all_assertions()) {
+        let broker = match &assertion.kind {
+            AssertionKind::Check { subject, .. } => match &subject.kind {
+                SubjectKind::Message { broker, .. } | SubjectKind::Messages { broker, .. } => {
+                    broker
+                }
+                _ => continue,
+            },
+            AssertionKind::NoMessages {
+                broker: Some(broker),
+                ..
+            } => broker,
+            _ => continue,
+        };
+        if listed.iter().any(|name| name.value == broker.value)
+            || warned.contains(&broker.value.as_str())
+        {
+            continue;
+        }
+        warned.push(&broker.value);
+        out.push(
+            Diagnostic::warning(
+                Code::DependencyMismatch,
+                broker.span,
+                format!("broker `{}` is not listed in Dependencies", broker.value),
+            )
+            .with_help(format!(
+                "add `- Broker: `{}`, <what the service publishes there>` to `## Dependencies`",
+                broker.value
+            )),
+        );
+    }
+}
+
 fn dependencies(spec: &Spec, out: &mut Vec<Diagnostic>) {
     let listed: Vec<_> = spec
         .dependencies
@@ -142,5 +212,54 @@ fn dependencies(spec: &Spec, out: &mut Vec<Diagnostic>) {
                 )),
             );
         }
+    }
+}
+
+#[cfg(test)]
+mod broker_tests {
+    use crate::{Code, KnownBroker, LintOptions};
+
+    fn mismatches(dependencies: &str, assertions: &str) -> Vec<String> {
+        let text = format!(
+            "# Integration Test Spec: Orders\n\n**Priority:** High\n**Status:** Ready\n\n\
+             ## Dependencies\n\n{dependencies}\n\n## Test Cases\n\n\
+             ### TC-INT-001: Publishes\n\n**Request:** POST /orders\n\n**Assertions:**\n{assertions}\n"
+        );
+        let options = LintOptions {
+            brokers: vec![KnownBroker {
+                name: "events".into(),
+                rules: Some(crate::topics::TopicRules::Redis),
+                watch: vec!["orders:*".into()],
+            }],
+            ..LintOptions::default()
+        };
+        crate::check(&text, &options)
+            .diagnostics
+            .into_iter()
+            .filter(|d| d.code == Code::DependencyMismatch)
+            .map(|d| d.message)
+            .collect()
+    }
+
+    #[test]
+    fn brokers_in_dependencies_are_configured_and_the_ones_read_are_listed() {
+        assert_eq!(
+            mismatches(
+                "- Broker: `events`, order events",
+                "- message events received {}"
+            ),
+            Vec::<String>::new()
+        );
+        assert_eq!(
+            mismatches("- Broker: billing (exchange invoices)", "- status == 201"),
+            ["broker `billing` is listed in Dependencies but not configured"]
+        );
+        assert_eq!(
+            mismatches(
+                "- Database: tables `orders`",
+                "- message events received {}\n- no messages on events"
+            ),
+            ["broker `events` is not listed in Dependencies"]
+        );
     }
 }

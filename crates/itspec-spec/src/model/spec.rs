@@ -230,6 +230,11 @@ pub enum DependencyKind {
         /// The mock's name.
         name: Spanned<String>,
     },
+    /// `Broker: `events` (exchange orders)`.
+    Broker {
+        /// The broker's name (`[brokers.NAME]`).
+        name: Spanned<String>,
+    },
     /// Anything else.
     Other,
 }

@@ -168,25 +168,13 @@ pub(crate) fn dependencies(cx: &Cx<'_>, blocks: &[Block]) -> Vec<Dependency> {
             let backticked = backticked(cx, rest, rest_start);
             let kind = match label.as_str() {
                 "database" | "db" => DependencyKind::Database { tables: backticked },
-                "mock" | "mocks" => match backticked.into_iter().next() {
+                "mock" | "mocks" => match first_name(cx, rest, rest_start, backticked) {
                     Some(name) => DependencyKind::Mock { name },
-                    None => {
-                        let word = rest
-                            .split(|c: char| !(c.is_alphanumeric() || c == '_'))
-                            .find(|w| !w.is_empty());
-                        match word {
-                            Some(word) => {
-                                let at = rest_start + rest.find(word).unwrap_or(0);
-                                DependencyKind::Mock {
-                                    name: Spanned::new(
-                                        word.to_string(),
-                                        cx.span(at, at + word.len()),
-                                    ),
-                                }
-                            }
-                            None => DependencyKind::Other,
-                        }
-                    }
+                    None => DependencyKind::Other,
+                },
+                "broker" | "brokers" => match first_name(cx, rest, rest_start, backticked) {
+                    Some(name) => DependencyKind::Broker { name },
+                    None => DependencyKind::Other,
                 },
                 _ => DependencyKind::Other,
             };
@@ -198,6 +186,23 @@ pub(crate) fn dependencies(cx: &Cx<'_>, blocks: &[Block]) -> Vec<Dependency> {
         }
     }
     dependencies
+}
+
+/// The name an item gives: its first backticked name, else its first word.
+fn first_name(
+    cx: &Cx<'_>,
+    rest: &str,
+    rest_start: usize,
+    backticked: Vec<Spanned<String>>,
+) -> Option<Spanned<String>> {
+    if let Some(name) = backticked.into_iter().next() {
+        return Some(name);
+    }
+    let word = rest
+        .split(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .find(|w| !w.is_empty())?;
+    let at = rest_start + rest.find(word).unwrap_or(0);
+    Some(Spanned::new(word.to_string(), cx.span(at, at + word.len())))
 }
 
 fn backticked(cx: &Cx<'_>, text: &str, start: usize) -> Vec<Spanned<String>> {
