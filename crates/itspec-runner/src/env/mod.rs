@@ -219,14 +219,34 @@ fn template_scope(settings: &Settings, port: Option<u16>, mocks: &Mocks) -> Scop
     scope
 }
 
-/// A free port on the loopback interface.
+/// A free port on the loopback interface for a service to listen on, never
+/// one already handed to another worker of this run: the OS may give the
+/// same free port twice, and a second service that cannot bind it would
+/// leave its worker talking to the first one's.
 fn free_port() -> Result<u16, EnvError> {
-    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))
-        .map_err(|error| EnvError(format!("cannot find a free port: {error}")))?;
-    listener
-        .local_addr()
-        .map(|address| address.port())
-        .map_err(|error| EnvError(format!("cannot find a free port: {error}")))
+    static HANDED_OUT: std::sync::Mutex<BTreeSet<u16>> = std::sync::Mutex::new(BTreeSet::new());
+    let mut handed_out = HANDED_OUT.lock().unwrap_or_else(|e| e.into_inner());
+    distinct_port(&mut handed_out, || {
+        let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+        Ok(listener.local_addr()?.port())
+    })
+    .map_err(|error| EnvError(format!("cannot find a free port: {error}")))
+}
+
+/// A port from `bind` that is not in `handed_out`, which then holds it.
+fn distinct_port(
+    handed_out: &mut BTreeSet<u16>,
+    mut bind: impl FnMut() -> std::io::Result<u16>,
+) -> std::io::Result<u16> {
+    for _ in 0..100 {
+        let port = bind()?;
+        if handed_out.insert(port) {
+            return Ok(port);
+        }
+    }
+    Err(std::io::Error::other(
+        "the system kept giving ports already in use by this run",
+    ))
 }
 
 /// Whether something listens at the base URL's host and port.
@@ -247,5 +267,22 @@ async fn answers(base_url: &str) -> Result<(), EnvError> {
         Err(_) => Err(EnvError(format!(
             "nothing answers at {base_url} within 3 s: start the service, or add [service] to itspec.toml so itspec starts it"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_port_is_handed_to_one_worker_only() {
+        let mut handed_out = BTreeSet::new();
+        let mut offered = [40_001, 40_001, 40_001, 40_002].into_iter();
+        let mut bind = || Ok(offered.next().unwrap_or(40_009));
+        assert_eq!(distinct_port(&mut handed_out, &mut bind).ok(), Some(40_001));
+        // The OS offers the same port again: the next worker gets another.
+        assert_eq!(distinct_port(&mut handed_out, &mut bind).ok(), Some(40_002));
+        let mut same = || Ok(40_001);
+        assert!(distinct_port(&mut handed_out, &mut same).is_err());
     }
 }
