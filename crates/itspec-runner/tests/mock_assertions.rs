@@ -212,6 +212,77 @@ fn mock_assertions_hold_and_fail_with_the_calls_received() {
     );
 }
 
+/// A call that comes after the response: `within` waits for it, the case
+/// shows it, and a late call no route matches still fails the case.
+#[test]
+fn within_waits_for_a_late_call_and_the_case_judges_every_call() {
+    let base = serve(api());
+    let spec = r##"# Integration Test Spec: Late calls
+
+**Priority:** High
+**Status:** Ready
+
+## Test Cases
+
+### TC-INT-001: The charge comes after the answer
+
+**Request:** POST /forward-later
+
+**Input:**
+```json
+{ "delay_ms": 300, "method": "POST", "url": "{{mocks.payments.url}}/charges", "body": { "amount": 500 } }
+```
+
+**Assertions:**
+- status == 202
+- within 5s: mock payments POST /charges received {"amount": 500}
+
+---
+
+### TC-INT-002: A late call no route matches
+
+**Request:** POST /forward-later
+
+**Input:**
+```json
+{ "delay_ms": 300, "method": "GET", "url": "{{mocks.payments.url}}/nowhere" }
+```
+
+**Assertions:**
+- within 5s: mock payments calls == 1
+
+## Mocks
+
+```yaml
+payments:
+  - when: POST /charges
+    then: { status: 201, body: { id: ch_1 } }
+```
+"##;
+    let result = support::run_with(&support::settings(&base), spec, &RunOptions::default());
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", all[0].checks);
+    assert_eq!(
+        all[0].mock_calls["payments"].len(),
+        1,
+        "the late call is shown"
+    );
+    assert_eq!(all[1].outcome, Outcome::Failed, "{:#?}", all[1].checks);
+    let failed: Vec<&str> = all[1]
+        .checks
+        .iter()
+        .filter_map(|c| match &c.verdict {
+            Verdict::Failed { message, .. } => Some(message.as_str()),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert!(
+        failed[0].starts_with("mock payments received 1 call no route matches"),
+        "{failed:#?}"
+    );
+}
+
 /// A spec whose `payments` mock answers `{"from": NAME}`.
 fn spec_answering(name: &str) -> String {
     format!(

@@ -53,6 +53,7 @@ pub fn api() -> Router {
         .route("/headers", get(headers))
         .route("/forward", post(forward))
         .route("/publish", post(publish))
+        .route("/forward-later", post(forward_later))
         .route("/redis-shutdown", post(redis_shutdown))
 }
 
@@ -66,6 +67,17 @@ async fn redis_shutdown(axum::Json(order): axum::Json<Value>) -> impl IntoRespon
         .query_async(&mut connection)
         .await;
     StatusCode::NO_CONTENT
+}
+
+/// Answers 202 at once, then after `delay_ms` calls what the body says
+/// (as `/forward` does): a service whose dependency is called late.
+async fn forward_later(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
+    let delay = Duration::from_millis(order["delay_ms"].as_u64().unwrap_or(0));
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let _ = forward(axum::Json(order)).await;
+    });
+    StatusCode::ACCEPTED
 }
 
 /// Publishes what the body says to Redis — `{"url", "messages": [{"channel",

@@ -356,10 +356,12 @@ impl CaseRunner<'_> {
                 &mut attempt.checks,
             );
         }
-        self.unexpected_calls(case, cx.journals, &mut attempt.checks);
-        // Taken after the checks: messages that came while they waited
-        // are part of what the case shows.
+        // Taken after the checks: calls and messages that came while they
+        // waited are part of what the case shows, and calls no route
+        // matches fail it.
         let journal = channels.journal();
+        let calls = cx.journals.is_some().then_some(&journal.mock_calls);
+        self.unexpected_calls(case, calls, &mut attempt.checks);
         attempt.mock_calls = journal.mock_calls;
         attempt.messages = journal.messages;
         if last || (!attempt.passed() && !self.keep_going) {
