@@ -11,7 +11,8 @@ use std::io::Write;
 
 use anstyle::{AnsiColor, Style};
 use itspec_results::{
-    CaseResult, DiffLine, Exchange, Iterations, Outcome, RunOutcome, RunResult, StepResult, Verdict,
+    CaseResult, DiffLine, Exchange, Iterations, Outcome, RunOutcome, RunResult, StepKind,
+    StepResult, Verdict,
 };
 use itspec_results::{Event, Reporter, SpecInfo, Stamped};
 
@@ -226,8 +227,17 @@ impl<W: Write> Console<W> {
         let Some((message, evidence)) = check.problem() else {
             return String::new();
         };
+        // The frame says `error` either way; an error (nothing could be
+        // checked) says so in words, apart from a failed check.
         let message = if check.is_error() {
-            format!("error: {message}")
+            match check.kind {
+                StepKind::Setup | StepKind::Request | StepKind::Capture => {
+                    format!("could not run: {message}")
+                }
+                StepKind::Assertion | StepKind::ExpectedOutput | StepKind::Contract => {
+                    format!("could not be checked: {message}")
+                }
+            }
         } else {
             message.to_string()
         };
