@@ -52,17 +52,10 @@ impl Call {
         let body = if self.body.is_empty() {
             String::new()
         } else {
-            let compact = self
-                .json
-                .as_ref()
-                .map_or_else(|| self.body.clone(), Value::to_string);
-            let cut: String = compact.chars().take(200).collect();
-            let more = if compact.chars().count() > 200 {
-                "..."
-            } else {
-                ""
-            };
-            format!(" {cut}{more}")
+            format!(
+                " {}",
+                crate::display::one_line(&self.body, self.json.as_ref())
+            )
         };
         format!(
             "{} {}{query}{body} → {}",

@@ -23,6 +23,19 @@ pub fn omitted_note(bytes: u64) -> String {
     )
 }
 
+/// A body on one line for a summary: its JSON compacted (else its text),
+/// at most 200 characters, `...` when there was more.
+pub fn one_line(body: &str, json: Option<&serde_json::Value>) -> String {
+    let compact = json.map_or_else(|| body.to_string(), serde_json::Value::to_string);
+    let cut: String = compact.chars().take(200).collect();
+    let more = if compact.chars().count() > 200 {
+        "..."
+    } else {
+        ""
+    };
+    format!("{cut}{more}")
+}
+
 /// Cuts every body and piece of evidence of `case` over [`DISPLAY_BODY`].
 pub fn shorten(case: &mut CaseResult) {
     for exchange in &mut case.exchanges {
@@ -39,6 +52,12 @@ pub fn shorten(case: &mut CaseResult) {
     }
     for calls in case.mock_calls.values_mut() {
         calls.iter_mut().for_each(shorten_call);
+    }
+    for message in case.messages.values_mut().flatten() {
+        message.body_omitted = cut(&mut message.body);
+        if message.body_omitted.is_some() {
+            message.json = None;
+        }
     }
     for check in &mut case.checks {
         if let Verdict::Failed { evidence, .. } | Verdict::Error { evidence, .. } =
@@ -108,6 +127,30 @@ fn cut(text: &mut String) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_large_message_body_is_cut_like_a_call_s() {
+        let mut case: CaseResult = serde_json::from_value(serde_json::json!({
+            "id": "TC-INT-001", "name": "x", "heading": {"start": 0, "end": 1, "line": 1, "col": 1},
+            "outcome": "passed", "duration_ms": 1, "exchanges": [], "checks": []
+        }))
+        .unwrap_or_else(|e| unreachable!("{e}"));
+        let body = format!("\"{}\"", "a".repeat(DISPLAY_BODY + 10));
+        case.messages.insert(
+            "events".into(),
+            vec![crate::Message::new(
+                "t".into(),
+                Vec::new(),
+                body.as_bytes(),
+                0.0,
+            )],
+        );
+        shorten(&mut case);
+        let message = &case.messages["events"][0];
+        assert_eq!(message.body.len(), DISPLAY_BODY);
+        assert_eq!(message.body_omitted, Some(12));
+        assert_eq!(message.json, None);
+    }
 
     #[test]
     fn a_large_body_keeps_its_start_and_counts_the_rest() {

@@ -21,7 +21,7 @@ mod case;
 pub mod display;
 mod events;
 mod exchange;
-mod message;
+pub mod message;
 pub mod report;
 mod run;
 mod span;

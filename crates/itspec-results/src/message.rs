@@ -17,8 +17,12 @@ pub struct Message {
     /// The body as JSON, when it is JSON.
     #[serde(skip)]
     pub json: Option<Value>,
-    /// When it arrived, in milliseconds since the case began.
+    /// When it arrived, in milliseconds since the case's Setup ended.
     pub at_ms: f64,
+    /// Bytes of the body that reports leave out (see
+    /// [`crate::display::DISPLAY_BODY`]).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub body_omitted: Option<u64>,
 }
 
 impl Message {
@@ -31,22 +35,17 @@ impl Message {
             headers,
             body,
             at_ms,
+            body_omitted: None,
         }
     }
 
     /// One line for reports: `orders.created {"id":1}`.
     pub fn summary(&self) -> String {
-        let compact = self
-            .json
-            .as_ref()
-            .map_or_else(|| self.body.clone(), Value::to_string);
-        let cut: String = compact.chars().take(200).collect();
-        let more = if compact.chars().count() > 200 {
-            "..."
-        } else {
-            ""
-        };
-        format!("{} {cut}{more}", self.topic)
+        format!(
+            "{} {}",
+            self.topic,
+            crate::display::one_line(&self.body, self.json.as_ref())
+        )
     }
 
     /// The body as a JSON value: parsed JSON, else the text.
@@ -58,7 +57,7 @@ impl Message {
 }
 
 /// Bytes as text: UTF-8 as it is, any other byte as `\xNN`.
-fn text(bytes: &[u8]) -> String {
+pub fn text(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
     for chunk in bytes.utf8_chunks() {
         out.push_str(chunk.valid());

@@ -45,8 +45,3 @@ pub fn record(received: &Received, since: Instant) -> Message {
         (at_ms * 10.0).round() / 10.0,
     )
 }
-
-/// Bytes as text: UTF-8 as it is, any other byte as `\xNN`.
-pub fn text(bytes: &[u8]) -> String {
-    Message::new(String::new(), Vec::new(), bytes, 0.0).body
-}

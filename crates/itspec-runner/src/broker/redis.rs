@@ -57,8 +57,9 @@ pub(super) async fn observe(
             // One pmessage comes for each watched pattern a channel
             // matches: the first pattern's copy is the message.
             let pattern: Option<String> = message.get_pattern().ok().flatten();
-            let channel =
-                super::journal::text(&message.get_channel::<Vec<u8>>().unwrap_or_default());
+            let channel = itspec_results::message::text(
+                &message.get_channel::<Vec<u8>>().unwrap_or_default(),
+            );
             let first = watch
                 .iter()
                 .find(|w| itspec_spec::topics::TopicRules::Redis.matches(w, &channel));
