@@ -263,9 +263,9 @@ fn brokers(
                 crate::redact::url::hide_credentials(&broker.url, "***")
             ))
         })?;
-        if kind != BrokerKind::Redis {
+        if !matches!(kind, BrokerKind::Redis | BrokerKind::Amqp) {
             return Err(SettingsError(format!(
-                "[brokers.{name}]: {} brokers are not supported yet: itspec observes Redis brokers (docs/config.md)",
+                "[brokers.{name}]: {} brokers are not supported yet: itspec observes Redis and RabbitMQ brokers (docs/config.md)",
                 kind.name()
             )));
         }
@@ -282,7 +282,18 @@ fn brokers(
             )));
         }
         for pattern in &broker.watch {
-            if let Some(why) = kind.rules().invalid(pattern) {
+            let key = if kind == BrokerKind::Amqp {
+                let watched = crate::broker::AmqpWatched::parse(pattern).map_err(|why| {
+                    SettingsError(format!("[brokers.{name}] watch: `{pattern}`: {why}"))
+                })?;
+                match watched.key {
+                    Some(key) => key,
+                    None => continue,
+                }
+            } else {
+                pattern.clone()
+            };
+            if let Some(why) = kind.rules().invalid(&key) {
                 return Err(SettingsError(format!(
                     "[brokers.{name}] watch: `{pattern}` is not a {} pattern: {why}",
                     kind.name()

@@ -337,10 +337,22 @@ fn what_cannot_be_observed_is_refused_not_ignored() {
     };
     for (url, watch, keys, said) in [
         (
-            "amqp://guest:guest@127.0.0.1:5672/%2f",
-            &["orders"][..],
+            "nats://127.0.0.1:4222",
+            &["orders.>"][..],
             &[][..],
-            "[brokers.events]: RabbitMQ brokers are not supported yet",
+            "[brokers.events]: NATS brokers are not supported yet",
+        ),
+        (
+            "amqp://guest:guest@127.0.0.1:5672/%2f",
+            &["orders order.created extra"],
+            &[],
+            "write an exchange, or an exchange and one binding key",
+        ),
+        (
+            "amqp://guest:guest@127.0.0.1:5672/%2f",
+            &["orders order.cre*"],
+            &[],
+            "`orders order.cre*` is not a RabbitMQ pattern",
         ),
         (
             "kafka://127.0.0.1:9092",

@@ -80,13 +80,17 @@ async fn forward_later(axum::Json(order): axum::Json<Value>) -> impl IntoRespons
     StatusCode::ACCEPTED
 }
 
-/// Publishes what the body says to Redis — `{"url", "messages": [{"channel",
-/// "body"}], "delay_ms"}` — after the delay, and answers 202 at once: a
-/// service that emits events.
+/// Publishes what the body says — `{"url", "messages": [{"channel",
+/// "body", "exchange"}], "delay_ms", "declare"}` — after the delay, and
+/// answers 202 at once: a service that emits events. A `redis://` URL
+/// publishes on Redis channels; an `amqp://` URL to RabbitMQ exchanges,
+/// with the channel as the routing key, declaring each exchange first (as
+/// an auto-delete exchange of that type) when `declare` names a type.
 async fn publish(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
     let url = order["url"].as_str().unwrap_or_default().to_string();
     let delay = Duration::from_millis(order["delay_ms"].as_u64().unwrap_or(0));
-    let messages: Vec<(String, String)> = order["messages"]
+    let declare = order["declare"].as_str().map(str::to_string);
+    let messages: Vec<(String, String, String)> = order["messages"]
         .as_array()
         .into_iter()
         .flatten()
@@ -95,14 +99,22 @@ async fn publish(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
                 Value::String(text) => text.clone(),
                 other => other.to_string(),
             };
-            (m["channel"].as_str().unwrap_or_default().to_string(), body)
+            (
+                m["exchange"].as_str().unwrap_or_default().to_string(),
+                m["channel"].as_str().unwrap_or_default().to_string(),
+                body,
+            )
         })
         .collect();
     let send = async move {
         tokio::time::sleep(delay).await;
+        if url.starts_with("amqp") {
+            publish_amqp(&url, declare.as_deref(), messages).await;
+            return;
+        }
         let client = redis::Client::open(url.as_str()).unwrap();
         let mut connection = client.get_multiplexed_async_connection().await.unwrap();
-        for (channel, body) in messages {
+        for (_, channel, body) in messages {
             let _: i64 = redis::cmd("PUBLISH")
                 .arg(&channel)
                 .arg(&body)
@@ -117,6 +129,50 @@ async fn publish(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
         tokio::spawn(send);
     }
     StatusCode::ACCEPTED
+}
+
+/// Publishes `(exchange, routing key, body)` to RabbitMQ, confirmed.
+async fn publish_amqp(url: &str, declare: Option<&str>, messages: Vec<(String, String, String)>) {
+    use lapin::options::{BasicPublishOptions, ConfirmSelectOptions, ExchangeDeclareOptions};
+    let connection = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
+        .await
+        .unwrap();
+    let channel = connection.create_channel().await.unwrap();
+    channel
+        .confirm_select(ConfirmSelectOptions::default())
+        .await
+        .unwrap();
+    for (exchange, key, body) in messages {
+        if let Some(kind) = declare {
+            channel
+                .exchange_declare(
+                    exchange.as_str().into(),
+                    lapin::ExchangeKind::Custom(kind.to_string()),
+                    ExchangeDeclareOptions {
+                        auto_delete: true,
+                        ..ExchangeDeclareOptions::default()
+                    },
+                    lapin::types::FieldTable::default(),
+                )
+                .await
+                .unwrap();
+        }
+        channel
+            .basic_publish(
+                exchange.as_str().into(),
+                key.as_str().into(),
+                BasicPublishOptions::default(),
+                body.as_bytes(),
+                lapin::BasicProperties::default()
+                    .with_content_type("application/json".into())
+                    .with_message_id(format!("m-{key}").into()),
+            )
+            .await
+            .unwrap()
+            .await
+            .unwrap();
+    }
+    let _ = connection.close(200, "OK".into()).await;
 }
 
 /// Calls what the body says (`{"method", "url", "body"}`) and answers with

@@ -63,10 +63,26 @@ impl TopicRules {
     /// observes — a spec may only ask about what itspec subscribed to: the
     /// same pattern, a plain topic a watched pattern matches, or a pattern
     /// inside a watched prefix (`orders:*` covers `orders:eu:*`).
-    /// RabbitMQ's `watch` names exchanges, every routing key of which is
-    /// observed: any routing key is covered.
+    /// RabbitMQ's `watch` names exchanges, alone (every routing key is
+    /// observed) or with one binding key (`orders order.*`): the binding
+    /// keys are the watched patterns.
     pub fn covered(self, watch: &[String], pattern: &str) -> bool {
-        if self == TopicRules::Amqp || watch.iter().any(|w| w == pattern) {
+        if self == TopicRules::Amqp {
+            let keys: Vec<String> = watch
+                .iter()
+                .map(|entry| {
+                    let mut words = entry.split_whitespace().skip(1);
+                    words.next().unwrap_or("#").to_string()
+                })
+                .collect();
+            return self.covered_by_patterns(&keys, pattern);
+        }
+        self.covered_by_patterns(watch, pattern)
+    }
+
+    /// [`TopicRules::covered`], with `watch` as patterns of these rules.
+    fn covered_by_patterns(self, watch: &[String], pattern: &str) -> bool {
+        if watch.iter().any(|w| w == pattern) {
             return true;
         }
         if !self.has_wildcards(pattern) {
@@ -372,6 +388,11 @@ mod tests {
             (Redis, &["orders:?"], "orders:a*", false),
             (Amqp, &["orders"], "order.*", true),
             (Amqp, &["orders"], "anything.at.all", true),
+            (Amqp, &["orders order.*"], "order.created", true),
+            (Amqp, &["orders order.*"], "billing.paid", false),
+            (Amqp, &["orders order.#"], "order.eu.*", true),
+            (Amqp, &["direct order.created"], "order.created", true),
+            (Amqp, &["direct order.created"], "order.*", false),
             (Nats, &["orders.>"], "orders.*", true),
             (Nats, &["orders.*"], "orders.>", false),
             (Mqtt, &["devices/#"], "devices/+/status", true),

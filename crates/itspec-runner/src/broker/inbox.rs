@@ -40,6 +40,9 @@ struct State {
     /// Why a broker is no longer observed: from then on nothing about
     /// messages can be answered.
     lost: Option<String>,
+    /// Why this case's messages may not all have been seen, though the
+    /// broker is observed again (a watched exchange bound mid-case).
+    gap: Option<String>,
     /// The case brought more than [`MAX_MESSAGES`].
     overflowed: bool,
 }
@@ -51,6 +54,7 @@ impl Default for Inbox {
                 messages: Vec::new(),
                 since: Instant::now(),
                 lost: None,
+                gap: None,
                 overflowed: false,
             }),
             changed: Notify::new(),
@@ -81,11 +85,19 @@ impl Inbox {
         self.changed.notify_waiters();
     }
 
+    /// Observation of a broker began late for the case going on (an
+    /// observer calls it): this case's answers about messages are errors,
+    /// the next case's are not.
+    pub fn gap(&self, why: String) {
+        self.lock().gap.get_or_insert(why);
+        self.changed.notify_waiters();
+    }
+
     /// Why a broker is no longer observed, or the case's messages are
-    /// not all kept, if so.
+    /// not all seen or kept, if so.
     pub fn lost(&self) -> Option<String> {
         let state = self.lock();
-        state.lost.clone().or_else(|| {
+        state.lost.clone().or_else(|| state.gap.clone()).or_else(|| {
             state.overflowed.then(|| {
                 format!(
                     "more than {MAX_MESSAGES} messages came during the case: itspec keeps no more, so what it would say of them is not known"
@@ -99,6 +111,7 @@ impl Inbox {
         let mut state = self.lock();
         state.messages.clear();
         state.overflowed = false;
+        state.gap = None;
         state.since = Instant::now();
     }
 

@@ -4,6 +4,7 @@
 //! Each kind is a file; `channel/messages.rs` makes them a side-effect
 //! channel of every case.
 
+mod amqp;
 mod inbox;
 mod journal;
 mod redis;
@@ -12,6 +13,7 @@ use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Duration;
 
+pub use amqp::Watched as AmqpWatched;
 pub use inbox::{Inbox, Received, after};
 use itspec_spec::topics::TopicRules;
 pub use journal::{brokers_of, notes, record};
@@ -151,9 +153,12 @@ impl Brokers {
                 BrokerKind::Redis => redis::observe(name, broker, inbox.clone())
                     .await
                     .map_err(fail)?,
+                BrokerKind::Amqp => amqp::observe(name, broker, inbox.clone())
+                    .await
+                    .map_err(fail)?,
                 other => {
                     return Err(fail(format!(
-                        "{} is not supported yet: itspec observes Redis brokers (docs/config.md)",
+                        "{} is not supported yet: itspec observes Redis and RabbitMQ brokers (docs/config.md)",
                         other.name()
                     )));
                 }

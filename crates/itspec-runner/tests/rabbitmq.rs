@@ -1,0 +1,403 @@
+//! Specs that assert what a service published to RabbitMQ, end to end
+//! against a real broker (`ITSPEC_TEST_AMQP_URL`; under CI it must be
+//! set): topic, fanout and direct exchanges are observed through itspec's
+//! own queue, which takes nothing from the service's queues and is gone
+//! when the run ends; an exchange declared in the middle of a case makes
+//! that case an error, never a pass.
+
+mod support;
+
+use std::time::Duration;
+
+use itspec_results::{Outcome, RunOutcome};
+use itspec_runner::{RunOptions, Settings, Waits};
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
+use support::{HEAD, api, cases, run_with, serve, verdicts};
+
+/// The RabbitMQ to test against, or `None` (said) outside CI.
+#[allow(
+    clippy::print_stderr,
+    reason = "a broker that is not configured is named, not skipped silently"
+)]
+fn amqp_url() -> Option<String> {
+    match std::env::var("ITSPEC_TEST_AMQP_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("ITSPEC_TEST_AMQP_URL must be set under CI: the RabbitMQ tests need it")
+        }
+        _ => {
+            eprintln!("note: the RabbitMQ tests did not run: ITSPEC_TEST_AMQP_URL is not set");
+            None
+        }
+    }
+}
+
+/// Settings with broker `events` on RabbitMQ watching `watch`.
+fn settings(base: &str, url: &str, watch: Vec<String>) -> Settings {
+    let mut config = itspec_config::Config::default();
+    config.brokers.insert(
+        "events".into(),
+        itspec_config::Broker {
+            url: url.to_string(),
+            watch,
+            keys: Vec::new(),
+            allow_remote: false,
+        },
+    );
+    let loaded = itspec_config::Loaded {
+        path: None,
+        dir: std::env::temp_dir(),
+        config,
+    };
+    let mut settings = Settings::from_config(&loaded).unwrap();
+    settings.base_url = Some(base.to_string());
+    settings.timeout = Duration::from_secs(2);
+    settings.waits = Waits {
+        wait: Duration::from_millis(800),
+        quiet: Duration::from_millis(150),
+    };
+    settings
+}
+
+/// This test's own name for an exchange or queue.
+fn own(name: &str) -> String {
+    format!("itspec-test-{}-{name}", std::process::id())
+}
+
+/// A case that publishes `(exchange, routing key, JSON body)` then checks
+/// `assertions`; `declare` has the service declare each exchange first.
+fn case(
+    id: u32,
+    name: &str,
+    messages: &[(&str, &str, &str)],
+    declare: Option<&str>,
+    assertions: &str,
+) -> String {
+    let messages: Vec<String> = messages
+        .iter()
+        .map(|(exchange, key, body)| {
+            format!(r#"{{"exchange": "{exchange}", "channel": "{key}", "body": {body}}}"#)
+        })
+        .collect();
+    let declare = declare.map_or("null".to_string(), |kind| format!("\"{kind}\""));
+    format!(
+        "### TC-INT-{id:03}: {name}\n\n**Request:** POST /publish\n\n**Input:**\n```json\n\
+         {{\"url\": \"{{{{brokers.events.url}}}}\", \"declare\": {declare}, \"messages\": [{}]}}\n```\n\n\
+         **Assertions:**\n{assertions}\n\n---\n\n",
+        messages.join(", ")
+    )
+}
+
+/// A connection of the test's own, on a runtime that keeps it alive while
+/// the run goes on.
+struct Admin {
+    runtime: tokio::runtime::Runtime,
+    connection: lapin::Connection,
+    channel: lapin::Channel,
+}
+
+impl Admin {
+    fn connect(url: &str) -> Admin {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let (connection, channel) = runtime.block_on(async {
+            let connection =
+                lapin::Connection::connect(url, lapin::ConnectionProperties::default())
+                    .await
+                    .unwrap();
+            let channel = connection.create_channel().await.unwrap();
+            (connection, channel)
+        });
+        Admin {
+            runtime,
+            connection,
+            channel,
+        }
+    }
+
+    fn run<T>(&self, future: impl Future<Output = T>) -> T {
+        self.runtime.block_on(future)
+    }
+}
+
+/// Declares an auto-delete exchange (gone once its last binding is).
+async fn declare_exchange(channel: &lapin::Channel, name: &str, kind: lapin::ExchangeKind) {
+    channel
+        .exchange_declare(
+            name.into(),
+            kind,
+            ExchangeDeclareOptions {
+                auto_delete: true,
+                ..ExchangeDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .unwrap();
+}
+
+/// Whether exchange `name` exists.
+async fn exchange_exists(connection: &lapin::Connection, name: &str) -> bool {
+    let probe = connection.create_channel().await.unwrap();
+    probe
+        .exchange_declare(
+            name.into(),
+            lapin::ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                passive: true,
+                ..ExchangeDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .is_ok()
+}
+
+#[test]
+fn messages_of_topic_and_fanout_exchanges_are_seen_without_taking_the_services() {
+    let Some(url) = amqp_url() else { return };
+    let (orders, audit, service_queue) = (own("orders"), own("audit"), own("service"));
+    let admin = Admin::connect(&url);
+    admin.run(async {
+        let channel = &admin.channel;
+        declare_exchange(channel, &orders, lapin::ExchangeKind::Topic).await;
+        declare_exchange(channel, &audit, lapin::ExchangeKind::Fanout).await;
+        // The service's own queue: what it holds must stay there.
+        channel
+            .queue_declare(
+                service_queue.as_str().into(),
+                QueueDeclareOptions {
+                    auto_delete: false,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        channel
+            .queue_bind(
+                service_queue.as_str().into(),
+                orders.as_str().into(),
+                "order.*".into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+    });
+    let base = serve(api());
+    let text = format!(
+        "{HEAD}{}{}{}",
+        case(
+            1,
+            "Publishes an order and an audit entry",
+            &[
+                (
+                    &orders,
+                    "order.created",
+                    r#"{"order_id": 7, "sku": "SKU-1"}"#
+                ),
+                (&audit, "anything", r#"{"event": "created"}"#),
+            ],
+            None,
+            "- status == 202\n\
+             - message events order.created received {\"order_id\": 7}\n\
+             - messages events order.* count == 1\n\
+             - messages events count == 2\n\
+             - no messages on events billing.#",
+        ),
+        case(2, "Publishes nothing", &[], None, "- no messages"),
+        case(
+            3,
+            "Expects what did not come",
+            &[(&orders, "order.cancelled", r#"{"order_id": 8}"#)],
+            None,
+            "- message events order.created received {\"order_id\": 8}\n\
+             - no side effects",
+        ),
+    );
+    let result = run_with(
+        &settings(&base, &url, vec![orders.clone(), audit.clone()]),
+        &text,
+        &RunOptions::default(),
+    );
+    assert_eq!(result.outcome, RunOutcome::Completed);
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    assert_eq!(all[1].outcome, Outcome::Passed, "{:#?}", verdicts(all[1]));
+    assert_eq!(all[2].outcome, Outcome::Failed, "{:#?}", verdicts(all[2]));
+    let failed: Vec<(String, &str, String)> = verdicts(all[2]);
+    assert_eq!(failed[0].1, "fail");
+    assert!(
+        failed[0].2.contains("no message on order.created"),
+        "{}",
+        failed[0].2
+    );
+    assert_eq!(failed[1].1, "fail", "{:?}", failed[1]);
+
+    let journal = &all[0].messages["events"];
+    let topics: Vec<&str> = journal.iter().map(|m| m.topic.as_str()).collect();
+    assert_eq!(topics, ["order.created", "anything"]);
+    assert!(
+        journal[0]
+            .headers
+            .contains(&("exchange".to_string(), orders.clone())),
+        "{:?}",
+        journal[0].headers
+    );
+    assert!(
+        journal[0]
+            .headers
+            .contains(&("content-type".to_string(), "application/json".to_string())),
+        "{:?}",
+        journal[0].headers
+    );
+
+    admin.run(async {
+        let (connection, channel) = (&admin.connection, &admin.channel);
+        // Nothing was taken from the service's queue: both order
+        // messages are still there.
+        let queue = channel
+            .queue_declare(
+                service_queue.as_str().into(),
+                QueueDeclareOptions {
+                    passive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(queue.message_count(), 2);
+        channel
+            .queue_delete(service_queue.as_str().into(), Default::default())
+            .await
+            .unwrap();
+        // itspec's queue went with the run: the auto-delete fanout
+        // exchange lost its last binding and is gone.
+        let mut gone = false;
+        for _ in 0..40 {
+            if !exchange_exists(connection, &audit).await {
+                gone = true;
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        assert!(gone, "itspec's queue is still bound to {audit}");
+    });
+}
+
+#[test]
+fn a_direct_exchange_is_watched_by_its_keys_and_refused_without() {
+    let Some(url) = amqp_url() else { return };
+    let direct = own("direct");
+    let admin = Admin::connect(&url);
+    admin.run(async {
+        let channel = &admin.channel;
+        declare_exchange(channel, &direct, lapin::ExchangeKind::Direct).await;
+        // Keeps the auto-delete exchange until the test ends.
+        let queue = channel
+            .queue_declare(
+                "".into(),
+                QueueDeclareOptions {
+                    exclusive: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        channel
+            .queue_bind(
+                queue.name().clone(),
+                direct.as_str().into(),
+                "keep".into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+    });
+    let base = serve(api());
+    let text = format!(
+        "{HEAD}{}",
+        case(
+            1,
+            "Publishes two keys",
+            &[
+                (&direct, "order.created", r#"{"order_id": 7}"#),
+                (&direct, "order.other", r#"{"order_id": 8}"#),
+            ],
+            None,
+            "- message events order.created received {\"order_id\": 7}\n\
+             - messages events count == 1",
+        ),
+    );
+    // Without a key: refused, naming the exchange's type and the fix.
+    let result = run_with(
+        &settings(&base, &url, vec![direct.clone()]),
+        &text,
+        &RunOptions::default(),
+    );
+    match &result.outcome {
+        RunOutcome::EnvironmentFailed { message } => {
+            assert!(
+                message.contains(&format!("exchange {direct} is a direct exchange")),
+                "{message}"
+            );
+        }
+        other => panic!("expected an environment failure, got {other:?}"),
+    }
+    // With its key: only that key's messages are seen.
+    let result = run_with(
+        &settings(&base, &url, vec![format!("{direct} order.created")]),
+        &text,
+        &RunOptions::default(),
+    );
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+}
+
+#[test]
+fn an_exchange_declared_mid_case_is_an_error_and_observed_from_the_next() {
+    let Some(url) = amqp_url() else { return };
+    let late = own("late");
+    let base = serve(api());
+    let text = format!(
+        "{HEAD}{}{}",
+        case(
+            1,
+            "Declares the exchange and publishes",
+            &[(&late, "order.created", r#"{"order_id": 7}"#)],
+            Some("topic"),
+            "- no messages",
+        ),
+        case(
+            2,
+            "Publishes again",
+            &[(&late, "order.created", r#"{"order_id": 8}"#)],
+            None,
+            "- message events order.created received {\"order_id\": 8}",
+        ),
+    );
+    let result = run_with(
+        &settings(&base, &url, vec![late.clone()]),
+        &text,
+        &RunOptions::default(),
+    );
+    assert_eq!(result.outcome, RunOutcome::Completed);
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Error, "{:#?}", verdicts(all[0]));
+    let first = verdicts(all[0]);
+    assert!(
+        first[0].2.contains(&format!(
+            "exchange {late} was declared after itspec began observing"
+        )),
+        "{first:?}"
+    );
+    assert_eq!(all[1].outcome, Outcome::Passed, "{:#?}", verdicts(all[1]));
+}
