@@ -1,11 +1,14 @@
 //! What a message broker costs each case when nothing is published: a
 //! case observes (the broker settled — a PING answered after every message
-//! owed — and the inbox emptied) and collects (settled again), on Redis;
-//! and how long `no messages` and `no side effects` wait before they hold
+//! owed, or a marker back through itspec's own queue — and the inbox
+//! emptied) and collects (settled again), on Redis and on RabbitMQ; and
+//! how long `no messages` and `no side effects` wait before they hold
 //! (`[channels] quiet`, then a settle).
 //!
-//! Run with `ITSPEC_TEST_REDIS_URL=redis://127.0.0.1:6379/0 cargo bench -p
-//! itspec-runner --bench channels`; `ITSPEC_BENCH_CASES` changes how many
+//! Run with `ITSPEC_TEST_REDIS_URL=redis://127.0.0.1:6379/0
+//! ITSPEC_TEST_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/%2f cargo bench
+//! -p itspec-runner --bench channels` (a broker whose variable is not set
+//! is left out, and said so); `ITSPEC_BENCH_CASES` changes how many
 //! cases (default 2,000).
 
 #![allow(
@@ -21,68 +24,90 @@ use std::time::{Duration, Instant};
 use itspec_runner::broker::{BrokerKind, BrokerSettings, Brokers, after};
 
 fn main() {
-    let Ok(url) = std::env::var("ITSPEC_TEST_REDIS_URL") else {
-        println!("Redis: not measured (ITSPEC_TEST_REDIS_URL is not set)");
-        return;
-    };
     let cases: usize = std::env::var("ITSPEC_BENCH_CASES")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(2_000);
+    let own = format!("itspec-bench-{}", std::process::id());
+    let brokers = [
+        (
+            "Redis",
+            "ITSPEC_TEST_REDIS_URL",
+            BrokerKind::Redis,
+            format!("{own}:*"),
+        ),
+        // RabbitMQ's own topic exchange, on a binding key of the bench's.
+        (
+            "RabbitMQ",
+            "ITSPEC_TEST_AMQP_URL",
+            BrokerKind::Amqp,
+            format!("amq.topic {own}.#"),
+        ),
+    ];
     // As the runner: one thread.
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .unwrap();
-    runtime.block_on(async {
-        let settings = BTreeMap::from([(
-            "events".to_string(),
-            BrokerSettings {
-                kind: BrokerKind::Redis,
-                url: url.clone(),
-                watch: vec![format!("itspec-bench-{}:*", std::process::id())],
-            },
-        )]);
-        let brokers = Brokers::start(&settings).await.unwrap();
-        let mut per_case = Vec::with_capacity(cases);
-        for _ in 0..cases {
-            let started = Instant::now();
-            // observe
-            brokers.settle().await;
-            brokers.inbox().begin();
-            // collect
-            brokers.settle().await;
-            per_case.push(started.elapsed());
-        }
-        assert!(brokers.inbox().lost().is_none());
-        per_case.sort();
-        let at = |q: f64| per_case[((per_case.len() - 1) as f64 * q) as usize];
-        println!("| channel | cases | observe + collect per case (median) | (p99) | (max) |");
-        println!("|---|---|---|---|---|");
-        println!(
-            "| Redis broker, nothing published | {cases} | {:.3} ms | {:.3} ms | {:.3} ms |",
-            ms(at(0.5)),
-            ms(at(0.99)),
-            ms(per_case[per_case.len() - 1])
-        );
-        let quiet = itspec_runner::Waits::default().quiet;
-        let mut waits = Vec::new();
-        for _ in 0..20 {
-            let last_step = Instant::now();
-            brokers
-                .inbox()
-                .wait_until(after(last_step, quiet), |all| !all.is_empty())
-                .await;
-            brokers.settle().await;
-            waits.push(last_step.elapsed());
-        }
-        waits.sort();
-        println!(
-            "\n`no messages` with nothing published holds after {:.1} ms (median of 20; `[channels] quiet` = {} ms, then a settle)",
-            ms(waits[waits.len() / 2]),
-            quiet.as_millis()
-        );
-    });
+    println!("| channel | cases | observe + collect per case (median) | (p99) | (max) |");
+    println!("|---|---|---|---|---|");
+    let mut quiet_waits = Vec::new();
+    for (name, variable, kind, watch) in brokers {
+        let Ok(url) = std::env::var(variable) else {
+            println!("| {name} broker: not measured ({variable} is not set) | | | | |");
+            continue;
+        };
+        runtime.block_on(async {
+            let settings = BTreeMap::from([(
+                "events".to_string(),
+                BrokerSettings {
+                    kind,
+                    url,
+                    watch: vec![watch],
+                },
+            )]);
+            let brokers = Brokers::start(&settings).await.unwrap();
+            let mut per_case = Vec::with_capacity(cases);
+            for _ in 0..cases {
+                let started = Instant::now();
+                // observe
+                brokers.settle().await;
+                brokers.inbox().begin();
+                // collect
+                brokers.settle().await;
+                per_case.push(started.elapsed());
+            }
+            assert!(brokers.inbox().lost().is_none());
+            per_case.sort();
+            let at = |q: f64| per_case[((per_case.len() - 1) as f64 * q) as usize];
+            println!(
+                "| {name} broker, nothing published | {cases} | {:.3} ms | {:.3} ms | {:.3} ms |",
+                ms(at(0.5)),
+                ms(at(0.99)),
+                ms(per_case[per_case.len() - 1])
+            );
+            let quiet = itspec_runner::Waits::default().quiet;
+            let mut waits = Vec::new();
+            for _ in 0..20 {
+                let last_step = Instant::now();
+                brokers
+                    .inbox()
+                    .wait_until(after(last_step, quiet), |all| !all.is_empty())
+                    .await;
+                brokers.settle().await;
+                waits.push(last_step.elapsed());
+            }
+            waits.sort();
+            quiet_waits.push(format!(
+                "`no messages` on {name} with nothing published holds after {:.1} ms (median of 20; `[channels] quiet` = {} ms, then a settle)",
+                ms(waits[waits.len() / 2]),
+                quiet.as_millis()
+            ));
+        });
+    }
+    for line in quiet_waits {
+        println!("\n{line}");
+    }
 }
 
 fn ms(duration: Duration) -> f64 {
