@@ -208,7 +208,9 @@ fn messages_of_topic_and_fanout_exchanges_are_seen_without_taking_the_services()
              - message events order.created received {\"order_id\": 7}\n\
              - messages events order.* count == 1\n\
              - messages events count == 2\n\
-             - no messages on events billing.#",
+             - no messages on events billing.#\n\
+             - message events order.created header content-type == \"application/json\"\n\
+             - message events header message-id == \"m-anything\"",
         ),
         case(2, "Publishes nothing", &[], None, "- no messages"),
         case(
@@ -217,7 +219,8 @@ fn messages_of_topic_and_fanout_exchanges_are_seen_without_taking_the_services()
             &[(&orders, "order.cancelled", r#"{"order_id": 8}"#)],
             None,
             "- message events order.created received {\"order_id\": 8}\n\
-             - no side effects",
+             - no side effects\n\
+             - message events header message-id == \"m-order.created\"",
         ),
     );
     let result = run_with(
@@ -238,6 +241,14 @@ fn messages_of_topic_and_fanout_exchanges_are_seen_without_taking_the_services()
         failed[0].2
     );
     assert_eq!(failed[1].1, "fail", "{:?}", failed[1]);
+    assert_eq!(failed[2].1, "fail", "{:?}", failed[2]);
+    assert!(
+        failed[2]
+            .2
+            .contains("no message on broker events has header message-id == \"m-order.created\""),
+        "{}",
+        failed[2].2
+    );
 
     let journal = &all[0].messages["events"];
     let topics: Vec<&str> = journal.iter().map(|m| m.topic.as_str()).collect();

@@ -129,9 +129,39 @@ pub(super) async fn check(
 ) -> Result<(), Failure> {
     let messages = context(cx)?;
     match (&subject.kind, predicate) {
-        (SubjectKind::Message { broker, topic }, Predicate::Received { body }) => {
+        (
+            SubjectKind::Message {
+                broker,
+                topic,
+                header: None,
+            },
+            Predicate::Received { body },
+        ) => {
             let expected = interpolate_json(body, cx.scope)?;
             received(messages, &on(messages, broker, topic.as_ref())?, &expected).await
+        }
+        (
+            SubjectKind::Message {
+                broker,
+                topic,
+                header: Some(name),
+            },
+            Predicate::Compare {
+                op: CmpOp::Eq,
+                value,
+            },
+        ) => {
+            let wanted = match operand_value(value, cx.scope)? {
+                Value::String(text) => text,
+                other => other.to_string(),
+            };
+            with_header(
+                messages,
+                &on(messages, broker, topic.as_ref())?,
+                &name.value,
+                &wanted,
+            )
+            .await
         }
         (SubjectKind::Messages { broker, topic }, Predicate::Count { op, value }) => {
             let wanted = operand_value(value, cx.scope)?;
@@ -150,7 +180,7 @@ pub(super) async fn check(
             .await
         }
         _ => Err(Failure::error(
-            "a message subject takes `received JSON`, a messages subject `count OP N`",
+            "a message subject takes `received JSON` or `header H == V`, a messages subject `count OP N`",
         )),
     }
 }
@@ -217,6 +247,64 @@ async fn received(
             failure
         }
     };
+    failure.evidence.notes.extend(carried(&seen, since));
+    Err(failure)
+}
+
+/// Some message carries header (or property) `name` — its name in any
+/// case — with the value `wanted`: waits `[channels] wait` for one.
+async fn with_header(
+    messages: &MessageContext<'_>,
+    on: &On<'_>,
+    name: &str,
+    wanted: &str,
+) -> Result<(), Failure> {
+    let value_of = |m: &Received| -> Option<String> {
+        m.headers
+            .iter()
+            .find(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| value.clone())
+    };
+    let found = |all: &[Received]| {
+        all.iter()
+            .any(|m| on.holds(m) && value_of(m).as_deref() == Some(wanted))
+    };
+    let deadline = after(messages.last_step, messages.waits.wait);
+    if found(&messages.brokers.inbox().wait_until(deadline, found).await) {
+        return Ok(());
+    }
+    let seen = messages.settled().await?;
+    if found(&seen) {
+        return Ok(());
+    }
+    let since = messages.brokers.inbox().snapshot().1;
+    let values: Vec<String> = on
+        .of(&seen)
+        .into_iter()
+        .map(|m| value_of(m).map_or_else(|| "(none)".to_string(), |v| format!("{v:?}")))
+        .collect();
+    let mut failure = Failure::with(
+        if values.is_empty() {
+            format!(
+                "broker {} carried no message{} within {}",
+                on.broker.value,
+                on.topic_text(),
+                wait_text(messages.waits.wait)
+            )
+        } else {
+            format!(
+                "no message{} on broker {} has header {name} == {wanted:?}",
+                on.topic_text(),
+                on.broker.value
+            )
+        },
+        format!("{name}: {wanted:?}"),
+        if values.is_empty() {
+            "none".to_string()
+        } else {
+            format!("{name}: {}", values.join(", "))
+        },
+    );
     failure.evidence.notes.extend(carried(&seen, since));
     Err(failure)
 }

@@ -12,7 +12,7 @@ pub(crate) fn check(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic
         for assertion in case.all_assertions() {
             let (broker, topic) = match &assertion.kind {
                 AssertionKind::Check { subject, .. } => match &subject.kind {
-                    SubjectKind::Message { broker, topic }
+                    SubjectKind::Message { broker, topic, .. }
                     | SubjectKind::Messages { broker, topic } => (broker, topic.as_ref()),
                     _ => continue,
                 },

@@ -132,14 +132,17 @@ pub enum SubjectKind {
         /// Only calls to this route.
         route: Option<RouteRef>,
     },
-    /// `message NAME [TOPIC]` before `received`: some message published on
-    /// a watched topic of broker NAME.
+    /// `message NAME [TOPIC]` before `received`, or `message NAME [TOPIC]
+    /// header H` before `== V`: some message published on a watched topic
+    /// of broker NAME.
     Message {
         /// The broker, as named under `[brokers.NAME]`.
         broker: Spanned<String>,
         /// Only messages on this topic (routing key, subject, channel),
         /// with the broker's wildcards.
         topic: Option<Spanned<String>>,
+        /// `header H`: the message's header or property H is compared.
+        header: Option<Spanned<String>>,
     },
     /// `messages NAME [TOPIC]` before `count`: the messages published.
     Messages {

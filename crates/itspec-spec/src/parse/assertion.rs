@@ -347,8 +347,20 @@ pub(crate) fn subject(cursor: &mut Cursor<'_, '_>) -> Parsed<Subject> {
         let Some(broker) = cursor.ident() else {
             return cursor.fail("a broker name");
         };
-        let topic = topic(cursor, &["received"])?;
-        SubjectKind::Message { broker, topic }
+        let topic = topic(cursor, &["received", "header"])?;
+        let header = if cursor.keyword("header") {
+            match cursor.take_while(is_token_char) {
+                Some(name) => Some(name),
+                None => return cursor.fail("a header name"),
+            }
+        } else {
+            None
+        };
+        SubjectKind::Message {
+            broker,
+            topic,
+            header,
+        }
     } else if cursor.keyword("mock") {
         let Some(mock) = cursor.ident() else {
             return cursor.fail("a mock name");
@@ -704,9 +716,16 @@ fn check_fits(cursor: &Cursor<'_, '_>, subject: &Subject, predicate: &Predicate)
             Predicate::Count { .. } | Predicate::Exists | Predicate::NotExists,
         ) => true,
         (SubjectKind::Rows { .. }, _) => false,
-        (SubjectKind::Mock { .. } | SubjectKind::Message { .. }, Predicate::Received { .. }) => {
-            true
-        }
+        (
+            SubjectKind::Mock { .. } | SubjectKind::Message { header: None, .. },
+            Predicate::Received { .. },
+        ) => true,
+        (
+            SubjectKind::Message {
+                header: Some(_), ..
+            },
+            Predicate::Compare { op: CmpOp::Eq, .. },
+        ) => true,
         (SubjectKind::Mock { .. } | SubjectKind::Message { .. }, _) => false,
         (SubjectKind::Messages { .. }, Predicate::Count { .. }) => true,
         (SubjectKind::Messages { .. }, _) => false,
@@ -736,7 +755,10 @@ fn check_fits(cursor: &Cursor<'_, '_>, subject: &Subject, predicate: &Predicate)
         SubjectKind::Row { .. } => "`has COL = V`, `exists` or `not exists` after a `row` subject",
         SubjectKind::Rows { .. } => "`count == N`, `exists` or `not exists` after a `rows` subject",
         SubjectKind::Mock { .. } => "`calls == N` or `received JSON` after a `mock` subject",
-        SubjectKind::Message { .. } => "`received JSON` after a `message` subject",
+        SubjectKind::Message { header: None, .. } => {
+            "`received JSON` (or `header H == V`) after a `message` subject"
+        }
+        SubjectKind::Message { .. } => "`== V` after `message NAME header H`",
         SubjectKind::Messages { .. } => "`count == N` after a `messages` subject",
         SubjectKind::MockCalls { .. } | SubjectKind::CountStatus { .. } => {
             "a comparison like `== 1`"
@@ -965,7 +987,7 @@ mod tests {
     #[test]
     fn messages() {
         let topic_of = |text: &str| match check(text) {
-            (SubjectKind::Message { broker, topic }, Predicate::Received { body }) => (
+            (SubjectKind::Message { broker, topic, .. }, Predicate::Received { body }) => (
                 broker.value,
                 topic.map(|t| t.value),
                 body.to_json().unwrap_or_default(),
@@ -988,6 +1010,24 @@ mod tests {
             topic_of(r#"message devices devices/+/status received {}"#).1,
             Some("devices/+/status".into())
         );
+        let (subject, predicate) =
+            check(r#"message bus orders.* header content-type == "application/json""#);
+        assert!(
+            matches!(&subject, SubjectKind::Message { topic: Some(topic), header: Some(header), .. } if topic.value == "orders.*" && header.value == "content-type"),
+            "{subject:?}"
+        );
+        assert!(matches!(
+            predicate,
+            Predicate::Compare { op: CmpOp::Eq, .. }
+        ));
+        assert!(matches!(
+            check("message bus header type == \"x\"").0,
+            SubjectKind::Message {
+                topic: None,
+                header: Some(_),
+                ..
+            }
+        ));
         let (subject, predicate) = check("messages bus orders.> count >= 2");
         assert!(
             matches!(&subject, SubjectKind::Messages { broker, topic: Some(topic) } if broker.value == "bus" && topic.value == "orders.>"),
@@ -1026,6 +1066,8 @@ mod tests {
             "messages events received {}",
             "message received {}",
             "no messages on",
+            "message events header type != \"x\"",
+            "message events header type received {}",
         ] {
             assert!(
                 matches!(parse(wrong).0.kind, AssertionKind::Prose { .. }),
