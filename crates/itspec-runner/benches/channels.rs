@@ -64,6 +64,7 @@ fn main() {
                     kind,
                     url,
                     watch: vec![watch],
+                    allow_remote: false,
                 },
             )]);
             let brokers = Brokers::start(&settings).await.unwrap();

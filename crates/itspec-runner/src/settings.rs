@@ -311,6 +311,7 @@ fn brokers(
                 kind,
                 url: broker.url.clone(),
                 watch: broker.watch.clone(),
+                allow_remote: broker.allow_remote,
             },
         );
     }

@@ -290,6 +290,66 @@ fn a_case_that_publishes_nothing_proves_it_and_starts_clean() {
     );
 }
 
+/// A message published as a case's input reaches the service's
+/// subscriber, is not counted as something the service published, and
+/// one that no subscriber of the service gets is an error.
+#[test]
+fn a_published_input_reaches_a_subscriber_and_is_not_the_services_output() {
+    let Some(url) = redis_url() else { return };
+    let p = prefix() + "-input";
+    // The service's subscriber, on a thread of its own: it reports what
+    // it got.
+    let (got, received) = std::sync::mpsc::channel::<String>();
+    let (ready, subscribed) = std::sync::mpsc::channel::<()>();
+    {
+        let url = url.clone();
+        let channel = format!("{p}:orders");
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                use futures_util::StreamExt as _;
+                let client = redis::Client::open(url.as_str()).unwrap();
+                let mut pubsub = client.get_async_pubsub().await.unwrap();
+                pubsub.subscribe(&channel).await.unwrap();
+                ready.send(()).unwrap();
+                let mut messages = pubsub.on_message();
+                while let Some(message) = messages.next().await {
+                    let body: String = message.get_payload().unwrap();
+                    if got.send(body).is_err() {
+                        return;
+                    }
+                }
+            });
+        });
+    }
+    subscribed.recv_timeout(Duration::from_secs(5)).unwrap();
+    let base = serve(api());
+    let text = format!(
+        "{HEAD}### TC-INT-001: An order comes in\n\n\
+         **Publish:** events {p}:orders\n```json\n{{\"order_id\": 7}}\n```\n\n\
+         **Assertions:**\n- no messages\n\n---\n\n\
+         ### TC-INT-002: Nobody listens\n\n\
+         **Publish:** events {p}:nobody\n```json\n{{\"order_id\": 8}}\n```\n\n\
+         **Assertions:**\n- no messages\n"
+    );
+    let result = run_with(&settings(&base, &url, &p), &text, &RunOptions::default());
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    assert_eq!(
+        received.recv_timeout(Duration::from_secs(2)).unwrap(),
+        "{\"order_id\":7}"
+    );
+    assert_ne!(all[1].outcome, Outcome::Passed, "{:#?}", verdicts(all[1]));
+    let refused = &all[1].checks[0];
+    assert!(
+        matches!(&refused.verdict, Verdict::Failed { message, .. } if message.contains("no subscriber of the service got the message")),
+        "{refused:?}"
+    );
+}
+
 #[test]
 fn a_broker_that_does_not_answer_fails_the_environment_by_name() {
     let base = serve(api());

@@ -412,3 +412,99 @@ fn an_exchange_declared_mid_case_is_an_error_and_observed_from_the_next() {
     );
     assert_eq!(all[1].outcome, Outcome::Passed, "{:#?}", verdicts(all[1]));
 }
+
+#[test]
+fn a_published_input_reaches_the_services_queue_and_is_not_counted_as_its_output() {
+    let Some(url) = amqp_url() else { return };
+    let (direct, service_queue) = (own("input"), own("input-service"));
+    let admin = Admin::connect(&url);
+    admin.run(async {
+        let channel = &admin.channel;
+        declare_exchange(channel, &direct, lapin::ExchangeKind::Direct).await;
+        channel
+            .queue_declare(
+                service_queue.as_str().into(),
+                QueueDeclareOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        channel
+            .queue_bind(
+                service_queue.as_str().into(),
+                direct.as_str().into(),
+                "order.created".into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+    });
+    let base = serve(api());
+    let text = format!(
+        "{HEAD}### TC-INT-001: An order is created\n\n\
+         **Publish:** events {direct} order.created\n```json\n{{\"order_id\": 7}}\n```\n\n\
+         **Assertions:**\n- no messages\n- no side effects\n\n---\n\n\
+         ### TC-INT-002: Nobody listens\n\n\
+         **Publish:** events {direct} order.unbound\n```json\n{{\"order_id\": 8}}\n```\n\n\
+         **Assertions:**\n- no messages\n\n---\n\n\
+         ### TC-INT-003: Straight to the queue\n\n\
+         **Publish:** events {service_queue}\n```text\nhello\n```\n\n\
+         **Assertions:**\n- no messages\n\n---\n\n"
+    );
+    let result = run_with(
+        &settings(&base, &url, vec![format!("{direct} order.created")]),
+        &text,
+        &RunOptions::default(),
+    );
+    assert_eq!(result.outcome, RunOutcome::Completed);
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    assert_ne!(all[1].outcome, Outcome::Passed, "{:#?}", verdicts(all[1]));
+    let refused = verdicts(all[1]);
+    assert!(
+        refused[0].2.contains("routed the message to no queue"),
+        "{refused:?}"
+    );
+    assert_eq!(all[2].outcome, Outcome::Passed, "{:#?}", verdicts(all[2]));
+    admin.run(async {
+        let channel = &admin.channel;
+        let mut bodies = Vec::new();
+        while let Some(message) = channel
+            .basic_get(
+                service_queue.as_str().into(),
+                lapin::options::BasicGetOptions { no_ack: true },
+            )
+            .await
+            .unwrap()
+        {
+            let content_type = message
+                .delivery
+                .properties
+                .content_type()
+                .as_ref()
+                .map(|t| t.to_string());
+            bodies.push((
+                String::from_utf8(message.delivery.data.clone()).unwrap(),
+                content_type,
+            ));
+        }
+        assert_eq!(
+            bodies,
+            [
+                (
+                    "{\"order_id\":7}".to_string(),
+                    Some("application/json".to_string())
+                ),
+                (
+                    "hello".to_string(),
+                    Some("text/plain; charset=utf-8".to_string())
+                )
+            ]
+        );
+        channel
+            .queue_delete(service_queue.as_str().into(), Default::default())
+            .await
+            .unwrap();
+    });
+}

@@ -106,6 +106,19 @@ impl Inbox {
         })
     }
 
+    /// Takes out the first message `is` picks (the case's own input,
+    /// which the service did not publish); whether there was one.
+    pub fn forget(&self, is: impl Fn(&Received) -> bool) -> bool {
+        let mut state = self.lock();
+        match state.messages.iter().position(is) {
+            Some(at) => {
+                state.messages.remove(at);
+                true
+            }
+            None => false,
+        }
+    }
+
     /// Starts a case (or an iteration): what came before is no part of it.
     pub fn begin(&self) {
         let mut state = self.lock();

@@ -7,6 +7,7 @@
 mod amqp;
 mod inbox;
 mod journal;
+mod publish;
 mod redis;
 
 use std::collections::BTreeMap;
@@ -94,6 +95,8 @@ pub struct BrokerSettings {
     pub url: String,
     /// The topics observed.
     pub watch: Vec<String>,
+    /// Publishing to a broker on another host is allowed.
+    pub allow_remote: bool,
 }
 
 /// A broker that cannot be observed: the environment fails (exit 3).
@@ -119,6 +122,7 @@ pub(crate) struct Observer {
 /// The brokers of a worker, observed from start to stop.
 pub struct Brokers {
     inbox: Arc<Inbox>,
+    settings: BTreeMap<String, BrokerSettings>,
     kinds: BTreeMap<String, BrokerKind>,
     watch: BTreeMap<String, Vec<String>>,
     observers: Vec<Observer>,
@@ -143,6 +147,7 @@ impl Brokers {
         let inbox = Arc::new(Inbox::default());
         let mut brokers = Brokers::none();
         brokers.inbox = inbox.clone();
+        brokers.settings = settings.clone();
         for (name, broker) in settings {
             let fail = |message: String| BrokerError {
                 name: name.clone(),
@@ -174,6 +179,7 @@ impl Brokers {
     pub fn none() -> Brokers {
         Brokers {
             inbox: Arc::new(Inbox::default()),
+            settings: BTreeMap::new(),
             kinds: BTreeMap::new(),
             watch: BTreeMap::new(),
             observers: Vec::new(),
@@ -194,6 +200,66 @@ impl Brokers {
         for answered in replies {
             let _ = answered.await;
         }
+    }
+
+    /// Publishes a message on broker `name` (the input of a case).
+    pub async fn publish(
+        &self,
+        name: &str,
+        destination: &[String],
+        body: &[u8],
+        content_type: &str,
+    ) -> Result<(), String> {
+        let settings = self.settings.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.settings.keys().map(String::as_str).collect();
+            format!(
+                "no broker is named `{name}`: the brokers are {}",
+                if known.is_empty() {
+                    "none".to_string()
+                } else {
+                    known.join(", ")
+                }
+            )
+        })?;
+        publish::publish(name, settings, destination, body, content_type).await?;
+        // Watched, it came back through itspec's own subscription: it is
+        // the case's input, not something the service published.
+        let (topic, exchange) = match destination {
+            [topic] if settings.kind == BrokerKind::Redis => (topic.as_str(), None),
+            [exchange, key] => (key.as_str(), Some(exchange.as_str())),
+            _ => return Ok(()),
+        };
+        let watched = match settings.kind {
+            BrokerKind::Amqp => {
+                let exchange = exchange.unwrap_or_default();
+                settings.watch.iter().any(|w| {
+                    amqp::Watched::parse(w).is_ok_and(|w| {
+                        w.exchange == exchange
+                            && w.key
+                                .as_deref()
+                                .is_none_or(|k| TopicRules::Amqp.matches(k, topic))
+                    })
+                })
+            }
+            kind => settings
+                .watch
+                .iter()
+                .any(|w| kind.rules().matches(w, topic)),
+        };
+        if watched {
+            self.settle().await;
+            self.inbox.forget(|m| {
+                m.broker == name
+                    && m.topic == topic
+                    && m.body == body
+                    && exchange.is_none_or(|exchange| {
+                        m.headers
+                            .first()
+                            .is_some_and(|(h, v)| h == "exchange" && v == exchange)
+                    })
+            });
+        }
+        Ok(())
     }
 
     /// What broker `name` watches.

@@ -23,7 +23,7 @@ pub async fn remote_reason(url: &str) -> Option<String> {
 }
 
 /// Why `host` may not be this machine.
-async fn host_reason(host: &str, port: u16) -> Option<String> {
+pub async fn host_reason(host: &str, port: u16) -> Option<String> {
     let bare = host.trim_start_matches('[').trim_end_matches(']');
     if Path::new(bare).is_absolute() {
         return None;

@@ -32,7 +32,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
 pub use copies::{copy_database, copy_name, drop_copy, drop_stale_copies};
 pub use entities::table_of;
-pub use locality::remote_reason;
+pub use locality::{host_reason, remote_reason};
 pub use lock::RunLock;
 pub use provision::{recreate_database, url_with_database};
 pub use rescue::{PutBack, Rescue, RescueFile, RescueFileError, rescue_in_use};

@@ -9,6 +9,7 @@ mod case;
 mod cookies;
 mod coordinator;
 mod prepare;
+mod publish;
 mod request;
 mod schedule;
 mod send;

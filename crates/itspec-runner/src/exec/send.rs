@@ -43,7 +43,9 @@ impl CaseRunner<'_> {
         result: &mut Attempt,
     ) -> Option<Responses> {
         let mut responses = Responses::default();
-        if case.actions.is_empty() {
+        if let Some(publish) = &case.publish {
+            self.publish_input(case, publish, scope, result).await?;
+        } else if case.actions.is_empty() {
             let built = match request::single(case, self.spec, self.contract.1, scope, self.http) {
                 Ok(built) => built,
                 Err(failure) => {

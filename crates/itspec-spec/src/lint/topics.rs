@@ -9,6 +9,9 @@ use crate::suggest::nearest;
 
 pub(crate) fn check(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic>) {
     for case in &spec.cases {
+        if let Some(publish) = &case.publish {
+            on(&publish.broker, None, options, out);
+        }
         for assertion in case.all_assertions() {
             let (broker, topic) = match &assertion.kind {
                 AssertionKind::Check { subject, .. } => match &subject.kind {
@@ -172,5 +175,50 @@ mod tests {
             ),
             Vec::new()
         );
+    }
+
+    #[test]
+    fn a_publish_case_is_a_case_with_an_input_and_its_broker_must_exist() {
+        let check = |case: &str| {
+            let text = format!(
+                "# Integration Test Spec: Orders\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n{case}"
+            );
+            let options = LintOptions {
+                brokers: vec![crate::KnownBroker {
+                    name: "events".to_string(),
+                    rules: Some(TopicRules::Amqp),
+                    watch: vec!["orders".to_string()],
+                }],
+                ..LintOptions::default()
+            };
+            let checked = crate::check(&text, &options);
+            let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
+            (checked.spec.cases[0].publish.clone(), codes)
+        };
+        let (publish, codes) = check(
+            "### TC-INT-001: An order comes in\n\n**Publish:** events orders order.created\n```json\n{\"order_id\": 7}\n```\n\n**Assertions:**\n- within 2s: row shipments where order_id = 7 exists\n",
+        );
+        assert_eq!(codes, Vec::new());
+        let publish = publish.unwrap();
+        assert_eq!(publish.broker.value, "events");
+        let words: Vec<&str> = publish
+            .destination
+            .iter()
+            .map(|w| w.value.as_str())
+            .collect();
+        assert_eq!(words, ["orders", "order.created"]);
+        assert_eq!(
+            publish.body.and_then(|b| b.json).and_then(|j| j.to_json()),
+            Some(serde_json::json!({"order_id": 7}))
+        );
+        let (_, codes) = check("### TC-INT-001: A\n\n**Publish:** event orders order.created\n");
+        assert_eq!(codes, [Code::UnknownBroker]);
+        let (publish, codes) = check("### TC-INT-001: A\n\n**Publish:** events\n");
+        assert!(publish.is_none());
+        assert_eq!(codes, [Code::EmptyField]);
+        let (_, codes) = check(
+            "### TC-INT-001: A\n\n**Request:** POST /orders\n\n**Publish:** events orders order.created\n",
+        );
+        assert_eq!(codes, [Code::RequestWithActions]);
     }
 }

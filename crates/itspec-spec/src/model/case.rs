@@ -22,6 +22,9 @@ pub struct TestCase {
     pub description: Option<Spanned<String>>,
     /// `**Request:**` and its headers.
     pub request: Option<RequestLine>,
+    /// `**Publish:**`: a message published as the case's input, instead
+    /// of a request.
+    pub publish: Option<PublishLine>,
     /// `**Setup:**`.
     pub setup: Option<Setup>,
     /// `**Fixtures:**`; absent means every Data Fixture.
@@ -111,6 +114,21 @@ impl TestCase {
     pub fn all_assertions(&self) -> impl Iterator<Item = &Assertion> {
         self.expected.iter().chain(&self.assertions)
     }
+}
+
+/// `**Publish:** BROKER DESTINATION` and the body block under it
+/// (CHANNELS.md §4): DESTINATION is a Redis channel, or a RabbitMQ
+/// exchange and routing key.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct PublishLine {
+    /// The broker, as named under `[brokers.NAME]`.
+    pub broker: Spanned<String>,
+    /// The words after it, as written (variables not yet replaced).
+    pub destination: Vec<Spanned<String>>,
+    /// The message's body.
+    pub body: Option<Body>,
+    /// The label's line.
+    pub span: Span,
 }
 
 /// `METHOD /path?query` and the headers listed under it.

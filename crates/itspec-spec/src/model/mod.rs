@@ -20,8 +20,8 @@ pub use assertion::{
     Predicate, ResponsePart, RouteRef, Subject, SubjectKind,
 };
 pub use case::{
-    Body, BodyKind, Capture, CaseKind, ExpectedOutput, FixtureSelection, Header, RequestLine,
-    TestCase,
+    Body, BodyKind, Capture, CaseKind, ExpectedOutput, FixtureSelection, Header, PublishLine,
+    RequestLine, TestCase,
 };
 pub use db_check::{DbCheck, DbCheckFilter, DbCheckStep, DbCheckValue, Truth};
 pub use fixture::{Column, Fixture, FixtureKind, FixtureSource, Row};

@@ -17,7 +17,8 @@ use super::vars::variables;
 use crate::diagnostic::{Code, Diagnostic, Severity};
 use crate::markdown::{Block, TextRange};
 use crate::model::{
-    Body, BodyKind, ExpectedOutput, FixtureSelection, Setup, TestCase, VarContext, VarUse,
+    Body, BodyKind, ExpectedOutput, FixtureSelection, PublishLine, Setup, TestCase, VarContext,
+    VarUse,
 };
 use crate::parse::python::{Section, read_block};
 use crate::source::{Span, Spanned};
@@ -49,6 +50,7 @@ pub(crate) fn parse_case(
         name,
         description: None,
         request: None,
+        publish: None,
         setup: None,
         fixtures: FixtureSelection::All,
         input: None,
@@ -80,6 +82,7 @@ pub(crate) fn parse_case(
     }
     let mut seen: Vec<(FieldKind, Span)> = Vec::new();
     let mut has_actions_field = false;
+    let mut has_publish_field = false;
     for field in &fields {
         let Some(kind) = field.kind else {
             unknown_field(cx, field);
@@ -100,6 +103,7 @@ pub(crate) fn parse_case(
         }
         seen.push((kind, field.label.span));
         has_actions_field |= kind == FieldKind::Actions;
+        has_publish_field |= kind == FieldKind::Publish;
         read_field(cx, &mut case, field, kind);
     }
     if case.request.is_some() && has_actions_field {
@@ -112,7 +116,19 @@ pub(crate) fn parse_case(
             .with_help("use Actions for several requests, or one Request line for one"),
         );
     }
-    if case.request.is_none() && !has_actions_field && !env.has_contract {
+    if has_publish_field && (case.request.is_some() || has_actions_field) {
+        cx.push(
+            Diagnostic::error(
+                Code::RequestWithActions,
+                case.heading_span,
+                "this case has both a Publish line and a Request line or Actions",
+            )
+            .with_help(
+                "a case's input is one request, a list of Actions, or one published message",
+            ),
+        );
+    }
+    if case.request.is_none() && !has_publish_field && !has_actions_field && !env.has_contract {
         let severity = if env.draft {
             Severity::Warning
         } else {
@@ -280,6 +296,37 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
                     );
                 }
             }
+        }
+        FieldKind::Publish => {
+            let Some(line) = field.inline else {
+                empty(
+                    cx,
+                    field,
+                    "`**Publish:** BROKER TOPIC` (RabbitMQ: `BROKER EXCHANGE KEY`)",
+                );
+                return;
+            };
+            for line in &field.lines {
+                ignored(cx, line.span(cx.source), field);
+            }
+            case.publish = publish_line(cx, line, field);
+            vars_in(
+                cx,
+                range_located(cx, line),
+                VarContext::BeforeRequest,
+                &mut case.vars,
+            );
+            if let Some(code) = first_code(field) {
+                vars_in(
+                    cx,
+                    Located::block(&code.content),
+                    VarContext::BeforeRequest,
+                    &mut case.vars,
+                );
+            }
+            unread_blocks(cx, field, |index, block| {
+                first_code_index(field) == Some(index) && matches!(block, Block::Code(_))
+            });
         }
         FieldKind::Setup => {
             let mut setup = Setup::default();
@@ -537,6 +584,38 @@ fn first_code<'a>(field: &Field<'a>) -> Option<&'a crate::markdown::CodeBlock> {
     field.blocks.iter().find_map(|block| match block {
         Block::Code(code) => Some(code),
         _ => None,
+    })
+}
+
+/// `BROKER DESTINATION…` and the first code block under the label.
+fn publish_line(cx: &mut Cx<'_>, line: TextRange, field: &Field<'_>) -> Option<PublishLine> {
+    let text = line.text(cx.source);
+    let mut words = Vec::new();
+    let mut offset = 0;
+    for word in text.split_whitespace() {
+        let at = offset + text[offset..].find(word).unwrap_or(0);
+        offset = at + word.len();
+        let start = line.start + at;
+        words.push(Spanned::new(
+            word.to_string(),
+            cx.span(start, start + word.len()),
+        ));
+    }
+    let mut words = words.into_iter();
+    let span = line.span(cx.source);
+    let (Some(broker), Some(first)) = (words.next(), words.next()) else {
+        cx.push(
+            Diagnostic::error(Code::EmptyField, span, "a Publish line names a broker and where to publish")
+                .with_help("write `**Publish:** events orders:created` (Redis) or `**Publish:** events orders order.created` (RabbitMQ: exchange, routing key)"),
+        );
+        return None;
+    };
+    let body = first_code(field).and_then(|code| code_body(cx, code, "a Publish block"));
+    Some(PublishLine {
+        broker,
+        destination: std::iter::once(first).chain(words).collect(),
+        body,
+        span,
     })
 }
 

@@ -9,6 +9,7 @@ use crate::source::{Source, Span, Spanned};
 pub(crate) enum FieldKind {
     Description,
     Request,
+    Publish,
     Setup,
     Fixtures,
     Input,
@@ -23,9 +24,10 @@ pub(crate) enum FieldKind {
 }
 
 impl FieldKind {
-    pub const ALL: [(FieldKind, &'static str); 13] = [
+    pub const ALL: [(FieldKind, &'static str); 14] = [
         (FieldKind::Description, "Description"),
         (FieldKind::Request, "Request"),
+        (FieldKind::Publish, "Publish"),
         (FieldKind::Setup, "Setup"),
         (FieldKind::Fixtures, "Fixtures"),
         (FieldKind::Input, "Input"),
