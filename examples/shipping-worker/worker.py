@@ -1,0 +1,112 @@
+"""The shipping worker: consumes `reservation.created` events from RabbitMQ,
+stores one shipment per reservation in SQLite, and announces it on the
+`shipping` exchange as `shipment.queued`. A reservation it has already
+shipped is announced as `shipment.skipped` instead (the consumer is
+idempotent: RabbitMQ delivers at least once). A message that is not a
+reservation is rejected and changes nothing.
+
+Settings come from the environment: AMQP_URL, DATABASE_URL (sqlite://PATH),
+PORT (GET /health answers there once the worker consumes).
+"""
+
+import json
+import logging
+import os
+import sqlite3
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pika
+
+RESERVATIONS = "reservations"
+SHIPPING = "shipping"
+QUEUE = "shipping-worker"
+
+logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+log = logging.getLogger("shipping-worker")
+
+
+def database():
+    url = os.environ["DATABASE_URL"]
+    path = url.split("://", 1)[1] if "://" in url else url
+    connection = sqlite3.connect(path, timeout=10, isolation_level=None)
+    connection.execute("PRAGMA busy_timeout = 10000")
+    return connection
+
+
+def ship(db, event):
+    """Stores the shipment; whether it is new."""
+    cursor = db.execute(
+        "INSERT INTO shipments (reservation_id, sku, quantity, status) VALUES (?, ?, ?, 'queued') "
+        "ON CONFLICT (reservation_id) DO NOTHING",
+        (event["reservation_id"], event["sku"], event["quantity"]),
+    )
+    return cursor.rowcount == 1
+
+
+def reservation(body):
+    """The event, or None when it is not a reservation."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        return None
+    if not isinstance(event, dict):
+        return None
+    if not isinstance(event.get("reservation_id"), int) or not isinstance(event.get("sku"), str):
+        return None
+    if not isinstance(event.get("quantity"), int) or event["quantity"] < 1:
+        return None
+    return event
+
+
+def consume():
+    db = database()
+    connection = pika.BlockingConnection(pika.URLParameters(os.environ["AMQP_URL"]))
+    channel = connection.channel()
+    channel.exchange_declare(RESERVATIONS, exchange_type="topic", durable=True)
+    channel.exchange_declare(SHIPPING, exchange_type="topic", durable=True)
+    channel.queue_declare(QUEUE, durable=True)
+    channel.queue_bind(QUEUE, RESERVATIONS, routing_key="reservation.created")
+    channel.basic_qos(prefetch_count=1)
+
+    def on_message(ch, method, properties, body):
+        event = reservation(body)
+        if event is None:
+            log.warning("rejected a message that is not a reservation: %r", body[:200])
+            ch.basic_reject(method.delivery_tag, requeue=False)
+            return
+        new = ship(db, event)
+        key = "shipment.queued" if new else "shipment.skipped"
+        ch.basic_publish(
+            SHIPPING,
+            key,
+            json.dumps({"reservation_id": event["reservation_id"], "sku": event["sku"],
+                        "quantity": event["quantity"], "status": "queued"}),
+            pika.BasicProperties(content_type="application/json", delivery_mode=2),
+        )
+        ch.basic_ack(method.delivery_tag)
+        log.info("%s reservation %s", key, event["reservation_id"])
+
+    channel.basic_consume(QUEUE, on_message)
+    Health.ready.set()
+    channel.start_consuming()
+
+
+class Health(BaseHTTPRequestHandler):
+    ready = threading.Event()
+
+    def do_GET(self):
+        up = self.path == "/health" and Health.ready.is_set()
+        self.send_response(200 if up else 503)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        self.wfile.write(json.dumps({"status": "ok" if up else "starting"}).encode())
+
+    def log_message(self, *args):
+        pass
+
+
+if __name__ == "__main__":
+    server = ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Health)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    consume()
