@@ -108,6 +108,11 @@ fn test_case(spec: &SpecResult, case: &CaseResult) -> TestCase {
         }
     };
     let mut test = TestCase::new(format!("{}: {}", case.id, case.name), status);
+    // What the mocks received and the brokers carried, passed cases too.
+    let journals = text::journals(case);
+    if !journals.is_empty() {
+        test.set_system_out(journals);
+    }
     test.set_classname(spec.component.as_str());
     test.set_time(Duration::from_millis(case.duration_ms));
     test.set_assertions(case.checks.len());

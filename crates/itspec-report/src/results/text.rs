@@ -73,6 +73,38 @@ pub fn failure(path: &str, case: &CaseResult) -> String {
     out
 }
 
+/// The case's channel journals beside its requests: what each mock
+/// received and what each broker carried, with the time since Setup ended;
+/// empty when the case has neither.
+pub fn journals(case: &CaseResult) -> String {
+    let mut out = String::new();
+    for (mock, calls) in &case.mock_calls {
+        out.push_str(&format!(
+            "mock {mock}: {} call{}\n",
+            calls.len(),
+            if calls.len() == 1 { "" } else { "s" }
+        ));
+        for call in calls {
+            out.push_str(&format!("  +{:.0} ms {}\n", call.at_ms, call.summary()));
+        }
+    }
+    for (broker, messages) in &case.messages {
+        out.push_str(&format!(
+            "broker {broker}: {} message{}\n",
+            messages.len(),
+            if messages.len() == 1 { "" } else { "s" }
+        ));
+        for message in messages {
+            out.push_str(&format!(
+                "  +{:.0} ms {}\n",
+                message.at_ms,
+                message.summary()
+            ));
+        }
+    }
+    out
+}
+
 /// What the service wrote to its log during a case.
 pub fn service_log(log: &ServiceLog) -> String {
     let mut out = if log.lines.is_empty() {
