@@ -143,6 +143,8 @@ codes! {
     FieldLabelForm = ("IT124", "field-label-form"),
     /// `within` without a duration and a colon.
     InvalidWithin = ("IT125", "invalid-within"),
+    /// A case whose input is a published message asserts on a response.
+    NoResponse = ("IT126", "no-response"),
     /// A block or value is not valid JSON.
     InvalidJson = ("IT201", "invalid-json"),
     /// A block is not valid YAML.

@@ -8,6 +8,7 @@
 mod case_ids;
 mod definitions;
 mod placeholders;
+mod publish;
 mod references;
 mod related;
 mod topics;
@@ -51,6 +52,7 @@ pub fn lint(spec: &Spec, options: &LintOptions) -> Vec<Diagnostic> {
     variables::check(spec, options, &mut diagnostics);
     references::check(spec, options, &mut diagnostics);
     topics::check(spec, options, &mut diagnostics);
+    publish::check(spec, &mut diagnostics);
     related::check(spec, options, &mut diagnostics);
     diagnostics
 }
