@@ -13,10 +13,9 @@
 //! name the type of an existing exchange when a declare asks for another,
 //! which is how it is learnt, on a channel of its own.
 //!
-//! An exchange the service has not declared yet is bound when a case
-//! begins; one that appears in the middle of a case makes that case's
-//! answers about messages errors (messages routed before the binding were
-//! not seen).
+//! An exchange the service has not declared yet is looked for again as
+//! each case begins; while one is missing (a wrong name, another virtual
+//! host), every answer about messages is an error.
 //!
 //! Settling: a marker itspec sends to its own queue through the default
 //! exchange comes out after every message queued before it.
@@ -104,6 +103,7 @@ pub(super) async fn observe(
             .name()
             .clone();
         bind_declared(&connection, &channel, &queue, &mut pending).await?;
+        inbox.set_missing(missing(name, &pending));
         let consumer = channel
             .basic_consume(
                 queue.clone(),
@@ -169,23 +169,21 @@ pub(super) async fn observe(
                 request = requests.recv() => {
                     let Some(reply) = request else { return };
                     if !pending.is_empty() {
-                        let before: Vec<String> = pending.iter().map(|w| w.exchange.clone()).collect();
-                        if let Err(why) = bind_declared(&connection, &channel, &queue, &mut pending).await {
-                            inbox.lose(lost(&why));
-                            return;
+                        match tokio::time::timeout(CONNECT_TIMEOUT, bind_declared(&connection, &channel, &queue, &mut pending)).await {
+                            Ok(Ok(())) => {}
+                            Ok(Err(why)) => {
+                                inbox.lose(lost(&why));
+                                return;
+                            }
+                            Err(_) => {
+                                inbox.lose(lost(&format!(
+                                    "binding itspec's queue took more than {} s",
+                                    CONNECT_TIMEOUT.as_secs()
+                                )));
+                                return;
+                            }
                         }
-                        let bound: Vec<String> = before
-                            .into_iter()
-                            .filter(|exchange| !pending.iter().any(|w| &w.exchange == exchange))
-                            .collect();
-                        if !bound.is_empty() {
-                            // Harmless when a case is about to begin; an
-                            // error for the case going on.
-                            inbox.gap(format!(
-                                "broker {name}: exchange {} was declared after itspec began observing, so messages it routed before were not seen; declare it when the service starts",
-                                bound.join(", ")
-                            ));
-                        }
+                        inbox.set_missing(missing(&name, &pending));
                     }
                     markers += 1;
                     let marker = format!("{MARKER}.{markers}");
@@ -237,6 +235,19 @@ pub(super) async fn observe(
     Ok(Observer { task, settle })
 }
 
+/// Why the exchanges still pending make answers about messages errors: a
+/// watched exchange that does not exist may be a wrong name (or vhost),
+/// and then what the service publishes elsewhere is never seen.
+fn missing(broker: &str, pending: &[Watched]) -> Option<String> {
+    (!pending.is_empty()).then(|| {
+        let names: Vec<&str> = pending.iter().map(|w| w.exchange.as_str()).collect();
+        format!(
+            "broker {broker}: exchange {} does not exist (yet) in the URL's virtual host, so itspec observes nothing there; check the name in `watch`, or have the service declare it when it starts",
+            names.join(", ")
+        )
+    })
+}
+
 /// Binds `queue` to every exchange of `pending` that exists now, and
 /// removes those from it; the rest wait for the service to declare them.
 async fn bind_declared(
@@ -252,6 +263,12 @@ async fn bind_declared(
             continue;
         };
         let key = match (kind.as_str(), &watched.key) {
+            ("fanout" | "headers", Some(_)) => {
+                return Err(format!(
+                    "exchange {} is a {kind} exchange, which ignores routing keys: watch it as \"{}\", without a key",
+                    watched.exchange, watched.exchange
+                ));
+            }
             (_, Some(key)) => key.clone(),
             ("topic", None) => "#".to_string(),
             ("fanout" | "headers", None) => String::new(),
@@ -301,8 +318,11 @@ async fn exchange_kind(connection: &Connection, name: &str) -> Result<Option<Str
             .exchange_declare(
                 ShortString::from(name),
                 ExchangeKind::Fanout,
+                // Should the exchange vanish between the two declares, the
+                // one this creates goes with itspec's binding.
                 ExchangeDeclareOptions {
                     passive,
+                    auto_delete: true,
                     ..ExchangeDeclareOptions::default()
                 },
                 FieldTable::default(),

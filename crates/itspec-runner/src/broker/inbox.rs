@@ -40,9 +40,9 @@ struct State {
     /// Why a broker is no longer observed: from then on nothing about
     /// messages can be answered.
     lost: Option<String>,
-    /// Why this case's messages may not all have been seen, though the
-    /// broker is observed again (a watched exchange bound mid-case).
-    gap: Option<String>,
+    /// Watched topics that do not exist on their broker, so nothing on
+    /// them is seen: set and cleared by the observers as each case begins.
+    missing: Option<String>,
     /// The case brought more than [`MAX_MESSAGES`].
     overflowed: bool,
 }
@@ -54,7 +54,7 @@ impl Default for Inbox {
                 messages: Vec::new(),
                 since: Instant::now(),
                 lost: None,
-                gap: None,
+                missing: None,
                 overflowed: false,
             }),
             changed: Notify::new(),
@@ -85,11 +85,10 @@ impl Inbox {
         self.changed.notify_waiters();
     }
 
-    /// Observation of a broker began late for the case going on (an
-    /// observer calls it): this case's answers about messages are errors,
-    /// the next case's are not.
-    pub fn gap(&self, why: String) {
-        self.lock().gap.get_or_insert(why);
+    /// Watched topics are missing (`Some`), or no longer (`None`): while
+    /// they are, every answer about messages is an error.
+    pub fn set_missing(&self, why: Option<String>) {
+        self.lock().missing = why;
         self.changed.notify_waiters();
     }
 
@@ -97,7 +96,11 @@ impl Inbox {
     /// not all seen or kept, if so.
     pub fn lost(&self) -> Option<String> {
         let state = self.lock();
-        state.lost.clone().or_else(|| state.gap.clone()).or_else(|| {
+        state
+            .lost
+            .clone()
+            .or_else(|| state.missing.clone())
+            .or_else(|| {
             state.overflowed.then(|| {
                 format!(
                     "more than {MAX_MESSAGES} messages came during the case: itspec keeps no more, so what it would say of them is not known"
@@ -124,7 +127,6 @@ impl Inbox {
         let mut state = self.lock();
         state.messages.clear();
         state.overflowed = false;
-        state.gap = None;
         state.since = Instant::now();
     }
 

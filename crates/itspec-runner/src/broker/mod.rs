@@ -221,7 +221,20 @@ impl Brokers {
                 }
             )
         })?;
-        publish::publish(name, settings, destination, body, content_type).await?;
+        // A broker that blocks publishers (a memory alarm) fails the step
+        // rather than hang the case.
+        const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
+        tokio::time::timeout(
+            PUBLISH_TIMEOUT,
+            publish::publish(name, settings, destination, body, content_type),
+        )
+        .await
+        .map_err(|_| {
+            format!(
+                "broker {name} did not take the message within {} s",
+                PUBLISH_TIMEOUT.as_secs()
+            )
+        })??;
         // Watched, it came back through itspec's own subscription: it is
         // the case's input, not something the service published.
         let (topic, exchange) = match destination {

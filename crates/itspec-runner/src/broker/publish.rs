@@ -52,7 +52,8 @@ pub async fn publish(
                 .watch
                 .iter()
                 .filter(|w| itspec_spec::topics::TopicRules::Redis.matches(w, channel))
-                .count() as i64;
+                .collect::<std::collections::BTreeSet<_>>()
+                .len() as i64;
             if receivers <= own {
                 return Err(format!(
                     "no subscriber of the service got the message on channel {channel} (broker {name}): nothing would consume it; is the consumer subscribed?"

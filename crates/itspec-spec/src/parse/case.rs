@@ -116,6 +116,19 @@ pub(crate) fn parse_case(
             .with_help("use Actions for several requests, or one Request line for one"),
         );
     }
+    if let Some(publish) = &case.publish
+        && publish.body.is_none()
+        && case.input.is_none()
+    {
+        cx.push(
+            Diagnostic::warning(
+                Code::EmptyField,
+                publish.span,
+                "this Publish has no body: an empty message is published",
+            )
+            .with_help("put the message under the line in a ```json or ```text block"),
+        );
+    }
     if has_publish_field && (case.request.is_some() || has_actions_field) {
         cx.push(
             Diagnostic::error(
