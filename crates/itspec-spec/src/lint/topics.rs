@@ -192,7 +192,13 @@ mod tests {
                 ..LintOptions::default()
             };
             let checked = crate::check(&text, &options);
-            let codes: Vec<Code> = checked.diagnostics.iter().map(|d| d.code).collect();
+            // The errors; a Publish without a body is also warned.
+            let codes: Vec<Code> = checked
+                .diagnostics
+                .iter()
+                .filter(|d| d.is_error())
+                .map(|d| d.code)
+                .collect();
             (checked.spec.cases[0].publish.clone(), codes)
         };
         let (publish, codes) = check(
@@ -213,6 +219,18 @@ mod tests {
         );
         let (_, codes) = check("### TC-INT-001: A\n\n**Publish:** event orders order.created\n");
         assert_eq!(codes, [Code::UnknownBroker]);
+        let warned = crate::check(
+            "# Integration Test Spec: Orders\n\n**Priority:** High\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: A\n\n**Publish:** events orders order.created\n",
+            &LintOptions::default(),
+        );
+        assert!(
+            warned
+                .diagnostics
+                .iter()
+                .any(|d| d.code == Code::EmptyField && !d.is_error()),
+            "{:?}",
+            warned.diagnostics
+        );
         let (publish, codes) = check("### TC-INT-001: A\n\n**Publish:** events\n");
         assert!(publish.is_none());
         assert_eq!(codes, [Code::EmptyField]);
