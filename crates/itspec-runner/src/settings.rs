@@ -263,9 +263,9 @@ fn brokers(
                 crate::redact::url::hide_credentials(&broker.url, "***")
             ))
         })?;
-        if !matches!(kind, BrokerKind::Redis | BrokerKind::Amqp) {
+        if kind == BrokerKind::Mqtt {
             return Err(SettingsError(format!(
-                "[brokers.{name}]: {} brokers are not supported yet: itspec observes Redis and RabbitMQ brokers (docs/config.md)",
+                "[brokers.{name}]: {} brokers are not supported yet: itspec observes Redis, RabbitMQ and NATS brokers (docs/config.md)",
                 kind.name()
             )));
         }

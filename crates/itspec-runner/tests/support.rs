@@ -55,6 +55,27 @@ pub fn api() -> Router {
         .route("/publish", post(publish))
         .route("/forward-later", post(forward_later))
         .route("/redis-shutdown", post(redis_shutdown))
+        .route("/kill", post(kill))
+}
+
+/// Kills the process `{"pid"}` (a broker of the test's own) and waits
+/// until it is gone: a broker that goes away mid-run.
+async fn kill(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
+    let pid = order["pid"].as_i64().unwrap_or(0);
+    // 0 and below would be a process group, this test's own among them.
+    if pid <= 0 {
+        return StatusCode::BAD_REQUEST;
+    }
+    let pid = nix::unistd::Pid::from_raw(pid as i32);
+    let _ = nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGKILL);
+    let port = order["port"].as_u64().unwrap_or(0) as u16;
+    while tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .is_ok()
+    {
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    StatusCode::NO_CONTENT
 }
 
 /// Shuts the Redis at `{"url"}` down: a broker that goes away mid-run.
@@ -85,7 +106,8 @@ async fn forward_later(axum::Json(order): axum::Json<Value>) -> impl IntoRespons
 /// answers 202 at once: a service that emits events. A `redis://` URL
 /// publishes on Redis channels; an `amqp://` URL to RabbitMQ exchanges,
 /// with the channel as the routing key, declaring each exchange first (as
-/// an auto-delete exchange of that type) when `declare` names a type.
+/// an auto-delete exchange of that type) when `declare` names a type; a
+/// `nats://` URL on NATS subjects, each with header `Event-Id: m-SUBJECT`.
 async fn publish(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
     let url = order["url"].as_str().unwrap_or_default().to_string();
     let delay = Duration::from_millis(order["delay_ms"].as_u64().unwrap_or(0));
@@ -110,6 +132,10 @@ async fn publish(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
         tokio::time::sleep(delay).await;
         if url.starts_with("amqp") {
             publish_amqp(&url, declare.as_deref(), messages).await;
+            return;
+        }
+        if url.starts_with("nats") {
+            publish_nats(&url, messages).await;
             return;
         }
         let client = redis::Client::open(url.as_str()).unwrap();
@@ -173,6 +199,20 @@ async fn publish_amqp(url: &str, declare: Option<&str>, messages: Vec<(String, S
             .unwrap();
     }
     let _ = connection.close(200, "OK".into()).await;
+}
+
+/// Publishes `(_, subject, body)` on NATS, flushed before it answers.
+async fn publish_nats(url: &str, messages: Vec<(String, String, String)>) {
+    let client = async_nats::connect(url).await.unwrap();
+    for (_, subject, body) in messages {
+        let mut headers = async_nats::HeaderMap::new();
+        headers.insert("Event-Id", format!("m-{subject}").as_str());
+        client
+            .publish_with_headers(subject, headers, body.into())
+            .await
+            .unwrap();
+    }
+    client.flush().await.unwrap();
 }
 
 /// Calls what the body says (`{"method", "url", "body"}`) and answers with

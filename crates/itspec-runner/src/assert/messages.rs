@@ -259,15 +259,22 @@ async fn with_header(
     name: &str,
     wanted: &str,
 ) -> Result<(), Failure> {
-    let value_of = |m: &Received| -> Option<String> {
+    // A header may come more than once (NATS), or as a property and in
+    // the headers table (RabbitMQ): any of its values may match.
+    let values_of = |m: &Received| -> Vec<String> {
         m.headers
             .iter()
-            .find(|(header, _)| header.eq_ignore_ascii_case(name))
-            .map(|(_, value)| value.clone())
+            .filter(|(header, _)| header.eq_ignore_ascii_case(name))
+            .map(|(_, value)| format!("{value:?}"))
+            .collect()
     };
     let found = |all: &[Received]| {
-        all.iter()
-            .any(|m| on.holds(m) && value_of(m).as_deref() == Some(wanted))
+        all.iter().any(|m| {
+            on.holds(m)
+                && m.headers
+                    .iter()
+                    .any(|(header, value)| header.eq_ignore_ascii_case(name) && value == wanted)
+        })
     };
     let deadline = after(messages.last_step, messages.waits.wait);
     if found(&messages.brokers.inbox().wait_until(deadline, found).await) {
@@ -281,7 +288,10 @@ async fn with_header(
     let values: Vec<String> = on
         .of(&seen)
         .into_iter()
-        .map(|m| value_of(m).map_or_else(|| "(none)".to_string(), |v| format!("{v:?}")))
+        .map(|m| match values_of(m) {
+            values if values.is_empty() => "(none)".to_string(),
+            values => values.join(", "),
+        })
         .collect();
     let mut failure = Failure::with(
         if values.is_empty() {

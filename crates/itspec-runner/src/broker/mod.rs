@@ -7,6 +7,7 @@
 mod amqp;
 mod inbox;
 mod journal;
+mod nats;
 mod publish;
 mod redis;
 
@@ -161,9 +162,12 @@ impl Brokers {
                 BrokerKind::Amqp => amqp::observe(name, broker, inbox.clone())
                     .await
                     .map_err(fail)?,
+                BrokerKind::Nats => nats::observe(name, broker, inbox.clone())
+                    .await
+                    .map_err(fail)?,
                 other => {
                     return Err(fail(format!(
-                        "{} is not supported yet: itspec observes Redis and RabbitMQ brokers (docs/config.md)",
+                        "{} is not supported yet: itspec observes Redis, RabbitMQ and NATS brokers (docs/config.md)",
                         other.name()
                     )));
                 }
@@ -238,7 +242,7 @@ impl Brokers {
         // Watched, it came back through itspec's own subscription: it is
         // the case's input, not something the service published.
         let (topic, exchange) = match destination {
-            [topic] if settings.kind == BrokerKind::Redis => (topic.as_str(), None),
+            [topic] if settings.kind != BrokerKind::Amqp => (topic.as_str(), None),
             [exchange, key] => (key.as_str(), Some(exchange.as_str())),
             _ => return Ok(()),
         };

@@ -8,6 +8,8 @@ use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::ShortString;
 use lapin::{BasicProperties, Confirmation, Connection, ConnectionProperties};
 
+use futures_util::StreamExt as _;
+
 use super::{BrokerKind, BrokerSettings};
 
 /// Publishes `body` to `destination` (Redis: a channel; RabbitMQ: an
@@ -73,6 +75,14 @@ pub async fn publish(
             };
             amqp(name, &settings.url, exchange, key, body, content_type).await
         }
+        BrokerKind::Nats => {
+            let [subject] = destination else {
+                return Err(format!(
+                    "broker {name} is NATS: name one subject, like `**Publish:** {name} orders.created`"
+                ));
+            };
+            nats(name, &settings.url, subject, body).await
+        }
         other => Err(format!(
             "publishing to {} brokers is not supported yet",
             other.name()
@@ -132,6 +142,48 @@ async fn amqp(
             "broker {name} refused the message ({shown}): {error}"
         )),
     }
+}
+
+/// A NATS publish with a reply subject of itspec's own, so that NATS
+/// answers "no responders" when nothing — no subscriber, no stream — has
+/// the subject; a marker sent after it to the same subject tells when
+/// that answer would have come. The service may answer the reply subject
+/// or a stream acknowledge it: both are ignored.
+async fn nats(name: &str, url: &str, subject: &str, body: &[u8]) -> Result<(), String> {
+    let client = super::nats::connect(url, |_| {})
+        .await
+        .map_err(|e| format!("broker {name}: {e}"))?;
+    let replies = client.new_inbox();
+    let mut answers = client
+        .subscribe(replies.clone())
+        .await
+        .map_err(|e| format!("broker {name}: cannot subscribe to {replies}: {e}"))?;
+    const MARKER: &[u8] = b"itspec.published";
+    let sent = async {
+        client
+            .publish_with_reply(subject.to_string(), replies.clone(), body.to_vec().into())
+            .await?;
+        client
+            .publish(replies.clone(), MARKER.to_vec().into())
+            .await?;
+        client.flush().await?;
+        Ok::<_, async_nats::Error>(())
+    };
+    sent.await
+        .map_err(|e| format!("broker {name} refused the message on {subject}: {e}"))?;
+    while let Some(answer) = answers.next().await {
+        if answer.status == Some(async_nats::StatusCode::NO_RESPONDERS) {
+            return Err(format!(
+                "no subscriber or stream of the service has subject {subject} (broker {name}): nothing would consume the message; is the consumer subscribed?"
+            ));
+        }
+        if answer.status.is_none() && answer.payload.as_ref() == MARKER {
+            return Ok(());
+        }
+    }
+    Err(format!(
+        "broker {name} closed the connection before the message on {subject} was confirmed"
+    ))
 }
 
 /// Why the broker at `url` may not be this machine.

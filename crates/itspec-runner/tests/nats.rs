@@ -1,0 +1,365 @@
+//! Specs that assert what a service published on NATS, and publish to it,
+//! end to end against a real server (`ITSPEC_TEST_NATS_URL`, with
+//! JetStream; under CI it must be set): watched subjects are observed
+//! through itspec's own subscriptions, which take nothing from the
+//! service's queue groups; a published input must reach a subscriber or a
+//! stream; a server that goes away makes the cases after it errors.
+
+mod support;
+
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt as _;
+use itspec_results::{Outcome, RunOutcome};
+use itspec_runner::{RunOptions, Settings, Waits};
+use support::{HEAD, api, cases, run_with, serve, verdicts};
+
+/// The NATS server to test against, or `None` (said) outside CI.
+#[allow(
+    clippy::print_stderr,
+    reason = "a broker that is not configured is named, not skipped silently"
+)]
+fn nats_url() -> Option<String> {
+    match std::env::var("ITSPEC_TEST_NATS_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("ITSPEC_TEST_NATS_URL must be set under CI: the NATS tests need it")
+        }
+        _ => {
+            eprintln!("note: the NATS tests did not run: ITSPEC_TEST_NATS_URL is not set");
+            None
+        }
+    }
+}
+
+/// Settings with broker `events` on NATS watching `watch`.
+fn settings(base: &str, url: &str, watch: Vec<String>) -> Settings {
+    let mut config = itspec_config::Config::default();
+    config.brokers.insert(
+        "events".into(),
+        itspec_config::Broker {
+            url: url.to_string(),
+            watch,
+            keys: Vec::new(),
+            allow_remote: false,
+        },
+    );
+    let loaded = itspec_config::Loaded {
+        path: None,
+        dir: std::env::temp_dir(),
+        config,
+    };
+    let mut settings = Settings::from_config(&loaded).unwrap();
+    settings.base_url = Some(base.to_string());
+    settings.timeout = Duration::from_secs(2);
+    settings.waits = Waits {
+        wait: Duration::from_millis(800),
+        quiet: Duration::from_millis(150),
+    };
+    settings
+}
+
+/// This test's own subject prefix.
+fn own(name: &str) -> String {
+    format!("itspec-test-{}-{name}", std::process::id())
+}
+
+/// A case that has the service publish `(subject, JSON body)` then checks
+/// `assertions`.
+fn case(id: u32, name: &str, messages: &[(&str, &str)], assertions: &str) -> String {
+    let messages: Vec<String> = messages
+        .iter()
+        .map(|(subject, body)| format!(r#"{{"channel": "{subject}", "body": {body}}}"#))
+        .collect();
+    format!(
+        "### TC-INT-{id:03}: {name}\n\n**Request:** POST /publish\n\n**Input:**\n```json\n\
+         {{\"url\": \"{{{{brokers.events.url}}}}\", \"messages\": [{}]}}\n```\n\n\
+         **Assertions:**\n{assertions}\n\n---\n\n",
+        messages.join(", ")
+    )
+}
+
+/// A client of the test's own — the service's consumer — on a runtime
+/// that keeps it alive while the run goes on.
+struct Admin {
+    runtime: tokio::runtime::Runtime,
+    client: async_nats::Client,
+}
+
+impl Admin {
+    fn connect(url: &str) -> Admin {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .enable_all()
+            .build()
+            .unwrap();
+        let client = runtime.block_on(async_nats::connect(url)).unwrap();
+        Admin { runtime, client }
+    }
+
+    fn run<T>(&self, future: impl Future<Output = T>) -> T {
+        self.runtime.block_on(future)
+    }
+
+    /// A queue-group subscription whose messages are counted as they come.
+    fn consumer(&self, subject: &str) -> std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>> {
+        let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+        let mut subscriber = self
+            .run(
+                self.client
+                    .queue_subscribe(subject.to_string(), "service".to_string()),
+            )
+            .unwrap();
+        self.run(self.client.flush()).unwrap();
+        let into = got.clone();
+        self.runtime.spawn(async move {
+            while let Some(message) = subscriber.next().await {
+                into.lock().unwrap().push(message.payload.to_vec());
+            }
+        });
+        got
+    }
+
+    /// A JetStream API request; its JSON answer.
+    fn jetstream(&self, api: &str, body: &str) -> serde_json::Value {
+        let answer = self
+            .run(
+                self.client
+                    .request(format!("$JS.API.{api}"), body.to_string().into()),
+            )
+            .unwrap();
+        serde_json::from_slice(&answer.payload).unwrap()
+    }
+}
+
+/// Waits up to 5 s for `holds`.
+fn eventually(holds: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if holds() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    holds()
+}
+
+#[test]
+fn messages_on_watched_subjects_are_seen_once_without_taking_the_services() {
+    let Some(url) = nats_url() else { return };
+    let p = own("seen");
+    let admin = Admin::connect(&url);
+    // The service's own consumer: it still gets every message.
+    let consumed = admin.consumer(&format!("{p}.orders.>"));
+    let base = serve(api());
+    let text = format!(
+        "{HEAD}{}{}{}",
+        case(
+            1,
+            "Publishes an order and an audit entry",
+            &[
+                (
+                    &format!("{p}.orders.created"),
+                    r#"{"order_id": 7, "sku": "SKU-1"}"#
+                ),
+                (&format!("{p}.audit.orders"), r#"{"event": "created"}"#),
+            ],
+            &format!(
+                "- status == 202\n\
+                 - message events {p}.orders.created received {{\"order_id\": 7}}\n\
+                 - messages events {p}.orders.* count == 1\n\
+                 - messages events count == 2\n\
+                 - no messages on events {p}.orders.deleted\n\
+                 - message events {p}.orders.created header Event-Id == \"m-{p}.orders.created\""
+            ),
+        ),
+        case(2, "Publishes nothing", &[], "- no messages"),
+        case(
+            3,
+            "Expects what did not come",
+            &[(&format!("{p}.orders.cancelled"), r#"{"order_id": 8}"#)],
+            &format!(
+                "- message events {p}.orders.created received {{\"order_id\": 8}}\n\
+                 - no side effects"
+            ),
+        ),
+    );
+    // Two watched subjects match the orders: each message counts once.
+    let watch = vec![
+        format!("{p}.orders.>"),
+        format!("{p}.orders.created"),
+        format!("{p}.audit.*"),
+    ];
+    let result = run_with(&settings(&base, &url, watch), &text, &RunOptions::default());
+    assert_eq!(result.outcome, RunOutcome::Completed);
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    assert_eq!(all[1].outcome, Outcome::Passed, "{:#?}", verdicts(all[1]));
+    assert_eq!(all[2].outcome, Outcome::Failed, "{:#?}", verdicts(all[2]));
+    let failed = verdicts(all[2]);
+    assert_eq!(failed[0].1, "fail");
+    assert!(
+        failed[0]
+            .2
+            .contains(&format!("no message on {p}.orders.created")),
+        "{}",
+        failed[0].2
+    );
+    assert_eq!(failed[1].1, "fail", "{:?}", failed[1]);
+
+    let journal = &all[0].messages["events"];
+    let topics: Vec<&str> = journal.iter().map(|m| m.topic.as_str()).collect();
+    assert_eq!(
+        topics,
+        [format!("{p}.orders.created"), format!("{p}.audit.orders")]
+    );
+    assert_eq!(
+        journal[0].headers,
+        [("Event-Id".to_string(), format!("m-{p}.orders.created"))]
+    );
+    // Nothing was taken from the service's queue group.
+    assert!(
+        eventually(|| consumed.lock().unwrap().len() == 2),
+        "{:?}",
+        consumed.lock().unwrap()
+    );
+}
+
+#[test]
+fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
+    let Some(url) = nats_url() else { return };
+    let p = own("publish");
+    let admin = Admin::connect(&url);
+    let consumed = admin.consumer(&format!("{p}.in.orders"));
+    let stream = own("stream");
+    let created = admin.jetstream(
+        &format!("STREAM.CREATE.{stream}"),
+        &format!(r#"{{"name": "{stream}", "subjects": ["{p}.js.>"], "storage": "memory"}}"#),
+    );
+    assert!(created.get("error").is_none(), "{created}");
+    let base = serve(api());
+    let publish = |id: u32, name: &str, subject: &str| {
+        format!(
+            "### TC-INT-{id:03}: {name}\n\n**Publish:** events {subject}\n```json\n\
+             {{\"order_id\": {id}}}\n```\n\n**Assertions:**\n- no messages\n\n---\n\n"
+        )
+    };
+    let text = format!(
+        "{HEAD}{}{}{}",
+        publish(1, "An order for the consumer", &format!("{p}.in.orders")),
+        publish(2, "An order nobody takes", &format!("{p}.in.nobody")),
+        publish(3, "An order a stream keeps", &format!("{p}.js.orders")),
+    );
+    // The input subjects are not watched, so NATS can tell whether
+    // anything has them.
+    let result = run_with(
+        &settings(&base, &url, vec![format!("{p}.out.>")]),
+        &text,
+        &RunOptions::default(),
+    );
+    let info = admin.jetstream(&format!("STREAM.INFO.{stream}"), "");
+    let deleted = admin.jetstream(&format!("STREAM.DELETE.{stream}"), "");
+    assert_eq!(deleted["success"], true, "{deleted}");
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    assert!(
+        eventually(|| consumed.lock().unwrap().len() == 1),
+        "{:?}",
+        consumed.lock().unwrap()
+    );
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&consumed.lock().unwrap()[0]).unwrap(),
+        serde_json::json!({"order_id": 1})
+    );
+    assert_eq!(all[1].outcome, Outcome::Failed, "{:#?}", verdicts(all[1]));
+    let said = format!("{:?}", verdicts(all[1]));
+    assert!(said.contains("no subscriber or stream"), "{said}");
+    assert_eq!(all[2].outcome, Outcome::Passed, "{:#?}", verdicts(all[2]));
+    assert_eq!(info["state"]["messages"], 1, "{info}");
+
+    // Watched, the input comes back through itspec's own subscription:
+    // it is not something the service published.
+    let text = format!(
+        "{HEAD}{}",
+        publish(1, "An order for the consumer", &format!("{p}.in.orders"))
+    );
+    let result = run_with(
+        &settings(&base, &url, vec![format!("{p}.in.>")]),
+        &text,
+        &RunOptions::default(),
+    );
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    assert!(eventually(|| consumed.lock().unwrap().len() == 2));
+}
+
+/// A NATS server of the test's own, on a free port, stopped when dropped.
+struct PrivateNats {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl PrivateNats {
+    fn start() -> PrivateNats {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("nats-server")
+            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("nats-server, to start a NATS of the test's own");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "nats-server did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        PrivateNats { child, port }
+    }
+}
+
+impl Drop for PrivateNats {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A server that goes away mid-run: every later answer about messages is
+/// an error of its case, never a pass.
+#[test]
+fn a_lost_connection_is_an_error_not_a_quiet_broker() {
+    if nats_url().is_none() {
+        return;
+    }
+    let nats = PrivateNats::start();
+    let base = serve(api());
+    let text = format!(
+        "{HEAD}### TC-INT-001: NATS goes away\n\n**Request:** POST /kill\n\n\
+         **Input:**\n```json\n{{\"pid\": {}, \"port\": {}}}\n```\n\n**Assertions:**\n- status == 204\n\n---\n\n\
+         ### TC-INT-002: Nothing seen, as far as a lost connection can tell\n\n**Request:** GET /status/200\n\n\
+         **Assertions:**\n- no messages\n- no side effects\n\n---\n\n",
+        nats.child.id(),
+        nats.port
+    );
+    let url = format!("nats://127.0.0.1:{}", nats.port);
+    let result = run_with(
+        &settings(&base, &url, vec!["orders.>".into()]),
+        &text,
+        &RunOptions::default(),
+    );
+    let second = cases(&result)[1];
+    assert_eq!(second.outcome, Outcome::Error, "{:#?}", second.checks);
+    let said = format!("{:?}", second.checks);
+    assert!(
+        said.contains("broker events: the connection to NATS")
+            || said.contains("broker events: NATS closed"),
+        "{said}"
+    );
+}
