@@ -263,12 +263,6 @@ fn brokers(
                 crate::redact::url::hide_credentials(&broker.url, "***")
             ))
         })?;
-        if kind == BrokerKind::Mqtt {
-            return Err(SettingsError(format!(
-                "[brokers.{name}]: {} brokers are not supported yet: itspec observes Redis, RabbitMQ and NATS brokers (docs/config.md)",
-                kind.name()
-            )));
-        }
         if broker.watch.is_empty() {
             return Err(SettingsError(format!(
                 "[brokers.{name}] watches nothing: list what to observe in `watch` (for {}: {})",

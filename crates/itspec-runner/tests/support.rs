@@ -107,7 +107,9 @@ async fn forward_later(axum::Json(order): axum::Json<Value>) -> impl IntoRespons
 /// publishes on Redis channels; an `amqp://` URL to RabbitMQ exchanges,
 /// with the channel as the routing key, declaring each exchange first (as
 /// an auto-delete exchange of that type) when `declare` names a type; a
-/// `nats://` URL on NATS subjects, each with header `Event-Id: m-SUBJECT`.
+/// `nats://` URL on NATS subjects, each with header `Event-Id: m-SUBJECT`;
+/// an `mqtt://` URL on MQTT topics (QoS 1, MQTT 5, with user property
+/// `event-id: m-TOPIC`).
 async fn publish(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
     let url = order["url"].as_str().unwrap_or_default().to_string();
     let delay = Duration::from_millis(order["delay_ms"].as_u64().unwrap_or(0));
@@ -136,6 +138,10 @@ async fn publish(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
         }
         if url.starts_with("nats") {
             publish_nats(&url, messages).await;
+            return;
+        }
+        if url.starts_with("mqtt") {
+            publish_mqtt(&url, messages).await;
             return;
         }
         let client = redis::Client::open(url.as_str()).unwrap();
@@ -213,6 +219,44 @@ async fn publish_nats(url: &str, messages: Vec<(String, String, String)>) {
             .unwrap();
     }
     client.flush().await.unwrap();
+}
+
+/// Publishes `(_, topic, body)` over MQTT 5 at QoS 1, acknowledged.
+async fn publish_mqtt(url: &str, messages: Vec<(String, String, String)>) {
+    use rumqttc::v5::mqttbytes::v5::{Packet, PublishProperties};
+    let port = url.rsplit(':').next().unwrap().parse().unwrap();
+    let mut options = rumqttc::v5::MqttOptions::new(
+        format!("itspec-test-service-{}", uuid::Uuid::new_v4().simple()),
+        "127.0.0.1",
+        port,
+    );
+    options.set_clean_start(true);
+    let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(options, 16);
+    let count = messages.len();
+    for (_, topic, body) in messages {
+        client
+            .publish_with_properties(
+                topic.clone(),
+                rumqttc::v5::mqttbytes::QoS::AtLeastOnce,
+                false,
+                body,
+                PublishProperties {
+                    content_type: Some("application/json".into()),
+                    user_properties: vec![("event-id".into(), format!("m-{topic}"))],
+                    ..PublishProperties::default()
+                },
+            )
+            .await
+            .unwrap();
+    }
+    let mut acknowledged = 0;
+    while acknowledged < count {
+        if let rumqttc::v5::Event::Incoming(Packet::PubAck(_)) = eventloop.poll().await.unwrap() {
+            acknowledged += 1;
+        }
+    }
+    client.disconnect().await.unwrap();
+    let _ = tokio::time::timeout(Duration::from_millis(200), eventloop.poll()).await;
 }
 
 /// Calls what the body says (`{"method", "url", "body"}`) and answers with

@@ -7,6 +7,7 @@
 mod amqp;
 mod inbox;
 mod journal;
+mod mqtt;
 mod nats;
 mod publish;
 mod redis;
@@ -165,12 +166,9 @@ impl Brokers {
                 BrokerKind::Nats => nats::observe(name, broker, inbox.clone())
                     .await
                     .map_err(fail)?,
-                other => {
-                    return Err(fail(format!(
-                        "{} is not supported yet: itspec observes Redis, RabbitMQ and NATS brokers (docs/config.md)",
-                        other.name()
-                    )));
-                }
+                BrokerKind::Mqtt => mqtt::observe(name, broker, inbox.clone())
+                    .await
+                    .map_err(fail)?,
             };
             brokers.kinds.insert(name.clone(), broker.kind);
             brokers.watch.insert(name.clone(), broker.watch.clone());

@@ -14,7 +14,7 @@ use super::{BrokerKind, BrokerSettings};
 
 /// Publishes `body` to `destination` (Redis: a channel; RabbitMQ: an
 /// exchange and a routing key, or a queue's name alone for the default
-/// exchange). A message that reaches no subscriber or queue of the
+/// exchange; NATS: a subject; MQTT: a topic). A message that reaches no subscriber or queue of the
 /// service is an error: nothing would consume it.
 pub async fn publish(
     name: &str,
@@ -83,10 +83,14 @@ pub async fn publish(
             };
             nats(name, &settings.url, subject, body).await
         }
-        other => Err(format!(
-            "publishing to {} brokers is not supported yet",
-            other.name()
-        )),
+        BrokerKind::Mqtt => {
+            let [topic] = destination else {
+                return Err(format!(
+                    "broker {name} is MQTT: name one topic, like `**Publish:** {name} devices/7/commands`"
+                ));
+            };
+            super::mqtt::publish(name, &settings.url, topic, body, content_type).await
+        }
     }
 }
 

@@ -1,0 +1,343 @@
+//! Specs that assert what a service published over MQTT, and publish to
+//! it, end to end against a real broker (`ITSPEC_TEST_MQTT_URL`, MQTT 5;
+//! under CI it must be set): watched filters are observed through a
+//! session of itspec's own, which takes nothing from the service's shared
+//! subscriptions; a published input must reach a subscriber; a broker that
+//! goes away makes the cases after it errors.
+
+mod support;
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use itspec_results::{Outcome, RunOutcome};
+use itspec_runner::{RunOptions, Settings, Waits};
+use rumqttc::v5::mqttbytes::QoS;
+use rumqttc::v5::mqttbytes::v5::Packet;
+use support::{HEAD, api, cases, run_with, serve, verdicts};
+
+/// The MQTT broker to test against, or `None` (said) outside CI.
+#[allow(
+    clippy::print_stderr,
+    reason = "a broker that is not configured is named, not skipped silently"
+)]
+fn mqtt_url() -> Option<String> {
+    match std::env::var("ITSPEC_TEST_MQTT_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("ITSPEC_TEST_MQTT_URL must be set under CI: the MQTT tests need it")
+        }
+        _ => {
+            eprintln!("note: the MQTT tests did not run: ITSPEC_TEST_MQTT_URL is not set");
+            None
+        }
+    }
+}
+
+/// Settings with broker `events` on MQTT watching `watch`.
+fn settings(base: &str, url: &str, watch: Vec<String>) -> Settings {
+    let mut config = itspec_config::Config::default();
+    config.brokers.insert(
+        "events".into(),
+        itspec_config::Broker {
+            url: url.to_string(),
+            watch,
+            keys: Vec::new(),
+            allow_remote: false,
+        },
+    );
+    let loaded = itspec_config::Loaded {
+        path: None,
+        dir: std::env::temp_dir(),
+        config,
+    };
+    let mut settings = Settings::from_config(&loaded).unwrap();
+    settings.base_url = Some(base.to_string());
+    settings.timeout = Duration::from_secs(2);
+    settings.waits = Waits {
+        wait: Duration::from_millis(800),
+        quiet: Duration::from_millis(150),
+    };
+    settings
+}
+
+/// This test's own topic prefix.
+fn own(name: &str) -> String {
+    format!("itspec-test-{}-{name}", std::process::id())
+}
+
+/// A case that has the service publish `(topic, JSON body)` then checks
+/// `assertions`.
+fn case(id: u32, name: &str, messages: &[(&str, &str)], assertions: &str) -> String {
+    let messages: Vec<String> = messages
+        .iter()
+        .map(|(topic, body)| format!(r#"{{"channel": "{topic}", "body": {body}}}"#))
+        .collect();
+    format!(
+        "### TC-INT-{id:03}: {name}\n\n**Request:** POST /publish\n\n**Input:**\n```json\n\
+         {{\"url\": \"{{{{brokers.events.url}}}}\", \"messages\": [{}]}}\n```\n\n\
+         **Assertions:**\n{assertions}\n\n---\n\n",
+        messages.join(", ")
+    )
+}
+
+/// The service's consumer: a shared subscription on `filter`, its
+/// messages' payloads kept as they come, on a thread of its own.
+fn consumer(url: &str, filter: &str) -> Arc<Mutex<Vec<Vec<u8>>>> {
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let into = got.clone();
+    let port: u16 = url.rsplit(':').next().unwrap().parse().unwrap();
+    let filter = format!("$share/service/{filter}");
+    let (subscribed, ready) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let mut options = rumqttc::v5::MqttOptions::new(
+                format!("itspec-test-consumer-{}", uuid::Uuid::new_v4().simple()),
+                "127.0.0.1",
+                port,
+            );
+            options.set_clean_start(true);
+            let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(options, 16);
+            client.subscribe(filter, QoS::AtLeastOnce).await.unwrap();
+            loop {
+                match eventloop.poll().await {
+                    Ok(rumqttc::v5::Event::Incoming(Packet::SubAck(_))) => {
+                        let _ = subscribed.send(());
+                    }
+                    Ok(rumqttc::v5::Event::Incoming(Packet::Publish(publish))) => {
+                        into.lock().unwrap().push(publish.payload.to_vec());
+                    }
+                    Ok(_) => {}
+                    Err(_) => return,
+                }
+            }
+        });
+    });
+    ready.recv_timeout(Duration::from_secs(10)).unwrap();
+    got
+}
+
+/// Waits up to 5 s for `holds`.
+fn eventually(holds: impl Fn() -> bool) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        if holds() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    holds()
+}
+
+#[test]
+fn messages_on_watched_filters_are_seen_once_without_taking_the_services() {
+    let Some(url) = mqtt_url() else { return };
+    let p = own("seen");
+    let consumed = consumer(&url, &format!("{p}/orders/#"));
+    let base = serve(api());
+    let text = format!(
+        "{HEAD}{}{}{}",
+        case(
+            1,
+            "Publishes an order and an audit entry",
+            &[
+                (
+                    &format!("{p}/orders/created"),
+                    r#"{"order_id": 7, "sku": "SKU-1"}"#
+                ),
+                (&format!("{p}/audit/orders"), r#"{"event": "created"}"#),
+            ],
+            &format!(
+                "- status == 202\n\
+                 - message events {p}/orders/created received {{\"order_id\": 7}}\n\
+                 - messages events {p}/orders/+ count == 1\n\
+                 - messages events count == 2\n\
+                 - no messages on events {p}/orders/deleted\n\
+                 - message events {p}/orders/created header event-id == \"m-{p}/orders/created\"\n\
+                 - message events header content-type == \"application/json\""
+            ),
+        ),
+        case(2, "Publishes nothing", &[], "- no messages"),
+        case(
+            3,
+            "Expects what did not come",
+            &[(&format!("{p}/orders/cancelled"), r#"{"order_id": 8}"#)],
+            &format!(
+                "- message events {p}/orders/created received {{\"order_id\": 8}}\n\
+                 - no side effects"
+            ),
+        ),
+    );
+    // Two watched filters match the orders: each message counts once.
+    let watch = vec![
+        format!("{p}/orders/#"),
+        format!("{p}/orders/created"),
+        format!("{p}/audit/+"),
+    ];
+    let result = run_with(&settings(&base, &url, watch), &text, &RunOptions::default());
+    assert_eq!(result.outcome, RunOutcome::Completed);
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    assert_eq!(all[1].outcome, Outcome::Passed, "{:#?}", verdicts(all[1]));
+    assert_eq!(all[2].outcome, Outcome::Failed, "{:#?}", verdicts(all[2]));
+    let failed = verdicts(all[2]);
+    assert_eq!(failed[0].1, "fail");
+    assert!(
+        failed[0]
+            .2
+            .contains(&format!("no message on {p}/orders/created")),
+        "{}",
+        failed[0].2
+    );
+    assert_eq!(failed[1].1, "fail", "{:?}", failed[1]);
+
+    let journal = &all[0].messages["events"];
+    let topics: Vec<&str> = journal.iter().map(|m| m.topic.as_str()).collect();
+    assert_eq!(
+        topics,
+        [format!("{p}/orders/created"), format!("{p}/audit/orders")]
+    );
+    assert!(
+        journal[0]
+            .headers
+            .contains(&("event-id".to_string(), format!("m-{p}/orders/created"))),
+        "{:?}",
+        journal[0].headers
+    );
+    // Nothing was taken from the service's shared subscription.
+    assert!(
+        eventually(|| consumed.lock().unwrap().len() == 2),
+        "{:?}",
+        consumed.lock().unwrap()
+    );
+}
+
+#[test]
+fn a_published_input_reaches_a_subscriber_or_fails_the_step() {
+    let Some(url) = mqtt_url() else { return };
+    let p = own("publish");
+    let consumed = consumer(&url, &format!("{p}/in/orders"));
+    let base = serve(api());
+    let publish = |id: u32, name: &str, topic: &str| {
+        format!(
+            "### TC-INT-{id:03}: {name}\n\n**Publish:** events {topic}\n```json\n\
+             {{\"order_id\": {id}}}\n```\n\n**Assertions:**\n- no messages\n\n---\n\n"
+        )
+    };
+    let text = format!(
+        "{HEAD}{}{}",
+        publish(1, "An order for the consumer", &format!("{p}/in/orders")),
+        publish(2, "An order nobody takes", &format!("{p}/in/nobody")),
+    );
+    // The input topics are not watched, so the broker can tell whether
+    // anything has them.
+    let result = run_with(
+        &settings(&base, &url, vec![format!("{p}/out/#")]),
+        &text,
+        &RunOptions::default(),
+    );
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    assert!(
+        eventually(|| consumed.lock().unwrap().len() == 1),
+        "{:?}",
+        consumed.lock().unwrap()
+    );
+    assert_eq!(
+        serde_json::from_slice::<serde_json::Value>(&consumed.lock().unwrap()[0]).unwrap(),
+        serde_json::json!({"order_id": 1})
+    );
+    assert_eq!(all[1].outcome, Outcome::Failed, "{:#?}", verdicts(all[1]));
+    let said = format!("{:?}", verdicts(all[1]));
+    assert!(said.contains("no subscriber of the service"), "{said}");
+
+    // Watched, the input comes back through itspec's own subscription:
+    // it is not something the service published.
+    let text = format!(
+        "{HEAD}{}",
+        publish(1, "An order for the consumer", &format!("{p}/in/orders"))
+    );
+    let result = run_with(
+        &settings(&base, &url, vec![format!("{p}/in/#")]),
+        &text,
+        &RunOptions::default(),
+    );
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    assert!(eventually(|| consumed.lock().unwrap().len() == 2));
+}
+
+/// A Mosquitto of the test's own, on a free port, stopped when dropped.
+struct PrivateMosquitto {
+    child: std::process::Child,
+    port: u16,
+}
+
+impl PrivateMosquitto {
+    fn start() -> PrivateMosquitto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new("mosquitto")
+            .args(["-p", &port.to_string()])
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("mosquitto, to start an MQTT broker of the test's own");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "mosquitto did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        PrivateMosquitto { child, port }
+    }
+}
+
+impl Drop for PrivateMosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A broker that goes away mid-run: every later answer about messages is
+/// an error of its case, never a pass.
+#[test]
+fn a_lost_session_is_an_error_not_a_quiet_broker() {
+    if mqtt_url().is_none() {
+        return;
+    }
+    let mosquitto = PrivateMosquitto::start();
+    let base = serve(api());
+    let text = format!(
+        "{HEAD}### TC-INT-001: The broker goes away\n\n**Request:** POST /kill\n\n\
+         **Input:**\n```json\n{{\"pid\": {}, \"port\": {}}}\n```\n\n**Assertions:**\n- status == 204\n\n---\n\n\
+         ### TC-INT-002: Nothing seen, as far as a lost session can tell\n\n**Request:** GET /status/200\n\n\
+         **Assertions:**\n- no messages\n- no side effects\n\n---\n\n",
+        mosquitto.child.id(),
+        mosquitto.port
+    );
+    let url = format!("mqtt://127.0.0.1:{}", mosquitto.port);
+    let result = run_with(
+        &settings(&base, &url, vec!["devices/#".into()]),
+        &text,
+        &RunOptions::default(),
+    );
+    let second = cases(&result)[1];
+    assert_eq!(second.outcome, Outcome::Error, "{:#?}", second.checks);
+    let said = format!("{:?}", second.checks);
+    assert!(
+        said.contains("broker events: the connection to the broker broke")
+            || said.contains("broker events: a settling marker"),
+        "{said}"
+    );
+}
