@@ -104,19 +104,21 @@ pub(crate) fn sent<'s, 'c>(
             group.actions.iter().map(move |_| concurrent)
         })
         .collect();
-    let last = case.actions.len() - 1;
+    // A published message reaches a broker, not the service's HTTP API:
+    // the last response is the last request's.
+    let last = case
+        .actions
+        .iter()
+        .rposition(|a| a.request().is_some())
+        .unwrap_or_default();
     case.actions
         .iter()
         .enumerate()
-        .map(|(i, action)| {
+        .filter_map(|(i, action)| action.request().map(|request| (i, action, request)))
+        .map(|(i, action, (method, target))| {
             let labels = action.labels();
             let mut one = Sent {
-                reached: route(
-                    contract,
-                    action.target.span,
-                    &action.method.value,
-                    &action.target.value,
-                ),
+                reached: route(contract, target.span, &method.value, &target.value),
                 statuses: Vec::new(),
                 classes: Vec::new(),
                 body: match &action.body {

@@ -1,12 +1,15 @@
 //! What a message broker costs each case when nothing is published: a
 //! case observes (the broker settled — a PING answered after every message
-//! owed, or a marker back through itspec's own queue — and the inbox
-//! emptied) and collects (settled again), on Redis and on RabbitMQ; and
+//! owed, or a marker back through itspec's own queue, subject or topic —
+//! and the inbox emptied) and collects (settled again), on Redis,
+//! RabbitMQ, NATS and MQTT; and
 //! how long `no messages` and `no side effects` wait before they hold
 //! (`[channels] quiet`, then a settle).
 //!
 //! Run with `ITSPEC_TEST_REDIS_URL=redis://127.0.0.1:6379/0
-//! ITSPEC_TEST_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/%2f cargo bench
+//! ITSPEC_TEST_AMQP_URL=amqp://guest:guest@127.0.0.1:5672/%2f
+//! ITSPEC_TEST_NATS_URL=nats://127.0.0.1:4222
+//! ITSPEC_TEST_MQTT_URL=mqtt://127.0.0.1:1883 cargo bench
 //! -p itspec-runner --bench channels` (a broker whose variable is not set
 //! is left out, and said so); `ITSPEC_BENCH_CASES` changes how many
 //! cases (default 2,000).
@@ -42,6 +45,18 @@ fn main() {
             "ITSPEC_TEST_AMQP_URL",
             BrokerKind::Amqp,
             format!("amq.topic {own}.#"),
+        ),
+        (
+            "NATS",
+            "ITSPEC_TEST_NATS_URL",
+            BrokerKind::Nats,
+            format!("{own}.>"),
+        ),
+        (
+            "MQTT",
+            "ITSPEC_TEST_MQTT_URL",
+            BrokerKind::Mqtt,
+            format!("{own}/#"),
         ),
     ];
     // As the runner: one thread.

@@ -580,6 +580,95 @@ impl Drop for PrivateRedis {
     }
 }
 
+/// `Publish` steps in Actions: alone, ten copies released together, and
+/// beside a request in one concurrent group; each is a step of the case,
+/// every copy reaches the subscriber, and one nobody gets fails its step.
+#[test]
+fn publish_steps_in_actions_are_sent_together_and_each_confirmed() {
+    let Some(url) = redis_url() else { return };
+    let p = prefix() + "-steps";
+    let (got, received) = std::sync::mpsc::channel::<String>();
+    let (ready, subscribed) = std::sync::mpsc::channel::<()>();
+    {
+        let url = url.clone();
+        let channel = format!("{p}:orders");
+        std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .unwrap();
+            runtime.block_on(async move {
+                use futures_util::StreamExt as _;
+                let client = redis::Client::open(url.as_str()).unwrap();
+                let mut pubsub = client.get_async_pubsub().await.unwrap();
+                pubsub.subscribe(&channel).await.unwrap();
+                ready.send(()).unwrap();
+                let mut messages = pubsub.on_message();
+                while let Some(message) = messages.next().await {
+                    let body: String = message.get_payload().unwrap();
+                    if got.send(body).is_err() {
+                        return;
+                    }
+                }
+            });
+        });
+    }
+    subscribed.recv_timeout(Duration::from_secs(5)).unwrap();
+    let base = serve(api());
+    let text = format!(
+        "{HEAD}### TC-INT-001: One order, then ten copies of another, then one with a request\n\n\
+         **Repeat:** 2\n\n\
+         **Actions:**\n\
+         1. Publish A: events {p}:orders {{\"order_id\": 1}}\n\
+         2. Publish B (x10): events {p}:orders {{\"order_id\": 2}}\n\
+         3. Request C: GET /status/200\n\
+         4. Publish D (concurrent): events {p}:orders\n   ```text\n   three\n   ```\n\n\
+         **Assertions:**\n- C.status == 200\n- no messages\n\n---\n\n\
+         ### TC-INT-002: Nobody listens\n\n\
+         **Repeat:** 1\n\n\
+         **Actions:**\n\
+         1. Publish A: events {p}:orders {{\"order_id\": 3}}\n\
+         2. Publish B (concurrent): events {p}:nobody {{\"order_id\": 4}}\n\n\
+         **Assertions:**\n- no messages\n"
+    );
+    let result = run_with(&settings(&base, &url, &p), &text, &RunOptions::default());
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    let steps: Vec<&str> = all[0]
+        .checks
+        .iter()
+        .filter(|c| c.text.starts_with("Publish"))
+        .map(|c| c.text.as_str())
+        .collect();
+    // The case is a concurrency case: each of its two iterations
+    // publishes again.
+    assert_eq!(steps.len(), 12, "the last iteration's steps: {steps:?}");
+    assert_eq!(steps[0], format!("Publish A: events {p}:orders"));
+    assert_eq!(steps[10], format!("Publish B10: events {p}:orders"));
+    // Each of case 1's two iterations: A, B1…B10, D; then case 2's A.
+    let mut bodies: Vec<String> = (0..25)
+        .map(|_| received.recv_timeout(Duration::from_secs(2)).unwrap())
+        .collect();
+    bodies.sort();
+    let mut expected = Vec::new();
+    for _ in 0..2 {
+        expected.push("{\"order_id\":1}".to_string());
+        expected.extend(std::iter::repeat_n("{\"order_id\":2}".to_string(), 10));
+        expected.push("three".to_string());
+    }
+    expected.push("{\"order_id\":3}".to_string());
+    expected.sort();
+    assert_eq!(bodies, expected);
+    assert_ne!(all[1].outcome, Outcome::Passed, "{:#?}", verdicts(all[1]));
+    let refused: Vec<_> = all[1]
+        .checks
+        .iter()
+        .filter(|c| matches!(&c.verdict, Verdict::Failed { message, .. } if message.contains("no subscriber of the service got the message")))
+        .map(|c| c.text.as_str())
+        .collect();
+    assert_eq!(refused, [format!("Publish B: events {p}:nobody")]);
+}
+
 /// A broker that goes away mid-run: every later answer about messages is
 /// an error of its case, never a pass.
 #[test]

@@ -269,6 +269,32 @@ fn a_published_input_reaches_a_subscriber_or_fails_the_step() {
     let all = cases(&result);
     assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
     assert!(eventually(|| consumed.lock().unwrap().len() == 2));
+
+    // Steps released together: each message is answered on its own.
+    let text = format!(
+        "{HEAD}### TC-INT-001: Three copies, and one nobody takes\n\n**Repeat:** 1\n\n**Actions:**\n\
+         1. Publish A (x3): events {p}/in/orders {{\"order_id\": 9}}\n\
+         2. Publish B (concurrent): events {p}/in/nobody {{\"order_id\": 10}}\n\n\
+         **Assertions:**\n- no messages\n\n---\n\n"
+    );
+    let result = run_with(
+        &settings(&base, &url, vec![format!("{p}/out/#")]),
+        &text,
+        &RunOptions::default(),
+    );
+    let all = cases(&result);
+    let failed: Vec<(String, &str, String)> = verdicts(all[0])
+        .into_iter()
+        .filter(|(_, verdict, _)| *verdict != "pass")
+        .collect();
+    assert_eq!(failed.len(), 1, "{failed:#?}");
+    assert_eq!(failed[0].0, format!("Publish B: events {p}/in/nobody"));
+    assert!(
+        failed[0].2.contains("no subscriber of the service"),
+        "{}",
+        failed[0].2
+    );
+    assert!(eventually(|| consumed.lock().unwrap().len() == 5));
 }
 
 /// A Mosquitto of the test's own, on a free port, stopped when dropped.

@@ -111,7 +111,8 @@ codes! {
     InvalidRequest = ("IT108", "invalid-request"),
     /// A request header is not `Name: value`.
     InvalidHeader = ("IT109", "invalid-header"),
-    /// An Actions item is not `Request <Label>: METHOD /path [body]`.
+    /// An Actions item is not `Request <Label>: METHOD /path [body]` or
+    /// `Publish <Label>: BROKER DESTINATION [body]`.
     InvalidAction = ("IT110", "invalid-action"),
     /// Two requests of a case share a label.
     DuplicateLabel = ("IT111", "duplicate-label"),
@@ -143,7 +144,8 @@ codes! {
     FieldLabelForm = ("IT124", "field-label-form"),
     /// `within` without a duration and a colon.
     InvalidWithin = ("IT125", "invalid-within"),
-    /// A case whose input is a published message asserts on a response.
+    /// A case whose input is a published message asserts on a response,
+    /// or an assertion reads the response of a `Publish` step.
     NoResponse = ("IT126", "no-response"),
     /// A block or value is not valid JSON.
     InvalidJson = ("IT201", "invalid-json"),

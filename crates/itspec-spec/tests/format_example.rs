@@ -381,8 +381,9 @@ fn case_three_races() {
     assert_eq!((a.label.value.as_str(), a.concurrent), ("A", false));
     assert_eq!((b.label.value.as_str(), b.concurrent), ("B", true));
     for action in [a, b] {
-        assert_eq!(action.method.value, "POST");
-        assert_eq!(action.target.value, "/reservations");
+        let (method, target) = action.request().unwrap();
+        assert_eq!(method.value, "POST");
+        assert_eq!(target.value, "/reservations");
         let Some(ActionBody::Json(body)) = &action.body else {
             panic!()
         };

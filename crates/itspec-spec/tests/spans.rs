@@ -35,7 +35,19 @@ fn landmarks(spec: &Spec, text: &str) -> Vec<(u32, u32, String)> {
         }
         for action in &case.actions {
             push(action.label.span);
-            push(action.target.span);
+            match &action.kind {
+                ActionKind::Request { method, target } => {
+                    push(method.span);
+                    push(target.span);
+                }
+                ActionKind::Publish {
+                    broker,
+                    destination,
+                } => {
+                    push(broker.span);
+                    destination.iter().for_each(|w| push(w.span));
+                }
+            }
         }
     }
     for fixture in &spec.fixtures {

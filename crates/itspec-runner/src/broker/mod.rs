@@ -20,6 +20,7 @@ pub use amqp::Watched as AmqpWatched;
 pub use inbox::{Inbox, Received, after};
 use itspec_spec::topics::TopicRules;
 pub use journal::{brokers_of, notes, record};
+pub use publish::Outbound;
 
 /// The kinds of broker, by their URL's scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -204,49 +205,102 @@ impl Brokers {
         }
     }
 
-    /// Publishes a message on broker `name` (the input of a case).
-    pub async fn publish(
-        &self,
-        name: &str,
-        destination: &[String],
-        body: &[u8],
-        content_type: &str,
-    ) -> Result<(), String> {
-        let settings = self.settings.get(name).ok_or_else(|| {
-            let known: Vec<&str> = self.settings.keys().map(String::as_str).collect();
-            format!(
-                "no broker is named `{name}`: the brokers are {}",
-                if known.is_empty() {
-                    "none".to_string()
-                } else {
-                    known.join(", ")
-                }
-            )
-        })?;
+    /// Publishes messages (the input of a case, or one group of its
+    /// Actions), each broker's together on one connection, the brokers at
+    /// once; one answer for each message, in order.
+    pub async fn publish(&self, messages: &[Outbound]) -> Vec<Result<(), String>> {
         // A broker that blocks publishers (a memory alarm) fails the step
         // rather than hang the case.
         const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
-        tokio::time::timeout(
-            PUBLISH_TIMEOUT,
-            publish::publish(name, settings, destination, body, content_type),
-        )
-        .await
-        .map_err(|_| {
-            format!(
-                "broker {name} did not take the message within {} s",
-                PUBLISH_TIMEOUT.as_secs()
-            )
-        })??;
-        // Watched, it came back through itspec's own subscription: it is
-        // the case's input, not something the service published.
-        let (topic, exchange) = match destination {
-            [topic] if settings.kind != BrokerKind::Amqp => (topic.as_str(), None),
-            [exchange, key] => (key.as_str(), Some(exchange.as_str())),
-            _ => return Ok(()),
+        let mut by_broker: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        for (index, message) in messages.iter().enumerate() {
+            by_broker.entry(&message.broker).or_default().push(index);
+        }
+        let batches = by_broker.into_iter().map(|(name, indexes)| async move {
+            let batch: Vec<&Outbound> = indexes.iter().filter_map(|i| messages.get(*i)).collect();
+            let answers = match self.settings.get(name) {
+                None => {
+                    let known: Vec<&str> = self.settings.keys().map(String::as_str).collect();
+                    let why = format!(
+                        "no broker is named `{name}`: the brokers are {}",
+                        if known.is_empty() {
+                            "none".to_string()
+                        } else {
+                            known.join(", ")
+                        }
+                    );
+                    batch.iter().map(|_| Err(why.clone())).collect()
+                }
+                Some(settings) => {
+                    match tokio::time::timeout(
+                        PUBLISH_TIMEOUT,
+                        publish::publish(name, settings, &batch),
+                    )
+                    .await
+                    {
+                        Ok(answers) => answers,
+                        Err(_) => {
+                            let why = format!(
+                                "broker {name} did not take the message within {} s",
+                                PUBLISH_TIMEOUT.as_secs()
+                            );
+                            batch.iter().map(|_| Err(why.clone())).collect()
+                        }
+                    }
+                }
+            };
+            indexes.into_iter().zip(answers).collect::<Vec<_>>()
+        });
+        let mut answers: Vec<Result<(), String>> = messages
+            .iter()
+            .map(|_| Err("not published".to_string()))
+            .collect();
+        for (index, answer) in futures_util::future::join_all(batches)
+            .await
+            .into_iter()
+            .flatten()
+        {
+            if let Some(slot) = answers.get_mut(index) {
+                *slot = answer;
+            }
+        }
+        // Watched, a message comes back through itspec's own subscription:
+        // it is the case's input, not something the service published.
+        let watched: Vec<&Outbound> = messages
+            .iter()
+            .zip(&answers)
+            .filter(|(message, answer)| answer.is_ok() && self.watches(message))
+            .map(|(message, _)| message)
+            .collect();
+        if !watched.is_empty() {
+            self.settle().await;
+            for message in watched {
+                let (topic, exchange) = message.topic();
+                self.inbox.forget(|m| {
+                    m.broker == message.broker
+                        && m.topic == topic
+                        && m.body == message.body
+                        && exchange.is_none_or(|exchange| {
+                            m.headers
+                                .first()
+                                .is_some_and(|(h, v)| h == "exchange" && v == exchange)
+                        })
+                });
+            }
+        }
+        answers
+    }
+
+    /// Whether a published message comes back through itspec's own
+    /// subscriptions.
+    fn watches(&self, message: &Outbound) -> bool {
+        let Some(settings) = self.settings.get(&message.broker) else {
+            return false;
         };
-        let watched = match settings.kind {
-            BrokerKind::Amqp => {
-                let exchange = exchange.unwrap_or_default();
+        let (topic, exchange) = message.topic();
+        match settings.kind {
+            // Sent straight to a queue, it passes no watched exchange.
+            BrokerKind::Amqp => exchange.is_some_and(|exchange| {
                 settings.watch.iter().any(|w| {
                     amqp::Watched::parse(w).is_ok_and(|w| {
                         w.exchange == exchange
@@ -255,26 +309,12 @@ impl Brokers {
                                 .is_none_or(|k| TopicRules::Amqp.matches(k, topic))
                     })
                 })
-            }
+            }),
             kind => settings
                 .watch
                 .iter()
                 .any(|w| kind.rules().matches(w, topic)),
-        };
-        if watched {
-            self.settle().await;
-            self.inbox.forget(|m| {
-                m.broker == name
-                    && m.topic == topic
-                    && m.body == body
-                    && exchange.is_none_or(|exchange| {
-                        m.headers
-                            .first()
-                            .is_some_and(|(h, v)| h == "exchange" && v == exchange)
-                    })
-            });
         }
-        Ok(())
     }
 
     /// What broker `name` watches.

@@ -20,7 +20,7 @@ use std::time::{Duration, Instant};
 
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::{
-    Packet, PubAckReason, Publish, PublishProperties, SubscribeProperties, SubscribeReasonCode,
+    Packet, Publish, PublishProperties, SubscribeProperties, SubscribeReasonCode,
 };
 use rumqttc::v5::{AsyncClient, Event, EventLoop, MqttOptions};
 use tokio::sync::{mpsc, oneshot};
@@ -245,61 +245,4 @@ fn headers(properties: &PublishProperties) -> Vec<(String, String)> {
     );
     headers.extend(properties.user_properties.iter().cloned());
     headers
-}
-
-/// Publishes `body` to `topic` at QoS 1 on a session of its own: the
-/// broker's acknowledgement says whether any subscription matched (MQTT
-/// 5's "no matching subscribers"), so a message nothing would consume is
-/// an error.
-pub(super) async fn publish(
-    name: &str,
-    url: &str,
-    topic: &str,
-    body: &[u8],
-    content_type: &str,
-) -> Result<(), String> {
-    let (client, mut eventloop) =
-        session(url, "publisher").map_err(|e| format!("broker {name}: {e}"))?;
-    client
-        .publish_with_properties(
-            topic.to_string(),
-            QoS::AtLeastOnce,
-            false,
-            body.to_vec(),
-            PublishProperties {
-                content_type: Some(content_type.to_string()),
-                ..PublishProperties::default()
-            },
-        )
-        .await
-        .map_err(|e| format!("broker {name} refused the message on {topic}: {e}"))?;
-    let acknowledged = loop {
-        match eventloop.poll().await {
-            Ok(Event::Incoming(Packet::PubAck(ack))) => break ack.reason,
-            Ok(Event::Incoming(Packet::Disconnect(disconnect))) => {
-                return Err(format!(
-                    "broker {name} ended the session before taking the message on {topic} ({:?})",
-                    disconnect.reason_code
-                ));
-            }
-            Ok(_) => {}
-            Err(error) => {
-                return Err(format!(
-                    "broker {name} did not take the message on {topic}: {error}"
-                ));
-            }
-        }
-    };
-    let _ = client.disconnect().await;
-    // Sends the DISCONNECT, briefly.
-    let _ = tokio::time::timeout(Duration::from_millis(200), eventloop.poll()).await;
-    match acknowledged {
-        PubAckReason::Success => Ok(()),
-        PubAckReason::NoMatchingSubscribers => Err(format!(
-            "no subscriber of the service has topic {topic} (broker {name}): nothing would consume the message; is the consumer subscribed?"
-        )),
-        other => Err(format!(
-            "broker {name} refused the message on {topic} ({other:?})"
-        )),
-    }
 }

@@ -1,8 +1,9 @@
-//! Building the HTTP requests of a case from the spec and the variables.
+//! Building the HTTP requests of a case from the spec and the variables
+//! (and the bodies of its Actions, which `publish.rs` sends as messages).
 
 use itspec_contract::Operation;
-use itspec_spec::Span;
 use itspec_spec::model::{Action, ActionBody, Contract, Header, Spec, TestCase};
+use itspec_spec::{Span, Spanned};
 
 use crate::http::{Http, Outgoing, encode_body};
 use crate::vars::{Scope, VarError, interpolate_json, interpolate_text};
@@ -25,7 +26,7 @@ fn failed(span: Span, text: &str, message: String) -> Box<StepResult> {
     ))
 }
 
-fn var_failed(span: Span, text: &str, error: &VarError) -> Box<StepResult> {
+pub(super) fn var_failed(span: Span, text: &str, error: &VarError) -> Box<StepResult> {
     failed(
         span,
         text,
@@ -126,43 +127,55 @@ pub(crate) fn single(
     })
 }
 
-/// The request of one Actions item (one copy of it, for `(xN)`).
+/// The request of one Actions item (one copy of it, for `(xN)`):
+/// `METHOD /path`, its headers and its body.
 pub(crate) fn action(
     action: &Action,
+    (method, target): (&Spanned<String>, &Spanned<String>),
     label: String,
     scope: &Scope,
     http: &Http,
 ) -> Result<Built, Box<StepResult>> {
     let text = format!("Request {label}");
-    let target = interpolate_text(&action.target.value, scope)
-        .map_err(|e| var_failed(action.target.span, &text, &e))?;
+    let url =
+        interpolate_text(&target.value, scope).map_err(|e| var_failed(target.span, &text, &e))?;
     let headers =
         headers(&action.headers, scope).map_err(|(span, e)| var_failed(span, &text, &e))?;
-    let body = match &action.body {
-        Some(ActionBody::Json(value)) => {
-            let json =
-                interpolate_json(value, scope).map_err(|e| var_failed(value.span, &text, &e))?;
-            Some((json.to_string().into_bytes(), "application/json"))
-        }
-        Some(ActionBody::With(var)) => {
-            let json = scope
-                .lookup(&var.name)
-                .map_err(|e| var_failed(var.span, &text, &e))?;
-            Some((json.to_string().into_bytes(), "application/json"))
-        }
-        Some(ActionBody::Block(body)) => {
-            Some(encode_body(body, scope).map_err(|e| var_failed(body.span, &text, &e))?)
-        }
-        None => None,
-    };
+    let body = action_body(action, scope, &text)?;
     Ok(Built {
         outgoing: Outgoing {
-            method: action.method.value.clone(),
-            url: http.url(&target),
+            method: method.value.clone(),
+            url: http.url(&url),
             headers: http.headers(headers),
             body,
         },
         label: Some(label),
         span: action.span,
+    })
+}
+
+/// The body of an Actions item with its variables replaced, and its
+/// content type.
+pub(super) fn action_body(
+    action: &Action,
+    scope: &Scope,
+    text: &str,
+) -> Result<Option<(Vec<u8>, &'static str)>, Box<StepResult>> {
+    Ok(match &action.body {
+        Some(ActionBody::Json(value)) => {
+            let json =
+                interpolate_json(value, scope).map_err(|e| var_failed(value.span, text, &e))?;
+            Some((json.to_string().into_bytes(), "application/json"))
+        }
+        Some(ActionBody::With(var)) => {
+            let json = scope
+                .lookup(&var.name)
+                .map_err(|e| var_failed(var.span, text, &e))?;
+            Some((json.to_string().into_bytes(), "application/json"))
+        }
+        Some(ActionBody::Block(body)) => {
+            Some(encode_body(body, scope).map_err(|e| var_failed(body.span, text, &e))?)
+        }
+        None => None,
     })
 }

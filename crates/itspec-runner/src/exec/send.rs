@@ -1,19 +1,23 @@
 //! Sending a case's requests: one at a time, or a concurrent group through
 //! a burst (every request on a ready connection of its own, released at
-//! once, timed); each exchange is recorded, and a request that gets no
-//! answer fails the case.
+//! once, timed), with the messages of the group published meanwhile; each
+//! exchange is recorded, and a request that gets no answer or a message
+//! no broker took fails the case.
 
 use std::collections::HashMap;
 
-use itspec_spec::model::TestCase;
+use itspec_spec::model::{ActionKind, TestCase};
 use serde_json::Value;
 
 use super::case::{Attempt, CaseRunner, response_value};
 use super::cookies::CookieJar;
+use super::publish;
 use super::request::{self, Built};
 use crate::http::{self, HttpError, Outgoing};
 use crate::vars::Scope;
-use itspec_results::{Evidence, Exchange, RequestRecord, ResponseRecord, StepKind, StepResult};
+use itspec_results::{
+    Evidence, Exchange, RequestRecord, ResponseRecord, StepKind, StepResult, Verdict,
+};
 
 /// The responses of a case.
 #[derive(Debug, Default)]
@@ -44,7 +48,19 @@ impl CaseRunner<'_> {
     ) -> Option<Responses> {
         let mut responses = Responses::default();
         if let Some(publish) = &case.publish {
-            self.publish_input(case, publish, scope, result).await?;
+            let message = match publish::input(case, publish, scope) {
+                Ok(message) => message,
+                Err(failure) => {
+                    result.checks.push(*failure);
+                    return None;
+                }
+            };
+            let steps = self.publish_all(vec![message]).await;
+            let ok = steps.iter().all(|s| matches!(s.verdict, Verdict::Passed));
+            result.checks.extend(steps);
+            if !ok {
+                return None;
+            }
         } else if case.actions.is_empty() {
             let built = match request::single(case, self.spec, self.contract.1, scope, self.http) {
                 Ok(built) => built,
@@ -61,23 +77,45 @@ impl CaseRunner<'_> {
             let mut jar = CookieJar::default();
             for group in case.groups() {
                 let mut built = Vec::new();
+                let mut messages = Vec::new();
                 for action in &group.actions {
                     for label in action.labels() {
-                        match request::action(action, label, scope, self.http) {
-                            Ok(b) => built.push(b),
-                            Err(failure) => {
-                                result.checks.push(*failure);
-                                return None;
+                        let one = match &action.kind {
+                            ActionKind::Request { method, target } => {
+                                request::action(action, (method, target), label, scope, self.http)
+                                    .map(|b| built.push(b))
                             }
+                            ActionKind::Publish {
+                                broker,
+                                destination,
+                            } => publish::step(action, (&broker.value, destination), &label, scope)
+                                .map(|m| messages.push(m)),
+                        };
+                        if let Err(failure) = one {
+                            result.checks.push(*failure);
+                            return None;
                         }
                     }
                 }
                 for request in &mut built {
                     jar.apply(&mut request.outgoing.headers);
                 }
-                let concurrent = built.len() > 1;
-                let answered = self.send_all(built, result, &mut responses.skew_ms).await?;
-                if concurrent && responses.statuses.is_none() {
+                let concurrent = built.len() + messages.len() > 1;
+                let requests = !built.is_empty();
+                // A group's messages go out while its requests do.
+                let (answered, published) = tokio::join!(
+                    self.send_all(built, result, &mut responses.skew_ms),
+                    self.publish_all(messages)
+                );
+                let ok = published
+                    .iter()
+                    .all(|s| matches!(s.verdict, Verdict::Passed));
+                result.checks.extend(published);
+                let answered = answered?;
+                if !ok {
+                    return None;
+                }
+                if concurrent && requests && responses.statuses.is_none() {
                     responses.statuses = Some(answered.iter().map(|(_, r)| r.status).collect());
                 }
                 for (label, response) in answered {

@@ -1,13 +1,33 @@
-//! A case whose input is a published message (`**Publish:**`) has no
-//! response: what would read one is an error (IT126), as it could never
-//! hold.
+//! A case whose input is a published message (`**Publish:**`, or Actions
+//! that only publish) has no response: what would read one is an error
+//! (IT126), as it could never hold. A `Publish` step without a body is
+//! warned (IT116), as a `**Publish:**` line is.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::model::{AssertionKind, ExpectedOutput, Spec, SubjectKind};
 use crate::source::Span;
 
 pub(crate) fn check(spec: &Spec, out: &mut Vec<Diagnostic>) {
-    for case in spec.cases.iter().filter(|c| c.publish.is_some()) {
+    for case in &spec.cases {
+        for action in case
+            .actions
+            .iter()
+            .filter(|a| a.is_publish() && a.body.is_none())
+        {
+            out.push(
+                Diagnostic::warning(
+                    Code::EmptyField,
+                    action.span,
+                    format!("Publish {} has no body: an empty message is published", action.label.value),
+                )
+                .with_help("write the message after the destination (`{\"id\": 1}`), `with VARIABLE`, or in a block under the step"),
+            );
+        }
+    }
+    let only_publishes = |c: &&crate::model::TestCase| {
+        c.publish.is_some() || (!c.actions.is_empty() && c.actions.iter().all(|a| a.is_publish()))
+    };
+    for case in spec.cases.iter().filter(only_publishes) {
         if let Some(expected) = &case.expected_output {
             let span = match expected {
                 ExpectedOutput::Json(value) => value.span,
@@ -19,7 +39,8 @@ pub(crate) fn check(spec: &Spec, out: &mut Vec<Diagnostic>) {
             let reads_response = match &assertion.kind {
                 AssertionKind::Check { subject, .. } => matches!(
                     subject.kind,
-                    SubjectKind::Response { .. }
+                    // A labelled one is the references lint's.
+                    SubjectKind::Response { label: None, .. }
                         | SubjectKind::Statuses
                         | SubjectKind::CountStatus { .. }
                 ),

@@ -188,6 +188,25 @@ fn labels(case: &TestCase, out: &mut Vec<Diagnostic>) {
 
 fn label_use(case: &TestCase, label: &Spanned<String>, out: &mut Vec<Diagnostic>) {
     let expanded = expanded_labels(case);
+    if let Some(action) = case.actions.iter().find(|a| {
+        a.is_publish() && (a.label.value == label.value || a.labels().contains(&label.value))
+    }) {
+        out.push(
+            Diagnostic::error(
+                Code::NoResponse,
+                label.span,
+                format!(
+                    "{} is a message published, which has no response",
+                    label.value
+                ),
+            )
+            .with_note(action.label.span, "published here")
+            .with_help(
+                "assert on what the consumer did: `within 5s: row …`, `message …`, `mock …`",
+            ),
+        );
+        return;
+    }
     if expanded.iter().any(|(l, _)| *l == label.value) {
         return;
     }

@@ -1,5 +1,5 @@
-//! IT408, IT409: an assertion on messages names a configured broker, and
-//! its topic is a pattern of that broker.
+//! IT408, IT409: an assertion on messages, and a message published, names
+//! a configured broker, and its topic is a pattern of that broker.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::lint::LintOptions;
@@ -11,6 +11,11 @@ pub(crate) fn check(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic
     for case in &spec.cases {
         if let Some(publish) = &case.publish {
             on(&publish.broker, None, options, out);
+        }
+        for action in &case.actions {
+            if let crate::model::ActionKind::Publish { broker, .. } = &action.kind {
+                on(broker, None, options, out);
+            }
         }
         for assertion in case.all_assertions() {
             let (broker, topic) = match &assertion.kind {

@@ -155,7 +155,13 @@ impl<'a> Scope<'a> {
             VarContext::BeforeRequest => {}
             VarContext::AfterRequest => {
                 known.extend(RESPONSE);
-                known.extend(self.case.actions.iter().map(|a| a.label.value.as_str()));
+                known.extend(
+                    self.case
+                        .actions
+                        .iter()
+                        .filter(|a| !a.is_publish())
+                        .map(|a| a.label.value.as_str()),
+                );
             }
             VarContext::Action(index) => {
                 let group = group_of(self.case, index);
@@ -164,7 +170,7 @@ impl<'a> Scope<'a> {
                         .actions
                         .iter()
                         .enumerate()
-                        .filter(|(i, _)| group_of(self.case, *i) < group)
+                        .filter(|(i, a)| group_of(self.case, *i) < group && !a.is_publish())
                         .map(|(_, a)| a.label.value.as_str()),
                 );
             }
@@ -311,6 +317,13 @@ fn unknown(var: &VarRef, at: &At<'_>) -> Diagnostic {
     }
     if let Some(scope) = at.scope {
         if let Some(action) = scope.case.actions.iter().find(|a| a.label.value == root) {
+            if action.is_publish() {
+                return diagnostic
+                    .with_note(action.label.span, "a message published")
+                    .with_help(format!(
+                        "{root} publishes a message, which has no response to read"
+                    ));
+            }
             if let VarContext::Action(_) = at.context {
                 return diagnostic
                     .with_note(action.label.span, "this request")

@@ -14,7 +14,7 @@ mod spec;
 mod value;
 mod var;
 
-pub use action::{Action, ActionBody, Group};
+pub use action::{Action, ActionBody, ActionKind, Group};
 pub use assertion::{
     Assertion, AssertionKind, CmpOp, Condition, Operand, OperandKind, PathSegment, Phrase,
     Predicate, ResponsePart, RouteRef, Subject, SubjectKind,

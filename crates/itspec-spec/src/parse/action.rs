@@ -1,4 +1,6 @@
-//! Actions items: `Request A (concurrent, x10): POST /path {json}` (FORMAT §8).
+//! Actions items: `Request A (concurrent, x10): POST /path {json}` (FORMAT
+//! §8), and `Publish A (x10): events orders order.created {json}`
+//! (CHANNELS.md §4).
 
 use super::assertion::has_template_slot;
 use super::body::code_body;
@@ -9,7 +11,7 @@ use super::located::Located;
 use super::request::{headers, target};
 use crate::diagnostic::{Code, Diagnostic};
 use crate::markdown::{Block, Item};
-use crate::model::{Action, ActionBody, BodyKind};
+use crate::model::{Action, ActionBody, ActionKind, BodyKind};
 use crate::source::Spanned;
 
 /// Reads one Actions item.
@@ -30,14 +32,14 @@ pub(crate) fn action(cx: &mut Cx<'_>, item: &Item) -> Option<Action> {
                             Diagnostic::error(
                                 Code::InvalidAction,
                                 code.span,
-                                format!("request {} already has a body", action.label.value),
+                                format!("{} {} already has a body", action.keyword(), action.label.value),
                             )
-                            .with_help("a request has one body: inline JSON, `with VARIABLE`, or one block under it"),
+                            .with_help("a request or message has one body: inline JSON, `with VARIABLE`, or one block under it"),
                         );
                     }
                     Block::Code(code) => {
                         action.body =
-                            code_body(cx, code, "a request's block").map(|body| match body.json {
+                            code_body(cx, code, "an action's block").map(|body| match body.json {
                                 Some(json) if body.kind == BodyKind::Json => ActionBody::Json(json),
                                 _ => ActionBody::Block(body),
                             });
@@ -53,9 +55,9 @@ pub(crate) fn action(cx: &mut Cx<'_>, item: &Item) -> Option<Action> {
                 cx.push(*diagnostic);
             } else if !has_template_slot(text) {
                 cx.push(
-                    Diagnostic::error(Code::InvalidAction, line.span(cx.source), format!("this action is not a request: expected {}", fail.expected))
+                    Diagnostic::error(Code::InvalidAction, line.span(cx.source), format!("this action is not a request or a message: expected {}", fail.expected))
                         .with_note(located.span(cx.source, fail.at, fail.at), format!("expected {} here", fail.expected))
-                        .with_help("write `Request A: POST /path {\"json\": 1}`; mark a request `(concurrent)` to release it with the one before, `(x10)` for ten copies"),
+                        .with_help("write `Request A: POST /path {\"json\": 1}` or `Publish A: events orders order.created {\"id\": 1}`; mark a step `(concurrent)` to release it with the one before, `(x10)` for ten copies"),
                 );
             }
             None
@@ -73,9 +75,13 @@ fn inline_json_start(cursor: &Cursor<'_, '_>) -> Option<usize> {
 
 fn parse(cursor: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
     let start = cursor.pos;
-    if !cursor.keyword("Request") {
-        return cursor.fail("`Request <Label>:`");
-    }
+    let publish = if cursor.keyword("Request") {
+        false
+    } else if cursor.keyword("Publish") {
+        true
+    } else {
+        return cursor.fail("`Request <Label>:` or `Publish <Label>:`");
+    };
     let Some(label) = cursor.ident() else {
         return cursor.fail("a label, like `A`");
     };
@@ -109,11 +115,16 @@ fn parse(cursor: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
     if !cursor.punct(":") {
         return cursor.fail("`:` after the label");
     }
-    let Some(method) = cursor.method() else {
-        return cursor.fail("an HTTP method in capitals, like `POST`");
-    };
-    let Some(target) = target(cursor) else {
-        return cursor.fail("a path starting with `/`");
+    let kind = if publish {
+        destination(cursor)?
+    } else {
+        let Some(method) = cursor.method() else {
+            return cursor.fail("an HTTP method in capitals, like `POST`");
+        };
+        let Some(target) = target(cursor) else {
+            return cursor.fail("a path starting with `/`");
+        };
+        ActionKind::Request { method, target }
     };
     let mut body = None;
     if cursor.keyword("with") {
@@ -136,11 +147,41 @@ fn parse(cursor: &mut Cursor<'_, '_>) -> Result<Action, Fail> {
         label,
         concurrent,
         copies,
-        method,
-        target,
+        kind,
         body,
         headers: Vec::new(),
         span: cursor.span(start, cursor.line.text.len()),
+    })
+}
+
+/// `BROKER DESTINATION…`: the broker, then words up to the end, `with`, or
+/// inline JSON.
+fn destination(cursor: &mut Cursor<'_, '_>) -> Result<ActionKind, Fail> {
+    let Some(broker) = cursor.ident() else {
+        return cursor.fail("a broker's name, like `events`");
+    };
+    let mut destination = Vec::new();
+    loop {
+        cursor.skip_ws();
+        if cursor.at_end() || inline_json_start(cursor).is_some() {
+            break;
+        }
+        let before = cursor.pos;
+        if cursor.keyword("with") {
+            cursor.pos = before;
+            break;
+        }
+        match cursor.token() {
+            Some(word) => destination.push(word),
+            None => break,
+        }
+    }
+    if destination.is_empty() {
+        return cursor.fail("where to publish after the broker: a channel, subject or topic, or an exchange and a routing key");
+    }
+    Ok(ActionKind::Publish {
+        broker,
+        destination,
     })
 }
 
@@ -183,6 +224,35 @@ mod tests {
         assert_eq!(actions[2].copies.as_ref().map(|c| c.value), Some(10));
         assert_eq!(actions[2].labels().len(), 10);
         assert_eq!(actions[2].headers[0].name.value, "X-Trace");
+    }
+
+    #[test]
+    fn a_publish_names_a_broker_and_where_with_a_body() {
+        let (actions, diagnostics) = actions(
+            "1. Publish A: events orders order.created {\"order_id\": {{id}}}\n2. Publish B (concurrent, x10): bus orders.{{id}} with event\n3. Publish C: cache events:new\n   ```text\n   hello\n   ```\n4. Publish D: events\n",
+        );
+        assert_eq!(actions.len(), 3, "{diagnostics:?}");
+        let ActionKind::Publish {
+            broker,
+            destination,
+        } = &actions[0].kind
+        else {
+            panic!("{:?}", actions[0].kind)
+        };
+        assert_eq!(broker.value, "events");
+        let words: Vec<&str> = destination.iter().map(|w| w.value.as_str()).collect();
+        assert_eq!(words, ["orders", "order.created"]);
+        assert!(matches!(&actions[0].body, Some(ActionBody::Json(_))));
+        assert!(actions[1].concurrent && actions[1].is_publish());
+        assert_eq!(actions[1].count(), 10);
+        assert!(matches!(&actions[1].body, Some(ActionBody::With(v)) if v.name == "event"));
+        assert!(matches!(&actions[2].body, Some(ActionBody::Block(b)) if b.kind == BodyKind::Text));
+        assert_eq!(diagnostics.len(), 1);
+        assert!(
+            diagnostics[0].message.contains("where to publish"),
+            "{}",
+            diagnostics[0].message
+        );
     }
 
     #[test]
