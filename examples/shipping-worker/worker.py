@@ -5,8 +5,15 @@ shipped is announced as `shipment.skipped` instead (the consumer is
 idempotent: RabbitMQ delivers at least once). A message that is not a
 reservation is rejected and changes nothing.
 
+Several consumers share the queue, each on a thread and a connection of
+its own, so deliveries of one event are handled at the same time. With
+SHIPPING_RACY=1 the worker is the racy variant: it looks for the
+shipment, then stores it — two deliveries handled at once both find
+none, and both announce `shipment.queued`.
+
 Settings come from the environment: AMQP_URL, DATABASE_URL (sqlite://PATH),
-PORT (GET /health answers there once the worker consumes).
+PORT (GET /health answers there once every consumer consumes), CONSUMERS
+(default 4), SHIPPING_RACY.
 """
 
 import json
@@ -14,6 +21,7 @@ import logging
 import os
 import sqlite3
 import threading
+import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pika
@@ -21,6 +29,8 @@ import pika
 RESERVATIONS = "reservations"
 SHIPPING = "shipping"
 QUEUE = "shipping-worker"
+CONSUMERS = int(os.environ.get("CONSUMERS", "4"))
+RACY = os.environ.get("SHIPPING_RACY") == "1"
 
 logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
 log = logging.getLogger("shipping-worker")
@@ -36,6 +46,21 @@ def database():
 
 def ship(db, event):
     """Stores the shipment; whether it is new."""
+    if RACY:
+        # Check, then act: the window between is the race.
+        shipped = db.execute(
+            "SELECT 1 FROM shipments WHERE reservation_id = ?", (event["reservation_id"],)
+        ).fetchone()
+        time.sleep(0.05)
+        if shipped:
+            return False
+        db.execute(
+            "INSERT OR IGNORE INTO shipments (reservation_id, sku, quantity, status) "
+            "VALUES (?, ?, ?, 'queued')",
+            (event["reservation_id"], event["sku"], event["quantity"]),
+        )
+        return True
+    # One statement decides: the row is new, or it was there.
     cursor = db.execute(
         "INSERT INTO shipments (reservation_id, sku, quantity, status) VALUES (?, ?, ?, 'queued') "
         "ON CONFLICT (reservation_id) DO NOTHING",
@@ -59,7 +84,7 @@ def reservation(body):
     return event
 
 
-def consume():
+def consume(consuming):
     db = database()
     connection = pika.BlockingConnection(pika.URLParameters(os.environ["AMQP_URL"]))
     channel = connection.channel()
@@ -88,7 +113,7 @@ def consume():
         log.info("%s reservation %s", key, event["reservation_id"])
 
     channel.basic_consume(QUEUE, on_message)
-    Health.ready.set()
+    consuming.release()
     channel.start_consuming()
 
 
@@ -106,7 +131,20 @@ class Health(BaseHTTPRequestHandler):
         pass
 
 
-if __name__ == "__main__":
+def main():
     server = ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Health)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    consume()
+    consuming = threading.Semaphore(0)
+    consumers = [threading.Thread(target=consume, args=(consuming,)) for _ in range(CONSUMERS)]
+    for consumer in consumers:
+        consumer.start()
+    for _ in consumers:
+        consuming.acquire()
+    Health.ready.set()
+    log.info("%d consumers on %s%s", CONSUMERS, QUEUE, " (racy)" if RACY else "")
+    for consumer in consumers:
+        consumer.join()
+
+
+if __name__ == "__main__":
+    main()

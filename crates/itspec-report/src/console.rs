@@ -213,6 +213,9 @@ impl<W: Write> Console<W> {
         }
         if case.exchanges.iter().any(|e| e.timing.is_some()) {
             out.push_str(&self.timeline(case));
+        } else if case.iterations.is_some() && !case.messages.is_empty() {
+            // A race among consumers: what the service published, when.
+            out.push_str(&self.message_timeline(case));
         } else if let Some(exchange) = case.exchanges.last() {
             out.push_str(&self.exchange(exchange));
         }
@@ -333,6 +336,37 @@ impl<W: Write> Console<W> {
                 "  {label:<width$}  {} {}  sent {start:>8}  answered {end:>8}  {answer}\n",
                 safe(&exchange.request.method),
                 safe(&exchange.request.url)
+            ));
+        }
+        out
+    }
+
+    /// The messages the brokers carried during an iteration, on one time
+    /// line: when each came, on which broker and topic, and the start of
+    /// its body.
+    fn message_timeline(&self, case: &CaseResult) -> String {
+        let shown = case.iterations.as_ref().map_or(1, |i| i.shown);
+        let mut out = format!(
+            "{}\n",
+            self.paint(
+                Style::new().bold(),
+                &format!("timeline of iteration {shown}: messages (ms after Setup ended):")
+            )
+        );
+        let mut all: Vec<(&str, &itspec_results::Message)> = case
+            .messages
+            .iter()
+            .flat_map(|(broker, messages)| messages.iter().map(move |m| (broker.as_str(), m)))
+            .collect();
+        all.sort_by(|a, b| a.1.at_ms.total_cmp(&b.1.at_ms));
+        for (broker, message) in all {
+            let body: String = message.body.replace('\n', " ").chars().take(80).collect();
+            out.push_str(&format!(
+                "  {:>9.2}  {} {}  {}\n",
+                message.at_ms,
+                safe(broker),
+                safe(&message.topic),
+                safe(&body)
             ));
         }
         out
