@@ -629,6 +629,9 @@ fn publish_steps_in_actions_are_sent_together_and_each_confirmed() {
          **Actions:**\n\
          1. Publish A: events {p}:orders {{\"order_id\": 3}}\n\
          2. Publish B (concurrent): events {p}:nobody {{\"order_id\": 4}}\n\n\
+         **Assertions:**\n- no messages\n\n---\n\n\
+         ### TC-INT-003: Headers Redis cannot carry\n\n\
+         **Publish:** events {p}:orders\n- X-Trace: t-1\n\n```json\n{{\"order_id\": 5}}\n```\n\n\
          **Assertions:**\n- no messages\n"
     );
     let result = run_with(&settings(&base, &url, &p), &text, &RunOptions::default());
@@ -667,6 +670,11 @@ fn publish_steps_in_actions_are_sent_together_and_each_confirmed() {
         .map(|c| c.text.as_str())
         .collect();
     assert_eq!(refused, [format!("Publish B: events {p}:nobody")]);
+    // Refused before it is sent: the subscriber got nothing more.
+    assert_ne!(all[2].outcome, Outcome::Passed, "{:#?}", verdicts(all[2]));
+    let said = format!("{:?}", all[2].checks);
+    assert!(said.contains("carry no headers"), "{said}");
+    assert!(received.recv_timeout(Duration::from_millis(300)).is_err());
 }
 
 /// A broker that goes away mid-run: every later answer about messages is

@@ -103,6 +103,13 @@ impl Admin {
 
     /// A queue-group subscription whose messages are counted as they come.
     fn consumer(&self, subject: &str) -> std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>> {
+        self.consumer_with_headers(subject).0
+    }
+
+    /// A queue-group subscription: the payloads, and each message's
+    /// headers as `name: value` lines.
+    fn consumer_with_headers(&self, subject: &str) -> (Consumed, Consumed) {
+        let headers = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let got = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
         let mut subscriber = self
             .run(
@@ -112,12 +119,24 @@ impl Admin {
             .unwrap();
         self.run(self.client.flush()).unwrap();
         let into = got.clone();
+        let headers_into = headers.clone();
         self.runtime.spawn(async move {
             while let Some(message) = subscriber.next().await {
+                let mut lines: Vec<String> = message
+                    .headers
+                    .iter()
+                    .flat_map(|h| h.iter())
+                    .flat_map(|(n, vs)| vs.iter().map(move |v| format!("{n}: {v}")))
+                    .collect();
+                lines.sort();
+                headers_into
+                    .lock()
+                    .unwrap()
+                    .push(lines.join("\n").into_bytes());
                 into.lock().unwrap().push(message.payload.to_vec());
             }
         });
-        got
+        (got, headers)
     }
 
     /// A JetStream API request; its JSON answer.
@@ -131,6 +150,9 @@ impl Admin {
         serde_json::from_slice(&answer.payload).unwrap()
     }
 }
+
+/// What a consumer got, one entry per message.
+type Consumed = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
 
 /// Waits up to 5 s for `holds`.
 fn eventually(holds: impl Fn() -> bool) -> bool {
@@ -230,7 +252,7 @@ fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
     let Some(url) = nats_url() else { return };
     let p = own("publish");
     let admin = Admin::connect(&url);
-    let consumed = admin.consumer(&format!("{p}.in.orders"));
+    let (consumed, headers) = admin.consumer_with_headers(&format!("{p}.in.orders"));
     let stream = own("stream");
     let created = admin.jetstream(
         &format!("STREAM.CREATE.{stream}"),
@@ -246,7 +268,12 @@ fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
     };
     let text = format!(
         "{HEAD}{}{}{}",
-        publish(1, "An order for the consumer", &format!("{p}.in.orders")),
+        publish(1, "An order for the consumer", &format!("{p}.in.orders"))
+            .replace(
+                "\n```json",
+                "\n- Event-Id: e-{{id}}\n- Trace: a\n- Trace: b\n\n```json"
+            )
+            .replace("{{id}}", "1"),
         publish(2, "An order nobody takes", &format!("{p}.in.nobody")),
         publish(3, "An order a stream keeps", &format!("{p}.js.orders")),
     );
@@ -270,6 +297,11 @@ fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
     assert_eq!(
         serde_json::from_slice::<serde_json::Value>(&consumed.lock().unwrap()[0]).unwrap(),
         serde_json::json!({"order_id": 1})
+    );
+    // Headers under the Publish line are NATS headers, repeated ones kept.
+    assert_eq!(
+        String::from_utf8(headers.lock().unwrap()[0].clone()).unwrap(),
+        "Event-Id: e-1\nTrace: a\nTrace: b"
     );
     assert_eq!(all[1].outcome, Outcome::Failed, "{:#?}", verdicts(all[1]));
     let said = format!("{:?}", verdicts(all[1]));

@@ -514,7 +514,7 @@ fn a_published_input_reaches_the_services_queue_and_is_not_counted_as_its_output
          **Publish:** events {direct} order.unbound\n```json\n{{\"order_id\": 8}}\n```\n\n\
          **Assertions:**\n- no messages\n\n---\n\n\
          ### TC-INT-003: Straight to the queue\n\n\
-         **Publish:** events {service_queue}\n```text\nhello\n```\n\n\
+         **Publish:** events {service_queue}\n- message-id: m-{{{{run_id}}}}\n- type: greeting\n- X-Trace: t-1\n\n```text\nhello\n```\n\n\
          **Assertions:**\n- no messages\n\n---\n\n"
     );
     let result = run_with(
@@ -543,16 +543,27 @@ fn a_published_input_reaches_the_services_queue_and_is_not_counted_as_its_output
             .await
             .unwrap()
         {
-            let content_type = message
-                .delivery
-                .properties
-                .content_type()
+            let properties = &message.delivery.properties;
+            let content_type = properties.content_type().as_ref().map(|t| t.to_string());
+            let (id, kind) = (properties.message_id().clone(), properties.kind().clone());
+            let trace = properties
+                .headers()
                 .as_ref()
-                .map(|t| t.to_string());
+                .and_then(|t| t.inner().get("X-Trace").cloned());
             bodies.push((
                 String::from_utf8(message.delivery.data.clone()).unwrap(),
                 content_type,
             ));
+            if bodies.len() == 2 {
+                // Headers under a Publish line: properties by their AMQP
+                // names, the rest in the headers table.
+                assert!(id.is_some_and(|id| id.as_str().starts_with("m-") && id.as_str().len() > 2));
+                assert_eq!(kind.map(|k| k.to_string()).as_deref(), Some("greeting"));
+                assert!(
+                    matches!(&trace, Some(lapin::types::AMQPValue::LongString(t)) if t.as_bytes() == b"t-1"),
+                    "{trace:?}"
+                );
+            }
         }
         assert_eq!(
             bodies,

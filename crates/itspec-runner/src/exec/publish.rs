@@ -4,10 +4,10 @@
 //! shown as steps.
 
 use itspec_spec::Span;
-use itspec_spec::model::{Action, PublishLine, TestCase};
+use itspec_spec::model::{Action, Header, PublishLine, TestCase};
 
 use super::case::CaseRunner;
-use super::request::{action_body, var_failed};
+use super::request::{action_body, headers, var_failed};
 use crate::broker::Outbound;
 use crate::http::encode_body;
 use crate::vars::{Scope, interpolate_text};
@@ -35,9 +35,9 @@ pub(crate) fn input(
     message(
         text,
         publish.span,
-        &publish.broker.value,
-        &publish.destination,
+        (&publish.broker.value, &publish.destination),
         (body, content_type),
+        &publish.headers,
         scope,
     )
 }
@@ -52,15 +52,22 @@ pub(crate) fn step(
     let text = step_text(Some(label), broker, destination);
     let body = action_body(action, scope, &text)?
         .unwrap_or_else(|| (Vec::new(), "text/plain; charset=utf-8"));
-    message(text, action.span, broker, destination, body, scope)
+    message(
+        text,
+        action.span,
+        (broker, destination),
+        body,
+        &action.headers,
+        scope,
+    )
 }
 
 fn message(
     text: String,
     span: Span,
-    broker: &str,
-    destination: &[itspec_spec::Spanned<String>],
+    (broker, destination): (&str, &[itspec_spec::Spanned<String>]),
     (body, content_type): (Vec<u8>, &'static str),
+    own_headers: &[Header],
     scope: &Scope,
 ) -> Result<Message, Box<StepResult>> {
     let mut words = Vec::with_capacity(destination.len());
@@ -69,12 +76,14 @@ fn message(
             interpolate_text(&word.value, scope).map_err(|e| var_failed(word.span, &text, &e))?,
         );
     }
+    let headers = headers(own_headers, scope).map_err(|(span, e)| var_failed(span, &text, &e))?;
     Ok(Message {
         outbound: Outbound {
             broker: broker.to_string(),
             destination: words,
             body,
             content_type,
+            headers,
         },
         text,
         span,

@@ -34,7 +34,10 @@ pub(super) fn var_failed(span: Span, text: &str, error: &VarError) -> Box<StepRe
     )
 }
 
-fn headers(own: &[Header], scope: &Scope) -> Result<Vec<(String, String)>, (Span, VarError)> {
+pub(super) fn headers(
+    own: &[Header],
+    scope: &Scope,
+) -> Result<Vec<(String, String)>, (Span, VarError)> {
     own.iter()
         .map(|h| {
             interpolate_text(&h.value.value, scope)

@@ -127,6 +127,8 @@ pub struct PublishLine {
     pub destination: Vec<Spanned<String>>,
     /// The message's body.
     pub body: Option<Body>,
+    /// Headers (properties) listed under the line.
+    pub headers: Vec<Header>,
     /// The label's line.
     pub span: Span,
 }

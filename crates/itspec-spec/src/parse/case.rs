@@ -337,8 +337,26 @@ fn read_field(cx: &mut Cx<'_>, case: &mut TestCase, field: &Field<'_>, kind: Fie
                     &mut case.vars,
                 );
             }
+            let values: Vec<Spanned<String>> = case
+                .publish
+                .iter()
+                .flat_map(|p| p.headers.iter().map(|h| h.value.clone()))
+                .collect();
+            for value in values {
+                vars_in(
+                    cx,
+                    Located::at(
+                        cx.source.slice(value.span.start, value.span.end),
+                        value.span.start,
+                    ),
+                    VarContext::BeforeRequest,
+                    &mut case.vars,
+                );
+            }
+            // The body block, and the headers as a list.
             unread_blocks(cx, field, |index, block| {
-                first_code_index(field) == Some(index) && matches!(block, Block::Code(_))
+                (first_code_index(field) == Some(index) && matches!(block, Block::Code(_)))
+                    || matches!(block, Block::List { .. })
             });
         }
         FieldKind::Setup => {
@@ -624,10 +642,17 @@ fn publish_line(cx: &mut Cx<'_>, line: TextRange, field: &Field<'_>) -> Option<P
         return None;
     };
     let body = first_code(field).and_then(|code| code_body(cx, code, "a Publish block"));
+    let headers = field
+        .blocks
+        .iter()
+        .filter(|block| matches!(block, Block::List { .. }))
+        .flat_map(|block| super::request::headers(cx, block))
+        .collect();
     Some(PublishLine {
         broker,
         destination: std::iter::once(first).chain(words).collect(),
         body,
+        headers,
         span,
     })
 }

@@ -25,11 +25,29 @@ pub struct Outbound {
     pub destination: Vec<String>,
     /// The body.
     pub body: Vec<u8>,
-    /// Its content type, for brokers that carry one.
+    /// Its content type, for brokers that carry one (a `content-type`
+    /// header wins).
     pub content_type: &'static str,
+    /// Its headers or properties, as written: RabbitMQ properties by
+    /// their AMQP names and the headers table, NATS headers, MQTT 5
+    /// properties and user properties.
+    pub headers: Vec<(String, String)>,
 }
 
 impl Outbound {
+    /// Its content type: a `content-type` header's, else the body's.
+    pub(super) fn content_type(&self) -> &str {
+        self.header("content-type").unwrap_or(self.content_type)
+    }
+
+    /// The value of header `name` (any case), if it has one.
+    pub(super) fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(h, _)| h.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The topic it is published on (the RabbitMQ routing key), and the
     /// exchange on RabbitMQ.
     pub(super) fn topic(&self) -> (&str, Option<&str>) {
@@ -59,7 +77,7 @@ pub async fn publish(
     // Each message's destination, as its broker has them.
     let mut answers: Vec<Option<Result<(), String>>> = messages
         .iter()
-        .map(|m| destination_error(name, settings.kind, &m.destination).map(Err))
+        .map(|m| destination_error(name, settings.kind, m).map(Err))
         .collect();
     let valid: Vec<&Outbound> = messages
         .iter()
@@ -86,8 +104,16 @@ pub async fn publish(
         .collect()
 }
 
-/// Why `destination` is not one of broker `name`'s, if it is not.
-fn destination_error(name: &str, kind: BrokerKind, destination: &[String]) -> Option<String> {
+/// Why a message cannot go to broker `name` as written, if it cannot:
+/// its destination is not one of the broker's, or it has headers the
+/// broker cannot carry.
+fn destination_error(name: &str, kind: BrokerKind, message: &Outbound) -> Option<String> {
+    if kind == BrokerKind::Redis && !message.headers.is_empty() {
+        return Some(format!(
+            "broker {name} is Redis, whose pub/sub messages carry no headers: put what they say in the body"
+        ));
+    }
+    let destination = &message.destination;
     let fits = match kind {
         BrokerKind::Amqp => matches!(destination.len(), 1 | 2),
         _ => destination.len() == 1,

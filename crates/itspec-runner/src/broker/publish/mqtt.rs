@@ -1,7 +1,9 @@
 //! Publishing over MQTT: every message at QoS 1 on one MQTT 5 session of
 //! itspec's own. The broker's PUBACK says whether any subscription matched
 //! ("no matching subscribers"), so a message nothing would consume is an
-//! error.
+//! error. Headers written under a message are its MQTT 5 properties where
+//! they name one (`response-topic`, `correlation-data`, …) and user
+//! properties otherwise.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -23,19 +25,35 @@ pub(super) async fn publish(
         Ok(session) => session,
         Err(e) => return all(format!("broker {name}: {e}")),
     };
+    let mut properties = Vec::with_capacity(messages.len());
+    for message in messages {
+        match self::properties(message) {
+            Ok(p) => properties.push(p),
+            Err(why) => {
+                // Nothing is sent when one message cannot be.
+                return messages
+                    .iter()
+                    .map(|m| {
+                        Err(if std::ptr::eq(*m, *message) {
+                            why.clone()
+                        } else {
+                            "not published: another message of its group could not be".to_string()
+                        })
+                    })
+                    .collect();
+            }
+        }
+    }
     // The client's queue holds 64 requests; the event loop drains it.
     let queue = async {
-        for message in messages {
+        for (message, properties) in messages.iter().zip(properties) {
             client
                 .publish_with_properties(
                     message.topic().0.to_string(),
                     QoS::AtLeastOnce,
                     false,
                     message.body.clone(),
-                    PublishProperties {
-                        content_type: Some(message.content_type.to_string()),
-                        ..PublishProperties::default()
-                    },
+                    properties,
                 )
                 .await?;
         }
@@ -107,4 +125,42 @@ pub(super) async fn publish(
             }
         })
         .collect()
+}
+
+/// A message's MQTT 5 properties: its content type, and its headers — as
+/// the property they name, or as user properties.
+fn properties(message: &Outbound) -> Result<PublishProperties, String> {
+    let mut properties = PublishProperties {
+        content_type: Some(message.content_type().to_string()),
+        ..PublishProperties::default()
+    };
+    for (name, value) in &message.headers {
+        match name.to_ascii_lowercase().as_str() {
+            "content-type" => {}
+            "response-topic" => properties.response_topic = Some(value.clone()),
+            "correlation-data" => {
+                properties.correlation_data = Some(value.clone().into_bytes().into());
+            }
+            "message-expiry-interval" => {
+                properties.message_expiry_interval = Some(value.parse().map_err(|_| {
+                    format!("header message-expiry-interval: `{value}` is not a number of seconds")
+                })?);
+            }
+            "payload-format-indicator" => {
+                properties.payload_format_indicator = Some(match value.as_str() {
+                    "0" => 0,
+                    "1" => 1,
+                    _ => {
+                        return Err(format!(
+                            "header payload-format-indicator: `{value}` is neither 0 (bytes) nor 1 (UTF-8)"
+                        ));
+                    }
+                });
+            }
+            _ => properties
+                .user_properties
+                .push((name.clone(), value.clone())),
+        }
+    }
+    Ok(properties)
 }

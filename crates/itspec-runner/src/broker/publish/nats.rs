@@ -3,7 +3,7 @@
 //! subscriber, no stream — has its subject; a marker sent after them to
 //! the same inbox tells when those answers would have come. The service
 //! may answer a reply subject, or a stream acknowledge a message: both
-//! are ignored.
+//! are ignored. Headers written under a message are its NATS headers.
 
 use futures_util::StreamExt as _;
 
@@ -29,10 +29,15 @@ pub(super) async fn publish(
     };
     let sent = async {
         for (index, message) in messages.iter().enumerate() {
+            let mut headers = async_nats::HeaderMap::new();
+            for (name, value) in &message.headers {
+                headers.append(name.as_str(), value.as_str());
+            }
             client
-                .publish_with_reply(
+                .publish_with_reply_and_headers(
                     message.topic().0.to_string(),
                     format!("{inbox}.{index}"),
+                    headers,
                     message.body.clone().into(),
                 )
                 .await?;
