@@ -80,6 +80,7 @@ fn main() {
                     url,
                     watch: vec![watch],
                     allow_remote: false,
+                    keys: Vec::new(),
                 },
             )]);
             let brokers = Brokers::start(&settings).await.unwrap();
@@ -121,9 +122,60 @@ fn main() {
             ));
         });
     }
+    if let Ok(url) = std::env::var("ITSPEC_TEST_REDIS_URL") {
+        for count in [10, 100, 1000] {
+            runtime.block_on(tracked_keys(&url, &own, cases.min(500), count));
+        }
+    }
     for line in quiet_waits {
         println!("\n{line}");
     }
+}
+
+/// What tracked Redis keys cost a case that changes none of them:
+/// recorded before it, compared for `no side effects`, put back after.
+async fn tracked_keys(url: &str, own: &str, cases: usize, count: usize) {
+    let client = redis::Client::open(url).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    let prefix = format!("{own}:keys{count}");
+    let mut pipe = redis::pipe();
+    for n in 0..count {
+        pipe.cmd("SET").arg(format!("{prefix}:{n}")).arg(n).ignore();
+    }
+    pipe.query_async::<()>(&mut connection).await.unwrap();
+    let settings = BTreeMap::from([(
+        "cache".to_string(),
+        BrokerSettings {
+            kind: BrokerKind::Redis,
+            url: url.to_string(),
+            watch: vec![format!("{own}:events:*")],
+            allow_remote: false,
+            keys: vec![format!("{prefix}:*")],
+        },
+    )]);
+    let brokers = Brokers::start(&settings).await.unwrap();
+    let mut per_case = Vec::with_capacity(cases);
+    for _ in 0..cases {
+        let started = Instant::now();
+        brokers.record_keys().await.unwrap();
+        assert!(brokers.key_changes().await.unwrap().is_empty());
+        brokers.restore_keys().await.unwrap();
+        per_case.push(started.elapsed());
+    }
+    drop(brokers);
+    let mut pipe = redis::pipe();
+    for n in 0..count {
+        pipe.cmd("DEL").arg(format!("{prefix}:{n}")).ignore();
+    }
+    pipe.query_async::<()>(&mut connection).await.unwrap();
+    per_case.sort();
+    let at = |q: f64| per_case[((per_case.len() - 1) as f64 * q) as usize];
+    println!(
+        "| Redis, {count} tracked keys unchanged (record, compare, put back) | {cases} | {:.3} ms | {:.3} ms | {:.3} ms |",
+        ms(at(0.5)),
+        ms(at(0.99)),
+        ms(per_case[per_case.len() - 1])
+    );
 }
 
 fn ms(duration: Duration) -> f64 {

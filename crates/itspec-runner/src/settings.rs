@@ -294,10 +294,18 @@ fn brokers(
                 )));
             }
         }
-        if !broker.keys.is_empty() {
+        if !broker.keys.is_empty() && kind != BrokerKind::Redis {
             return Err(SettingsError(format!(
-                "[brokers.{name}] keys: recording and restoring Redis keys is not built yet; remove `keys` (docs/config.md)"
+                "[brokers.{name}] keys: only a Redis broker has keys to record and put back; this one is {}",
+                kind.name()
             )));
+        }
+        for pattern in &broker.keys {
+            if let Some(why) = BrokerKind::Redis.rules().invalid(pattern) {
+                return Err(SettingsError(format!(
+                    "[brokers.{name}] keys: `{pattern}` is not a Redis key pattern: {why}"
+                )));
+            }
         }
         brokers.insert(
             name.clone(),
@@ -306,6 +314,7 @@ fn brokers(
                 url: broker.url.clone(),
                 watch: broker.watch.clone(),
                 allow_remote: broker.allow_remote,
+                keys: broker.keys.clone(),
             },
         );
     }

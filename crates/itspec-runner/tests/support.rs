@@ -56,6 +56,31 @@ pub fn api() -> Router {
         .route("/forward-later", post(forward_later))
         .route("/redis-shutdown", post(redis_shutdown))
         .route("/kill", post(kill))
+        .route("/redis-commands", post(redis_commands))
+}
+
+/// Runs the Redis commands `{"url", "commands": [["SET", "k", "v"], …]}`
+/// and answers 200: a service that writes a cache.
+async fn redis_commands(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
+    let client = redis::Client::open(order["url"].as_str().unwrap_or_default()).unwrap();
+    let mut connection = client.get_multiplexed_async_connection().await.unwrap();
+    for command in order["commands"].as_array().into_iter().flatten() {
+        let words: Vec<&str> = command
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect();
+        let Some((name, args)) = words.split_first() else {
+            continue;
+        };
+        let _: redis::Value = redis::cmd(name)
+            .arg(args)
+            .query_async(&mut connection)
+            .await
+            .unwrap();
+    }
+    StatusCode::OK
 }
 
 /// Kills the process `{"pid"}` (a broker of the test's own) and waits

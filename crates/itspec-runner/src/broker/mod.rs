@@ -7,6 +7,7 @@
 mod amqp;
 mod inbox;
 mod journal;
+mod keys;
 mod mqtt;
 mod nats;
 mod publish;
@@ -100,6 +101,8 @@ pub struct BrokerSettings {
     pub watch: Vec<String>,
     /// Publishing to a broker on another host is allowed.
     pub allow_remote: bool,
+    /// Redis key patterns recorded before each case and put back after.
+    pub keys: Vec<String>,
 }
 
 /// A broker that cannot be observed: the environment fails (exit 3).
@@ -129,6 +132,7 @@ pub struct Brokers {
     kinds: BTreeMap<String, BrokerKind>,
     watch: BTreeMap<String, Vec<String>>,
     observers: Vec<Observer>,
+    keys: Vec<keys::TrackedKeys>,
 }
 
 impl std::fmt::Debug for Brokers {
@@ -171,6 +175,20 @@ impl Brokers {
                     .await
                     .map_err(fail)?,
             };
+            if !broker.keys.is_empty() {
+                if !broker.allow_remote
+                    && let Some(reason) = publish::remote_reason(&broker.url).await
+                {
+                    return Err(fail(format!(
+                        "refusing to record and put back keys: it may not be on this machine ({reason}); if it is a disposable test Redis, set `allow_remote = true`"
+                    )));
+                }
+                brokers.keys.push(
+                    keys::TrackedKeys::open(name, &broker.url, &broker.keys)
+                        .await
+                        .map_err(fail)?,
+                );
+            }
             brokers.kinds.insert(name.clone(), broker.kind);
             brokers.watch.insert(name.clone(), broker.watch.clone());
             brokers.observers.push(observer);
@@ -186,7 +204,34 @@ impl Brokers {
             kinds: BTreeMap::new(),
             watch: BTreeMap::new(),
             observers: Vec::new(),
+            keys: Vec::new(),
         }
+    }
+
+    /// Records the tracked keys of every broker (before a case).
+    pub async fn record_keys(&self) -> Result<(), String> {
+        for tracked in &self.keys {
+            tracked.record().await?;
+        }
+        Ok(())
+    }
+
+    /// Puts every tracked key back as last recorded (after a case, before
+    /// a further iteration, and when the run stops).
+    pub async fn restore_keys(&self) -> Result<(), String> {
+        for tracked in &self.keys {
+            tracked.restore().await?;
+        }
+        Ok(())
+    }
+
+    /// How the tracked keys differ from the record, one line per key.
+    pub async fn key_changes(&self) -> Result<Vec<String>, String> {
+        let mut changes = Vec::new();
+        for tracked in &self.keys {
+            changes.extend(tracked.changes().await?);
+        }
+        Ok(changes)
     }
 
     /// Waits until every message each broker sent so far is in the inbox

@@ -3,7 +3,9 @@
 //! `[channels] quiet` after the last step for messages that come late;
 //! what the brokers carried is the case's message journal. Nothing is
 //! consumed from the service's own queues: itspec only reads its own
-//! subscriptions.
+//! subscriptions. The tracked Redis keys are part of it: a further
+//! iteration starts from their record, and a key that changed is a side
+//! effect.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -21,12 +23,19 @@ pub(crate) struct MessageChannel<'a> {
     /// Wait this long after the last step before `nothing_happened`
     /// answers (the case asks `no side effects`).
     quiet: Option<Duration>,
+    /// How the tracked keys differ from their record, once collected (or
+    /// why that could not be read).
+    key_changes: Result<Vec<String>, String>,
 }
 
 impl<'a> MessageChannel<'a> {
     /// The channel of a run's brokers; `None` when it has none.
     pub fn new(brokers: &'a Brokers, quiet: Option<Duration>) -> Option<Self> {
-        (!brokers.is_empty()).then_some(Self { brokers, quiet })
+        (!brokers.is_empty()).then_some(Self {
+            brokers,
+            quiet,
+            key_changes: Ok(Vec::new()),
+        })
     }
 }
 
@@ -54,7 +63,16 @@ impl Channel for MessageChannel<'_> {
     }
 
     fn reset(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>> {
-        self.observe()
+        Box::pin(async move {
+            self.brokers
+                .restore_keys()
+                .await
+                .map_err(|message| ChannelError {
+                    what: "tracked keys",
+                    message,
+                })?;
+            self.observe().await
+        })
     }
 
     fn collect(&mut self) -> LocalBoxFuture<'_, Result<(), ChannelError>> {
@@ -71,6 +89,7 @@ impl Channel for MessageChannel<'_> {
             // Everything sent so far is in: the journal and `no side
             // effects` read all of it.
             self.brokers.settle().await;
+            self.key_changes = self.brokers.key_changes().await;
             self.lost()
         })
     }
@@ -78,6 +97,19 @@ impl Channel for MessageChannel<'_> {
     fn nothing_happened(&self) -> Result<(), Failure> {
         if let Some(why) = self.brokers.inbox().lost() {
             return Err(Failure::error(why));
+        }
+        let changed = match &self.key_changes {
+            Ok(changed) => changed,
+            Err(why) => return Err(Failure::error(why.clone())),
+        };
+        if !changed.is_empty() {
+            let mut failure = Failure::new(format!(
+                "{} tracked key{} changed",
+                changed.len(),
+                if changed.len() == 1 { "" } else { "s" }
+            ));
+            failure.evidence.notes = changed.clone();
+            return Err(failure);
         }
         let (messages, since) = self.brokers.inbox().snapshot();
         if messages.is_empty() {

@@ -229,6 +229,12 @@ impl Worker {
                     case.id.value
                 ));
             }
+            if recorded && let Err(error) = self.brokers.record_keys().await {
+                return Some(format!(
+                    "cannot record the tracked keys before {}: {error}",
+                    case.id.value
+                ));
+            }
             let log_position = self.environment.service.as_ref().map(|s| s.log_position());
             let mut result = runner
                 .run(case, &mut spec_scope, self.isolation.as_ref())
@@ -237,14 +243,35 @@ impl Worker {
                 result.service_log = service_log(&result, service, position, job.settings);
             }
             let mut restore_failed = None;
-            if let Some(isolation) = self.isolation.as_mut().filter(|_| recorded)
-                && let Err(error) = isolation.restore().await
-            {
+            let keys_put_back = if recorded {
+                self.brokers.restore_keys().await
+            } else {
+                Ok(())
+            };
+            let database_put_back = match self.isolation.as_mut().filter(|_| recorded) {
+                Some(isolation) => isolation
+                    .restore()
+                    .await
+                    .map(|_| ())
+                    .map_err(|e| e.to_string()),
+                None => Ok(()),
+            };
+            let put_back = database_put_back
+                .map_err(|e| {
+                    format!(
+                        "the database could not be restored after {}: {e}",
+                        case.id.value
+                    )
+                })
+                .and(keys_put_back.map_err(|e| {
+                    format!(
+                        "the tracked keys could not be put back after {}: {e}",
+                        case.id.value
+                    )
+                }));
+            if let Err(error) = put_back {
                 // The case was redacted as it ended: this comes after.
-                let message = job.settings.redaction.hide_run_secrets(&format!(
-                    "the database could not be restored after {}: {error}",
-                    case.id.value
-                ));
+                let message = job.settings.redaction.hide_run_secrets(&error);
                 result.checks.push(StepResult::error(
                     StepKind::Setup,
                     case.heading_span,
@@ -307,6 +334,13 @@ impl Worker {
         self.environment.stop(grace).await;
         self.mocks.stop();
         let mut stopped = Stopped::default();
+        // What an interrupted case, or the service after the last case,
+        // wrote to the tracked keys.
+        if let Err(error) = self.brokers.restore_keys().await {
+            stopped.failure = Some(format!(
+                "the tracked keys could not be put back after the last case: {error}"
+            ));
+        }
         let Some(isolation) = self.isolation.as_mut() else {
             return stopped;
         };

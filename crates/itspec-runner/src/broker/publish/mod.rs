@@ -135,7 +135,7 @@ fn destination_error(name: &str, kind: BrokerKind, message: &Outbound) -> Option
 }
 
 /// Why the broker at `url` may not be this machine.
-async fn remote_reason(url: &str) -> Option<String> {
+pub(super) async fn remote_reason(url: &str) -> Option<String> {
     let parsed = match reqwest::Url::parse(url) {
         Ok(parsed) => parsed,
         Err(e) => return Some(format!("its URL cannot be read ({e})")),
