@@ -184,3 +184,56 @@ fn keys_are_refused_where_there_are_none() {
         "{error}"
     );
 }
+
+#[test]
+fn key_assertions_read_what_the_service_wrote() {
+    let Some(url) = redis_url() else { return };
+    let p = format!("itspec-test-{}-assert", std::process::id());
+    let base = serve(api());
+    let writes = format!(
+        r#"[["SET", "{p}:cart:7", "{{\"sku\": \"S-1\", \"quantity\": 2}}"], ["SET", "{p}:case:TC-INT-001", "1"], ["HSET", "{p}:session:1", "user", "ada", "visits", "3"], ["EXPIRE", "{p}:session:1", "600"], ["RPUSH", "{p}:log", "a", "b"], ["SADD", "{p}:tags", "z", "a"], ["SET", "{p}:plain", "hello"]]"#
+    );
+    let passing = format!(
+        "- key events \"{p}:cart:7\" == {{\"sku\": \"S-1\", \"quantity\": 2}}\n\
+         - key events \"{p}:case:{{{{case_id}}}}\" == 1\n\
+         - key events \"{p}:cart:7\" exists\n\
+         - key events \"{p}:cart:8\" not exists\n\
+         - key events \"{p}:session:1\" == {{\"user\": \"ada\", \"visits\": 3}}\n\
+         - key events \"{p}:session:1\" ttl > 500\n\
+         - key events \"{p}:cart:7\" ttl == -1\n\
+         - key events \"{p}:log\" == [\"a\", \"b\"]\n\
+         - key events \"{p}:tags\" == [\"a\", \"z\"]\n\
+         - key events \"{p}:plain\" == \"hello\"\n\
+         - key events \"{p}:plain\" contains \"ell\""
+    );
+    let failing = format!(
+        "- key events \"{p}:cart:7\" == {{\"sku\": \"S-2\", \"quantity\": 2}}\n\
+         - key events \"{p}:cart:8\" exists\n\
+         - key events \"{p}:cart:7\" ttl > 0"
+    );
+    let text = format!(
+        "{HEAD}{}{}",
+        case(1, "Writes the cache", &writes, &passing),
+        case(2, "Expects what is not there", &writes, &failing),
+    );
+    let settings = settings(&base, &url, &p, vec![format!("{p}:*")]);
+    let result = run_with(&settings, &text, &RunOptions::default());
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    assert_eq!(all[1].outcome, Outcome::Failed, "{:#?}", verdicts(all[1]));
+    let failed = verdicts(all[1]);
+    assert!(
+        failed.iter().filter(|(_, v, _)| *v == "fail").count() == 3,
+        "{failed:#?}"
+    );
+    // Tracked, everything the cases wrote is gone.
+    let mut redis = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    let left: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{p}:*"))
+        .query(&mut redis)
+        .unwrap();
+    assert!(left.is_empty(), "{left:?}");
+}

@@ -47,6 +47,21 @@ pub(super) async fn resolve(subject: &Subject, cx: &Context<'_>) -> Result<Optio
         SubjectKind::Mock { .. } | SubjectKind::MockCalls { .. } => {
             super::mocks::value(subject, cx)
         }
+        SubjectKind::Key { broker, key, ttl } => {
+            let messages = cx.messages.ok_or_else(|| {
+                Failure::error(
+                    "this run has no broker: add [brokers.NAME] with a redis:// URL to itspec.toml",
+                )
+            })?;
+            let key = crate::vars::interpolate_text(&key.value, cx.scope).map_err(|e| {
+                Failure::error(format!("variable `{{{{{}}}}}`: {}", e.name, e.message))
+            })?;
+            messages
+                .brokers
+                .read_key(&broker.value, &key, *ttl)
+                .await
+                .map_err(Failure::error)
+        }
         SubjectKind::Message { .. } | SubjectKind::Messages { .. } => Err(Failure::error(
             "a message subject is checked with `received` or `count`; it has no value to capture",
         )),

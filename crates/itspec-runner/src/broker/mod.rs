@@ -11,6 +11,7 @@ mod keys;
 mod mqtt;
 mod nats;
 mod publish;
+mod read_key;
 mod redis;
 
 use std::collections::BTreeMap;
@@ -223,6 +224,36 @@ impl Brokers {
             tracked.restore().await?;
         }
         Ok(())
+    }
+
+    /// The value of Redis key `key` on broker `name` (or the seconds it
+    /// has left, with `ttl`); `None` when it is not there.
+    pub async fn read_key(
+        &self,
+        name: &str,
+        key: &str,
+        ttl: bool,
+    ) -> Result<Option<serde_json::Value>, String> {
+        let settings = self.settings.get(name).ok_or_else(|| {
+            let known: Vec<&str> = self.settings.keys().map(String::as_str).collect();
+            format!(
+                "no broker is named `{name}`: the brokers are {}",
+                known.join(", ")
+            )
+        })?;
+        if settings.kind != BrokerKind::Redis {
+            return Err(format!(
+                "broker {name} is {}: only Redis has keys",
+                settings.kind.name()
+            ));
+        }
+        let client = ::redis::Client::open(settings.url.as_str())
+            .map_err(|e| format!("not a Redis URL: {e}"))?;
+        let mut connection = client
+            .get_multiplexed_async_connection()
+            .await
+            .map_err(|e| format!("cannot connect to broker {name}: {e}"))?;
+        read_key::value(&mut connection, key, ttl).await
     }
 
     /// How the tracked keys differ from the record, one line per key.

@@ -22,6 +22,10 @@ pub(crate) fn check(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic
                 AssertionKind::Check { subject, .. } => match &subject.kind {
                     SubjectKind::Message { broker, topic, .. }
                     | SubjectKind::Messages { broker, topic } => (broker, topic.as_ref()),
+                    SubjectKind::Key { broker, .. } => {
+                        not_redis(broker, options, out);
+                        (broker, None)
+                    }
                     _ => continue,
                 },
                 AssertionKind::NoMessages {
@@ -32,6 +36,40 @@ pub(crate) fn check(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic
             };
             on(broker, topic, options, out);
         }
+    }
+}
+
+/// A `key` assertion on a configured broker that is not Redis.
+fn not_redis(broker: &Spanned<String>, options: &LintOptions, out: &mut Vec<Diagnostic>) {
+    let Some(known) = options.brokers.iter().find(|b| b.name == broker.value) else {
+        return;
+    };
+    if known
+        .rules
+        .is_some_and(|rules| rules != crate::topics::TopicRules::Redis)
+    {
+        let redis: Vec<String> = options
+            .brokers
+            .iter()
+            .filter(|b| b.rules == Some(crate::topics::TopicRules::Redis))
+            .map(|b| format!("`{}`", b.name))
+            .collect();
+        out.push(
+            Diagnostic::error(
+                Code::UnknownBroker,
+                broker.span,
+                format!(
+                    "broker `{}` is not Redis: only Redis has keys",
+                    broker.value
+                ),
+            )
+            .with_help(if redis.is_empty() {
+                "configure a Redis broker ([brokers.NAME] with a redis:// URL) and name it here"
+                    .to_string()
+            } else {
+                format!("the Redis brokers are {}", redis.join(", "))
+            }),
+        );
     }
 }
 

@@ -151,6 +151,17 @@ pub enum SubjectKind {
         /// Only messages on this topic.
         topic: Option<Spanned<String>>,
     },
+    /// `key NAME "KEY" [ttl]`: a Redis key's value (a string as JSON or
+    /// text, a hash as an object, a list, a set, a sorted set as an
+    /// object of scores), or with `ttl` the seconds it has left.
+    Key {
+        /// The broker, a Redis one.
+        broker: Spanned<String>,
+        /// The key, variables not yet replaced.
+        key: Spanned<String>,
+        /// `ttl`: the seconds left (`-1`: it never expires).
+        ttl: bool,
+    },
 }
 
 /// A part of an HTTP response.

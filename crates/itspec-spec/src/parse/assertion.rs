@@ -361,6 +361,15 @@ pub(crate) fn subject(cursor: &mut Cursor<'_, '_>) -> Parsed<Subject> {
             topic,
             header,
         }
+    } else if cursor.keyword("key") {
+        let Some(broker) = cursor.ident() else {
+            return cursor.fail("a broker name");
+        };
+        let Some(key) = cursor.string() else {
+            return cursor.fail("a key in double quotes, like `\"cart:{{cart_id}}\"`");
+        };
+        let ttl = cursor.keyword("ttl");
+        SubjectKind::Key { broker, key, ttl }
     } else if cursor.keyword("mock") {
         let Some(mock) = cursor.ident() else {
             return cursor.fail("a mock name");
