@@ -213,7 +213,10 @@ impl<W: Write> Console<W> {
         }
         if case.exchanges.iter().any(|e| e.timing.is_some()) {
             out.push_str(&self.timeline(case));
-        } else if case.iterations.is_some() && !case.messages.is_empty() {
+        } else if case.iterations.is_some()
+            && case.exchanges.is_empty()
+            && case.messages.values().any(|m| !m.is_empty())
+        {
             // A race among consumers: what the service published, when.
             out.push_str(&self.message_timeline(case));
         } else if let Some(exchange) = case.exchanges.last() {
@@ -359,7 +362,10 @@ impl<W: Write> Console<W> {
             .flat_map(|(broker, messages)| messages.iter().map(move |m| (broker.as_str(), m)))
             .collect();
         all.sort_by(|a, b| a.1.at_ms.total_cmp(&b.1.at_ms));
-        for (broker, message) in all {
+        // The reports keep them all; the console shows the start.
+        const SHOWN: usize = 50;
+        let more = all.len().saturating_sub(SHOWN);
+        for (broker, message) in all.into_iter().take(SHOWN) {
             let body: String = message.body.replace('\n', " ").chars().take(80).collect();
             out.push_str(&format!(
                 "  {:>9.2}  {} {}  {}\n",
@@ -367,6 +373,11 @@ impl<W: Write> Console<W> {
                 safe(broker),
                 safe(&message.topic),
                 safe(&body)
+            ));
+        }
+        if more > 0 {
+            out.push_str(&format!(
+                "  … {more} more (the JSON and HTML reports have every message)\n"
             ));
         }
         out

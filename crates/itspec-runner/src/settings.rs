@@ -276,6 +276,12 @@ fn brokers(
             )));
         }
         for pattern in &broker.watch {
+            if kind == BrokerKind::Mqtt && pattern.starts_with("$share/") {
+                return Err(SettingsError(format!(
+                    "[brokers.{name}] watch: `{pattern}` is a shared subscription, which would take messages from the service's own group; watch the topic filter itself (`{}`)",
+                    pattern.splitn(3, '/').nth(2).unwrap_or("devices/#")
+                )));
+            }
             let key = if kind == BrokerKind::Amqp {
                 let watched = crate::broker::AmqpWatched::parse(pattern).map_err(|why| {
                     SettingsError(format!("[brokers.{name}] watch: `{pattern}`: {why}"))

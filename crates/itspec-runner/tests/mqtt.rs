@@ -367,3 +367,58 @@ fn a_lost_session_is_an_error_not_a_quiet_broker() {
         "{said}"
     );
 }
+
+/// Watching everything (`#`) on a broker of the test's own: itspec's own
+/// settling markers are never a message of the service, and a burst is
+/// counted whole, once.
+#[test]
+fn watching_everything_sees_the_services_messages_only_and_all_of_them() {
+    if mqtt_url().is_none() {
+        return;
+    }
+    let mosquitto = PrivateMosquitto::start();
+    let url = format!("mqtt://127.0.0.1:{}", mosquitto.port);
+    let base = serve(api());
+    let burst: Vec<String> = (0..300)
+        .map(|n| format!(r#"{{"channel": "orders/{n}", "body": {{"n": {n}}}}}"#))
+        .collect();
+    let text = format!(
+        "{HEAD}### TC-INT-001: Nothing published\n\n**Request:** GET /status/200\n\n\
+         **Assertions:**\n- no messages\n\n---\n\n\
+         ### TC-INT-002: Three hundred at once\n\n**Request:** POST /publish\n\n**Input:**\n```json\n\
+         {{\"url\": \"{{{{brokers.events.url}}}}\", \"messages\": [{}]}}\n```\n\n\
+         **Assertions:**\n- messages events count == 300\n- messages events orders/299 count == 1\n\n---\n\n",
+        burst.join(", ")
+    );
+    let result = run_with(
+        &settings(&base, &url, vec!["#".into(), "orders/+".into()]),
+        &text,
+        &RunOptions::default(),
+    );
+    let all = cases(&result);
+    for case in all {
+        assert_eq!(case.outcome, Outcome::Passed, "{:#?}", verdicts(case));
+    }
+}
+
+#[test]
+fn a_shared_subscription_is_refused_as_a_watch() {
+    let mut config = itspec_config::Config::default();
+    config.brokers.insert(
+        "events".into(),
+        itspec_config::Broker {
+            url: "mqtt://127.0.0.1:1883".into(),
+            watch: vec!["$share/workers/orders/#".into()],
+            keys: Vec::new(),
+            allow_remote: false,
+        },
+    );
+    let loaded = itspec_config::Loaded {
+        path: None,
+        dir: std::env::temp_dir(),
+        config,
+    };
+    let error = Settings::from_config(&loaded).unwrap_err().to_string();
+    assert!(error.contains("is a shared subscription"), "{error}");
+    assert!(error.contains("(`orders/#`)"), "{error}");
+}

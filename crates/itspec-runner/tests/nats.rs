@@ -421,3 +421,41 @@ fn a_lost_connection_is_an_error_not_a_quiet_broker() {
         "{said}"
     );
 }
+
+/// Watching everything (`>`) on a server of the test's own: itspec's own
+/// inbox traffic (settling markers, a publish's replies) is never a
+/// message of the service, and a burst larger than one scheduling budget
+/// is counted whole.
+#[test]
+fn watching_everything_sees_the_services_messages_only_and_all_of_them() {
+    if nats_url().is_none() {
+        return;
+    }
+    let nats = PrivateNats::start();
+    let url = format!("nats://127.0.0.1:{}", nats.port);
+    let admin = Admin::connect(&url);
+    let _consumer = admin.consumer("in.orders");
+    let base = serve(api());
+    let burst: Vec<String> = (0..300)
+        .map(|n| format!(r#"{{"channel": "orders.{n}", "body": {{"n": {n}}}}}"#))
+        .collect();
+    let text = format!(
+        "{HEAD}### TC-INT-001: Nothing published\n\n**Request:** GET /status/200\n\n\
+         **Assertions:**\n- no messages\n\n---\n\n\
+         ### TC-INT-002: An order comes in\n\n**Publish:** events in.orders\n```json\n{{\"n\": 1}}\n```\n\n\
+         **Assertions:**\n- no messages\n\n---\n\n\
+         ### TC-INT-003: Three hundred at once\n\n**Request:** POST /publish\n\n**Input:**\n```json\n\
+         {{\"url\": \"{{{{brokers.events.url}}}}\", \"messages\": [{}]}}\n```\n\n\
+         **Assertions:**\n- messages events count == 300\n- messages events orders.299 count == 1\n\n---\n\n",
+        burst.join(", ")
+    );
+    let result = run_with(
+        &settings(&base, &url, vec![">".into()]),
+        &text,
+        &RunOptions::default(),
+    );
+    let all = cases(&result);
+    for case in all {
+        assert_eq!(case.outcome, Outcome::Passed, "{:#?}", verdicts(case));
+    }
+}

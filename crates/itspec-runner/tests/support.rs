@@ -256,8 +256,9 @@ async fn publish_mqtt(url: &str, messages: Vec<(String, String, String)>) {
         port,
     );
     options.set_clean_start(true);
-    let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(options, 16);
+    // Room for every message: the event loop runs after they are queued.
     let count = messages.len();
+    let (client, mut eventloop) = rumqttc::v5::AsyncClient::new(options, count + 8);
     for (_, topic, body) in messages {
         client
             .publish_with_properties(

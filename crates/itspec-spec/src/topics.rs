@@ -43,6 +43,12 @@ impl TopicRules {
             }
             TopicRules::Redis => glob(pattern.as_bytes(), topic.as_bytes()),
             TopicRules::Mqtt => {
+                // A wildcard at the first level does not match a topic
+                // that begins with `$` (MQTT 4.7.2: `$SYS/…`).
+                if topic.starts_with('$') && (pattern.starts_with('+') || pattern.starts_with('#'))
+                {
+                    return false;
+                }
                 let mut topic = topic.split('/');
                 let mut pattern = pattern.split('/').peekable();
                 while let Some(level) = pattern.next() {
@@ -371,6 +377,9 @@ mod tests {
                 ("devices/#", "devices/7/status", true),
                 ("#", "a/b", true),
                 ("devices/7", "devices/7/status", false),
+                ("#", "$SYS/broker/uptime", false),
+                ("+/broker/uptime", "$SYS/broker/uptime", false),
+                ("$SYS/#", "$SYS/broker/uptime", true),
             ],
         );
     }

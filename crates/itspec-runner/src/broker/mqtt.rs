@@ -27,13 +27,21 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{BrokerSettings, Inbox, Observer, Received};
 
+/// Where itspec's settling markers go: never a message of the service,
+/// even when a watched filter (`#`) covers it.
+const MARKERS: &str = "itspec/settle/";
+
 /// How long connecting and subscribing may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a settling marker may take before the broker counts as lost.
 const SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// A session of itspec's own on the broker at `url` (`mqtt://[USER[:PASSWORD]@]HOST[:PORT]`).
-pub(super) fn session(url: &str, role: &str) -> Result<(AsyncClient, EventLoop), String> {
+pub(super) fn session(
+    url: &str,
+    role: &str,
+    requests: usize,
+) -> Result<(AsyncClient, EventLoop), String> {
     let parsed = reqwest::Url::parse(url).map_err(|e| format!("not an MQTT URL: {e}"))?;
     let host = parsed
         .host_str()
@@ -57,7 +65,8 @@ pub(super) fn session(url: &str, role: &str) -> Result<(AsyncClient, EventLoop),
             decode(parsed.password().unwrap_or_default()),
         );
     }
-    Ok(AsyncClient::new(options, 64))
+    // Room for every request made before the event loop runs.
+    Ok(AsyncClient::new(options, requests.max(64)))
 }
 
 /// Subscribes to `broker`'s watched filters and starts the task that puts
@@ -67,8 +76,8 @@ pub(super) async fn observe(
     broker: &BrokerSettings,
     inbox: Arc<Inbox>,
 ) -> Result<Observer, String> {
-    let (client, mut eventloop) = session(&broker.url, "observer")?;
-    let marker_topic = format!("itspec/settle/{}", uuid::Uuid::new_v4().simple());
+    let (client, mut eventloop) = session(&broker.url, "observer", broker.watch.len() + 8)?;
+    let marker_topic = format!("{MARKERS}{}", uuid::Uuid::new_v4().simple());
     let mut filters = broker.watch.clone();
     filters.push(marker_topic.clone());
     for (index, filter) in filters.iter().enumerate() {
@@ -118,7 +127,6 @@ pub(super) async fn observe(
         let name = name.to_string();
         move |why: &str| format!("broker {name}: {why}, so messages published since are not seen")
     };
-    let marker_id = filters.len();
     let watch = broker.watch.clone();
     let name = name.to_string();
     // Settling markers sent and not yet back, by their number.
@@ -128,18 +136,21 @@ pub(super) async fn observe(
         let take = |publish: Publish| {
             let properties = publish.properties.clone().unwrap_or_default();
             let ids = &properties.subscription_identifiers;
-            if ids.contains(&marker_id) {
+            let topic = String::from_utf8_lossy(&publish.topic).into_owned();
+            if topic.starts_with(MARKERS) {
+                // One copy answers; others (through a watched `#`) are dropped.
                 let number = std::str::from_utf8(&publish.payload)
                     .ok()
                     .and_then(|n| n.parse::<u64>().ok());
-                if let Some(back) = number.and_then(|n| lock(&awaited).remove(&n)) {
+                if topic == marker_topic
+                    && let Some(back) = number.and_then(|n| lock(&awaited).remove(&n))
+                {
                     let _ = back.send(());
                 }
                 return;
             }
             // A message comes once through each watched filter it matches
             // (or once with each one's identifier): the first one's is it.
-            let topic = String::from_utf8_lossy(&publish.topic).into_owned();
             let first = watch
                 .iter()
                 .position(|w| itspec_spec::topics::TopicRules::Mqtt.matches(w, &topic));

@@ -20,6 +20,11 @@ use tokio::sync::{mpsc, oneshot};
 
 use super::{BrokerSettings, Inbox, Observer, Received};
 
+/// The prefix of itspec's own inbox subjects (settling markers, and the
+/// replies and markers of a publish): never a message of the service,
+/// even when a watched subject (`>`) covers it.
+pub(super) const INBOX: &str = "_ITSPEC_INBOX";
+
 /// How long connecting and subscribing may take.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long a settling marker may take before the broker counts as lost.
@@ -38,6 +43,7 @@ pub(super) async fn connect(
     let events = Arc::new(events);
     let options = ConnectOptions::new()
         .connection_timeout(CONNECT_TIMEOUT)
+        .custom_inbox_prefix(INBOX)
         .event_callback(move |event| {
             let events = events.clone();
             async move { events(event) }
@@ -110,6 +116,9 @@ pub(super) async fn observe(
             // A message comes once through each watched subject it
             // matches: the first one's copy is the message.
             let subject = message.subject.to_string();
+            if subject.starts_with(INBOX) && subject[INBOX.len()..].starts_with('.') {
+                return;
+            }
             let first = watch
                 .iter()
                 .position(|w| itspec_spec::topics::TopicRules::Nats.matches(w, &subject));
@@ -189,12 +198,17 @@ async fn settle(
                 Some(index) => take(index, message),
                 None if message.payload.as_ref() == marker.as_bytes() => {
                     // What came before the marker on other subscriptions
-                    // is already delivered.
-                    while let Some(Some((index, message))) = subscriptions.next().now_or_never() {
-                        if let Some(index) = index {
-                            take(index, message);
+                    // is already delivered. Unconstrained: tokio's budget
+                    // would otherwise say "not ready" after 128 messages.
+                    tokio::task::unconstrained(async {
+                        while let Some(Some((index, message))) = subscriptions.next().now_or_never()
+                        {
+                            if let Some(index) = index {
+                                take(index, message);
+                            }
                         }
-                    }
+                    })
+                    .await;
                     return Ok(());
                 }
                 None => {}

@@ -90,16 +90,24 @@ pub(super) async fn observe(
                 request = requests.recv() => {
                     let Some(reply) = request else { return };
                     match tokio::time::timeout(SETTLE_TIMEOUT, sink.ping::<::redis::Value>()).await {
-                        Ok(Ok(_)) => loop {
-                            match stream.next().now_or_never() {
-                                Some(Some(message)) => take(message),
-                                Some(None) => {
-                                    inbox.lose(lost("Redis closed itspec's subscription"));
-                                    return;
+                        // Unconstrained: tokio's budget would otherwise say
+                        // "not ready" after 128 messages.
+                        Ok(Ok(_)) => {
+                            let closed = tokio::task::unconstrained(async {
+                                loop {
+                                    match stream.next().now_or_never() {
+                                        Some(Some(message)) => take(message),
+                                        Some(None) => break true,
+                                        None => break false,
+                                    }
                                 }
-                                None => break,
+                            })
+                            .await;
+                            if closed {
+                                inbox.lose(lost("Redis closed itspec's subscription"));
+                                return;
                             }
-                        },
+                        }
                         Ok(Err(error)) => {
                             inbox.lose(lost(&format!("Redis refused a PING on itspec's subscription ({error})")));
                             return;

@@ -24,10 +24,7 @@ pub(crate) fn check(spec: &Spec, out: &mut Vec<Diagnostic>) {
             );
         }
     }
-    let only_publishes = |c: &&crate::model::TestCase| {
-        c.publish.is_some() || (!c.actions.is_empty() && c.actions.iter().all(|a| a.is_publish()))
-    };
-    for case in spec.cases.iter().filter(only_publishes) {
+    for case in spec.cases.iter().filter(|c| c.publishes_only()) {
         if let Some(expected) = &case.expected_output {
             let span = match expected {
                 ExpectedOutput::Json(value) => value.span,

@@ -154,7 +154,10 @@ impl<'a> Scope<'a> {
         match context {
             VarContext::BeforeRequest => {}
             VarContext::AfterRequest => {
-                known.extend(RESPONSE);
+                // A case that only publishes has no response to read.
+                if !self.case.publishes_only() {
+                    known.extend(RESPONSE);
+                }
                 known.extend(
                     self.case
                         .actions
@@ -310,6 +313,11 @@ fn unknown(var: &VarRef, at: &At<'_>) -> Diagnostic {
     let root = var.root();
     let message = format!("unknown variable `{{{{{}}}}}`", var.name);
     let diagnostic = Diagnostic::error(Code::UnknownVariable, var.span, message);
+    if RESPONSE.contains(&root) && at.scope.is_some_and(|scope| scope.case.publishes_only()) {
+        return diagnostic.with_help(format!(
+            "`{root}` would be the response, and a case that publishes a message has none"
+        ));
+    }
     if RESPONSE.contains(&root) {
         return diagnostic.with_help(format!(
             "`{root}` is the response, known only after the request: use it in Expected Output, Expected, Assertions or Capture"

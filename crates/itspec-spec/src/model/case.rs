@@ -110,6 +110,13 @@ impl TestCase {
         groups
     }
 
+    /// Whether its input is only published messages (`**Publish:**`, or
+    /// Actions that all publish): it has no response.
+    pub fn publishes_only(&self) -> bool {
+        self.publish.is_some()
+            || (!self.actions.is_empty() && self.actions.iter().all(Action::is_publish))
+    }
+
     /// Every assertion of the case: Expected lines first, then Assertions.
     pub fn all_assertions(&self) -> impl Iterator<Item = &Assertion> {
         self.expected.iter().chain(&self.assertions)

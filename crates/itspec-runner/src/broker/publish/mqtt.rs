@@ -21,10 +21,11 @@ pub(super) async fn publish(
     messages: &[&Outbound],
 ) -> Vec<Result<(), String>> {
     let all = |why: String| messages.iter().map(|_| Err(why.clone())).collect();
-    let (client, mut eventloop) = match crate::broker::mqtt::session(url, "publisher") {
-        Ok(session) => session,
-        Err(e) => return all(format!("broker {name}: {e}")),
-    };
+    let (client, mut eventloop) =
+        match crate::broker::mqtt::session(url, "publisher", messages.len() + 8) {
+            Ok(session) => session,
+            Err(e) => return all(format!("broker {name}: {e}")),
+        };
     let mut properties = Vec::with_capacity(messages.len());
     for message in messages {
         match self::properties(message) {
