@@ -1,6 +1,8 @@
 """The shipping worker: consumes `reservation.created` events from RabbitMQ,
 stores one shipment per reservation in SQLite, and announces it on the
-`shipping` exchange as `shipment.queued`. A reservation it has already
+`shipping` exchange as `shipment.queued` — and, for the tracking service,
+on NATS as `tracking.shipment.<reservation_id>`, and in the Redis cache as
+`shipment:<reservation_id>` (a hash, kept for a day). A reservation it has already
 shipped is announced as `shipment.skipped` instead (the consumer is
 idempotent: RabbitMQ delivers at least once). A message that is not a
 reservation is rejected and changes nothing.
@@ -11,9 +13,9 @@ SHIPPING_RACY=1 the worker is the racy variant: it looks for the
 shipment, then stores it — two deliveries handled at once both find
 none, and both announce `shipment.queued`.
 
-Settings come from the environment: AMQP_URL, DATABASE_URL (sqlite://PATH),
-PORT (GET /health answers there once every consumer consumes), CONSUMERS
-(default 4), SHIPPING_RACY.
+Settings come from the environment: AMQP_URL, NATS_URL, REDIS_URL,
+DATABASE_URL (sqlite://PATH), PORT (GET /health answers there once every
+consumer consumes), CONSUMERS (default 4), SHIPPING_RACY.
 """
 
 import json
@@ -24,7 +26,11 @@ import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import asyncio
+
+import nats
 import pika
+import redis
 
 RESERVATIONS = "reservations"
 SHIPPING = "shipping"
@@ -84,8 +90,32 @@ def reservation(body):
     return event
 
 
+class Tracking:
+    """What the tracking service reads: a NATS announcement and a cache
+    entry, written once a shipment is new. One per consumer thread."""
+
+    def __init__(self):
+        self.loop = asyncio.new_event_loop()
+        self.nats = self.loop.run_until_complete(nats.connect(os.environ["NATS_URL"]))
+        self.cache = redis.Redis.from_url(os.environ["REDIS_URL"])
+
+    def shipped(self, event):
+        reservation_id = event["reservation_id"]
+        body = json.dumps({"reservation_id": reservation_id, "sku": event["sku"],
+                           "quantity": event["quantity"]}).encode()
+        self.loop.run_until_complete(
+            self.nats.publish(f"tracking.shipment.{reservation_id}", body,
+                              headers={"Shipment-Status": "queued"}))
+        self.loop.run_until_complete(self.nats.flush())
+        key = f"shipment:{reservation_id}"
+        self.cache.hset(key, mapping={"sku": event["sku"], "quantity": event["quantity"],
+                                      "status": "queued"})
+        self.cache.expire(key, 86400)
+
+
 def consume(consuming):
     db = database()
+    tracking = Tracking()
     connection = pika.BlockingConnection(pika.URLParameters(os.environ["AMQP_URL"]))
     channel = connection.channel()
     channel.exchange_declare(RESERVATIONS, exchange_type="topic", durable=True)
@@ -101,6 +131,8 @@ def consume(consuming):
             ch.basic_reject(method.delivery_tag, requeue=False)
             return
         new = ship(db, event)
+        if new:
+            tracking.shipped(event)
         key = "shipment.queued" if new else "shipment.skipped"
         ch.basic_publish(
             SHIPPING,

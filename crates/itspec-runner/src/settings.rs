@@ -263,7 +263,8 @@ fn brokers(
                 crate::redact::url::hide_credentials(&broker.url, "***")
             ))
         })?;
-        if broker.watch.is_empty() {
+        // A Redis broker may only track keys.
+        if broker.watch.is_empty() && (kind != BrokerKind::Redis || broker.keys.is_empty()) {
             return Err(SettingsError(format!(
                 "[brokers.{name}] watches nothing: list what to observe in `watch` (for {}: {})",
                 kind.name(),

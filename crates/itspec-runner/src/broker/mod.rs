@@ -162,19 +162,29 @@ impl Brokers {
                 url: crate::redact::url::hide_credentials(&broker.url, "***"),
                 message,
             };
+            // A Redis broker that only tracks keys has nothing to observe.
             let observer = match broker.kind {
-                BrokerKind::Redis => redis::observe(name, broker, inbox.clone())
-                    .await
-                    .map_err(fail)?,
-                BrokerKind::Amqp => amqp::observe(name, broker, inbox.clone())
-                    .await
-                    .map_err(fail)?,
-                BrokerKind::Nats => nats::observe(name, broker, inbox.clone())
-                    .await
-                    .map_err(fail)?,
-                BrokerKind::Mqtt => mqtt::observe(name, broker, inbox.clone())
-                    .await
-                    .map_err(fail)?,
+                _ if broker.watch.is_empty() => None,
+                BrokerKind::Redis => Some(
+                    redis::observe(name, broker, inbox.clone())
+                        .await
+                        .map_err(fail)?,
+                ),
+                BrokerKind::Amqp => Some(
+                    amqp::observe(name, broker, inbox.clone())
+                        .await
+                        .map_err(fail)?,
+                ),
+                BrokerKind::Nats => Some(
+                    nats::observe(name, broker, inbox.clone())
+                        .await
+                        .map_err(fail)?,
+                ),
+                BrokerKind::Mqtt => Some(
+                    mqtt::observe(name, broker, inbox.clone())
+                        .await
+                        .map_err(fail)?,
+                ),
             };
             if !broker.keys.is_empty() {
                 if !broker.allow_remote
@@ -192,7 +202,7 @@ impl Brokers {
             }
             brokers.kinds.insert(name.clone(), broker.kind);
             brokers.watch.insert(name.clone(), broker.watch.clone());
-            brokers.observers.push(observer);
+            brokers.observers.extend(observer);
         }
         Ok(brokers)
     }
