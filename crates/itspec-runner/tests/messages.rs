@@ -677,6 +677,51 @@ fn publish_steps_in_actions_are_sent_together_and_each_confirmed() {
     assert!(received.recv_timeout(Duration::from_millis(300)).is_err());
 }
 
+/// A watched name that is a stream is read as one: each entry the service
+/// adds during a case is one of its messages, its fields the body.
+#[test]
+fn entries_added_to_a_watched_stream_are_messages_of_the_case() {
+    let Some(url) = redis_url() else { return };
+    let p = prefix() + "-stream";
+    let stream = format!("{p}-orders");
+    let mut redis = redis::Client::open(url.as_str())
+        .unwrap()
+        .get_connection()
+        .unwrap();
+    // An entry from before the run is no message of any case.
+    let _: String = redis::cmd("XADD")
+        .arg(&stream)
+        .arg("*")
+        .arg("order_id")
+        .arg(1)
+        .query(&mut redis)
+        .unwrap();
+    let base = serve(api());
+    let add =
+        |n: u32| format!(r#"["XADD", "{stream}", "*", "order_id", "{n}", "status", "created"]"#);
+    let text = format!(
+        "{HEAD}### TC-INT-001: Two orders\n\n**Request:** POST /redis-commands\n\n**Input:**\n```json\n\
+         {{\"url\": \"{{{{brokers.events.url}}}}\", \"commands\": [{}, {}]}}\n```\n\n\
+         **Assertions:**\n- message events {stream} received {{\"order_id\": 7, \"status\": \"created\"}}\n\
+         - messages events {stream} count == 2\n\n---\n\n\
+         ### TC-INT-002: None\n\n**Request:** GET /status/200\n\n**Assertions:**\n- no messages\n",
+        add(7),
+        add(8)
+    );
+    let result = run_with(
+        &settings_watching(&base, &url, vec![format!("{p}:*"), stream.clone()]),
+        &text,
+        &RunOptions::default(),
+    );
+    let _: () = redis::cmd("DEL").arg(&stream).query(&mut redis).unwrap();
+    let all = cases(&result);
+    assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
+    assert_eq!(all[1].outcome, Outcome::Passed, "{:#?}", verdicts(all[1]));
+    let journal = &all[0].messages["events"];
+    assert_eq!(journal.len(), 2, "{journal:?}");
+    assert_eq!(journal[0].headers[0].0, "id");
+}
+
 /// A broker that goes away mid-run: every later answer about messages is
 /// an error of its case, never a pass.
 #[test]

@@ -106,8 +106,8 @@ impl TopicRules {
         })
     }
 
-    /// Whether a pattern holds wildcards.
-    fn has_wildcards(self, pattern: &str) -> bool {
+    /// Whether `pattern` has any of the wildcards of these rules.
+    pub fn has_wildcards(self, pattern: &str) -> bool {
         match self {
             TopicRules::Redis => pattern.contains(['*', '?', '[', '\\']),
             TopicRules::Amqp => pattern.split('.').any(|w| w == "*" || w == "#"),

@@ -13,6 +13,7 @@ mod nats;
 mod publish;
 mod read_key;
 mod redis;
+mod redis_streams;
 
 use std::collections::BTreeMap;
 use std::sync::Arc;

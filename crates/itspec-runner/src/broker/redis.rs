@@ -1,5 +1,6 @@
 //! Redis as a broker: the watched channel patterns, observed through a
-//! PSUBSCRIBE of itspec's own. A subscription consumes nothing — every
+//! PSUBSCRIBE of itspec's own, and the watched names that are streams,
+//! read with XREAD (`redis_streams.rs`). A subscription consumes nothing — every
 //! subscriber gets its own copy — and ends with its connection, so a
 //! killed itspec leaves nothing behind.
 //!
@@ -46,6 +47,21 @@ pub(super) async fn observe(
                 CONNECT_TIMEOUT.as_secs()
             ));
         }
+    };
+    let names: Vec<String> = broker
+        .watch
+        .iter()
+        .filter(|w| !itspec_spec::topics::TopicRules::Redis.has_wildcards(w))
+        .cloned()
+        .collect();
+    let streams = match tokio::time::timeout(
+        CONNECT_TIMEOUT,
+        super::redis_streams::Streams::open(name, &broker.url, names, inbox.clone()),
+    )
+    .await
+    {
+        Ok(streams) => streams?,
+        Err(_) => return Err("reading the watched streams took too long".to_string()),
     };
     let (settle, mut requests) = mpsc::unbounded_channel::<oneshot::Sender<()>>();
     let name = name.to_string();
@@ -119,6 +135,12 @@ pub(super) async fn observe(
                             )));
                             return;
                         }
+                    }
+                    if let Some(streams) = &streams
+                        && let Err(why) = streams.catch_up().await
+                    {
+                        inbox.lose(lost(&why));
+                        return;
                     }
                     let _ = reply.send(());
                 }
