@@ -2,8 +2,10 @@
 //! its service hangs mid-case, after the service wrote to tracked Redis
 //! keys, ends with exit 130 and every tracked key as it was before the
 //! run — values, expiries to the millisecond, deleted keys back, created
-//! ones gone — with the service and its processes stopped. Against a real
-//! Redis (`ITSPEC_TEST_REDIS_URL`; under CI it must be set).
+//! ones gone — with the service and its processes stopped, and nothing of
+//! itspec's left on RabbitMQ (its queue went with it). Against a real
+//! Redis and RabbitMQ (`ITSPEC_TEST_REDIS_URL`, `ITSPEC_TEST_AMQP_URL`;
+//! under CI they must be set).
 
 mod common;
 
@@ -66,8 +68,63 @@ const SPEC: &str = "# Integration Test Spec: Cache faults\n\n**Priority:** High\
     ## Test Cases\n\n### TC-INT-001: The cache is written, then the service hangs\n\n\
     **Request:** POST /write\n\n**Assertions:**\n- status == 200\n";
 
+/// The RabbitMQ to test against, or `None` (said) outside CI.
+#[allow(
+    clippy::print_stderr,
+    reason = "a broker that is not configured is named, not skipped silently"
+)]
+fn amqp_url() -> Option<String> {
+    match std::env::var("ITSPEC_TEST_AMQP_URL") {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("ITSPEC_TEST_AMQP_URL must be set under CI: the broker faults need it")
+        }
+        _ => {
+            eprintln!("note: the broker faults did not run: ITSPEC_TEST_AMQP_URL is not set");
+            None
+        }
+    }
+}
+
+/// Runs `future` on a runtime of its own.
+fn block_on<T>(future: impl Future<Output = T>) -> T {
+    tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap()
+        .block_on(future)
+}
+
+/// Declares `exchange` as an auto-delete fanout exchange (RabbitMQ deletes
+/// it once its last binding goes), or says whether it exists (`passive`).
+fn exchange(url: &str, exchange: &str, passive: bool) -> bool {
+    block_on(async {
+        let connection = lapin::Connection::connect(url, lapin::ConnectionProperties::default())
+            .await
+            .unwrap();
+        let channel = connection.create_channel().await.unwrap();
+        let declared = channel
+            .exchange_declare(
+                exchange.into(),
+                lapin::ExchangeKind::Fanout,
+                lapin::options::ExchangeDeclareOptions {
+                    passive,
+                    auto_delete: true,
+                    ..Default::default()
+                },
+                lapin::types::FieldTable::default(),
+            )
+            .await
+            .is_ok();
+        let _ = connection.close(200, "OK".into()).await;
+        declared
+    })
+}
+
 fn interrupted(name: &str, with: Signal) {
-    let Some(url) = redis_url() else { return };
+    let (Some(url), Some(amqp)) = (redis_url(), amqp_url()) else {
+        return;
+    };
     let prefix = format!("itspec-fault-{name}-{}", std::process::id());
     let key = |n: &str| format!("{prefix}:cart:{n}");
     let mut redis = redis::Client::open(url.as_str())
@@ -84,11 +141,15 @@ fn interrupted(name: &str, with: Signal) {
     };
     let before = (expiry(&mut redis, "1"), expiry(&mut redis, "3"));
     let tag = format!("itspec-broker-fault-{name}-{}", std::process::id());
+    // Bound by itspec's queue only: it goes when that queue does.
+    let audit = format!("{tag}-audit");
+    assert!(exchange(&amqp, &audit, false));
     let config = format!(
         "specs = [\"specs\"]\n\n[target]\ntimeout = \"60s\"\n\n\
          [service]\ncommand = \"python3 service.py {tag}\"\nport = \"auto\"\nready = \"GET /\"\nready_timeout = \"30s\"\n\
          env = {{ PORT = \"{{{{service.port}}}}\", REDIS_URL = \"{{{{brokers.cache.url}}}}\", PREFIX = \"{prefix}\" }}\n\n\
-         [brokers.cache]\nurl = \"{url}\"\nwatch = [\"{prefix}:events:*\"]\nkeys = [\"{prefix}:cart:*\"]\n"
+         [brokers.cache]\nurl = \"{url}\"\nwatch = [\"{prefix}:events:*\"]\nkeys = [\"{prefix}:cart:*\"]\n\n\
+         [brokers.bus]\nurl = \"{amqp}\"\nwatch = [\"{audit}\"]\n"
     );
     let project = Test::new()
         .file("itspec.toml", config)
@@ -146,6 +207,16 @@ fn interrupted(name: &str, with: Signal) {
     );
     let created: bool = redis.exists(key("9")).unwrap();
     assert!(!created, "a key the interrupted case created is left");
+    // itspec's queue went with its connection, and so did the exchange
+    // only that queue was bound to.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while exchange(&amqp, &audit, true) {
+        assert!(
+            Instant::now() < deadline,
+            "itspec's queue is still bound to {audit}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
     let _: () = redis.del(&[key("1"), key("2"), key("3")]).unwrap();
 }
 
