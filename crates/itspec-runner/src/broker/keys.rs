@@ -11,6 +11,8 @@ use std::sync::{Arc, Mutex};
 
 use redis::aio::MultiplexedConnection;
 
+use super::lock;
+
 /// How many keys one SCAN step asks for.
 const SCAN_COUNT: u64 = 1000;
 
@@ -197,8 +199,4 @@ impl TrackedKeys {
 
 fn expiry(at: Option<i64>) -> String {
     at.map_or_else(|| "never".to_string(), |ms| format!("at {ms} ms"))
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }

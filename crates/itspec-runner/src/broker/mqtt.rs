@@ -25,7 +25,7 @@ use rumqttc::v5::mqttbytes::v5::{
 use rumqttc::v5::{AsyncClient, Event, EventLoop, MqttOptions};
 use tokio::sync::{mpsc, oneshot};
 
-use super::{BrokerSettings, Inbox, Observer, Received};
+use super::{BrokerSettings, Inbox, Observer, Received, lock};
 
 /// Where itspec's settling markers go: never a message of the service,
 /// even when a watched filter (`#`) covers it.
@@ -222,10 +222,6 @@ pub(super) async fn observe(
         }
     });
     Ok(Observer { task, settle })
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 
 /// A message's MQTT 5 properties: its user properties, and the others

@@ -16,7 +16,7 @@ use std::time::Instant;
 use redis::Value;
 use redis::aio::MultiplexedConnection;
 
-use super::{Inbox, Received};
+use super::{Inbox, Received, lock};
 
 /// How long a blocking read waits before it asks again.
 const BLOCK_MS: u64 = 1000;
@@ -218,8 +218,4 @@ fn text(value: &Value) -> Option<String> {
 fn parse_id(id: &str) -> Option<(u64, u64)> {
     let (ms, seq) = id.split_once('-')?;
     Some((ms.parse().ok()?, seq.parse().ok()?))
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
