@@ -12,27 +12,9 @@ mod common;
 use std::process::{Child, Stdio};
 use std::time::{Duration, Instant};
 
-use common::{Output, Test, processes_with};
+use common::{Output, Test, processes_with, server_url};
 use nix::sys::signal::Signal;
 use redis::Commands as _;
-
-/// The Redis to test against, or `None` (said) outside CI.
-#[allow(
-    clippy::print_stderr,
-    reason = "a broker that is not configured is named, not skipped silently"
-)]
-fn redis_url() -> Option<String> {
-    match std::env::var("ITSPEC_TEST_REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("ITSPEC_TEST_REDIS_URL must be set under CI: the broker faults need it")
-        }
-        _ => {
-            eprintln!("note: the broker faults did not run: ITSPEC_TEST_REDIS_URL is not set");
-            None
-        }
-    }
-}
 
 /// A service that, asked to, writes to the cache and then hangs.
 const SERVICE: &str = r#"import http.server, os, subprocess, sys, time
@@ -67,24 +49,6 @@ http.server.ThreadingHTTPServer(("127.0.0.1", int(os.environ["PORT"])), Handler)
 const SPEC: &str = "# Integration Test Spec: Cache faults\n\n**Priority:** High\n**Status:** Ready\n\n\
     ## Test Cases\n\n### TC-INT-001: The cache is written, then the service hangs\n\n\
     **Request:** POST /write\n\n**Assertions:**\n- status == 200\n";
-
-/// The RabbitMQ to test against, or `None` (said) outside CI.
-#[allow(
-    clippy::print_stderr,
-    reason = "a broker that is not configured is named, not skipped silently"
-)]
-fn amqp_url() -> Option<String> {
-    match std::env::var("ITSPEC_TEST_AMQP_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("ITSPEC_TEST_AMQP_URL must be set under CI: the broker faults need it")
-        }
-        _ => {
-            eprintln!("note: the broker faults did not run: ITSPEC_TEST_AMQP_URL is not set");
-            None
-        }
-    }
-}
 
 /// Runs `future` on a runtime of its own.
 fn block_on<T>(future: impl Future<Output = T>) -> T {
@@ -122,7 +86,10 @@ fn exchange(url: &str, exchange: &str, passive: bool) -> bool {
 }
 
 fn interrupted(name: &str, with: Signal) {
-    let (Some(url), Some(amqp)) = (redis_url(), amqp_url()) else {
+    let (Some(url), Some(amqp)) = (
+        server_url("ITSPEC_TEST_REDIS_URL"),
+        server_url("ITSPEC_TEST_AMQP_URL"),
+    ) else {
         return;
     };
     let prefix = format!("itspec-fault-{name}-{}", std::process::id());

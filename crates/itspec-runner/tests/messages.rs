@@ -8,25 +8,12 @@ mod support;
 use std::time::{Duration, Instant};
 
 use itspec_results::{Outcome, RunOutcome, Verdict};
-use itspec_runner::{RunOptions, Settings, Waits};
-use support::{HEAD, api, cases, run_with, serve};
+use itspec_runner::{RunOptions, Settings};
+use support::{HEAD, OwnServer, api, broker_settings, cases, run_with, serve, server_url};
 
 /// The Redis to test against, or `None` (said) outside CI.
-#[allow(
-    clippy::print_stderr,
-    reason = "a broker that is not configured is named, not skipped silently"
-)]
 fn redis_url() -> Option<String> {
-    match std::env::var("ITSPEC_TEST_REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("ITSPEC_TEST_REDIS_URL must be set under CI: the message tests need Redis")
-        }
-        _ => {
-            eprintln!("note: the message tests did not run: ITSPEC_TEST_REDIS_URL is not set");
-            None
-        }
-    }
+    server_url("ITSPEC_TEST_REDIS_URL")
 }
 
 /// Settings with broker `events` watching `PREFIX:*` on Redis, and short
@@ -37,29 +24,37 @@ fn settings(base: &str, url: &str, prefix: &str) -> Settings {
 
 /// Settings with broker `events` watching `watch`.
 fn settings_watching(base: &str, url: &str, watch: Vec<String>) -> Settings {
-    let mut config = itspec_config::Config::default();
-    config.brokers.insert(
-        "events".into(),
-        itspec_config::Broker {
-            url: url.to_string(),
-            watch,
-            keys: Vec::new(),
-            allow_remote: false,
-        },
-    );
-    let loaded = itspec_config::Loaded {
-        path: None,
-        dir: std::env::temp_dir(),
-        config,
-    };
-    let mut settings = Settings::from_config(&loaded).unwrap();
-    settings.base_url = Some(base.to_string());
-    settings.timeout = Duration::from_secs(2);
-    settings.waits = Waits {
-        wait: Duration::from_millis(800),
-        quiet: Duration::from_millis(150),
-    };
-    settings
+    broker_settings(base, url, watch, Vec::new())
+}
+
+/// A subscriber of the service's on Redis `channel`, on a thread of its
+/// own: each message's body comes out of the receiver.
+fn subscriber(url: &str, channel: &str) -> std::sync::mpsc::Receiver<String> {
+    let (got, received) = std::sync::mpsc::channel::<String>();
+    let (ready, subscribed) = std::sync::mpsc::channel::<()>();
+    let (url, channel) = (url.to_string(), channel.to_string());
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            use futures_util::StreamExt as _;
+            let client = redis::Client::open(url.as_str()).unwrap();
+            let mut pubsub = client.get_async_pubsub().await.unwrap();
+            pubsub.subscribe(&channel).await.unwrap();
+            ready.send(()).unwrap();
+            let mut messages = pubsub.on_message();
+            while let Some(message) = messages.next().await {
+                let body: String = message.get_payload().unwrap();
+                if got.send(body).is_err() {
+                    return;
+                }
+            }
+        });
+    });
+    subscribed.recv_timeout(Duration::from_secs(5)).unwrap();
+    received
 }
 
 fn prefix() -> String {
@@ -297,35 +292,8 @@ fn a_case_that_publishes_nothing_proves_it_and_starts_clean() {
 fn a_published_input_reaches_a_subscriber_and_is_not_the_services_output() {
     let Some(url) = redis_url() else { return };
     let p = prefix() + "-input";
-    // The service's subscriber, on a thread of its own: it reports what
-    // it got.
-    let (got, received) = std::sync::mpsc::channel::<String>();
-    let (ready, subscribed) = std::sync::mpsc::channel::<()>();
-    {
-        let url = url.clone();
-        let channel = format!("{p}:orders");
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                use futures_util::StreamExt as _;
-                let client = redis::Client::open(url.as_str()).unwrap();
-                let mut pubsub = client.get_async_pubsub().await.unwrap();
-                pubsub.subscribe(&channel).await.unwrap();
-                ready.send(()).unwrap();
-                let mut messages = pubsub.on_message();
-                while let Some(message) = messages.next().await {
-                    let body: String = message.get_payload().unwrap();
-                    if got.send(body).is_err() {
-                        return;
-                    }
-                }
-            });
-        });
-    }
-    subscribed.recv_timeout(Duration::from_secs(5)).unwrap();
+    // The service's subscriber: it reports what it got.
+    let received = subscriber(&url, &format!("{p}:orders"));
     let base = serve(api());
     let text = format!(
         "{HEAD}### TC-INT-001: An order comes in\n\n\
@@ -533,53 +501,6 @@ fn within_waits_for_a_late_message_as_long_as_it_says() {
     );
 }
 
-/// A Redis of the test's own, on a free port, stopped when dropped.
-struct PrivateRedis {
-    child: std::process::Child,
-    url: String,
-}
-
-impl PrivateRedis {
-    fn start() -> PrivateRedis {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .spawn()
-            .expect("redis-server, to start a Redis of the test's own");
-        let url = format!("redis://127.0.0.1:{port}/0");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "redis-server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        PrivateRedis { child, url }
-    }
-}
-
-impl Drop for PrivateRedis {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// `Publish` steps in Actions: alone, ten copies released together, and
 /// beside a request in one concurrent group; each is a step of the case,
 /// every copy reaches the subscriber, and one nobody gets fails its step.
@@ -587,33 +508,7 @@ impl Drop for PrivateRedis {
 fn publish_steps_in_actions_are_sent_together_and_each_confirmed() {
     let Some(url) = redis_url() else { return };
     let p = prefix() + "-steps";
-    let (got, received) = std::sync::mpsc::channel::<String>();
-    let (ready, subscribed) = std::sync::mpsc::channel::<()>();
-    {
-        let url = url.clone();
-        let channel = format!("{p}:orders");
-        std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()
-                .unwrap();
-            runtime.block_on(async move {
-                use futures_util::StreamExt as _;
-                let client = redis::Client::open(url.as_str()).unwrap();
-                let mut pubsub = client.get_async_pubsub().await.unwrap();
-                pubsub.subscribe(&channel).await.unwrap();
-                ready.send(()).unwrap();
-                let mut messages = pubsub.on_message();
-                while let Some(message) = messages.next().await {
-                    let body: String = message.get_payload().unwrap();
-                    if got.send(body).is_err() {
-                        return;
-                    }
-                }
-            });
-        });
-    }
-    subscribed.recv_timeout(Duration::from_secs(5)).unwrap();
+    let received = subscriber(&url, &format!("{p}:orders"));
     let base = serve(api());
     let text = format!(
         "{HEAD}### TC-INT-001: One order, then ten copies of another, then one with a request\n\n\
@@ -729,7 +624,21 @@ fn a_lost_subscription_is_an_error_not_a_quiet_broker() {
     if redis_url().is_none() {
         return;
     }
-    let redis = PrivateRedis::start();
+    let redis = OwnServer::start("redis-server", |port| {
+        [
+            "--port",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ]
+        .map(str::to_string)
+        .to_vec()
+    });
+    let redis_url = format!("redis://127.0.0.1:{}/0", redis.port);
     let base = serve(api());
     let p = prefix() + "-lost";
     let text = format!(
@@ -747,7 +656,7 @@ fn a_lost_subscription_is_an_error_not_a_quiet_broker() {
         .replace("TC-INT-003", "TC-INT-002"),
     );
     let result = run_with(
-        &settings(&base, &redis.url, &p),
+        &settings(&base, &redis_url, &p),
         &text,
         &RunOptions::default(),
     );

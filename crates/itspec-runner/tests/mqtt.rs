@@ -8,78 +8,16 @@
 mod support;
 
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use itspec_results::{Outcome, RunOutcome};
-use itspec_runner::{RunOptions, Settings, Waits};
+use itspec_runner::{RunOptions, Settings};
 use rumqttc::v5::mqttbytes::QoS;
 use rumqttc::v5::mqttbytes::v5::Packet;
-use support::{HEAD, api, cases, run_with, serve, verdicts};
-
-/// The MQTT broker to test against, or `None` (said) outside CI.
-#[allow(
-    clippy::print_stderr,
-    reason = "a broker that is not configured is named, not skipped silently"
-)]
-fn mqtt_url() -> Option<String> {
-    match std::env::var("ITSPEC_TEST_MQTT_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("ITSPEC_TEST_MQTT_URL must be set under CI: the MQTT tests need it")
-        }
-        _ => {
-            eprintln!("note: the MQTT tests did not run: ITSPEC_TEST_MQTT_URL is not set");
-            None
-        }
-    }
-}
-
-/// Settings with broker `events` on MQTT watching `watch`.
-fn settings(base: &str, url: &str, watch: Vec<String>) -> Settings {
-    let mut config = itspec_config::Config::default();
-    config.brokers.insert(
-        "events".into(),
-        itspec_config::Broker {
-            url: url.to_string(),
-            watch,
-            keys: Vec::new(),
-            allow_remote: false,
-        },
-    );
-    let loaded = itspec_config::Loaded {
-        path: None,
-        dir: std::env::temp_dir(),
-        config,
-    };
-    let mut settings = Settings::from_config(&loaded).unwrap();
-    settings.base_url = Some(base.to_string());
-    settings.timeout = Duration::from_secs(2);
-    settings.waits = Waits {
-        wait: Duration::from_millis(800),
-        quiet: Duration::from_millis(150),
-    };
-    settings
-}
-
-/// This test's own topic prefix.
-fn own(name: &str) -> String {
-    format!("itspec-test-{}-{name}", std::process::id())
-}
-
-/// A case that has the service publish `(topic, JSON body)` then checks
-/// `assertions`.
-fn case(id: u32, name: &str, messages: &[(&str, &str)], assertions: &str) -> String {
-    let messages: Vec<String> = messages
-        .iter()
-        .map(|(topic, body)| format!(r#"{{"channel": "{topic}", "body": {body}}}"#))
-        .collect();
-    format!(
-        "### TC-INT-{id:03}: {name}\n\n**Request:** POST /publish\n\n**Input:**\n```json\n\
-         {{\"url\": \"{{{{brokers.events.url}}}}\", \"messages\": [{}]}}\n```\n\n\
-         **Assertions:**\n{assertions}\n\n---\n\n",
-        messages.join(", ")
-    )
-}
+use support::{
+    HEAD, OwnServer, api, broker_settings, cases, eventually, own, publishing_case, run_with,
+    serve, server_url, verdicts,
+};
 
 /// The service's consumer: a shared subscription on `filter`, its
 /// messages' payloads kept as they come, on a thread of its own.
@@ -121,27 +59,17 @@ fn consumer(url: &str, filter: &str) -> Arc<Mutex<Vec<Vec<u8>>>> {
     got
 }
 
-/// Waits up to 5 s for `holds`.
-fn eventually(holds: impl Fn() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if holds() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    holds()
-}
-
 #[test]
 fn messages_on_watched_filters_are_seen_once_without_taking_the_services() {
-    let Some(url) = mqtt_url() else { return };
+    let Some(url) = server_url("ITSPEC_TEST_MQTT_URL") else {
+        return;
+    };
     let p = own("seen");
     let consumed = consumer(&url, &format!("{p}/orders/#"));
     let base = serve(api());
     let text = format!(
         "{HEAD}{}{}{}",
-        case(
+        publishing_case(
             1,
             "Publishes an order and an audit entry",
             &[
@@ -161,8 +89,8 @@ fn messages_on_watched_filters_are_seen_once_without_taking_the_services() {
                  - message events header content-type == \"application/json\""
             ),
         ),
-        case(2, "Publishes nothing", &[], "- no messages"),
-        case(
+        publishing_case(2, "Publishes nothing", &[], "- no messages"),
+        publishing_case(
             3,
             "Expects what did not come",
             &[(&format!("{p}/orders/cancelled"), r#"{"order_id": 8}"#)],
@@ -178,7 +106,11 @@ fn messages_on_watched_filters_are_seen_once_without_taking_the_services() {
         format!("{p}/orders/created"),
         format!("{p}/audit/+"),
     ];
-    let result = run_with(&settings(&base, &url, watch), &text, &RunOptions::default());
+    let result = run_with(
+        &broker_settings(&base, &url, watch, Vec::new()),
+        &text,
+        &RunOptions::default(),
+    );
     assert_eq!(result.outcome, RunOutcome::Completed);
     let all = cases(&result);
     assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
@@ -218,7 +150,9 @@ fn messages_on_watched_filters_are_seen_once_without_taking_the_services() {
 
 #[test]
 fn a_published_input_reaches_a_subscriber_or_fails_the_step() {
-    let Some(url) = mqtt_url() else { return };
+    let Some(url) = server_url("ITSPEC_TEST_MQTT_URL") else {
+        return;
+    };
     let p = own("publish");
     let consumed = consumer(&url, &format!("{p}/in/orders"));
     let base = serve(api());
@@ -236,7 +170,7 @@ fn a_published_input_reaches_a_subscriber_or_fails_the_step() {
     // The input topics are not watched, so the broker can tell whether
     // anything has them.
     let result = run_with(
-        &settings(&base, &url, vec![format!("{p}/out/#")]),
+        &broker_settings(&base, &url, vec![format!("{p}/out/#")], Vec::new()),
         &text,
         &RunOptions::default(),
     );
@@ -262,7 +196,7 @@ fn a_published_input_reaches_a_subscriber_or_fails_the_step() {
         publish(1, "An order for the consumer", &format!("{p}/in/orders"))
     );
     let result = run_with(
-        &settings(&base, &url, vec![format!("{p}/in/#")]),
+        &broker_settings(&base, &url, vec![format!("{p}/in/#")], Vec::new()),
         &text,
         &RunOptions::default(),
     );
@@ -278,7 +212,7 @@ fn a_published_input_reaches_a_subscriber_or_fails_the_step() {
          **Assertions:**\n- no messages\n\n---\n\n"
     );
     let result = run_with(
-        &settings(&base, &url, vec![format!("{p}/out/#")]),
+        &broker_settings(&base, &url, vec![format!("{p}/out/#")], Vec::new()),
         &text,
         &RunOptions::default(),
     );
@@ -297,52 +231,14 @@ fn a_published_input_reaches_a_subscriber_or_fails_the_step() {
     assert!(eventually(|| consumed.lock().unwrap().len() == 5));
 }
 
-/// A Mosquitto of the test's own, on a free port, stopped when dropped.
-struct PrivateMosquitto {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl PrivateMosquitto {
-    fn start() -> PrivateMosquitto {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new("mosquitto")
-            .args(["-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("mosquitto, to start an MQTT broker of the test's own");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "mosquitto did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        PrivateMosquitto { child, port }
-    }
-}
-
-impl Drop for PrivateMosquitto {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A broker that goes away mid-run: every later answer about messages is
 /// an error of its case, never a pass.
 #[test]
 fn a_lost_session_is_an_error_not_a_quiet_broker() {
-    if mqtt_url().is_none() {
+    if server_url("ITSPEC_TEST_MQTT_URL").is_none() {
         return;
     }
-    let mosquitto = PrivateMosquitto::start();
+    let mosquitto = OwnServer::start("mosquitto", |port| vec!["-p".into(), port.to_string()]);
     let base = serve(api());
     let text = format!(
         "{HEAD}### TC-INT-001: The broker goes away\n\n**Request:** POST /kill\n\n\
@@ -354,7 +250,7 @@ fn a_lost_session_is_an_error_not_a_quiet_broker() {
     );
     let url = format!("mqtt://127.0.0.1:{}", mosquitto.port);
     let result = run_with(
-        &settings(&base, &url, vec!["devices/#".into()]),
+        &broker_settings(&base, &url, vec!["devices/#".into()], Vec::new()),
         &text,
         &RunOptions::default(),
     );
@@ -373,10 +269,10 @@ fn a_lost_session_is_an_error_not_a_quiet_broker() {
 /// counted whole, once.
 #[test]
 fn watching_everything_sees_the_services_messages_only_and_all_of_them() {
-    if mqtt_url().is_none() {
+    if server_url("ITSPEC_TEST_MQTT_URL").is_none() {
         return;
     }
-    let mosquitto = PrivateMosquitto::start();
+    let mosquitto = OwnServer::start("mosquitto", |port| vec!["-p".into(), port.to_string()]);
     let url = format!("mqtt://127.0.0.1:{}", mosquitto.port);
     let base = serve(api());
     let burst: Vec<String> = (0..300)
@@ -391,7 +287,7 @@ fn watching_everything_sees_the_services_messages_only_and_all_of_them() {
         burst.join(", ")
     );
     let result = run_with(
-        &settings(&base, &url, vec!["#".into(), "orders/+".into()]),
+        &broker_settings(&base, &url, vec!["#".into(), "orders/+".into()], Vec::new()),
         &text,
         &RunOptions::default(),
     );

@@ -7,77 +7,13 @@
 
 mod support;
 
-use std::time::{Duration, Instant};
-
 use futures_util::StreamExt as _;
 use itspec_results::{Outcome, RunOutcome};
-use itspec_runner::{RunOptions, Settings, Waits};
-use support::{HEAD, api, cases, run_with, serve, verdicts};
-
-/// The NATS server to test against, or `None` (said) outside CI.
-#[allow(
-    clippy::print_stderr,
-    reason = "a broker that is not configured is named, not skipped silently"
-)]
-fn nats_url() -> Option<String> {
-    match std::env::var("ITSPEC_TEST_NATS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("ITSPEC_TEST_NATS_URL must be set under CI: the NATS tests need it")
-        }
-        _ => {
-            eprintln!("note: the NATS tests did not run: ITSPEC_TEST_NATS_URL is not set");
-            None
-        }
-    }
-}
-
-/// Settings with broker `events` on NATS watching `watch`.
-fn settings(base: &str, url: &str, watch: Vec<String>) -> Settings {
-    let mut config = itspec_config::Config::default();
-    config.brokers.insert(
-        "events".into(),
-        itspec_config::Broker {
-            url: url.to_string(),
-            watch,
-            keys: Vec::new(),
-            allow_remote: false,
-        },
-    );
-    let loaded = itspec_config::Loaded {
-        path: None,
-        dir: std::env::temp_dir(),
-        config,
-    };
-    let mut settings = Settings::from_config(&loaded).unwrap();
-    settings.base_url = Some(base.to_string());
-    settings.timeout = Duration::from_secs(2);
-    settings.waits = Waits {
-        wait: Duration::from_millis(800),
-        quiet: Duration::from_millis(150),
-    };
-    settings
-}
-
-/// This test's own subject prefix.
-fn own(name: &str) -> String {
-    format!("itspec-test-{}-{name}", std::process::id())
-}
-
-/// A case that has the service publish `(subject, JSON body)` then checks
-/// `assertions`.
-fn case(id: u32, name: &str, messages: &[(&str, &str)], assertions: &str) -> String {
-    let messages: Vec<String> = messages
-        .iter()
-        .map(|(subject, body)| format!(r#"{{"channel": "{subject}", "body": {body}}}"#))
-        .collect();
-    format!(
-        "### TC-INT-{id:03}: {name}\n\n**Request:** POST /publish\n\n**Input:**\n```json\n\
-         {{\"url\": \"{{{{brokers.events.url}}}}\", \"messages\": [{}]}}\n```\n\n\
-         **Assertions:**\n{assertions}\n\n---\n\n",
-        messages.join(", ")
-    )
-}
+use itspec_runner::RunOptions;
+use support::{
+    HEAD, OwnServer, api, broker_settings, cases, eventually, own, publishing_case, run_with,
+    serve, server_url, verdicts,
+};
 
 /// A client of the test's own — the service's consumer — on a runtime
 /// that keeps it alive while the run goes on.
@@ -154,21 +90,11 @@ impl Admin {
 /// What a consumer got, one entry per message.
 type Consumed = std::sync::Arc<std::sync::Mutex<Vec<Vec<u8>>>>;
 
-/// Waits up to 5 s for `holds`.
-fn eventually(holds: impl Fn() -> bool) -> bool {
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while Instant::now() < deadline {
-        if holds() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    }
-    holds()
-}
-
 #[test]
 fn messages_on_watched_subjects_are_seen_once_without_taking_the_services() {
-    let Some(url) = nats_url() else { return };
+    let Some(url) = server_url("ITSPEC_TEST_NATS_URL") else {
+        return;
+    };
     let p = own("seen");
     let admin = Admin::connect(&url);
     // The service's own consumer: it still gets every message.
@@ -176,7 +102,7 @@ fn messages_on_watched_subjects_are_seen_once_without_taking_the_services() {
     let base = serve(api());
     let text = format!(
         "{HEAD}{}{}{}",
-        case(
+        publishing_case(
             1,
             "Publishes an order and an audit entry",
             &[
@@ -195,8 +121,8 @@ fn messages_on_watched_subjects_are_seen_once_without_taking_the_services() {
                  - message events {p}.orders.created header Event-Id == \"m-{p}.orders.created\""
             ),
         ),
-        case(2, "Publishes nothing", &[], "- no messages"),
-        case(
+        publishing_case(2, "Publishes nothing", &[], "- no messages"),
+        publishing_case(
             3,
             "Expects what did not come",
             &[(&format!("{p}.orders.cancelled"), r#"{"order_id": 8}"#)],
@@ -212,7 +138,11 @@ fn messages_on_watched_subjects_are_seen_once_without_taking_the_services() {
         format!("{p}.orders.created"),
         format!("{p}.audit.*"),
     ];
-    let result = run_with(&settings(&base, &url, watch), &text, &RunOptions::default());
+    let result = run_with(
+        &broker_settings(&base, &url, watch, Vec::new()),
+        &text,
+        &RunOptions::default(),
+    );
     assert_eq!(result.outcome, RunOutcome::Completed);
     let all = cases(&result);
     assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
@@ -249,7 +179,9 @@ fn messages_on_watched_subjects_are_seen_once_without_taking_the_services() {
 
 #[test]
 fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
-    let Some(url) = nats_url() else { return };
+    let Some(url) = server_url("ITSPEC_TEST_NATS_URL") else {
+        return;
+    };
     let p = own("publish");
     let admin = Admin::connect(&url);
     let (consumed, headers) = admin.consumer_with_headers(&format!("{p}.in.orders"));
@@ -280,7 +212,7 @@ fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
     // The input subjects are not watched, so NATS can tell whether
     // anything has them.
     let result = run_with(
-        &settings(&base, &url, vec![format!("{p}.out.>")]),
+        &broker_settings(&base, &url, vec![format!("{p}.out.>")], Vec::new()),
         &text,
         &RunOptions::default(),
     );
@@ -316,7 +248,7 @@ fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
         publish(1, "An order for the consumer", &format!("{p}.in.orders"))
     );
     let result = run_with(
-        &settings(&base, &url, vec![format!("{p}.in.>")]),
+        &broker_settings(&base, &url, vec![format!("{p}.in.>")], Vec::new()),
         &text,
         &RunOptions::default(),
     );
@@ -332,7 +264,7 @@ fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
          **Assertions:**\n- no messages\n\n---\n\n"
     );
     let result = run_with(
-        &settings(&base, &url, vec![format!("{p}.out.>")]),
+        &broker_settings(&base, &url, vec![format!("{p}.out.>")], Vec::new()),
         &text,
         &RunOptions::default(),
     );
@@ -351,52 +283,21 @@ fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
     assert!(eventually(|| consumed.lock().unwrap().len() == 5));
 }
 
-/// A NATS server of the test's own, on a free port, stopped when dropped.
-struct PrivateNats {
-    child: std::process::Child,
-    port: u16,
-}
-
-impl PrivateNats {
-    fn start() -> PrivateNats {
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let child = std::process::Command::new("nats-server")
-            .args(["-a", "127.0.0.1", "-p", &port.to_string()])
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn()
-            .expect("nats-server, to start a NATS of the test's own");
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "nats-server did not listen on {port}"
-            );
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        PrivateNats { child, port }
-    }
-}
-
-impl Drop for PrivateNats {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
 /// A server that goes away mid-run: every later answer about messages is
 /// an error of its case, never a pass.
 #[test]
 fn a_lost_connection_is_an_error_not_a_quiet_broker() {
-    if nats_url().is_none() {
+    if server_url("ITSPEC_TEST_NATS_URL").is_none() {
         return;
     }
-    let nats = PrivateNats::start();
+    let nats = OwnServer::start("nats-server", |port| {
+        vec![
+            "-a".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            port.to_string(),
+        ]
+    });
     let base = serve(api());
     let text = format!(
         "{HEAD}### TC-INT-001: NATS goes away\n\n**Request:** POST /kill\n\n\
@@ -408,7 +309,7 @@ fn a_lost_connection_is_an_error_not_a_quiet_broker() {
     );
     let url = format!("nats://127.0.0.1:{}", nats.port);
     let result = run_with(
-        &settings(&base, &url, vec!["orders.>".into()]),
+        &broker_settings(&base, &url, vec!["orders.>".into()], Vec::new()),
         &text,
         &RunOptions::default(),
     );
@@ -428,10 +329,17 @@ fn a_lost_connection_is_an_error_not_a_quiet_broker() {
 /// is counted whole.
 #[test]
 fn watching_everything_sees_the_services_messages_only_and_all_of_them() {
-    if nats_url().is_none() {
+    if server_url("ITSPEC_TEST_NATS_URL").is_none() {
         return;
     }
-    let nats = PrivateNats::start();
+    let nats = OwnServer::start("nats-server", |port| {
+        vec![
+            "-a".into(),
+            "127.0.0.1".into(),
+            "-p".into(),
+            port.to_string(),
+        ]
+    });
     let url = format!("nats://127.0.0.1:{}", nats.port);
     let admin = Admin::connect(&url);
     let _consumer = admin.consumer("in.orders");
@@ -450,7 +358,7 @@ fn watching_everything_sees_the_services_messages_only_and_all_of_them() {
         burst.join(", ")
     );
     let result = run_with(
-        &settings(&base, &url, vec![">".into()]),
+        &broker_settings(&base, &url, vec![">".into()], Vec::new()),
         &text,
         &RunOptions::default(),
     );

@@ -10,60 +10,10 @@ mod support;
 use std::time::Duration;
 
 use itspec_results::{Outcome, RunOutcome};
-use itspec_runner::{RunOptions, Settings, Waits};
+use itspec_runner::RunOptions;
 use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
-use support::{HEAD, api, cases, run_with, serve, verdicts};
-
-/// The RabbitMQ to test against, or `None` (said) outside CI.
-#[allow(
-    clippy::print_stderr,
-    reason = "a broker that is not configured is named, not skipped silently"
-)]
-fn amqp_url() -> Option<String> {
-    match std::env::var("ITSPEC_TEST_AMQP_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("ITSPEC_TEST_AMQP_URL must be set under CI: the RabbitMQ tests need it")
-        }
-        _ => {
-            eprintln!("note: the RabbitMQ tests did not run: ITSPEC_TEST_AMQP_URL is not set");
-            None
-        }
-    }
-}
-
-/// Settings with broker `events` on RabbitMQ watching `watch`.
-fn settings(base: &str, url: &str, watch: Vec<String>) -> Settings {
-    let mut config = itspec_config::Config::default();
-    config.brokers.insert(
-        "events".into(),
-        itspec_config::Broker {
-            url: url.to_string(),
-            watch,
-            keys: Vec::new(),
-            allow_remote: false,
-        },
-    );
-    let loaded = itspec_config::Loaded {
-        path: None,
-        dir: std::env::temp_dir(),
-        config,
-    };
-    let mut settings = Settings::from_config(&loaded).unwrap();
-    settings.base_url = Some(base.to_string());
-    settings.timeout = Duration::from_secs(2);
-    settings.waits = Waits {
-        wait: Duration::from_millis(800),
-        quiet: Duration::from_millis(150),
-    };
-    settings
-}
-
-/// This test's own name for an exchange or queue.
-fn own(name: &str) -> String {
-    format!("itspec-test-{}-{name}", std::process::id())
-}
+use support::{HEAD, api, broker_settings, cases, own, run_with, serve, server_url, verdicts};
 
 /// A case that publishes `(exchange, routing key, JSON body)` then checks
 /// `assertions`; `declare` has the service declare each exchange first.
@@ -159,7 +109,9 @@ async fn exchange_exists(connection: &lapin::Connection, name: &str) -> bool {
 
 #[test]
 fn messages_of_topic_and_fanout_exchanges_are_seen_without_taking_the_services() {
-    let Some(url) = amqp_url() else { return };
+    let Some(url) = server_url("ITSPEC_TEST_AMQP_URL") else {
+        return;
+    };
     let (orders, audit, service_queue) = (own("orders"), own("audit"), own("service"));
     let admin = Admin::connect(&url);
     admin.run(async {
@@ -224,7 +176,7 @@ fn messages_of_topic_and_fanout_exchanges_are_seen_without_taking_the_services()
         ),
     );
     let result = run_with(
-        &settings(&base, &url, vec![orders.clone(), audit.clone()]),
+        &broker_settings(&base, &url, vec![orders.clone(), audit.clone()], Vec::new()),
         &text,
         &RunOptions::default(),
     );
@@ -304,7 +256,9 @@ fn messages_of_topic_and_fanout_exchanges_are_seen_without_taking_the_services()
 
 #[test]
 fn a_direct_exchange_is_watched_by_its_keys_and_refused_without() {
-    let Some(url) = amqp_url() else { return };
+    let Some(url) = server_url("ITSPEC_TEST_AMQP_URL") else {
+        return;
+    };
     let direct = own("direct");
     let admin = Admin::connect(&url);
     admin.run(async {
@@ -350,7 +304,7 @@ fn a_direct_exchange_is_watched_by_its_keys_and_refused_without() {
     );
     // Without a key: refused, naming the exchange's type and the fix.
     let result = run_with(
-        &settings(&base, &url, vec![direct.clone()]),
+        &broker_settings(&base, &url, vec![direct.clone()], Vec::new()),
         &text,
         &RunOptions::default(),
     );
@@ -371,7 +325,12 @@ fn a_direct_exchange_is_watched_by_its_keys_and_refused_without() {
         lapin::ExchangeKind::Fanout,
     ));
     let result = run_with(
-        &settings(&base, &url, vec![format!("{fan} order.created")]),
+        &broker_settings(
+            &base,
+            &url,
+            vec![format!("{fan} order.created")],
+            Vec::new(),
+        ),
         &text,
         &RunOptions::default(),
     );
@@ -390,7 +349,12 @@ fn a_direct_exchange_is_watched_by_its_keys_and_refused_without() {
     }
     // With its key: only that key's messages are seen.
     let result = run_with(
-        &settings(&base, &url, vec![format!("{direct} order.created")]),
+        &broker_settings(
+            &base,
+            &url,
+            vec![format!("{direct} order.created")],
+            Vec::new(),
+        ),
         &text,
         &RunOptions::default(),
     );
@@ -404,7 +368,9 @@ fn a_direct_exchange_is_watched_by_its_keys_and_refused_without() {
 /// observed.
 #[test]
 fn a_watched_exchange_that_does_not_exist_is_an_error_until_it_does() {
-    let Some(url) = amqp_url() else { return };
+    let Some(url) = server_url("ITSPEC_TEST_AMQP_URL") else {
+        return;
+    };
     let late = own("late");
     let base = serve(api());
     let text = format!(
@@ -419,7 +385,7 @@ fn a_watched_exchange_that_does_not_exist_is_an_error_until_it_does() {
         ),
     );
     let missing = run_with(
-        &settings(&base, &url, vec![late.clone()]),
+        &broker_settings(&base, &url, vec![late.clone()], Vec::new()),
         &format!(
             "{HEAD}{}",
             case(
@@ -469,7 +435,7 @@ fn a_watched_exchange_that_does_not_exist_is_an_error_until_it_does() {
             .unwrap();
     });
     let result = run_with(
-        &settings(&base, &url, vec![late.clone()]),
+        &broker_settings(&base, &url, vec![late.clone()], Vec::new()),
         &text,
         &RunOptions::default(),
     );
@@ -480,7 +446,9 @@ fn a_watched_exchange_that_does_not_exist_is_an_error_until_it_does() {
 
 #[test]
 fn a_published_input_reaches_the_services_queue_and_is_not_counted_as_its_output() {
-    let Some(url) = amqp_url() else { return };
+    let Some(url) = server_url("ITSPEC_TEST_AMQP_URL") else {
+        return;
+    };
     let (direct, service_queue) = (own("input"), own("input-service"));
     let admin = Admin::connect(&url);
     admin.run(async {
@@ -518,7 +486,12 @@ fn a_published_input_reaches_the_services_queue_and_is_not_counted_as_its_output
          **Assertions:**\n- no messages\n\n---\n\n"
     );
     let result = run_with(
-        &settings(&base, &url, vec![format!("{direct} order.created")]),
+        &broker_settings(
+            &base,
+            &url,
+            vec![format!("{direct} order.created")],
+            Vec::new(),
+        ),
         &text,
         &RunOptions::default(),
     );

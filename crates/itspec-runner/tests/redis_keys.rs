@@ -7,56 +7,14 @@
 
 mod support;
 
-use std::time::Duration;
-
 use itspec_results::{Outcome, RunOutcome};
-use itspec_runner::{RunOptions, Settings, Waits};
+use itspec_runner::{RunOptions, Settings};
 use redis::Commands as _;
-use support::{HEAD, api, cases, run_with, serve, verdicts};
+use support::{HEAD, api, broker_settings, cases, run_with, serve, server_url, verdicts};
 
-/// The Redis to test against, or `None` (said) outside CI.
-#[allow(
-    clippy::print_stderr,
-    reason = "a broker that is not configured is named, not skipped silently"
-)]
-fn redis_url() -> Option<String> {
-    match std::env::var("ITSPEC_TEST_REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
-        _ if std::env::var_os("CI").is_some() => {
-            panic!("ITSPEC_TEST_REDIS_URL must be set under CI: the key tests need it")
-        }
-        _ => {
-            eprintln!("note: the Redis key tests did not run: ITSPEC_TEST_REDIS_URL is not set");
-            None
-        }
-    }
-}
-
-/// Broker `events` on Redis, tracking `keys`.
+/// Broker `events` on Redis (a stream of the test's own watched), tracking `keys`.
 fn settings(base: &str, url: &str, prefix: &str, keys: Vec<String>) -> Settings {
-    let mut config = itspec_config::Config::default();
-    config.brokers.insert(
-        "events".into(),
-        itspec_config::Broker {
-            url: url.to_string(),
-            watch: vec![format!("{prefix}:events:*")],
-            keys,
-            allow_remote: false,
-        },
-    );
-    let loaded = itspec_config::Loaded {
-        path: None,
-        dir: std::env::temp_dir(),
-        config,
-    };
-    let mut settings = Settings::from_config(&loaded).unwrap();
-    settings.base_url = Some(base.to_string());
-    settings.timeout = Duration::from_secs(2);
-    settings.waits = Waits {
-        wait: Duration::from_millis(500),
-        quiet: Duration::from_millis(100),
-    };
-    settings
+    broker_settings(base, url, vec![format!("{prefix}:events:*")], keys)
 }
 
 /// A case whose request has the service run `commands` on Redis.
@@ -70,7 +28,9 @@ fn case(id: u32, name: &str, commands: &str, assertions: &str) -> String {
 
 #[test]
 fn what_a_case_wrote_to_tracked_keys_is_put_back_exactly() {
-    let Some(url) = redis_url() else { return };
+    let Some(url) = server_url("ITSPEC_TEST_REDIS_URL") else {
+        return;
+    };
     let p = format!("itspec-test-{}-keys", std::process::id());
     let mut redis = redis::Client::open(url.as_str())
         .unwrap()
@@ -187,7 +147,9 @@ fn keys_are_refused_where_there_are_none() {
 
 #[test]
 fn key_assertions_read_what_the_service_wrote() {
-    let Some(url) = redis_url() else { return };
+    let Some(url) = server_url("ITSPEC_TEST_REDIS_URL") else {
+        return;
+    };
     let p = format!("itspec-test-{}-assert", std::process::id());
     let base = serve(api());
     let writes = format!(

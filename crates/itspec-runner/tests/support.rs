@@ -541,3 +541,126 @@ pub fn assert_verdicts(case: &CaseResult, expected: &[(&str, &str)]) {
 pub fn passed(case: &CaseResult) -> bool {
     case.outcome == Outcome::Passed
 }
+
+/// The URL of a server the test needs, from `variable`; `None`, and said,
+/// when it is not set outside CI. Under CI it must be set: a test never
+/// skips silently where the server should be.
+#[allow(
+    clippy::print_stderr,
+    reason = "a server that is not configured is named, not skipped silently"
+)]
+pub fn server_url(variable: &str) -> Option<String> {
+    match std::env::var(variable) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("{variable} must be set under CI: these tests need its server")
+        }
+        _ => {
+            eprintln!("note: these tests did not run: {variable} is not set");
+            None
+        }
+    }
+}
+
+/// Settings against `base` with broker `events` at `url`, watching `watch`
+/// and tracking `keys`, and short waits.
+pub fn broker_settings(base: &str, url: &str, watch: Vec<String>, keys: Vec<String>) -> Settings {
+    let mut config = itspec_config::Config::default();
+    config.brokers.insert(
+        "events".into(),
+        itspec_config::Broker {
+            url: url.to_string(),
+            watch,
+            keys,
+            allow_remote: false,
+        },
+    );
+    let loaded = itspec_config::Loaded {
+        path: None,
+        dir: std::env::temp_dir(),
+        config,
+    };
+    let mut settings = Settings::from_config(&loaded).unwrap();
+    settings.base_url = Some(base.to_string());
+    settings.timeout = Duration::from_secs(2);
+    settings.waits = itspec_runner::Waits {
+        wait: Duration::from_millis(800),
+        quiet: Duration::from_millis(150),
+    };
+    settings
+}
+
+/// This test's own name for a topic, exchange, queue or key prefix.
+pub fn own(name: &str) -> String {
+    format!("itspec-test-{}-{name}", std::process::id())
+}
+
+/// Waits up to 5 s for `holds`; whether it held.
+pub fn eventually(holds: impl Fn() -> bool) -> bool {
+    let deadline = std::time::Instant::now() + Duration::from_secs(5);
+    while std::time::Instant::now() < deadline {
+        if holds() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    holds()
+}
+
+/// A case that has the service publish `(channel, JSON body)` on broker
+/// `events` (a subject or topic), then checks `assertions`.
+pub fn publishing_case(id: u32, name: &str, messages: &[(&str, &str)], assertions: &str) -> String {
+    let messages: Vec<String> = messages
+        .iter()
+        .map(|(channel, body)| format!(r#"{{"channel": "{channel}", "body": {body}}}"#))
+        .collect();
+    format!(
+        "### TC-INT-{id:03}: {name}\n\n**Request:** POST /publish\n\n**Input:**\n```json\n\
+         {{\"url\": \"{{{{brokers.events.url}}}}\", \"messages\": [{}]}}\n```\n\n\
+         **Assertions:**\n{assertions}\n\n---\n\n",
+        messages.join(", ")
+    )
+}
+
+/// A server of the test's own (a broker to stop mid-run) on a free port,
+/// killed when dropped.
+pub struct OwnServer {
+    /// Its process.
+    pub child: std::process::Child,
+    /// The loopback port it listens on.
+    pub port: u16,
+}
+
+impl OwnServer {
+    /// Starts `program` with the arguments `args` gives for the port, and
+    /// waits until it listens.
+    pub fn start(program: &str, args: impl Fn(u16) -> Vec<String>) -> OwnServer {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let child = std::process::Command::new(program)
+            .args(args(port))
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| panic!("{program}, to start a server of the test's own: {e}"));
+        let deadline = std::time::Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{program} did not listen on {port}"
+            );
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        OwnServer { child, port }
+    }
+}
+
+impl Drop for OwnServer {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}

@@ -155,3 +155,23 @@ pub const USER_ROWS: &str = "CREATE TABLE audit (message VARCHAR(100), n INTEGER
      INSERT INTO reservations (id, sku, quantity, status, created_at) VALUES ('r-1', 'KEEP-1', 1, 'confirmed', '2026-11-24T10:00:00Z');
      INSERT INTO customers (email, password, name) VALUES ('grace@example.com', 'pw', 'Grace');
      INSERT INTO sessions (token, email) VALUES ('t-1', 'grace@example.com');";
+
+/// The URL of a server a test needs, from `variable`; `None`, and said,
+/// when it is not set outside CI. Under CI it must be set: a test never
+/// skips silently where the server should be.
+#[allow(
+    clippy::print_stderr,
+    reason = "a server that is not configured is named, not skipped silently"
+)]
+pub fn server_url(variable: &str) -> Option<String> {
+    match std::env::var(variable) {
+        Ok(url) if !url.is_empty() => Some(url),
+        _ if std::env::var_os("CI").is_some() => {
+            panic!("{variable} must be set under CI: these tests need its server")
+        }
+        _ => {
+            eprintln!("note: these tests did not run: {variable} is not set");
+            None
+        }
+    }
+}
