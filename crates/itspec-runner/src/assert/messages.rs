@@ -96,14 +96,11 @@ fn on<'s>(
     topic: Option<&'s Spanned<String>>,
 ) -> Result<On<'s>, Failure> {
     let brokers = messages.brokers;
-    let kind = brokers.kinds().get(&broker.value).copied().ok_or_else(|| {
-        let known: Vec<&str> = brokers.kinds().keys().map(String::as_str).collect();
-        Failure::error(format!(
-            "no broker is named `{}`: the brokers are {}",
-            broker.value,
-            known.join(", ")
-        ))
-    })?;
+    let kind = brokers
+        .kinds()
+        .get(&broker.value)
+        .copied()
+        .ok_or_else(|| Failure::error(brokers.unknown(&broker.value)))?;
     if let Some(topic) = topic
         && !kind
             .rules()

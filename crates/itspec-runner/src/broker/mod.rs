@@ -251,13 +251,7 @@ impl Brokers {
         key: &str,
         ttl: bool,
     ) -> Result<Option<serde_json::Value>, String> {
-        let settings = self.settings.get(name).ok_or_else(|| {
-            let known: Vec<&str> = self.settings.keys().map(String::as_str).collect();
-            format!(
-                "no broker is named `{name}`: the brokers are {}",
-                known.join(", ")
-            )
-        })?;
+        let settings = self.settings.get(name).ok_or_else(|| self.unknown(name))?;
         if settings.kind != BrokerKind::Redis {
             return Err(format!(
                 "broker {name} is {}: only Redis has keys",
@@ -313,15 +307,7 @@ impl Brokers {
             let batch: Vec<&Outbound> = indexes.iter().filter_map(|i| messages.get(*i)).collect();
             let answers = match self.settings.get(name) {
                 None => {
-                    let known: Vec<&str> = self.settings.keys().map(String::as_str).collect();
-                    let why = format!(
-                        "no broker is named `{name}`: the brokers are {}",
-                        if known.is_empty() {
-                            "none".to_string()
-                        } else {
-                            known.join(", ")
-                        }
-                    );
+                    let why = self.unknown(name);
                     batch.iter().map(|_| Err(why.clone())).collect()
                 }
                 Some(settings) => {
@@ -408,6 +394,19 @@ impl Brokers {
                 .iter()
                 .any(|w| kind.rules().matches(w, topic)),
         }
+    }
+
+    /// Why broker `name` cannot be used: there is none by that name.
+    pub fn unknown(&self, name: &str) -> String {
+        let known: Vec<&str> = self.settings.keys().map(String::as_str).collect();
+        format!(
+            "no broker is named `{name}`: the brokers are {}",
+            if known.is_empty() {
+                "none".to_string()
+            } else {
+                known.join(", ")
+            }
+        )
     }
 
     /// What broker `name` watches.
