@@ -237,12 +237,14 @@ pub(crate) fn setting_name(path: &[String]) -> String {
 struct Known {
     service: bool,
     database: bool,
+    mail: bool,
     vars: BTreeSet<String>,
     brokers: BTreeSet<String>,
 }
 
 const RUNTIME_FORMS: &str = "{{service.port}}, {{service.url}}, {{database.url}}, \
-     {{mocks.NAME.url}}, {{mocks.NAME.port}}, {{brokers.NAME.url}}, {{vars.NAME}} or {{env.NAME}}";
+     {{mocks.NAME.url}}, {{mocks.NAME.port}}, {{brokers.NAME.url}}, {{mail.host}}, {{mail.port}}, \
+     {{mail.url}}, {{vars.NAME}} or {{env.NAME}}";
 
 /// Replaces `{{env.NAME}}` in every string of `table` and checks the other
 /// placeholders; the first problem found.
@@ -250,6 +252,7 @@ pub(crate) fn resolve(table: &mut toml::Table, env: &EnvSource) -> Result<(), Pr
     let known = Known {
         service: table.get("service").is_some_and(toml::Value::is_table),
         database: table.get("database").is_some_and(toml::Value::is_table),
+        mail: table.get("mail").is_some_and(toml::Value::is_table),
         vars: table
             .get("vars")
             .and_then(toml::Value::as_table)
@@ -358,6 +361,10 @@ fn runtime_name(name: &str, known: &Known) -> Result<(), String> {
         ["mocks", mock, "url" | "port"] if !mock.is_empty() => Ok(()),
         ["brokers", broker, "url"] if known.brokers.contains(*broker) => Ok(()),
         ["brokers", broker, "url"] => Err(format!("but there is no [brokers.{broker}]")),
+        ["mail", "host" | "port" | "url"] if known.mail => Ok(()),
+        ["mail", "host" | "port" | "url"] => {
+            Err("but there is no [mail]: add `[mail]` so itspec runs an SMTP server".to_string())
+        }
         ["vars", var, ..] => {
             let root = var.split('[').next().unwrap_or(var);
             if known.vars.contains(root) {

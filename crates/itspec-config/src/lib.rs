@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 pub use duration::Duration;
 pub use model::{
     Broker, ChannelWaits, Concurrency, Config, ContractConfig, Database, Entity, Errors, Limits,
-    MockConfig, Port, Service, Severity, Target, Workers,
+    Mail, MockConfig, Port, Service, Severity, Target, Workers,
 };
 pub use overrides::{ENV_PREFIX, Environment, Override, Overrides};
 pub use shown::shown;

@@ -28,6 +28,8 @@ pub struct Config {
     /// Message brokers the service publishes to, by name.
     #[serde(default)]
     pub brokers: BTreeMap<String, Broker>,
+    /// The SMTP server itspec runs for the service.
+    pub mail: Option<Mail>,
     /// How long message assertions wait.
     #[serde(default)]
     pub channels: ChannelWaits,
@@ -132,6 +134,15 @@ pub struct Service {
     pub ready_timeout: Option<Duration>,
     /// How long to wait after SIGTERM before SIGKILL.
     pub stop_timeout: Option<Duration>,
+}
+
+/// `[mail]`: an SMTP server itspec starts on loopback for the service.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Mail {
+    /// Its port; `"auto"` (the default) picks a free one for each worker.
+    #[serde(default)]
+    pub port: Port,
 }
 
 /// A port: a number, or `"auto"` for a free loopback port.

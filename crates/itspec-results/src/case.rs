@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::{Call, Exchange, Message, Span, StepResult};
+use crate::{Call, Email, Exchange, Message, Span, StepResult};
 
 /// One case's result.
 #[derive(Clone, Debug, Serialize, Deserialize)]
@@ -36,6 +36,10 @@ pub struct CaseResult {
     /// iteration's).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub messages: BTreeMap<String, Vec<Message>>,
+    /// What the SMTP server took in, refused e-mails included (the shown
+    /// iteration's); `None` when the run has no `[mail]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub emails: Option<Vec<Email>>,
     /// What the service wrote to its log during the case, when it
     /// answered a request with a 5xx status and the case did not pass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -124,6 +128,7 @@ impl CaseResult {
         }
         self.mock_calls = BTreeMap::new();
         self.messages = BTreeMap::new();
+        self.emails = None;
     }
 
     /// The checks that failed or could not be made: what explains the
@@ -200,6 +205,7 @@ mod tests {
             iterations: None,
             mock_calls: BTreeMap::from([("payments".to_string(), Vec::new())]),
             messages: BTreeMap::new(),
+            emails: None,
             service_log: None,
         }
     }

@@ -53,6 +53,10 @@ pub fn shorten(case: &mut CaseResult) {
     for calls in case.mock_calls.values_mut() {
         calls.iter_mut().for_each(shorten_call);
     }
+    for email in case.emails.iter_mut().flatten() {
+        let omitted = cut(&mut email.text).unwrap_or(0) + cut(&mut email.html).unwrap_or(0);
+        email.body_omitted = (omitted > 0).then_some(omitted);
+    }
     for message in case.messages.values_mut().flatten() {
         message.body_omitted = cut(&mut message.body);
         if message.body_omitted.is_some() {

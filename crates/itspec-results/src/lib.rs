@@ -19,6 +19,7 @@
 mod call;
 mod case;
 pub mod display;
+mod email;
 mod events;
 mod exchange;
 pub mod message;
@@ -29,6 +30,7 @@ mod step;
 
 pub use call::Call;
 pub use case::{CaseResult, IterationRun, Iterations, Outcome, ServiceLog, TimedRequest};
+pub use email::Email;
 pub use events::{Event, Reporter, Silent, SpecInfo, Stamped};
 pub use exchange::{Exchange, RequestRecord, ResponseRecord};
 pub use message::Message;

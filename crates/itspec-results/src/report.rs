@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 /// The `format` of every itspec report.
 pub const FORMAT: &str = "itspec-report";
 /// The version of the report's shape, raised when it changes (2: the
-/// messages brokers carried, per case).
-pub const VERSION: u32 = 2;
+/// messages brokers carried, per case; 3: the e-mails the service sent).
+pub const VERSION: u32 = 3;
 /// The versions this reader takes: each later one only adds to the one
 /// before, so an older report reads with what it lacks left empty.
-pub const READS: [u32; 2] = [1, 2];
+pub const READS: [u32; 3] = [1, 2, 3];
 
 /// A report as stored.
 #[derive(Debug, Serialize, Deserialize)]
@@ -132,7 +132,7 @@ mod tests {
     }
 
     #[test]
-    fn a_report_reads_back_with_its_messages_and_older_ones_still_read() {
+    fn a_report_reads_back_with_its_messages_and_emails_and_older_ones_still_read() {
         let mut case: crate::CaseResult = serde_json::from_value(serde_json::json!({
             "id": "TC-INT-001", "name": "x", "heading": {"start": 0, "end": 1, "line": 1, "col": 1},
             "outcome": "passed", "duration_ms": 1, "exchanges": [], "checks": []
@@ -147,6 +147,14 @@ mod tests {
                 2.5,
             )],
         );
+        case.emails = Some(vec![crate::Email {
+            from: "shop@example.com".into(),
+            to: vec!["ana@example.com".into()],
+            subject: "Reserved".into(),
+            answered: 250,
+            at_ms: 3.5,
+            ..crate::Email::default()
+        }]);
         let run = RunResult {
             specs: vec![SpecResult {
                 cases: vec![case],
@@ -155,7 +163,7 @@ mod tests {
             ..RunResult::default()
         };
         let text = write(&run);
-        assert!(text.contains("\"version\": 2"), "{text}");
+        assert!(text.contains("\"version\": 3"), "{text}");
         let back = read(&text).unwrap_or_else(|e| unreachable!("{e}"));
         let messages = back
             .specs
@@ -168,12 +176,24 @@ mod tests {
             (messages[0].topic.as_str(), messages[0].at_ms),
             ("orders.created", 2.5)
         );
-        let older = text.replace("\"version\": 2", "\"version\": 1");
-        assert!(read(&older).is_ok());
-        let newer = text.replace("\"version\": 2", "\"version\": 3");
+        let emails = back
+            .specs
+            .first()
+            .and_then(|s| s.cases.first())
+            .and_then(|c| c.emails.clone())
+            .unwrap_or_default();
+        assert_eq!(
+            emails.first().map(|e| (e.subject.as_str(), e.answered)),
+            Some(("Reserved", 250))
+        );
+        for older in ["1", "2"] {
+            let older = text.replace("\"version\": 3", &format!("\"version\": {older}"));
+            assert!(read(&older).is_ok());
+        }
+        let newer = text.replace("\"version\": 3", "\"version\": 4");
         assert_eq!(
             read(&newer).err().as_deref(),
-            Some("an itspec report of version 3, and this itspec reads versions 1 to 2")
+            Some("an itspec report of version 4, and this itspec reads versions 1 to 3")
         );
     }
 

@@ -24,6 +24,7 @@ mod env;
 mod exec;
 pub mod http;
 pub mod isolation;
+pub mod mail;
 pub mod matching;
 pub mod mock;
 mod plan;

@@ -46,6 +46,8 @@ pub struct Settings {
     pub mocks: BTreeMap<String, MockSettings>,
     /// `[brokers.NAME]`.
     pub brokers: BTreeMap<String, BrokerSettings>,
+    /// `[mail]`: the port of the SMTP server itspec runs for the service.
+    pub mail: Option<Port>,
     /// `[channels]`: how long message assertions wait.
     pub waits: Waits,
     /// Where error codes and messages are read.
@@ -214,6 +216,7 @@ impl Settings {
                 })
                 .collect(),
             brokers: brokers(&config.brokers)?,
+            mail: config.mail.as_ref().map(|mail| mail.port),
             waits: Waits {
                 wait: config
                     .channels

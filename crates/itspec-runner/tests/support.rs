@@ -57,6 +57,8 @@ pub fn api() -> Router {
         .route("/redis-shutdown", post(redis_shutdown))
         .route("/kill", post(kill))
         .route("/redis-commands", post(redis_commands))
+        .route("/send-mail", post(send_mail))
+        .route("/send-mail-later", post(send_mail_later))
 }
 
 /// Runs the Redis commands `{"url", "commands": [["SET", "k", "v"], …]}`
@@ -81,6 +83,91 @@ async fn redis_commands(axum::Json(order): axum::Json<Value>) -> impl IntoRespon
             .unwrap();
     }
     StatusCode::OK
+}
+
+/// Sends an e-mail as a service would, through the SMTP server at
+/// `{"host", "port"}`: `{"from", "to": [...], "message"}` (the message's
+/// lines, headers first), with `AUTH PLAIN` when `"auth"` is true. Answers
+/// 200 when the server took it, else 502 with `{"code", "reply"}`.
+async fn send_mail(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    let host = order["host"].as_str().unwrap_or("127.0.0.1").to_string();
+    let port = order["port"].as_u64().unwrap_or(25) as u16;
+    let stream = tokio::net::TcpStream::connect((host.as_str(), port))
+        .await
+        .unwrap();
+    let (read, mut write) = stream.into_split();
+    let mut lines = BufReader::new(read).lines();
+    // The reply to what was sent last: its code and text (multi-line
+    // replies read to their last line).
+    async fn reply(
+        lines: &mut tokio::io::Lines<BufReader<tokio::net::tcp::OwnedReadHalf>>,
+    ) -> (u16, String) {
+        loop {
+            let line = lines.next_line().await.unwrap().unwrap_or_default();
+            if line.len() < 4 || line.as_bytes()[3] != b'-' {
+                return (line.get(..3).unwrap_or("0").parse().unwrap_or(0), line);
+            }
+        }
+    }
+    let mut say = Vec::new();
+    say.push(reply(&mut lines).await);
+    let mut commands = vec!["EHLO service.test".to_string()];
+    if order["auth"].as_bool() == Some(true) {
+        // "\0user\0password", base64.
+        commands.push("AUTH PLAIN AHVzZXIAcGFzc3dvcmQ=".to_string());
+    }
+    commands.push(format!(
+        "MAIL FROM:<{}>",
+        order["from"].as_str().unwrap_or("")
+    ));
+    for to in order["to"].as_array().into_iter().flatten() {
+        commands.push(format!("RCPT TO:<{}>", to.as_str().unwrap_or("")));
+    }
+    commands.push("DATA".to_string());
+    for command in commands {
+        write
+            .write_all(format!("{command}\r\n").as_bytes())
+            .await
+            .unwrap();
+        let (code, text) = reply(&mut lines).await;
+        if code >= 400 {
+            return (
+                StatusCode::BAD_GATEWAY,
+                axum::Json(json!({"code": code, "reply": text})),
+            );
+        }
+    }
+    let mut data = String::new();
+    for line in order["message"].as_array().into_iter().flatten() {
+        let line = line.as_str().unwrap_or("");
+        if line.starts_with('.') {
+            data.push('.');
+        }
+        data.push_str(line);
+        data.push_str("\r\n");
+    }
+    data.push_str(".\r\n");
+    write.write_all(data.as_bytes()).await.unwrap();
+    let (code, text) = reply(&mut lines).await;
+    write.write_all(b"QUIT\r\n").await.unwrap();
+    let status = if code == 250 {
+        StatusCode::OK
+    } else {
+        StatusCode::BAD_GATEWAY
+    };
+    (status, axum::Json(json!({"code": code, "reply": text})))
+}
+
+/// Sends the e-mail `/send-mail` would after `{"delay_ms"}`, and answers
+/// 202 at once: a service that mails from a background job.
+async fn send_mail_later(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
+    let delay = Duration::from_millis(order["delay_ms"].as_u64().unwrap_or(0));
+    tokio::spawn(async move {
+        tokio::time::sleep(delay).await;
+        let _ = send_mail(axum::Json(order)).await.into_response();
+    });
+    StatusCode::ACCEPTED
 }
 
 /// Kills the process `{"pid"}` (a broker of the test's own) and waits

@@ -329,6 +329,33 @@ fn case_section(page: &mut String, i: usize, j: usize, spec: &SpecResult, case: 
             page.push_str("</tbody>\n</table>\n");
         }
     }
+    if let Some(emails) = case.emails.as_ref().filter(|emails| !emails.is_empty()) {
+        page.push_str("<h3>E-mails</h3>\n<table class=\"calls\">\n");
+        page.push_str("<thead><tr><th>ms</th><th>from</th><th>to</th><th>subject</th><th>parts</th><th>answered</th></tr></thead>\n<tbody>\n");
+        for email in emails {
+            let mut parts = Vec::new();
+            if !email.text.is_empty() {
+                parts.push(format!("text:\n{}", email.text));
+            }
+            if !email.html.is_empty() {
+                parts.push(format!("html:\n{}", email.html));
+            }
+            if !email.attachments.is_empty() {
+                parts.push(format!("attachments: {}", email.attachments.join(", ")));
+            }
+            let _ = writeln!(
+                page,
+                "<tr><td>{:.1}</td><td><code>{}</code></td><td><code>{}</code></td><td>{}</td><td><pre>{}</pre></td><td>{}</td></tr>",
+                email.at_ms,
+                escape(&email.from),
+                escape(&email.to.join(", ")),
+                escape(&email.subject),
+                escape(&super::with_omitted(parts.join("\n\n"), email.body_omitted)),
+                email.answered,
+            );
+        }
+        page.push_str("</tbody>\n</table>\n");
+    }
     page.push_str("</div>\n</details>\n");
 }
 

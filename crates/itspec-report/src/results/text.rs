@@ -102,6 +102,16 @@ pub fn journals(case: &CaseResult) -> String {
             ));
         }
     }
+    if let Some(emails) = &case.emails {
+        out.push_str(&format!(
+            "mail: {} e-mail{}\n",
+            emails.len(),
+            if emails.len() == 1 { "" } else { "s" }
+        ));
+        for email in emails {
+            out.push_str(&format!("  +{:.0} ms {}\n", email.at_ms, email.summary()));
+        }
+    }
     out
 }
 

@@ -440,7 +440,7 @@ fn carried(seen: &[Received], since: Instant) -> Vec<String> {
     message_notes(seen, since)
 }
 
-fn wait_text(wait: std::time::Duration) -> String {
+pub(super) fn wait_text(wait: std::time::Duration) -> String {
     let ms = wait.as_millis();
     if ms.is_multiple_of(1000) {
         format!("{} s", ms / 1000)

@@ -4,6 +4,7 @@
 
 mod contract;
 mod database;
+mod email;
 mod errors;
 mod messages;
 mod mocks;
@@ -21,6 +22,7 @@ use serde_json::Value;
 pub(crate) use contract::contract;
 pub use database::DbContext;
 pub(crate) use database::unchanged_in;
+pub(crate) use email::MailContext;
 pub use errors::ErrorPaths;
 pub(crate) use messages::MessageContext;
 pub(crate) use mocks::call_notes;
@@ -55,6 +57,8 @@ pub struct Context<'a> {
     pub side_effects: &'a dyn SideEffects,
     /// The brokers, when the run has any.
     pub messages: Option<&'a MessageContext<'a>>,
+    /// The SMTP server, when `[mail]` is configured.
+    pub mail: Option<&'a MailContext<'a>>,
     /// The mocks, read again by `within`.
     pub mocks: Option<&'a Mocks>,
     /// When the case's last request ended: the waits count from here.
@@ -169,9 +173,20 @@ async fn within(
     let deadline = after(cx.last_step, wait);
     // A message assertion waits D for its messages; `no messages` waits D
     // for latecomers.
-    let negative = matches!(assertion.kind, AssertionKind::NoMessages { .. });
+    let negative = matches!(
+        assertion.kind,
+        AssertionKind::NoMessages { .. } | AssertionKind::NoEmails { .. }
+    ) || is_negative_email(&assertion.kind);
     let messages = cx.messages.map(|m| MessageContext {
         brokers: m.brokers,
+        waits: Waits {
+            wait,
+            quiet: if negative { wait } else { m.waits.quiet },
+        },
+        last_step: m.last_step,
+    });
+    let mail = cx.mail.map(|m| MailContext {
+        mail: m.mail,
         waits: Waits {
             wait,
             quiet: if negative { wait } else { m.waits.quiet },
@@ -183,6 +198,7 @@ async fn within(
         let again = Context {
             journals: live.as_ref().or(cx.journals),
             messages: messages.as_ref(),
+            mail: mail.as_ref(),
             ..*cx
         };
         match evaluate(assertion, &again).await {
@@ -201,6 +217,16 @@ async fn within(
             other => return other,
         }
     }
+}
+
+/// Whether an `email` assertion asks something of every e-mail (`not
+/// received`, `!=`, `not contains`, `not exists`): `within` then waits its
+/// time for latecomers.
+fn is_negative_email(kind: &AssertionKind) -> bool {
+    let AssertionKind::Check { subject, predicate } = kind else {
+        return false;
+    };
+    matches!(subject.kind, SubjectKind::Email { .. }) && email::negative(predicate)
 }
 
 /// `Ok(None)`: passed; `Ok(Some(reason))`: not checkable (prose).
@@ -237,6 +263,15 @@ async fn evaluate(assertion: &Assertion, cx: &Context<'_>) -> Result<Option<Stri
             messages::check(subject, predicate, cx).await?;
             Ok(None)
         }
+        AssertionKind::Check { subject, predicate }
+            if matches!(
+                subject.kind,
+                SubjectKind::Email { .. } | SubjectKind::Emails { .. }
+            ) =>
+        {
+            email::check(subject, predicate, cx).await?;
+            Ok(None)
+        }
         AssertionKind::Check { subject, predicate } => {
             let value = subject::resolve(subject, cx).await?;
             predicate::apply(predicate, subject, value, cx)?;
@@ -258,6 +293,7 @@ async fn evaluate(assertion: &Assertion, cx: &Context<'_>) -> Result<Option<Stri
                 .await
                 .map(|()| None)
         }
+        AssertionKind::NoEmails { to } => email::none_to(to.as_ref(), cx).await.map(|()| None),
         AssertionKind::Call { name, args } => database::call(name, args, cx).await.map(|()| None),
     }
 }

@@ -65,6 +65,9 @@ pub(super) async fn resolve(subject: &Subject, cx: &Context<'_>) -> Result<Optio
         SubjectKind::Message { .. } | SubjectKind::Messages { .. } => Err(Failure::error(
             "a message subject is checked with `received` or `count`; it has no value to capture",
         )),
+        SubjectKind::Email { .. } | SubjectKind::Emails { .. } => Err(Failure::error(
+            "an e-mail subject is checked with a predicate or `count`; it has no value to capture",
+        )),
     }
 }
 

@@ -74,7 +74,7 @@ impl BrokerKind {
 
 /// A lock whose holder panicked still guards whole data here (maps of
 /// records and waiters): it is taken as it is.
-pub(super) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+pub(crate) fn lock<T>(mutex: &std::sync::Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     mutex.lock().unwrap_or_else(|e| e.into_inner())
 }
 

@@ -1,6 +1,7 @@
 //! Side-effect channels: the places a service writes to besides its
 //! response — its database, the HTTP dependencies itspec mocks and the
-//! message brokers it publishes to; mail and caches next. A case asks each channel the
+//! message brokers it publishes to (and the Redis keys it writes), and the
+//! SMTP server it sends e-mail through. A case asks each channel the
 //! same things at the same moments (docs/architecture.md, "A side-effect
 //! channel"):
 //!
@@ -21,12 +22,14 @@
 //! there.
 
 mod database;
+mod mail;
 mod messages;
 mod mocks;
 
 use futures_util::future::LocalBoxFuture;
 
 pub(crate) use database::DatabaseChannel;
+pub(crate) use mail::MailChannel;
 pub(crate) use messages::MessageChannel;
 pub(crate) use mocks::MockChannel;
 
@@ -69,6 +72,8 @@ pub(crate) struct Journal {
     pub mock_calls: Journals,
     /// What each broker carried.
     pub messages: std::collections::BTreeMap<String, Vec<itspec_results::Message>>,
+    /// What the SMTP server took in; `None` when the run has none.
+    pub emails: Option<Vec<itspec_results::Email>>,
 }
 
 /// The channels of a case. Adding one: a module beside `database` and
@@ -82,6 +87,8 @@ pub(crate) struct Channels<'a> {
     pub mocks: Option<MockChannel<'a>>,
     /// The brokers, when the run has any.
     pub messages: Option<MessageChannel<'a>>,
+    /// The SMTP server, when `[mail]` is configured.
+    pub mail: Option<MailChannel<'a>>,
 }
 
 impl Channels<'_> {
@@ -97,6 +104,9 @@ impl Channels<'_> {
         if let Some(messages) = &self.messages {
             all.push(messages);
         }
+        if let Some(mail) = &self.mail {
+            all.push(mail);
+        }
         all
     }
 
@@ -110,6 +120,9 @@ impl Channels<'_> {
         }
         if let Some(messages) = &mut self.messages {
             all.push(messages);
+        }
+        if let Some(mail) = &mut self.mail {
+            all.push(mail);
         }
         all
     }
@@ -157,7 +170,7 @@ impl SideEffects for Channels<'_> {
         let channels = self.each();
         if channels.is_empty() {
             return Err(Failure::new(
-                "`no side effects` compares the database, the mocks' journals and the brokers' messages, and this run has none of them: add [database] (and mocks or brokers) to itspec.toml",
+                "`no side effects` compares the database, the mocks' journals, the brokers' messages and the e-mails, and this run has none of them: add [database] (and mocks, brokers or [mail]) to itspec.toml",
             ));
         }
         channels

@@ -1,6 +1,7 @@
 //! The environment of a run: the database (connected, checked and given
-//! its schema before anything else), the mocks (listening before the
-//! service starts, so its env can carry their URLs), the service (started
+//! its schema before anything else), the mocks and the SMTP server
+//! (listening before the service starts, so its env can carry their
+//! addresses), the service (started
 //! here or already running), and the base URL requests go to. Cleanup runs
 //! on every exit path: stop, failure, Ctrl-C, and (as a last resort) drop.
 
@@ -17,6 +18,7 @@ pub use service::Service;
 
 use crate::broker::Brokers;
 use crate::db::Database;
+use crate::mail::Mail;
 use crate::mock::Mocks;
 use crate::settings::Settings;
 use crate::vars::{Scope, interpolate_text, to_text};
@@ -34,6 +36,8 @@ pub struct Environment {
     pub mocks: Mocks,
     /// The brokers, observed since before the service started.
     pub brokers: Brokers,
+    /// The SMTP server, when `[mail]` is configured.
+    pub mail: Option<Mail>,
     /// Where requests go.
     pub base_url: String,
     /// `[target] headers`, variables replaced.
@@ -65,8 +69,19 @@ impl Environment {
         let brokers = Brokers::start(&settings.brokers)
             .await
             .map_err(|e| EnvError(e.to_string()))?;
+        let mail = match settings.mail {
+            Some(port) => Some(
+                Mail::start(match port {
+                    itspec_config::Port::Fixed(port) => port,
+                    itspec_config::Port::Auto => 0,
+                })
+                .await
+                .map_err(|e| EnvError(e.to_string()))?,
+            ),
+            None => None,
+        };
         let Some(service_settings) = &settings.service else {
-            let scope = template_scope(settings, None, &mocks);
+            let scope = template_scope(settings, None, &mocks, mail.as_ref());
             let headers = headers(settings, &scope)?;
             let base_url = match &settings.base_url {
                 Some(url) => interpolate_text(url, &scope)
@@ -82,6 +97,7 @@ impl Environment {
                 database,
                 mocks,
                 brokers,
+                mail,
                 base_url,
                 headers,
                 service: None,
@@ -93,7 +109,7 @@ impl Environment {
             itspec_config::Port::Fixed(port) => port,
             itspec_config::Port::Auto => free_port()?,
         };
-        let scope = template_scope(settings, Some(port), &mocks);
+        let scope = template_scope(settings, Some(port), &mocks, mail.as_ref());
         let base_url = interpolate_text(
             settings
                 .base_url
@@ -138,6 +154,7 @@ impl Environment {
             database,
             mocks,
             brokers,
+            mail,
             base_url,
             headers,
             service: Some(service),
@@ -197,7 +214,12 @@ fn headers(settings: &Settings, scope: &Scope) -> Result<Vec<(String, String)>, 
 
 /// The variables of `[service] command`, `[service] env`,
 /// `target.base_url` and `[target] headers`.
-fn template_scope(settings: &Settings, port: Option<u16>, mocks: &Mocks) -> Scope {
+fn template_scope(
+    settings: &Settings,
+    port: Option<u16>,
+    mocks: &Mocks,
+    mail: Option<&Mail>,
+) -> Scope {
     let mut scope = Scope::new();
     if let Some(port) = port {
         scope.set(
@@ -215,6 +237,9 @@ fn template_scope(settings: &Settings, port: Option<u16>, mocks: &Mocks) -> Scop
         .map(|(name, broker)| (name.clone(), json!({ "url": broker.url })))
         .collect();
     scope.set("brokers", Value::Object(brokers));
+    if let Some(mail) = mail {
+        scope.set("mail", mail.variables());
+    }
     scope.set("vars", Value::Object(settings.vars.clone()));
     scope
 }

@@ -9,15 +9,18 @@ use itspec_spec::model::{AssertionKind, ExpectedOutput, Phrase, Spec, TestCase};
 use serde_json::{Map, Value, json};
 
 use super::setup::Setup;
-use crate::assert::{self, Context, ErrorPaths, MessageContext};
+use crate::assert::{self, Context, ErrorPaths, MailContext, MessageContext};
 use crate::broker::{Brokers, Waits};
-use crate::channel::{ChannelError, Channels, DatabaseChannel, MessageChannel, MockChannel};
+use crate::channel::{
+    ChannelError, Channels, DatabaseChannel, MailChannel, MessageChannel, MockChannel,
+};
 use crate::http::Http;
 use crate::isolation::Isolation;
+use crate::mail::Mail;
 use crate::mock::{Journals, Mocks};
 use crate::vars::Scope;
 use itspec_contract::{Contract, Operation};
-use itspec_results::{Call, Message};
+use itspec_results::{Call, Email, Message};
 use itspec_results::{
     CaseResult, Evidence, Exchange, IterationRun, Iterations, Outcome, ResponseRecord, StepKind,
     StepResult, TimedRequest, Verdict,
@@ -41,6 +44,8 @@ pub(crate) struct CaseRunner<'a> {
     pub mocks: &'a Mocks,
     /// The brokers of the run.
     pub brokers: &'a Brokers,
+    /// The SMTP server, when `[mail]` is configured.
+    pub mail: Option<&'a Mail>,
     /// `[channels]`: how long message assertions wait.
     pub waits: Waits,
     /// Run every iteration even after one failed.
@@ -69,6 +74,8 @@ pub(crate) struct Attempt {
     pub mock_calls: Journals,
     /// What each broker carried.
     pub messages: BTreeMap<String, Vec<Message>>,
+    /// What the SMTP server took in.
+    pub emails: Option<Vec<Email>>,
     /// The values its variables and responses hold that reports hide
     /// (found only for an attempt the case may show).
     pub secrets: Vec<String>,
@@ -147,6 +154,7 @@ impl CaseRunner<'_> {
             iterations: None,
             mock_calls: Journals::new(),
             messages: BTreeMap::new(),
+            emails: None,
             service_log: None,
         };
         if let Some(skip) = &case.skip {
@@ -202,6 +210,7 @@ impl CaseRunner<'_> {
             spec: self.spec,
             isolation,
             mocks: self.mocks,
+            mail: self.mail.is_some(),
             strict: self.strict,
         };
         let overrides = setup.run(case, &mut scope, &mut result.checks).await?;
@@ -218,6 +227,11 @@ impl CaseRunner<'_> {
             mocks: MockChannel::new(self.mocks, self.spec, overrides, scope.clone()),
             messages: MessageChannel::new(
                 self.brokers,
+                asks_no_side_effects(case).then_some(self.waits.quiet),
+            ),
+            mail: MailChannel::new(
+                self.mail,
+                case,
                 asks_no_side_effects(case).then_some(self.waits.quiet),
             ),
         };
@@ -299,6 +313,7 @@ impl CaseRunner<'_> {
         result.exchanges = shown.exchanges;
         result.mock_calls = shown.mock_calls;
         result.messages = shown.messages;
+        result.emails = shown.emails;
         if planned > 1 {
             race_verdicts(case, &tally, &mut result.checks);
             result.iterations = Some(tally);
@@ -333,6 +348,11 @@ impl CaseRunner<'_> {
             waits: self.waits,
             last_step,
         };
+        let mail = self.mail.map(|mail| MailContext {
+            mail,
+            waits: self.waits,
+            last_step,
+        });
         let cx = Context {
             last: responses.last.as_ref(),
             labelled: &responses.labelled,
@@ -344,6 +364,7 @@ impl CaseRunner<'_> {
             db: db.as_ref(),
             side_effects: channels,
             messages: (!self.brokers.is_empty()).then_some(&messages),
+            mail: mail.as_ref(),
             mocks: Some(self.mocks),
             last_step,
         };
@@ -364,6 +385,7 @@ impl CaseRunner<'_> {
         self.unexpected_calls(case, calls, &mut attempt.checks);
         attempt.mock_calls = journal.mock_calls;
         attempt.messages = journal.messages;
+        attempt.emails = journal.emails;
         if last || (!attempt.passed() && !self.keep_going) {
             self.captures(case, &cx, spec_scope, &mut attempt.checks)
                 .await;

@@ -24,6 +24,8 @@ pub(super) struct Setup<'a> {
     pub spec: &'a Spec,
     pub isolation: Option<&'a Isolation>,
     pub mocks: &'a Mocks,
+    /// Whether an SMTP server runs (`[mail]`), for `mail -> CODE` lines.
+    pub mail: bool,
     /// `--strict`: a setup line in prose stops the case.
     pub strict: bool,
 }
@@ -166,6 +168,15 @@ impl Setup<'_> {
                             path: &path.value,
                             change: answer,
                         },
+                    ));
+                }
+                // The channel answers with it (channel/mail.rs).
+                SetupLineKind::Mail { .. } if self.mail => {}
+                SetupLineKind::Mail { .. } => {
+                    return Err(Failed::new(
+                        line.span,
+                        "setup",
+                        "`mail -> CODE` makes itspec's SMTP server refuse the case's e-mail, and none runs: add [mail] to itspec.toml and point the service at {{mail.host}}:{{mail.port}}",
                     ));
                 }
                 SetupLineKind::Prose { hint, .. } if self.strict => {

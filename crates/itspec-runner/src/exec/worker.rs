@@ -17,6 +17,7 @@ use crate::broker::Brokers;
 use crate::env::{EnvError, Environment};
 use crate::http::Http;
 use crate::isolation::Isolation;
+use crate::mail::Mail;
 use crate::mock::Mocks;
 use crate::settings::{Settings, var_value};
 use crate::vars::Scope;
@@ -53,6 +54,8 @@ pub(super) struct Worker {
     mocks: Mocks,
     /// The brokers, observed from start to stop.
     brokers: Brokers,
+    /// The SMTP server, when `[mail]` is configured.
+    mail: Option<Mail>,
     isolation: Option<Isolation>,
     /// Dropped before the service stops, so that no idle keep-alive
     /// connection holds up its graceful shutdown.
@@ -118,6 +121,7 @@ impl Worker {
         let mocks = std::mem::take(&mut environment.mocks);
         mocks.set_max_body(&settings.max_body);
         let brokers = std::mem::replace(&mut environment.brokers, Brokers::none());
+        let mail = environment.mail.take();
         let mut scope = Scope::new();
         scope.set("run_id", Value::String(run_id.to_string()));
         scope.set("worker", Value::from(number));
@@ -132,6 +136,9 @@ impl Worker {
                     .collect(),
             ),
         );
+        if let Some(mail) = &mail {
+            scope.set("mail", mail.variables());
+        }
         for (name, value) in &settings.vars {
             scope.set(name.clone(), value.clone());
         }
@@ -143,6 +150,7 @@ impl Worker {
             environment,
             mocks,
             brokers,
+            mail,
             isolation,
             http: Some(http),
             scope,
@@ -206,6 +214,7 @@ impl Worker {
             strict: job.options.strict,
             mocks: &self.mocks,
             brokers: &self.brokers,
+            mail: self.mail.as_ref(),
             waits: job.settings.waits,
             keep_going: job.options.keep_going,
             repeat: job.options.repeat,

@@ -82,6 +82,24 @@ pub enum WorkersError {
         /// The first broker.
         name: String,
     },
+    /// One service for every worker, with `[mail]`.
+    #[error(
+        "--jobs {asked}: workers sharing one service would share where it sends e-mail, so one case would see another's. \
+         Add [service] to itspec.toml so each worker gets a service and an SMTP server of its own"
+    )]
+    SharedMail {
+        /// Workers asked for.
+        asked: usize,
+    },
+    /// `[mail]` has a fixed port.
+    #[error(
+        "--jobs {asked}: [mail] has a fixed port, and each worker runs an SMTP server of its own. \
+         Use port = \"auto\" and pass {{{{mail.host}}}} and {{{{mail.port}}}} to the service in [service] env"
+    )]
+    FixedMailPort {
+        /// Workers asked for.
+        asked: usize,
+    },
     /// A mock's port is fixed.
     #[error(
         "--jobs {asked}: [mocks.{name}] has a fixed port, and each worker starts mocks of its own. \
@@ -134,6 +152,9 @@ pub fn worker_count(
         if has_mocks {
             return Err(WorkersError::SharedMocks { asked });
         }
+        if settings.mail.is_some() {
+            return Err(WorkersError::SharedMail { asked });
+        }
         return Ok(jobs);
     };
     if let itspec_config::Port::Fixed(port) = service.port {
@@ -146,6 +167,9 @@ pub fn worker_count(
             asked,
             url: url.clone(),
         });
+    }
+    if let Some(itspec_config::Port::Fixed(_)) = settings.mail {
+        return Err(WorkersError::FixedMailPort { asked });
     }
     if let Some((name, _)) = settings
         .mocks

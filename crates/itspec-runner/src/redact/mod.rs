@@ -275,6 +275,15 @@ impl Redaction {
                 }
             }
         }
+        for email in case.emails.iter_mut().flatten() {
+            text(&mut email.from);
+            email.to.iter_mut().for_each(&text);
+            text(&mut email.subject);
+            self.headers(&mut email.headers, secrets);
+            text(&mut email.text);
+            text(&mut email.html);
+            email.attachments.iter_mut().for_each(&text);
+        }
         if let Outcome::Skipped { reason } = &mut case.outcome {
             text(reason);
         }
@@ -463,6 +472,7 @@ mod tests {
             iterations: None,
             mock_calls: std::collections::BTreeMap::new(),
             messages: std::collections::BTreeMap::new(),
+            emails: None,
             service_log: None,
         }
     }

@@ -15,7 +15,7 @@ use crate::template::is_slot;
 
 /// Variables every case has.
 const BUILTINS: &[&str] = &[
-    "run_id", "case_id", "worker", "uuid", "now", "env", "mocks", "brokers",
+    "run_id", "case_id", "worker", "uuid", "now", "env", "mocks", "brokers", "mail",
 ];
 /// Variables of a response, known after the request.
 const RESPONSE: &[&str] = &["status", "headers", "body"];

@@ -63,6 +63,11 @@ pub enum AssertionKind {
         /// Only this topic of it (the broker's wildcards).
         topic: Option<Spanned<String>>,
     },
+    /// `no emails [to "ADDR"]`: the service sent no e-mail (to ADDR).
+    NoEmails {
+        /// Only e-mails to this address.
+        to: Option<Spanned<String>>,
+    },
     /// A line that is not in the grammar: kept, reported as unverified.
     Prose {
         /// The nearest grammatical form, when one is close.
@@ -162,6 +167,37 @@ pub enum SubjectKind {
         /// `ttl`: the seconds left (`-1`: it never expires).
         ttl: bool,
     },
+    /// `email [to "ADDR"] PART`: the e-mails the service sent (to ADDR,
+    /// in To, Cc or the envelope).
+    Email {
+        /// Only e-mails to this address, variables not yet replaced.
+        to: Option<Spanned<String>>,
+        /// What of them is looked at.
+        part: EmailPart,
+    },
+    /// `emails [to "ADDR"]` before `count`: how many were sent.
+    Emails {
+        /// Only e-mails to this address.
+        to: Option<Spanned<String>>,
+    },
+}
+
+/// What an `email` assertion looks at.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(tag = "part", content = "of", rename_all = "snake_case")]
+pub enum EmailPart {
+    /// `received` / `not received`: whether one was sent.
+    Received,
+    /// `subject`.
+    Subject,
+    /// `body`: the text and the HTML parts.
+    Body,
+    /// `from`.
+    From,
+    /// `header NAME`.
+    Header(Spanned<String>),
+    /// `attachment "NAME"`, before `exists` or `not exists`.
+    Attachment(Spanned<String>),
 }
 
 /// A part of an HTTP response.

@@ -16,8 +16,8 @@ mod var;
 
 pub use action::{Action, ActionBody, ActionKind, Group};
 pub use assertion::{
-    Assertion, AssertionKind, CmpOp, Condition, Operand, OperandKind, PathSegment, Phrase,
-    Predicate, ResponsePart, RouteRef, Subject, SubjectKind,
+    Assertion, AssertionKind, CmpOp, Condition, EmailPart, Operand, OperandKind, PathSegment,
+    Phrase, Predicate, ResponsePart, RouteRef, Subject, SubjectKind,
 };
 pub use case::{
     Body, BodyKind, Capture, CaseKind, ExpectedOutput, FixtureSelection, Header, PublishLine,

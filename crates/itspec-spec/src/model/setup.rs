@@ -56,6 +56,14 @@ pub enum SetupLineKind {
         /// What the route answers instead.
         answer: MockOverride,
     },
+    /// `mail -> CODE ["TEXT"]`: the SMTP server answers the case's
+    /// e-mails with this code instead of 250.
+    Mail {
+        /// The reply code, 400 to 599.
+        code: Spanned<u16>,
+        /// The reply's text.
+        text: Option<Spanned<String>>,
+    },
     /// A line that is none of the above; it does not run. Kept so a run
     /// can show it under its case as unverified.
     Prose {

@@ -12,8 +12,8 @@ use crate::ValueType;
 use crate::diagnostic::{Code, Diagnostic};
 use crate::jsonpath::JsonPathError;
 use crate::model::{
-    Assertion, AssertionKind, CmpOp, Condition, Operand, OperandKind, PathSegment, Phrase,
-    Predicate, ResponsePart, RouteRef, Subject, SubjectKind, Value, ValueKind,
+    Assertion, AssertionKind, CmpOp, Condition, EmailPart, Operand, OperandKind, PathSegment,
+    Phrase, Predicate, ResponsePart, RouteRef, Subject, SubjectKind, Value, ValueKind,
 };
 use crate::source::Spanned;
 
@@ -185,6 +185,14 @@ fn parse_kind(cx: &mut Cx<'_>, line: Located<'_>) -> Parsed<AssertionKind> {
         return Ok(no_messages);
     }
     cursor.pos = 0;
+    if cursor.keyword("no") && cursor.keyword("emails") {
+        let to = email_to(&mut cursor)?;
+        if !cursor.at_end() {
+            return cursor.fail("the end of the line");
+        }
+        return Ok(AssertionKind::NoEmails { to });
+    }
+    cursor.pos = 0;
     if let Some(call) = check_call(&mut cursor)? {
         return Ok(call);
     }
@@ -238,6 +246,51 @@ fn no_messages(cursor: &mut Cursor<'_, '_>) -> Parsed<Option<AssertionKind>> {
         return cursor.fail("the end of the line");
     }
     Ok(Some(AssertionKind::NoMessages { broker, topic }))
+}
+
+/// `to "ADDR"` after `email`, `emails` or `no emails`, if there.
+fn email_to(cursor: &mut Cursor<'_, '_>) -> Parsed<Option<Spanned<String>>> {
+    if !cursor.keyword("to") {
+        return Ok(None);
+    }
+    match cursor.string() {
+        Some(address) => Ok(Some(address)),
+        None => cursor.fail("an address in double quotes, like `\"ana@example.com\"`"),
+    }
+}
+
+/// What an `email` subject looks at, after its address.
+fn email_part(cursor: &mut Cursor<'_, '_>) -> Parsed<EmailPart> {
+    cursor.skip_ws();
+    let start = cursor.pos;
+    if cursor.keyword("received") || (cursor.keyword("not") && cursor.keyword("received")) {
+        // The predicate reads the words again.
+        cursor.pos = start;
+        return Ok(EmailPart::Received);
+    }
+    cursor.pos = start;
+    if cursor.keyword("subject") {
+        return Ok(EmailPart::Subject);
+    }
+    if cursor.keyword("body") {
+        return Ok(EmailPart::Body);
+    }
+    if cursor.keyword("from") {
+        return Ok(EmailPart::From);
+    }
+    if cursor.keyword("header") {
+        return match cursor.take_while(is_token_char) {
+            Some(name) => Ok(EmailPart::Header(name)),
+            None => cursor.fail("a header name"),
+        };
+    }
+    if cursor.keyword("attachment") {
+        return match cursor.string() {
+            Some(name) => Ok(EmailPart::Attachment(name)),
+            None => cursor.fail("the attachment's file name in double quotes"),
+        };
+    }
+    cursor.fail("`received`, `subject`, `body`, `from`, `header NAME` or `attachment \"NAME\"`")
 }
 
 /// The topic after a broker's name, unless the next word is one of
@@ -360,6 +413,16 @@ pub(crate) fn subject(cursor: &mut Cursor<'_, '_>) -> Parsed<Subject> {
             broker,
             topic,
             header,
+        }
+    } else if cursor.keyword("emails") {
+        SubjectKind::Emails {
+            to: email_to(cursor)?,
+        }
+    } else if cursor.keyword("email") {
+        let to = email_to(cursor)?;
+        SubjectKind::Email {
+            to,
+            part: email_part(cursor)?,
         }
     } else if cursor.keyword("key") {
         let Some(broker) = cursor.ident() else {
@@ -605,6 +668,19 @@ pub(crate) fn condition(cursor: &mut Cursor<'_, '_>) -> Parsed<Condition> {
 
 fn predicate(cursor: &mut Cursor<'_, '_>, subject: &Subject) -> Parsed<Predicate> {
     cursor.skip_ws();
+    if let SubjectKind::Email {
+        part: EmailPart::Received,
+        ..
+    } = subject.kind
+    {
+        if cursor.keyword("received") {
+            return Ok(Predicate::Exists);
+        }
+        if cursor.keyword("not") && cursor.keyword("received") {
+            return Ok(Predicate::NotExists);
+        }
+        return cursor.fail("`received` or `not received`");
+    }
     if let Some(op) = comparison(cursor) {
         let value = if matches!(subject.kind, SubjectKind::Statuses) && cursor.peek() == Some('[') {
             let list = cursor.operand_list()?;
@@ -736,8 +812,38 @@ fn check_fits(cursor: &Cursor<'_, '_>, subject: &Subject, predicate: &Predicate)
             Predicate::Compare { op: CmpOp::Eq, .. },
         ) => true,
         (SubjectKind::Mock { .. } | SubjectKind::Message { .. }, _) => false,
-        (SubjectKind::Messages { .. }, Predicate::Count { .. }) => true,
-        (SubjectKind::Messages { .. }, _) => false,
+        (SubjectKind::Messages { .. } | SubjectKind::Emails { .. }, Predicate::Count { .. }) => {
+            true
+        }
+        (SubjectKind::Messages { .. } | SubjectKind::Emails { .. }, _) => false,
+        (
+            SubjectKind::Email {
+                part: EmailPart::Received | EmailPart::Attachment(_),
+                ..
+            },
+            Predicate::Exists | Predicate::NotExists,
+        ) => true,
+        (
+            SubjectKind::Email {
+                part: EmailPart::Received | EmailPart::Attachment(_),
+                ..
+            },
+            _,
+        ) => false,
+        (
+            SubjectKind::Email { .. },
+            Predicate::Compare {
+                op: CmpOp::Eq | CmpOp::Ne,
+                ..
+            }
+            | Predicate::In { .. }
+            | Predicate::Contains { .. }
+            | Predicate::Matches { .. }
+            | Predicate::Exists
+            | Predicate::NotExists
+            | Predicate::Is { .. },
+        ) => true,
+        (SubjectKind::Email { .. }, _) => false,
         (
             SubjectKind::MockCalls { .. } | SubjectKind::CountStatus { .. },
             Predicate::Compare { .. },
@@ -769,6 +875,18 @@ fn check_fits(cursor: &Cursor<'_, '_>, subject: &Subject, predicate: &Predicate)
         }
         SubjectKind::Message { .. } => "`== V` after `message NAME header H`",
         SubjectKind::Messages { .. } => "`count == N` after a `messages` subject",
+        SubjectKind::Emails { .. } => "`count == N` after an `emails` subject",
+        SubjectKind::Email {
+            part: EmailPart::Received,
+            ..
+        } => "`received` or `not received`",
+        SubjectKind::Email {
+            part: EmailPart::Attachment(_),
+            ..
+        } => "`exists` or `not exists` after `attachment \"NAME\"`",
+        SubjectKind::Email { .. } => {
+            "`== V`, `!= V`, `contains V`, `not contains V`, `matches \"regex\"`, `exists` or `is TYPE` after an `email` part"
+        }
         SubjectKind::MockCalls { .. } | SubjectKind::CountStatus { .. } => {
             "a comparison like `== 1`"
         }

@@ -97,13 +97,16 @@ fn parse(cursor: &mut Cursor<'_, '_>) -> Parsed<SetupLineKind> {
     if cursor.keyword("mock") {
         return mock(cursor);
     }
+    if cursor.keyword("mail") {
+        return mail(cursor);
+    }
     let explicit = cursor.keyword("fixture");
     match cursor.ident() {
         Some(name) if explicit || cursor.at_end() => end(cursor, SetupLineKind::Fixture { name }),
         None if explicit => cursor.fail("a fixture name"),
         _ => {
             cursor.pos = 0;
-            cursor.fail("`row`, `sql`, `fixture` or `mock`")
+            cursor.fail("`row`, `sql`, `fixture`, `mock` or `mail`")
         }
     }
 }
@@ -114,6 +117,35 @@ fn end(cursor: &mut Cursor<'_, '_>, kind: SetupLineKind) -> Parsed<SetupLineKind
     } else {
         cursor.fail("the end of the line")
     }
+}
+
+/// `mail -> CODE ["TEXT"]`: the SMTP server refuses the case's e-mail.
+fn mail(cursor: &mut Cursor<'_, '_>) -> Parsed<SetupLineKind> {
+    if !cursor.punct("->") {
+        return cursor.fail("`->` and the SMTP reply code, like `mail -> 550`");
+    }
+    cursor.skip_ws();
+    let start = cursor.pos;
+    let code = match cursor.take_while(|c| c.is_ascii_digit()) {
+        Some(code) => match code.value.parse::<u16>() {
+            Ok(value @ 400..=599) => crate::source::Spanned::new(value, code.span),
+            _ => {
+                cursor.pos = start;
+                return cursor.fail("an SMTP error code from 400 to 599, like `550`");
+            }
+        },
+        None => return cursor.fail("an SMTP error code from 400 to 599, like `550`"),
+    };
+    cursor.skip_ws();
+    let text = if cursor.peek() == Some('"') {
+        match cursor.string() {
+            Some(text) => Some(text),
+            None => return cursor.fail("the reply's text in double quotes"),
+        }
+    } else {
+        None
+    };
+    end(cursor, SetupLineKind::Mail { code, text })
 }
 
 /// `mock NAME METHOD PATH -> STATUS [JSON] [delay D]`, `-> delay D`,
