@@ -569,6 +569,7 @@ fn spec_input(settings: &Settings, path: &str, text: &str) -> SpecInput {
                     watch: broker.watch.clone(),
                 })
                 .collect(),
+            mail: settings.mail.is_some(),
             strict: false,
         },
     );

@@ -181,6 +181,8 @@ codes! {
     UnknownBroker = ("IT408", "unknown-broker"),
     /// A topic is not a pattern of its broker.
     InvalidTopic = ("IT409", "invalid-topic"),
+    /// An e-mail assertion or `mail ->` line, and no `[mail]` configured.
+    NoMailServer = ("IT410", "no-mail-server"),
     /// Python that is not one of the template's executable shapes.
     UnsupportedPython = ("IT501", "unsupported-python"),
     /// Python that does not parse.

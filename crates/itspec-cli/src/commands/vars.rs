@@ -1,5 +1,5 @@
 //! What a spec can rely on before it runs, beyond itself: the `[vars]`,
-//! `[mocks.NAME]` and `[brokers.NAME]` of the `itspec.toml` nearest above
+//! `[mocks.NAME]`, `[brokers.NAME]` and `[mail]` of the `itspec.toml` nearest above
 //! the spec (or of `--config`), and `--var`.
 
 use std::collections::HashMap;
@@ -16,6 +16,8 @@ struct Defined {
     vars: Vec<String>,
     mocks: Vec<String>,
     brokers: Vec<itspec_spec::KnownBroker>,
+    /// `[mail]` is configured.
+    mail: bool,
 }
 
 impl Defined {
@@ -36,6 +38,7 @@ impl Defined {
                     watch: broker.watch.clone(),
                 })
                 .collect(),
+            mail: loaded.config.mail.is_some(),
         }
     }
 }
@@ -64,6 +67,7 @@ impl<'a> KnownVars<'a> {
             vars: self.flags.iter().chain(&defined.vars).cloned().collect(),
             mocks: defined.mocks.clone(),
             brokers: defined.brokers.clone(),
+            mail: defined.mail,
             strict,
         }
     }

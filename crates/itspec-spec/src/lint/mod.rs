@@ -7,6 +7,7 @@
 
 mod case_ids;
 mod definitions;
+mod mail;
 mod placeholders;
 mod publish;
 mod references;
@@ -27,6 +28,8 @@ pub struct LintOptions {
     pub mocks: Vec<String>,
     /// Brokers of the config (`[brokers.NAME]`).
     pub brokers: Vec<KnownBroker>,
+    /// The config has `[mail]`: itspec runs an SMTP server.
+    pub mail: bool,
     /// Prose assertions are errors, not warnings.
     pub strict: bool,
 }
@@ -52,6 +55,7 @@ pub fn lint(spec: &Spec, options: &LintOptions) -> Vec<Diagnostic> {
     variables::check(spec, options, &mut diagnostics);
     references::check(spec, options, &mut diagnostics);
     topics::check(spec, options, &mut diagnostics);
+    mail::check(spec, options, &mut diagnostics);
     publish::check(spec, &mut diagnostics);
     related::check(spec, options, &mut diagnostics);
     diagnostics

@@ -235,6 +235,8 @@ pub enum DependencyKind {
         /// The broker's name (`[brokers.NAME]`).
         name: Spanned<String>,
     },
+    /// `Mail: SMTP …`: the service sends e-mail.
+    Mail,
     /// Anything else.
     Other,
 }

@@ -176,6 +176,7 @@ pub(crate) fn dependencies(cx: &Cx<'_>, blocks: &[Block]) -> Vec<Dependency> {
                     Some(name) => DependencyKind::Broker { name },
                     None => DependencyKind::Other,
                 },
+                "mail" | "email" | "e-mail" | "smtp" => DependencyKind::Mail,
                 _ => DependencyKind::Other,
             };
             dependencies.push(Dependency {

@@ -40,7 +40,7 @@ pub(crate) fn setup_line(cx: &mut Cx<'_>, line: TextRange) -> SetupLine {
                 }
                 cx.push(
                     diagnostic.with_help(
-                            "write `row TABLE: col = V, …`, `sql \"UPDATE …\"`, `fixture NAME`, or `mock NAME METHOD /path -> STATUS [JSON]`",
+                            "write `row TABLE: col = V, …`, `sql \"UPDATE …\"`, `fixture NAME`, `mock NAME METHOD /path -> STATUS [JSON]`, or `mail -> 550`",
                         ),
                 );
             }
