@@ -69,6 +69,7 @@ class Shop:
         self.pytester = pytester
         self.root = pytester.path
         shutil.copytree(SHOP / "specs", self.root / "specs")
+        shutil.copytree(SHOP / "channels", self.root / "channels")
         config = (SHOP / "itspec.toml").read_text(encoding="utf-8")
         command = os.environ.get(
             "ITSPEC_TEST_SHOP_COMMAND",

@@ -9,7 +9,7 @@ mod common;
 #[path = "../../itspec-runner/tests/databases/mod.rs"]
 mod databases;
 
-use common::{REPO, Test, USER_ROWS, shop};
+use common::{REPO, Test, USER_ROWS, server_url, shop, shop_events};
 use databases::{Backend, block_on, fresh_db, sql, state};
 
 on_every_database!(
@@ -18,6 +18,10 @@ on_every_database!(
 );
 
 fn the_shop_specs_pass_and_leave_the_database_empty(backend: Backend) {
+    // The shop announces its reservations on RabbitMQ.
+    let Some(amqp) = server_url("ITSPEC_TEST_AMQP_URL") else {
+        return;
+    };
     let Some(test) = fresh_db(backend, "itspec_cli_shop") else {
         return;
     };
@@ -29,6 +33,7 @@ fn the_shop_specs_pass_and_leave_the_database_empty(backend: Backend) {
             "--set",
             &format!("service.command={}", shop().display()),
         ])
+        .args(shop_events(&amqp, &format!("{backend:?}")))
         .run();
     assert_eq!(
         output.code, 0,
@@ -36,7 +41,7 @@ fn the_shop_specs_pass_and_leave_the_database_empty(backend: Backend) {
         output.stdout, output.stderr
     );
     assert!(
-        output.stdout.contains("19 passed, 0 failed, 1 skipped"),
+        output.stdout.contains("25 passed, 0 failed, 1 skipped"),
         "{}",
         output.stdout
     );

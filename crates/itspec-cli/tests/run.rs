@@ -5,7 +5,7 @@ mod common;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use common::{REPO, Test, processes_with, shop};
+use common::{REPO, Test, processes_with, server_url, shop, shop_events};
 
 const SERVER: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
@@ -22,6 +22,10 @@ fn shop_config(dir: &Path) -> String {
 
 #[test]
 fn the_shop_examples_pass() {
+    // The shop announces its reservations on RabbitMQ.
+    let Some(amqp) = server_url("ITSPEC_TEST_AMQP_URL") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let output = Test::new()
         .args([
@@ -32,12 +36,13 @@ fn the_shop_examples_pass() {
             "--set",
             &format!("database.url=sqlite:///{}/shop.db", dir.path().display()),
         ])
+        .args(shop_events(&amqp, "examples"))
         .run();
     assert_eq!(output.code, 0, "{}\n{}", output.stdout, output.stderr);
     assert!(
         output
             .stdout
-            .contains("itspec: running 20 cases from 3 specs against http://127.0.0.1:"),
+            .contains("itspec: running 26 cases from 4 specs against http://127.0.0.1:"),
         "{}",
         output.stdout
     );
@@ -58,7 +63,7 @@ fn the_shop_examples_pass() {
     assert!(
         output
             .stdout
-            .contains("19 passed, 0 failed, 1 skipped, 0 unverified"),
+            .contains("25 passed, 0 failed, 1 skipped, 0 unverified"),
         "{}",
         output.stdout
     );
@@ -239,6 +244,10 @@ fn interrupted_mid_case(signal: nix::sys::signal::Signal) {
 /// 20 iterations catch it; `atomic` passes all 20.
 #[test]
 fn a_lost_update_is_caught_and_the_atomic_shop_passes() {
+    // The shop's configuration observes RabbitMQ.
+    let Some(amqp) = server_url("ITSPEC_TEST_AMQP_URL") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let run = |stock_update: &str| {
         Test::new()
@@ -259,6 +268,7 @@ fn a_lost_update_is_caught_and_the_atomic_shop_passes() {
                 "--set",
                 &format!("vars.stock_update={stock_update}"),
             ])
+            .args(shop_events(&amqp, stock_update))
             .run()
     };
     let atomic = run("atomic");

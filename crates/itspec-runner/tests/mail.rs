@@ -92,7 +92,7 @@ fn a_cases_emails_are_asserted_on_refused_by_a_fault_and_kept_in_its_journal() {
             "**Setup:**\n- `mail -> 550 \"mailbox full\"`\n\n",
             r#"["ana@example.com"]"#,
             CONFIRMATION,
-            "- status == 502\n- body.code == 550\n- body.reply contains \"mailbox full\"\n- no emails\n- no side effects"
+            "- status == 502\n- body.code == 550\n- body.reply contains \"mailbox full\"\n- body.quit == 221\n- no emails\n- no side effects"
         ),
         sends(
             4,
@@ -100,7 +100,7 @@ fn a_cases_emails_are_asserted_on_refused_by_a_fault_and_kept_in_its_journal() {
             "",
             r#"["ana@example.com"]"#,
             CONFIRMATION,
-            "- status == 200\n- emails count == 1"
+            "- status == 200\n- body.quit == 221\n- emails count == 1"
         ),
         "### TC-INT-005: Sends nothing\n\n**Request:** GET /status/200\n\n**Assertions:**\n\
          - no emails\n- no side effects\n- email received\n\n---\n\n",

@@ -87,8 +87,9 @@ async fn redis_commands(axum::Json(order): axum::Json<Value>) -> impl IntoRespon
 
 /// Sends an e-mail as a service would, through the SMTP server at
 /// `{"host", "port"}`: `{"from", "to": [...], "message"}` (the message's
-/// lines, headers first), with `AUTH PLAIN` when `"auth"` is true. Answers
-/// 200 when the server took it, else 502 with `{"code", "reply"}`.
+/// lines, headers first), with `AUTH PLAIN` when `"auth"` is true, then
+/// QUIT. Answers 200 when the server took it, else 502, with `{"code",
+/// "reply", "quit"}` (`quit`: the code QUIT was answered with).
 async fn send_mail(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
     let host = order["host"].as_str().unwrap_or("127.0.0.1").to_string();
@@ -150,13 +151,18 @@ async fn send_mail(axum::Json(order): axum::Json<Value>) -> impl IntoResponse {
     data.push_str(".\r\n");
     write.write_all(data.as_bytes()).await.unwrap();
     let (code, text) = reply(&mut lines).await;
+    // A server must be back in command mode after it refused a message.
     write.write_all(b"QUIT\r\n").await.unwrap();
+    let (quit, _) = reply(&mut lines).await;
     let status = if code == 250 {
         StatusCode::OK
     } else {
         StatusCode::BAD_GATEWAY
     };
-    (status, axum::Json(json!({"code": code, "reply": text})))
+    (
+        status,
+        axum::Json(json!({"code": code, "reply": text, "quit": quit})),
+    )
 }
 
 /// Sends the e-mail `/send-mail` would after `{"delay_ms"}`, and answers

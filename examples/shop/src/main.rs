@@ -1,7 +1,9 @@
 //! The shop: a small real service for itspec's examples and tests.
 //!
 //! Inventory, reservations that charge a deposit through an external
-//! payment gateway (`PAYMENTS_URL`), customers who sign in. SQLite by
+//! payment gateway (`PAYMENTS_URL`), are announced on RabbitMQ
+//! (`EVENTS_URL`) and confirmed by e-mail (`SMTP_URL`), customers who
+//! sign in. SQLite by
 //! default, PostgreSQL or MySQL/MariaDB when `DATABASE_URL` says so.
 //! Settings come from the environment:
 //!
@@ -12,6 +14,9 @@
 //! | `PAYMENTS_URL` | the payment gateway; unset: no deposit is charged | — |
 //! | `PAYMENTS_TIMEOUT_MS` | how long a charge may take | 2000 |
 //! | `SHOP_STOCK_UPDATE` | `atomic` (a guarded decrement) or `racy` (read, then write back) | `atomic` |
+//! | `EVENTS_URL` | the RabbitMQ (`amqp://…`) that `reservation.created` and `reservation.cancelled` go to; unset: none are published | — |
+//! | `EVENTS_EXCHANGE` | the topic exchange they go to | `shop` |
+//! | `SMTP_URL` | the SMTP server (`smtp://host:port`) that confirmations go through; unset: none is sent | — |
 
 #![deny(
     clippy::unwrap_used,
@@ -23,6 +28,8 @@
 
 mod db;
 mod error;
+mod events;
+mod mail;
 mod payments;
 mod routes;
 
@@ -47,6 +54,10 @@ pub struct App {
     pub payments: Option<payments::Payments>,
     /// How stock is taken.
     pub stock_update: StockUpdate,
+    /// Where reservations are announced, when configured.
+    pub events: Option<events::Events>,
+    /// How confirmations are mailed, when configured.
+    pub mailer: Option<mail::Mailer>,
 }
 
 #[tokio::main]
@@ -88,10 +99,23 @@ async fn serve() -> Result<(), String> {
             ));
         }
     };
+    let events = match std::env::var("EVENTS_URL") {
+        Ok(url) if !url.is_empty() => {
+            let exchange = std::env::var("EVENTS_EXCHANGE").unwrap_or_else(|_| "shop".to_string());
+            Some(events::Events::connect(&url, &exchange).await?)
+        }
+        _ => None,
+    };
+    let mailer = match std::env::var("SMTP_URL") {
+        Ok(url) if !url.is_empty() => Some(mail::Mailer::new(&url)?),
+        _ => None,
+    };
     let app = Arc::new(App {
         db,
         payments,
         stock_update,
+        events,
+        mailer,
     });
     let address = SocketAddr::from(([127, 0, 0, 1], port));
     let listener = tokio::net::TcpListener::bind(address)

@@ -100,6 +100,8 @@ fn not_found_sku(sku: &str) -> ApiError {
 struct ReserveBody {
     sku: String,
     quantity: i64,
+    /// Where the confirmation goes; none is sent without it.
+    email: Option<String>,
 }
 
 /// Reserves stock and charges a deposit of the price of the units.
@@ -107,7 +109,11 @@ async fn reserve(
     State(app): Shared,
     payload: Result<Json<ReserveBody>, JsonRejection>,
 ) -> Result<impl IntoResponse, ApiError> {
-    let ReserveBody { sku, quantity } = body(payload)?;
+    let ReserveBody {
+        sku,
+        quantity,
+        email,
+    } = body(payload)?;
     if quantity <= 0 {
         return Err(ApiError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
@@ -173,6 +179,22 @@ async fn reserve(
         .insert_reservation(&reservation)
         .await
         .map_err(ApiError::internal)?;
+    announce(
+        &app,
+        "reservation.created",
+        json!({ "id": reservation.id, "sku": reservation.sku, "quantity": reservation.quantity }),
+    )
+    .await;
+    if let (Some(mailer), Some(to)) = (&app.mailer, &email) {
+        // The reservation stands when the mail server refuses: it is
+        // logged, not undone.
+        if let Err(error) = mailer
+            .confirm(to, &reservation.id, &reservation.sku, reservation.quantity)
+            .await
+        {
+            eprintln!("shop: {error}");
+        }
+    }
     let location = format!("/reservations/{id}");
     Ok((
         StatusCode::CREATED,
@@ -245,7 +267,23 @@ async fn cancel(State(app): Shared, Path(id): Path<String>) -> Result<Json<Reser
         .await
         .map_err(ApiError::internal)?;
     reservation.status = "cancelled".to_string();
+    announce(
+        &app,
+        "reservation.cancelled",
+        json!({ "id": reservation.id, "sku": reservation.sku, "quantity": reservation.quantity }),
+    )
+    .await;
     Ok(Json(reservation))
+}
+
+/// Publishes an event when events are configured; a broker that fails is
+/// logged (the reservation is already stored).
+async fn announce(app: &App, key: &str, event: Value) {
+    if let Some(events) = &app.events
+        && let Err(error) = events.publish(key, &event).await
+    {
+        eprintln!("shop: {error}");
+    }
 }
 
 #[derive(Deserialize)]

@@ -158,6 +158,22 @@ pub const USER_ROWS: &str = "CREATE TABLE audit (message VARCHAR(100), n INTEGER
 
 /// The URL of a server a test needs, from `variable`; `None`, and said,
 /// when it is not set outside CI. Under CI it must be set: a test never
+/// The `--set` arguments that point the shop example at the RabbitMQ at
+/// `amqp`, on an exchange of this test's own (`itspec-test-PID-NAME`):
+/// tests that run the shop at the same time then never see each other's
+/// events.
+pub fn shop_events(amqp: &str, name: &str) -> Vec<String> {
+    let exchange = format!("itspec-test-{}-{name}", std::process::id());
+    vec![
+        "--set".into(),
+        format!("brokers.events.url={amqp}"),
+        "--set".into(),
+        format!("brokers.events.watch=[\"{exchange}\"]"),
+        "--set".into(),
+        format!("vars.events_exchange={exchange}"),
+    ]
+}
+
 /// skips silently where the server should be.
 #[allow(
     clippy::print_stderr,

@@ -21,7 +21,12 @@ pub const MAX_MESSAGE: usize = 32 * 1024 * 1024;
 pub async fn serve(stream: TcpStream, peer: IpAddr, shared: Arc<Shared>) {
     // AUTH is answered here, not by mailin, which would then require it:
     // a service that sends without logging in is served too.
-    let mut session = SessionBuilder::new("itspec").build(peer, Receiver::new(shared));
+    // A refusal goes to the client from here: mailin, told of an error at
+    // the end of DATA, would stay in its DATA state and read the client's
+    // next command (RSET, QUIT) as message text.
+    let refused = Arc::new(std::sync::Mutex::new(None));
+    let mut session =
+        SessionBuilder::new("itspec").build(peer, Receiver::new(shared, refused.clone()));
     let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     if send(&mut write, &session.greeting()).await.is_err() {
@@ -48,7 +53,10 @@ pub async fn serve(stream: TcpStream, peer: IpAddr, shared: Arc<Shared>) {
             }
             continue;
         }
-        let response = session.process(&line);
+        let mut response = session.process(&line);
+        if let Some(fault) = crate::broker::lock(&refused).take() {
+            response = Response::custom(fault.code, fault.text);
+        }
         match response.action {
             Action::NoReply => {}
             Action::Reply => {
@@ -177,15 +185,18 @@ async fn login(
 /// What one connection's transaction holds, and what decides its answers.
 struct Receiver {
     shared: Arc<Shared>,
+    /// The fault the message just ended was answered with, for the loop.
+    refused: Arc<std::sync::Mutex<Option<super::Fault>>>,
     from: String,
     to: Vec<String>,
     data: Vec<u8>,
 }
 
 impl Receiver {
-    fn new(shared: Arc<Shared>) -> Self {
+    fn new(shared: Arc<Shared>, refused: Arc<std::sync::Mutex<Option<super::Fault>>>) -> Self {
         Self {
             shared,
+            refused,
             from: String::new(),
             to: Vec::new(),
             data: Vec::new(),
@@ -220,9 +231,7 @@ impl Handler for Receiver {
         self.shared
             .mailbox
             .push(super::parse::email(&self.from, &self.to, &raw, answered));
-        match fault {
-            Some(fault) => Response::custom(fault.code, fault.text),
-            None => mailin::response::OK,
-        }
+        *crate::broker::lock(&self.refused) = fault;
+        mailin::response::OK
     }
 }
