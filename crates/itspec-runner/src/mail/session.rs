@@ -7,7 +7,9 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use mailin::{Action, Handler, Response, SessionBuilder};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::io::{
+    AsyncBufRead, AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader,
+};
 use tokio::net::TcpStream;
 
 use super::Shared;
@@ -19,6 +21,16 @@ pub const MAX_MESSAGE: usize = 32 * 1024 * 1024;
 
 /// Serves one connection until the client quits or goes.
 pub async fn serve(stream: TcpStream, peer: IpAddr, shared: Arc<Shared>) {
+    let (read, write) = stream.into_split();
+    converse(read, write, peer, shared).await;
+}
+
+/// The conversation with one client, on any pair of streams.
+pub(crate) async fn converse<R, W>(read: R, mut write: W, peer: IpAddr, shared: Arc<Shared>)
+where
+    R: AsyncRead + Unpin,
+    W: AsyncWrite + Unpin,
+{
     // AUTH is answered here, not by mailin, which would then require it:
     // a service that sends without logging in is served too.
     // A refusal goes to the client from here: mailin, told of an error at
@@ -27,7 +39,6 @@ pub async fn serve(stream: TcpStream, peer: IpAddr, shared: Arc<Shared>) {
     let refused = Arc::new(std::sync::Mutex::new(None));
     let mut session =
         SessionBuilder::new("itspec").build(peer, Receiver::new(shared, refused.clone()));
-    let (read, mut write) = stream.into_split();
     let mut reader = BufReader::new(read);
     if send(&mut write, &session.greeting()).await.is_err() {
         return;
@@ -85,12 +96,13 @@ pub async fn serve(stream: TcpStream, peer: IpAddr, shared: Arc<Shared>) {
     }
 }
 
-type Reader = BufReader<tokio::net::tcp::OwnedReadHalf>;
-type Writer = tokio::net::tcp::OwnedWriteHalf;
-
 /// The next line into `line`, ending in CRLF (a bare LF ends a line as
 /// CRLF does); `None` when the client is gone or sent a line too long.
-async fn read_line(reader: &mut Reader, line: &mut Vec<u8>, write: &mut Writer) -> Option<()> {
+async fn read_line(
+    reader: &mut (impl AsyncBufRead + Unpin),
+    line: &mut Vec<u8>,
+    write: &mut (impl AsyncWrite + Unpin),
+) -> Option<()> {
     line.clear();
     match reader.take(MAX_LINE).read_until(b'\n', line).await {
         Ok(0) | Err(_) => return None,
@@ -110,12 +122,12 @@ async fn read_line(reader: &mut Reader, line: &mut Vec<u8>, write: &mut Writer) 
     Some(())
 }
 
-async fn send(write: &mut Writer, response: &Response) -> std::io::Result<()> {
+async fn send(write: &mut (impl AsyncWrite + Unpin), response: &Response) -> std::io::Result<()> {
     let bytes = response.buffer()?;
     write.write_all(&bytes).await
 }
 
-async fn send_text(write: &mut Writer, text: &str) -> std::io::Result<()> {
+async fn send_text(write: &mut (impl AsyncWrite + Unpin), text: &str) -> std::io::Result<()> {
     write.write_all(text.as_bytes()).await
 }
 
@@ -125,7 +137,10 @@ fn is_ehlo(line: &[u8]) -> bool {
 }
 
 /// The EHLO reply with `AUTH PLAIN LOGIN` as its last line.
-async fn send_with_auth(write: &mut Writer, response: &Response) -> std::io::Result<()> {
+async fn send_with_auth(
+    write: &mut (impl AsyncWrite + Unpin),
+    response: &Response,
+) -> std::io::Result<()> {
     let reply = String::from_utf8_lossy(&response.buffer()?).into_owned();
     let mut lines: Vec<String> = reply
         .lines()
@@ -151,9 +166,9 @@ fn auth(line: &[u8]) -> Option<(String, String)> {
 /// refused with 504, so a client falls back to these.
 async fn login(
     (mechanism, initial): (String, String),
-    reader: &mut Reader,
+    reader: &mut (impl AsyncBufRead + Unpin),
     line: &mut Vec<u8>,
-    write: &mut Writer,
+    write: &mut (impl AsyncWrite + Unpin),
 ) -> Option<()> {
     // 334 and the client's next line, `count` times.
     let prompts: &[&str] = match (mechanism.as_str(), initial.is_empty()) {
@@ -190,6 +205,9 @@ struct Receiver {
     from: String,
     to: Vec<String>,
     data: Vec<u8>,
+    /// The message went past [`MAX_MESSAGE`]: the rest is dropped, and it
+    /// is refused at its end.
+    too_big: bool,
 }
 
 impl Receiver {
@@ -200,6 +218,7 @@ impl Receiver {
             from: String::new(),
             to: Vec::new(),
             data: Vec::new(),
+            too_big: false,
         }
     }
 }
@@ -213,25 +232,163 @@ impl Handler for Receiver {
             .to_string();
         self.to = to.to_vec();
         self.data.clear();
+        self.too_big = false;
         mailin::response::OK
     }
 
     fn data(&mut self, buf: &[u8]) -> std::io::Result<()> {
-        if self.data.len() + buf.len() > MAX_MESSAGE {
-            return Err(std::io::Error::other("the message is too large"));
+        // An error here would be answered at once, in the middle of the
+        // client's DATA; it is answered at the end instead.
+        if self.too_big || self.data.len() + buf.len() > MAX_MESSAGE {
+            self.too_big = true;
+        } else {
+            self.data.extend_from_slice(buf);
         }
-        self.data.extend_from_slice(buf);
         Ok(())
     }
 
     fn data_end(&mut self) -> Response {
         let raw = std::mem::take(&mut self.data);
-        let fault = self.shared.fault();
+        let fault = if self.too_big {
+            Some(super::Fault {
+                code: 552,
+                text: format!("Message exceeds {} MB", MAX_MESSAGE / (1024 * 1024)),
+            })
+        } else {
+            self.shared.fault()
+        };
         let answered = fault.as_ref().map_or(250, |fault| fault.code);
         self.shared
             .mailbox
             .push(super::parse::email(&self.from, &self.to, &raw, answered));
         *crate::broker::lock(&self.refused) = fault;
         mailin::response::OK
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::net::Ipv4Addr;
+
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// The codes the server answered `input` with, and what it kept.
+    fn converse_with(input: &[u8]) -> (Vec<u16>, Arc<Shared>) {
+        let shared = Arc::new(Shared::default());
+        let mut output = Vec::new();
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap();
+        runtime.block_on(converse(
+            input,
+            &mut output,
+            IpAddr::V4(Ipv4Addr::LOCALHOST),
+            shared.clone(),
+        ));
+        let codes = String::from_utf8_lossy(&output)
+            .lines()
+            // The last line of each reply.
+            .filter(|line| line.as_bytes().get(3) != Some(&b'-'))
+            .filter_map(|line| line.get(..3)?.parse().ok())
+            .collect();
+        (codes, shared)
+    }
+
+    #[test]
+    fn a_whole_transaction_with_auth_login_bare_lf_and_dot_stuffing() {
+        let input = b"EHLO client.test\r\nAUTH LOGIN\r\ndXNlcg==\r\ncGFzcw==\r\n\
+MAIL FROM:<shop@example.com>\r\nRCPT TO:<ana@example.com>\r\nDATA\r\n\
+Subject: Hello\r\n\r\n..A dotted line\nlast line\r\n.\r\nQUIT\r\n";
+        let (codes, shared) = converse_with(input);
+        assert_eq!(codes, [220, 250, 334, 334, 235, 250, 250, 354, 250, 221]);
+        let kept = shared.mailbox.journal();
+        assert_eq!(kept.len(), 1);
+        assert_eq!(kept[0].subject, "Hello");
+        assert_eq!(kept[0].to, ["ana@example.com"]);
+        assert!(
+            kept[0].text.contains(".A dotted line"),
+            "{:?}",
+            kept[0].text
+        );
+        assert!(!kept[0].text.contains(".."), "{:?}", kept[0].text);
+    }
+
+    #[test]
+    fn a_refusal_leaves_the_session_ready_for_the_next_message() {
+        let shared = Arc::new(Shared::default());
+        *crate::broker::lock(&shared.fault) = Some(super::super::Fault {
+            code: 550,
+            text: "no".into(),
+        });
+        let input = b"HELO c\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\nhi\r\n.\r\n\
+RSET\r\nMAIL FROM:<a@x>\r\nRCPT TO:<b@x>\r\nDATA\r\nagain\r\n.\r\nQUIT\r\n";
+        let mut output = Vec::new();
+        tokio::runtime::Builder::new_current_thread()
+            .build()
+            .unwrap()
+            .block_on(converse(
+                &input[..],
+                &mut output,
+                IpAddr::V4(Ipv4Addr::LOCALHOST),
+                shared.clone(),
+            ));
+        let replies = String::from_utf8_lossy(&output).into_owned();
+        let codes: Vec<&str> = replies.lines().filter_map(|l| l.get(..3)).collect();
+        assert_eq!(
+            codes,
+            [
+                "220", "250", "250", "250", "354", "550", "250", "250", "250", "354", "550", "221"
+            ],
+            "{replies}"
+        );
+        let kept = shared.mailbox.journal();
+        assert_eq!(
+            kept.iter().map(|e| e.answered).collect::<Vec<_>>(),
+            [550, 550]
+        );
+    }
+
+    #[test]
+    fn an_unknown_auth_mechanism_and_a_cancelled_login_are_refused() {
+        let (codes, _) = converse_with(
+            b"EHLO c\r\nAUTH CRAM-MD5\r\nAUTH PLAIN\r\n*\r\nAUTH PLAIN AGEAYg==\r\nQUIT\r\n",
+        );
+        assert_eq!(codes, [220, 250, 504, 334, 501, 235, 221]);
+    }
+
+    /// Lines a client might send, and some it should not.
+    fn line() -> impl Strategy<Value = Vec<u8>> {
+        prop_oneof![
+            Just(b"EHLO x\r\n".to_vec()),
+            Just(b"HELO x\r\n".to_vec()),
+            Just(b"MAIL FROM:<a@b>\r\n".to_vec()),
+            Just(b"RCPT TO:<c@d>\r\n".to_vec()),
+            Just(b"DATA\r\n".to_vec()),
+            Just(b".\r\n".to_vec()),
+            Just(b"RSET\r\n".to_vec()),
+            Just(b"STARTTLS\r\n".to_vec()),
+            Just(b"AUTH PLAIN\r\n".to_vec()),
+            Just(b"AUTH LOGIN\r\n".to_vec()),
+            Just(b"QUIT\r\n".to_vec()),
+            proptest::collection::vec(any::<u8>(), 0..200),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(300))]
+
+        /// Whatever a client sends, the server answers or hangs up —
+        /// never panics — and every e-mail it kept came whole.
+        #[test]
+        fn any_conversation_ends_without_a_panic(lines in proptest::collection::vec(line(), 0..40)) {
+            let input: Vec<u8> = lines.concat();
+            let (codes, shared) = converse_with(&input);
+            prop_assert_eq!(codes.first(), Some(&220));
+            for email in shared.mailbox.journal() {
+                prop_assert!(email.answered == 250 || email.answered == 552);
+            }
+        }
     }
 }

@@ -39,6 +39,10 @@ const KEYWORDS: &[&str] = &[
     "effects",
     "race",
     "conditions",
+    "email",
+    "emails",
+    "subject",
+    "attachment",
 ];
 
 /// The nearest line that parses, if one is close.
@@ -171,6 +175,21 @@ fn phrasing(line: &str) -> Option<String> {
     if has("mock") && (has("not called") || has("no call")) {
         return Some("no mock calls".to_string());
     }
+    if has("mail") {
+        if lower.starts_with("no ") || has("not sent") || has("no e") {
+            return Some("no emails".to_string());
+        }
+        let address = line
+            .split(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '`' | '<' | '>' | ',' | '(' | ')')
+            })
+            .find(|word| word.contains('@'))
+            .map(|word| word.trim_end_matches('.'));
+        return Some(match address {
+            Some(address) => format!("email to \"{address}\" received"),
+            None => "email received".to_string(),
+        });
+    }
     if has("status") || has("return") || has("respond") || has("code") {
         let code = lower
             .split(|c: char| !c.is_ascii_digit())
@@ -186,6 +205,19 @@ mod tests {
 
     fn hint(line: &str) -> Option<String> {
         nearest_form(&Source::new(line), line)
+    }
+
+    #[test]
+    fn email_phrasings() {
+        assert_eq!(
+            hint("A confirmation email is sent to ana@example.com.").as_deref(),
+            Some("email to \"ana@example.com\" received")
+        );
+        assert_eq!(hint("No e-mail is sent").as_deref(), Some("no emails"));
+        assert_eq!(
+            hint("emial to \"a@b.c\" received").as_deref(),
+            Some("email to \"a@b.c\" received")
+        );
     }
 
     #[test]
