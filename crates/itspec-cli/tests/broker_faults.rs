@@ -3,9 +3,10 @@
 //! keys, ends with exit 130 and every tracked key as it was before the
 //! run — values, expiries to the millisecond, deleted keys back, created
 //! ones gone — with the service and its processes stopped, and nothing of
-//! itspec's left on RabbitMQ (its queue went with it). Against a real
-//! Redis and RabbitMQ (`ITSPEC_TEST_REDIS_URL`, `ITSPEC_TEST_AMQP_URL`;
-//! under CI they must be set).
+//! itspec's left on RabbitMQ (its queue went with it) or NATS (no
+//! subscription of its own still listens). Against a real Redis, RabbitMQ
+//! and NATS (`ITSPEC_TEST_REDIS_URL`, `ITSPEC_TEST_AMQP_URL`,
+//! `ITSPEC_TEST_NATS_URL`; under CI they must be set).
 
 mod common;
 
@@ -85,10 +86,32 @@ fn exchange(url: &str, exchange: &str, passive: bool) -> bool {
     })
 }
 
+/// Whether someone subscribes to `subject` on NATS: a request to a subject
+/// nobody subscribes to is answered "no responders" at once, one with a
+/// subscriber that does not answer times out.
+fn listened(url: &str, subject: &str) -> bool {
+    block_on(async {
+        let client = async_nats::connect(url).await.unwrap();
+        let asked = client
+            .send_request(
+                subject.to_string(),
+                async_nats::Request::new()
+                    .payload("is anyone there".into())
+                    .timeout(Some(Duration::from_millis(500))),
+            )
+            .await;
+        match asked {
+            Err(error) => error.kind() != async_nats::RequestErrorKind::NoResponders,
+            Ok(_) => true,
+        }
+    })
+}
+
 fn interrupted(name: &str, with: Signal) {
-    let (Some(url), Some(amqp)) = (
+    let (Some(url), Some(amqp), Some(nats)) = (
         server_url("ITSPEC_TEST_REDIS_URL"),
         server_url("ITSPEC_TEST_AMQP_URL"),
+        server_url("ITSPEC_TEST_NATS_URL"),
     ) else {
         return;
     };
@@ -116,7 +139,13 @@ fn interrupted(name: &str, with: Signal) {
          [service]\ncommand = \"python3 service.py {tag}\"\nport = \"auto\"\nready = \"GET /\"\nready_timeout = \"30s\"\n\
          env = {{ PORT = \"{{{{service.port}}}}\", REDIS_URL = \"{{{{brokers.cache.url}}}}\", PREFIX = \"{prefix}\" }}\n\n\
          [brokers.cache]\nurl = \"{url}\"\nwatch = [\"{prefix}:events:*\"]\nkeys = [\"{prefix}:cart:*\"]\n\n\
-         [brokers.bus]\nurl = \"{amqp}\"\nwatch = [\"{audit}\"]\n"
+         [brokers.bus]\nurl = \"{amqp}\"\nwatch = [\"{audit}\"]\n\n\
+         [brokers.stream]\nurl = \"{nats}\"\nwatch = [\"{prefix}.>\"]\n"
+    );
+    let subject = format!("{prefix}.anyone");
+    assert!(
+        !listened(&nats, &subject),
+        "{subject} is listened to before the run"
     );
     let project = Test::new()
         .file("itspec.toml", config)
@@ -141,6 +170,10 @@ fn interrupted(name: &str, with: Signal) {
         );
         std::thread::sleep(Duration::from_millis(20));
     }
+    assert!(
+        listened(&nats, &subject),
+        "itspec observes {subject} while the case runs"
+    );
     let sent = Instant::now();
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(i32::try_from(run.id()).unwrap()),
@@ -184,6 +217,11 @@ fn interrupted(name: &str, with: Signal) {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    // Nor does a subscription of itspec's listen on NATS.
+    assert!(
+        !listened(&nats, &subject),
+        "itspec still subscribes to {subject}"
+    );
     let _: () = redis.del(&[key("1"), key("2"), key("3")]).unwrap();
 }
 

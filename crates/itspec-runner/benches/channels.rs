@@ -2,7 +2,8 @@
 //! case observes (the broker settled — a PING answered after every message
 //! owed, or a marker back through itspec's own queue, subject or topic —
 //! and the inbox emptied) and collects (settled again), on Redis,
-//! RabbitMQ, NATS and MQTT; and
+//! RabbitMQ, NATS and MQTT; the SMTP server of `[mail]` (its mailbox
+//! emptied and read); and
 //! how long `no messages` and `no side effects` wait before they hold
 //! (`[channels] quiet`, then a settle).
 //!
@@ -122,6 +123,7 @@ fn main() {
             ));
         });
     }
+    runtime.block_on(mail(cases));
     if let Ok(url) = std::env::var("ITSPEC_TEST_REDIS_URL") {
         for count in [10, 100, 1000] {
             runtime.block_on(tracked_keys(&url, &own, cases.min(500), count));
@@ -130,6 +132,29 @@ fn main() {
     for line in quiet_waits {
         println!("\n{line}");
     }
+}
+
+/// What the SMTP server of `[mail]` costs a case that sends nothing:
+/// observe (the case's fault set, the mailbox emptied) and collect (the
+/// journal taken).
+async fn mail(cases: usize) {
+    let mail = itspec_runner::mail::Mail::start(0).await.unwrap();
+    let mut per_case = Vec::with_capacity(cases);
+    for _ in 0..cases {
+        let started = Instant::now();
+        mail.set_fault(None);
+        mail.mailbox().begin();
+        assert!(mail.mailbox().journal().is_empty());
+        per_case.push(started.elapsed());
+    }
+    per_case.sort();
+    let at = |q: f64| per_case[((per_case.len() - 1) as f64 * q) as usize];
+    println!(
+        "| SMTP server (`[mail]`), nothing sent | {cases} | {:.3} ms | {:.3} ms | {:.3} ms |",
+        ms(at(0.5)),
+        ms(at(0.99)),
+        ms(per_case[per_case.len() - 1])
+    );
 }
 
 /// What tracked Redis keys cost a case that changes none of them:
