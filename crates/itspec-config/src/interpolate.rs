@@ -193,6 +193,10 @@ enum Allowed {
     /// Anything: read later by what uses the setting (`[vars]`, entity
     /// defaults with `{{uuid}}`), or not a template at all.
     Later,
+    /// `{{worker}}`, kept for the worker to replace: what a broker
+    /// watches and tracks, so that each worker has topics and keys of its
+    /// own.
+    Worker,
     /// Nothing else.
     EnvOnly,
 }
@@ -208,6 +212,7 @@ fn allowed(path: &[String]) -> Allowed {
         | ["errors", ..]
         | ["redact", ..]
         | ["database", "entities", _, "defaults", ..] => Allowed::Later,
+        ["brokers", _, "watch" | "keys", ..] => Allowed::Worker,
         _ => Allowed::EnvOnly,
     }
 }
@@ -244,7 +249,7 @@ struct Known {
 
 const RUNTIME_FORMS: &str = "{{service.port}}, {{service.url}}, {{database.url}}, \
      {{mocks.NAME.url}}, {{mocks.NAME.port}}, {{brokers.NAME.url}}, {{mail.host}}, {{mail.port}}, \
-     {{mail.url}}, {{vars.NAME}} or {{env.NAME}}";
+     {{mail.url}}, {{worker}}, {{vars.NAME}} or {{env.NAME}}";
 
 /// Replaces `{{env.NAME}}` in every string of `table` and checks the other
 /// placeholders; the first problem found.
@@ -342,6 +347,11 @@ fn resolve_text(
                 setting_name(path)
             )),
             Allowed::Environment => runtime_name(name, known),
+            Allowed::Worker if name.trim() == "worker" => Ok(()),
+            Allowed::Worker => Err(format!(
+                "which is not known there: {} can use {{{{worker}}}} (each worker's own topics and keys) and {{{{env.NAME}}}}",
+                setting_name(path)
+            )),
         };
         checked.err().map(|message| Err(problem(name, message)))
     })
@@ -361,6 +371,7 @@ fn runtime_name(name: &str, known: &Known) -> Result<(), String> {
         ["mocks", mock, "url" | "port"] if !mock.is_empty() => Ok(()),
         ["brokers", broker, "url"] if known.brokers.contains(*broker) => Ok(()),
         ["brokers", broker, "url"] => Err(format!("but there is no [brokers.{broker}]")),
+        ["worker"] => Ok(()),
         ["mail", "host" | "port" | "url"] if known.mail => Ok(()),
         ["mail", "host" | "port" | "url"] => {
             Err("but there is no [mail]: add `[mail]` so itspec runs an SMTP server".to_string())

@@ -449,6 +449,26 @@ max_body = "16 MB"
     }
 
     #[test]
+    fn a_brokers_patterns_keep_worker_for_each_worker_and_take_nothing_else() {
+        let dir = tempfile::tempdir().unwrap();
+        let text = "[brokers.bus]\nurl = \"nats://127.0.0.1:4222\"\nwatch = [\"{{env.ROOT}}.w{{worker}}.>\"]\n\n\
+            [service]\ncommand = \"run\"\nenv = { TOPICS = \"orders.w{{worker}}\", SMTP = \"{{mail.port}}\" }\n\n[mail]\n";
+        let loaded = load_in(dir.path(), text, &with_env(&[("ROOT", "orders")])).unwrap();
+        assert_eq!(loaded.config.brokers["bus"].watch, ["orders.w{{worker}}.>"]);
+        let wrong =
+            "[brokers.bus]\nurl = \"nats://127.0.0.1:4222\"\nwatch = [\"{{vars.root}}.>\"]\n";
+        let error = load_in(dir.path(), wrong, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("can use {{worker}}"), "{error}");
+        let no_mail = "[service]\ncommand = \"run\"\nenv = { SMTP = \"{{mail.port}}\" }\n";
+        let error = load_in(dir.path(), no_mail, &Overrides::default())
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("but there is no [mail]"), "{error}");
+    }
+
+    #[test]
     fn environment_variables_are_read_in_every_string_setting() {
         let dir = tempfile::tempdir().unwrap();
         let text = "specs = [\"{{env.SPECS}}\"]\n\n[target]\nheaders = { Authorization = \"Bearer {{env.TOKEN}}\" }\n\n\

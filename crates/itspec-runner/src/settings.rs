@@ -279,7 +279,9 @@ fn brokers(
                 }
             )));
         }
-        for pattern in &broker.watch {
+        // Checked as worker 1 has them.
+        for written in &broker.watch {
+            let pattern = &crate::broker::with_worker(written, "1");
             if kind == BrokerKind::Mqtt && pattern.starts_with("$share/") {
                 return Err(SettingsError(format!(
                     "[brokers.{name}] watch: `{pattern}` is a shared subscription, which would take messages from the service's own group; watch the topic filter itself (`{}`)",
@@ -310,7 +312,8 @@ fn brokers(
                 kind.name()
             )));
         }
-        for pattern in &broker.keys {
+        for written in &broker.keys {
+            let pattern = &crate::broker::with_worker(written, "1");
             if let Some(why) = BrokerKind::Redis.rules().invalid(pattern) {
                 return Err(SettingsError(format!(
                     "[brokers.{name}] keys: `{pattern}` is not a Redis key pattern: {why}"

@@ -454,10 +454,56 @@ fn workers_cannot_share_a_broker() {
         .unwrap_or_default();
     assert!(
         error.starts_with(
-            "--jobs 2: every worker would observe the same topics of [brokers.events]"
+            "--jobs 2: every worker would observe the same topics and keys of [brokers.events]"
         ),
         "{error}"
     );
+    assert!(
+        error.contains("put {{worker}} in every `watch` and `keys` pattern"),
+        "{error}"
+    );
+}
+
+/// With `{{worker}}` in what a broker watches, each worker observes
+/// channels of its own: two workers publishing at once each see their own
+/// message only.
+#[test]
+fn workers_observe_channels_of_their_own() {
+    let Some(url) = redis_url() else { return };
+    let base = serve(api());
+    let p = prefix() + "-workers";
+    let mut settings = settings_watching(&base, &url, vec![format!("{p}:w{{{{worker}}}}:*")]);
+    settings.independent = true;
+    let specs: Vec<String> = (0..4)
+        .map(|i| {
+            format!(
+                "{HEAD}{}",
+                case(
+                    1,
+                    &format!("Spec {i}"),
+                    &p,
+                    &[("w{{worker}}:created", r#"{"worker": {{worker}}}"#)],
+                    0,
+                    "- message events received {\"worker\": {{worker}}}\n- messages events count == 1"
+                )
+            )
+        })
+        .collect();
+    let texts: Vec<&str> = specs.iter().map(String::as_str).collect();
+    let options = RunOptions {
+        jobs: Some(2),
+        ..RunOptions::default()
+    };
+    let result = support::run_all(&settings, &texts, &options);
+    assert_eq!(result.outcome, RunOutcome::Completed, "{result:#?}");
+    for case in cases(&result) {
+        assert_eq!(
+            case.outcome,
+            Outcome::Passed,
+            "{:#?}",
+            support::verdicts(case)
+        );
+    }
 }
 
 /// `within D:` waits longer than `[channels] wait` for what comes late,

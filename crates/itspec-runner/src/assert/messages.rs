@@ -43,7 +43,8 @@ impl MessageContext<'_> {
 /// Which messages an assertion is about: a broker's, on a topic.
 struct On<'s> {
     broker: &'s Spanned<String>,
-    topic: Option<&'s Spanned<String>>,
+    /// The topic, its `{{variables}}` (`{{worker}}`) replaced.
+    topic: Option<String>,
     kind: BrokerKind,
 }
 
@@ -52,7 +53,8 @@ impl On<'_> {
         message.broker == self.broker.value
             && self
                 .topic
-                .is_none_or(|topic| self.kind.rules().matches(&topic.value, &message.topic))
+                .as_ref()
+                .is_none_or(|topic| self.kind.rules().matches(topic, &message.topic))
     }
 
     fn of<'m>(&self, messages: &'m [Received]) -> Vec<&'m Received> {
@@ -66,7 +68,8 @@ impl On<'_> {
     /// ` on orders.created`, or nothing.
     fn topic_text(&self) -> String {
         self.topic
-            .map(|topic| format!(" on {}", topic.value))
+            .as_ref()
+            .map(|topic| format!(" on {topic}"))
             .unwrap_or_default()
     }
 }
@@ -94,21 +97,23 @@ fn on<'s>(
     messages: &MessageContext<'_>,
     broker: &'s Spanned<String>,
     topic: Option<&'s Spanned<String>>,
+    scope: &crate::vars::Scope,
 ) -> Result<On<'s>, Failure> {
+    let topic = topic
+        .map(|topic| crate::vars::interpolate_text(&topic.value, scope))
+        .transpose()?;
     let brokers = messages.brokers;
     let kind = brokers
         .kinds()
         .get(&broker.value)
         .copied()
         .ok_or_else(|| Failure::error(brokers.unknown(&broker.value)))?;
-    if let Some(topic) = topic
-        && !kind
-            .rules()
-            .covered(brokers.watch(&broker.value), &topic.value)
+    if let Some(topic) = &topic
+        && !kind.rules().covered(brokers.watch(&broker.value), topic)
     {
         return Err(Failure::error(format!(
-            "broker {} does not watch `{}`: add it to `watch` under [brokers.{}]",
-            broker.value, topic.value, broker.value
+            "broker {} does not watch `{topic}`: add it to `watch` under [brokers.{}]",
+            broker.value, broker.value
         )));
     }
     Ok(On {
@@ -135,7 +140,12 @@ pub(super) async fn check(
             Predicate::Received { body },
         ) => {
             let expected = interpolate_json(body, cx.scope)?;
-            received(messages, &on(messages, broker, topic.as_ref())?, &expected).await
+            received(
+                messages,
+                &on(messages, broker, topic.as_ref(), cx.scope)?,
+                &expected,
+            )
+            .await
         }
         (
             SubjectKind::Message {
@@ -154,7 +164,7 @@ pub(super) async fn check(
             };
             with_header(
                 messages,
-                &on(messages, broker, topic.as_ref())?,
+                &on(messages, broker, topic.as_ref(), cx.scope)?,
                 &name.value,
                 &wanted,
             )
@@ -170,7 +180,7 @@ pub(super) async fn check(
             };
             count(
                 messages,
-                &on(messages, broker, topic.as_ref())?,
+                &on(messages, broker, topic.as_ref(), cx.scope)?,
                 *op,
                 wanted,
             )
@@ -403,7 +413,7 @@ pub(super) async fn none(
 ) -> Result<(), Failure> {
     let messages = context(cx)?;
     let on = match broker {
-        Some(broker) => Some(on(messages, broker, topic)?),
+        Some(broker) => Some(on(messages, broker, topic, cx.scope)?),
         None => None,
     };
     let holds = |m: &Received| on.as_ref().is_none_or(|on| on.holds(m));

@@ -113,6 +113,56 @@ pub struct BrokerSettings {
     pub keys: Vec<String>,
 }
 
+impl BrokerSettings {
+    /// Its settings for worker `worker` (from 1): `{{worker}}` replaced
+    /// in what it watches and tracks.
+    pub fn for_worker(&self, worker: usize) -> BrokerSettings {
+        let mine = |patterns: &[String]| -> Vec<String> {
+            patterns
+                .iter()
+                .map(|pattern| with_worker(pattern, &worker.to_string()))
+                .collect()
+        };
+        BrokerSettings {
+            watch: mine(&self.watch),
+            keys: mine(&self.keys),
+            ..self.clone()
+        }
+    }
+
+    /// Whether every topic it watches and every key it tracks names the
+    /// worker, so no two workers observe the same.
+    pub fn split_per_worker(&self) -> bool {
+        self.watch
+            .iter()
+            .chain(&self.keys)
+            .all(|pattern| with_worker(pattern, "") != *pattern)
+    }
+}
+
+/// `pattern` with every `{{worker}}` (spaces inside the braces allowed)
+/// replaced by `worker`.
+pub fn with_worker(pattern: &str, worker: &str) -> String {
+    let mut out = String::with_capacity(pattern.len());
+    let mut rest = pattern;
+    while let Some((before, after)) = rest.split_once("{{") {
+        let Some((inner, tail)) = after.split_once("}}") else {
+            break;
+        };
+        out.push_str(before);
+        if inner.trim() == "worker" {
+            out.push_str(worker);
+        } else {
+            out.push_str("{{");
+            out.push_str(inner);
+            out.push_str("}}");
+        }
+        rest = tail;
+    }
+    out.push_str(rest);
+    out
+}
+
 /// A broker that cannot be observed: the environment fails (exit 3).
 #[derive(Debug, thiserror::Error)]
 #[error("[brokers.{name}] {url}: {message}")]
@@ -436,5 +486,38 @@ impl Drop for Brokers {
         for observer in &self.observers {
             observer.task.abort();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_placeholders_give_each_worker_its_own_topics_and_keys() {
+        assert_eq!(with_worker("orders.w{{worker}}.>", "2"), "orders.w2.>");
+        assert_eq!(
+            with_worker("a{{ worker }}b{{other}}c{{", "3"),
+            "a3b{{other}}c{{"
+        );
+        let split = BrokerSettings {
+            kind: BrokerKind::Redis,
+            url: "redis://127.0.0.1:6379/0".into(),
+            watch: vec!["w{{worker}}:events:*".into()],
+            allow_remote: false,
+            keys: vec!["w{{worker}}:cart:*".into()],
+        };
+        assert!(split.split_per_worker());
+        let mine = split.for_worker(2);
+        assert_eq!(
+            (mine.watch[0].as_str(), mine.keys[0].as_str()),
+            ("w2:events:*", "w2:cart:*")
+        );
+        // One shared pattern is enough to share the broker.
+        let shared = BrokerSettings {
+            keys: vec!["cart:*".into()],
+            ..split
+        };
+        assert!(!shared.split_per_worker());
     }
 }

@@ -66,7 +66,13 @@ impl Environment {
         let mocks = Mocks::start(mocks, &settings.mocks).map_err(|e| EnvError(e.to_string()))?;
         // Subscribed before the service starts, so nothing it publishes
         // is missed.
-        let brokers = Brokers::start(&settings.brokers)
+        // Each worker's own topics and keys, where `{{worker}}` names them.
+        let brokers: std::collections::BTreeMap<_, _> = settings
+            .brokers
+            .iter()
+            .map(|(name, broker)| (name.clone(), broker.for_worker(worker)))
+            .collect();
+        let brokers = Brokers::start(&brokers)
             .await
             .map_err(|e| EnvError(e.to_string()))?;
         let mail = match settings.mail {
@@ -81,7 +87,7 @@ impl Environment {
             None => None,
         };
         let Some(service_settings) = &settings.service else {
-            let scope = template_scope(settings, None, &mocks, mail.as_ref());
+            let scope = template_scope(settings, None, &mocks, mail.as_ref(), worker);
             let headers = headers(settings, &scope)?;
             let base_url = match &settings.base_url {
                 Some(url) => interpolate_text(url, &scope)
@@ -109,7 +115,7 @@ impl Environment {
             itspec_config::Port::Fixed(port) => port,
             itspec_config::Port::Auto => free_port()?,
         };
-        let scope = template_scope(settings, Some(port), &mocks, mail.as_ref());
+        let scope = template_scope(settings, Some(port), &mocks, mail.as_ref(), worker);
         let base_url = interpolate_text(
             settings
                 .base_url
@@ -219,8 +225,10 @@ fn template_scope(
     port: Option<u16>,
     mocks: &Mocks,
     mail: Option<&Mail>,
+    worker: usize,
 ) -> Scope {
     let mut scope = Scope::new();
+    scope.set("worker", json!(worker));
     if let Some(port) = port {
         scope.set(
             "service",

@@ -71,10 +71,12 @@ pub enum WorkersError {
         /// The configured address.
         url: String,
     },
-    /// Brokers are configured: workers would see each other's messages.
+    /// A broker's topics or keys are the same for every worker: workers
+    /// would see each other's messages.
     #[error(
-        "--jobs {asked}: every worker would observe the same topics of [brokers.{name}], so one case would see another's messages; \
-         itspec cannot split a broker per worker yet. Run with --jobs 1"
+        "--jobs {asked}: every worker would observe the same topics and keys of [brokers.{name}], so one case would see another's messages. \
+         Give each worker its own: put {{{{worker}}}} in every `watch` and `keys` pattern of [brokers.{name}] (\"orders.w{{{{worker}}}}.>\") \
+         and in what the service publishes to ([service] env: TOPIC_PREFIX = \"orders.w{{{{worker}}}}\"), or run with --jobs 1"
     )]
     SharedBroker {
         /// Workers asked for.
@@ -128,7 +130,12 @@ pub fn worker_count(
     if jobs <= 1 {
         return Ok(1);
     }
-    if let Some(name) = settings.brokers.keys().next() {
+    if let Some(name) = settings
+        .brokers
+        .iter()
+        .find(|(_, broker)| !broker.split_per_worker())
+        .map(|(name, _)| name)
+    {
         return Err(WorkersError::SharedBroker {
             asked,
             name: name.clone(),
