@@ -2,7 +2,8 @@
 stores one shipment per reservation in SQLite, and announces it on the
 `shipping` exchange as `shipment.queued` — and, for the tracking service,
 on NATS as `tracking.shipment.<reservation_id>`, and in the Redis cache as
-`shipment:<reservation_id>` (a hash, kept for a day). A reservation it has already
+`shipment:<reservation_id>` (a hash, kept for a day); couriers' devices
+get a pickup notice on MQTT (`pickups/<sku>`, QoS 1). A reservation it has already
 shipped is announced as `shipment.skipped` instead (the consumer is
 idempotent: RabbitMQ delivers at least once). A message that is not a
 reservation is rejected and changes nothing.
@@ -13,7 +14,7 @@ SHIPPING_RACY=1 the worker is the racy variant: it looks for the
 shipment, then stores it — two deliveries handled at once both find
 none, and both announce `shipment.queued`.
 
-Settings come from the environment: AMQP_URL, NATS_URL, REDIS_URL,
+Settings come from the environment: AMQP_URL, NATS_URL, REDIS_URL, MQTT_URL,
 DATABASE_URL (sqlite://PATH), PORT (GET /health answers there once every
 consumer consumes), CONSUMERS (default 4), SHIPPING_RACY.
 """
@@ -29,8 +30,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import asyncio
 
 import nats
+import paho.mqtt.client as mqtt
 import pika
 import redis
+from urllib.parse import urlparse
 
 RESERVATIONS = "reservations"
 SHIPPING = "shipping"
@@ -98,6 +101,10 @@ class Tracking:
         self.loop = asyncio.new_event_loop()
         self.nats = self.loop.run_until_complete(nats.connect(os.environ["NATS_URL"]))
         self.cache = redis.Redis.from_url(os.environ["REDIS_URL"])
+        url = urlparse(os.environ["MQTT_URL"])
+        self.couriers = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, protocol=mqtt.MQTTv5)
+        self.couriers.connect(url.hostname, url.port or 1883)
+        self.couriers.loop_start()
 
     def shipped(self, event):
         reservation_id = event["reservation_id"]
@@ -111,6 +118,12 @@ class Tracking:
         self.cache.hset(key, mapping={"sku": event["sku"], "quantity": event["quantity"],
                                       "status": "queued"})
         self.cache.expire(key, 86400)
+        pickup = self.couriers.publish(
+            f"pickups/{event['sku']}",
+            json.dumps({"reservation_id": reservation_id, "quantity": event["quantity"]}),
+            qos=1,
+        )
+        pickup.wait_for_publish(timeout=5)
 
 
 def consume(consuming):
