@@ -96,16 +96,16 @@ fn the_happy_path_sends_what_the_schema_takes_and_expects_markers() {
     for expected in [
         "# Integration Test Spec: Create Reservation\n\n**Related:** US-7, openapi.yaml#createReservation\n**Priority:** Medium\n**Status:** Draft\n",
         "### TC-INT-001: Create Reservation succeeds\n\n**Description:** Reserved, and the deposit charged.\n\n**Request:** POST /reservations\n\n\
-         **Input:**\n```json\n{\n  \"sku\": \"text\",\n  \"quantity\": 1\n}\n```\n\n\
+         **Input:**\n```json\n{\n  \"sku\": \"text\",\n  \"quantity\": 1,\n  \"email\": \"someone@example.com\"\n}\n```\n\n\
          **Expected Output:**\n```json\n{\n  \"id\": \"#uuid\",\n  \"sku\": \"#string\",\n  \"quantity\": \"#integer\",\n  \"status\": \"#string\",\n  \"created_at\": \"#datetime\"\n}\n```\n\n\
          **Assertions:**\n- status == 201\n",
         // 422 is the schema's refusal: the body leaves out a required member.
         "### TC-INT-005: 422 Unprocessable Entity\n\n**Description:** {{error_case_description}}\n\n**Setup:**\n- {{initial_state}}\n\n\
-         **Request:** POST /reservations\n\n**Input:**\n```json\n{\n  \"quantity\": 1\n}\n```\n\n\
+         **Request:** POST /reservations\n\n**Input:**\n```json\n{\n  \"email\": \"someone@example.com\",\n  \"quantity\": 1\n}\n```\n\n\
          **Expected:**\n- Status: 422\n",
         "**Assertions:**\n- database unchanged\n",
         "### TC-INT-008: Two createReservation requests at once\n",
-        "**Actions:**\n1. Request A: POST /reservations {\"sku\":\"text\",\"quantity\":1}\n2. Request B (concurrent): POST /reservations {\"sku\":\"text\",\"quantity\":1}\n\n\
+        "**Actions:**\n1. Request A: POST /reservations {\"sku\":\"text\",\"quantity\":1,\"email\":\"someone@example.com\"}\n2. Request B (concurrent): POST /reservations {\"sku\":\"text\",\"quantity\":1,\"email\":\"someone@example.com\"}\n\n\
          **Expected:**\n- statuses contains 201\n- {{expected_behavior}}\n- no race conditions\n",
         "## Data Fixtures\n",
     ] {
