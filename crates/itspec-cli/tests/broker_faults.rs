@@ -3,10 +3,12 @@
 //! keys, ends with exit 130 and every tracked key as it was before the
 //! run — values, expiries to the millisecond, deleted keys back, created
 //! ones gone — with the service and its processes stopped, and nothing of
-//! itspec's left on RabbitMQ (its queue went with it) or NATS (no
-//! subscription of its own still listens). Against a real Redis, RabbitMQ
-//! and NATS (`ITSPEC_TEST_REDIS_URL`, `ITSPEC_TEST_AMQP_URL`,
-//! `ITSPEC_TEST_NATS_URL`; under CI they must be set).
+//! itspec's left on RabbitMQ (its queue went with it), NATS (no
+//! subscription of its own still listens) or MQTT (no session of its own
+//! is kept for it). Against a real Redis, RabbitMQ, NATS and Mosquitto
+//! (`ITSPEC_TEST_REDIS_URL`, `ITSPEC_TEST_AMQP_URL`, `ITSPEC_TEST_NATS_URL`,
+//! `ITSPEC_TEST_MQTT_URL`; under CI they must be set). The MQTT broker is a
+//! `mosquitto` of the test's own, whose `$SYS` counts are its alone.
 
 mod common;
 
@@ -107,14 +109,85 @@ fn listened(url: &str, subject: &str) -> bool {
     })
 }
 
+/// A Mosquitto of the test's own on a free port, publishing its `$SYS`
+/// counts every second; stopped when dropped.
+struct Mosquitto {
+    child: Child,
+    port: u16,
+    _dir: tempfile::TempDir,
+}
+
+impl Mosquitto {
+    fn start() -> Mosquitto {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let dir = tempfile::tempdir().unwrap();
+        let conf = dir.path().join("mosquitto.conf");
+        std::fs::write(
+            &conf,
+            format!("listener {port} 127.0.0.1\nallow_anonymous true\nsys_interval 1\npersistence false\n"),
+        )
+        .unwrap();
+        let child = std::process::Command::new("mosquitto")
+            .arg("-c")
+            .arg(&conf)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mosquitto, the MQTT broker these tests start");
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "mosquitto did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Mosquitto {
+            child,
+            port,
+            _dir: dir,
+        }
+    }
+
+    /// The `$SYS/broker/clients/COUNT` the broker published last.
+    fn clients(&self, count: &str) -> u64 {
+        let output = std::process::Command::new("mosquitto_sub")
+            .args(["-h", "127.0.0.1", "-p", &self.port.to_string()])
+            .args([
+                "-t",
+                &format!("$SYS/broker/clients/{count}"),
+                "-C",
+                "1",
+                "-W",
+                "5",
+            ])
+            .output()
+            .expect("mosquitto_sub (Debian's mosquitto-clients)");
+        String::from_utf8_lossy(&output.stdout)
+            .trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("$SYS/broker/clients/{count}: {output:?}"))
+    }
+}
+
+impl Drop for Mosquitto {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 fn interrupted(name: &str, with: Signal) {
-    let (Some(url), Some(amqp), Some(nats)) = (
+    let (Some(url), Some(amqp), Some(nats), Some(_)) = (
         server_url("ITSPEC_TEST_REDIS_URL"),
         server_url("ITSPEC_TEST_AMQP_URL"),
         server_url("ITSPEC_TEST_NATS_URL"),
+        server_url("ITSPEC_TEST_MQTT_URL"),
     ) else {
         return;
     };
+    let mosquitto = Mosquitto::start();
     let prefix = format!("itspec-fault-{name}-{}", std::process::id());
     let key = |n: &str| format!("{prefix}:cart:{n}");
     let mut redis = redis::Client::open(url.as_str())
@@ -140,7 +213,9 @@ fn interrupted(name: &str, with: Signal) {
          env = {{ PORT = \"{{{{service.port}}}}\", REDIS_URL = \"{{{{brokers.cache.url}}}}\", PREFIX = \"{prefix}\" }}\n\n\
          [brokers.cache]\nurl = \"{url}\"\nwatch = [\"{prefix}:events:*\"]\nkeys = [\"{prefix}:cart:*\"]\n\n\
          [brokers.bus]\nurl = \"{amqp}\"\nwatch = [\"{audit}\"]\n\n\
-         [brokers.stream]\nurl = \"{nats}\"\nwatch = [\"{prefix}.>\"]\n"
+         [brokers.stream]\nurl = \"{nats}\"\nwatch = [\"{prefix}.>\"]\n\n\
+         [brokers.devices]\nurl = \"mqtt://127.0.0.1:{}\"\nwatch = [\"{prefix}/#\"]\n",
+        mosquitto.port
     );
     let subject = format!("{prefix}.anyone");
     assert!(
@@ -174,6 +249,15 @@ fn interrupted(name: &str, with: Signal) {
         listened(&nats, &subject),
         "itspec observes {subject} while the case runs"
     );
+    // The counts come each second: itspec's connection shows within a few.
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while mosquitto.clients("connected") == 0 {
+        assert!(
+            Instant::now() < deadline,
+            "itspec is connected to MQTT while the case runs"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let sent = Instant::now();
     nix::sys::signal::kill(
         nix::unistd::Pid::from_raw(i32::try_from(run.id()).unwrap()),
@@ -221,6 +305,15 @@ fn interrupted(name: &str, with: Signal) {
     assert!(
         !listened(&nats, &subject),
         "itspec still subscribes to {subject}"
+    );
+    // Nor is an MQTT session kept for it: a session that outlived its
+    // connection would count as a disconnected client (once the broker
+    // has published its counts again, each second).
+    std::thread::sleep(Duration::from_millis(2500));
+    assert_eq!(
+        mosquitto.clients("disconnected"),
+        0,
+        "an MQTT session of itspec's outlived it"
     );
     let _: () = redis.del(&[key("1"), key("2"), key("3")]).unwrap();
 }
