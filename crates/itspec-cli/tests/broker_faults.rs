@@ -1,6 +1,7 @@
 //! Brokers in the fault matrix: a run interrupted (SIGINT, SIGTERM) while
 //! its service hangs mid-case, after the service wrote to tracked Redis
-//! keys, ends with exit 130 and every tracked key as it was before the
+//! keys, ends with exit 130 — and one whose service crashes there, with
+//! exit 3 — and every tracked key as it was before the
 //! run — values, expiries to the millisecond, deleted keys back, created
 //! ones gone — with the service and its processes stopped, and nothing of
 //! itspec's left on RabbitMQ (its queue went with it), NATS (no
@@ -40,6 +41,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     def do_POST(self):
         for args in WRITES:
             subprocess.run(["redis-cli", "-u", URL] + args, check=True, stdout=subprocess.DEVNULL)
+        if os.environ.get("CRASH") == "1":
+            # Long enough for the test to see the case running, then gone.
+            time.sleep(6)
+            os._exit(1)
         time.sleep(120)
 
     def log_message(self, *args):
@@ -178,7 +183,16 @@ impl Drop for Mosquitto {
     }
 }
 
-fn interrupted(name: &str, with: Signal) {
+/// How the run ends mid-case.
+#[derive(Clone, Copy, Debug)]
+enum Fault {
+    /// itspec gets this signal.
+    Signal(Signal),
+    /// The service crashes (exits at once, the request unanswered).
+    ServiceCrash,
+}
+
+fn interrupted(name: &str, fault: Fault) {
     let (Some(url), Some(amqp), Some(nats), Some(_)) = (
         server_url("ITSPEC_TEST_REDIS_URL"),
         server_url("ITSPEC_TEST_AMQP_URL"),
@@ -210,12 +224,13 @@ fn interrupted(name: &str, with: Signal) {
     let config = format!(
         "specs = [\"specs\"]\n\n[target]\ntimeout = \"60s\"\n\n\
          [service]\ncommand = \"python3 service.py {tag}\"\nport = \"auto\"\nready = \"GET /\"\nready_timeout = \"30s\"\n\
-         env = {{ PORT = \"{{{{service.port}}}}\", REDIS_URL = \"{{{{brokers.cache.url}}}}\", PREFIX = \"{prefix}\" }}\n\n\
+         env = {{ PORT = \"{{{{service.port}}}}\", REDIS_URL = \"{{{{brokers.cache.url}}}}\", PREFIX = \"{prefix}\", CRASH = \"{crash}\" }}\n\n\
          [brokers.cache]\nurl = \"{url}\"\nwatch = [\"{prefix}:events:*\"]\nkeys = [\"{prefix}:cart:*\"]\n\n\
          [brokers.bus]\nurl = \"{amqp}\"\nwatch = [\"{audit}\"]\n\n\
          [brokers.stream]\nurl = \"{nats}\"\nwatch = [\"{prefix}.>\"]\n\n\
          [brokers.devices]\nurl = \"mqtt://127.0.0.1:{}\"\nwatch = [\"{prefix}/#\"]\n",
-        mosquitto.port
+        mosquitto.port,
+        crash = u8::from(matches!(fault, Fault::ServiceCrash)),
     );
     let subject = format!("{prefix}.anyone");
     assert!(
@@ -259,11 +274,13 @@ fn interrupted(name: &str, with: Signal) {
         std::thread::sleep(Duration::from_millis(200));
     }
     let sent = Instant::now();
-    nix::sys::signal::kill(
-        nix::unistd::Pid::from_raw(i32::try_from(run.id()).unwrap()),
-        with,
-    )
-    .unwrap();
+    if let Fault::Signal(with) = fault {
+        nix::sys::signal::kill(
+            nix::unistd::Pid::from_raw(i32::try_from(run.id()).unwrap()),
+            with,
+        )
+        .unwrap();
+    }
     let output = finish(run);
     let said = format!("{}{}", output.stdout, output.stderr);
     assert!(
@@ -271,8 +288,16 @@ fn interrupted(name: &str, with: Signal) {
         "the run took {:?} to stop",
         sent.elapsed()
     );
-    assert_eq!(output.code, 130, "{said}");
-    assert!(said.contains("interrupted"), "{said}");
+    match fault {
+        Fault::Signal(_) => {
+            assert_eq!(output.code, 130, "{said}");
+            assert!(said.contains("interrupted"), "{said}");
+        }
+        Fault::ServiceCrash => {
+            assert_eq!(output.code, 3, "{said}");
+            assert!(said.contains("the service exited during the run"), "{said}");
+        }
+    }
     assert!(
         processes_with(&tag).is_empty(),
         "the service is left running"
@@ -330,10 +355,15 @@ fn finish(child: Child) -> Output {
 
 #[test]
 fn sigint_mid_case_puts_the_tracked_keys_back() {
-    interrupted("sigint", Signal::SIGINT);
+    interrupted("sigint", Fault::Signal(Signal::SIGINT));
 }
 
 #[test]
 fn sigterm_mid_case_puts_the_tracked_keys_back() {
-    interrupted("sigterm", Signal::SIGTERM);
+    interrupted("sigterm", Fault::Signal(Signal::SIGTERM));
+}
+
+#[test]
+fn a_service_crash_mid_case_puts_the_tracked_keys_back() {
+    interrupted("crash", Fault::ServiceCrash);
 }
