@@ -84,6 +84,7 @@ fn a_cases_emails_are_asserted_on_refused_by_a_fault_and_kept_in_its_journal() {
              - email body not contains \"R-7\"\n\
              - emails count == 2\n\
              - no emails\n\
+             - no emails to \"ana@example.com\"\n\
              - no side effects"
         ),
         sends(
@@ -133,6 +134,7 @@ fn a_cases_emails_are_asserted_on_refused_by_a_fault_and_kept_in_its_journal() {
             "email body not contains \"R-7\"",
             "emails count == 2",
             "no emails",
+            "no emails to \"ana@example.com\"",
             "no side effects",
         ],
         "{:#?}",
@@ -143,7 +145,11 @@ fn a_cases_emails_are_asserted_on_refused_by_a_fault_and_kept_in_its_journal() {
         said.contains("no e-mail to bob@example.com was sent"),
         "{said}"
     );
-    assert!(said.contains("1 e-mail was sent"), "{said}");
+    assert!(said.contains("1 e-mail was sent, expected == 2"), "{said}");
+    assert!(
+        said.contains("1 e-mail to ana@example.com was sent"),
+        "{said}"
+    );
     // What the server took in is the evidence.
     assert!(
         said.contains(r#"mail took in: shop@example.com → ana@example.com \"Reservation R-7 confirmed\" [invoice.pdf]"#),

@@ -166,10 +166,11 @@ async fn none(mail: &MailContext<'_>, to: &To) -> Result<(), Failure> {
         return Ok(());
     }
     let mut failure = Failure::new(format!(
-        "{} e-mail{}{} sent",
+        "{} e-mail{}{} {} sent",
         found.len(),
-        if found.len() == 1 { " was" } else { "s were" },
-        to.text()
+        if found.len() == 1 { "" } else { "s" },
+        to.text(),
+        if found.len() == 1 { "was" } else { "were" },
     ));
     failure.evidence.notes = taken_in(mail);
     Err(failure)
@@ -325,13 +326,13 @@ async fn on_part(
             .collect();
         let mut failure = Failure::new(if negative(predicate) {
             format!(
-                "an e-mail{} has a {} that breaks the assertion",
+                "an e-mail{} breaks the assertion on its {}",
                 to.text(),
                 part_text(part)
             )
         } else {
             format!(
-                "no e-mail{} has a {} that satisfies the assertion",
+                "no e-mail{} satisfies the assertion on its {}",
                 to.text(),
                 part_text(part)
             )
@@ -401,9 +402,10 @@ async fn count(mail: &MailContext<'_>, to: &To, op: CmpOp, wanted: u64) -> Resul
     }
     let mut failure = Failure::with(
         format!(
-            "{n} e-mail{}{} sent, expected {} {wanted}",
-            if n == 1 { " was" } else { "s were" },
+            "{n} e-mail{}{} {} sent, expected {} {wanted}",
+            if n == 1 { "" } else { "s" },
             to.text(),
+            if n == 1 { "was" } else { "were" },
             op.as_str()
         ),
         format!("{} {wanted}", op.as_str()),

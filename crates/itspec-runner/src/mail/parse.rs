@@ -106,8 +106,13 @@ fn header_text(value: &HeaderValue<'_>, raw: &str) -> String {
             })
             .collect::<Vec<_>>()
             .join(", "),
-        _ => raw.to_string(),
+        _ => unfold(raw),
     }
+}
+
+/// A header value as written, its folded lines joined (RFC 5322 §2.2.3).
+fn unfold(raw: &str) -> String {
+    raw.replace("\r\n", "").replace('\n', "")
 }
 
 #[cfg(test)]
@@ -120,7 +125,7 @@ Cc: audit@example.com\r\n\
 Subject: =?utf-8?q?R=C3=A9servation_confirm=C3=A9e?=\r\n\
 X-Order: 7\r\n\
 MIME-Version: 1.0\r\n\
-Content-Type: multipart/mixed; boundary=\"outer\"\r\n\
+Content-Type: multipart/mixed;\r\n boundary=\"outer\"\r\n\
 \r\n\
 --outer\r\n\
 Content-Type: multipart/alternative; boundary=\"inner\"\r\n\
@@ -160,6 +165,16 @@ JVBERi0xLjQK\r\n\
         assert_eq!(email.text.trim(), "Your reservation R-7 is confirmed.");
         assert!(email.html.contains("<b>R-7</b>"), "{}", email.html);
         assert_eq!(email.attachments, ["invoice.pdf"]);
+        // A folded header reads as one line.
+        assert!(
+            email
+                .headers
+                .iter()
+                .any(|(name, value)| name == "Content-Type"
+                    && value.starts_with("multipart/mixed; boundary=")),
+            "{:?}",
+            email.headers
+        );
         assert!(
             email
                 .headers
