@@ -43,22 +43,24 @@ class Case:
         return f"{self.file}::{self.id}"
 
 
-def read_cases(root: Path) -> list[Case]:
-    """The cases of the specs under root/specs, read with a regex: what the
-    plugin must collect, found without it."""
+def read_cases(root: Path, folders: tuple[str, ...] = ("specs",)) -> list[Case]:
+    """The cases of the specs under each of root/FOLDER, read with a regex:
+    what the plugin must collect, found without it."""
     cases: list[Case] = []
-    for spec in sorted((root / "specs").glob("*.md")):
-        text = spec.read_text(encoding="utf-8")
-        draft = "**Status:** Draft" in text
-        for number, line in enumerate(text.splitlines(), 1):
-            match = CASE.match(line)
-            if match:
-                cases.append(Case(f"specs/{spec.name}", match[1], match[2], number, draft=draft))
-            elif cases and cases[-1].file == f"specs/{spec.name}":
-                if line.startswith("**Tags:**"):
-                    cases[-1].tags = [t.strip() for t in line.split(":**", 1)[1].split(",")]
-                elif line.startswith("**Skip:**"):
-                    cases[-1].skip = True
+    for folder in folders:
+        for spec in sorted((root / folder).glob("*.md")):
+            file = f"{folder}/{spec.name}"
+            text = spec.read_text(encoding="utf-8")
+            draft = "**Status:** Draft" in text
+            for number, line in enumerate(text.splitlines(), 1):
+                match = CASE.match(line)
+                if match:
+                    cases.append(Case(file, match[1], match[2], number, draft=draft))
+                elif cases and cases[-1].file == file:
+                    if line.startswith("**Tags:**"):
+                        cases[-1].tags = [t.strip() for t in line.split(":**", 1)[1].split(",")]
+                    elif line.startswith("**Skip:**"):
+                        cases[-1].skip = True
     return cases
 
 
@@ -86,8 +88,9 @@ class Shop:
         self.log = self.root / "itspec-commands.log"
         self.bin = logging_itspec(self.root / "bin", self.log)
 
-    def cases(self) -> list[Case]:
-        return read_cases(self.root)
+    def cases(self, folders: tuple[str, ...] = ("specs",)) -> list[Case]:
+        """The cases under specs/, or under each of `folders`."""
+        return read_cases(self.root, folders)
 
     def pytest(self, *args: str) -> pytest.RunResult:
         """pytest in a process of its own, with the logging binary."""

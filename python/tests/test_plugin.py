@@ -238,8 +238,10 @@ def test_itspec_flag_collects_the_configured_specs(shop: Shop) -> None:
     shop.pytester.makeini("[pytest]\ntestpaths = tests\n")
     result = shop.pytest("--collect-only", "-q")
     assert [line for line in result.outlines if "::" in line] == ["tests/test_app.py::test_ok"]
+    # Every folder of the shop's `specs` setting: channels/ and specs/.
     result = shop.pytest("--itspec", "--collect-only", "-q")
-    assert [line for line in result.outlines if "::" in line] == [c.nodeid for c in shop.cases()]
+    configured = shop.cases(("channels", "specs"))
+    assert [line for line in result.outlines if "::" in line] == [c.nodeid for c in configured]
 
 
 def test_xdist_is_refused_clearly(shop: Shop) -> None:
