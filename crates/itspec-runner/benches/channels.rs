@@ -150,7 +150,7 @@ async fn mail(cases: usize) {
     per_case.sort();
     let at = |q: f64| per_case[((per_case.len() - 1) as f64 * q) as usize];
     println!(
-        "| SMTP server (`[mail]`), nothing sent | {cases} | {:.3} ms | {:.3} ms | {:.3} ms |",
+        "| SMTP server (`[mail]`), nothing sent | {cases} | {:.4} ms | {:.4} ms | {:.4} ms |",
         ms(at(0.5)),
         ms(at(0.99)),
         ms(per_case[per_case.len() - 1])
