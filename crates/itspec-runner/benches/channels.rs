@@ -96,14 +96,7 @@ fn main() {
                 per_case.push(started.elapsed());
             }
             assert!(brokers.inbox().lost().is_none());
-            per_case.sort();
-            let at = |q: f64| per_case[((per_case.len() - 1) as f64 * q) as usize];
-            println!(
-                "| {name} broker, nothing published | {cases} | {:.3} ms | {:.3} ms | {:.3} ms |",
-                ms(at(0.5)),
-                ms(at(0.99)),
-                ms(per_case[per_case.len() - 1])
-            );
+            row(&format!("{name} broker, nothing published"), per_case, 3);
             let quiet = itspec_runner::Waits::default().quiet;
             let mut waits = Vec::new();
             for _ in 0..20 {
@@ -147,14 +140,7 @@ async fn mail(cases: usize) {
         assert!(mail.mailbox().journal().is_empty());
         per_case.push(started.elapsed());
     }
-    per_case.sort();
-    let at = |q: f64| per_case[((per_case.len() - 1) as f64 * q) as usize];
-    println!(
-        "| SMTP server (`[mail]`), nothing sent | {cases} | {:.4} ms | {:.4} ms | {:.4} ms |",
-        ms(at(0.5)),
-        ms(at(0.99)),
-        ms(per_case[per_case.len() - 1])
-    );
+    row("SMTP server (`[mail]`), nothing sent", per_case, 4);
 }
 
 /// What tracked Redis keys cost a case that changes none of them:
@@ -193,10 +179,21 @@ async fn tracked_keys(url: &str, own: &str, cases: usize, count: usize) {
         pipe.cmd("DEL").arg(format!("{prefix}:{n}")).ignore();
     }
     pipe.query_async::<()>(&mut connection).await.unwrap();
+    row(
+        &format!("Redis, {count} tracked keys unchanged (record, compare, put back)"),
+        per_case,
+        3,
+    );
+}
+
+/// A table row: the cases' median, p99 and slowest, to `decimals` places
+/// of a millisecond.
+fn row(what: &str, mut per_case: Vec<Duration>, decimals: usize) {
     per_case.sort();
     let at = |q: f64| per_case[((per_case.len() - 1) as f64 * q) as usize];
     println!(
-        "| Redis, {count} tracked keys unchanged (record, compare, put back) | {cases} | {:.3} ms | {:.3} ms | {:.3} ms |",
+        "| {what} | {} | {:.decimals$} ms | {:.decimals$} ms | {:.decimals$} ms |",
+        per_case.len(),
         ms(at(0.5)),
         ms(at(0.99)),
         ms(per_case[per_case.len() - 1])

@@ -8,30 +8,16 @@
 
 mod support;
 
-use std::time::Duration;
-
 use itspec_results::{Outcome, RunOutcome};
 use itspec_runner::{RunOptions, Settings};
-use support::{HEAD, api, cases, run_with, serve, verdicts};
+use support::{HEAD, api, cases, channel_settings, run_with, serve, verdicts};
 
 fn settings(base: &str) -> Settings {
     let config = itspec_config::Config {
         mail: Some(itspec_config::Mail::default()),
         ..Default::default()
     };
-    let loaded = itspec_config::Loaded {
-        path: None,
-        dir: std::env::temp_dir(),
-        config,
-    };
-    let mut settings = Settings::from_config(&loaded).unwrap();
-    settings.base_url = Some(base.to_string());
-    settings.timeout = Duration::from_secs(2);
-    settings.waits = itspec_runner::Waits {
-        wait: Duration::from_millis(600),
-        quiet: Duration::from_millis(100),
-    };
-    settings
+    channel_settings(base, config)
 }
 
 /// A confirmation with a text part, an HTML part and a PDF attachment.
@@ -177,7 +163,7 @@ fn a_cases_emails_are_asserted_on_refused_by_a_fault_and_kept_in_its_journal() {
 #[test]
 fn an_email_that_comes_late_is_waited_for_and_within_sets_the_wait() {
     // The test API sends 1.2 s after its answer: past `[channels] wait`
-    // (600 ms here), within the assertion's own 3 s.
+    // (800 ms here), within the assertion's own 3 s.
     let base = serve(api());
     let text = format!(
         "{HEAD}### TC-INT-001: Waits\n\n**Actions:**\n\

@@ -669,6 +669,12 @@ pub fn broker_settings(base: &str, url: &str, watch: Vec<String>, keys: Vec<Stri
             allow_remote: false,
         },
     );
+    channel_settings(base, config)
+}
+
+/// Settings from `config` against `base`, with the short waits of the
+/// channel tests.
+pub fn channel_settings(base: &str, config: itspec_config::Config) -> Settings {
     let loaded = itspec_config::Loaded {
         path: None,
         dir: std::env::temp_dir(),

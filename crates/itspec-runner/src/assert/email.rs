@@ -18,6 +18,7 @@ use itspec_spec::model::{CmpOp, EmailPart, Predicate, Subject, SubjectKind};
 use serde_json::Value;
 
 use super::messages::wait_text;
+use super::predicate::GrowingCount;
 use super::{Context, Failure, operand_value, predicate};
 use crate::broker::{Waits, after};
 use crate::mail::{Mail, Sent, record};
@@ -362,25 +363,18 @@ fn part_text(part: &EmailPart) -> String {
 async fn count(mail: &MailContext<'_>, to: &To, op: CmpOp, wanted: u64) -> Result<(), Failure> {
     let mailbox = mail.mail.mailbox();
     let n_of = |sent: &[Sent]| sent.iter().filter(|s| to.holds(s)).count() as u64;
-    let holds = |n: u64| predicate::ordering_holds(op, n.cmp(&wanted));
-    let settled = |n: u64| match op {
-        CmpOp::Gt | CmpOp::Ge => holds(n),
-        CmpOp::Eq | CmpOp::Le => n > wanted,
-        CmpOp::Lt => n >= wanted,
-        CmpOp::Ne => false,
-    };
-    if matches!(op, CmpOp::Gt | CmpOp::Ge | CmpOp::Eq) {
+    let count = GrowingCount { op, wanted };
+    if count.waits_for_more() {
         mailbox
             .wait_until(after(mail.last_step, mail.waits.wait), |sent| {
-                let n = n_of(sent);
-                settled(n) || n >= wanted
+                count.reached(n_of(sent))
             })
             .await;
     }
     loop {
         let sent = mailbox.snapshot().0;
         let n = n_of(&sent);
-        if settled(n) {
+        if count.settled(n) {
             break;
         }
         let last = to
@@ -397,7 +391,7 @@ async fn count(mail: &MailContext<'_>, to: &To, op: CmpOp, wanted: u64) -> Resul
         mailbox.wait_until(quiet_end, |sent| n_of(sent) != n).await;
     }
     let n = n_of(&mailbox.snapshot().0);
-    if holds(n) {
+    if count.holds(n) {
         return Ok(());
     }
     let mut failure = Failure::with(

@@ -13,6 +13,7 @@ use itspec_spec::Spanned;
 use itspec_spec::model::{CmpOp, Predicate, Subject, SubjectKind};
 use serde_json::Value;
 
+use super::predicate::GrowingCount;
 use super::{Context, Failure, operand_value};
 use crate::broker::{
     BrokerKind, Brokers, Received, Waits, after, brokers_of, notes as message_notes,
@@ -338,36 +339,18 @@ async fn count(
     wanted: u64,
 ) -> Result<(), Failure> {
     let inbox = messages.brokers.inbox();
-    let holds = |n: u64| match op {
-        CmpOp::Eq => n == wanted,
-        CmpOp::Ne => n != wanted,
-        CmpOp::Lt => n < wanted,
-        CmpOp::Le => n <= wanted,
-        CmpOp::Gt => n > wanted,
-        CmpOp::Ge => n >= wanted,
-    };
-    // Known for good: it holds and more cannot undo it, or it failed and
-    // more cannot mend it.
-    let settled = |n: u64| match op {
-        CmpOp::Gt | CmpOp::Ge => holds(n),
-        CmpOp::Eq | CmpOp::Le => n > wanted,
-        CmpOp::Lt => n >= wanted,
-        CmpOp::Ne => false,
-    };
-    if matches!(op, CmpOp::Gt | CmpOp::Ge | CmpOp::Eq) {
+    let count = GrowingCount { op, wanted };
+    if count.waits_for_more() {
         let deadline = after(messages.last_step, messages.waits.wait);
         inbox
-            .wait_until(deadline, |all| {
-                let n = on.count(all);
-                settled(n) || n >= wanted
-            })
+            .wait_until(deadline, |all| count.reached(on.count(all)))
             .await;
     }
     // Then quiet: until no message on the topic has come for `quiet`.
     loop {
         let seen = messages.settled().await?;
         let n = on.count(&seen);
-        if settled(n) {
+        if count.settled(n) {
             break;
         }
         let last = on
@@ -385,7 +368,7 @@ async fn count(
     }
     let seen = messages.settled().await?;
     let n = on.count(&seen);
-    if holds(n) {
+    if count.holds(n) {
         return Ok(());
     }
     let since = inbox.snapshot().1;

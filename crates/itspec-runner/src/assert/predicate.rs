@@ -22,6 +22,41 @@ pub(super) fn ordering_holds(op: CmpOp, ordering: Ordering) -> bool {
     }
 }
 
+/// `count OP N` of what a channel collects (messages, e-mails): a count
+/// that only grows as they come.
+#[derive(Clone, Copy)]
+pub(super) struct GrowingCount {
+    pub op: CmpOp,
+    pub wanted: u64,
+}
+
+impl GrowingCount {
+    pub fn holds(self, n: u64) -> bool {
+        ordering_holds(self.op, n.cmp(&self.wanted))
+    }
+
+    /// Known for good at `n`: it holds and more cannot undo it, or it
+    /// failed and more cannot mend it.
+    pub fn settled(self, n: u64) -> bool {
+        match self.op {
+            CmpOp::Gt | CmpOp::Ge => self.holds(n),
+            CmpOp::Eq | CmpOp::Le => n > self.wanted,
+            CmpOp::Lt => n >= self.wanted,
+            CmpOp::Ne => false,
+        }
+    }
+
+    /// Whether it first waits up to `[channels] wait` for N to come.
+    pub fn waits_for_more(self) -> bool {
+        matches!(self.op, CmpOp::Gt | CmpOp::Ge | CmpOp::Eq)
+    }
+
+    /// The first wait ends at `n`: settled, or N reached.
+    pub fn reached(self, n: u64) -> bool {
+        self.settled(n) || n >= self.wanted
+    }
+}
+
 fn shown(value: Option<&Value>) -> String {
     value.map_or_else(|| "absent".to_string(), render)
 }
