@@ -12,7 +12,7 @@ use crate::Span;
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StepKind {
-    /// A request could be built and sent.
+    /// A request could be built and sent, or a message published.
     Request,
     /// Setup ran.
     Setup,
@@ -156,10 +156,12 @@ impl StepResult {
         matches!(self.verdict, Verdict::Failed { .. } | Verdict::Error { .. })
     }
 
-    /// Whether it is a finding that was let pass (a contract warning),
-    /// not a check that could not be made.
+    /// Whether it is a finding that was let pass (a contract warning, a
+    /// published message the service left unconsumed), not a check that
+    /// could not be made.
     pub fn is_warning(&self) -> bool {
-        self.kind == StepKind::Contract && matches!(self.verdict, Verdict::Unverified { .. })
+        matches!(self.kind, StepKind::Contract | StepKind::Request)
+            && matches!(self.verdict, Verdict::Unverified { .. })
     }
 
     /// Whether the check could not be made.

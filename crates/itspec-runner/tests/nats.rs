@@ -191,6 +191,21 @@ fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
         &format!(r#"{{"name": "{stream}", "subjects": ["{p}.js.>"], "storage": "memory"}}"#),
     );
     assert!(created.get("error").is_none(), "{created}");
+    // A second stream, whose push consumer the service reads.
+    let read = own("read");
+    let created = admin.jetstream(
+        &format!("STREAM.CREATE.{read}"),
+        &format!(r#"{{"name": "{read}", "subjects": ["{p}.jsc.>"], "storage": "memory"}}"#),
+    );
+    assert!(created.get("error").is_none(), "{created}");
+    let delivered = admin.consumer(&format!("{p}.deliver"));
+    let consumer = admin.jetstream(
+        &format!("CONSUMER.CREATE.{read}"),
+        &format!(
+            r#"{{"stream_name": "{read}", "config": {{"deliver_subject": "{p}.deliver", "deliver_group": "service", "ack_policy": "none"}}}}"#
+        ),
+    );
+    assert!(consumer.get("error").is_none(), "{consumer}");
     let base = serve(api());
     let publish = |id: u32, name: &str, subject: &str| {
         format!(
@@ -208,6 +223,10 @@ fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
             .replace("{{id}}", "1"),
         publish(2, "An order nobody takes", &format!("{p}.in.nobody")),
         publish(3, "An order a stream keeps", &format!("{p}.js.orders")),
+    ) + &publish(
+        4,
+        "An order a stream's consumer reads",
+        &format!("{p}.jsc.orders"),
     );
     // The input subjects are not watched, so NATS can tell whether
     // anything has them.
@@ -217,8 +236,10 @@ fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
         &RunOptions::default(),
     );
     let info = admin.jetstream(&format!("STREAM.INFO.{stream}"), "");
-    let deleted = admin.jetstream(&format!("STREAM.DELETE.{stream}"), "");
-    assert_eq!(deleted["success"], true, "{deleted}");
+    for name in [&stream, &read] {
+        let deleted = admin.jetstream(&format!("STREAM.DELETE.{name}"), "");
+        assert_eq!(deleted["success"], true, "{deleted}");
+    }
     let all = cases(&result);
     assert_eq!(all[0].outcome, Outcome::Passed, "{:#?}", verdicts(all[0]));
     assert!(
@@ -240,6 +261,28 @@ fn a_published_input_reaches_a_subscriber_or_a_stream_or_fails_the_step() {
     assert!(said.contains("no subscriber or stream"), "{said}");
     assert_eq!(all[2].outcome, Outcome::Passed, "{:#?}", verdicts(all[2]));
     assert_eq!(info["state"]["messages"], 1, "{info}");
+    // What a stream kept and no consumer read is a warning on its step;
+    // what a consumer was delivered is not.
+    let warnings = |case: &itspec_results::CaseResult| -> Vec<String> {
+        case.checks
+            .iter()
+            .filter(|c| c.is_warning())
+            .map(|c| format!("{:?}", c.verdict))
+            .collect()
+    };
+    let left = warnings(all[2]);
+    assert_eq!(left.len(), 1, "{left:#?}");
+    assert!(
+        left[0].contains(&format!(
+            "stream {stream} still holds message 1 on {p}.js.orders at the end of the case, and it has no consumer"
+        )),
+        "{left:?}"
+    );
+    for case in [all[0], all[3]] {
+        assert_eq!(case.outcome, Outcome::Passed, "{:#?}", verdicts(case));
+        assert_eq!(warnings(case), Vec::<String>::new());
+    }
+    assert_eq!(delivered.lock().unwrap().len(), 1);
 
     // Watched, the input comes back through itspec's own subscription:
     // it is not something the service published.

@@ -450,18 +450,21 @@ fn a_published_input_reaches_the_services_queue_and_is_not_counted_as_its_output
         return;
     };
     let (direct, service_queue) = (own("input"), own("input-service"));
+    let consumed_queue = own("input-consumed");
     let admin = Admin::connect(&url);
     admin.run(async {
         let channel = &admin.channel;
         declare_exchange(channel, &direct, lapin::ExchangeKind::Direct).await;
-        channel
-            .queue_declare(
-                service_queue.as_str().into(),
-                QueueDeclareOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .unwrap();
+        for queue in [&service_queue, &consumed_queue] {
+            channel
+                .queue_declare(
+                    queue.as_str().into(),
+                    QueueDeclareOptions::default(),
+                    FieldTable::default(),
+                )
+                .await
+                .unwrap();
+        }
         channel
             .queue_bind(
                 service_queue.as_str().into(),
@@ -473,6 +476,30 @@ fn a_published_input_reaches_the_services_queue_and_is_not_counted_as_its_output
             .await
             .unwrap();
     });
+    // The service's consumer of one queue, which takes each message.
+    let taken = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    admin.run(async {
+        let mut consumer = admin
+            .channel
+            .basic_consume(
+                consumed_queue.as_str().into(),
+                "service".into(),
+                lapin::options::BasicConsumeOptions {
+                    no_ack: true,
+                    ..Default::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .unwrap();
+        let taken = taken.clone();
+        admin.runtime.spawn(async move {
+            use futures_util::StreamExt as _;
+            while let Some(Ok(_)) = consumer.next().await {
+                taken.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            }
+        });
+    });
     let base = serve(api());
     let text = format!(
         "{HEAD}### TC-INT-001: An order is created\n\n\
@@ -483,6 +510,9 @@ fn a_published_input_reaches_the_services_queue_and_is_not_counted_as_its_output
          **Assertions:**\n- no messages\n\n---\n\n\
          ### TC-INT-003: Straight to the queue\n\n\
          **Publish:** events {service_queue}\n- message-id: m-{{{{run_id}}}}\n- type: greeting\n- X-Trace: t-1\n\n```text\nhello\n```\n\n\
+         **Assertions:**\n- no messages\n\n---\n\n\
+         ### TC-INT-004: A queue the service consumes\n\n\
+         **Publish:** events {consumed_queue}\n```text\ntaken\n```\n\n\
          **Assertions:**\n- no messages\n\n---\n\n"
     );
     let result = run_with(
@@ -505,6 +535,30 @@ fn a_published_input_reaches_the_services_queue_and_is_not_counted_as_its_output
         "{refused:?}"
     );
     assert_eq!(all[2].outcome, Outcome::Passed, "{:#?}", verdicts(all[2]));
+    // What the service left in its queue is a warning on the step that
+    // published it (the first case's message too, routed there); what an
+    // exchange routed is not followed, and a consumed queue holds nothing.
+    let warnings = |case: &itspec_results::CaseResult| -> Vec<String> {
+        case.checks
+            .iter()
+            .filter(|c| c.is_warning())
+            .map(|c| format!("{}: {:?}", c.text, c.verdict))
+            .collect()
+    };
+    let left = warnings(all[2]);
+    assert_eq!(left.len(), 1, "{left:#?}");
+    assert!(
+        left[0].starts_with(&format!("Publish events {service_queue}: "))
+            && left[0].contains(&format!(
+                "queue {service_queue} still holds 2 ready messages at the end of the case, with no consumer"
+            )),
+        "{left:?}"
+    );
+    assert_eq!(warnings(all[0]), Vec::<String>::new());
+    assert_eq!(all[3].outcome, Outcome::Passed, "{:#?}", verdicts(all[3]));
+    assert_eq!(warnings(all[3]), Vec::<String>::new());
+    assert_eq!(taken.load(std::sync::atomic::Ordering::SeqCst), 1);
+    assert_eq!(result.summary.warnings, 1);
     admin.run(async {
         let channel = &admin.channel;
         let mut bodies = Vec::new();
@@ -551,9 +605,11 @@ fn a_published_input_reaches_the_services_queue_and_is_not_counted_as_its_output
                 )
             ]
         );
-        channel
-            .queue_delete(service_queue.as_str().into(), Default::default())
-            .await
-            .unwrap();
+        for queue in [&service_queue, &consumed_queue] {
+            channel
+                .queue_delete(queue.as_str().into(), Default::default())
+                .await
+                .unwrap();
+        }
     });
 }

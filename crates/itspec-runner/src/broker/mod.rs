@@ -5,6 +5,7 @@
 //! channel of every case.
 
 mod amqp;
+mod backlog;
 mod inbox;
 mod journal;
 mod keys;
@@ -20,10 +21,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 pub use amqp::Watched as AmqpWatched;
+pub use backlog::Backlog;
 pub use inbox::{Inbox, Received, after};
 use itspec_spec::topics::TopicRules;
 pub use journal::{brokers_of, notes, record};
-pub use publish::Outbound;
+pub use publish::{Answer, Outbound};
 
 /// The kinds of broker, by their URL's scheme.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -342,10 +344,19 @@ impl Brokers {
         }
     }
 
+    /// What of a message broker `name` keeps in `backlog` the service
+    /// has not taken, in words (`None`: it took it).
+    pub async fn left(&self, name: &str, backlog: &Backlog) -> Result<Option<String>, String> {
+        match self.settings.get(name) {
+            Some(settings) => backlog::left(&settings.url, backlog).await,
+            None => Err(self.unknown(name)),
+        }
+    }
+
     /// Publishes messages (the input of a case, or one group of its
     /// Actions), each broker's together on one connection, the brokers at
     /// once; one answer for each message, in order.
-    pub async fn publish(&self, messages: &[Outbound]) -> Vec<Result<(), String>> {
+    pub async fn publish(&self, messages: &[Outbound]) -> Vec<Answer> {
         // A broker that blocks publishers (a memory alarm) fails the step
         // rather than hang the case.
         const PUBLISH_TIMEOUT: Duration = Duration::from_secs(10);
@@ -380,7 +391,7 @@ impl Brokers {
             };
             indexes.into_iter().zip(answers).collect::<Vec<_>>()
         });
-        let mut answers: Vec<Result<(), String>> = messages
+        let mut answers: Vec<Answer> = messages
             .iter()
             .map(|_| Err("not published".to_string()))
             .collect();

@@ -34,6 +34,18 @@ const SETTLE_TIMEOUT: Duration = Duration::from_secs(2);
 /// through (`None`: itspec's settling markers).
 type Subscriptions = SelectAll<BoxStream<'static, (Option<usize>, Message)>>;
 
+/// Whether a message is itspec's own: on one of its inbox subjects, or a
+/// question to the JetStream API it asked (which streams keep a subject,
+/// which consumers a stream has) with its answer to come to its inbox.
+fn own(subject: &str, reply: Option<&str>) -> bool {
+    let inbox = |subject: &str| {
+        subject
+            .strip_prefix(INBOX)
+            .is_some_and(|rest| rest.starts_with('.'))
+    };
+    inbox(subject) || (subject.starts_with("$JS.API.") && reply.is_some_and(inbox))
+}
+
 /// Connects to a NATS server, with itspec's connect timeout; `events`
 /// hears of the connection breaking.
 pub(super) async fn connect(
@@ -116,7 +128,7 @@ pub(super) async fn observe(
             // A message comes once through each watched subject it
             // matches: the first one's copy is the message.
             let subject = message.subject.to_string();
-            if subject.starts_with(INBOX) && subject[INBOX.len()..].starts_with('.') {
+            if own(&subject, message.reply.as_deref()) {
                 return;
             }
             let first = watch
@@ -240,4 +252,20 @@ fn headers(message: &Message) -> Vec<(String, String)> {
     // A hash map's order is no order: by name, each name's values as sent.
     headers.sort_by(|a, b| a.0.cmp(&b.0));
     headers
+}
+
+#[cfg(test)]
+mod tests {
+    use super::own;
+
+    #[test]
+    fn itspec_s_inbox_and_its_jetstream_questions_are_its_own() {
+        assert!(own("_ITSPEC_INBOX.abc.1", None));
+        assert!(own("$JS.API.STREAM.NAMES", Some("_ITSPEC_INBOX.x.y")));
+        // The service's own questions and messages are the service's.
+        assert!(!own("$JS.API.STREAM.NAMES", Some("_INBOX.x.y")));
+        assert!(!own("$JS.API.STREAM.NAMES", None));
+        assert!(!own("_ITSPEC_INBOXES.1", None));
+        assert!(!own("orders.created", Some("_ITSPEC_INBOX.x.0")));
+    }
 }

@@ -8,6 +8,7 @@ use std::time::Instant;
 use itspec_spec::model::{AssertionKind, ExpectedOutput, Phrase, Spec, TestCase};
 use serde_json::{Map, Value, json};
 
+use super::publish::Kept;
 use super::setup::Setup;
 use crate::assert::{self, Context, ErrorPaths, MailContext, MessageContext};
 use crate::broker::{Brokers, Waits};
@@ -76,6 +77,9 @@ pub(crate) struct Attempt {
     pub messages: BTreeMap<String, Vec<Message>>,
     /// What the SMTP server took in.
     pub emails: Option<Vec<Email>>,
+    /// The messages it published that a broker keeps until the service
+    /// takes them.
+    pub kept: Vec<Kept>,
     /// The values its variables and responses hold that reports hide
     /// (found only for an attempt the case may show).
     pub secrets: Vec<String>,
@@ -383,6 +387,8 @@ impl CaseRunner<'_> {
         let journal = channels.journal();
         let calls = cx.journals.is_some().then_some(&journal.mock_calls);
         self.unexpected_calls(case, calls, &mut attempt.checks);
+        let left_behind = self.left_behind(&attempt.kept).await;
+        attempt.checks.extend(left_behind);
         attempt.mock_calls = journal.mock_calls;
         attempt.messages = journal.messages;
         attempt.emails = journal.emails;

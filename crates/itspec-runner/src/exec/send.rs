@@ -55,7 +55,8 @@ impl CaseRunner<'_> {
                     return None;
                 }
             };
-            let steps = self.publish_all(vec![message]).await;
+            let (steps, kept) = self.publish_all(vec![message]).await;
+            result.kept.extend(kept);
             let ok = steps.iter().all(|s| matches!(s.verdict, Verdict::Passed));
             result.checks.extend(steps);
             if !ok {
@@ -103,7 +104,7 @@ impl CaseRunner<'_> {
                 let concurrent = built.len() + messages.len() > 1;
                 let requests = !built.is_empty();
                 // A group's messages go out while its requests do.
-                let (answered, published) = tokio::join!(
+                let (answered, (published, kept)) = tokio::join!(
                     self.send_all(built, result, &mut responses.skew_ms),
                     self.publish_all(messages)
                 );
@@ -111,6 +112,7 @@ impl CaseRunner<'_> {
                     .iter()
                     .all(|s| matches!(s.verdict, Verdict::Passed));
                 result.checks.extend(published);
+                result.kept.extend(kept);
                 let answered = answered?;
                 if !ok {
                     return None;

@@ -3,19 +3,17 @@
 //! A message no queue takes comes back (basic.return) and is an error.
 //! Headers written under a message are its AMQP properties where they
 //! name one (`message-id`, `correlation-id`, `type`, …) and its headers
-//! table otherwise.
+//! table otherwise. A message sent to a queue (the default exchange) is
+//! followed to the end of the case: the queue should have let it go.
 
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::types::{AMQPValue, FieldTable, LongString, ShortString};
 use lapin::{BasicProperties, Confirmation, Connection, ConnectionProperties};
 
 use super::Outbound;
+use crate::broker::backlog::Backlog;
 
-pub(super) async fn publish(
-    name: &str,
-    url: &str,
-    messages: &[&Outbound],
-) -> Vec<Result<(), String>> {
+pub(super) async fn publish(name: &str, url: &str, messages: &[&Outbound]) -> Vec<super::Answer> {
     let all = |why: String| messages.iter().map(|_| Err(why.clone())).collect();
     let connection = match Connection::connect(url, ConnectionProperties::default()).await {
         Ok(connection) => connection,
@@ -68,13 +66,20 @@ fn answer(
     name: &str,
     message: &Outbound,
     confirmation: Result<Confirmation, lapin::Error>,
-) -> Result<(), String> {
+) -> super::Answer {
     let shown = match message.topic() {
         (key, Some(exchange)) => format!("exchange {exchange} with routing key {key}"),
         (queue, None) => format!("queue {queue}"),
     };
     match confirmation {
-        Ok(Confirmation::Ack(None) | Confirmation::NotRequested) => Ok(()),
+        // Sent to a queue, it waits there for the service; what an
+        // exchange routes cannot be followed without the management API.
+        Ok(Confirmation::Ack(None) | Confirmation::NotRequested) => Ok(match message.topic() {
+            (queue, None) => Some(Backlog::Queue {
+                queue: queue.to_string(),
+            }),
+            (_, Some(_)) => None,
+        }),
         Ok(Confirmation::Ack(Some(_))) => Err(format!(
             "broker {name} routed the message to no queue ({shown}): nothing would consume it; is the consumer's queue declared and bound?"
         )),

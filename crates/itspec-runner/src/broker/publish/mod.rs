@@ -5,14 +5,22 @@
 //! the messages caused, never for the messages themselves. A message that
 //! reaches nothing of the service is an error: nothing would consume it.
 //! A broker on another host is refused unless `allow_remote` says it is
-//! a disposable one. Each kind is a file.
+//! a disposable one. Each kind is a file. Where the broker keeps a
+//! message until a consumer takes it (a RabbitMQ queue, a JetStream
+//! stream), the answer says where, so the end of the case can tell
+//! whether the service took it (`backlog.rs`).
 
 mod amqp;
 mod mqtt;
 mod nats;
 mod redis;
 
+use super::backlog::Backlog;
 use super::{BrokerKind, BrokerSettings};
+
+/// What a broker answers of one message: taken, and where it waits for a
+/// consumer when the broker keeps it; or why not.
+pub type Answer = Result<Option<Backlog>, String>;
 
 /// A message to publish.
 #[derive(Clone, Debug)]
@@ -61,11 +69,7 @@ impl Outbound {
 
 /// Publishes `messages`, all on broker `name`, as close together as the
 /// broker allows; one answer for each, in order.
-pub async fn publish(
-    name: &str,
-    settings: &BrokerSettings,
-    messages: &[&Outbound],
-) -> Vec<Result<(), String>> {
+pub async fn publish(name: &str, settings: &BrokerSettings, messages: &[&Outbound]) -> Vec<Answer> {
     let all = |why: String| messages.iter().map(|_| Err(why.clone())).collect();
     if !settings.allow_remote
         && let Some(reason) = remote_reason(&settings.url).await
@@ -75,7 +79,7 @@ pub async fn publish(
         ));
     }
     // Each message's destination, as its broker has them.
-    let mut answers: Vec<Option<Result<(), String>>> = messages
+    let mut answers: Vec<Option<Answer>> = messages
         .iter()
         .map(|m| destination_error(name, settings.kind, m).map(Err))
         .collect();

@@ -15,11 +15,7 @@ use rumqttc::v5::mqttbytes::v5::{Packet, PubAckReason, PublishProperties};
 
 use super::Outbound;
 
-pub(super) async fn publish(
-    name: &str,
-    url: &str,
-    messages: &[&Outbound],
-) -> Vec<Result<(), String>> {
+pub(super) async fn publish(name: &str, url: &str, messages: &[&Outbound]) -> Vec<super::Answer> {
     let all = |why: String| messages.iter().map(|_| Err(why.clone())).collect();
     let (client, mut eventloop) =
         match crate::broker::mqtt::session(url, "publisher", messages.len() + 8) {
@@ -118,7 +114,7 @@ pub(super) async fn publish(
         .map(|(message, reason)| {
             let topic = message.topic().0;
             match reason {
-                Some(PubAckReason::Success) => Ok(()),
+                Some(PubAckReason::Success) => Ok(None),
                 Some(PubAckReason::NoMatchingSubscribers) => Err(format!(
                     "no subscriber of the service has topic {topic} (broker {name}): nothing would consume the message; is the consumer subscribed?"
                 )),

@@ -10,7 +10,7 @@ pub(super) async fn publish(
     name: &str,
     settings: &BrokerSettings,
     messages: &[&Outbound],
-) -> Vec<Result<(), String>> {
+) -> Vec<super::Answer> {
     let all = |why: String| messages.iter().map(|_| Err(why.clone())).collect();
     let client = match ::redis::Client::open(settings.url.as_str()) {
         Ok(client) => client,
@@ -47,7 +47,7 @@ pub(super) async fn publish(
                     "no subscriber of the service got the message on channel {channel} (broker {name}): nothing would consume it; is the consumer subscribed?"
                 ))
             } else {
-                Ok(())
+                Ok(None)
             }
         })
         .collect()
