@@ -199,6 +199,22 @@ pub struct RunArgs {
     /// report how many failed.
     #[arg(long)]
     pub keep_going: bool,
+    /// Run a case that failed again, up to N times, from the same state; one
+    /// that then passes is FLAKY (default: `[run] retries`, else 0).
+    #[arg(long, value_name = "N")]
+    pub retries: Option<u32>,
+    /// Whether a FLAKY case fails the run (default: `[run] flaky_result`,
+    /// else fail).
+    #[arg(long, value_enum, value_name = "RESULT")]
+    pub flaky_result: Option<FlakyResultArg>,
+    /// Run every case N times and report its pass rate with a 95% interval
+    /// (a concurrency case's iterations count each).
+    #[arg(long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..), conflicts_with = "retries")]
+    pub runs: Option<u32>,
+    /// Run every case again and again until it fails or DURATION has passed
+    /// (`10m`, `30s`): a hunt for a rare race.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration, conflicts_with_all = ["retries", "runs"])]
+    pub until_fail: Option<std::time::Duration>,
     /// Define a variable (a number, `true`, `false` and `null` keep their type).
     #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
     pub vars: Vec<(String, String)>,
@@ -241,6 +257,21 @@ pub struct RunArgs {
     /// The number of shards, for JOB_COMPLETION_INDEX (Kubernetes indexed Jobs).
     #[arg(long, value_name = "N", env = "ITSPEC_SHARD_TOTAL")]
     pub shard_total: Option<u32>,
+}
+
+/// `--flaky-result`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FlakyResultArg {
+    /// A flaky case fails the run.
+    Fail,
+    /// A flaky case passes it.
+    Pass,
+}
+
+fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
+    itspec_spec::parse_duration(text)
+        .map(std::time::Duration::from_millis)
+        .ok_or_else(|| format!("`{text}` is not a duration: write it like `30s`, `10m` or `500ms`"))
 }
 
 /// `run` console formats.

@@ -72,7 +72,8 @@ impl LastFailed {
     pub fn update(&mut self, file: &Path, id: &str, outcome: &Outcome) {
         let key = (file.to_path_buf(), id.to_string());
         match outcome {
-            Outcome::Failed | Outcome::Error => {
+            // A flaky case failed too: `--last-failed` runs it again.
+            Outcome::Failed | Outcome::Error | Outcome::Flaky => {
                 self.failed.insert(key);
             }
             Outcome::Passed | Outcome::Skipped { .. } => {

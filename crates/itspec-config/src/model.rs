@@ -42,6 +42,9 @@ pub struct Config {
     /// Parallel workers.
     #[serde(default)]
     pub workers: Workers,
+    /// Retries, and what a flaky case does to the exit code.
+    #[serde(default)]
+    pub run: Run,
     /// Variables for every spec.
     #[serde(default)]
     pub vars: BTreeMap<String, toml::Value>,
@@ -302,6 +305,27 @@ pub struct Workers {
     /// itspec does not start.
     #[serde(default)]
     pub independent: bool,
+}
+
+/// `[run]`.
+#[derive(Clone, Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Run {
+    /// How many times a case that did not pass runs again (default 0).
+    pub retries: Option<u32>,
+    /// Whether a flaky case fails the run (default) or passes it.
+    pub flaky_result: Option<FlakyResult>,
+}
+
+/// What a flaky case makes of the run's exit code.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum FlakyResult {
+    /// The run fails, as it would without retries.
+    #[default]
+    Fail,
+    /// The run passes.
+    Pass,
 }
 
 /// `[concurrency]`.

@@ -24,6 +24,8 @@ const ENV_SETTINGS: &[&str] = &[
     "concurrency.iterations",
     "workers.jobs",
     "workers.independent",
+    "run.retries",
+    "run.flaky_result",
     "limits.max_body",
     "contract.openapi",
     "contract.undocumented_status",

@@ -81,11 +81,11 @@ impl<W: Write> Console<W> {
     }
 
     fn case(&mut self, spec: &SpecInfo, case: &CaseResult) {
-        if matches!(case.outcome, Outcome::Failed | Outcome::Error) {
-            let label = if case.outcome == Outcome::Error {
-                "(error) "
-            } else {
-                ""
+        if matches!(case.outcome, Outcome::Failed | Outcome::Error | Outcome::Flaky) {
+            let label = match case.outcome {
+                Outcome::Error => "(error) ",
+                Outcome::Flaky => "(flaky) ",
+                _ => "",
             };
             self.failed.push(format!(
                 "{}:{} {} {label}{}",
@@ -119,6 +119,7 @@ impl<W: Write> Console<W> {
             Outcome::Passed => (self.paint(green, "PASS"), timing),
             Outcome::Failed => (self.paint(red, "FAIL"), timing),
             Outcome::Error => (self.paint(red, "ERROR"), timing),
+            Outcome::Flaky => (self.paint(yellow, "FLAKY"), timing),
             Outcome::Skipped { reason } => (self.paint(yellow, "SKIP"), safe(reason).into_owned()),
         };
         let warnings = case.checks.iter().filter(|c| c.is_warning()).count();
@@ -142,10 +143,39 @@ impl<W: Write> Console<W> {
             1 => line.push_str(&self.paint(yellow, "  1 warning")),
             n => line.push_str(&self.paint(yellow, &format!("  {n} warnings"))),
         }
+        if let Some(runs) = &case.runs {
+            line.push_str(&self.paint(dim, &format!("  {}", runs.describe())));
+        } else if !case.attempts.is_empty() {
+            let attempts = case.attempts.len() + 1;
+            let said = match case.outcome {
+                Outcome::Flaky => format!("  passed on attempt {attempts}"),
+                _ => format!("  failed {attempts} attempts"),
+            };
+            line.push_str(&self.paint(dim, &said));
+        }
         line.push('\n');
         line.push_str(&self.listed_checks(spec, case));
         if matches!(case.outcome, Outcome::Failed | Outcome::Error) {
             line.push_str(&self.failure(spec, case));
+        }
+        // A flaky case shows its first run that did not pass: what it
+        // would have failed with.
+        if case.outcome == Outcome::Flaky
+            && let Some((n, first)) = case
+                .attempts
+                .iter()
+                .enumerate()
+                .find(|(_, a)| matches!(a.outcome, Outcome::Failed | Outcome::Error))
+        {
+            let title = match &case.runs {
+                Some(_) => format!("run {} did not pass:", n + 1),
+                None => format!("attempt {} did not pass:", n + 1),
+            };
+            line.push_str(&indent(&format!(
+                "{}\n\n",
+                self.paint(Style::new().bold(), &title)
+            )));
+            line.push_str(&self.failure(spec, first));
         }
         line
     }
@@ -455,13 +485,17 @@ impl<W: Write> Console<W> {
             1 => "1 error, ".to_string(),
             n => format!("{n} errors, "),
         };
+        let flaky = match summary.flaky {
+            0 => String::new(),
+            n => format!("{n} flaky, "),
+        };
         let warnings = match summary.warnings {
             0 => String::new(),
             1 => ", 1 warning".to_string(),
             n => format!(", {n} warnings"),
         };
         out.push_str(&format!(
-            "\n{} passed, {} failed, {errors}{} skipped, {} unverified{warnings} ({:.1} s)\n",
+            "\n{} passed, {} failed, {errors}{flaky}{} skipped, {} unverified{warnings} ({:.1} s)\n",
             summary.passed,
             summary.failed,
             summary.skipped,

@@ -80,6 +80,7 @@ impl<W: Write> Reporter for JsonLines<W> {
                     Outcome::Passed => ("passed", None),
                     Outcome::Failed => ("failed", None),
                     Outcome::Error => ("error", None),
+                    Outcome::Flaky => ("flaky", None),
                     Outcome::Skipped { reason } => ("skipped", Some(reason.as_str())),
                 };
                 // Checks not made, and contract findings let pass, apart.

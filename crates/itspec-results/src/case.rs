@@ -44,6 +44,24 @@ pub struct CaseResult {
     /// answered a request with a 5xx status and the case did not pass.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_log: Option<ServiceLog>,
+    /// The earlier runs of the case, in order, each whole with its
+    /// evidence: the attempts `--retries` made before this one, or the
+    /// runs of `--runs` and `--until-fail` other than the one shown.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attempts: Vec<CaseResult>,
+    /// How its runs went under `--runs` or `--until-fail`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub runs: Option<Runs>,
+}
+
+/// How the runs of a case went under `--runs` or `--until-fail`: how many
+/// passed of how many (a concurrency case's iterations count each).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Runs {
+    /// Runs that passed.
+    pub passed: u32,
+    /// Runs in all.
+    pub total: u32,
 }
 
 /// Lines of the service's log.
@@ -161,6 +179,10 @@ pub enum Outcome {
     /// Something it needs failed — no answer from the service, a database
     /// or setup error —, so it could not be checked.
     Error,
+    /// It failed or errored, then passed when run again (`--retries`), or
+    /// it both passed and failed over `--runs`: a flaky case, counted
+    /// apart from those that passed.
+    Flaky,
     /// Not run.
     Skipped {
         /// Why.
@@ -207,6 +229,8 @@ mod tests {
             messages: BTreeMap::new(),
             emails: None,
             service_log: None,
+            attempts: Vec::new(),
+            runs: None,
         }
     }
 

@@ -23,13 +23,15 @@ mod email;
 mod events;
 mod exchange;
 pub mod message;
+mod rate;
 pub mod report;
 mod run;
 mod span;
 mod step;
 
 pub use call::Call;
-pub use case::{CaseResult, IterationRun, Iterations, Outcome, ServiceLog, TimedRequest};
+pub use case::{CaseResult, IterationRun, Iterations, Outcome, Runs, ServiceLog, TimedRequest};
+pub use rate::RARE_FAILURE;
 pub use email::Email;
 pub use events::{Event, Reporter, Silent, SpecInfo, Stamped};
 pub use exchange::{Exchange, RequestRecord, ResponseRecord};

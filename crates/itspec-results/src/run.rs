@@ -62,6 +62,10 @@ pub struct Summary {
     /// database or the setup failed.
     #[serde(default)]
     pub errors: usize,
+    /// Cases that failed and then passed (`--retries`), or both passed
+    /// and failed (`--runs`).
+    #[serde(default)]
+    pub flaky: usize,
     /// Cases skipped (with `**Skip:**`).
     pub skipped: usize,
     /// Prose assertions and setup lines that could not be checked.
@@ -79,6 +83,7 @@ impl Summary {
             Outcome::Passed => self.passed += 1,
             Outcome::Failed => self.failed += 1,
             Outcome::Error => self.errors += 1,
+            Outcome::Flaky => self.flaky += 1,
             Outcome::Skipped { .. } => self.skipped += 1,
         }
         for check in &case.checks {

@@ -56,6 +56,10 @@ pub struct Settings {
     pub vars: Map<String, Value>,
     /// Iterations of a concurrency case without `**Repeat:**`.
     pub iterations: u32,
+    /// `[run] retries`: how many times a case that did not pass runs again.
+    pub retries: u32,
+    /// `[run] flaky_result`: a flaky case fails the run (the default).
+    pub flaky_fails: bool,
     /// `[workers] jobs`: workers when `--jobs` is not given.
     pub jobs: u32,
     /// What reports hide (`[redact]` and the defaults).
@@ -234,6 +238,9 @@ impl Settings {
                 .iterations
                 .unwrap_or(DEFAULT_ITERATIONS)
                 .max(1),
+            retries: config.run.retries.unwrap_or(0),
+            flaky_fails: config.run.flaky_result.unwrap_or_default()
+                == itspec_config::FlakyResult::Fail,
             jobs: config.workers.jobs.unwrap_or(1).max(1),
             independent: config.workers.independent,
             redaction: crate::redact::Redaction::new(&config.redact.headers, &config.redact.vars)

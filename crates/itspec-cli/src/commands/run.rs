@@ -54,9 +54,11 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<u8> {
     } = chosen;
     // Too many workers, a contract that cannot be read: the user's to
     // fix, like a spec error.
-    let prepared = itspec_runner::prepare_run(plan, settings(context, args)?, run_options(args)?)?;
+    let settings = settings(context, args)?;
+    let flaky_fails = settings.flaky_fails;
+    let prepared = itspec_runner::prepare_run(plan, settings, run_options(args)?)?;
     let (result, written) = with_reporters(context, args, |reporter| prepared.run(reporter));
-    let code = after_run(&result, written, &files, &mut last_failed);
+    let code = after_run(&result, written, flaky_fails, &files, &mut last_failed);
     if args.update_status && matches!(result.outcome, RunOutcome::Completed) {
         let mut promoted = Vec::new();
         for (planned, spec_result) in prepared.plan.specs.iter().zip(&result.specs) {
@@ -273,6 +275,9 @@ pub fn settings(context: &Context, args: &RunArgs) -> Result<Settings> {
     };
     let loaded = context.config.as_ref().unwrap_or(&empty);
     let mut settings = Settings::from_config(loaded)?;
+    if let Some(result) = args.flaky_result {
+        settings.flaky_fails = result == crate::cli::FlakyResultArg::Fail;
+    }
     if args.base_url.is_some() || args.no_service {
         // The user started the service: itspec starts none.
         settings.own_service = settings.service.take().is_some();
@@ -313,6 +318,9 @@ pub fn run_options(args: &RunArgs) -> Result<RunOptions> {
             None => Default::default(),
         },
         fail_fast: args.fail_fast,
+        retries: args.retries,
+        runs: args.runs,
+        until_fail: args.until_fail,
     })
 }
 
@@ -344,11 +352,14 @@ pub fn with_reporters(
 }
 
 /// What follows a run: the failures kept for `--last-failed`; the exit
-/// code. A report that could not be written (its folder was checked
-/// before) makes a run that passed exit as an environment failure.
+/// code. A flaky case fails the run unless `flaky_fails` is off
+/// (`--flaky-result pass`). A report that could not be written (its
+/// folder was checked before) makes a run that passed exit as an
+/// environment failure.
 pub fn after_run(
     result: &RunResult,
     reports_written: bool,
+    flaky_fails: bool,
     files: &HashMap<String, PathBuf>,
     last_failed: &mut LastFailed,
 ) -> u8 {
@@ -359,6 +370,7 @@ pub fn after_run(
         RunOutcome::Completed if result.summary.failed + result.summary.errors > 0 => {
             exit_codes::FAILURE
         }
+        RunOutcome::Completed if flaky_fails && result.summary.flaky > 0 => exit_codes::FAILURE,
         RunOutcome::Completed => exit_codes::SUCCESS,
     };
     if code == exit_codes::SUCCESS && !reports_written {

@@ -122,7 +122,13 @@ pub fn run(context: &Context, args: &RunArgs) -> Result<Watched> {
     let code = if result.specs.is_empty() {
         exit_codes::INTERRUPTED
     } else {
-        after_run(&result, written, &waiting.files, &mut waiting.last_failed)
+        after_run(
+            &result,
+            written,
+            waiting.settings.flaky_fails,
+            &waiting.files,
+            &mut waiting.last_failed,
+        )
     };
     Ok(Watched::Done(code))
 }
@@ -195,7 +201,13 @@ impl Rerun for Waiting<'_> {
     fn next(&mut self, result: RunResult) -> LocalBoxFuture<'_, Option<(Plan, Contracts)>> {
         Box::pin(async move {
             // The reports were written as the run ended.
-            after_run(&result, true, &self.files, &mut self.last_failed);
+            after_run(
+                &result,
+                true,
+                self.settings.flaky_fails,
+                &self.files,
+                &mut self.last_failed,
+            );
             loop {
                 let changed = self.wait_for_a_change().await?;
                 let chosen = match choose(self.context, self.args, Some(&changed)) {

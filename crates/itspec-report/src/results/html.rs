@@ -80,13 +80,14 @@ fn header(page: &mut String, result: &RunResult) {
     let _ = write!(
         page,
         "<header>\n<h1>itspec report</h1>\n<p class=\"meta\">started {} · {} · {:.1} s</p>\n\
-         <p class=\"totals {class}\" id=\"totals\"><b>{}</b> passed · <b>{}</b> failed · <b>{}</b> errors · <b>{}</b> skipped · <b>{}</b> unverified</p>\n{outcome}\n</header>\n",
+         <p class=\"totals {class}\" id=\"totals\"><b>{}</b> passed · <b>{}</b> failed · <b>{}</b> errors · <b>{}</b> flaky · <b>{}</b> skipped · <b>{}</b> unverified</p>\n{outcome}\n</header>\n",
         escape(&result.started_at),
         escape(&result.target),
         result.duration_ms as f64 / 1000.0,
         s.passed,
         s.failed,
         s.errors,
+        s.flaky,
         s.skipped,
         s.unverified
     );
@@ -98,6 +99,7 @@ struct Counts {
     passed: usize,
     failed: usize,
     errors: usize,
+    flaky: usize,
     skipped: usize,
 }
 
@@ -127,6 +129,7 @@ fn summary(page: &mut String, result: &RunResult) {
                     Outcome::Passed => counts.passed += 1,
                     Outcome::Failed => counts.failed += 1,
                     Outcome::Error => counts.errors += 1,
+                    Outcome::Flaky => counts.flaky += 1,
                     Outcome::Skipped { .. } => counts.skipped += 1,
                 }
             }
@@ -135,19 +138,20 @@ fn summary(page: &mut String, result: &RunResult) {
     page.push_str("<section id=\"summary\">\n<h2>Summary</h2>\n<div class=\"tables\">\n");
     let rows = |title: &str, rows: Vec<(String, &Counts)>| {
         let mut table = format!(
-            "<table>\n<thead><tr><th>{title}</th><th>specs</th><th>passed</th><th>failed</th><th>errors</th><th>skipped</th></tr></thead>\n<tbody>\n"
+            "<table>\n<thead><tr><th>{title}</th><th>specs</th><th>passed</th><th>failed</th><th>errors</th><th>flaky</th><th>skipped</th></tr></thead>\n<tbody>\n"
         );
         for (name, c) in rows {
             let failed = if c.failed > 0 { " class=\"fail\"" } else { "" };
             let errors = if c.errors > 0 { " class=\"fail\"" } else { "" };
             let _ = writeln!(
                 table,
-                "<tr><td>{}</td><td>{}</td><td>{}</td><td{failed}>{}</td><td{errors}>{}</td><td>{}</td></tr>",
+                "<tr><td>{}</td><td>{}</td><td>{}</td><td{failed}>{}</td><td{errors}>{}</td><td>{}</td><td>{}</td></tr>",
                 escape(&name),
                 c.specs,
                 c.passed,
                 c.failed,
                 c.errors,
+                c.flaky,
                 c.skipped
             );
         }
@@ -214,6 +218,7 @@ fn case_section(page: &mut String, i: usize, j: usize, spec: &SpecResult, case: 
         Outcome::Passed => ("pass", "PASS", ""),
         Outcome::Failed => ("fail", "FAIL", " open"),
         Outcome::Error => ("fail", "ERROR", " open"),
+        Outcome::Flaky => ("flaky", "FLAKY", " open"),
         Outcome::Skipped { .. } => ("skip", "SKIP", ""),
     };
     let _ = write!(
@@ -228,6 +233,15 @@ fn case_section(page: &mut String, i: usize, j: usize, spec: &SpecResult, case: 
     );
     if let Outcome::Skipped { reason } = &case.outcome {
         let _ = writeln!(page, "<p class=\"meta\">skipped: {}</p>", escape(reason));
+    }
+    if let Some(runs) = &case.runs {
+        let _ = writeln!(page, "<p class=\"meta\">{}</p>", escape(&runs.describe()));
+    } else if !case.attempts.is_empty() {
+        let attempts = case.attempts.len() + 1;
+        let _ = writeln!(
+            page,
+            "<p class=\"meta\">{attempts} attempts; the checks and requests below are the last.</p>"
+        );
     }
     if let Some(iterations) = &case.iterations {
         let _ = writeln!(
@@ -356,7 +370,45 @@ fn case_section(page: &mut String, i: usize, j: usize, spec: &SpecResult, case: 
         }
         page.push_str("</tbody>\n</table>\n");
     }
+    attempts(page, case);
     page.push_str("</div>\n</details>\n");
+}
+
+/// The earlier runs of a retried or repeated case that did not pass, each
+/// with its checks and requests.
+fn attempts(page: &mut String, case: &CaseResult) {
+    let failed: Vec<(usize, &CaseResult)> = case
+        .attempts
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| matches!(a.outcome, Outcome::Failed | Outcome::Error))
+        .collect();
+    if failed.is_empty() {
+        return;
+    }
+    let word = if case.runs.is_some() { "run" } else { "attempt" };
+    let _ = writeln!(page, "<h3>Earlier {word}s that did not pass</h3>");
+    for (n, attempt) in failed {
+        let badge = if attempt.outcome == Outcome::Error {
+            "ERROR"
+        } else {
+            "FAIL"
+        };
+        let _ = writeln!(
+            page,
+            "<details class=\"case fail attempt\">\n<summary><span class=\"badge fail\">{badge}</span> {word} {} <span class=\"time\">{} ms</span></summary>\n<div class=\"body\">\n<ul class=\"checks\">",
+            n + 1,
+            attempt.duration_ms
+        );
+        for check in attempt.checks.iter().filter(|c| c.is_failed()) {
+            check_item(page, check);
+        }
+        page.push_str("</ul>\n");
+        for exchange in &attempt.exchanges {
+            exchange_block(page, exchange);
+        }
+        page.push_str("</div>\n</details>\n");
+    }
 }
 
 fn check_item(page: &mut String, check: &StepResult) {

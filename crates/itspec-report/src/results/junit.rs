@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use itspec_results::{CaseResult, Outcome, RunOutcome, RunResult, SpecResult};
-use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestSuite};
+use quick_junit::{NonSuccessKind, Report, TestCase, TestCaseStatus, TestRerun, TestSuite};
 
 use super::text;
 
@@ -74,30 +74,13 @@ fn suite(spec: &SpecResult) -> TestSuite {
 }
 
 fn test_case(spec: &SpecResult, case: &CaseResult) -> TestCase {
-    let status = match &case.outcome {
-        Outcome::Passed => TestCaseStatus::success(),
+    let mut status = match &case.outcome {
+        Outcome::Passed | Outcome::Flaky => TestCaseStatus::success(),
         Outcome::Failed | Outcome::Error => {
-            let error = case.outcome == Outcome::Error;
-            let mut status = TestCaseStatus::non_success(if error {
-                NonSuccessKind::Error
-            } else {
-                NonSuccessKind::Failure
-            });
-            let count = case.failures().count();
-            let first = case
-                .failures()
-                .find(|c| c.is_error() == error)
-                .and_then(|c| {
-                    c.problem()
-                        .map(|(message, _)| format!("{}: {message}", c.text))
-                });
-            let message = match (first, count) {
-                (Some(first), 1) => first,
-                (Some(first), n) => format!("{first} (and {} more)", n - 1),
-                (None, _) => "failed".to_string(),
-            };
+            let (kind, message, ty) = problem(case);
+            let mut status = TestCaseStatus::non_success(kind);
             status.set_message(message);
-            status.set_type(if error { "error" } else { "assertion" });
+            status.set_type(ty);
             status.set_description(text::failure(&spec.path, case));
             status
         }
@@ -107,6 +90,28 @@ fn test_case(spec: &SpecResult, case: &CaseResult) -> TestCase {
             status
         }
     };
+    // The earlier attempts that did not pass, as Surefire writes reruns:
+    // `<flakyFailure>`/`<flakyError>` under a case that passed in the end,
+    // `<rerunFailure>`/`<rerunError>` under one that did not.
+    status.add_reruns(
+        case.attempts
+            .iter()
+            .filter(|a| matches!(a.outcome, Outcome::Failed | Outcome::Error))
+            .map(|attempt| {
+                let (kind, message, ty) = problem(attempt);
+                let mut rerun = TestRerun::new(kind);
+                rerun
+                    .set_message(message)
+                    .set_type(ty)
+                    .set_time(Duration::from_millis(attempt.duration_ms))
+                    .set_stack_trace(text::failure(&spec.path, attempt));
+                let journals = text::journals(attempt);
+                if !journals.is_empty() {
+                    rerun.set_system_out(journals);
+                }
+                rerun
+            }),
+    );
     let mut test = TestCase::new(format!("{}: {}", case.id, case.name), status);
     // What the mocks received and the brokers carried, passed cases too.
     let journals = text::journals(case);
@@ -124,6 +129,9 @@ fn test_case(spec: &SpecResult, case: &CaseResult) -> TestCase {
         "location",
         format!("{}:{}", spec.path, case.heading.line).as_str(),
     ));
+    if let Some(runs) = &case.runs {
+        test.add_property(("runs", runs.describe().as_str()));
+    }
     if let Some(iterations) = &case.iterations {
         test.add_property((
             "iterations",
@@ -135,4 +143,28 @@ fn test_case(spec: &SpecResult, case: &CaseResult) -> TestCase {
         ));
     }
     test
+}
+
+/// What a case that did not pass failed with: failure or error, its first
+/// failed check and how many more, and the failure's type.
+fn problem(case: &CaseResult) -> (NonSuccessKind, String, &'static str) {
+    let error = case.outcome == Outcome::Error;
+    let count = case.failures().count();
+    let first = case
+        .failures()
+        .find(|c| c.is_error() == error)
+        .and_then(|c| {
+            c.problem()
+                .map(|(message, _)| format!("{}: {message}", c.text))
+        });
+    let message = match (first, count) {
+        (Some(first), 1) => first,
+        (Some(first), n) => format!("{first} (and {} more)", n - 1),
+        (None, _) => "failed".to_string(),
+    };
+    if error {
+        (NonSuccessKind::Error, message, "error")
+    } else {
+        (NonSuccessKind::Failure, message, "assertion")
+    }
 }

@@ -37,7 +37,8 @@ impl Last {
             .and_then(|r| r.cases.iter().find(|c| c.id == id))
             .map_or(Last::NotRun, |c| match c.outcome {
                 Outcome::Passed => Last::Passed,
-                Outcome::Failed | Outcome::Error => Last::Failed,
+                // A flaky case is not a passing one.
+                Outcome::Failed | Outcome::Error | Outcome::Flaky => Last::Failed,
                 Outcome::Skipped { .. } => Last::Skipped,
             })
     }

@@ -160,6 +160,8 @@ impl CaseRunner<'_> {
             messages: BTreeMap::new(),
             emails: None,
             service_log: None,
+            attempts: Vec::new(),
+            runs: None,
         };
         if let Some(skip) = &case.skip {
             result.outcome = Outcome::Skipped {

@@ -5,6 +5,7 @@
 //! the services are stopped and then whatever an interrupted case changed
 //! in the database is put back.
 
+mod attempts;
 mod case;
 mod cookies;
 mod coordinator;
@@ -58,6 +59,27 @@ pub struct RunOptions {
     pub timings: BTreeMap<String, u64>,
     /// `-x`: no case starts after one failed or errored.
     pub fail_fast: bool,
+    /// `--retries N`: a case that did not pass runs again up to N times
+    /// (instead of `[run] retries`).
+    pub retries: Option<u32>,
+    /// `--runs N`: every case runs N times, and its pass rate is reported.
+    pub runs: Option<u32>,
+    /// `--until-fail D`: every case runs again until it fails or D has
+    /// passed.
+    pub until_fail: Option<std::time::Duration>,
+}
+
+impl RunOptions {
+    /// How often each case runs: `--until-fail`, else `--runs`, else the
+    /// retries of `--retries` or `[run] retries`.
+    fn repetition(&self, settings: &Settings) -> attempts::Repetition {
+        use attempts::Repetition;
+        match (self.until_fail, self.runs) {
+            (Some(budget), _) => Repetition::UntilFail(budget),
+            (None, Some(runs)) if runs > 1 => Repetition::Runs(runs),
+            _ => Repetition::Retries(self.retries.unwrap_or(settings.retries)),
+        }
+    }
 }
 
 /// Runs a plan and reports as it goes. Blocks until the run is over. It

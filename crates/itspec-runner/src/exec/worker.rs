@@ -12,6 +12,7 @@ use serde_json::Value;
 use tokio::sync::mpsc;
 
 use super::Job;
+use super::attempts::Attempts;
 use super::case::CaseRunner;
 use crate::broker::Brokers;
 use crate::env::{EnvError, Environment};
@@ -229,68 +230,32 @@ impl Worker {
             let Some(case) = spec.cases.get(case_index) else {
                 continue;
             };
-            let recorded = case.skip.is_none();
-            if let Some(isolation) = self.isolation.as_mut().filter(|_| recorded)
-                && let Err(error) = isolation.begin(&case.id.value).await
-            {
-                return Some(format!(
-                    "cannot record the database before {}: {error}",
-                    case.id.value
-                ));
-            }
-            if recorded && let Err(error) = self.brokers.record_keys().await {
-                return Some(format!(
-                    "cannot record the tracked keys before {}: {error}",
-                    case.id.value
-                ));
-            }
-            let log_position = self.environment.service.as_ref().map(|s| s.log_position());
-            let mut result = runner
-                .run(case, &mut spec_scope, self.isolation.as_ref())
-                .await;
-            if let (Some(service), Some(position)) = (&self.environment.service, log_position) {
-                result.service_log = service_log(&result, service, position, job.settings);
-            }
-            let mut restore_failed = None;
-            let keys_put_back = if recorded {
-                self.brokers.restore_keys().await
-            } else {
-                Ok(())
+            // Run again under --retries, --runs or --until-fail, each run
+            // from the same state; the captures of the last one stay.
+            let scope_before = spec_scope.clone();
+            let mut attempts = Attempts::new(job.options.repetition(job.settings));
+            let mut restore_failed;
+            let last = loop {
+                let parts = Recorded {
+                    isolation: &mut self.isolation,
+                    brokers: &self.brokers,
+                    service: self.environment.service.as_ref(),
+                };
+                let (ran, failed) = match parts.run(&runner, case, &mut spec_scope, job).await {
+                    Ok(ran) => ran,
+                    Err(stop) => return stop,
+                };
+                restore_failed = failed;
+                let mut last = Some(ran);
+                let again = restore_failed.is_none()
+                    && !job.stopping.load(Ordering::Relaxed)
+                    && attempts.again(&mut last);
+                match last {
+                    Some(last) if !again => break last,
+                    _ => spec_scope = scope_before.clone(),
+                }
             };
-            let database_put_back = match self.isolation.as_mut().filter(|_| recorded) {
-                Some(isolation) => isolation
-                    .restore()
-                    .await
-                    .map(|_| ())
-                    .map_err(|e| e.to_string()),
-                None => Ok(()),
-            };
-            let put_back = database_put_back
-                .map_err(|e| {
-                    format!(
-                        "the database could not be restored after {}: {e}",
-                        case.id.value
-                    )
-                })
-                .and(keys_put_back.map_err(|e| {
-                    format!(
-                        "the tracked keys could not be put back after {}: {e}",
-                        case.id.value
-                    )
-                }));
-            if let Err(error) = put_back {
-                // The case was redacted as it ended: this comes after.
-                let message = job.settings.redaction.hide_run_secrets(&error);
-                result.checks.push(StepResult::error(
-                    StepKind::Setup,
-                    case.heading_span,
-                    "restore",
-                    message.clone(),
-                    Evidence::default(),
-                ));
-                result.outcome = Outcome::Error;
-                restore_failed = Some(message);
-            }
+            let result = attempts.result(last);
             // A request that failed may mean the service is going down.
             let unanswered = result.exchanges.iter().any(|e| e.error.is_some());
             if job.options.fail_fast && matches!(result.outcome, Outcome::Failed | Outcome::Error) {
@@ -315,6 +280,7 @@ impl Worker {
         }
         None
     }
+
 
     /// What the run should be told when it starts.
     pub fn warnings(&self) -> Vec<String> {
@@ -363,6 +329,91 @@ impl Worker {
         }
         isolation.close().await;
         stopped
+    }
+}
+
+/// What a case runs between: the worker's database record and tracked keys,
+/// and its service's log.
+struct Recorded<'w> {
+    isolation: &'w mut Option<Isolation>,
+    brokers: &'w Brokers,
+    service: Option<&'w crate::env::Service>,
+}
+
+impl Recorded<'_> {
+    /// Runs one case between a record and a restore of the database and
+    /// the tracked keys: its result, and why the restore failed if it did.
+    /// `Err`: the case could not be recorded, and the worker stops.
+    async fn run(
+        self,
+        runner: &CaseRunner<'_>,
+        case: &itspec_spec::model::TestCase,
+        spec_scope: &mut Scope,
+        job: &Job<'_>,
+    ) -> Result<(CaseResult, Option<String>), Option<String>> {
+        let recorded = case.skip.is_none();
+        if let Some(isolation) = self.isolation.as_mut().filter(|_| recorded)
+            && let Err(error) = isolation.begin(&case.id.value).await
+        {
+            return Err(Some(format!(
+                "cannot record the database before {}: {error}",
+                case.id.value
+            )));
+        }
+        if recorded && let Err(error) = self.brokers.record_keys().await {
+            return Err(Some(format!(
+                "cannot record the tracked keys before {}: {error}",
+                case.id.value
+            )));
+        }
+        let log_position = self.service.map(|s| s.log_position());
+        let mut result = runner
+            .run(case, spec_scope, self.isolation.as_ref())
+            .await;
+        if let (Some(service), Some(position)) = (self.service, log_position) {
+            result.service_log = service_log(&result, service, position, job.settings);
+        }
+        let mut restore_failed = None;
+        let keys_put_back = if recorded {
+            self.brokers.restore_keys().await
+        } else {
+            Ok(())
+        };
+        let database_put_back = match self.isolation.as_mut().filter(|_| recorded) {
+            Some(isolation) => isolation
+                .restore()
+                .await
+                .map(|_| ())
+                .map_err(|e| e.to_string()),
+            None => Ok(()),
+        };
+        let put_back = database_put_back
+            .map_err(|e| {
+                format!(
+                    "the database could not be restored after {}: {e}",
+                    case.id.value
+                )
+            })
+            .and(keys_put_back.map_err(|e| {
+                format!(
+                    "the tracked keys could not be put back after {}: {e}",
+                    case.id.value
+                )
+            }));
+        if let Err(error) = put_back {
+            // The case was redacted as it ended: this comes after.
+            let message = job.settings.redaction.hide_run_secrets(&error);
+            result.checks.push(StepResult::error(
+                StepKind::Setup,
+                case.heading_span,
+                "restore",
+                message.clone(),
+                Evidence::default(),
+            ));
+            result.outcome = Outcome::Error;
+            restore_failed = Some(message);
+        }
+        Ok((result, restore_failed))
     }
 }
 

@@ -474,6 +474,8 @@ mod tests {
             messages: std::collections::BTreeMap::new(),
             emails: None,
             service_log: None,
+            attempts: Vec::new(),
+            runs: None,
         }
     }
 
