@@ -431,6 +431,11 @@ class ItspecItem(pytest.Item):
         text = textwrap.dedent(event.get("text") or f"{self.name}: {outcome}")
         if outcome == "failed":
             raise ItspecCaseFailed(f"{text.rstrip()}\n\n{self.location_text()}: {self.name} failed")
+        if outcome == "flaky":
+            # Failed, then passed on a retry (itspec --retries): not a pass.
+            raise ItspecCaseFailed(
+                f"{text.rstrip()}\n\n{self.location_text()}: {self.name} is flaky"
+            )
         raise ItspecCaseFailed(
             f"{text.rstrip()}\n\n{self.location_text()}: {self.name}: "
             f"unknown outcome {outcome!r} from itspec"
@@ -751,6 +756,8 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         summary = (run.finished or {}).get("summary") or {}
         parts = [f"{summary.get(k, 0)} {k}" for k in ("passed", "failed", "errors", "skipped")]
         parts.append(f"{summary.get('unverified', 0)} unverified")
+        if summary.get("flaky"):
+            parts.append(f"{summary['flaky']} flaky")
         if summary.get("warnings"):
             parts.append(f"{summary['warnings']} warnings")
         outcome = (run.finished or {}).get("outcome", "no run-finished event")

@@ -81,7 +81,10 @@ impl<W: Write> Console<W> {
     }
 
     fn case(&mut self, spec: &SpecInfo, case: &CaseResult) {
-        if matches!(case.outcome, Outcome::Failed | Outcome::Error | Outcome::Flaky) {
+        if matches!(
+            case.outcome,
+            Outcome::Failed | Outcome::Error | Outcome::Flaky
+        ) {
             let label = match case.outcome {
                 Outcome::Error => "(error) ",
                 Outcome::Flaky => "(flaky) ",
@@ -159,23 +162,25 @@ impl<W: Write> Console<W> {
             line.push_str(&self.failure(spec, case));
         }
         // A flaky case shows its first run that did not pass: what it
-        // would have failed with.
-        if case.outcome == Outcome::Flaky
-            && let Some((n, first)) = case
+        // would have failed with. Under --runs the case shows that run;
+        // under --retries it is among the earlier attempts.
+        let first_failed = match case.runs.and_then(|r| r.first_failed) {
+            Some(run) => Some((format!("run {run}"), case)),
+            None => case
                 .attempts
                 .iter()
                 .enumerate()
                 .find(|(_, a)| matches!(a.outcome, Outcome::Failed | Outcome::Error))
+                .map(|(n, attempt)| (format!("attempt {}", n + 1), attempt)),
+        };
+        if case.outcome == Outcome::Flaky
+            && let Some((which, failed)) = first_failed
         {
-            let title = match &case.runs {
-                Some(_) => format!("run {} did not pass:", n + 1),
-                None => format!("attempt {} did not pass:", n + 1),
-            };
             line.push_str(&indent(&format!(
                 "{}\n\n",
-                self.paint(Style::new().bold(), &title)
+                self.paint(Style::new().bold(), &format!("{which} did not pass:"))
             )));
-            line.push_str(&self.failure(spec, first));
+            line.push_str(&self.failure(spec, failed));
         }
         line
     }

@@ -62,6 +62,9 @@ pub struct Runs {
     pub passed: u32,
     /// Runs in all.
     pub total: u32,
+    /// The first run that did not pass (from 1): the one the case shows.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub first_failed: Option<u32>,
 }
 
 /// Lines of the service's log.
@@ -149,6 +152,17 @@ impl CaseResult {
         self.emails = None;
     }
 
+    /// Which run (from 1) its earlier attempt `index` was: under `--runs`
+    /// the case shows the first run that failed, and its attempts are the
+    /// others in order.
+    pub fn attempt_number(&self, index: usize) -> u32 {
+        let n = index as u32 + 1;
+        match self.runs.and_then(|r| r.first_failed) {
+            Some(shown) if n >= shown => n + 1,
+            _ => n,
+        }
+    }
+
     /// The checks that failed or could not be made: what explains the
     /// outcome.
     pub fn failures(&self) -> impl Iterator<Item = &StepResult> {
@@ -232,6 +246,21 @@ mod tests {
             attempts: Vec::new(),
             runs: None,
         }
+    }
+
+    #[test]
+    fn an_attempt_is_numbered_around_the_run_the_case_shows() {
+        let mut case = case(Outcome::Flaky);
+        // --retries: the attempts come before the case.
+        assert_eq!((case.attempt_number(0), case.attempt_number(1)), (1, 2));
+        // --runs: the case is run 3, the first that failed.
+        case.runs = Some(Runs {
+            passed: 3,
+            total: 4,
+            first_failed: Some(3),
+        });
+        let numbers: Vec<u32> = (0..3).map(|i| case.attempt_number(i)).collect();
+        assert_eq!(numbers, [1, 2, 4]);
     }
 
     #[test]

@@ -31,11 +31,11 @@ mod step;
 
 pub use call::Call;
 pub use case::{CaseResult, IterationRun, Iterations, Outcome, Runs, ServiceLog, TimedRequest};
-pub use rate::RARE_FAILURE;
 pub use email::Email;
 pub use events::{Event, Reporter, Silent, SpecInfo, Stamped};
 pub use exchange::{Exchange, RequestRecord, ResponseRecord};
 pub use message::Message;
+pub use rate::RARE_FAILURE;
 pub use run::{RunOutcome, RunResult, SpecResult, Summary};
 pub use span::Span;
 pub use step::{DiffLine, Evidence, Mismatch, StepKind, StepResult, Verdict};

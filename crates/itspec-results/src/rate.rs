@@ -67,7 +67,11 @@ mod tests {
     use super::*;
 
     fn runs(passed: u32, total: u32) -> Runs {
-        Runs { passed, total }
+        Runs {
+            passed,
+            total,
+            first_failed: None,
+        }
     }
 
     #[test]

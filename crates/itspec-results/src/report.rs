@@ -8,11 +8,12 @@ use serde::{Deserialize, Serialize};
 /// The `format` of every itspec report.
 pub const FORMAT: &str = "itspec-report";
 /// The version of the report's shape, raised when it changes (2: the
-/// messages brokers carried, per case; 3: the e-mails the service sent).
-pub const VERSION: u32 = 3;
+/// messages brokers carried, per case; 3: the e-mails the service sent;
+/// 4: flaky cases, with their earlier attempts and pass rates).
+pub const VERSION: u32 = 4;
 /// The versions this reader takes: each later one only adds to the one
 /// before, so an older report reads with what it lacks left empty.
-pub const READS: [u32; 3] = [1, 2, 3];
+pub const READS: [u32; 4] = [1, 2, 3, 4];
 
 /// A report as stored.
 #[derive(Debug, Serialize, Deserialize)]
@@ -163,7 +164,7 @@ mod tests {
             ..RunResult::default()
         };
         let text = write(&run);
-        assert!(text.contains("\"version\": 3"), "{text}");
+        assert!(text.contains("\"version\": 4"), "{text}");
         let back = read(&text).unwrap_or_else(|e| unreachable!("{e}"));
         let messages = back
             .specs
@@ -186,14 +187,14 @@ mod tests {
             emails.first().map(|e| (e.subject.as_str(), e.answered)),
             Some(("Reserved", 250))
         );
-        for older in ["1", "2"] {
-            let older = text.replace("\"version\": 3", &format!("\"version\": {older}"));
+        for older in ["1", "2", "3"] {
+            let older = text.replace("\"version\": 4", &format!("\"version\": {older}"));
             assert!(read(&older).is_ok());
         }
-        let newer = text.replace("\"version\": 3", "\"version\": 4");
+        let newer = text.replace("\"version\": 4", "\"version\": 5");
         assert_eq!(
             read(&newer).err().as_deref(),
-            Some("an itspec report of version 4, and this itspec reads versions 1 to 3")
+            Some("an itspec report of version 5, and this itspec reads versions 1 to 4")
         );
     }
 

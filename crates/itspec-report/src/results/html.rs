@@ -386,7 +386,11 @@ fn attempts(page: &mut String, case: &CaseResult) {
     if failed.is_empty() {
         return;
     }
-    let word = if case.runs.is_some() { "run" } else { "attempt" };
+    let word = if case.runs.is_some() {
+        "run"
+    } else {
+        "attempt"
+    };
     let _ = writeln!(page, "<h3>Earlier {word}s that did not pass</h3>");
     for (n, attempt) in failed {
         let badge = if attempt.outcome == Outcome::Error {
@@ -397,7 +401,7 @@ fn attempts(page: &mut String, case: &CaseResult) {
         let _ = writeln!(
             page,
             "<details class=\"case fail attempt\">\n<summary><span class=\"badge fail\">{badge}</span> {word} {} <span class=\"time\">{} ms</span></summary>\n<div class=\"body\">\n<ul class=\"checks\">",
-            n + 1,
+            case.attempt_number(n),
             attempt.duration_ms
         );
         for check in attempt.checks.iter().filter(|c| c.is_failed()) {

@@ -103,10 +103,11 @@ fn tally(mut runs: Vec<CaseResult>, last: CaseResult) -> CaseResult {
         count.passed += passed;
         count.total += total;
     }
-    let shown = runs
+    let first_failed = runs
         .iter()
-        .position(|r| matches!(r.outcome, Outcome::Failed | Outcome::Error))
-        .unwrap_or(runs.len() - 1);
+        .position(|r| matches!(r.outcome, Outcome::Failed | Outcome::Error));
+    count.first_failed = first_failed.map(|i| i as u32 + 1);
+    let shown = first_failed.unwrap_or(runs.len() - 1);
     let mut result = runs.remove(shown);
     // What a passed run's report would not show is dropped, as for a long
     // run's passed cases.
@@ -163,7 +164,12 @@ mod tests {
     fn a_case_that_passes_once_retried_is_flaky_with_its_failed_attempts() {
         let (result, ran) = repeat(
             Repetition::Retries(3),
-            &[Outcome::Failed, Outcome::Error, Outcome::Passed, Outcome::Passed],
+            &[
+                Outcome::Failed,
+                Outcome::Error,
+                Outcome::Passed,
+                Outcome::Passed,
+            ],
         );
         assert_eq!(ran, 3);
         assert_eq!(result.outcome, Outcome::Flaky);
@@ -194,11 +200,25 @@ mod tests {
         let (result, ran) = repeat(Repetition::Runs(10), &outcomes);
         assert_eq!(ran, 10);
         assert_eq!(result.outcome, Outcome::Flaky);
-        assert_eq!(result.runs, Some(Runs { passed: 8, total: 10 }));
+        assert_eq!(
+            result.runs,
+            Some(Runs {
+                passed: 8,
+                total: 10,
+                first_failed: Some(4)
+            })
+        );
         assert_eq!(result.attempts.len(), 9);
         let (result, _) = repeat(Repetition::Runs(4), &vec![Outcome::Passed; 4]);
         assert_eq!(result.outcome, Outcome::Passed);
-        assert_eq!(result.runs, Some(Runs { passed: 4, total: 4 }));
+        assert_eq!(
+            result.runs,
+            Some(Runs {
+                passed: 4,
+                total: 4,
+                first_failed: None
+            })
+        );
         let (result, _) = repeat(Repetition::Runs(2), &vec![Outcome::Failed; 2]);
         assert_eq!(result.outcome, Outcome::Failed);
     }
@@ -218,7 +238,14 @@ mod tests {
         race.outcome = Outcome::Passed;
         race.iterations.as_mut().unwrap().failed = 0;
         let result = attempts.result(race);
-        assert_eq!(result.runs, Some(Runs { passed: 17, total: 20 }));
+        assert_eq!(
+            result.runs,
+            Some(Runs {
+                passed: 17,
+                total: 20,
+                first_failed: Some(1)
+            })
+        );
         assert_eq!(result.outcome, Outcome::Flaky);
     }
 
@@ -228,7 +255,14 @@ mod tests {
         outcomes[4] = Outcome::Failed;
         let (result, ran) = repeat(Repetition::UntilFail(Duration::from_secs(60)), &outcomes);
         assert_eq!(ran, 5);
-        assert_eq!(result.runs, Some(Runs { passed: 4, total: 5 }));
+        assert_eq!(
+            result.runs,
+            Some(Runs {
+                passed: 4,
+                total: 5,
+                first_failed: Some(5)
+            })
+        );
         assert_eq!(result.outcome, Outcome::Flaky);
         let (result, ran) = repeat(Repetition::UntilFail(Duration::ZERO), &outcomes);
         assert_eq!(ran, 1);

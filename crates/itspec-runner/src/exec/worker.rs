@@ -281,7 +281,6 @@ impl Worker {
         None
     }
 
-
     /// What the run should be told when it starts.
     pub fn warnings(&self) -> Vec<String> {
         let database = self.isolation.as_ref().map_or(&[][..], Isolation::warnings);
@@ -367,9 +366,7 @@ impl Recorded<'_> {
             )));
         }
         let log_position = self.service.map(|s| s.log_position());
-        let mut result = runner
-            .run(case, spec_scope, self.isolation.as_ref())
-            .await;
+        let mut result = runner.run(case, spec_scope, self.isolation.as_ref()).await;
         if let (Some(service), Some(position)) = (self.service, log_position) {
             result.service_log = service_log(&result, service, position, job.settings);
         }
