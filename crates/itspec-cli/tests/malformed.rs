@@ -22,8 +22,9 @@ fn malformed_specs() {
         // Specs that name `openapi.yaml` are held to the shop's contract.
         let contract = std::fs::read(format!("{REPO}/examples/shop/openapi.yaml"))
             .expect("the shop's contract");
-        // One RabbitMQ broker, for the assertions on messages.
-        let config = "[brokers.events]\nurl = \"amqp://guest:guest@127.0.0.1:5672/%2f\"\nwatch = [\"orders\"]\n";
+        // One RabbitMQ broker, for the assertions on messages; a database,
+        // which error cases must prove they left alone (IT801).
+        let config = "[brokers.events]\nurl = \"amqp://guest:guest@127.0.0.1:5672/%2f\"\nwatch = [\"orders\"]\n\n[database]\nurl = \"sqlite://app.db\"\n";
         let output = Test::new()
             .file(name, contents)
             .file("openapi.yaml", contract)

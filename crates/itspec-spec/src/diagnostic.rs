@@ -207,6 +207,18 @@ codes! {
     UndocumentedStatus = ("IT704", "undocumented-status"),
     /// An Expected Output that breaks the documented response schema.
     ResponseSchema = ("IT705", "response-schema"),
+    /// An error case that checks nothing of the database.
+    UncheckedErrorCase = ("IT801", "unchecked-error-case"),
+    /// A case that checks nothing of its response.
+    UncheckedResponse = ("IT802", "unchecked-response"),
+    /// An Expected Output made only of markers: it checks the shape alone.
+    ShapeOnlyOutput = ("IT803", "shape-only-output"),
+    /// A race case with no check of the state it leaves.
+    RaceWithoutFinalState = ("IT804", "race-without-final-state"),
+    /// An assertion that holds whatever happens.
+    AlwaysTrue = ("IT805", "always-true"),
+    /// A Capture no later step uses.
+    UnusedCapture = ("IT806", "unused-capture"),
 }
 
 impl Serialize for Code {

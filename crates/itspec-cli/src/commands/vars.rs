@@ -1,5 +1,5 @@
 //! What a spec can rely on before it runs, beyond itself: the `[vars]`,
-//! `[mocks.NAME]`, `[brokers.NAME]` and `[mail]` of the `itspec.toml` nearest above
+//! `[mocks.NAME]`, `[brokers.NAME]`, `[mail]` and `[database]` of the `itspec.toml` nearest above
 //! the spec (or of `--config`), and `--var`.
 
 use std::collections::HashMap;
@@ -18,6 +18,8 @@ struct Defined {
     brokers: Vec<itspec_spec::KnownBroker>,
     /// `[mail]` is configured.
     mail: bool,
+    /// `[database]` is configured.
+    database: bool,
 }
 
 impl Defined {
@@ -39,6 +41,7 @@ impl Defined {
                 })
                 .collect(),
             mail: loaded.config.mail.is_some(),
+            database: loaded.config.database.is_some(),
         }
     }
 }
@@ -68,6 +71,7 @@ impl<'a> KnownVars<'a> {
             mocks: defined.mocks.clone(),
             brokers: defined.brokers.clone(),
             mail: defined.mail,
+            database: defined.database,
             strict,
         }
     }

@@ -75,7 +75,9 @@ mod tests {
             "# Integration Test Spec: X\n\n**Priority:** Low\n**Status:** Ready\n\n## Test Cases\n\n",
         );
         for id in ids {
-            text.push_str(&format!("### {id}: Case\n\n**Request:** GET /\n\n"));
+            text.push_str(&format!(
+                "### {id}: Case\n\n**Request:** GET /\n\n**Assertions:**\n- status == 200\n\n"
+            ));
         }
         check(&text, &LintOptions::default())
             .diagnostics

@@ -14,6 +14,7 @@ mod references;
 mod related;
 mod topics;
 mod variables;
+mod weak;
 
 use crate::diagnostic::Diagnostic;
 use crate::model::Spec;
@@ -30,6 +31,9 @@ pub struct LintOptions {
     pub brokers: Vec<KnownBroker>,
     /// The config has `[mail]`: itspec runs an SMTP server.
     pub mail: bool,
+    /// The config has `[database]`: error cases can prove they changed
+    /// nothing.
+    pub database: bool,
     /// Prose assertions are errors, not warnings.
     pub strict: bool,
 }
@@ -58,6 +62,7 @@ pub fn lint(spec: &Spec, options: &LintOptions) -> Vec<Diagnostic> {
     mail::check(spec, options, &mut diagnostics);
     publish::check(spec, &mut diagnostics);
     related::check(spec, options, &mut diagnostics);
+    weak::check(spec, options, &mut diagnostics);
     diagnostics
 }
 
