@@ -116,7 +116,7 @@ fn every_report_of_a_run() {
         serde_json::from_str(&std::fs::read_to_string(test.path("out/run.json")).unwrap()).unwrap();
     assert_eq!(
         (json["format"].as_str(), json["version"].as_u64()),
-        (Some("itspec-report"), Some(3))
+        (Some("itspec-report"), Some(4))
     );
     let case = &json["specs"][0]["cases"][1];
     assert_eq!(case["iterations"]["run"], 3);

@@ -576,6 +576,7 @@ fn spec_input(settings: &Settings, path: &str, text: &str) -> SpecInput {
                 })
                 .collect(),
             mail: settings.mail.is_some(),
+            database: settings.database.is_some(),
             strict: false,
         },
     );

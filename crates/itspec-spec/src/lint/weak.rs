@@ -3,7 +3,9 @@
 //! changed nothing, an Expected Output of markers alone, a race case that
 //! never looks at the state the race leaves, an assertion that cannot
 //! fail, a Capture nothing uses. Warnings, errors under `--strict`: each
-//! one is a way for a wrong service to stay green.
+//! one is a way for a wrong service to stay green. A case still holding
+//! the template's slots, and a spec cut short by an unclosed fence, are
+//! told of that instead.
 
 use crate::diagnostic::{Code, Diagnostic};
 use crate::lint::LintOptions;
@@ -23,7 +25,19 @@ pub(crate) fn check(spec: &Spec, options: &LintOptions, out: &mut Vec<Diagnostic
         };
         diagnostic.with_help(help)
     };
-    for case in spec.cases.iter().filter(|c| c.skip.is_none()) {
+    // A case of the template not filled in yet is told of its slots.
+    let unfilled = |case: &TestCase| {
+        spec.interpolations.iter().any(|var| {
+            case.span.start <= var.span.start
+                && var.span.end <= case.span.end
+                && crate::template::is_slot(var.root())
+        })
+    };
+    for case in spec
+        .cases
+        .iter()
+        .filter(|c| c.skip.is_none() && !unfilled(c))
+    {
         if let Some(status) = error_status(case)
             && options.database
             && !checks_database(case)
@@ -122,84 +136,89 @@ fn error_status(case: &TestCase) -> Option<String> {
 /// Whether a case looks at the database: a row, rows or SQL, a table or
 /// the whole database unchanged, or a check of the spec's.
 fn checks_database(case: &TestCase) -> bool {
-    case.all_assertions().any(|assertion| match &assertion.kind {
-        AssertionKind::Check { subject, .. } => matches!(
-            subject.kind,
-            SubjectKind::Row { .. } | SubjectKind::Rows { .. } | SubjectKind::Sql { .. }
-        ),
-        AssertionKind::Phrase { phrase } => matches!(
-            phrase,
-            Phrase::DatabaseUnchanged | Phrase::TableUnchanged(_) | Phrase::NoSideEffects
-        ),
-        AssertionKind::Call { .. } => true,
-        _ => false,
-    })
+    case.all_assertions()
+        .any(|assertion| match &assertion.kind {
+            AssertionKind::Check { subject, .. } => matches!(
+                subject.kind,
+                SubjectKind::Row { .. } | SubjectKind::Rows { .. } | SubjectKind::Sql { .. }
+            ),
+            AssertionKind::Phrase { phrase } => matches!(
+                phrase,
+                Phrase::DatabaseUnchanged | Phrase::TableUnchanged(_) | Phrase::NoSideEffects
+            ),
+            AssertionKind::Call { .. } => true,
+            _ => false,
+        })
 }
 
 /// Whether a case looks at its response: an Expected Output, an error
 /// code or message, or an assertion on a response or the statuses.
 fn checks_response(case: &TestCase) -> bool {
     case.expected_output.is_some()
-        || case.all_assertions().any(|assertion| match &assertion.kind {
-            AssertionKind::Check { subject, .. } => matches!(
-                subject.kind,
-                SubjectKind::Response { .. }
-                    | SubjectKind::Statuses
-                    | SubjectKind::CountStatus { .. }
-            ),
-            AssertionKind::ErrorCode { .. } | AssertionKind::MessageContains { .. } => true,
-            _ => false,
-        })
+        || case
+            .all_assertions()
+            .any(|assertion| match &assertion.kind {
+                AssertionKind::Check { subject, .. } => matches!(
+                    subject.kind,
+                    SubjectKind::Response { .. }
+                        | SubjectKind::Statuses
+                        | SubjectKind::CountStatus { .. }
+                ),
+                AssertionKind::ErrorCode { .. } | AssertionKind::MessageContains { .. } => true,
+                _ => false,
+            })
 }
 
 /// Whether an assertion holds the body to a value: compared, contained,
 /// matched or one of a list — not only present or of a type.
 fn checks_a_body_value(case: &TestCase) -> bool {
-    case.all_assertions().any(|assertion| match &assertion.kind {
-        AssertionKind::Check { subject, predicate } => {
-            matches!(
-                subject.kind,
-                SubjectKind::Response {
-                    part: ResponsePart::Body(_) | ResponsePart::JsonPath(_),
-                    ..
-                }
-            ) && matches!(
-                predicate,
-                Predicate::Compare { .. }
-                    | Predicate::In { .. }
-                    | Predicate::Contains { .. }
-                    | Predicate::Matches { .. }
-            )
-        }
-        AssertionKind::ErrorCode { .. } | AssertionKind::MessageContains { .. } => true,
-        _ => false,
-    })
+    case.all_assertions()
+        .any(|assertion| match &assertion.kind {
+            AssertionKind::Check { subject, predicate } => {
+                matches!(
+                    subject.kind,
+                    SubjectKind::Response {
+                        part: ResponsePart::Body(_) | ResponsePart::JsonPath(_),
+                        ..
+                    }
+                ) && matches!(
+                    predicate,
+                    Predicate::Compare { .. }
+                        | Predicate::In { .. }
+                        | Predicate::Contains { .. }
+                        | Predicate::Matches { .. }
+                )
+            }
+            AssertionKind::ErrorCode { .. } | AssertionKind::MessageContains { .. } => true,
+            _ => false,
+        })
 }
 
 /// Whether a race case checks what its requests leave: rows, SQL, keys,
 /// counts of messages, e-mails or mock calls, a table unchanged, or a
 /// check of the spec's.
 fn checks_final_state(case: &TestCase) -> bool {
-    case.all_assertions().any(|assertion| match &assertion.kind {
-        AssertionKind::Check { subject, predicate } => {
-            matches!(
-                subject.kind,
-                SubjectKind::Row { .. }
-                    | SubjectKind::Rows { .. }
-                    | SubjectKind::Sql { .. }
-                    | SubjectKind::Key { .. }
-                    | SubjectKind::MockCalls { .. }
-            ) || matches!(predicate, Predicate::Count { .. })
-        }
-        AssertionKind::Phrase { phrase } => matches!(
-            phrase,
-            Phrase::DatabaseUnchanged | Phrase::TableUnchanged(_) | Phrase::NoSideEffects
-        ),
-        AssertionKind::Call { .. }
-        | AssertionKind::NoMessages { .. }
-        | AssertionKind::NoEmails { .. } => true,
-        _ => false,
-    })
+    case.all_assertions()
+        .any(|assertion| match &assertion.kind {
+            AssertionKind::Check { subject, predicate } => {
+                matches!(
+                    subject.kind,
+                    SubjectKind::Row { .. }
+                        | SubjectKind::Rows { .. }
+                        | SubjectKind::Sql { .. }
+                        | SubjectKind::Key { .. }
+                        | SubjectKind::MockCalls { .. }
+                ) || matches!(predicate, Predicate::Count { .. })
+            }
+            AssertionKind::Phrase { phrase } => matches!(
+                phrase,
+                Phrase::DatabaseUnchanged | Phrase::TableUnchanged(_) | Phrase::NoSideEffects
+            ),
+            AssertionKind::Call { .. }
+            | AssertionKind::NoMessages { .. }
+            | AssertionKind::NoEmails { .. } => true,
+            _ => false,
+        })
 }
 
 /// Whether an expected body holds no value of its own: every leaf is a
@@ -246,7 +265,12 @@ fn always_true(kind: &AssertionKind) -> Option<String> {
                 CmpOp::Ne => !(100.0..=599.0).contains(&v),
                 CmpOp::Eq => false,
             };
-            holds.then(|| format!("every status is from 100 to 599, so `{} {v}` always holds", op.as_str()))
+            holds.then(|| {
+                format!(
+                    "every status is from 100 to 599, so `{} {v}` always holds",
+                    op.as_str()
+                )
+            })
         }
         // A duration is never negative.
         (
@@ -267,7 +291,12 @@ fn always_true(kind: &AssertionKind) -> Option<String> {
             let holds = matches!((op, v), (CmpOp::Ge, v) if v <= 0.0)
                 || matches!((op, v), (CmpOp::Gt, v) if v < 0.0)
                 || matches!((op, v), (CmpOp::Ne, v) if v < 0.0);
-            holds.then(|| format!("a count is never negative, so `count {} {v}` always holds", op.as_str()))
+            holds.then(|| {
+                format!(
+                    "a count is never negative, so `count {} {v}` always holds",
+                    op.as_str()
+                )
+            })
         }
         // A part of the response compared with itself.
         (SubjectKind::Response { label, part }, Predicate::Compare { op, value }) => {
@@ -279,9 +308,8 @@ fn always_true(kind: &AssertionKind) -> Option<String> {
                 return None;
             };
             let own = response_variable(label.as_ref().map(|l| l.value.as_str()), part)?;
-            (var.name == own && matches!(op, CmpOp::Eq | CmpOp::Le | CmpOp::Ge)).then(|| {
-                format!("`{{{{{own}}}}}` is the value it is compared with")
-            })
+            (var.name == own && matches!(op, CmpOp::Eq | CmpOp::Le | CmpOp::Ge))
+                .then(|| format!("`{{{{{own}}}}}` is the value it is compared with"))
         }
         _ => None,
     }

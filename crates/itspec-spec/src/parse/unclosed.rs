@@ -98,6 +98,12 @@ pub(crate) fn drop_lint_cascade(parsed: &[Diagnostic], lint: &mut Vec<Diagnostic
                 | Code::RelatedMismatch
                 | Code::DependencyMismatch
                 | Code::NoTestCases
+                | Code::UncheckedErrorCase
+                | Code::UncheckedResponse
+                | Code::ShapeOnlyOutput
+                | Code::RaceWithoutFinalState
+                | Code::AlwaysTrue
+                | Code::UnusedCapture
         );
         !compares && !inside(&regions, d)
     });
