@@ -32,6 +32,9 @@ pub enum Command {
     New(NewArgs),
     /// Run specs against the service.
     Run(RunArgs),
+    /// Run each passing case again with its response changed, and report
+    /// the changes no check caught.
+    Mutate(MutateArgs),
     /// Stories → specs → cases → last result.
     Trace(TraceArgs),
     /// Put back the rows a run saved when it could not restore the
@@ -147,7 +150,7 @@ fn parse_shard(text: &str) -> Result<itspec_runner::shard::Shard, String> {
 }
 
 /// `itspec run`.
-#[derive(Debug, Args)]
+#[derive(Debug, Default, Args)]
 pub struct RunArgs {
     /// Spec files or folders (default: `specs` of itspec.toml, else the
     /// current folder); `FILE:LINE` or `FILE::ID` runs one case.
@@ -274,10 +277,89 @@ fn parse_duration(text: &str) -> Result<std::time::Duration, String> {
         .ok_or_else(|| format!("`{text}` is not a duration: write it like `30s`, `10m` or `500ms`"))
 }
 
-/// `run` console formats.
+/// `itspec mutate`.
+#[derive(Debug, Args)]
+pub struct MutateArgs {
+    /// Spec files or folders (default: `specs` of itspec.toml, else the
+    /// current folder); `FILE:LINE` or `FILE::ID` mutates one case.
+    #[arg(value_parser = SpecArg::parse, value_name = "PATHS")]
+    pub paths: Vec<SpecArg>,
+    /// Only cases whose id, name or `ID: Name` matches this glob or holds
+    /// this text (repeatable).
+    #[arg(long, value_name = "GLOB")]
+    pub filter: Vec<String>,
+    /// Only cases with one of these tags.
+    #[arg(long, value_delimiter = ',', value_name = "TAGS")]
+    pub tags: Vec<String>,
+    /// Only specs of these priorities.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_enum,
+        ignore_case = true,
+        value_name = "PRIORITIES"
+    )]
+    pub priority: Vec<PriorityArg>,
+    /// Start no mutant after this long (`10m`, `90s`); the rest are
+    /// reported as not tried.
+    #[arg(long, value_name = "DURATION", value_parser = parse_duration)]
+    pub budget: Option<std::time::Duration>,
+    /// Run specs on N workers, as `run --jobs`.
+    #[arg(short, long, value_name = "N", value_parser = clap::value_parser!(u32).range(1..))]
+    pub jobs: Option<u32>,
+    /// Define a variable, as `run --var`.
+    #[arg(long = "var", value_name = "NAME=VALUE", value_parser = parse_var)]
+    pub vars: Vec<(String, String)>,
+    /// Override a setting of itspec.toml, as `run --set`.
+    #[arg(long = "set", value_name = "PATH=VALUE", value_parser = parse_var)]
+    pub set: Vec<(String, String)>,
+    /// Read this dotenv file, as `run --env-file`.
+    #[arg(long, value_name = "PATH")]
+    pub env_file: Option<PathBuf>,
+    /// Send requests to a service you started yourself, at URL.
+    #[arg(long, value_name = "URL", value_parser = parse_base_url)]
+    pub base_url: Option<String>,
+    /// Do not start `[service]`: send requests to `target.base_url`.
+    #[arg(long)]
+    pub no_service: bool,
+    /// Output: human, or one JSON document.
+    #[arg(long, value_enum, default_value_t = MutateFormat::Human)]
+    pub format: MutateFormat,
+}
+
+impl MutateArgs {
+    /// The run it makes: the same selection and environment.
+    pub fn run_args(&self) -> RunArgs {
+        RunArgs {
+            paths: self.paths.clone(),
+            filter: self.filter.clone(),
+            tags: self.tags.clone(),
+            priority: self.priority.clone(),
+            jobs: self.jobs,
+            vars: self.vars.clone(),
+            set: self.set.clone(),
+            env_file: self.env_file.clone(),
+            base_url: self.base_url.clone(),
+            no_service: self.no_service,
+            ..RunArgs::default()
+        }
+    }
+}
+
+/// `mutate` output formats.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MutateFormat {
+    /// Each case's score and its survivors, at their lines.
+    Human,
+    /// One JSON document (docs/cli.md).
+    Json,
+}
+
+/// `run` console formats.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, ValueEnum)]
 pub enum RunFormat {
     /// A line per case, failures as code frames.
+    #[default]
     Human,
     /// The same, then a GitHub Actions annotation per failed check.
     Github,

@@ -44,6 +44,7 @@ fn main() -> ExitCode {
 fn run(cli: &Cli) -> Result<u8> {
     let run_paths: Vec<PathBuf> = match &cli.command {
         Command::Run(args) => args.paths.iter().map(|arg| arg.path.clone()).collect(),
+        Command::Mutate(args) => args.paths.iter().map(|arg| arg.path.clone()).collect(),
         _ => Vec::new(),
     };
     let (paths, set): (&[PathBuf], Vec<(String, String)>) = match &cli.command {
@@ -59,12 +60,20 @@ fn run(cli: &Cli) -> Result<u8> {
             }
             (&run_paths, set)
         }
+        Command::Mutate(args) => {
+            let mut set = args.set.clone();
+            if let Some(url) = &args.base_url {
+                set.push(("target.base_url".to_string(), url.clone()));
+            }
+            (&run_paths, set)
+        }
         Command::Completions(args) => return commands::completions::print_completions(args.shell),
         Command::Man(args) => return commands::completions::man(args.command.as_deref()),
     };
     let env_file = match &cli.command {
         Command::Check(args) => args.env_file.clone(),
         Command::Run(args) => args.env_file.clone(),
+        Command::Mutate(args) => args.env_file.clone(),
         _ => None,
     };
     let context = || -> Result<Context> {
@@ -91,6 +100,7 @@ fn run(cli: &Cli) -> Result<u8> {
         Command::List(args) => commands::list::run(&context, args),
         Command::New(args) => commands::new::run(&context, args),
         Command::Run(args) => commands::run::run(&context, args),
+        Command::Mutate(args) => commands::mutate::run(&context, args),
         Command::Trace(args) => commands::trace::run(&context, args),
         Command::Report(command) => commands::report::run(command),
         Command::Restore(args) => commands::restore::run(&context, args),

@@ -20,6 +20,7 @@ pub mod evidence;
 pub mod files;
 pub mod frame;
 pub mod jsonl;
+pub mod mutation;
 pub mod progress;
 pub mod reporters;
 pub mod results;

@@ -52,6 +52,32 @@ pub struct CaseResult {
     /// How its runs went under `--runs` or `--until-fail`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub runs: Option<Runs>,
+    /// Under `itspec mutate`, for a case that passed: the mutants of its
+    /// response it ran with, and those it still passed with.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mutation: Option<Mutation>,
+}
+
+/// What `itspec mutate` found of one case.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Mutation {
+    /// Mutants the case ran with.
+    pub tried: u32,
+    /// What each mutant it still passed with changed: the checks let it
+    /// through.
+    pub survived: Vec<String>,
+    /// Mutants not run: the time budget ran out, or the run was stopped.
+    pub untried: u32,
+    /// Mutants that found no place to change in the response of their
+    /// run (it differed from the first run's).
+    pub not_applied: u32,
+}
+
+impl Mutation {
+    /// Mutants the case failed with.
+    pub fn killed(&self) -> u32 {
+        self.tried - self.survived.len() as u32 - self.not_applied
+    }
 }
 
 /// How the runs of a case went under `--runs` or `--until-fail`: how many
@@ -245,6 +271,7 @@ mod tests {
             service_log: None,
             attempts: Vec::new(),
             runs: None,
+            mutation: None,
         }
     }
 

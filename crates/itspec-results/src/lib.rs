@@ -30,7 +30,9 @@ mod span;
 mod step;
 
 pub use call::Call;
-pub use case::{CaseResult, IterationRun, Iterations, Outcome, Runs, ServiceLog, TimedRequest};
+pub use case::{
+    CaseResult, IterationRun, Iterations, Mutation, Outcome, Runs, ServiceLog, TimedRequest,
+};
 pub use email::Email;
 pub use events::{Event, Reporter, Silent, SpecInfo, Stamped};
 pub use exchange::{Exchange, RequestRecord, ResponseRecord};

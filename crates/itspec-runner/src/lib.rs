@@ -27,6 +27,7 @@ pub mod isolation;
 pub mod mail;
 pub mod matching;
 pub mod mock;
+pub mod mutate;
 mod plan;
 mod put_back;
 pub mod redact;
@@ -36,7 +37,7 @@ pub mod vars;
 
 pub use broker::Waits;
 pub use exec::{
-    ContractsError, PrepareError, PreparedRun, Rerun, RunOptions, WorkersError, contracts,
+    ContractsError, Mutate, PrepareError, PreparedRun, Rerun, RunOptions, WorkersError, contracts,
     prepare_run, run, run_starting_now,
 };
 pub use plan::{

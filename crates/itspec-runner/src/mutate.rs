@@ -1,12 +1,16 @@
 //! Response mutants for `itspec mutate`: small changes to the response a
 //! case received, made by itspec before the case's checks run — a status
 //! moved within its class and across classes, a body value changed
-//! (numbers ±1, strings altered, booleans flipped, null), a key removed,
+//! (numbers ±1, strings reversed, booleans flipped, null), a key removed,
 //! an array's first element dropped. A case that still passes with a
 //! mutant checks too little; the service's code is never touched.
 
 use itspec_results::ResponseRecord;
 use serde_json::Value;
+
+/// The text of the step that says a mutant found no place to change in
+/// its run's response.
+pub const NOT_APPLIED: &str = "mutant not applied";
 
 /// The most mutants made of one response: the status ones, then the body's
 /// from the top down.
@@ -74,7 +78,11 @@ fn status_mutants(status: u16) -> Vec<Mutant> {
         s if (200..600).contains(&s) => s - s % 100,
         _ => return Vec::new(),
     };
-    let across = if (200..300).contains(&status) { 500 } else { 200 };
+    let across = if (200..300).contains(&status) {
+        500
+    } else {
+        200
+    };
     [within, across]
         .into_iter()
         .map(|to| Mutant {
@@ -136,15 +144,14 @@ fn body_mutants(body: &Value, out: &mut Vec<Mutant>) {
 fn leaf_changes(leaf: &Value) -> Vec<Value> {
     let mut changes = match leaf {
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => vec![Value::from(i.saturating_add(1)), Value::from(i.saturating_sub(1))],
+            (Some(i), _) => vec![
+                Value::from(i.saturating_add(1)),
+                Value::from(i.saturating_sub(1)),
+            ],
             (None, Some(f)) => vec![Value::from(f + 1.0), Value::from(f - 1.0)],
             _ => Vec::new(),
         },
-        Value::String(s) => vec![Value::String(if s.is_empty() {
-            "x".to_string()
-        } else {
-            format!("{s}~")
-        })],
+        Value::String(s) => vec![Value::String(altered(s))],
         Value::Bool(b) => vec![Value::Bool(!b)],
         _ => Vec::new(),
     };
@@ -152,6 +159,17 @@ fn leaf_changes(leaf: &Value) -> Vec<Value> {
         changes.push(Value::Null);
     }
     changes
+}
+
+/// A string changed all along, so that a check of any fragment of it
+/// fails: reversed, or with a `~` more when reversing changes nothing.
+fn altered(text: &str) -> String {
+    let reversed: String = text.chars().rev().collect();
+    if reversed == text {
+        format!("{text}~")
+    } else {
+        reversed
+    }
 }
 
 /// A path as a JSONPath: `$.items[0].sku`.
@@ -204,9 +222,9 @@ impl Mutant {
                 response.json = None;
                 return true;
             }
-            (Change::Set(path, value), Some(body)) => {
-                place(body, path).map(|slot| *slot = value.clone()).is_some()
-            }
+            (Change::Set(path, value), Some(body)) => place(body, path)
+                .map(|slot| *slot = value.clone())
+                .is_some(),
             (Change::Remove(path), Some(body)) => match path.split_last() {
                 Some((Step::Key(key), parent)) => place(body, parent)
                     .and_then(Value::as_object_mut)
@@ -269,7 +287,10 @@ mod tests {
 
     #[test]
     fn every_place_of_the_body_is_changed_top_down() {
-        let original = response(201, json!({"id": 7, "status": "confirmed", "items": [{"ok": true}]}));
+        let original = response(
+            201,
+            json!({"id": 7, "status": "confirmed", "items": [{"ok": true}]}),
+        );
         let said: Vec<String> = mutants_of(&original)
             .into_iter()
             .map(|m| m.description)
@@ -286,13 +307,23 @@ mod tests {
                 "`$.id` `7` → `6`",
                 "`$.id` `7` → `null`",
                 "`$.items` loses its first element",
-                "`$.status` `\"confirmed\"` → `\"confirmed~\"`",
+                "`$.status` `\"confirmed\"` → `\"demrifnoc\"`",
                 "`$.status` `\"confirmed\"` → `null`",
                 "`$.items[0].ok` removed",
                 "`$.items[0].ok` `true` → `false`",
                 "`$.items[0].ok` `true` → `null`",
             ]
         );
+    }
+
+    #[test]
+    fn a_string_is_changed_all_along() {
+        assert_eq!(
+            altered("quantity must be positive"),
+            "evitisop tsum ytitnauq"
+        );
+        assert_eq!(altered("abba"), "abba~");
+        assert_eq!(altered(""), "~");
     }
 
     #[test]

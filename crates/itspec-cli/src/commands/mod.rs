@@ -3,6 +3,7 @@
 pub mod check;
 pub mod completions;
 pub mod list;
+pub mod mutate;
 pub mod new;
 pub mod report;
 mod reports;

@@ -321,6 +321,7 @@ pub fn run_options(args: &RunArgs) -> Result<RunOptions> {
         retries: args.retries,
         runs: args.runs,
         until_fail: args.until_fail,
+        mutate: None,
     })
 }
 

@@ -144,6 +144,7 @@ mod tests {
             service_log: None,
             attempts: Vec::new(),
             runs: None,
+            mutation: None,
         }
     }
 

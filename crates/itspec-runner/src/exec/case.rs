@@ -29,6 +29,7 @@ use itspec_results::{
 use std::collections::BTreeMap;
 
 /// What every case of a spec shares.
+#[derive(Clone, Copy)]
 pub(crate) struct CaseRunner<'a> {
     pub spec: &'a Spec,
     /// The OpenAPI contract the spec's responses answer to, and the
@@ -60,6 +61,9 @@ pub(crate) struct CaseRunner<'a> {
     /// Told of each iteration of a concurrency case as it ends: the case's
     /// id, the iteration, how many are planned.
     pub progress: &'a dyn Fn(&str, u32, u32),
+    /// `itspec mutate`: the change made to the case's last response
+    /// before its checks run.
+    pub mutant: Option<&'a crate::mutate::Mutant>,
 }
 
 /// What one run of a case's requests and checks produced.
@@ -162,6 +166,7 @@ impl CaseRunner<'_> {
             service_log: None,
             attempts: Vec::new(),
             runs: None,
+            mutation: None,
         };
         if let Some(skip) = &case.skip {
             result.outcome = Outcome::Skipped {

@@ -174,6 +174,7 @@ async fn run_locked(
                 .as_ref()
                 .map_or(job.contracts, |(_, contracts)| contracts),
             stopping: AtomicBool::new(false),
+            started: Instant::now(),
         };
         if run_plan(&this, jobs, &mut workers, &mut result, reporter).await {
             break true;

@@ -67,6 +67,16 @@ pub struct RunOptions {
     /// `--until-fail D`: every case runs again until it fails or D has
     /// passed.
     pub until_fail: Option<std::time::Duration>,
+    /// `itspec mutate`: every case that passes runs again once per mutant
+    /// of its response, until the budget (if any) is spent.
+    pub mutate: Option<Mutate>,
+}
+
+/// How `itspec mutate` runs.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Mutate {
+    /// No mutant starts after this much time from the run's start.
+    pub budget: Option<std::time::Duration>,
 }
 
 impl RunOptions {
@@ -136,6 +146,7 @@ pub(super) fn run_inner(
         options,
         contracts,
         stopping: AtomicBool::new(false),
+        started: Instant::now(),
     };
     let mut result = runtime.block_on(coordinator::run(&job, jobs, &mut reporter, rerun));
     reporter.result(&mut result);
@@ -216,4 +227,6 @@ struct Job<'a> {
     contracts: &'a Contracts,
     /// A case failed under `--fail-fast`: workers start no other.
     stopping: AtomicBool,
+    /// When the run began: `itspec mutate`'s budget counts from it.
+    started: Instant,
 }

@@ -130,6 +130,9 @@ impl CaseRunner<'_> {
                 }
             }
         }
+        if let Some(mutant) = self.mutant {
+            self.mutate(mutant, &mut responses, scope, result);
+        }
         if let Some(last) = &responses.last {
             let value = response_value(last);
             for part in ["status", "headers", "body"] {
@@ -137,6 +140,44 @@ impl CaseRunner<'_> {
             }
         }
         Some(responses)
+    }
+
+    /// `itspec mutate`: changes the last response — and the labelled
+    /// copy of it, which later assertions read by its label — as the
+    /// mutant says, before any check reads it.
+    fn mutate(
+        &self,
+        mutant: &crate::mutate::Mutant,
+        responses: &mut Responses,
+        scope: &mut Scope,
+        result: &mut Attempt,
+    ) {
+        let Some(last) = responses.last.as_mut() else {
+            return;
+        };
+        let original = last.clone();
+        if !mutant.apply(last) {
+            // Told apart from a mutant the checks let through.
+            result.checks.push(StepResult {
+                kind: StepKind::Setup,
+                span: itspec_spec::Span::default(),
+                text: crate::mutate::NOT_APPLIED.to_string(),
+                verdict: Verdict::Unverified {
+                    reason: format!("the response has no place for: {}", mutant.description),
+                },
+            });
+            return;
+        }
+        let changed = last.clone();
+        for (label, response) in &mut responses.labelled {
+            if response.status == original.status
+                && response.body == original.body
+                && response.headers == original.headers
+            {
+                *response = changed.clone();
+                scope.set(label.clone(), response_value(response));
+            }
+        }
     }
 
     /// Sends requests — one alone, several released together as a burst —

@@ -20,9 +20,10 @@ use crate::http::Http;
 use crate::isolation::Isolation;
 use crate::mail::Mail;
 use crate::mock::Mocks;
+use crate::mutate;
 use crate::settings::{Settings, var_value};
 use crate::vars::Scope;
-use itspec_results::{CaseResult, Evidence, Outcome, ServiceLog, StepKind, StepResult};
+use itspec_results::{CaseResult, Evidence, Mutation, Outcome, ServiceLog, StepKind, StepResult};
 
 /// What a worker tells the coordinator.
 #[derive(Debug)]
@@ -221,6 +222,7 @@ impl Worker {
             repeat: job.options.repeat,
             default_iterations: job.settings.iterations,
             redaction: &job.settings.redaction,
+            mutant: None,
         };
         let mut spec_scope = self.scope.clone();
         for &case_index in &planned.cases {
@@ -234,14 +236,14 @@ impl Worker {
             // from the same state; the captures of the last one stay.
             let scope_before = spec_scope.clone();
             let mut attempts = Attempts::new(job.options.repetition(job.settings));
+            let mut recorded = Recorded {
+                isolation: &mut self.isolation,
+                brokers: &self.brokers,
+                service: self.environment.service.as_ref(),
+            };
             let mut restore_failed;
             let last = loop {
-                let parts = Recorded {
-                    isolation: &mut self.isolation,
-                    brokers: &self.brokers,
-                    service: self.environment.service.as_ref(),
-                };
-                let (ran, failed) = match parts.run(&runner, case, &mut spec_scope, job).await {
+                let (ran, failed) = match recorded.run(&runner, case, &mut spec_scope, job).await {
                     Ok(ran) => ran,
                     Err(stop) => return stop,
                 };
@@ -255,7 +257,31 @@ impl Worker {
                     _ => spec_scope = scope_before.clone(),
                 }
             };
-            let result = attempts.result(last);
+            let mut result = attempts.result(last);
+            // A race's responses differ from run to run: its mutants
+            // would find no place, or one the checks do not read.
+            if let Some(mutate) = job.options.mutate
+                && result.outcome == Outcome::Passed
+                && restore_failed.is_none()
+                && case.kind() != itspec_spec::model::CaseKind::Concurrent
+            {
+                // Each mutant runs from the state the case began with.
+                let mut scope = scope_before.clone();
+                match mutants(
+                    &mut recorded,
+                    &runner,
+                    case,
+                    &result,
+                    &mut scope,
+                    job,
+                    mutate,
+                )
+                .await
+                {
+                    Ok(mutation) => result.mutation = Some(mutation),
+                    Err(stop) => return stop,
+                }
+            }
             // A request that failed may mean the service is going down.
             let unanswered = result.exchanges.iter().any(|e| e.error.is_some());
             if job.options.fail_fast && matches!(result.outcome, Outcome::Failed | Outcome::Error) {
@@ -331,6 +357,54 @@ impl Worker {
     }
 }
 
+/// `itspec mutate`: runs a case that passed once per mutant of its
+/// last response, each run recorded and restored as any; what it
+/// still passed with survived. `Err`: the worker stops.
+async fn mutants(
+    recorded: &mut Recorded<'_>,
+    runner: &CaseRunner<'_>,
+    case: &itspec_spec::model::TestCase,
+    passed: &CaseResult,
+    spec_scope: &mut Scope,
+    job: &Job<'_>,
+    mutate: super::Mutate,
+) -> Result<Mutation, Option<String>> {
+    let mutants = passed
+        .exchanges
+        .last()
+        .and_then(|e| e.response.as_ref())
+        .map(mutate::mutants_of)
+        .unwrap_or_default();
+    let before = spec_scope.clone();
+    let mut mutation = Mutation::default();
+    for mutant in &mutants {
+        let out_of_time = mutate
+            .budget
+            .is_some_and(|budget| job.started.elapsed() >= budget);
+        if out_of_time || job.stopping.load(Ordering::Relaxed) {
+            mutation.untried += 1;
+            continue;
+        }
+        let runner = CaseRunner {
+            mutant: Some(mutant),
+            ..*runner
+        };
+        *spec_scope = before.clone();
+        let (ran, restore_failed) = recorded.run(&runner, case, spec_scope, job).await?;
+        if restore_failed.is_some() {
+            return Err(restore_failed);
+        }
+        mutation.tried += 1;
+        if ran.checks.iter().any(|c| c.text == mutate::NOT_APPLIED) {
+            mutation.not_applied += 1;
+        } else if ran.outcome == Outcome::Passed {
+            mutation.survived.push(mutant.description.clone());
+        }
+    }
+    *spec_scope = before;
+    Ok(mutation)
+}
+
 /// What a case runs between: the worker's database record and tracked keys,
 /// and its service's log.
 struct Recorded<'w> {
@@ -344,7 +418,7 @@ impl Recorded<'_> {
     /// the tracked keys: its result, and why the restore failed if it did.
     /// `Err`: the case could not be recorded, and the worker stops.
     async fn run(
-        self,
+        &mut self,
         runner: &CaseRunner<'_>,
         case: &itspec_spec::model::TestCase,
         spec_scope: &mut Scope,

@@ -476,6 +476,7 @@ mod tests {
             service_log: None,
             attempts: Vec::new(),
             runs: None,
+            mutation: None,
         }
     }
 

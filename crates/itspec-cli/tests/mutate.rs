@@ -1,0 +1,118 @@
+//! `itspec mutate` through the binary, against a service in the test: a
+//! case that checks only the status lets every body mutant through and
+//! each survivor is named at the case's line; a case that holds the whole
+//! body kills them all; the score, the JSON form, the exit codes and the
+//! budget.
+
+mod common;
+#[path = "common/server.rs"]
+mod server;
+
+use axum::Router;
+use axum::routing::get;
+
+use common::Test;
+
+const SPEC: &str = r##"# Integration Test Spec: Orders
+
+**Priority:** Critical
+**Status:** Ready
+
+## Test Cases
+
+### TC-INT-001: Only the status is checked
+
+**Request:** GET /orders/7
+
+**Assertions:**
+- status == 200
+
+---
+
+### TC-INT-002: The whole answer is checked
+
+**Request:** GET /orders/7
+
+**Expected Output:**
+```json
+{"id": 7, "status": "paid", "items": ["mug"]}
+```
+
+**Assertions:**
+- status == 200
+- body.items == ["mug"]
+"##;
+
+fn project(spec: &str) -> Test {
+    let base = server::serve(Router::new().route(
+        "/orders/7",
+        get(|| async {
+            axum::Json(serde_json::json!({"id": 7, "status": "paid", "items": ["mug"]}))
+        }),
+    ));
+    Test::new()
+        .file("itspec.toml", format!("[target]\nbase_url = \"{base}\"\n"))
+        .file("specs/orders.md", spec)
+}
+
+#[test]
+fn survivors_are_named_at_their_case_and_a_strong_case_kills_every_mutant() {
+    let output = project(SPEC).args(["mutate", "specs"]).run();
+    let stdout = &output.stdout;
+    assert_eq!(output.code, 1, "{stdout}\n{}", output.stderr);
+    // 2 status mutants and 11 of the body: the status check kills 2.
+    assert!(
+        stdout.contains("TC-INT-001  Only the status is checked  2/13 killed"),
+        "{stdout}"
+    );
+    for survivor in [
+        "survived  specs/orders.md:8  `$.status` `\"paid\"` → `\"diap\"`: no check failed",
+        "survived  specs/orders.md:8  `$.items` loses its first element: no check failed",
+        "survived  specs/orders.md:8  `$.id` `7` → `8`: no check failed",
+    ] {
+        assert!(stdout.contains(survivor), "{survivor}\n{stdout}");
+    }
+    assert!(
+        !stdout.contains("status 200 → 201: no check failed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("TC-INT-002  The whole answer is checked  13/13 killed"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("mutation score: 57.7% (15 of 26 mutants killed) in 2 cases; 11 survived"),
+        "{stdout}"
+    );
+
+    // The strong case alone: nothing survives, and the exit code says so.
+    let strong = project(SPEC).args(["mutate", "specs/orders.md::TC-INT-002"]).run();
+    assert_eq!(strong.code, 0, "{}\n{}", strong.stdout, strong.stderr);
+}
+
+#[test]
+fn the_json_form_and_the_budget() {
+    let output = project(SPEC)
+        .args(["mutate", "specs", "--format", "json"])
+        .run();
+    let report: serde_json::Value = serde_json::from_str(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", output.stdout));
+    assert_eq!(report["killed"], 15);
+    assert_eq!(report["tried"], 26);
+    assert_eq!(report["survived"], 11);
+    let case = &report["specs"][0]["cases"][0];
+    assert_eq!(case["id"], "TC-INT-001");
+    assert_eq!(case["line"], 8);
+    assert_eq!(case["mutation"]["survived"].as_array().map(Vec::len), Some(11));
+
+    // No time: every mutant is left untried, and nothing is claimed.
+    let output = project(SPEC)
+        .args(["mutate", "specs", "--budget", "0s"])
+        .run();
+    assert!(
+        output.stdout.contains("0/0 killed, 13 not tried")
+            && output.stdout.contains("26 not tried (out of time)"),
+        "{}",
+        output.stdout
+    );
+}
