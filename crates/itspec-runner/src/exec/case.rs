@@ -426,6 +426,11 @@ impl CaseRunner<'_> {
             ));
         }
         for assertion in case.all_assertions() {
+            // A mutant is killed by its first failed check: the rest,
+            // some of which wait for messages, would tell nothing more.
+            if self.mutant.is_some() && checks.iter().any(StepResult::is_failed) {
+                break;
+            }
             checks.push(assert::assertion(assertion, cx).await);
         }
     }
