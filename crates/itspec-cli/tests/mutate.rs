@@ -86,7 +86,9 @@ fn survivors_are_named_at_their_case_and_a_strong_case_kills_every_mutant() {
     );
 
     // The strong case alone: nothing survives, and the exit code says so.
-    let strong = project(SPEC).args(["mutate", "specs/orders.md::TC-INT-002"]).run();
+    let strong = project(SPEC)
+        .args(["mutate", "specs/orders.md::TC-INT-002"])
+        .run();
     assert_eq!(strong.code, 0, "{}\n{}", strong.stdout, strong.stderr);
 }
 
@@ -95,15 +97,18 @@ fn the_json_form_and_the_budget() {
     let output = project(SPEC)
         .args(["mutate", "specs", "--format", "json"])
         .run();
-    let report: serde_json::Value = serde_json::from_str(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", output.stdout));
+    let report: serde_json::Value =
+        serde_json::from_str(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", output.stdout));
     assert_eq!(report["killed"], 15);
     assert_eq!(report["tried"], 26);
     assert_eq!(report["survived"], 11);
     let case = &report["specs"][0]["cases"][0];
     assert_eq!(case["id"], "TC-INT-001");
     assert_eq!(case["line"], 8);
-    assert_eq!(case["mutation"]["survived"].as_array().map(Vec::len), Some(11));
+    assert_eq!(
+        case["mutation"]["survived"].as_array().map(Vec::len),
+        Some(11)
+    );
 
     // No time: every mutant is left untried, and nothing is claimed.
     let output = project(SPEC)
