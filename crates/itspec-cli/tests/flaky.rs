@@ -154,10 +154,23 @@ fn a_case_that_fails_then_passes_on_a_retry_is_flaky_everywhere() {
 
 #[test]
 fn runs_report_the_pass_rate_with_its_interval() {
-    let test = project().args(["run", "--runs", "50", "specs/orders.md::TC-INT-001"]);
+    let test = project().args([
+        "run",
+        "--runs",
+        "50",
+        "specs/orders.md::TC-INT-001",
+        "--report",
+        "junit=out/runs.xml",
+    ]);
     let output = test.run();
     let stdout = &output.stdout;
     assert_eq!(output.code, 1, "{stdout}\n{}", output.stderr);
+    // Every failed run is a flaky run in JUnit, the one shown too.
+    let xml = std::fs::read_to_string(test.path("out/runs.xml")).unwrap();
+    let suites = junit_parser::from_reader(Cursor::new(xml.as_bytes())).expect("JUnit XML");
+    let case = &suites.suites[0].cases[0];
+    assert!(case.status.is_success(), "{xml}");
+    assert_eq!(case.reruns.len(), 15, "{xml}");
     // 3 of every 10 requests fail: 35 of 50 runs pass.
     assert!(
         stdout.contains("FLAKY  TC-INT-001")
@@ -173,7 +186,7 @@ fn runs_report_the_pass_rate_with_its_interval() {
     assert!(
         output
             .stdout
-            .contains("0/5 passed (0.0%, 95% CI 0.0–43.4%)"),
+            .contains("0/5 passed (0.0%, 95% CI 0.0–43.5%)"),
         "{}",
         output.stdout
     );

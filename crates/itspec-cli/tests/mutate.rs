@@ -60,9 +60,9 @@ fn survivors_are_named_at_their_case_and_a_strong_case_kills_every_mutant() {
     let output = project(SPEC).args(["mutate", "specs"]).run();
     let stdout = &output.stdout;
     assert_eq!(output.code, 1, "{stdout}\n{}", output.stderr);
-    // 2 status mutants and 11 of the body: the status check kills 2.
+    // 2 status mutants and 12 of the body: the status check kills 2.
     assert!(
-        stdout.contains("TC-INT-001  Only the status is checked  2/13 killed"),
+        stdout.contains("TC-INT-001  Only the status is checked  2/14 killed"),
         "{stdout}"
     );
     for survivor in [
@@ -77,11 +77,11 @@ fn survivors_are_named_at_their_case_and_a_strong_case_kills_every_mutant() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("TC-INT-002  The whole answer is checked  13/13 killed"),
+        stdout.contains("TC-INT-002  The whole answer is checked  14/14 killed"),
         "{stdout}"
     );
     assert!(
-        stdout.contains("mutation score: 57.7% (15 of 26 mutants killed) in 2 cases; 11 survived"),
+        stdout.contains("mutation score: 57.1% (16 of 28 mutants killed) in 2 cases; 12 survived"),
         "{stdout}"
     );
 
@@ -99,24 +99,26 @@ fn the_json_form_and_the_budget() {
         .run();
     let report: serde_json::Value =
         serde_json::from_str(&output.stdout).unwrap_or_else(|e| panic!("{e}: {}", output.stdout));
-    assert_eq!(report["killed"], 15);
-    assert_eq!(report["tried"], 26);
-    assert_eq!(report["survived"], 11);
+    assert_eq!(report["killed"], 16);
+    assert_eq!(report["tried"], 28);
+    assert_eq!(report["survived"], 12);
     let case = &report["specs"][0]["cases"][0];
     assert_eq!(case["id"], "TC-INT-001");
     assert_eq!(case["line"], 8);
     assert_eq!(
         case["mutation"]["survived"].as_array().map(Vec::len),
-        Some(11)
+        Some(12)
     );
 
-    // No time: every mutant is left untried, and nothing is claimed.
+    // No time: every mutant is left untried, nothing is claimed, and the
+    // run does not pass.
     let output = project(SPEC)
         .args(["mutate", "specs", "--budget", "0s"])
         .run();
+    assert_eq!(output.code, 1, "{}", output.stdout);
     assert!(
-        output.stdout.contains("0/0 killed, 13 not tried")
-            && output.stdout.contains("26 not tried (out of time)"),
+        output.stdout.contains("0/0 killed, 14 not tried")
+            && output.stdout.contains("28 not tried (out of time)"),
         "{}",
         output.stdout
     );

@@ -43,13 +43,15 @@ impl Runs {
         let (Some(rate), Some((low, high))) = (self.rate(), self.interval()) else {
             return "no runs".to_string();
         };
+        // The bounds are rounded outwards, so that an interval that does
+        // not reach 100% (or 0%) never reads as if it did.
         let mut line = format!(
             "{}/{} passed ({:.1}%, 95% CI {:.1}–{:.1}%)",
             self.passed,
             self.total,
             rate * 100.0,
-            low * 100.0,
-            high * 100.0
+            (low * 1000.0).floor() / 10.0,
+            (high * 1000.0).ceil() / 10.0
         );
         let needed = Self::needed_to_tell(RARE_FAILURE);
         if self.passed == self.total && self.total < needed {
@@ -102,6 +104,19 @@ mod tests {
     }
 
     #[test]
+    fn a_bound_short_of_certainty_never_reads_as_certain() {
+        // 12595 of 12595: the lower bound is 99.97%, not 100%.
+        assert!(
+            runs(12595, 12595)
+                .describe()
+                .starts_with("12595/12595 passed (100.0%, 95% CI 99.9–100.0%)"),
+            "{}",
+            runs(12595, 12595).describe()
+        );
+        assert!(runs(0, 5).describe().contains("95% CI 0.0–43.5%"));
+    }
+
+    #[test]
     fn the_line_says_the_rate_its_interval_and_what_more_runs_would_tell() {
         assert_eq!(
             runs(35, 50).describe(),
@@ -109,7 +124,7 @@ mod tests {
         );
         assert_eq!(
             runs(50, 50).describe(),
-            "50/50 passed (100.0%, 95% CI 92.9–100.0%); to tell a 1% failure rate from 0% at 95% you need ≥ 381 runs"
+            "50/50 passed (100.0%, 95% CI 92.8–100.0%); to tell a 1% failure rate from 0% at 95% you need ≥ 381 runs"
         );
     }
 }

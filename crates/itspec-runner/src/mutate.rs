@@ -21,6 +21,9 @@ pub const MAX_PER_CASE: usize = 48;
 pub struct Mutant {
     /// What is changed.
     pub change: Change,
+    /// The status of the response it was made from: a response with
+    /// another (a flaky service's 500) is not the one it changes.
+    pub from_status: u16,
     /// What it does, as the report says it: "`$.status` `confirmed` →
     /// `confirmed~`".
     pub description: String,
@@ -61,11 +64,15 @@ pub fn mutants_of(response: &ResponseRecord) -> Vec<Mutant> {
         Some(body) => body_mutants(&body, &mut mutants),
         None if !response.body.is_empty() => mutants.push(Mutant {
             change: Change::Text,
+            from_status: response.status,
             description: "the body's text gets a character more".to_string(),
         }),
         None => {}
     }
     mutants.truncate(MAX_PER_CASE);
+    for mutant in &mut mutants {
+        mutant.from_status = response.status;
+    }
     mutants
 }
 
@@ -87,6 +94,7 @@ fn status_mutants(status: u16) -> Vec<Mutant> {
         .into_iter()
         .map(|to| Mutant {
             change: Change::Status(to),
+            from_status: status,
             description: format!("status {status} → {to}"),
         })
         .collect()
@@ -102,6 +110,13 @@ fn body_mutants(body: &Value, out: &mut Vec<Mutant>) {
             return;
         }
         let at = render(&path);
+        if !path.is_empty() && (value.is_object() || value.is_array()) {
+            out.push(Mutant {
+                description: format!("`{at}` → `null`"),
+                change: Change::Set(path.clone(), Value::Null),
+                from_status: 0,
+            });
+        }
         match value {
             Value::Object(members) => {
                 for (key, member) in members {
@@ -110,6 +125,7 @@ fn body_mutants(body: &Value, out: &mut Vec<Mutant>) {
                     out.push(Mutant {
                         description: format!("`{}` removed", render(&inner)),
                         change: Change::Remove(inner.clone()),
+                        from_status: 0,
                     });
                     queue.push_back((inner, member));
                 }
@@ -119,6 +135,7 @@ fn body_mutants(body: &Value, out: &mut Vec<Mutant>) {
                     out.push(Mutant {
                         description: format!("`{at}` loses its first element"),
                         change: Change::DropFirst(path.clone()),
+                        from_status: 0,
                     });
                 }
                 for (i, item) in items.iter().enumerate() {
@@ -132,6 +149,7 @@ fn body_mutants(body: &Value, out: &mut Vec<Mutant>) {
                     out.push(Mutant {
                         description: format!("`{at}` {} → {}", shown(leaf), shown(&changed)),
                         change: Change::Set(path.clone(), changed),
+                        from_status: 0,
                     });
                 }
             }
@@ -208,6 +226,9 @@ impl Mutant {
     /// Changes `response`; `false` when the response has no such place
     /// (it is not the one the mutant was made from).
     pub fn apply(&self, response: &mut ResponseRecord) -> bool {
+        if response.status != self.from_status {
+            return false;
+        }
         let mut body = response
             .json
             .clone()
@@ -308,7 +329,9 @@ mod tests {
                 "`$.id` `7` → `null`",
                 "`$.status` `\"confirmed\"` → `\"demrifnoc\"`",
                 "`$.status` `\"confirmed\"` → `null`",
+                "`$.items` → `null`",
                 "`$.items` loses its first element",
+                "`$.items[0]` → `null`",
                 "`$.items[0].ok` removed",
                 "`$.items[0].ok` `true` → `false`",
                 "`$.items[0].ok` `true` → `null`",
@@ -346,11 +369,19 @@ mod tests {
         // A response without that place is left alone.
         let removal = Mutant {
             change: Change::Remove(vec![Step::Key("missing".to_string())]),
+            from_status: 201,
             description: String::new(),
         };
         let mut other = original.clone();
         assert!(!removal.apply(&mut other));
         assert_eq!(other.json, original.json);
+        // Nor is a response with another status: a flaky service's 500 is
+        // not the answer the mutant was made of.
+        let mut failed = original.clone();
+        failed.status = 500;
+        for mutant in mutants_of(&original) {
+            assert!(!mutant.apply(&mut failed.clone()), "{}", mutant.description);
+        }
     }
 
     #[test]

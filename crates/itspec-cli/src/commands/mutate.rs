@@ -14,7 +14,8 @@ use crate::exit_codes;
 use crate::output::{eprint, print};
 
 /// Runs the command: 0 when every mutant of every case was killed, 1 when
-/// one survived or a case did not pass, 3 when the environment failed.
+/// one survived or was not tried, or a case did not pass, 3 when the
+/// environment failed.
 pub fn run(context: &Context, args: &MutateArgs) -> Result<u8> {
     let run_args = args.run_args();
     let chosen = match choose(context, &run_args, None)? {
@@ -46,7 +47,12 @@ pub fn run(context: &Context, args: &MutateArgs) -> Result<u8> {
         return Ok(exit_codes::INTERRUPTED);
     }
     let cases = || result.specs.iter().flat_map(|s| &s.cases);
-    let survived = cases().any(|c| c.mutation.as_ref().is_some_and(|m| !m.survived.is_empty()));
+    // A mutant not tried is not known to be killed: the run is not a pass.
+    let survived = cases().any(|c| {
+        c.mutation
+            .as_ref()
+            .is_some_and(|m| !m.survived.is_empty() || m.untried > 0)
+    });
     let not_passed = cases().any(|c| matches!(c.outcome, Outcome::Failed | Outcome::Error));
     Ok(if survived || not_passed {
         exit_codes::FAILURE

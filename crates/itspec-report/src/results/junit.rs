@@ -93,10 +93,19 @@ fn test_case(spec: &SpecResult, case: &CaseResult) -> TestCase {
     // The earlier attempts that did not pass, as Surefire writes reruns:
     // `<flakyFailure>`/`<flakyError>` under a case that passed in the end,
     // `<rerunFailure>`/`<rerunError>` under one that did not.
+    // Under --runs a flaky case shows its first failed run: that run is
+    // one of the failed ones too.
+    let shown_failed = (case.outcome == Outcome::Flaky
+        && case.runs.is_some_and(|r| r.first_failed.is_some()))
+    .then_some(case);
     status.add_reruns(
-        case.attempts
-            .iter()
-            .filter(|a| matches!(a.outcome, Outcome::Failed | Outcome::Error))
+        shown_failed
+            .into_iter()
+            .chain(
+                case.attempts
+                    .iter()
+                    .filter(|a| matches!(a.outcome, Outcome::Failed | Outcome::Error)),
+            )
             .map(|attempt| {
                 let (kind, message, ty) = problem(attempt);
                 let mut rerun = TestRerun::new(kind);
@@ -148,7 +157,16 @@ fn test_case(spec: &SpecResult, case: &CaseResult) -> TestCase {
 /// What a case that did not pass failed with: failure or error, its first
 /// failed check and how many more, and the failure's type.
 fn problem(case: &CaseResult) -> (NonSuccessKind, String, &'static str) {
-    let error = case.outcome == Outcome::Error;
+    // A flaky run shown in the case's place errored when none of its
+    // checks failed outright.
+    let error = match case.outcome {
+        Outcome::Error => true,
+        Outcome::Failed => false,
+        _ => {
+            case.checks.iter().any(|c| c.is_error())
+                && !case.checks.iter().any(|c| c.is_failed() && !c.is_error())
+        }
+    };
     let count = case.failures().count();
     let first = case
         .failures()

@@ -109,10 +109,13 @@ fn tally(mut runs: Vec<CaseResult>, last: CaseResult) -> CaseResult {
     count.first_failed = first_failed.map(|i| i as u32 + 1);
     let shown = first_failed.unwrap_or(runs.len() - 1);
     let mut result = runs.remove(shown);
-    // What a passed run's report would not show is dropped, as for a long
-    // run's passed cases.
-    for run in &mut runs {
+    // A passed run keeps its outcome and its time: thousands of them
+    // under --until-fail must not fill the report.
+    for run in runs.iter_mut().filter(|r| r.outcome == Outcome::Passed) {
         run.slim();
+        run.exchanges.clear();
+        run.checks.clear();
+        run.iterations = None;
     }
     let some_passed = count.passed > 0;
     if some_passed && count.passed < count.total {

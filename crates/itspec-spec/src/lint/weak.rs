@@ -183,11 +183,8 @@ fn checks_a_body_value(case: &TestCase) -> bool {
                     }
                 ) && matches!(
                     predicate,
-                    Predicate::Compare { .. }
-                        | Predicate::In { .. }
-                        | Predicate::Contains { .. }
-                        | Predicate::Matches { .. }
-                )
+                    Predicate::Compare { .. } | Predicate::In { .. } | Predicate::Contains { .. }
+                ) || matches!(predicate, Predicate::Matches { regex } if !matches_anything(&regex.value))
             }
             AssertionKind::ErrorCode { .. } | AssertionKind::MessageContains { .. } => true,
             _ => false,
@@ -285,6 +282,27 @@ fn always_true(kind: &AssertionKind) -> Option<String> {
                 || matches!((op, v), (CmpOp::Gt, v) if v < 0.0);
             holds.then(|| "a duration is never negative".to_string())
         }
+        // Every status is in one of the five classes.
+        (
+            SubjectKind::Response {
+                part: ResponsePart::Status,
+                ..
+            },
+            Predicate::In { values },
+        ) => {
+            let classes: std::collections::BTreeSet<u16> = values
+                .iter()
+                .filter_map(|v| match v.kind {
+                    OperandKind::StatusClass(class) => Some(class),
+                    _ => None,
+                })
+                .collect();
+            (classes.len() == 5).then(|| "every status is in one of the five classes".to_string())
+        }
+        // A pattern that any text matches.
+        (_, Predicate::Matches { regex }) if matches_anything(&regex.value) => {
+            Some(format!("`{}` matches any text", regex.value))
+        }
         // A count is never negative.
         (_, Predicate::Count { op, value }) => {
             let v = number(value)?;
@@ -313,6 +331,15 @@ fn always_true(kind: &AssertionKind) -> Option<String> {
         }
         _ => None,
     }
+}
+
+/// Whether a regular expression matches any text, as `.*` does.
+fn matches_anything(regex: &str) -> bool {
+    let core = regex
+        .trim_start_matches("(?s)")
+        .trim_start_matches('^')
+        .trim_end_matches('$');
+    matches!(core, ".*" | ".*?" | "(.*)" | "")
 }
 
 /// The variable that holds a part of a response: `status`, `body.id`,
@@ -491,6 +518,9 @@ mod tests {
             "duration >= 0ms",
             "body.id == {{body.id}}",
             "header Location == {{headers.location}}",
+            "status in [1xx, 2xx, 3xx, 4xx, 5xx]",
+            "body.name matches \".*\"",
+            "body.name matches \"^.*$\"",
         ] {
             assert_eq!(
                 codes(&case(always), &LintOptions::default()),
@@ -504,6 +534,8 @@ mod tests {
             "rows orders count >= 1",
             "body.id == {{order_id}}",
             "duration < 500ms",
+            "status in [2xx, 3xx]",
+            "body.name matches \".+\"",
         ] {
             assert_eq!(codes(&case(fine), &LintOptions::default()), [], "{fine}");
         }
