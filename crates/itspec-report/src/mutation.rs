@@ -157,6 +157,9 @@ fn case_lines(spec: &SpecResult, case: &CaseResult) -> String {
             safe(survivor)
         );
     }
+    for why in &mutation.unplaced {
+        let _ = writeln!(out, "    no place  {}", safe(why));
+    }
     out
 }
 
@@ -205,6 +208,7 @@ fn case_json(case: &CaseResult) -> Value {
             "survived": m.survived,
             "untried": m.untried,
             "not_applied": m.not_applied,
+            "unplaced": m.unplaced,
         })
     });
     json!({
@@ -227,6 +231,7 @@ mod tests {
             survived: vec!["`$.id` removed".to_string()],
             untried: 2,
             not_applied: 1,
+            unplaced: vec!["the response has no place for: `$.id` removed".to_string()],
         };
         let mut score = Score::default();
         score.add(&mutation);

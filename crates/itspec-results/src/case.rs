@@ -68,9 +68,13 @@ pub struct Mutation {
     pub survived: Vec<String>,
     /// Mutants not run: the time budget ran out, or the run was stopped.
     pub untried: u32,
-    /// Mutants that found no place to change in the response of their
-    /// run (it differed from the first run's).
+    /// Mutants that found no place to change in their run: the response
+    /// or the rows differed from the first run's, or the database refused
+    /// the change.
     pub not_applied: u32,
+    /// Why each of those found none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unplaced: Vec<String>,
 }
 
 impl Mutation {

@@ -19,11 +19,22 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use crate::db::{self, Database, DbError, Rescue, RescueFile, Schema, Snapshot, Triggers};
+use crate::db::{self, Database, DbError, Rescue, RescueFile, Row, Schema, Snapshot, Triggers};
 
 /// How long a restore waits, by default, for a database that stopped
 /// answering.
 pub const DEFAULT_RECONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A row a case wrote: inserted, or changed from `before`.
+#[derive(Clone, Debug)]
+pub struct WrittenRow {
+    /// Its table.
+    pub table: String,
+    /// The row now.
+    pub row: Row,
+    /// The row before the case, when it was there.
+    pub before: Option<Row>,
+}
 
 /// The database of a run and the recorded state of its tracked tables.
 pub struct Isolation {
@@ -151,6 +162,36 @@ impl Isolation {
     /// iteration of a concurrency case. The case's own record is kept.
     pub async fn restore_to(&self, target: &Snapshot) -> Result<usize, DbError> {
         db::restore(&self.db, &self.tracked, &self.triggers, target).await
+    }
+
+    /// The rows of tracked tables with a primary key that differ now from
+    /// `since` (a snapshot with rows) — inserted or changed — by table, in
+    /// key order.
+    pub async fn written(&self, since: &Snapshot) -> Result<Vec<WrittenRow>, DbError> {
+        let now = self.snapshot(Some(since)).await?;
+        let mut written = Vec::new();
+        for name in now.changed_from(since) {
+            let (Some(table), Some(after)) = (self.tracked.tables.get(&name), now.rows(&name))
+            else {
+                continue;
+            };
+            if table.primary_key.is_empty() {
+                continue;
+            }
+            let before = since.rows(&name);
+            for row in &after.rows {
+                let old = before.and_then(|b| b.with_key(&row.key).next());
+                if old.is_some_and(|old| old.text == row.text) {
+                    continue;
+                }
+                written.push(WrittenRow {
+                    table: name.clone(),
+                    row: Row::clone(row),
+                    before: old.cloned(),
+                });
+            }
+        }
+        Ok(written)
     }
 
     /// Whether a table is tracked (and so may be written).

@@ -33,23 +33,34 @@ pub(crate) struct DatabaseChannel<'a> {
 impl<'a> DatabaseChannel<'a> {
     /// The channel of a case's database. `compares`: an assertion compares
     /// the tables before and after (`database unchanged`, `no side
-    /// effects`); `iterates`: the case runs more than once.
+    /// effects`); `records`: the case runs more than once, or `itspec
+    /// mutate` needs what it wrote.
     pub fn new(
         isolation: &'a Isolation,
         checks: &'a [DbCheck],
         source: &'a str,
         compares: bool,
-        iterates: bool,
+        records: bool,
     ) -> Self {
         Self {
             isolation,
             checks,
             source,
-            records: compares || iterates,
+            records: compares || records,
             compares,
             after_setup: None,
             after: None,
         }
+    }
+
+    /// The database.
+    pub fn isolation(&self) -> &'a Isolation {
+        self.isolation
+    }
+
+    /// The tracked tables after Setup, when recorded.
+    pub fn after_setup(&self) -> Option<&Snapshot> {
+        self.after_setup.as_ref()
     }
 
     /// What the database assertions of the attempt read.

@@ -21,6 +21,9 @@ pub(crate) struct MockChannel<'a> {
     scope: Scope,
     /// What the mocks received, once collected.
     journals: Option<Journals>,
+    /// `itspec mutate`: the change to one answer, and whether it found
+    /// its route.
+    mutant: Option<(&'a crate::mutate::MockMutant, bool)>,
 }
 
 impl<'a> MockChannel<'a> {
@@ -30,6 +33,7 @@ impl<'a> MockChannel<'a> {
         spec: &'a Spec,
         overrides: Vec<(String, Override<'a>)>,
         scope: Scope,
+        mutant: Option<&'a crate::mutate::MockMutant>,
     ) -> Option<Self> {
         (!mocks.is_empty()).then_some(Self {
             mocks,
@@ -37,7 +41,13 @@ impl<'a> MockChannel<'a> {
             overrides,
             scope,
             journals: None,
+            mutant: mutant.map(|m| (m, false)),
         })
+    }
+
+    /// `Some(false)`: the mutant of a mock's answer found no such route.
+    pub fn mutant_applied(&self) -> Option<bool> {
+        self.mutant.map(|(_, applied)| applied)
     }
 
     /// What the mocks received during the attempt, once collected.
@@ -47,12 +57,22 @@ impl<'a> MockChannel<'a> {
 
     fn begin(&mut self) -> Result<(), ChannelError> {
         self.journals = None;
-        self.mocks
-            .begin_case(self.spec, &self.overrides, &self.scope)
+        let applied = self
+            .mocks
+            .begin_case(
+                self.spec,
+                &self.overrides,
+                &self.scope,
+                self.mutant.map(|(m, _)| m),
+            )
             .map_err(|error| ChannelError {
                 what: "mocks",
                 message: error.to_string(),
-            })
+            })?;
+        if let Some((_, found)) = &mut self.mutant {
+            *found = applied;
+        }
+        Ok(())
     }
 }
 

@@ -42,6 +42,8 @@ pub use schema::{Column, MIGRATION_TABLES, Schema, Table, introspect};
 pub use sequences::{Sequence, Sequences};
 pub use snapshot::{Snapshot, TableDiff, diff};
 pub use sql::{apply_script, first_value, run_statement, split_statements};
+pub use record::{Field, display_field};
+pub use statements::{NewValue, update_column};
 pub use triggers::Triggers;
 pub use values::fetch_objects;
 pub use write::insert_fixture;

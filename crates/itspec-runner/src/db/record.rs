@@ -102,6 +102,11 @@ pub fn display(kind: Kind, table: &Table, text: &str) -> Value {
     Value::Object(object)
 }
 
+/// One field of a lossless row as JSON, for reports.
+pub fn display_field(kind: Kind, column: &Column, field: &Field) -> Value {
+    kind.dialect().display_field(column, field)
+}
+
 /// A field's text as JSON by its column's type (PostgreSQL, MySQL):
 /// numbers as numbers, JSON as JSON, and, where booleans are written
 /// `true_text` (PostgreSQL's `t`), booleans.

@@ -157,6 +157,62 @@ pub(super) fn update_fields(
     )))
 }
 
+/// What one column of a row becomes, for `itspec mutate`.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NewValue {
+    /// One more.
+    PlusOne,
+    /// The other boolean.
+    Negated,
+    /// This text.
+    Text(String),
+    /// A day later (dates and timestamps).
+    DayLater,
+    /// An hour later (times of day).
+    HourLater,
+    /// NULL.
+    Null,
+}
+
+/// UPDATE of one column of the row with `row`'s key, field by field, to
+/// `set` (its SQL, with `value` bound first when there is one).
+#[allow(clippy::too_many_arguments)]
+pub(super) fn update_column_fields(
+    d: &dyn Dialect,
+    param: FieldParam,
+    key_operator: &str,
+    table: &Table,
+    row: &Row,
+    column: &Column,
+    set: &str,
+    value: Option<Param>,
+) -> Result<Statement, DbError> {
+    let fields = d.row_fields(&row.text)?;
+    let key: Vec<&Column> = table.key_columns().collect();
+    let (key_parts, key_params) = assignments(d, param, table, &fields, &key, key_operator)?;
+    Ok((
+        format!(
+            "UPDATE {} SET {} = {set} WHERE {}",
+            d.quote(&table.name),
+            d.quote(&column.name),
+            key_parts.join(" AND ")
+        ),
+        value.into_iter().chain(key_params).collect(),
+    ))
+}
+
+/// UPDATE of one column of the row with `row`'s key (the table has one)
+/// to `value`.
+pub fn update_column(
+    db: &Database,
+    table: &Table,
+    row: &Row,
+    column: &Column,
+    value: &NewValue,
+) -> Result<Statement, DbError> {
+    db.dialect().update_column(table, row, column, value)
+}
+
 /// DELETE of the row with `row`'s key, field by field; `limit` follows
 /// the condition.
 pub(super) fn delete_key_fields(

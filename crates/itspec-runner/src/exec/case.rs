@@ -19,6 +19,9 @@ use crate::http::Http;
 use crate::isolation::Isolation;
 use crate::mail::Mail;
 use crate::mock::{Journals, Mocks};
+use crate::mutate::database::Written;
+use crate::mutate::{self, Mutant};
+use std::cell::RefCell;
 use crate::vars::Scope;
 use itspec_contract::{Contract, Operation};
 use itspec_results::{Call, Email, Message};
@@ -63,7 +66,10 @@ pub(crate) struct CaseRunner<'a> {
     pub progress: &'a dyn Fn(&str, u32, u32),
     /// `itspec mutate`: the change made to the case's last response
     /// before its checks run.
-    pub mutant: Option<&'a crate::mutate::Mutant>,
+    pub mutant: Option<&'a Mutant>,
+    /// `itspec mutate`: where a case's run (not a mutant's) leaves the
+    /// rows it wrote after Setup, for its database mutants.
+    pub written: Option<&'a RefCell<Option<Written>>>,
 }
 
 /// What one run of a case's requests and checks produced.
@@ -223,8 +229,18 @@ impl CaseRunner<'_> {
             mocks: self.mocks,
             mail: self.mail.is_some(),
             strict: self.strict,
+            mutant: self
+                .mutant
+                .and_then(Mutant::fixture)
+                .map(|m| (m, std::cell::Cell::new(false))),
         };
         let overrides = setup.run(case, &mut scope, &mut result.checks).await?;
+        if let Some((mutant, false)) = setup.mutant.as_ref().map(|(m, a)| (m, a.get())) {
+            result.checks.push(mutate::not_applied(format!(
+                "Setup wrote no such value: {}",
+                mutant.description
+            )));
+        }
         let mut channels = Channels {
             database: isolation.map(|isolation| {
                 DatabaseChannel::new(
@@ -232,10 +248,16 @@ impl CaseRunner<'_> {
                     &self.spec.checks,
                     self.source,
                     compares_snapshots(case),
-                    self.iterations(case) > 1,
+                    self.iterations(case) > 1 || self.written.is_some() || self.mutant.is_some(),
                 )
             }),
-            mocks: MockChannel::new(self.mocks, self.spec, overrides, scope.clone()),
+            mocks: MockChannel::new(
+                self.mocks,
+                self.spec,
+                overrides,
+                scope.clone(),
+                self.mutant.and_then(Mutant::mock),
+            ),
             messages: MessageChannel::new(
                 self.brokers,
                 asks_no_side_effects(case).then_some(self.waits.quiet),
@@ -249,6 +271,11 @@ impl CaseRunner<'_> {
         if let Err(error) = channels.observe().await {
             result.checks.push(channel_error(case, error));
             return None;
+        }
+        if channels.mocks.as_ref().and_then(MockChannel::mutant_applied) == Some(false) {
+            result.checks.push(mutate::not_applied(
+                "no mock has the route it changes".to_string(),
+            ));
         }
         Some(Prepared {
             channels,
@@ -348,6 +375,7 @@ impl CaseRunner<'_> {
             return;
         };
         attempt.skew_ms = responses.skew_ms;
+        self.database_mutant(&prepared.channels, attempt).await;
         let last_step = Instant::now();
         for error in prepared.channels.collect().await {
             attempt.checks.push(channel_error(case, error));
@@ -409,6 +437,43 @@ impl CaseRunner<'_> {
                 &scope,
                 responses.labelled.values().chain(responses.last.as_ref()),
             );
+        }
+    }
+
+    /// `itspec mutate`, after the requests: a case's run keeps the rows it
+    /// wrote; a database mutant's run changes its row.
+    async fn database_mutant(&self, channels: &Channels<'_>, attempt: &mut Attempt) {
+        let Some(database) = channels.database.as_ref() else {
+            return;
+        };
+        let isolation = database.isolation();
+        let after_setup = database.after_setup();
+        if let (Some(sink), None, Some(after_setup)) = (self.written, self.mutant, after_setup) {
+            let rows = isolation.written(after_setup).await;
+            *sink.borrow_mut() = rows.ok().map(|rows| Written {
+                tracked: isolation.tracked.clone(),
+                kind: isolation.db.kind,
+                after_setup: after_setup.clone(),
+                rows,
+            });
+        }
+        let Some(mutant) = self.mutant.and_then(Mutant::database) else {
+            return;
+        };
+        let applied = match after_setup {
+            Some(after_setup) => mutant.apply(isolation, after_setup).await,
+            None => Ok(false),
+        };
+        match applied {
+            Ok(true) => {}
+            Ok(false) => attempt.checks.push(mutate::not_applied(format!(
+                "the database has no such row now: {}",
+                mutant.description
+            ))),
+            Err(error) => attempt.checks.push(mutate::not_applied(format!(
+                "the database refused the change ({error}): {}",
+                mutant.description
+            ))),
         }
     }
 

@@ -130,7 +130,7 @@ impl CaseRunner<'_> {
                 }
             }
         }
-        if let Some(mutant) = self.mutant {
+        if let Some(mutant) = self.mutant.and_then(crate::mutate::Mutant::response) {
             self.mutate(mutant, &mut responses, scope, result);
         }
         if let Some(last) = &responses.last {
@@ -147,7 +147,7 @@ impl CaseRunner<'_> {
     /// mutant says, before any check reads it.
     fn mutate(
         &self,
-        mutant: &crate::mutate::Mutant,
+        mutant: &crate::mutate::ResponseMutant,
         responses: &mut Responses,
         scope: &mut Scope,
         result: &mut Attempt,
@@ -157,15 +157,10 @@ impl CaseRunner<'_> {
         };
         let original = last.clone();
         if !mutant.apply(last) {
-            // Told apart from a mutant the checks let through.
-            result.checks.push(StepResult {
-                kind: StepKind::Setup,
-                span: itspec_spec::Span::default(),
-                text: crate::mutate::NOT_APPLIED.to_string(),
-                verdict: Verdict::Unverified {
-                    reason: format!("the response has no place for: {}", mutant.description),
-                },
-            });
+            result.checks.push(crate::mutate::not_applied(format!(
+                "the response has no place for: {}",
+                mutant.description
+            )));
             return;
         }
         let changed = last.clone();

@@ -13,8 +13,11 @@ use itspec_spec::model::{
 };
 use serde_json::{Map, Value};
 
+use std::cell::Cell;
+
 use crate::db;
 use crate::isolation::Isolation;
+use crate::mutate::FixtureMutant;
 use crate::mock::{Mocks, Override};
 use crate::vars::{Scope, interpolate_json};
 use itspec_results::{Evidence, StepKind, StepResult, Verdict};
@@ -28,6 +31,9 @@ pub(super) struct Setup<'a> {
     pub mail: bool,
     /// `--strict`: a setup line in prose stops the case.
     pub strict: bool,
+    /// `itspec mutate`: a fixture value changed, and whether Setup wrote
+    /// it.
+    pub mutant: Option<(&'a FixtureMutant, Cell<bool>)>,
 }
 
 /// The mock overrides of a case's setup lines, by mock name.
@@ -83,15 +89,7 @@ impl Setup<'_> {
     ) -> Result<MockOverrides<'c>, Failed> {
         let mut overrides = Vec::new();
         let mut applied: BTreeSet<&str> = BTreeSet::new();
-        let selected = self.spec.fixtures.iter().filter(|f| match &case.fixtures {
-            FixtureSelection::All => true,
-            FixtureSelection::None => false,
-            FixtureSelection::Named(names) => f
-                .name
-                .as_ref()
-                .is_some_and(|n| names.iter().any(|s| s.value == n.value)),
-        });
-        for fixture in selected {
+        for fixture in selected(self.spec, case) {
             if let Some(name) = &fixture.name {
                 applied.insert(&name.value);
             }
@@ -104,8 +102,9 @@ impl Setup<'_> {
             match &line.kind {
                 SetupLineKind::Row { table, columns } => {
                     let isolation = self.database(line.span, "setup")?;
-                    let values =
-                        values(columns, scope).map_err(|m| Failed::new(line.span, "setup", m))?;
+                    let values = self
+                        .values(columns, scope)
+                        .map_err(|m| Failed::new(line.span, "setup", m))?;
                     insert(isolation, &table.value, &values)
                         .await
                         .map_err(|m| Failed::new(line.span, "setup", m))?;
@@ -233,8 +232,11 @@ impl Setup<'_> {
                 let isolation = self.database(fixture.span, &text)?;
                 let mut stored = Vec::with_capacity(rows.len());
                 for row in rows {
+                    let values = self
+                        .values(&row.columns, scope)
+                        .map_err(|m| Failed::new(row.span, &text, m))?;
                     stored.push(
-                        insert_row(isolation, row, scope)
+                        insert_row(isolation, row, values, scope)
                             .await
                             .map_err(|m| Failed::new(row.span, &text, m))?,
                     );
@@ -262,26 +264,72 @@ impl Setup<'_> {
     }
 }
 
-/// The column values of a row, variables replaced.
-fn values(columns: &[Column], scope: &Scope) -> Result<Map<String, Value>, String> {
-    columns
-        .iter()
-        .map(|c| {
-            interpolate_json(&c.value, scope)
-                .map(|v| (c.name.value.clone(), v))
-                .map_err(|e| {
-                    format!(
-                        "column `{}`: variable `{{{{{}}}}}`: {}",
-                        c.name.value, e.name, e.message
-                    )
-                })
-        })
-        .collect()
+impl Setup<'_> {
+    /// The column values of a row, variables replaced — and the value
+    /// the fixture mutant changes, changed.
+    fn values(&self, columns: &[Column], scope: &Scope) -> Result<Map<String, Value>, String> {
+        columns
+            .iter()
+            .map(|c| {
+                if let Some((mutant, applied)) = &self.mutant
+                    && mutant.at == c.name.span
+                {
+                    applied.set(true);
+                    return Ok((c.name.value.clone(), mutant.value.clone()));
+                }
+                interpolate_json(&c.value, scope)
+                    .map(|v| (c.name.value.clone(), v))
+                    .map_err(|e| {
+                        format!(
+                            "column `{}`: variable `{{{{{}}}}}`: {}",
+                            c.name.value, e.name, e.message
+                        )
+                    })
+            })
+            .collect()
+    }
+}
+
+/// The spec's Data Fixtures a case's `**Fixtures:**` line selects (all
+/// when absent).
+fn selected<'s>(spec: &'s Spec, case: &TestCase) -> impl Iterator<Item = &'s Fixture> {
+    spec.fixtures.iter().filter(move |f| match &case.fixtures {
+        FixtureSelection::All => true,
+        FixtureSelection::None => false,
+        FixtureSelection::Named(names) => f
+            .name
+            .as_ref()
+            .is_some_and(|n| names.iter().any(|s| s.value == n.value)),
+    })
+}
+
+/// Every fixture a case's Setup applies: those selected, those of its own
+/// Setup, and those its `fixture NAME` lines name, each once.
+pub(crate) fn fixtures_used<'s>(spec: &'s Spec, case: &'s TestCase) -> Vec<&'s Fixture> {
+    let mut used: Vec<&Fixture> = selected(spec, case).collect();
+    used.extend(case.setup.iter().flat_map(|s| &s.fixtures));
+    for line in case.setup.iter().flat_map(|s| &s.lines) {
+        if let SetupLineKind::Fixture { name } = &line.kind
+            && let Some(fixture) = spec
+                .fixtures
+                .iter()
+                .find(|f| f.name.as_ref().is_some_and(|n| n.value == name.value))
+            && !used.iter().any(|u| std::ptr::eq(*u, fixture))
+        {
+            used.push(fixture);
+        }
+    }
+    used
 }
 
 /// Inserts a fixture row into its table (named, or its entity's), the
 /// entity's configured defaults filling the fields it does not give.
-async fn insert_row(isolation: &Isolation, row: &Row, scope: &Scope) -> Result<Value, String> {
+async fn insert_row(
+    isolation: &Isolation,
+    row: &Row,
+    mut values: Map<String, Value>,
+    scope: &Scope,
+) -> Result<Value, String> {
     let (table, entity) = match (&row.table, &row.entity) {
         (Some(table), _) => {
             // The entity whose configured table this is, for its defaults.
@@ -300,7 +348,6 @@ async fn insert_row(isolation: &Isolation, row: &Row, scope: &Scope) -> Result<V
         ),
         (None, None) => return Err("the row names no table".to_string()),
     };
-    let mut values = values(&row.columns, scope)?;
     let given: Vec<String> = values.keys().cloned().collect();
     if let Some(defaults) = entity.as_ref().and_then(|e| isolation.defaults.get(e)) {
         for (field, default) in defaults {

@@ -20,10 +20,12 @@ use crate::http::Http;
 use crate::isolation::Isolation;
 use crate::mail::Mail;
 use crate::mock::Mocks;
-use crate::mutate;
+use crate::mutate::{self, Mutant};
 use crate::settings::{Settings, var_value};
 use crate::vars::Scope;
-use itspec_results::{CaseResult, Evidence, Mutation, Outcome, ServiceLog, StepKind, StepResult};
+use itspec_results::{
+    CaseResult, Evidence, Mutation, Outcome, ServiceLog, StepKind, StepResult, Verdict,
+};
 
 /// What a worker tells the coordinator.
 #[derive(Debug)]
@@ -197,6 +199,7 @@ impl Worker {
         let spec = planned.spec();
         // Read before the run: a document that cannot be read stopped it.
         let (contract, operation) = job.contracts.of(&spec).unwrap_or_default();
+        let written = std::cell::RefCell::new(None);
         let progress = |case: &str, iteration: u32, of: u32| {
             let _ = messages.send(Message::Iteration {
                 spec: index,
@@ -223,6 +226,7 @@ impl Worker {
             default_iterations: job.settings.iterations,
             redaction: &job.settings.redaction,
             mutant: None,
+            written: job.options.mutate.is_some().then_some(&written),
         };
         let mut spec_scope = self.scope.clone();
         for &case_index in &planned.cases {
@@ -232,6 +236,7 @@ impl Worker {
             let Some(case) = spec.cases.get(case_index) else {
                 continue;
             };
+            written.take();
             // Run again under --retries, --runs or --until-fail, each run
             // from the same state; the captures of the last one stay.
             let scope_before = spec_scope.clone();
@@ -369,12 +374,20 @@ async fn mutants(
     job: &Job<'_>,
     mutate: super::Mutate,
 ) -> Result<Mutation, Option<String>> {
-    let mutants = passed
-        .exchanges
-        .last()
-        .and_then(|e| e.response.as_ref())
+    let last = passed.exchanges.last().and_then(|e| e.response.as_ref());
+    let written = runner.written.and_then(std::cell::RefCell::take);
+    let mut mutants: Vec<Mutant> = last
         .map(mutate::mutants_of)
-        .unwrap_or_default();
+        .unwrap_or_default()
+        .into_iter()
+        .map(Mutant::Response)
+        .collect();
+    if let Some(written) = written {
+        let error_case = last.is_some_and(|r| r.status >= 400);
+        mutants.extend(mutate::database::mutants_of(&written, error_case));
+    }
+    mutants.extend(mutate::fixture::mutants_of(runner.spec, case, &passed.exchanges));
+    mutants.extend(mutate::mock::mutants_of(runner.mocks, &passed.mock_calls));
     let before = spec_scope.clone();
     let mut mutation = Mutation::default();
     for mutant in &mutants {
@@ -395,10 +408,14 @@ async fn mutants(
             return Err(restore_failed);
         }
         mutation.tried += 1;
-        if ran.checks.iter().any(|c| c.text == mutate::NOT_APPLIED) {
+        let unplaced = ran.checks.iter().find(|c| c.text == mutate::NOT_APPLIED);
+        if let Some(step) = unplaced {
             mutation.not_applied += 1;
+            if let Verdict::Unverified { reason } = &step.verdict {
+                mutation.unplaced.push(reason.clone());
+            }
         } else if ran.outcome == Outcome::Passed {
-            mutation.survived.push(mutant.description.clone());
+            mutation.survived.push(mutant.description().to_string());
         }
     }
     *spec_scope = before;

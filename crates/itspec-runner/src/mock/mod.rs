@@ -121,6 +121,15 @@ impl MockServer {
             .unwrap_or_else(PoisonError::into_inner) = Arc::new(table);
     }
 
+    /// The routes it answers with now: those of the case begun last.
+    pub fn routes(&self) -> Arc<RouteTable> {
+        self.state
+            .table
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone()
+    }
+
     /// The requests received since the case began.
     pub fn calls(&self) -> Vec<Call> {
         self.state
@@ -214,13 +223,16 @@ impl Mocks {
     }
 
     /// Starts a case on every mock: the spec's routes for it (none when the
-    /// spec does not define it) with the case's overrides.
+    /// spec does not define it) with the case's overrides, and `mutant`'s
+    /// change to one answer. `Ok(false)`: the mutant found no such route.
     pub fn begin_case(
         &self,
         spec: &Spec,
         overrides: &[(String, Override<'_>)],
         scope: &Scope,
-    ) -> Result<(), MockError> {
+        mutant: Option<&crate::mutate::MockMutant>,
+    ) -> Result<bool, MockError> {
+        let mut applied = mutant.is_none();
         for server in self.servers.values() {
             let defined = spec.mocks.iter().find(|m| m.name.value == server.name);
             let mine: Vec<Override<'_>> = overrides
@@ -228,13 +240,16 @@ impl Mocks {
                 .filter(|(name, _)| *name == server.name)
                 .map(|(_, o)| o.clone())
                 .collect();
-            let routes = table(defined, &mine, scope).map_err(|error| MockError::Variable {
+            let mut routes = table(defined, &mine, scope).map_err(|error| MockError::Variable {
                 mock: server.name.clone(),
                 error,
             })?;
+            if let Some(mutant) = mutant.filter(|m| m.mock == server.name) {
+                applied = mutant.apply(&mut routes);
+            }
             server.begin_case(routes);
         }
-        Ok(())
+        Ok(applied)
     }
 
     /// Caps the request bodies every mock reads (`[limits] max_body`).

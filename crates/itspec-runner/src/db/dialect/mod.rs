@@ -23,7 +23,7 @@ use super::record::Field;
 use super::rows::Row;
 use super::schema::{Column, Table};
 use super::sql::lex::Dialect as Lexer;
-use super::statements::Statement;
+use super::statements::{NewValue, Statement};
 use super::triggers::Trigger;
 use super::{Database, DbError, Kind};
 
@@ -166,6 +166,14 @@ pub(crate) trait Dialect: Send + Sync {
     /// UPDATE of the row with `row`'s key to `row`'s values; `None` when
     /// the table has no key or every column is part of it.
     fn update_row(&self, table: &Table, row: &Row) -> Result<Option<Statement>, DbError>;
+    /// UPDATE of one column of the row with `row`'s key to `value`.
+    fn update_column(
+        &self,
+        table: &Table,
+        row: &Row,
+        column: &Column,
+        value: &NewValue,
+    ) -> Result<Statement, DbError>;
     /// DELETE of the row with `row`'s key (the table has one).
     fn delete_by_key(&self, table: &Table, row: &Row) -> Result<Statement, DbError>;
     /// DELETE of one row equal to `row` in every column.

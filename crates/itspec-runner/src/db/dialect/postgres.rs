@@ -31,7 +31,7 @@ use crate::db::record::{self, Field};
 use crate::db::rows::Row;
 use crate::db::schema::{Column, Table};
 use crate::db::sql::rewrite_placeholders;
-use crate::db::statements::{Statement, column_list};
+use crate::db::statements::{NewValue, Statement, column_list};
 use crate::db::triggers::Trigger;
 use crate::db::{Database, DbError, Param, Pool, driver_url, url_with_database};
 use crate::vars::to_text;
@@ -469,6 +469,38 @@ impl Dialect for Postgres {
             ),
             vec![Param::Text(row.text.clone())],
         )))
+    }
+
+    fn update_column(
+        &self,
+        table: &Table,
+        row: &Row,
+        column: &Column,
+        value: &NewValue,
+    ) -> Result<Statement, DbError> {
+        let c = self.quote(&column.name);
+        let mut params = vec![Param::Text(row.text.clone())];
+        let set = match value {
+            NewValue::PlusOne => format!("cur.{c} + 1"),
+            NewValue::Negated => format!("NOT cur.{c}"),
+            NewValue::Text(text) => {
+                params.push(Param::Text(text.clone()));
+                // Through text, to whatever text type the column has.
+                format!("$2::text::{}", column.data_type)
+            }
+            NewValue::DayLater => format!("cur.{c} + interval '1 day'"),
+            NewValue::HourLater => format!("cur.{c} + interval '1 hour'"),
+            NewValue::Null => "NULL".to_string(),
+        };
+        Ok((
+            format!(
+                "UPDATE {} AS cur SET {c} = {set} FROM {} AS rec WHERE {}",
+                self.quote(&table.name),
+                pg_record(self, table),
+                key_matches(self, table)
+            ),
+            params,
+        ))
     }
 
     fn delete_by_key(&self, table: &Table, row: &Row) -> Result<Statement, DbError> {

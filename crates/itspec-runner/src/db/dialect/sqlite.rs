@@ -29,7 +29,8 @@ use crate::db::rows::{Row, wrapping_sum};
 use crate::db::schema::{Column, Table};
 use crate::db::sql;
 use crate::db::statements::{
-    Statement, column_list, delete_key_fields, insert_fields, row_id_of, update_fields,
+    NewValue, Statement, column_list, delete_key_fields, insert_fields, row_id_of,
+    update_column_fields, update_fields,
 };
 use crate::db::triggers::Trigger;
 use crate::db::write::fixture_param;
@@ -279,6 +280,34 @@ impl Dialect for Sqlite {
 
     fn update_row(&self, table: &Table, row: &Row) -> Result<Option<Statement>, DbError> {
         update_fields(self, field_param, KEY_OPERATOR, table, row)
+    }
+
+    fn update_column(
+        &self,
+        table: &Table,
+        row: &Row,
+        column: &Column,
+        value: &NewValue,
+    ) -> Result<Statement, DbError> {
+        let c = self.quote(&column.name);
+        let (set, bound) = match value {
+            NewValue::PlusOne => (format!("{c} + 1"), None),
+            NewValue::Negated => (format!("NOT {c}"), None),
+            NewValue::Text(text) => ("?".to_string(), Some(Param::Text(text.clone()))),
+            NewValue::DayLater => (format!("datetime({c}, '+1 day')"), None),
+            NewValue::HourLater => (format!("time({c}, '+1 hour')"), None),
+            NewValue::Null => ("NULL".to_string(), None),
+        };
+        update_column_fields(
+            self,
+            field_param,
+            KEY_OPERATOR,
+            table,
+            row,
+            column,
+            &set,
+            bound,
+        )
     }
 
     fn delete_by_key(&self, table: &Table, row: &Row) -> Result<Statement, DbError> {

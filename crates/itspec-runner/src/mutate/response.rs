@@ -1,16 +1,12 @@
-//! Response mutants for `itspec mutate`: small changes to the response a
-//! case received, made by itspec before the case's checks run — a status
-//! moved within its class and across classes, a body value changed
-//! (numbers ±1, strings reversed, booleans flipped, null), a key removed,
-//! an array's first element dropped. A case that still passes with a
-//! mutant checks too little; the service's code is never touched.
+//! Response mutants: small changes to the response a case received, made
+//! by itspec before the case's checks run — a status moved within its
+//! class and across classes, a body value changed (numbers ±1, strings
+//! reversed, booleans flipped, null), a key removed, an array's first
+//! element dropped. The changes of a JSON value are shared with the mock
+//! mutants, which change what a mock answers.
 
 use itspec_results::ResponseRecord;
 use serde_json::Value;
-
-/// The text of the step that says a mutant found no place to change in
-/// its run's response.
-pub const NOT_APPLIED: &str = "mutant not applied";
 
 /// The most mutants made of one response: the status ones, then the body's
 /// from the top down.
@@ -18,7 +14,7 @@ pub const MAX_PER_CASE: usize = 48;
 
 /// One change to a response.
 #[derive(Clone, Debug, PartialEq)]
-pub struct Mutant {
+pub struct ResponseMutant {
     /// What is changed.
     pub change: Change,
     /// The status of the response it was made from: a response with
@@ -54,15 +50,23 @@ pub enum Step {
 }
 
 /// The mutants of a response, at most [`MAX_PER_CASE`].
-pub fn mutants_of(response: &ResponseRecord) -> Vec<Mutant> {
+pub fn mutants_of(response: &ResponseRecord) -> Vec<ResponseMutant> {
     let mut mutants = status_mutants(response.status);
     let json = response
         .json
         .clone()
         .or_else(|| serde_json::from_str(&response.body).ok());
     match json {
-        Some(body) => body_mutants(&body, &mut mutants),
-        None if !response.body.is_empty() => mutants.push(Mutant {
+        Some(body) => mutants.extend(
+            body_changes(&body, MAX_PER_CASE)
+                .into_iter()
+                .map(|(change, description)| ResponseMutant {
+                    change,
+                    from_status: response.status,
+                    description,
+                }),
+        ),
+        None if !response.body.is_empty() => mutants.push(ResponseMutant {
             change: Change::Text,
             from_status: response.status,
             description: "the body's text gets a character more".to_string(),
@@ -70,15 +74,24 @@ pub fn mutants_of(response: &ResponseRecord) -> Vec<Mutant> {
         None => {}
     }
     mutants.truncate(MAX_PER_CASE);
-    for mutant in &mut mutants {
-        mutant.from_status = response.status;
-    }
     mutants
 }
 
 /// A status of the same class, and one of another: an error case must
 /// fail on a success, a success on an error.
-fn status_mutants(status: u16) -> Vec<Mutant> {
+fn status_mutants(status: u16) -> Vec<ResponseMutant> {
+    other_statuses(status)
+        .into_iter()
+        .map(|to| ResponseMutant {
+            change: Change::Status(to),
+            from_status: status,
+            description: format!("status {status} → {to}"),
+        })
+        .collect()
+}
+
+/// The statuses a status becomes: one of its class, and one of another.
+pub(crate) fn other_statuses(status: u16) -> Vec<u16> {
     let within = match status {
         200 => 201,
         400 => 422,
@@ -90,53 +103,44 @@ fn status_mutants(status: u16) -> Vec<Mutant> {
     } else {
         200
     };
-    [within, across]
-        .into_iter()
-        .map(|to| Mutant {
-            change: Change::Status(to),
-            from_status: status,
-            description: format!("status {status} → {to}"),
-        })
-        .collect()
+    vec![within, across]
 }
 
-/// Every body mutant, breadth first: the top of the body before its
-/// depths.
-fn body_mutants(body: &Value, out: &mut Vec<Mutant>) {
+/// Every change of a JSON body, breadth first — the top of the body
+/// before its depths — at most `max`, each with what it does.
+pub(crate) fn body_changes(body: &Value, max: usize) -> Vec<(Change, String)> {
+    let mut out = Vec::new();
     let mut queue: std::collections::VecDeque<(Vec<Step>, &Value)> =
         std::collections::VecDeque::from([(Vec::new(), body)]);
     while let Some((path, value)) = queue.pop_front() {
-        if out.len() >= MAX_PER_CASE {
-            return;
+        if out.len() >= max {
+            break;
         }
         let at = render(&path);
         if !path.is_empty() && (value.is_object() || value.is_array()) {
-            out.push(Mutant {
-                description: format!("`{at}` → `null`"),
-                change: Change::Set(path.clone(), Value::Null),
-                from_status: 0,
-            });
+            out.push((
+                Change::Set(path.clone(), Value::Null),
+                format!("`{at}` → `null`"),
+            ));
         }
         match value {
             Value::Object(members) => {
                 for (key, member) in members {
                     let mut inner = path.clone();
                     inner.push(Step::Key(key.clone()));
-                    out.push(Mutant {
-                        description: format!("`{}` removed", render(&inner)),
-                        change: Change::Remove(inner.clone()),
-                        from_status: 0,
-                    });
+                    out.push((
+                        Change::Remove(inner.clone()),
+                        format!("`{}` removed", render(&inner)),
+                    ));
                     queue.push_back((inner, member));
                 }
             }
             Value::Array(items) => {
                 if !items.is_empty() {
-                    out.push(Mutant {
-                        description: format!("`{at}` loses its first element"),
-                        change: Change::DropFirst(path.clone()),
-                        from_status: 0,
-                    });
+                    out.push((
+                        Change::DropFirst(path.clone()),
+                        format!("`{at}` loses its first element"),
+                    ));
                 }
                 for (i, item) in items.iter().enumerate() {
                     let mut inner = path.clone();
@@ -146,20 +150,21 @@ fn body_mutants(body: &Value, out: &mut Vec<Mutant>) {
             }
             leaf => {
                 for changed in leaf_changes(leaf) {
-                    out.push(Mutant {
-                        description: format!("`{at}` {} → {}", shown(leaf), shown(&changed)),
-                        change: Change::Set(path.clone(), changed),
-                        from_status: 0,
-                    });
+                    out.push((
+                        Change::Set(path.clone(), changed.clone()),
+                        format!("`{at}` {} → {}", shown(leaf), shown(&changed)),
+                    ));
                 }
             }
         }
     }
+    out.truncate(max);
+    out
 }
 
 /// What a leaf becomes: a number ±1 (+1, and -1 too), a string altered,
 /// a boolean flipped; and null, unless it is null.
-fn leaf_changes(leaf: &Value) -> Vec<Value> {
+pub(crate) fn leaf_changes(leaf: &Value) -> Vec<Value> {
     let mut changes = match leaf {
         Value::Number(n) => match (n.as_i64(), n.as_f64()) {
             (Some(i), _) => vec![
@@ -181,7 +186,7 @@ fn leaf_changes(leaf: &Value) -> Vec<Value> {
 
 /// A string changed all along, so that a check of any fragment of it
 /// fails: reversed, or with a `~` more when reversing changes nothing.
-fn altered(text: &str) -> String {
+pub(crate) fn altered(text: &str) -> String {
     let reversed: String = text.chars().rev().collect();
     if reversed == text {
         format!("{text}~")
@@ -213,7 +218,7 @@ fn is_plain(key: &str) -> bool {
 }
 
 /// A value as the report shows it, short.
-fn shown(value: &Value) -> String {
+pub(crate) fn shown(value: &Value) -> String {
     let text = value.to_string();
     if text.chars().count() > 40 {
         format!("`{}…`", text.chars().take(40).collect::<String>())
@@ -222,7 +227,7 @@ fn shown(value: &Value) -> String {
     }
 }
 
-impl Mutant {
+impl ResponseMutant {
     /// Changes `response`; `false` when the response has no such place
     /// (it is not the one the mutant was made from).
     pub fn apply(&self, response: &mut ResponseRecord) -> bool {
@@ -243,21 +248,7 @@ impl Mutant {
                 response.json = None;
                 return true;
             }
-            (Change::Set(path, value), Some(body)) => place(body, path)
-                .map(|slot| *slot = value.clone())
-                .is_some(),
-            (Change::Remove(path), Some(body)) => match path.split_last() {
-                Some((Step::Key(key), parent)) => place(body, parent)
-                    .and_then(Value::as_object_mut)
-                    .and_then(|object| object.remove(key))
-                    .is_some(),
-                _ => false,
-            },
-            (Change::DropFirst(path), Some(body)) => place(body, path)
-                .and_then(Value::as_array_mut)
-                .filter(|items| !items.is_empty())
-                .map(|items| items.remove(0))
-                .is_some(),
+            (change, Some(body)) => change_json(body, change),
             (_, None) => false,
         };
         if applied && let Some(body) = body {
@@ -265,6 +256,29 @@ impl Mutant {
             response.json = Some(body);
         }
         applied
+    }
+}
+
+/// Changes a JSON value at its place; `false` when it has no such place
+/// (or the change is not one of a JSON value).
+pub(crate) fn change_json(body: &mut Value, change: &Change) -> bool {
+    match change {
+        Change::Set(path, value) => place(body, path)
+            .map(|slot| *slot = value.clone())
+            .is_some(),
+        Change::Remove(path) => match path.split_last() {
+            Some((Step::Key(key), parent)) => place(body, parent)
+                .and_then(Value::as_object_mut)
+                .and_then(|object| object.remove(key))
+                .is_some(),
+            _ => false,
+        },
+        Change::DropFirst(path) => place(body, path)
+            .and_then(Value::as_array_mut)
+            .filter(|items| !items.is_empty())
+            .map(|items| items.remove(0))
+            .is_some(),
+        Change::Status(_) | Change::Text => false,
     }
 }
 
@@ -367,7 +381,7 @@ mod tests {
             );
         }
         // A response without that place is left alone.
-        let removal = Mutant {
+        let removal = ResponseMutant {
             change: Change::Remove(vec![Step::Key("missing".to_string())]),
             from_status: 201,
             description: String::new(),
