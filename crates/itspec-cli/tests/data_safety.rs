@@ -11,6 +11,8 @@ mod common;
 mod databases;
 #[path = "data_safety/dump.rs"]
 mod dump;
+#[path = "data_safety/mutants.rs"]
+mod mutants;
 #[path = "data_safety/mysql.rs"]
 mod mysql;
 #[path = "data_safety/postgres.rs"]

@@ -123,3 +123,55 @@ fn the_json_form_and_the_budget() {
         output.stdout
     );
 }
+
+/// The shop's Critical specs let no response or database mutant through;
+/// what survives is a mock's answer the shop does not read, or a fixture
+/// value the case does not depend on, each named.
+#[test]
+fn the_shop_s_critical_specs_let_no_response_or_database_mutant_through() {
+    // The shop announces its reservations on RabbitMQ.
+    let Some(amqp) = common::server_url("ITSPEC_TEST_AMQP_URL") else {
+        return;
+    };
+    let output = Test::new()
+        .args([
+            "mutate",
+            &format!("{}/examples/shop", common::REPO),
+            "--priority",
+            "critical",
+            "--set",
+            &format!("service.command={}", common::shop().display()),
+        ])
+        .args(common::shop_events(&amqp, "mutate"))
+        .run();
+    let said = format!("{}{}", output.stdout, output.stderr);
+    assert_eq!(output.code, 1, "{said}");
+    let survivors: Vec<&str> = said.lines().filter(|l| l.contains("survived  ")).collect();
+    let of_response_or_database: Vec<&&str> = survivors
+        .iter()
+        .filter(|l| !l.contains("  mock payments ") && !l.contains("  fixture sku_in_stock "))
+        .collect();
+    assert!(of_response_or_database.is_empty(), "{said}");
+    assert!(
+        said.contains(
+            "reservations.md:22  mock payments `any request` answers: `$.status` removed: no check failed"
+        ),
+        "{said}"
+    );
+    // A declined card is answered by the mock: the case checks it.
+    assert!(!said.contains("reservations.md:182  mock"), "{said}");
+    // Database mutants ran, and the one the foreign key refused is told.
+    assert!(
+        said.contains("no place  the database refused the change")
+            && said.contains("`reservations.sku` of the row id"),
+        "{said}"
+    );
+    assert!(
+        said.contains("reservations.md:67  fixture sku_in_stock (line 256): `sku`"),
+        "{said}"
+    );
+    assert!(
+        said.contains("reservations.md  Reservations  Critical"),
+        "{said}"
+    );
+}

@@ -117,10 +117,7 @@ fn case_lines(spec: &SpecResult, case: &CaseResult) -> String {
             Outcome::Failed => "it failed",
             Outcome::Error => "it could not run",
             Outcome::Flaky => "it is flaky",
-            Outcome::Passed if case.exchanges.iter().any(|e| e.timing.is_some()) => {
-                "a race case: its responses differ from run to run"
-            }
-            Outcome::Passed => "it has no response",
+            Outcome::Passed => "its run could not be restored",
         };
         let _ = writeln!(
             out,
@@ -145,7 +142,7 @@ fn case_lines(spec: &SpecResult, case: &CaseResult) -> String {
         let _ = write!(out, ", {} not tried", mutation.untried);
     }
     if mutation.tried == 0 && mutation.untried == 0 {
-        out.push_str(" (no response to change)");
+        out.push_str(" (nothing to change)");
     }
     out.push('\n');
     for survivor in &mutation.survived {

@@ -57,13 +57,15 @@ impl<'a> MockChannel<'a> {
 
     fn begin(&mut self) -> Result<(), ChannelError> {
         self.journals = None;
+        let mutant = self.mutant.map(|(m, _)| m);
+        let change = |routes: &mut crate::mock::RouteTable| mutant.is_some_and(|m| m.apply(routes));
         let applied = self
             .mocks
             .begin_case(
                 self.spec,
                 &self.overrides,
                 &self.scope,
-                self.mutant.map(|(m, _)| m),
+                mutant.map(|m| (m.mock.as_str(), &change as &dyn Fn(&mut _) -> bool)),
             )
             .map_err(|error| ChannelError {
                 what: "mocks",

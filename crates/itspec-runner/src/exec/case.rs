@@ -21,7 +21,6 @@ use crate::mail::Mail;
 use crate::mock::{Journals, Mocks};
 use crate::mutate::database::Written;
 use crate::mutate::{self, Mutant};
-use std::cell::RefCell;
 use crate::vars::Scope;
 use itspec_contract::{Contract, Operation};
 use itspec_results::{Call, Email, Message};
@@ -29,6 +28,7 @@ use itspec_results::{
     CaseResult, Evidence, Exchange, IterationRun, Iterations, Outcome, ResponseRecord, StepKind,
     StepResult, TimedRequest, Verdict,
 };
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 /// What every case of a spec shares.
@@ -272,7 +272,12 @@ impl CaseRunner<'_> {
             result.checks.push(channel_error(case, error));
             return None;
         }
-        if channels.mocks.as_ref().and_then(MockChannel::mutant_applied) == Some(false) {
+        if channels
+            .mocks
+            .as_ref()
+            .and_then(MockChannel::mutant_applied)
+            == Some(false)
+        {
             result.checks.push(mutate::not_applied(
                 "no mock has the route it changes".to_string(),
             ));

@@ -18,8 +18,6 @@ mod setup;
 mod worker;
 mod worker_count;
 
-pub(crate) use setup::fixtures_used;
-
 pub use prepare::{
     ContractsError, PrepareError, PreparedRun, WorkersError, contracts, prepare_run,
 };

@@ -8,17 +8,15 @@
 use std::collections::BTreeSet;
 
 use itspec_spec::Span;
-use itspec_spec::model::{
-    Column, Fixture, FixtureKind, FixtureSelection, Row, SetupLineKind, Spec, TestCase,
-};
+use itspec_spec::model::{Column, Fixture, FixtureKind, Row, SetupLineKind, Spec, TestCase};
 use serde_json::{Map, Value};
 
 use std::cell::Cell;
 
 use crate::db;
 use crate::isolation::Isolation;
-use crate::mutate::FixtureMutant;
 use crate::mock::{Mocks, Override};
+use crate::mutate::FixtureMutant;
 use crate::vars::{Scope, interpolate_json};
 use itspec_results::{Evidence, StepKind, StepResult, Verdict};
 
@@ -89,7 +87,7 @@ impl Setup<'_> {
     ) -> Result<MockOverrides<'c>, Failed> {
         let mut overrides = Vec::new();
         let mut applied: BTreeSet<&str> = BTreeSet::new();
-        for fixture in selected(self.spec, case) {
+        for fixture in self.spec.selected_fixtures(case) {
             if let Some(name) = &fixture.name {
                 applied.insert(&name.value);
             }
@@ -288,38 +286,6 @@ impl Setup<'_> {
             })
             .collect()
     }
-}
-
-/// The spec's Data Fixtures a case's `**Fixtures:**` line selects (all
-/// when absent).
-fn selected<'s>(spec: &'s Spec, case: &TestCase) -> impl Iterator<Item = &'s Fixture> {
-    spec.fixtures.iter().filter(move |f| match &case.fixtures {
-        FixtureSelection::All => true,
-        FixtureSelection::None => false,
-        FixtureSelection::Named(names) => f
-            .name
-            .as_ref()
-            .is_some_and(|n| names.iter().any(|s| s.value == n.value)),
-    })
-}
-
-/// Every fixture a case's Setup applies: those selected, those of its own
-/// Setup, and those its `fixture NAME` lines name, each once.
-pub(crate) fn fixtures_used<'s>(spec: &'s Spec, case: &'s TestCase) -> Vec<&'s Fixture> {
-    let mut used: Vec<&Fixture> = selected(spec, case).collect();
-    used.extend(case.setup.iter().flat_map(|s| &s.fixtures));
-    for line in case.setup.iter().flat_map(|s| &s.lines) {
-        if let SetupLineKind::Fixture { name } = &line.kind
-            && let Some(fixture) = spec
-                .fixtures
-                .iter()
-                .find(|f| f.name.as_ref().is_some_and(|n| n.value == name.value))
-            && !used.iter().any(|u| std::ptr::eq(*u, fixture))
-        {
-            used.push(fixture);
-        }
-    }
-    used
 }
 
 /// Inserts a fixture row into its table (named, or its entity's), the

@@ -263,12 +263,9 @@ impl Worker {
                 }
             };
             let mut result = attempts.result(last);
-            // A race's responses differ from run to run: its mutants
-            // would find no place, or one the checks do not read.
             if let Some(mutate) = job.options.mutate
                 && result.outcome == Outcome::Passed
                 && restore_failed.is_none()
-                && case.kind() != itspec_spec::model::CaseKind::Concurrent
             {
                 // Each mutant runs from the state the case began with.
                 let mut scope = scope_before.clone();
@@ -376,7 +373,12 @@ async fn mutants(
 ) -> Result<Mutation, Option<String>> {
     let last = passed.exchanges.last().and_then(|e| e.response.as_ref());
     let written = runner.written.and_then(std::cell::RefCell::take);
+    // A race's responses differ from run to run: a response mutant would
+    // find no place, or one the checks do not read. Its final state, its
+    // fixtures and its mocks are mutated, each in one iteration.
+    let race = case.kind() == itspec_spec::model::CaseKind::Concurrent;
     let mut mutants: Vec<Mutant> = last
+        .filter(|_| !race)
         .map(mutate::mutants_of)
         .unwrap_or_default()
         .into_iter()
@@ -386,7 +388,11 @@ async fn mutants(
         let error_case = last.is_some_and(|r| r.status >= 400);
         mutants.extend(mutate::database::mutants_of(&written, error_case));
     }
-    mutants.extend(mutate::fixture::mutants_of(runner.spec, case, &passed.exchanges));
+    mutants.extend(mutate::fixture::mutants_of(
+        runner.spec,
+        case,
+        &passed.exchanges,
+    ));
     mutants.extend(mutate::mock::mutants_of(runner.mocks, &passed.mock_calls));
     let before = spec_scope.clone();
     let mut mutation = Mutation::default();
@@ -400,6 +406,7 @@ async fn mutants(
         }
         let runner = CaseRunner {
             mutant: Some(mutant),
+            repeat: if race { Some(1) } else { runner.repeat },
             ..*runner
         };
         *spec_scope = before.clone();

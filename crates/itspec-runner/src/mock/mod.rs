@@ -21,6 +21,10 @@ use server::State;
 use crate::http::BodyLimit;
 use crate::vars::{Scope, VarError};
 
+/// A change to the routes of one mock, by its name: whether it found what
+/// it changes.
+pub type RouteChange<'a> = (&'a str, &'a dyn Fn(&mut RouteTable) -> bool);
+
 /// What the journals of a case hold: calls by mock name.
 pub type Journals = BTreeMap<String, Vec<Call>>;
 
@@ -223,16 +227,17 @@ impl Mocks {
     }
 
     /// Starts a case on every mock: the spec's routes for it (none when the
-    /// spec does not define it) with the case's overrides, and `mutant`'s
-    /// change to one answer. `Ok(false)`: the mutant found no such route.
+    /// spec does not define it) with the case's overrides, and `change`
+    /// made to the routes of the mock it names (`itspec mutate`).
+    /// `Ok(false)`: the change found nothing to change.
     pub fn begin_case(
         &self,
         spec: &Spec,
         overrides: &[(String, Override<'_>)],
         scope: &Scope,
-        mutant: Option<&crate::mutate::MockMutant>,
+        change: Option<RouteChange<'_>>,
     ) -> Result<bool, MockError> {
-        let mut applied = mutant.is_none();
+        let mut applied = change.is_none();
         for server in self.servers.values() {
             let defined = spec.mocks.iter().find(|m| m.name.value == server.name);
             let mine: Vec<Override<'_>> = overrides
@@ -244,8 +249,8 @@ impl Mocks {
                 mock: server.name.clone(),
                 error,
             })?;
-            if let Some(mutant) = mutant.filter(|m| m.mock == server.name) {
-                applied = mutant.apply(&mut routes);
+            if let Some((_, change)) = change.filter(|(mock, _)| *mock == server.name) {
+                applied = change(&mut routes);
             }
             server.begin_case(routes);
         }

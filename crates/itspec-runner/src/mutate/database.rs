@@ -183,10 +183,11 @@ fn new_value(kind: Kind, column: &Column, field: &db::Field) -> Option<(NewValue
     let (text, quoted) = match kind {
         Kind::Sqlite if text == "NULL" => return None,
         Kind::Sqlite if text.starts_with("X'") => return Some((NewValue::Null, "`NULL`".into())),
-        Kind::Sqlite if text.starts_with('\'') => (
-            text[1..text.len().saturating_sub(1).max(1)].replace("''", "'"),
-            true,
-        ),
+        Kind::Sqlite if text.starts_with('\'') => {
+            let inner = text.strip_prefix('\'').unwrap_or(text);
+            let inner = inner.strip_suffix('\'').unwrap_or(inner);
+            (inner.replace("''", "'"), true)
+        }
         _ => (text.to_string(), false),
     };
     let base = column
@@ -257,7 +258,11 @@ fn new_value(kind: Kind, column: &Column, field: &db::Field) -> Option<(NewValue
 impl DbMutant {
     /// Changes its row in the database; `Ok(false)` when the row is not
     /// there in this run. `after_setup`: the tracked tables after Setup.
-    pub async fn apply(&self, isolation: &Isolation, after_setup: &Snapshot) -> Result<bool, DbError> {
+    pub async fn apply(
+        &self,
+        isolation: &Isolation,
+        after_setup: &Snapshot,
+    ) -> Result<bool, DbError> {
         let kind = isolation.db.kind;
         let (Some(table), row) = (
             isolation.tracked.tables.get(&self.table),
@@ -275,10 +280,14 @@ impl DbMutant {
             return Ok(false);
         };
         let Some(row) = row else { return Ok(false) };
-        let Some(i) = table.columns.iter().position(|c| c.name == self.column) else {
+        let Some((i, column)) = table
+            .columns
+            .iter()
+            .enumerate()
+            .find(|(_, c)| c.name == self.column)
+        else {
             return Ok(false);
         };
-        let column = &table.columns[i];
         let fields = row.fields(kind)?;
         let Some((value, _)) = fields.get(i).and_then(|f| new_value(kind, column, f)) else {
             return Ok(false);
@@ -311,8 +320,14 @@ mod tests {
     fn each_type_changes_its_own_way() {
         let pg = |t: &str, v: &str| new_value(Kind::Postgres, &column(t), &literal(v));
         assert_eq!(pg("integer", "7"), Some((NewValue::PlusOne, "`8`".into())));
-        assert_eq!(pg("numeric", "2.5"), Some((NewValue::PlusOne, "`3.5`".into())));
-        assert_eq!(pg("boolean", "t"), Some((NewValue::Negated, "`false`".into())));
+        assert_eq!(
+            pg("numeric", "2.5"),
+            Some((NewValue::PlusOne, "`3.5`".into()))
+        );
+        assert_eq!(
+            pg("boolean", "t"),
+            Some((NewValue::Negated, "`false`".into()))
+        );
         assert_eq!(
             pg("character varying", "confirmed"),
             Some((NewValue::Text("demrifnoc".into()), "`\"demrifnoc\"`".into()))
@@ -321,14 +336,32 @@ mod tests {
             pg("timestamp with time zone", "2026-01-01 00:00:00+00").map(|v| v.0),
             Some(NewValue::DayLater)
         );
-        assert_eq!(pg("date", "2026-01-01").map(|v| v.0), Some(NewValue::DayLater));
-        assert_eq!(pg("time without time zone", "10:00:00").map(|v| v.0), Some(NewValue::HourLater));
+        assert_eq!(
+            pg("date", "2026-01-01").map(|v| v.0),
+            Some(NewValue::DayLater)
+        );
+        assert_eq!(
+            pg("time without time zone", "10:00:00").map(|v| v.0),
+            Some(NewValue::HourLater)
+        );
         assert_eq!(pg("uuid", "0b4f…").map(|v| v.0), Some(NewValue::Null));
-        assert_eq!(new_value(Kind::Postgres, &column("integer"), &db::Field::Null), None);
+        assert_eq!(
+            new_value(Kind::Postgres, &column("integer"), &db::Field::Null),
+            None
+        );
         let my = |t: &str, v: &str| new_value(Kind::MySql, &column(t), &literal(v));
-        assert_eq!(my("tinyint(1)", "1"), Some((NewValue::Negated, "`false`".into())));
-        assert_eq!(my("decimal(10,2)", "9.99").map(|v| v.0), Some(NewValue::PlusOne));
-        assert_eq!(my("varchar(20)", "ab").map(|v| v.0), Some(NewValue::Text("ba".into())));
+        assert_eq!(
+            my("tinyint(1)", "1"),
+            Some((NewValue::Negated, "`false`".into()))
+        );
+        assert_eq!(
+            my("decimal(10,2)", "9.99").map(|v| v.0),
+            Some(NewValue::PlusOne)
+        );
+        assert_eq!(
+            my("varchar(20)", "ab").map(|v| v.0),
+            Some(NewValue::Text("ba".into()))
+        );
         // SQLite: by the literal `quote()` wrote, whatever the declared type.
         let lite = |t: &str, v: &str| new_value(Kind::Sqlite, &column(t), &literal(v));
         assert_eq!(lite("", "41"), Some((NewValue::PlusOne, "`42`".into())));

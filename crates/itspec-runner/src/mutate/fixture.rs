@@ -17,7 +17,6 @@ use itspec_results::Exchange;
 
 use super::Mutant;
 use super::response::{leaf_changes, shown};
-use crate::exec::fixtures_used;
 
 /// The most fixture mutants of one case.
 pub const MAX_PER_CASE: usize = 16;
@@ -39,7 +38,7 @@ pub struct FixtureMutant {
 /// alone), in the order Setup writes them.
 pub fn mutants_of(spec: &Spec, case: &TestCase, exchanges: &[Exchange]) -> Vec<Mutant> {
     let mut rows: Vec<(String, &[Column])> = Vec::new();
-    for fixture in fixtures_used(spec, case) {
+    for fixture in spec.fixtures_used(case) {
         if let FixtureKind::Rows(fixture_rows) = &fixture.kind {
             let name = fixture
                 .name
@@ -105,8 +104,13 @@ fn shown_in(value: &Value, exchanges: &[Exchange]) -> bool {
             !text.is_empty()
                 && exchanges.iter().any(|e| {
                     e.request.url.contains(text.as_str())
-                        || e.request.body.as_deref().is_some_and(|b| b.contains(text.as_str()))
-                        || e.response.as_ref().is_some_and(|r| r.body.contains(text.as_str()))
+                        || e.request
+                            .body
+                            .as_deref()
+                            .is_some_and(|b| b.contains(text.as_str()))
+                        || e.response
+                            .as_ref()
+                            .is_some_and(|r| r.body.contains(text.as_str()))
                 })
         }
         _ => {

@@ -131,7 +131,10 @@ mod tests {
         };
         let mut routes = table();
         assert!(field.apply(&mut routes));
-        assert_eq!(routes.routes[0].answer.body, Some(json!({"status": "deruptac"})));
+        assert_eq!(
+            routes.routes[0].answer.body,
+            Some(json!({"status": "deruptac"}))
+        );
         let elsewhere = MockMutant {
             route: "GET /charges".to_string(),
             ..status

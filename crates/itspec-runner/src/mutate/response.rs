@@ -57,15 +57,13 @@ pub fn mutants_of(response: &ResponseRecord) -> Vec<ResponseMutant> {
         .clone()
         .or_else(|| serde_json::from_str(&response.body).ok());
     match json {
-        Some(body) => mutants.extend(
-            body_changes(&body, MAX_PER_CASE)
-                .into_iter()
-                .map(|(change, description)| ResponseMutant {
-                    change,
-                    from_status: response.status,
-                    description,
-                }),
-        ),
+        Some(body) => mutants.extend(body_changes(&body, MAX_PER_CASE).into_iter().map(
+            |(change, description)| ResponseMutant {
+                change,
+                from_status: response.status,
+                description,
+            },
+        )),
         None if !response.body.is_empty() => mutants.push(ResponseMutant {
             change: Change::Text,
             from_status: response.status,

@@ -2,10 +2,11 @@
 
 use serde::Serialize;
 
-use super::case::TestCase;
+use super::case::{FixtureSelection, TestCase};
 use super::db_check::DbCheck;
 use super::fixture::Fixture;
 use super::mock::Mock;
+use super::setup::SetupLineKind;
 use super::var::VarRef;
 use crate::source::{Span, Spanned};
 
@@ -44,6 +45,41 @@ pub struct Spec {
 }
 
 impl Spec {
+    /// The Data Fixtures a case's `**Fixtures:**` line selects (all when
+    /// absent), in the spec's order.
+    pub fn selected_fixtures<'s>(
+        &'s self,
+        case: &'s TestCase,
+    ) -> impl Iterator<Item = &'s Fixture> + 's {
+        self.fixtures.iter().filter(move |f| match &case.fixtures {
+            FixtureSelection::All => true,
+            FixtureSelection::None => false,
+            FixtureSelection::Named(names) => f
+                .name
+                .as_ref()
+                .is_some_and(|n| names.iter().any(|s| s.value == n.value)),
+        })
+    }
+
+    /// Every fixture a case's Setup applies: those selected, those of its
+    /// own Setup, and those its `fixture NAME` lines name, each once.
+    pub fn fixtures_used<'s>(&'s self, case: &'s TestCase) -> Vec<&'s Fixture> {
+        let mut used: Vec<&Fixture> = self.selected_fixtures(case).collect();
+        used.extend(case.setup.iter().flat_map(|s| &s.fixtures));
+        for line in case.setup.iter().flat_map(|s| &s.lines) {
+            if let SetupLineKind::Fixture { name } = &line.kind
+                && let Some(fixture) = self
+                    .fixtures
+                    .iter()
+                    .find(|f| f.name.as_ref().is_some_and(|n| n.value == name.value))
+                && !used.iter().any(|u| std::ptr::eq(*u, fixture))
+            {
+                used.push(fixture);
+            }
+        }
+        used
+    }
+
     /// The component named in the title.
     pub fn component(&self) -> Option<&str> {
         self.title.as_ref().map(|t| t.component.value.as_str())
