@@ -32,8 +32,9 @@ pub enum Command {
     New(NewArgs),
     /// Run specs against the service.
     Run(RunArgs),
-    /// Run each passing case again with its response changed, and report
-    /// the changes no check caught.
+    /// Run each passing case again with its response, a row it wrote, a
+    /// fixture value or a mock's answer changed, and report the changes no
+    /// check caught.
     Mutate(MutateArgs),
     /// Stories → specs → cases → last result.
     Trace(TraceArgs),

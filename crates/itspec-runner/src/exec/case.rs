@@ -248,7 +248,11 @@ impl CaseRunner<'_> {
                     &self.spec.checks,
                     self.source,
                     compares_snapshots(case),
-                    self.iterations(case) > 1 || self.written.is_some() || self.mutant.is_some(),
+                    // `itspec mutate`: what the case wrote is what it wrote
+                    // after Setup.
+                    self.iterations(case) > 1
+                        || (self.written.is_some() && self.mutant.is_none())
+                        || self.mutant.and_then(Mutant::database).is_some(),
                 )
             }),
             mocks: MockChannel::new(
