@@ -20,6 +20,10 @@ use tokio::process::{Child, ChildStdin, Command};
 
 use super::EnvError;
 
+/// The longest pause between two readiness polls: how late, at most, a
+/// service that is up is noticed.
+const READY_POLL: Duration = Duration::from_millis(10);
+
 /// A service itspec started.
 pub struct Service {
     child: Child,
@@ -209,6 +213,9 @@ impl Service {
 
     /// Polls until the ready request answers 2xx (or, without one, until the
     /// port accepts connections); fails when the service exits or time runs out.
+    /// The polls come 1 ms apart at first, then twice as far apart each
+    /// time up to [`READY_POLL`]: a service that is up at once is noticed
+    /// within a millisecond, one that takes long within 10 ms of being up.
     pub async fn wait_ready(
         &mut self,
         base_url: &str,
@@ -224,6 +231,7 @@ impl Service {
         let url = reqwest::Url::parse(base_url)
             .map_err(|error| EnvError(format!("`{base_url}` is not a URL: {error}")))?;
         let mut last_problem;
+        let mut pause = Duration::from_millis(1);
         loop {
             if let Some(status) = self.exited() {
                 return Err(EnvError(format!(
@@ -264,7 +272,8 @@ impl Service {
                     self.log_tail(20)
                 )));
             }
-            tokio::time::sleep(Duration::from_millis(100)).await;
+            tokio::time::sleep(pause).await;
+            pause = (pause * 2).min(READY_POLL);
         }
     }
 
