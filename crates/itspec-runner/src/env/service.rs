@@ -22,7 +22,7 @@ use super::EnvError;
 
 /// The longest pause between two readiness polls: how late, at most, a
 /// service that is up is noticed.
-const READY_POLL: Duration = Duration::from_millis(10);
+const READY_POLL: Duration = Duration::from_millis(5);
 
 /// A service itspec started.
 pub struct Service {
