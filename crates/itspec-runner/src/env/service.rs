@@ -215,7 +215,7 @@ impl Service {
     /// port accepts connections); fails when the service exits or time runs out.
     /// The polls come 1 ms apart at first, then twice as far apart each
     /// time up to [`READY_POLL`]: a service that is up at once is noticed
-    /// within a millisecond, one that takes long within 10 ms of being up.
+    /// within a millisecond, one that takes long within 5 ms of being up.
     pub async fn wait_ready(
         &mut self,
         base_url: &str,
