@@ -52,7 +52,10 @@ while True:
 
 /// The binary measured.
 fn itspec() -> Command {
-    Command::new(std::env::var("ITSPEC_BENCH_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_itspec").to_string()))
+    Command::new(
+        std::env::var("ITSPEC_BENCH_BIN")
+            .unwrap_or_else(|_| env!("CARGO_BIN_EXE_itspec").to_string()),
+    )
 }
 
 fn median_and_range(mut times: Vec<Duration>) -> String {
@@ -110,7 +113,11 @@ fn main() {
     std::fs::create_dir_all(project.join("specs")).unwrap();
     std::fs::write(project.join("itspec.toml"), "specs = [\"specs\"]\n").unwrap();
     for n in 0..10 {
-        let path = if n == 9 { "/last".to_string() } else { format!("/items/{n}") };
+        let path = if n == 9 {
+            "/last".to_string()
+        } else {
+            format!("/items/{n}")
+        };
         std::fs::write(
             project.join(format!("specs/s{n:02}.md")),
             format!(
@@ -120,7 +127,10 @@ fn main() {
         .unwrap();
     }
     let firsts: Vec<Duration> = (0..runs).map(|_| to_first_request(&project)).collect();
-    println!("10 specs, a service already up: `itspec run` to its first request: {}", median_and_range(firsts));
+    println!(
+        "10 specs, a service already up: `itspec run` to its first request: {}",
+        median_and_range(firsts)
+    );
 
     let late = dir.path().join("late");
     std::fs::create_dir_all(late.join("specs")).unwrap();
@@ -155,5 +165,8 @@ fn main() {
             .unwrap();
         noticed.push(Duration::from_secs_f64((first - up).max(0.0)));
     }
-    println!("a service up after 300 ms: noticed {} after it was up", median_and_range(noticed));
+    println!(
+        "a service up after 300 ms: noticed {} after it was up",
+        median_and_range(noticed)
+    );
 }

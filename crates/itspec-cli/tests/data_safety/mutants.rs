@@ -73,7 +73,10 @@ fn database_mutants_are_typed_and_leave_nothing_behind(backend: Backend) {
         assert!(line.contains(change), "{backend:?}: {change} in {line}");
     }
     // Only what the case wrote: the world's own row is not its.
-    assert!(!said.contains("of the row id 1 (written)"), "{backend:?}\n{said}");
+    assert!(
+        !said.contains("of the row id 1 (written)"),
+        "{backend:?}\n{said}"
+    );
     // 2 status mutants, 3 of `$.ok`, 6 of the row.
     assert!(
         said.contains("TC-INT-002  The row is checked  11/11 killed"),
