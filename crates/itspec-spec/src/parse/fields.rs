@@ -51,7 +51,9 @@ impl FieldKind {
                     || label
                         .strip_suffix(['s', 'S'])
                         .is_some_and(|singular| name.eq_ignore_ascii_case(singular))
-                    || format!("{label}s").eq_ignore_ascii_case(name)
+                    || name
+                        .strip_suffix(['s', 'S'])
+                        .is_some_and(|singular| singular.eq_ignore_ascii_case(label))
             })
             .map(|(kind, _)| *kind)
     }
