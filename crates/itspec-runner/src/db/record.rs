@@ -114,25 +114,7 @@ pub(super) fn display_text(column: &Column, field: &Field, true_text: Option<&st
     let Field::Literal(text) = field else {
         return Value::Null;
     };
-    let base = column
-        .data_type
-        .split(['(', ' '])
-        .next()
-        .unwrap_or_default();
-    let numeric = matches!(
-        base,
-        "smallint"
-            | "integer"
-            | "bigint"
-            | "int"
-            | "tinyint"
-            | "mediumint"
-            | "numeric"
-            | "decimal"
-            | "real"
-            | "double"
-            | "float"
-    );
+    let numeric = column.is_numeric();
     if numeric {
         if let Ok(number) = text.parse::<serde_json::Number>() {
             return Value::Number(number);

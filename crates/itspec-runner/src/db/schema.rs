@@ -39,6 +39,31 @@ impl Column {
             || self.data_type.starts_with("tinyint(1)")
     }
 
+    /// Its type's first word, without size or precision: `varchar` of
+    /// `varchar(20)`, `timestamp` of `timestamp with time zone`.
+    pub fn base_type(&self) -> &str {
+        self.data_type.split(['(', ' ']).next().unwrap_or_default()
+    }
+
+    /// Whether the column holds numbers (PostgreSQL, MySQL; SQLite's
+    /// declared types say little).
+    pub fn is_numeric(&self) -> bool {
+        matches!(
+            self.base_type(),
+            "smallint"
+                | "integer"
+                | "bigint"
+                | "int"
+                | "tinyint"
+                | "mediumint"
+                | "numeric"
+                | "decimal"
+                | "real"
+                | "double"
+                | "float"
+        )
+    }
+
     /// Whether the column holds a date and time.
     pub fn is_datetime(&self) -> bool {
         self.data_type.starts_with("timestamp") || self.data_type.starts_with("datetime")

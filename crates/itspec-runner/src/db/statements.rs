@@ -175,29 +175,36 @@ pub enum NewValue {
 }
 
 /// UPDATE of one column of the row with `row`'s key, field by field, to
-/// `set` (its SQL, with `value` bound first when there is one).
-#[allow(clippy::too_many_arguments)]
+/// `value`; `later` is the engine's SQL for the column a day later
+/// (`false`) or an hour later (`true`).
 pub(super) fn update_column_fields(
     d: &dyn Dialect,
-    param: FieldParam,
-    key_operator: &str,
+    (param, key_operator): (FieldParam, &str),
     table: &Table,
     row: &Row,
     column: &Column,
-    set: &str,
-    value: Option<Param>,
+    value: &NewValue,
+    later: fn(&str, bool) -> String,
 ) -> Result<Statement, DbError> {
+    let c = d.quote(&column.name);
+    let (set, bound) = match value {
+        NewValue::PlusOne => (format!("{c} + 1"), None),
+        NewValue::Negated => (format!("NOT {c}"), None),
+        NewValue::Text(text) => ("?".to_string(), Some(Param::Text(text.clone()))),
+        NewValue::DayLater => (later(&c, false), None),
+        NewValue::HourLater => (later(&c, true), None),
+        NewValue::Null => ("NULL".to_string(), None),
+    };
     let fields = d.row_fields(&row.text)?;
     let key: Vec<&Column> = table.key_columns().collect();
     let (key_parts, key_params) = assignments(d, param, table, &fields, &key, key_operator)?;
     Ok((
         format!(
-            "UPDATE {} SET {} = {set} WHERE {}",
+            "UPDATE {} SET {c} = {set} WHERE {}",
             d.quote(&table.name),
-            d.quote(&column.name),
             key_parts.join(" AND ")
         ),
-        value.into_iter().chain(key_params).collect(),
+        bound.into_iter().chain(key_params).collect(),
     ))
 }
 

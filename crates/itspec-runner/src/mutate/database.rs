@@ -190,11 +190,7 @@ fn new_value(kind: Kind, column: &Column, field: &db::Field) -> Option<(NewValue
         }
         _ => (text.to_string(), false),
     };
-    let base = column
-        .data_type
-        .split(['(', ' '])
-        .next()
-        .unwrap_or_default();
+    let base = column.base_type();
     if column.binary || column.json {
         return Some((NewValue::Null, "`NULL`".into()));
     }
@@ -204,20 +200,7 @@ fn new_value(kind: Kind, column: &Column, field: &db::Field) -> Option<(NewValue
     }
     let numeric = match kind {
         Kind::Sqlite => !quoted,
-        _ => matches!(
-            base,
-            "smallint"
-                | "integer"
-                | "bigint"
-                | "int"
-                | "tinyint"
-                | "mediumint"
-                | "numeric"
-                | "decimal"
-                | "real"
-                | "double"
-                | "float"
-        ),
+        _ => column.is_numeric(),
     };
     if numeric {
         let shown = match (text.parse::<i64>(), text.parse::<f64>()) {

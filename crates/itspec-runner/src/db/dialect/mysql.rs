@@ -431,24 +431,20 @@ impl Dialect for MySql {
         column: &Column,
         value: &NewValue,
     ) -> Result<Statement, DbError> {
-        let c = self.quote(&column.name);
-        let (set, bound) = match value {
-            NewValue::PlusOne => (format!("{c} + 1"), None),
-            NewValue::Negated => (format!("NOT {c}"), None),
-            NewValue::Text(text) => ("?".to_string(), Some(Param::Text(text.clone()))),
-            NewValue::DayLater => (format!("{c} + INTERVAL 1 DAY"), None),
-            NewValue::HourLater => (format!("ADDTIME({c}, '01:00:00')"), None),
-            NewValue::Null => ("NULL".to_string(), None),
-        };
         update_column_fields(
             self,
-            field_param,
-            KEY_OPERATOR,
+            (field_param, KEY_OPERATOR),
             table,
             row,
             column,
-            &set,
-            bound,
+            value,
+            |c, hour| {
+                if hour {
+                    format!("ADDTIME({c}, '01:00:00')")
+                } else {
+                    format!("{c} + INTERVAL 1 DAY")
+                }
+            },
         )
     }
 

@@ -289,24 +289,20 @@ impl Dialect for Sqlite {
         column: &Column,
         value: &NewValue,
     ) -> Result<Statement, DbError> {
-        let c = self.quote(&column.name);
-        let (set, bound) = match value {
-            NewValue::PlusOne => (format!("{c} + 1"), None),
-            NewValue::Negated => (format!("NOT {c}"), None),
-            NewValue::Text(text) => ("?".to_string(), Some(Param::Text(text.clone()))),
-            NewValue::DayLater => (format!("datetime({c}, '+1 day')"), None),
-            NewValue::HourLater => (format!("time({c}, '+1 hour')"), None),
-            NewValue::Null => ("NULL".to_string(), None),
-        };
         update_column_fields(
             self,
-            field_param,
-            KEY_OPERATOR,
+            (field_param, KEY_OPERATOR),
             table,
             row,
             column,
-            &set,
-            bound,
+            value,
+            |c, hour| {
+                if hour {
+                    format!("time({c}, '+1 hour')")
+                } else {
+                    format!("datetime({c}, '+1 day')")
+                }
+            },
         )
     }
 
