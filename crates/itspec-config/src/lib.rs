@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 pub use duration::Duration;
 pub use model::{
     Broker, ChannelWaits, Concurrency, Config, ContractConfig, Database, Entity, Errors,
-    FlakyResult, Limits, Mail, MockConfig, Port, Run, Service, Severity, Target, Workers,
+    FlakyResult, Limits, Mail, MockConfig, Port, Release, Run, Service, Severity, Target, Workers,
 };
 pub use overrides::{ENV_PREFIX, Environment, Override, Overrides};
 pub use shown::shown;

@@ -334,4 +334,18 @@ pub enum FlakyResult {
 pub struct Concurrency {
     /// Iterations of a concurrency case without `**Repeat:**`.
     pub iterations: Option<u32>,
+    /// How a group's requests are let go together.
+    pub release: Option<Release>,
+}
+
+/// `[concurrency] release`: how a group's requests are let go together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Release {
+    /// Every request written but its final byte, then the final bytes
+    /// together.
+    #[default]
+    LastByte,
+    /// Every request written whole at the release.
+    Whole,
 }

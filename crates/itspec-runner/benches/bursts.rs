@@ -1,10 +1,13 @@
 //! How close together a group's requests arrive: bursts of 2, 16 and 256
-//! requests released by itspec's barrier over connections opened
-//! beforehand, beside a Python script that fires the same groups from
-//! threads released by a `threading.Barrier` — the race test people write
-//! by hand. Both go to the same local HTTP server, which notes when each
-//! request arrives; a group's skew is its last arrival minus its first.
-//! itspec's own measure, the start skew of its requests, is shown too.
+//! requests released by itspec over connections opened beforehand — both
+//! ways, last-byte synchronisation (every request written but its final
+//! byte, then the final bytes together) and whole requests written at the
+//! release — beside a Python script that fires the same groups from
+//! threads released by a `threading.Barrier`, the race test people write
+//! by hand. All go to the same local HTTP server, which notes when each
+//! request has arrived whole (its body read); a group's skew is its last
+//! arrival minus its first. itspec's own measure, the start skew of its
+//! requests (last byte out), is shown too.
 //!
 //! Run with `cargo bench -p itspec-runner --bench bursts`.
 //! `ITSPEC_BENCH_BURSTS` sets how many bursts of each size (default 200);
@@ -21,8 +24,9 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use axum::body::Bytes;
 use axum::http::HeaderMap;
-use itspec_runner::http::{Http, Outgoing, burst, start_skew};
+use itspec_runner::http::{Http, Outgoing, Release, burst, start_skew};
 
 /// Arrival instants by group (the `X-Burst` header).
 type Arrivals = Arc<Mutex<HashMap<u64, Vec<Instant>>>>;
@@ -65,7 +69,9 @@ fn serve(arrivals: Arrivals) -> u16 {
             sender.send(listener.local_addr().unwrap().port()).unwrap();
             let app = axum::Router::new().route(
                 "/hit",
-                axum::routing::post(move |headers: HeaderMap| {
+                // The body is an argument, so the handler runs once the
+                // request has arrived whole.
+                axum::routing::post(move |headers: HeaderMap, _body: Bytes| {
                     let now = Instant::now();
                     let group = headers
                         .get("x-burst")
@@ -112,6 +118,7 @@ fn main() {
         .build()
         .unwrap();
     let http = Http::new(&base, Duration::from_secs(10), Vec::new()).unwrap();
+    let whole = http.clone().with_release(Release::Whole);
     let python = std::process::Command::new("python3")
         .arg("--version")
         .output()
@@ -121,33 +128,37 @@ fn main() {
         std::thread::available_parallelism().map_or(1, |n| n.get())
     );
     println!(
-        "| requests per group | itspec: start skew | itspec: arrival skew | Python threads + Barrier: arrival skew | Python ÷ itspec (p50) |"
+        "| requests per group | itspec, last byte: start skew | itspec, last byte: arrival skew | itspec, whole requests: start skew | itspec, whole requests: arrival skew | Python threads + Barrier: arrival skew | Python ÷ itspec last byte (p50) |"
     );
-    println!("|---|---|---|---|---|");
+    println!("|---|---|---|---|---|---|---|");
     let mut group = 1u64;
     for size in [2usize, 16, 256] {
-        let first = group;
-        let mut starts = Vec::with_capacity(bursts as usize);
-        for _ in 0..bursts {
-            let requests = (0..size)
-                .map(|i| Outgoing {
-                    method: "POST".to_string(),
-                    url: format!("{base}/hit"),
-                    headers: vec![("X-Burst".to_string(), group.to_string())],
-                    body: Some((format!("{{\"i\": {i}}}").into_bytes(), "application/json")),
-                })
-                .collect();
-            let timed = runtime.block_on(burst(&http, requests));
-            assert!(
-                timed
-                    .iter()
-                    .all(|t| t.result.as_ref().is_ok_and(|r| r.status == 200))
-            );
-            starts.push(start_skew(&timed));
-            group += 1;
-        }
-        starts.sort_by(f64::total_cmp);
-        let ours = arrival_skews(&arrivals, first..group, size);
+        let mut run = |http: &Http| {
+            let first = group;
+            let mut starts = Vec::with_capacity(bursts as usize);
+            for _ in 0..bursts {
+                let requests = (0..size)
+                    .map(|i| Outgoing {
+                        method: "POST".to_string(),
+                        url: format!("{base}/hit"),
+                        headers: vec![("X-Burst".to_string(), group.to_string())],
+                        body: Some((format!("{{\"i\": {i}}}").into_bytes(), "application/json")),
+                    })
+                    .collect();
+                let timed = runtime.block_on(burst(http, requests));
+                assert!(
+                    timed
+                        .iter()
+                        .all(|t| t.result.as_ref().is_ok_and(|r| r.status == 200))
+                );
+                starts.push(start_skew(&timed));
+                group += 1;
+            }
+            starts.sort_by(f64::total_cmp);
+            (starts, arrival_skews(&arrivals, first..group, size))
+        };
+        let (starts, ours) = run(&http);
+        let (whole_starts, whole_ours) = run(&whole);
         let theirs = if python {
             let first = group;
             let status = std::process::Command::new("python3")
@@ -169,9 +180,11 @@ fn main() {
         };
         let pair = |s: &[f64]| format!("{:.3} / {:.3}", percentile(s, 0.5), percentile(s, 0.99));
         println!(
-            "| {size} | {} | {} | {} | {} |",
+            "| {size} | {} | {} | {} | {} | {} | {} |",
             pair(&starts),
             pair(&ours),
+            pair(&whole_starts),
+            pair(&whole_ours),
             theirs
                 .as_deref()
                 .map_or("python3 not found".to_string(), pair),

@@ -56,6 +56,8 @@ pub struct Settings {
     pub vars: Map<String, Value>,
     /// Iterations of a concurrency case without `**Repeat:**`.
     pub iterations: u32,
+    /// `[concurrency] release`: how a group's requests are let go together.
+    pub release: crate::http::Release,
     /// `[run] retries`: how many times a case that did not pass runs again.
     pub retries: u32,
     /// `[run] flaky_result`: a flaky case fails the run (the default).
@@ -238,6 +240,10 @@ impl Settings {
                 .iterations
                 .unwrap_or(DEFAULT_ITERATIONS)
                 .max(1),
+            release: match config.concurrency.release.unwrap_or_default() {
+                itspec_config::Release::LastByte => crate::http::Release::LastByte,
+                itspec_config::Release::Whole => crate::http::Release::Whole,
+            },
             retries: config.run.retries.unwrap_or(0),
             flaky_fails: config.run.flaky_result.unwrap_or_default()
                 == itspec_config::FlakyResult::Fail,

@@ -115,7 +115,9 @@ impl Worker {
             settings.timeout,
             environment.headers.clone(),
         ) {
-            Ok(http) => http.with_max_body(settings.max_body.clone()),
+            Ok(http) => http
+                .with_max_body(settings.max_body.clone())
+                .with_release(settings.release),
             Err(error) => {
                 environment.stop(grace).await;
                 return Err(EnvError(error.to_string()));

@@ -3,6 +3,7 @@
 mod body;
 mod burst;
 mod error;
+mod last_byte;
 mod limit;
 
 use std::time::{Duration, Instant};
@@ -27,8 +28,23 @@ pub struct Outgoing {
     pub body: Option<(Vec<u8>, &'static str)>,
 }
 
+/// How the requests of a concurrent group are let go together.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Release {
+    /// Every request written but its final byte on its own connection,
+    /// then the final bytes back to back: the server has read and parsed
+    /// everything before the release (the default; `[concurrency] release
+    /// = "last-byte"`).
+    #[default]
+    LastByte,
+    /// Every request handed to its connection at the release and written
+    /// whole (`[concurrency] release = "whole"`).
+    Whole,
+}
+
 /// The HTTP client of a run: one connection pool, one timeout, the
-/// configured default headers, the cap on response bodies.
+/// configured default headers, the cap on response bodies, how a burst is
+/// released.
 #[derive(Clone, Debug)]
 pub struct Http {
     client: reqwest::Client,
@@ -36,6 +52,7 @@ pub struct Http {
     default_headers: Vec<(String, String)>,
     timeout: Duration,
     max_body: BodyLimit,
+    release: Release,
 }
 
 impl Http {
@@ -61,6 +78,7 @@ impl Http {
             default_headers,
             timeout,
             max_body: BodyLimit::default(),
+            release: Release::default(),
         })
     }
 
@@ -69,6 +87,13 @@ impl Http {
     #[must_use]
     pub fn with_max_body(mut self, max_body: BodyLimit) -> Self {
         self.max_body = max_body;
+        self
+    }
+
+    /// The same client releasing bursts another way.
+    #[must_use]
+    pub fn with_release(mut self, release: Release) -> Self {
+        self.release = release;
         self
     }
 
