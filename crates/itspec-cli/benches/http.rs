@@ -1,13 +1,17 @@
 //! HTTP-only speed, side by side in one invocation: 1,000 cases — status,
 //! one header and four JSON paths each — against a local static server
 //! (nginx), run by `itspec run`, by a raw HTTP client loop doing the same
-//! requests and checks (the floor), and, when `hurl` is on PATH, by Hurl
-//! running an equivalent `.hurl` file. Then the peak RSS of a 10,000-case
-//! run. The bench writes every file it runs.
+//! requests and checks in process (the floor), by one `curl` process
+//! fetching the same 1,000 URLs over one connection (the floor with a
+//! process start), and, when `hurl` is on PATH, by Hurl running an
+//! equivalent `.hurl` file. They run in turn, round after round, and each
+//! round's ratios are taken, so a slow moment of the machine falls on both
+//! sides of a ratio. Then the peak RSS of a 10,000-case run. The bench
+//! writes every file it runs.
 //!
 //! Run with `cargo bench -p itspec --bench http` (nginx must be installed:
-//! `apt-get install nginx-light`). `ITSPEC_BENCH_RUNS` (default 5) sets the
-//! runs of each; the median is reported.
+//! `apt-get install nginx-light`). `ITSPEC_BENCH_RUNS` (default 10) sets the
+//! rounds; medians are reported, and the range of the ratios.
 
 #![allow(
     clippy::print_stdout,
@@ -77,6 +81,19 @@ fn raw_loop(port: u16, cases: usize) -> Duration {
     })
 }
 
+/// One curl process fetching the same URLs, one after another, over one
+/// connection.
+fn write_curl(file: &Path, port: u16, cases: usize) {
+    let mut text = String::new();
+    for n in 0..cases {
+        let _ = writeln!(
+            text,
+            "url = \"http://127.0.0.1:{port}/items/{n}\"\noutput = \"/dev/null\""
+        );
+    }
+    std::fs::write(file, text).unwrap();
+}
+
 /// Runs a command, checks it passed; its wall time.
 fn timed(command: &mut Command) -> Duration {
     let started = Instant::now();
@@ -104,13 +121,14 @@ fn main() {
     let runs: usize = std::env::var("ITSPEC_BENCH_RUNS")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(5);
+        .unwrap_or(10);
     let itspec = env!("CARGO_BIN_EXE_itspec");
     let dir = tempfile::tempdir().unwrap();
     let (mut server, port) = nginx(&dir.path().join("nginx"));
     let base_url = format!("http://127.0.0.1:{port}");
     write_specs(&dir.path().join("specs"), 10, 100);
     write_hurl(&dir.path().join("items.hurl"), port, 1000);
+    write_curl(&dir.path().join("items.curl"), port, 1000);
     let hurl = Command::new("hurl")
         .arg("--version")
         .output()
@@ -118,6 +136,7 @@ fn main() {
 
     let mut floor = Vec::new();
     let mut ours = Vec::new();
+    let mut curl = Vec::new();
     let mut theirs = Vec::new();
     for _ in 0..runs {
         floor.push(raw_loop(port, 1000));
@@ -127,6 +146,11 @@ fn main() {
                 .current_dir(dir.path())
                 .env_remove("ITSPEC_CONFIG"),
         ));
+        curl.push(timed(
+            Command::new("curl")
+                .args(["--silent", "--fail", "--config"])
+                .arg(dir.path().join("items.curl")),
+        ));
         if hurl {
             theirs.push(timed(
                 Command::new("hurl")
@@ -135,27 +159,36 @@ fn main() {
             ));
         }
     }
-    let (floor, ours) = (median(floor), median(ours));
     println!(
-        "1,000 cases (status, a header, four JSON paths) against nginx on loopback; median of {runs} runs"
+        "1,000 cases (status, a header, four JSON paths) against nginx on loopback; {runs} rounds, medians; ratios per round: median (range)"
     );
     println!("| runner | time | itspec ÷ runner |");
     println!("|---|---|---|");
-    println!("| itspec run | {} | 1.00 |", ms(ours));
-    println!(
-        "| raw reqwest loop (the floor) | {} | {:.2} |",
-        ms(floor),
-        ours.as_secs_f64() / floor.as_secs_f64()
-    );
-    if hurl {
-        let theirs = median(theirs);
+    println!("| itspec run | {} | 1.00 |", ms(median(ours.clone())));
+    for (name, times) in [
+        ("raw reqwest loop (the floor)", &floor),
+        ("one curl process (the floor with a process)", &curl),
+        ("hurl --test --jobs 1", &theirs),
+    ] {
+        if times.is_empty() {
+            println!("| hurl | not on PATH | |");
+            continue;
+        }
+        let ratios: Vec<f64> = ours
+            .iter()
+            .zip(times)
+            .map(|(a, b)| a.as_secs_f64() / b.as_secs_f64())
+            .collect();
+        let (low, high) = ratios
+            .iter()
+            .fold((f64::MAX, 0.0f64), |(l, h), r| (l.min(*r), h.max(*r)));
+        let mut sorted = ratios.clone();
+        sorted.sort_by(f64::total_cmp);
         println!(
-            "| hurl --test --jobs 1 | {} | {:.2} |",
-            ms(theirs),
-            ours.as_secs_f64() / theirs.as_secs_f64()
+            "| {name} | {} | {:.2} ({low:.2}–{high:.2}) |",
+            ms(median(times.clone())),
+            sorted[sorted.len() / 2]
         );
-    } else {
-        println!("| hurl | not on PATH | |");
     }
 
     // Peak RSS of 10,000 cases: 100 specs of 100.

@@ -163,11 +163,15 @@ impl CaseResult {
     /// Forgets what a passed case's report would show and nothing else
     /// needs — headers, bodies, the mock journal — keeping the outcome,
     /// checks, statuses and timings; for long runs whose reports do not
-    /// show passed cases' exchanges.
+    /// show passed cases' exchanges. What is kept takes no more room than
+    /// it needs: a list grown by pushing has room for up to twice its
+    /// items (four exchanges for a case's one), about 1 KB a case.
     pub fn slim(&mut self) {
         if self.outcome != Outcome::Passed {
             return;
         }
+        self.exchanges.shrink_to_fit();
+        self.checks.shrink_to_fit();
         for exchange in &mut self.exchanges {
             exchange.request.headers = Vec::new();
             exchange.request.body = None;
@@ -305,6 +309,18 @@ mod tests {
         assert!(response.headers.is_empty() && response.body.is_empty() && response.json.is_none());
         assert!(passed.mock_calls.is_empty());
         assert_eq!(exchange.request.url, "http://127.0.0.1/x");
+    }
+
+    #[test]
+    fn a_slim_passed_case_keeps_no_room_for_more() {
+        let mut passed = case(Outcome::Passed);
+        // As a run builds them: room for more than they hold.
+        passed.exchanges.reserve(3);
+        passed.checks.reserve(7);
+        assert!(passed.exchanges.capacity() > 1 && passed.checks.capacity() > passed.checks.len());
+        passed.slim();
+        assert_eq!(passed.exchanges.capacity(), 1);
+        assert_eq!(passed.checks.capacity(), passed.checks.len());
     }
 
     #[test]

@@ -135,16 +135,22 @@ struct Prepared<'a> {
 
 /// The variables a response defines: `status`, `headers`, `body`.
 pub(crate) fn response_value(response: &ResponseRecord) -> Value {
-    let headers: Map<String, Value> = response
-        .headers
-        .iter()
-        .map(|(name, value)| (name.to_ascii_lowercase(), Value::String(value.clone())))
-        .collect();
     json!({
         "status": response.status,
-        "headers": headers,
+        "headers": headers_value(response),
         "body": response.body_value(),
     })
+}
+
+/// A response's headers as a variable: names lowercased.
+pub(crate) fn headers_value(response: &ResponseRecord) -> Value {
+    Value::Object(
+        response
+            .headers
+            .iter()
+            .map(|(name, value)| (name.to_ascii_lowercase(), Value::String(value.clone())))
+            .collect::<Map<String, Value>>(),
+    )
 }
 
 impl CaseRunner<'_> {

@@ -538,6 +538,10 @@ impl Collected {
 
     fn finish(&mut self, index: usize, reporter: &mut dyn Reporter) {
         self.open.remove(&index);
+        if let Some(Some(spec)) = self.specs.get_mut(index) {
+            // Kept to the end of the run: no room for cases to come.
+            spec.cases.shrink_to_fit();
+        }
         if self.live {
             if let (Some(Some(spec)), Some(info)) = (self.specs.get(index), self.infos.get(index)) {
                 reporter.event(Event::SpecFinished {

@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use itspec_spec::model::{ActionKind, TestCase};
 use serde_json::Value;
 
-use super::case::{Attempt, CaseRunner, response_value};
+use super::case::{Attempt, CaseRunner, headers_value, response_value};
 use super::cookies::CookieJar;
 use super::publish;
 use super::request::{self, Built};
@@ -134,10 +134,9 @@ impl CaseRunner<'_> {
             self.mutate(mutant, &mut responses, scope, result);
         }
         if let Some(last) = &responses.last {
-            let value = response_value(last);
-            for part in ["status", "headers", "body"] {
-                scope.set(part, value.get(part).cloned().unwrap_or(Value::Null));
-            }
+            scope.set("status", Value::from(last.status));
+            scope.set("headers", headers_value(last));
+            scope.set("body", last.body_value());
         }
         Some(responses)
     }

@@ -17,14 +17,15 @@
 mod configured;
 mod finder;
 pub mod forms;
+mod name_pattern;
 mod run;
 pub mod url;
 
 pub use configured::{RunValues, header_secrets};
 pub use finder::Finder;
+use name_pattern::NamePattern;
 pub(crate) use run::Redacting;
 
-use globset::{GlobBuilder, GlobMatcher};
 use serde_json::Value;
 
 use crate::vars::Scope;
@@ -103,7 +104,7 @@ const SHORTEST: usize = 4;
 #[derive(Clone, Debug)]
 pub struct Redaction {
     headers: Vec<String>,
-    vars: Vec<GlobMatcher>,
+    vars: Vec<NamePattern>,
     /// The values of the environment variables named like secrets, read
     /// once.
     env: Vec<String>,
@@ -146,14 +147,10 @@ impl Redaction {
             .map(|v| (*v).to_string())
             .chain(vars.iter().cloned())
             .map(|pattern| {
-                GlobBuilder::new(&pattern)
-                    .case_insensitive(true)
-                    .build()
-                    .map(|g| g.compile_matcher())
-                    .map_err(|e| BadPattern {
-                        reason: e.to_string(),
-                        pattern: pattern.clone(),
-                    })
+                NamePattern::new(&pattern).map_err(|e| BadPattern {
+                    reason: e.to_string(),
+                    pattern: pattern.clone(),
+                })
             })
             .collect::<Result<Vec<_>, _>>()?;
         let env = std::env::vars()
