@@ -1,8 +1,8 @@
 //! How close together a group's requests arrive: bursts of 2, 16 and 256
 //! requests released by itspec over connections opened beforehand — both
-//! ways, last-byte synchronisation (every request written but its final
-//! byte, then the final bytes together) and whole requests written at the
-//! release — beside a Python script that fires the same groups from
+//! ways, last-byte synchronisation (every request written up to its head's
+//! final byte, then those bytes and the bodies together) and whole
+//! requests written at the release — beside a Python script that fires the same groups from
 //! threads released by a `threading.Barrier`, the race test people write
 //! by hand. All go to the same local HTTP server, which notes when each
 //! request has arrived whole (its body read); a group's skew is its last

@@ -1,8 +1,8 @@
 //! Releasing a group of requests at once (FORMAT §8): every request gets a
 //! connection of its own, opened and ready (TCP connected, HTTP/1.1
 //! handshake done) before the release; by default every request is then
-//! written but its final byte ([`last_byte`](super::last_byte)), and the
-//! release writes the final bytes back to back. Each request's start (its
+//! written up to its head's final byte ([`last_byte`](super::last_byte)),
+//! and the release writes the rest back to back. Each request's start (its
 //! last byte out) and end are timed, so the group's start skew is measured,
 //! not assumed.
 
@@ -19,10 +19,10 @@ use super::last_byte::{self, Gate};
 use super::{BodyError, Http, HttpError, Outgoing, Release};
 use itspec_results::{RequestRecord, ResponseRecord};
 
-/// How long a burst waits for its requests to be written but their final
-/// bytes before it lets them go anyway: a request larger than the socket's
-/// buffers, to a server that reads one connection at a time, is never
-/// written that far.
+/// How long a burst waits for its requests to be written up to their
+/// heads' final bytes before it lets them go anyway: a head larger than
+/// the socket's buffers, to a server that reads nothing until it has
+/// answered another connection, is never written that far.
 const PRIMING_LIMIT: Duration = Duration::from_secs(2);
 
 /// One request of a burst: what was sent, what came back, and when.
@@ -47,7 +47,7 @@ struct Ready {
 }
 
 /// Opens the connection of a request and builds the request. With `hold`,
-/// the connection holds back the request's final byte until released.
+/// the connection holds back the request from its head's final byte until released.
 async fn prepare(
     http: &Http,
     outgoing: &Outgoing,
@@ -115,7 +115,7 @@ async fn prepare(
 
 /// Where a request of a burst is.
 enum Waiting {
-    /// Handed to its connection; the gate when its last byte is held back.
+    /// Handed to its connection; the gate when it is held back.
     Sent(Answer, Option<Gate>),
     /// To be handed to its connection at the release.
     AtRelease(Box<Ready>, String),
@@ -179,9 +179,10 @@ fn send(ready: Ready, http: &Http, url: &str, released: Arc<OnceLock<Instant>>) 
 /// from the first request's start (when its last byte went out).
 ///
 /// Every connection is opened first. Released by [`Release::LastByte`],
-/// every request is then written but its final byte, and the final bytes
-/// are written back to back; by [`Release::Whole`], every request is
-/// handed to its connection at the release.
+/// every request is then written up to its head's final byte, and those
+/// bytes (with the bodies behind them) are written back to back; by
+/// [`Release::Whole`], every request is handed to its connection at the
+/// release.
 pub async fn burst(http: &Http, requests: Vec<Outgoing>) -> Vec<Timed> {
     let hold = http.release == Release::LastByte;
     let prepared = futures_util::future::join_all(requests.into_iter().map(|outgoing| {
@@ -217,7 +218,7 @@ pub async fn burst(http: &Http, requests: Vec<Outgoing>) -> Vec<Timed> {
         })
         .collect();
     if hold {
-        // Every request written but its last byte — or, should a server
+        // Every request written up to its head's final byte — or, should a server
         // not read before it answers another request, as much as it took.
         let primed = futures_util::future::join_all(gates.iter().map(|gate| gate.primed()));
         let _ = tokio::time::timeout(PRIMING_LIMIT.min(http.timeout), primed).await;

@@ -1,9 +1,11 @@
 //! Last-byte synchronisation of a burst: a connection that writes its
-//! request all but the final byte and holds that byte back until the burst
-//! is released. The server has then read and parsed every request of the
-//! group but one byte each, and the release is one small write per
-//! connection, made back to back from one loop — what is left for the
-//! server to do per request is the least it can be.
+//! request up to the final byte of its head — the last `\n` of the blank
+//! line — and holds that byte, and the body after it, until the burst is
+//! released. The server has then read all of every request's head but one
+//! byte, and no server can start on a request before the release: not one
+//! that hands a request to its handler as soon as the head is in, nor a
+//! handler that never reads the body. The release is one small write per
+//! connection, made back to back from one loop.
 //!
 //! hyper drives the connection ([`HeldBack`], its I/O); the burst holds the
 //! other end ([`Gate`]): it waits until the request is [`Gate::primed`],
@@ -18,14 +20,21 @@ use std::time::Instant;
 use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::TcpStream;
 
+/// The end of a request's head.
+const HEAD_END: &[u8] = b"\r\n\r\n";
+
 /// A connection's state, shared by hyper's side and the burst's.
 struct Line {
     stream: TcpStream,
-    /// The final byte is still held back at the next flush.
+    /// What comes from the head's final byte on is held back.
     holding: bool,
-    /// The byte held back from what hyper wrote so far.
-    held: Option<u8>,
-    /// Everything but `held` has been written and hyper flushed.
+    /// The last bytes written, up to three: where the head's end may begin.
+    tail: Vec<u8>,
+    /// The head's final byte was reached: from it on, everything is held.
+    cut: bool,
+    /// What is held back.
+    held: Vec<u8>,
+    /// Everything before `held` has been written and hyper flushed.
     primed: bool,
     /// hyper dropped the connection.
     closed: bool,
@@ -50,14 +59,16 @@ pub struct HeldBack(Shared);
 #[derive(Clone)]
 pub struct Gate(Shared);
 
-/// A connection over `stream` whose final byte is held back until
-/// released when `hold`, or written as hyper writes it when not (then the
-/// gate only tells when the request went out).
+/// A connection over `stream` whose request is held back from its head's
+/// final byte until released when `hold`, or written as hyper writes it
+/// when not (then the gate only tells when the request went out).
 pub fn connection(stream: TcpStream, hold: bool) -> (HeldBack, Gate) {
     let shared = Arc::new(Mutex::new(Line {
         stream,
         holding: hold,
-        held: None,
+        tail: Vec::with_capacity(HEAD_END.len()),
+        cut: false,
+        held: Vec::new(),
         primed: false,
         closed: false,
         sent_at: None,
@@ -67,18 +78,43 @@ pub fn connection(stream: TcpStream, hold: bool) -> (HeldBack, Gate) {
     (HeldBack(Arc::clone(&shared)), Gate(shared))
 }
 
+/// Where in `buf` the head's final byte is, given the `tail` written
+/// before it.
+fn head_end(tail: &[u8], buf: &[u8]) -> Option<usize> {
+    let mut joined = Vec::with_capacity(tail.len() + HEAD_END.len());
+    joined.extend_from_slice(tail);
+    joined.extend(buf.iter().take(HEAD_END.len()));
+    if let Some(at) = joined.windows(HEAD_END.len()).position(|w| w == HEAD_END) {
+        return Some(at + HEAD_END.len() - 1 - tail.len());
+    }
+    buf.windows(HEAD_END.len())
+        .position(|w| w == HEAD_END)
+        .map(|at| at + HEAD_END.len() - 1)
+}
+
 impl Line {
-    /// Writes the held byte, if any; ready when there is none left.
+    /// Writes what is held, if anything; ready when nothing is left.
     fn poll_held(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        if let Some(byte) = self.held {
-            let written = ready!(Pin::new(&mut self.stream).poll_write(cx, &[byte]))?;
+        while !self.held.is_empty() {
+            let written = ready!(Pin::new(&mut self.stream).poll_write(cx, &self.held))?;
             if written == 0 {
                 return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
             }
-            self.held = None;
-            self.sent_at = Some(Instant::now());
+            self.held.drain(..written);
+            if self.held.is_empty() {
+                self.sent_at = Some(Instant::now());
+            }
         }
         Poll::Ready(Ok(()))
+    }
+
+    /// Remembers the last bytes written, where a head's end may begin.
+    fn wrote(&mut self, bytes: &[u8]) {
+        self.tail.extend_from_slice(bytes);
+        let keep = HEAD_END.len() - 1;
+        if self.tail.len() > keep {
+            self.tail.drain(..self.tail.len() - keep);
+        }
     }
 }
 
@@ -99,28 +135,40 @@ impl AsyncWrite for HeldBack {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let mut line = lock(&self.0);
-        let Some((&last, before)) = buf.split_last() else {
+        if buf.is_empty() {
             return Poll::Ready(Ok(0));
-        };
-        ready!(line.poll_held(cx))?;
+        }
         if !line.holding {
+            ready!(line.poll_held(cx))?;
             let written = ready!(Pin::new(&mut line.stream).poll_write(cx, buf))?;
             line.sent_at = Some(Instant::now());
             return Poll::Ready(Ok(written));
         }
+        if line.cut {
+            line.held.extend_from_slice(buf);
+            return Poll::Ready(Ok(buf.len()));
+        }
+        let end = head_end(&line.tail, buf);
+        let (before, after) = buf
+            .split_at_checked(end.unwrap_or(buf.len()))
+            .unwrap_or((buf, &[]));
         if !before.is_empty() {
             let written = ready!(Pin::new(&mut line.stream).poll_write(cx, before))?;
+            line.wrote(before.get(..written).unwrap_or(before));
             if written < before.len() {
                 return Poll::Ready(Ok(written));
             }
         }
-        line.held = Some(last);
+        if end.is_some() {
+            line.cut = true;
+            line.held.extend_from_slice(after);
+        }
         Poll::Ready(Ok(buf.len()))
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let mut line = lock(&self.0);
-        if line.holding && line.held.is_some() {
+        if line.holding && line.cut {
             line.primed = true;
             if let Some(waker) = line.primed_waker.take() {
                 waker.wake();
@@ -151,8 +199,8 @@ impl Drop for HeldBack {
 }
 
 impl Gate {
-    /// Resolves once the request is written but its final byte — or at
-    /// once when nothing is held back or the connection closed.
+    /// Resolves once the request is written up to its head's final byte —
+    /// or at once when nothing is held back or the connection closed.
     pub async fn primed(&self) {
         std::future::poll_fn(|cx| {
             let mut line = lock(&self.0);
@@ -166,17 +214,19 @@ impl Gate {
         .await;
     }
 
-    /// Lets the final byte go: written here and now when the socket takes
-    /// it (it nearly always does: one byte), else by the connection's own
-    /// task, which is woken either way.
+    /// Lets the rest go: written here and now as far as the socket takes
+    /// it (all of it, nearly always: a byte and a small body), the rest by
+    /// the connection's own task, which is woken either way.
     pub fn release(&self) {
         let mut line = lock(&self.0);
         line.holding = false;
-        if let Some(byte) = line.held
-            && let Ok(1) = line.stream.try_write(&[byte])
+        if !line.held.is_empty()
+            && let Ok(written) = line.stream.try_write(&line.held)
         {
-            line.held = None;
-            line.sent_at = Some(Instant::now());
+            line.held.drain(..written);
+            if line.held.is_empty() {
+                line.sent_at = Some(Instant::now());
+            }
         }
         if let Some(waker) = line.release_waker.take() {
             waker.wake();
@@ -239,17 +289,46 @@ mod tests {
                 .await
                 .is_err()
         );
-        // …with the request primed, and all of it but its last byte at the server.
+        // …with the request primed, and its head but its final byte at the
+        // server; the body waits with that byte.
         tokio::time::timeout(Duration::from_secs(1), gate.primed())
             .await
             .unwrap();
-        assert_eq!(arrived(&mut server).await, REQUEST[..REQUEST.len() - 1]);
+        let head = REQUEST.len() - 2;
+        assert_eq!(arrived(&mut server).await, REQUEST[..head - 1]);
         assert_eq!(gate.sent_at(), None);
         gate.release();
-        assert_eq!(arrived(&mut server).await, b"}");
+        assert_eq!(arrived(&mut server).await, b"\n{}");
         let before = Instant::now();
         let _io = flush.await;
         assert!(gate.sent_at().is_some_and(|sent| sent <= before));
+    }
+
+    #[tokio::test]
+    async fn a_head_written_in_pieces_is_cut_where_it_ends() {
+        let (mut io, gate, mut server) = pair(true).await;
+        // The blank line split across three writes.
+        for piece in [&REQUEST[..38], &REQUEST[38..40], &REQUEST[40..]] {
+            io.write_all(piece).await.unwrap();
+        }
+        let flush = tokio::spawn(async move { io.flush().await.unwrap() });
+        tokio::time::timeout(Duration::from_secs(1), gate.primed())
+            .await
+            .unwrap();
+        assert_eq!(arrived(&mut server).await, REQUEST[..REQUEST.len() - 3]);
+        gate.release();
+        flush.await.unwrap();
+        assert_eq!(arrived(&mut server).await, b"\n{}");
+    }
+
+    #[test]
+    fn the_head_ends_at_the_blank_lines_last_byte() {
+        assert_eq!(head_end(b"", b"GET / HTTP/1.1\r\n\r\n"), Some(17));
+        assert_eq!(head_end(b"\r\n\r", b"\nbody"), Some(0));
+        assert_eq!(head_end(b"1\r\n", b"\r\n"), Some(1));
+        assert_eq!(head_end(b"", b"a: b\r\n"), None);
+        // A blank line in the body after the head is not the head's end.
+        assert_eq!(head_end(b"", b"x\r\n\r\n\r\n\r\n"), Some(4));
     }
 
     #[tokio::test]

@@ -31,10 +31,11 @@ pub struct Outgoing {
 /// How the requests of a concurrent group are let go together.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Release {
-    /// Every request written but its final byte on its own connection,
-    /// then the final bytes back to back: the server has read and parsed
-    /// everything before the release (the default; `[concurrency] release
-    /// = "last-byte"`).
+    /// Every request written up to its head's final byte on its own
+    /// connection, then those bytes and the bodies back to back: the
+    /// server has parsed every head but a byte, and can start on none
+    /// before the release (the default; `[concurrency] release =
+    /// "last-byte"`).
     #[default]
     LastByte,
     /// Every request handed to its connection at the release and written
