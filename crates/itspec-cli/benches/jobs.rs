@@ -85,14 +85,7 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(3);
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
-    let built = Command::new(cargo)
-        .args(["build", "--release", "--quiet", "-p", "shop"])
-        .current_dir(REPO)
-        .status()
-        .unwrap();
-    assert!(built.success());
-    let shop = Path::new(REPO).join("target/release/shop");
+    let shop = support::release_shop();
     let dir = tempfile::tempdir().unwrap();
     let mut databases = vec![(
         "SQLite",

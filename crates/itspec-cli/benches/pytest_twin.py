@@ -73,14 +73,18 @@ def shop(payments):
     process.wait()
 
 
+def clear(connection):
+    connection.execute("DELETE FROM reservations")
+    connection.execute("DELETE FROM inventory")
+    connection.commit()
+
+
 @pytest.fixture
 def db(shop):
     connection = sqlite3.connect(DB, timeout=10)
     Gateway.calls.clear()
     yield connection
-    connection.execute("DELETE FROM reservations")
-    connection.execute("DELETE FROM inventory")
-    connection.commit()
+    clear(connection)
     connection.close()
 
 
@@ -181,9 +185,7 @@ def test_six_race_for_the_last_unit(shop, db):
         assert statuses.count(409) == 5
         assert stock(db, "SKU-LAST") == 0
         assert reservations(db, "SKU-LAST") == 1
-        db.execute("DELETE FROM reservations")
-        db.execute("DELETE FROM inventory")
-        db.commit()
+        clear(db)
 
 
 def test_six_reserve_six_units(shop, db):
@@ -193,6 +195,4 @@ def test_six_reserve_six_units(shop, db):
         assert statuses.count(201) == 6
         assert stock(db, "SKU-SIX") == 0
         assert reservations(db, "SKU-SIX") == 6
-        db.execute("DELETE FROM reservations")
-        db.execute("DELETE FROM inventory")
-        db.commit()
+        clear(db)
