@@ -7,6 +7,9 @@
 //! Run with `cargo bench -p itspec --bench jobs`. `ITSPEC_BENCH_RUNS`
 //! (default 3) sets the runs of each; the median is reported;
 //! `ITSPEC_BENCH_CASES` (default 40) the cases per spec.
+//! `ITSPEC_BENCH_BEFORE` names an earlier `itspec` binary to measure in
+//! the same rounds, before and after side by side. Each round runs every
+//! binary with `--jobs 1` and `--jobs 2`, one after the other.
 
 #![allow(
     clippy::print_stdout,
@@ -58,9 +61,9 @@ fn config(shop: &Path, url: &str) -> String {
     )
 }
 
-fn run(dir: &Path, jobs: u32) -> Duration {
+fn run(binary: &str, dir: &Path, jobs: u32) -> Duration {
     let started = Instant::now();
-    let output = Command::new(env!("CARGO_BIN_EXE_itspec"))
+    let output = Command::new(binary)
         .args(["run", "--jobs", &jobs.to_string(), "--color", "never"])
         .current_dir(dir)
         .env_remove("ITSPEC_CONFIG")
@@ -95,12 +98,17 @@ fn main() {
         Ok(url) if !url.is_empty() => databases.push(("PostgreSQL", url)),
         _ => println!("PostgreSQL: not measured (ITSPEC_TEST_POSTGRES_URL is not set)"),
     }
+    let mut binaries = vec![("", env!("CARGO_BIN_EXE_itspec").to_string())];
+    if let Ok(before) = std::env::var("ITSPEC_BENCH_BEFORE") {
+        binaries.insert(0, ("before", before));
+        binaries[1].0 = "after";
+    }
     println!(
-        "8 specs × {} cases against the shop; median of {runs} runs, start and stop of every service included",
+        "8 specs × {} cases against the shop; median of {runs} rounds, start and stop of every service included",
         cases()
     );
-    println!("| database | --jobs 1 | --jobs 2 | speed-up |");
-    println!("|---|---|---|---|");
+    println!("| database | binary | --jobs 1 | --jobs 2 | speed-up (range) |");
+    println!("|---|---|---|---|---|");
     for (label, server) in databases {
         let url = if label == "SQLite" {
             server
@@ -120,18 +128,33 @@ fn main() {
         let project = dir.path().join(label);
         write_suite(&project);
         std::fs::write(project.join("itspec.toml"), config(&shop, &url)).unwrap();
-        let median = |jobs| {
-            let mut times: Vec<Duration> = (0..runs).map(|_| run(&project, jobs)).collect();
-            times.sort();
-            times[times.len() / 2]
-        };
-        let one = median(1);
-        let two = median(2);
-        println!(
-            "| {label} | {:.2} s | {:.2} s | {:.2}× |",
-            one.as_secs_f64(),
-            two.as_secs_f64(),
-            one.as_secs_f64() / two.as_secs_f64()
-        );
+        // times[binary] = (--jobs 1, --jobs 2) of each round.
+        let mut times = vec![Vec::new(); binaries.len()];
+        for _ in 0..runs {
+            for ((_, binary), times) in binaries.iter().zip(&mut times) {
+                times.push((run(binary, &project, 1), run(binary, &project, 2)));
+            }
+        }
+        for ((name, _), times) in binaries.iter().zip(times) {
+            let median = |mut values: Vec<f64>| {
+                values.sort_by(f64::total_cmp);
+                (
+                    values[values.len() / 2],
+                    values[0],
+                    values[values.len() - 1],
+                )
+            };
+            let (one, _, _) = median(times.iter().map(|t| t.0.as_secs_f64()).collect());
+            let (two, _, _) = median(times.iter().map(|t| t.1.as_secs_f64()).collect());
+            let (ratio, low, high) = median(
+                times
+                    .iter()
+                    .map(|t| t.0.as_secs_f64() / t.1.as_secs_f64())
+                    .collect(),
+            );
+            println!(
+                "| {label} | {name} | {one:.2} s | {two:.2} s | {ratio:.2}× ({low:.2}–{high:.2}) |"
+            );
+        }
     }
 }

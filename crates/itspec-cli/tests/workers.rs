@@ -174,6 +174,19 @@ fn two_workers_each_with_a_copy_of_the_database(backend: Backend) {
         taken,
         "{backend:?}: worker 1's shop took the stock in its copy"
     );
+    // Each worker on a thread of its own.
+    let threads: Vec<String> = std::fs::read_dir(format!("/proc/{}/task", child.id()))
+        .unwrap()
+        .flatten()
+        .filter_map(|task| std::fs::read_to_string(task.path().join("comm")).ok())
+        .map(|name| name.trim().to_string())
+        .collect();
+    for worker in ["itspec-worker-1", "itspec-worker-2"] {
+        assert!(
+            threads.iter().any(|t| t == worker),
+            "{backend:?}: {worker} in {threads:?}"
+        );
+    }
     assert_eq!(databases::interrupt(&mut child), Some(130), "{backend:?}");
     assert_eq!(block_on(state(&test)), before, "{backend:?}: after Ctrl-C");
     assert_eq!(

@@ -28,6 +28,7 @@ mod write;
 use std::time::Duration;
 
 use sqlx::mysql::{MySqlConnectOptions, MySqlPool, MySqlPoolOptions};
+use sqlx::pool::PoolOptions;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqlitePool, SqlitePoolOptions};
 
@@ -174,6 +175,9 @@ pub struct Database {
     pub url: String,
     /// Whether the connection's role is a PostgreSQL superuser (asked once).
     superuser: std::sync::Arc<tokio::sync::OnceCell<bool>>,
+    /// A worker's copy, dropped when the run ends: what itspec writes to
+    /// it need not outlast a crash of the server.
+    pub disposable: bool,
 }
 
 impl Database {
@@ -199,7 +203,7 @@ impl Database {
                     .create_if_missing(true)
                     .busy_timeout(Duration::from_secs(10))
                     .foreign_keys(true);
-                let pool = SqlitePoolOptions::new()
+                let pool = tested_when_idle(SqlitePoolOptions::new())
                     .max_connections(4)
                     .connect_with(options)
                     .await
@@ -217,7 +221,7 @@ impl Database {
                 // refused connection, an unknown database) at once.
                 let first = options.connect().await.map_err(connect_error)?;
                 let _ = sqlx::Connection::close(first).await;
-                let pool = PgPoolOptions::new()
+                let pool = tested_when_idle(PgPoolOptions::new())
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
@@ -230,7 +234,7 @@ impl Database {
                     driver_url(url).parse().map_err(connect_error)?;
                 let first = options.connect().await.map_err(connect_error)?;
                 let _ = sqlx::Connection::close(first).await;
-                let pool = MySqlPoolOptions::new()
+                let pool = tested_when_idle(MySqlPoolOptions::new())
                     .max_connections(4)
                     .acquire_timeout(Duration::from_secs(10))
                     .connect_with(options)
@@ -244,6 +248,7 @@ impl Database {
             kind,
             url: url.to_string(),
             superuser: Default::default(),
+            disposable: false,
         })
     }
 
@@ -410,6 +415,29 @@ pub(crate) fn remove_sqlite_files(file: &std::path::Path) {
         let _ = std::fs::remove_file(name);
     }
 }
+
+/// A pool whose connections are tested only when they have been idle a
+/// while. sqlx already tests every connection as it goes back to the pool
+/// (a round trip); testing it again as it is taken out doubled every
+/// query's round trips. One that has waited longer than
+/// [`TESTED_AFTER_IDLE`] may have been cut off since (a server restarted)
+/// and is tested first, and replaced if it fails.
+fn tested_when_idle<DB: sqlx::Database>(options: PoolOptions<DB>) -> PoolOptions<DB> {
+    options
+        .test_before_acquire(false)
+        .before_acquire(|connection, meta| {
+            Box::pin(async move {
+                if meta.idle_for >= TESTED_AFTER_IDLE {
+                    sqlx::Connection::ping(connection).await?;
+                }
+                Ok(true)
+            })
+        })
+}
+
+/// How long a pooled connection may have been idle and still be used
+/// without a test.
+const TESTED_AFTER_IDLE: Duration = Duration::from_millis(250);
 
 /// Which database a URL names, by its scheme; a driver as SQLAlchemy
 /// writes it (`postgresql+psycopg://`, `mysql+pymysql://`,

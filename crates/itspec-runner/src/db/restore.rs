@@ -299,10 +299,15 @@ async fn restore_once(
 /// the guard's statements around the rows.
 macro_rules! in_transaction {
     ($conn:expr, $first:expr, $guard:expr, $statements:expr) => {{
-        let mut tx = sqlx::Connection::begin(&mut *$conn).await?;
-        for sql in $first {
-            sqlx::query(*sql).execute(&mut *tx).await?;
-        }
+        // The transaction begun with its settings, in one round trip.
+        let mut tx = if $first.is_empty() {
+            sqlx::Connection::begin(&mut *$conn).await?
+        } else {
+            let begin: Vec<&str> = std::iter::once("BEGIN")
+                .chain($first.iter().copied())
+                .collect();
+            sqlx::Connection::begin_with(&mut *$conn, sqlx::AssertSqlSafe(begin.join("; "))).await?
+        };
         let run = |sql: &String| sqlx::query(sqlx::AssertSqlSafe(sql.clone()));
         for sql in &$guard.before {
             run(sql).execute(&mut *tx).await?;
@@ -329,7 +334,7 @@ async fn apply(
     guard: &Guard,
     statements: &[&Statement],
 ) -> Result<(), DbError> {
-    let session = db.dialect().restore_session(superuser);
+    let session = db.dialect().restore_session(superuser, db.disposable);
     with_pool!(&db.pool, pool => {
         let mut conn = pool.acquire().await?;
         if let Some(before) = session.before {

@@ -3,19 +3,23 @@
 //! service starts, dropped after), handing specs to workers by message as
 //! they become free, collecting what they report into the result tree and
 //! out to reporters without interleaving, and cleanup on every exit path —
-//! an environment failure, Ctrl-C and SIGTERM included.
+//! an environment failure, Ctrl-C and SIGTERM included. Each worker runs
+//! on a thread of its own (`worker_thread`); the coordinator, and the
+//! reporter with it, on the run's first thread.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
 use std::sync::atomic::Ordering;
+use std::thread::Scope;
 use std::time::{Duration, Instant};
 
 use futures_util::future::join_all;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, watch};
 
 use super::schedule;
-use super::worker::{Message, Worker};
-use super::{Job, Rerun, finish, mock_names, run_id, shutdown_signal};
+use super::worker::Message;
+use super::worker_thread::{Cancel, Start, Starting, WorkerThread};
+use super::{Job, Rerun, Shared, finish, mock_names, run_id, shutdown_signal};
 use crate::db;
 use crate::env::EnvError;
 use crate::plan::Plan;
@@ -39,12 +43,13 @@ struct Collected {
     failure: Option<String>,
 }
 
-/// Runs the plan on `jobs` workers.
-pub(super) async fn run(
-    job: &Job<'_>,
+/// Runs the plan on `jobs` workers, each on a thread of `scope`.
+pub(super) async fn run<'scope, 'env>(
+    job: &Job<'env>,
     jobs: usize,
     reporter: &mut dyn Reporter,
     rerun: Option<&mut dyn Rerun>,
+    scope: &'scope Scope<'scope, 'env>,
 ) -> RunResult {
     let settings = job.settings;
     let started = Instant::now();
@@ -69,7 +74,7 @@ pub(super) async fn run(
             return finish(result, started, reporter);
         }
     };
-    let result = run_locked(job, jobs, reporter, result, started, grace, rerun).await;
+    let result = run_locked(job, jobs, reporter, result, started, grace, rerun, scope).await;
     if let Some(lock) = lock {
         lock.release().await;
     }
@@ -90,19 +95,26 @@ async fn lock_database(settings: &Settings) -> Result<Option<db::RunLock>, Optio
 }
 
 /// [`run`], with the database locked.
-async fn run_locked(
-    job: &Job<'_>,
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the run's parts, passed down once from `run`"
+)]
+async fn run_locked<'scope, 'env>(
+    job: &Job<'env>,
     jobs: usize,
     reporter: &mut dyn Reporter,
     mut result: RunResult,
     started: Instant,
     grace: Duration,
     mut rerun: Option<&mut dyn Rerun>,
+    scope: &'scope Scope<'scope, 'env>,
 ) -> RunResult {
-    let (plan, settings, options) = (job.plan, job.settings, job.options);
+    let (plan, settings, options) = (&*job.plan, job.settings, job.options);
     let mut copies = Vec::new();
     let mut workers = Vec::new();
     let mut notices = Vec::new();
+    // Tells every worker's thread when to give up.
+    let (cancel, _) = watch::channel(Cancel::No);
     if let Some(service) = &settings.service {
         let log = settings
             .dir
@@ -115,30 +127,36 @@ async fn run_locked(
             workers: jobs,
         });
     }
-    let prepared = tokio::select! {
-        prepared = prepare(job, jobs, &mut copies, &mut workers, &mut notices) => prepared,
-        () = shutdown_signal() => Err(None),
-    };
+    let prepared = prepare(
+        job,
+        jobs,
+        scope,
+        &cancel,
+        &mut copies,
+        &mut workers,
+        &mut notices,
+    )
+    .await;
     if let Err(failure) = prepared {
         result.outcome = match failure {
             Some(error) => RunOutcome::EnvironmentFailed { message: error.0 },
             None => RunOutcome::Interrupted,
         };
-        stop_all(&mut workers, grace, &mut result, reporter).await;
+        stop_all(&workers, grace, &mut result, reporter).await;
         drop_copies(settings, &copies, reporter).await;
         return finish(result, started, reporter);
     }
 
-    let Some(first) = workers.first().map(|w| &w.environment) else {
+    let Some(first) = workers.first().map(|w| &w.started) else {
         // No worker started, and none failed: nothing can run.
         drop_copies(settings, &copies, reporter).await;
         return finish(result, started, reporter);
     };
     result.target = first.base_url.clone();
-    let service = first.service.as_ref().map(|s| s.command().to_string());
+    let service = first.service.clone();
     let ready = workers
         .iter()
-        .filter_map(|w| w.environment.ready_after)
+        .filter_map(|w| w.started.ready_after)
         .max()
         .map(|d| u64::try_from(d.as_millis()).unwrap_or(u64::MAX));
     reporter.event(Event::RunStarted {
@@ -150,10 +168,11 @@ async fn run_locked(
     });
     // Each worker's service; the database's triggers once.
     let mut told: Vec<String> = Vec::new();
-    for message in notices
-        .into_iter()
-        .chain(workers.iter().flat_map(Worker::warnings))
-    {
+    for message in notices.into_iter().chain(
+        workers
+            .iter()
+            .flat_map(|w| w.started.warnings.iter().cloned()),
+    ) {
         if !told.contains(&message) {
             reporter.event(Event::Notice { message: &message });
             told.push(message);
@@ -162,21 +181,25 @@ async fn run_locked(
     drafts_notice(plan, reporter);
     // Under --watch, each plan after the first: run in the same
     // environment, its service, mocks and database record kept up.
-    let mut rerun_plan: Option<(Plan, Contracts)> = None;
+    let mut rerun_plan: Option<(Arc<Plan>, Arc<Contracts>)> = None;
     let mut started = started;
     let mut between_runs = false;
     let interrupted = loop {
         let this = Job {
-            plan: rerun_plan.as_ref().map_or(plan, |(plan, _)| plan),
+            plan: rerun_plan.as_ref().map_or(job.plan.clone(), |(plan, _)| {
+                Shared::Owned(Arc::clone(plan))
+            }),
             settings,
             options,
             contracts: rerun_plan
                 .as_ref()
-                .map_or(job.contracts, |(_, contracts)| contracts),
-            stopping: AtomicBool::new(false),
+                .map_or(job.contracts.clone(), |(_, contracts)| {
+                    Shared::Owned(Arc::clone(contracts))
+                }),
+            stopping: Arc::new(AtomicBool::new(false)),
             started: Instant::now(),
         };
-        if run_plan(&this, jobs, &mut workers, &mut result, reporter).await {
+        if run_plan(&this, jobs, &workers, &mut result, reporter).await {
             break true;
         }
         let Some(rerun) = rerun.as_deref_mut() else {
@@ -198,7 +221,7 @@ async fn run_locked(
         let Some(next) = next else {
             break false;
         };
-        rerun_plan = Some(next);
+        rerun_plan = Some((Arc::new(next.0), Arc::new(next.1)));
         started = Instant::now();
         between_runs = false;
         let plan = rerun_plan.as_ref().map_or(plan, |(plan, _)| plan);
@@ -212,16 +235,20 @@ async fn run_locked(
         drafts_notice(plan, reporter);
     };
     if interrupted {
+        // Each worker leaves its case; the stop puts back what it wrote.
+        cancel.send_replace(Cancel::Interrupt);
         result.outcome = RunOutcome::Interrupted;
         reporter.event(Event::Notice {
             message: "interrupted: stopping the service and putting the database back",
         });
         // A second Ctrl-C does not wait for the database: the recorded
         // rows are on disk already.
-        let records: Vec<std::path::PathBuf> =
-            workers.iter().filter_map(Worker::record_file).collect();
+        let records: Vec<std::path::PathBuf> = workers
+            .iter()
+            .filter_map(|w| w.started.record_file.clone())
+            .collect();
         let stopped = tokio::select! {
-            () = stop_all(&mut workers, grace, &mut result, reporter) => true,
+            () = stop_all(&workers, grace, &mut result, reporter) => true,
             () = shutdown_signal() => false,
         };
         if !stopped {
@@ -235,11 +262,12 @@ async fn run_locked(
             }
             // The services die with the workers (their process groups are
             // killed when dropped); the copies are dropped by the next run.
+            cancel.send_replace(Cancel::Abort);
             drop(workers);
             return finish(result, started, reporter);
         }
     } else {
-        stop_all(&mut workers, grace, &mut result, reporter).await;
+        stop_all(&workers, grace, &mut result, reporter).await;
     }
     drop_copies(settings, &copies, reporter).await;
     end(result, started, between_runs, reporter)
@@ -277,14 +305,14 @@ fn drafts_notice(plan: &Plan, reporter: &mut dyn Reporter) {
 
 /// Runs one plan on the workers that are up, collecting its results into
 /// `result`. `true`: Ctrl-C or SIGTERM cut it short.
-async fn run_plan(
-    job: &Job<'_>,
+async fn run_plan<'env>(
+    job: &Job<'env>,
     jobs: usize,
-    workers: &mut [Worker],
+    workers: &[WorkerThread<'env>],
     result: &mut RunResult,
     reporter: &mut dyn Reporter,
 ) -> bool {
-    let plan = job.plan;
+    let plan = &*job.plan;
     let mut collected = Collected {
         infos: plan
             .specs
@@ -342,17 +370,82 @@ async fn run_plan(
 }
 
 /// Copies the database for each worker (when there are several and
-/// itspec starts the service) and starts the workers side by side.
-/// `Err(None)`: nothing failed, but nothing may run either.
-async fn prepare(
-    job: &Job<'_>,
+/// itspec starts the service) and starts the workers side by side, each
+/// on its thread. `Err(None)`: nothing failed, but nothing may run either
+/// (Ctrl-C). The workers that did start are in `workers` either way.
+async fn prepare<'scope, 'env>(
+    job: &Job<'env>,
     jobs: usize,
+    scope: &'scope Scope<'scope, 'env>,
+    cancel: &watch::Sender<Cancel>,
     copies: &mut Vec<String>,
-    workers: &mut Vec<Worker>,
+    workers: &mut Vec<WorkerThread<'env>>,
     notices: &mut Vec<String>,
 ) -> Result<(), Option<EnvError>> {
-    let settings = job.settings;
     let run_id = run_id();
+    let per_worker = tokio::select! {
+        copied = copy_databases(job.settings, jobs, &run_id, copies, notices) => copied?,
+        () = shutdown_signal() => return Err(None),
+    };
+    let mocks = mock_names(&job.plan);
+    let mut failure = None;
+    let mut starting = Vec::with_capacity(jobs);
+    for (settings, number) in per_worker.into_iter().zip(1..) {
+        let start = Start {
+            number,
+            settings,
+            job: job.clone(),
+            mocks: mocks.clone(),
+            run_id: run_id.clone(),
+            own_database: jobs == 1,
+        };
+        match Starting::spawn(scope, start, cancel.subscribe()) {
+            Ok(thread) => starting.push(thread),
+            Err(error) => {
+                failure = Some(error);
+                break;
+            }
+        }
+    }
+    // Ctrl-C while they start: each gives up, or, up already, is stopped
+    // by the caller.
+    let mut up = std::pin::pin!(join_all(starting.into_iter().map(Starting::up)));
+    let (up, interrupted) = tokio::select! {
+        up = up.as_mut() => (up, false),
+        () = shutdown_signal() => {
+            cancel.send_replace(Cancel::Interrupt);
+            (up.await, true)
+        }
+    };
+    for worker in up {
+        match worker {
+            Ok(Some(worker)) => workers.push(worker),
+            Ok(None) => {}
+            Err(error) => failure = failure.or(Some(error)),
+        }
+    }
+    if interrupted {
+        return Err(None);
+    }
+    match failure {
+        Some(error) if jobs > 1 => Err(Some(EnvError(format!(
+            "a worker's environment failed: {error}"
+        )))),
+        Some(error) => Err(Some(error)),
+        None => Ok(()),
+    }
+}
+
+/// Each worker's settings: when there are several, each with a copy of
+/// the database of its own (every copy made is kept in `copies`, so it is
+/// dropped even when another failed).
+async fn copy_databases(
+    settings: &Settings,
+    jobs: usize,
+    run_id: &str,
+    copies: &mut Vec<String>,
+    notices: &mut Vec<String>,
+) -> Result<Vec<Settings>, Option<EnvError>> {
     let mut per_worker = vec![settings.clone(); jobs];
     if let Some(database) = &settings.database {
         // The run holds the base's lock: no other run uses its copies.
@@ -370,10 +463,9 @@ async fn prepare(
     if let Some(database) = settings.database.as_ref().filter(|_| jobs > 1) {
         let base = crate::env::prepare_database(database, &settings.dir).await?;
         base.close().await;
-        let run = run_id.get(..8).unwrap_or(&run_id);
+        let run = run_id.get(..8).unwrap_or(run_id);
         // Side by side: a PostgreSQL copy is mostly the server writing
-        // the new database's files. Every copy made is kept in `copies`,
-        // so it is dropped even when another failed.
+        // the new database's files.
         let made = join_all(
             (1..=jobs).map(|number| db::copy_database(&database.url, run, number, &settings.dir)),
         )
@@ -394,100 +486,75 @@ async fn prepare(
             return Err(Some(EnvError(error.to_string())));
         }
     }
-    let mocks = mock_names(job.plan);
-    let started = join_all(
-        per_worker
-            .iter()
-            .enumerate()
-            .map(|(i, s)| Worker::start(i + 1, s, job, &mocks, &run_id, jobs == 1)),
-    )
-    .await;
-    let mut failure = None;
-    for worker in started {
-        match worker {
-            Ok(worker) => workers.push(worker),
-            Err(error) if failure.is_none() => failure = Some(error),
-            Err(_) => {}
-        }
-    }
-    match failure {
-        Some(error) if jobs > 1 => Err(Some(EnvError(format!(
-            "a worker's environment failed: {error}"
-        )))),
-        Some(error) => Err(Some(error)),
-        None => Ok(()),
-    }
+    Ok(per_worker)
 }
 
 /// Hands every spec out, one at a time to whichever worker is free, and
 /// takes in what the workers report until all are done.
-async fn hand_out(
-    job: &Job<'_>,
-    workers: &mut [Worker],
+async fn hand_out<'env>(
+    job: &Job<'env>,
+    workers: &[WorkerThread<'env>],
     collected: &mut Collected,
     result: &mut RunResult,
     reporter: &mut dyn Reporter,
 ) {
-    let mut queue = schedule::order(job.plan, &job.options.timings);
+    let mut queue = schedule::order(&job.plan, &job.options.timings);
     let (messages, mut inbox) = mpsc::unbounded_channel();
     let mut senders = Vec::with_capacity(workers.len());
-    let mut runs = Vec::with_capacity(workers.len());
-    for worker in workers.iter_mut() {
+    for worker in workers {
         let (sender, work) = mpsc::channel(1);
         let first = queue.pop_front();
         if let Some(spec) = first {
             let _ = sender.try_send(spec);
         }
         senders.push(first.map(|_| sender));
-        runs.push(worker.run(job, work, messages.clone()));
+        worker.run(job.clone(), work, messages.clone());
     }
+    // The inbox closes when every worker has run out of specs.
     drop(messages);
-    let collect = async {
-        while let Some(message) = inbox.recv().await {
-            match message {
-                Message::SpecStarted { spec } => collected.start(job, spec, reporter),
-                Message::CaseFinished { spec, result: case } => {
-                    result.summary.add(&case);
-                    if job.stopping.load(Ordering::Relaxed) {
-                        // --fail-fast: a case failed; no other spec starts.
-                        queue.clear();
-                    }
-                    collected.case(spec, *case, reporter);
-                }
-                Message::Iteration {
-                    spec,
-                    case,
-                    iteration,
-                    of,
-                } => {
-                    if let Some(info) = collected.infos.get(spec) {
-                        reporter.event(Event::IterationFinished {
-                            spec: info,
-                            case: &case,
-                            iteration,
-                            of,
-                        });
-                    }
-                }
-                Message::Failed { message } => {
-                    collected.failure.get_or_insert(message);
-                    // No more specs for anyone; running ones finish.
+    while let Some(message) = inbox.recv().await {
+        match message {
+            Message::SpecStarted { spec } => collected.start(job, spec, reporter),
+            Message::CaseFinished { spec, result: case } => {
+                result.summary.add(&case);
+                if job.stopping.load(Ordering::Relaxed) {
+                    // --fail-fast: a case failed; no other spec starts.
                     queue.clear();
                 }
-                Message::SpecFinished { worker, spec } => {
-                    collected.finish(spec, reporter);
-                    let sender = senders.get_mut(worker - 1).and_then(Option::take);
-                    if let (Some(sender), Some(next)) = (sender, queue.pop_front()) {
-                        let _ = sender.try_send(next);
-                        if let Some(slot) = senders.get_mut(worker - 1) {
-                            *slot = Some(sender);
-                        }
+                collected.case(spec, *case, reporter);
+            }
+            Message::Iteration {
+                spec,
+                case,
+                iteration,
+                of,
+            } => {
+                if let Some(info) = collected.infos.get(spec) {
+                    reporter.event(Event::IterationFinished {
+                        spec: info,
+                        case: &case,
+                        iteration,
+                        of,
+                    });
+                }
+            }
+            Message::Failed { message } => {
+                collected.failure.get_or_insert(message);
+                // No more specs for anyone; running ones finish.
+                queue.clear();
+            }
+            Message::SpecFinished { worker, spec } => {
+                collected.finish(spec, reporter);
+                let sender = senders.get_mut(worker - 1).and_then(Option::take);
+                if let (Some(sender), Some(next)) = (sender, queue.pop_front()) {
+                    let _ = sender.try_send(next);
+                    if let Some(slot) = senders.get_mut(worker - 1) {
+                        *slot = Some(sender);
                     }
                 }
             }
         }
-    };
-    tokio::join!(join_all(runs), collect);
+    }
 }
 
 impl Collected {
@@ -587,12 +654,12 @@ fn print_spec(collected: &Collected, index: usize, reporter: &mut dyn Reporter) 
 /// Stops every worker side by side; a database left unrestored fails the
 /// run, and what the stops found is told.
 async fn stop_all(
-    workers: &mut [Worker],
+    workers: &[WorkerThread<'_>],
     grace: Duration,
     result: &mut RunResult,
     reporter: &mut dyn Reporter,
 ) {
-    let stopped = join_all(workers.iter_mut().map(|w| w.stop(grace))).await;
+    let stopped = join_all(workers.iter().map(|w| w.stop(grace))).await;
     let mut failure = None;
     for stop in stopped {
         if let Some(message) = &stop.notice {

@@ -17,12 +17,14 @@ mod send;
 mod setup;
 mod worker;
 mod worker_count;
+mod worker_thread;
 
 pub use prepare::{
     ContractsError, PrepareError, PreparedRun, WorkersError, contracts, prepare_run,
 };
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 use std::sync::atomic::AtomicBool;
 
 use futures_util::future::LocalBoxFuture;
@@ -141,14 +143,18 @@ pub(super) fn run_inner(
         Err(error) => return failed_before(error.to_string(), &mut reporter),
     };
     let job = Job {
-        plan,
+        plan: Shared::Borrowed(plan),
         settings: &settings,
         options,
-        contracts,
-        stopping: AtomicBool::new(false),
+        contracts: Shared::Borrowed(contracts),
+        stopping: Arc::new(AtomicBool::new(false)),
         started: Instant::now(),
     };
-    let mut result = runtime.block_on(coordinator::run(&job, jobs, &mut reporter, rerun));
+    // Each worker runs on a thread of this scope; the coordinator, the
+    // reporter with it, on this one.
+    let mut result = std::thread::scope(|scope| {
+        runtime.block_on(coordinator::run(&job, jobs, &mut reporter, rerun, scope))
+    });
     reporter.result(&mut result);
     result
 }
@@ -219,14 +225,42 @@ fn run_id() -> String {
         .collect()
 }
 
-/// What a run is asked to do.
+/// What a run is asked to do; each worker's thread holds a copy.
+#[derive(Clone)]
 struct Job<'a> {
-    plan: &'a Plan,
+    plan: Shared<'a, Plan>,
     settings: &'a Settings,
     options: &'a RunOptions,
-    contracts: &'a Contracts,
+    contracts: Shared<'a, Contracts>,
     /// A case failed under `--fail-fast`: workers start no other.
-    stopping: AtomicBool,
+    stopping: Arc<AtomicBool>,
     /// When the run began: `itspec mutate`'s budget counts from it.
     started: Instant,
+}
+
+/// The first plan is borrowed for the whole run; each one `--watch` gives
+/// later is owned by the run and shared with the workers' threads.
+enum Shared<'a, T> {
+    Borrowed(&'a T),
+    Owned(Arc<T>),
+}
+
+impl<T> Clone for Shared<'_, T> {
+    fn clone(&self) -> Self {
+        match self {
+            Shared::Borrowed(value) => Shared::Borrowed(value),
+            Shared::Owned(value) => Shared::Owned(Arc::clone(value)),
+        }
+    }
+}
+
+impl<T> std::ops::Deref for Shared<'_, T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        match self {
+            Shared::Borrowed(value) => value,
+            Shared::Owned(value) => value,
+        }
+    }
 }

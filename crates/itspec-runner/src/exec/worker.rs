@@ -86,7 +86,9 @@ impl Worker {
             .as_ref()
             .map_or(Duration::from_secs(5), |s| s.stop_timeout);
         let isolation = match environment.database.take() {
-            Some(database) => {
+            Some(mut database) => {
+                // Not the user's own: a copy, dropped when the run ends.
+                database.disposable = !own_database;
                 let (exclude, entities) = settings
                     .database
                     .as_ref()

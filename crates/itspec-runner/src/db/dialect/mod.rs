@@ -114,7 +114,8 @@ pub(crate) enum SequenceSource {
 pub(crate) struct RestoreSession {
     /// Run on the connection before the transaction.
     pub before: Option<&'static str>,
-    /// Run first inside the transaction.
+    /// Run first inside the transaction, sent with its `BEGIN` in one
+    /// round trip.
     pub first: Vec<&'static str>,
     /// Run on the connection after the transaction, also when it failed.
     pub after: Option<&'static str>,
@@ -235,8 +236,9 @@ pub(crate) trait Dialect: Send + Sync {
     /// Whether foreign keys stay live during a restore (updates then run
     /// before deletes).
     fn live_foreign_keys(&self, superuser: bool) -> bool;
-    /// The settings around a restore's transaction.
-    fn restore_session(&self, superuser: bool) -> RestoreSession;
+    /// The settings around a restore's transaction; `disposable`: the
+    /// database is a worker's copy ([`super::Database::disposable`]).
+    fn restore_session(&self, superuser: bool, disposable: bool) -> RestoreSession;
 
     /// The database a URL names (SQLite: its file's stem), as written.
     fn database_name(&self, url: &str) -> String;

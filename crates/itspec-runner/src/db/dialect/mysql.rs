@@ -597,7 +597,7 @@ impl Dialect for MySql {
         false
     }
 
-    fn restore_session(&self, _superuser: bool) -> RestoreSession {
+    fn restore_session(&self, _superuser: bool, _disposable: bool) -> RestoreSession {
         // A connection's setting, which works only outside a transaction.
         RestoreSession {
             before: Some("SET FOREIGN_KEY_CHECKS = 0"),

@@ -692,7 +692,7 @@ impl Dialect for Postgres {
         !superuser
     }
 
-    fn restore_session(&self, superuser: bool) -> RestoreSession {
+    fn restore_session(&self, superuser: bool, disposable: bool) -> RestoreSession {
         // As superuser, ordinary triggers and foreign keys are off: the
         // rows go back exactly as they were.
         let relax = if superuser {
@@ -700,11 +700,16 @@ impl Dialect for Postgres {
         } else {
             "SET CONSTRAINTS ALL DEFERRED"
         };
+        // A service's transaction left open must not hold the restore
+        // forever: it fails, and the rows stay saved.
+        let mut first = vec![relax, "SET LOCAL lock_timeout = '30s'"];
+        if disposable {
+            // A worker's copy: the commit need not wait for the disk.
+            first.push("SET LOCAL synchronous_commit = off");
+        }
         RestoreSession {
             before: None,
-            // A service's transaction left open must not hold the restore
-            // forever: it fails, and the rows stay saved.
-            first: vec![relax, "SET LOCAL lock_timeout = '30s'"],
+            first,
             after: None,
         }
     }
@@ -794,6 +799,24 @@ mod tests {
 
     fn literal(text: &str) -> Field {
         Field::Literal(text.to_string())
+    }
+
+    #[test]
+    fn only_a_workers_copy_is_restored_without_waiting_for_the_disk() {
+        for superuser in [false, true] {
+            let own = Postgres.restore_session(superuser, false);
+            assert!(
+                !own.first.iter().any(|s| s.contains("synchronous_commit")),
+                "the user's own database: {:?}",
+                own.first
+            );
+            let copy = Postgres.restore_session(superuser, true);
+            assert!(
+                copy.first.contains(&"SET LOCAL synchronous_commit = off"),
+                "{:?}",
+                copy.first
+            );
+        }
     }
 
     #[test]
