@@ -12,6 +12,7 @@
 //! Run with `cargo bench -p itspec --bench http` (nginx must be installed:
 //! `apt-get install nginx-light`). `ITSPEC_BENCH_RUNS` (default 10) sets the
 //! rounds; medians are reported, and the range of the ratios.
+//! `ITSPEC_BENCH_BIN` measures another `itspec` binary (an earlier build).
 
 #![allow(
     clippy::print_stdout,
@@ -122,7 +123,10 @@ fn main() {
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(10);
-    let itspec = env!("CARGO_BIN_EXE_itspec");
+    // `ITSPEC_BENCH_BIN`: another `itspec` binary (an earlier build).
+    let itspec = std::env::var("ITSPEC_BENCH_BIN")
+        .unwrap_or_else(|_| env!("CARGO_BIN_EXE_itspec").to_string());
+    let itspec = itspec.as_str();
     let dir = tempfile::tempdir().unwrap();
     let (mut server, port) = nginx(&dir.path().join("nginx"));
     let base_url = format!("http://127.0.0.1:{port}");
