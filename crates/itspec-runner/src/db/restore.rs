@@ -341,6 +341,12 @@ async fn apply(
             sqlx::query(before).execute(&mut *conn).await?;
         }
         let result = async { in_transaction!(conn, &session.first, guard, statements) }.await;
+        if result.is_err() {
+            // A setting refused in the `BEGIN` leaves a transaction begun
+            // and aborted that sqlx does not roll back: a connection that
+            // failed a restore is not given back to the pool.
+            conn.close_on_drop();
+        }
         if let Some(after) = session.after {
             sqlx::query(after).execute(&mut *conn).await?;
         }

@@ -142,8 +142,11 @@ async fn run_locked<'scope, 'env>(
             Some(error) => RunOutcome::EnvironmentFailed { message: error.0 },
             None => RunOutcome::Interrupted,
         };
-        stop_all(&workers, grace, &mut result, reporter).await;
-        drop_copies(settings, &copies, reporter).await;
+        // Ctrl-C while the workers started: those that were up are
+        // stopped, and a second Ctrl-C does not wait for them.
+        if stop_or_give_up(workers, grace, &cancel, &mut result, reporter).await {
+            drop_copies(settings, &copies, reporter).await;
+        }
         return finish(result, started, reporter);
     }
 
@@ -241,29 +244,7 @@ async fn run_locked<'scope, 'env>(
         reporter.event(Event::Notice {
             message: "interrupted: stopping the service and putting the database back",
         });
-        // A second Ctrl-C does not wait for the database: the recorded
-        // rows are on disk already.
-        let records: Vec<std::path::PathBuf> = workers
-            .iter()
-            .filter_map(|w| w.started.record_file.clone())
-            .collect();
-        let stopped = tokio::select! {
-            () = stop_all(&workers, grace, &mut result, reporter) => true,
-            () = shutdown_signal() => false,
-        };
-        if !stopped {
-            for record in records {
-                let message = format!(
-                    "interrupted again before the database was put back: the rows recorded before the first case are saved in {}; `itspec restore {}` puts them back",
-                    itspec_config::shown(&record),
-                    itspec_config::shown(&record)
-                );
-                reporter.event(Event::Notice { message: &message });
-            }
-            // The services die with the workers (their process groups are
-            // killed when dropped); the copies are dropped by the next run.
-            cancel.send_replace(Cancel::Abort);
-            drop(workers);
+        if !stop_or_give_up(workers, grace, &cancel, &mut result, reporter).await {
             return finish(result, started, reporter);
         }
     } else {
@@ -507,8 +488,15 @@ async fn hand_out<'env>(
         if let Some(spec) = first {
             let _ = sender.try_send(spec);
         }
-        senders.push(first.map(|_| sender));
-        worker.run(job.clone(), work, messages.clone());
+        if worker.run(job.clone(), work, messages.clone()) {
+            senders.push(first.map(|_| sender));
+        } else {
+            // Its thread is gone: its spec goes to another worker.
+            if let Some(spec) = first {
+                queue.push_front(spec);
+            }
+            senders.push(None);
+        }
     }
     // The inbox closes when every worker has run out of specs.
     drop(messages);
@@ -554,6 +542,13 @@ async fn hand_out<'env>(
                 }
             }
         }
+    }
+    // Every worker has ended: a spec left running or waiting means one
+    // ended before its work was done (a panic), never a pass.
+    if !queue.is_empty() || !collected.open.is_empty() {
+        collected
+            .failure
+            .get_or_insert_with(|| "a worker ended before its specs were done".to_string());
     }
 }
 
@@ -649,6 +644,41 @@ fn print_spec(collected: &Collected, index: usize, reporter: &mut dyn Reporter) 
         spec: info,
         result: spec,
     });
+}
+
+/// Stops every worker after Ctrl-C or a failure. A second Ctrl-C does not
+/// wait for the database — the recorded rows are on disk already, and
+/// where is told — and the workers give up at once: the services die with
+/// them (their process groups are killed when dropped), and the copies are
+/// left for the next run to drop. `false`: given up.
+async fn stop_or_give_up(
+    workers: Vec<WorkerThread<'_>>,
+    grace: Duration,
+    cancel: &watch::Sender<Cancel>,
+    result: &mut RunResult,
+    reporter: &mut dyn Reporter,
+) -> bool {
+    let records: Vec<std::path::PathBuf> = workers
+        .iter()
+        .filter_map(|w| w.started.record_file.clone())
+        .collect();
+    let stopped = tokio::select! {
+        () = stop_all(&workers, grace, result, reporter) => true,
+        () = shutdown_signal() => false,
+    };
+    if !stopped {
+        for record in records {
+            let message = format!(
+                "interrupted again before the database was put back: the rows recorded before the first case are saved in {}; `itspec restore {}` puts them back",
+                itspec_config::shown(&record),
+                itspec_config::shown(&record)
+            );
+            reporter.event(Event::Notice { message: &message });
+        }
+        result.outcome = RunOutcome::Interrupted;
+        cancel.send_replace(Cancel::Abort);
+    }
+    stopped
 }
 
 /// Stops every worker side by side; a database left unrestored fails the

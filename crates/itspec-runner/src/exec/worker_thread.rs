@@ -76,6 +76,7 @@ pub(super) struct Starting<'env> {
     number: usize,
     started: oneshot::Receiver<Result<Started, EnvError>>,
     commands: mpsc::UnboundedSender<Command<'env>>,
+    cancel: watch::Receiver<Cancel>,
 }
 
 /// What a worker's thread is given to start with.
@@ -102,14 +103,19 @@ impl<'env> Starting<'env> {
         let number = start.number;
         let (started_tx, started) = oneshot::channel();
         let (commands, inbox) = mpsc::unbounded_channel();
+        let told = cancel.clone();
         std::thread::Builder::new()
             .name(format!("itspec-worker-{number}"))
+            // As much as the run's first thread has: a worker's whole
+            // future lives on this stack.
+            .stack_size(8 << 20)
             .spawn_scoped(scope, move || host(start, cancel, started_tx, inbox))
             .map_err(|e| EnvError(format!("cannot start a thread for worker {number}: {e}")))?;
         Ok(Starting {
             number,
             started,
             commands,
+            cancel: told,
         })
     }
 
@@ -123,25 +129,33 @@ impl<'env> Starting<'env> {
                 commands: self.commands,
             })),
             Ok(Err(error)) => Err(error),
-            Err(_) => Ok(None),
+            Err(_) if *self.cancel.borrow() >= Cancel::Interrupt => Ok(None),
+            // Not asked to: its thread ended (a panic).
+            Err(_) => Err(EnvError(format!(
+                "worker {}'s thread ended before its environment was up",
+                self.number
+            ))),
         }
     }
 }
 
 impl<'env> WorkerThread<'env> {
     /// Has the worker run the specs sent on `work` until it closes.
+    /// `false`: its thread is gone (the command, and `messages` with it,
+    /// are dropped).
     pub fn run(
         &self,
         job: Job<'env>,
         work: mpsc::Receiver<usize>,
         messages: mpsc::UnboundedSender<Message>,
-    ) {
-        // A thread that is gone drops the command, and `messages` with it.
-        let _ = self.commands.send(Command::Run {
-            job,
-            work,
-            messages,
-        });
+    ) -> bool {
+        self.commands
+            .send(Command::Run {
+                job,
+                work,
+                messages,
+            })
+            .is_ok()
     }
 
     /// Stops the worker's environment and puts back its database and keys.
