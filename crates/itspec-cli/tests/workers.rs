@@ -286,3 +286,60 @@ fn timings_from_a_file_that_is_not_a_report_are_refused() {
         wrong.stderr
     );
 }
+
+/// Ctrl-C while the workers start — worker 1's service up, worker 2's
+/// never ready — stops worker 1, whose service ignores SIGTERM; a second
+/// Ctrl-C does not wait out its stop timeout: the run ends at once (130)
+/// and nothing it started is left running.
+#[test]
+fn a_second_ctrl_c_while_workers_start_does_not_wait() {
+    let tag = format!("itspec-workers-start-{}", std::process::id());
+    let spec = "# Integration Test Spec: Health\n\n**Priority:** Low\n**Status:** Ready\n\n## Test Cases\n\n### TC-INT-001: Up\n\n**Request:** GET /health\n\n**Assertions:**\n- status == 200\n";
+    // The shell ignores SIGTERM and, once the shop has stopped, sleeps on
+    // (so does what it sleeps with); worker 2 only sleeps.
+    let command = format!(
+        "trap '' TERM; if [ \\\"$WORKER\\\" = 2 ]; then sleep 600; else {} {tag}; sleep 600; fi",
+        shop().display()
+    );
+    let project = Test::new()
+        .file(
+            "itspec.toml",
+            format!(
+                "specs = [\"specs\"]\n\n[service]\ncommand = \"{command}\"\nready = \"GET /health\"\nstop_timeout = \"120s\"\n\
+                 env = {{ PORT = \"{{{{service.port}}}}\", DATABASE_URL = \"{{{{database.url}}}}\", WORKER = \"{{{{worker}}}}\" }}\n\n\
+                 [database]\nurl = \"sqlite:///app.db\"\nschema = \"{REPO}/examples/shop/schema.sql\"\n"
+            ),
+        )
+        .file("specs/a.md", spec)
+        .file("specs/b.md", spec.replace("Health", "Health again"))
+        .args(["run", "--jobs", "2"]);
+    let mut child = project.spawn();
+    let log = project.path("target/itspec/service.log");
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !std::fs::read_to_string(&log).is_ok_and(|l| l.contains("shop: listening")) {
+        assert!(
+            Instant::now() < deadline && child.try_wait().unwrap().is_none(),
+            "worker 1's shop starts"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    // Worker 1's stop now waits for a shop that ignores SIGTERM.
+    std::thread::sleep(Duration::from_millis(1500));
+    assert!(child.try_wait().unwrap().is_none(), "still stopping");
+    let second = Instant::now();
+    nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
+    let code = child.wait().unwrap().code();
+    assert!(
+        second.elapsed() < Duration::from_secs(10),
+        "at once, not after the stop timeout: {:?}",
+        second.elapsed()
+    );
+    assert_eq!(code, Some(130));
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !common::processes_with(&tag).is_empty() {
+        assert!(Instant::now() < deadline, "the services are gone");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
