@@ -323,9 +323,12 @@ fn a_second_ctrl_c_while_workers_start_does_not_wait() {
         );
         std::thread::sleep(Duration::from_millis(50));
     }
+    // The shop listens a moment before itspec's readiness poll (at most
+    // 5 ms apart) finds it: worker 1 is up well within two seconds.
+    std::thread::sleep(Duration::from_secs(2));
     let pid = nix::unistd::Pid::from_raw(i32::try_from(child.id()).unwrap());
     nix::sys::signal::kill(pid, nix::sys::signal::Signal::SIGINT).unwrap();
-    // Worker 1's stop now waits for a shop that ignores SIGTERM.
+    // Worker 1's stop now waits for a group that ignores SIGTERM.
     std::thread::sleep(Duration::from_millis(1500));
     assert!(child.try_wait().unwrap().is_none(), "still stopping");
     let second = Instant::now();
